@@ -1,0 +1,307 @@
+/**
+ * The one module that owns every name shared by the Pulumi program, the Lambda handlers, the local runner and the
+ * tests: table and key names, index names, environment variable names, metric namespace / names / dimensions, error
+ * types and severities, and the shapes of the items and payloads that cross a boundary. Nobody retypes these strings.
+ *
+ * This file must stay free of imports (it is bundled into every Lambda archive).
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Error records (the seed's table, kept)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ERROR_TABLE = {
+  defaultName: "csv-processing-errors",
+  partitionKey: "errorId",
+  sortKey: "timestamp",
+  ttlAttribute: "expiresAt",
+  /** GSI of the seed: all error records of one execution. */
+  executionIndex: {
+    name: "ExecutionName-index",
+    partitionKey: "executionName",
+    /**
+     * `${severityRank}#${rowNumber, 12 digits}` (rank 0 = CRITICAL … 3 = LOW): one Query with
+     * `severityRow < "2"` and `Limit: 5` returns the first HIGH/CRITICAL examples, whatever the number of errors.
+     */
+    sortKey: "severityRow",
+  },
+} as const;
+
+export const ERROR_TYPES = ["ValidationError", "ParseError", "EncodingError", "SchemaError", "ProcessingError"] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
+
+export const SEVERITIES = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+/** "Critical" in summaries and metrics = HIGH + CRITICAL, as in the original design. */
+export const CRITICAL_SEVERITIES: readonly Severity[] = ["HIGH", "CRITICAL"];
+/** Rank used in sort keys: lower sorts first. */
+export const SEVERITY_RANK: Record<Severity, number> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3 };
+
+export const PROCESSING_STAGES = ["split", "process", "aggregate", "check"] as const;
+export type ProcessingStage = (typeof PROCESSING_STAGES)[number];
+
+/** One error record as stored in the error table. */
+export interface ErrorRecord {
+  errorId: string;
+  timestamp: string;
+  executionName: string;
+  errorType: ErrorType;
+  severity: Severity;
+  errorMessage: string;
+  recordData: Record<string, string>;
+  stackTrace?: string;
+  retryCount: number;
+  processingStage: ProcessingStage;
+  rowNumber: number;
+  chunkId: number;
+  /** Column the error is about, when there is one. */
+  column?: string;
+  severityRow: string;
+  /** Epoch seconds (DynamoDB TTL). */
+  expiresAt: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Run state (sibling table): exact per-chunk summaries, file outcome, notification ledger, rate limits, digests,
+// failure streaks. Every item is read with a consistent read through its partition key.
+// ---------------------------------------------------------------------------------------------------------------
+
+export const RUNS_TABLE = {
+  defaultName: "csv-processing-runs",
+  partitionKey: "pk",
+  sortKey: "sk",
+  ttlAttribute: "expiresAt",
+} as const;
+
+export const RUN_KEYS = {
+  /** Partition of everything that belongs to one execution. */
+  execution: (executionName: string) => `EXEC#${executionName}`,
+  /** One summary item per chunk, written idempotently by process-chunk (a retry overwrites it). */
+  chunk: (chunkId: number) => `CHUNK#${String(chunkId).padStart(6, "0")}`,
+  chunkPrefix: "CHUNK#",
+  /** The file-level outcome written by split-csv (header problems, encoding). */
+  file: "FILE",
+  /** Dedup ledger: one item per execution × channel. */
+  notification: (channel: string) => `NOTIFY#${channel}`,
+  /** Rate-limit window and suppressed count per channel. */
+  channel: (channel: string) => `CHANNEL#${channel}`,
+  rateWindow: "RATE",
+  /** Deferred (quiet-hours) notices waiting for the digest. */
+  digest: "DIGEST",
+  /** Failure streak per key prefix (escalation). */
+  prefix: (keyPrefix: string) => `PREFIX#${keyPrefix}`,
+  streak: "STREAK",
+} as const;
+
+export type CountsByType = Partial<Record<ErrorType, number>>;
+export type CountsBySeverity = Record<Severity, number>;
+
+/** Counts of one chunk (also what process-chunk returns). rows = valid + invalid, always. */
+export interface ChunkResult {
+  chunkId: number;
+  rows: number;
+  valid: number;
+  invalid: number;
+  /** Number of error records by type (a row may carry several). */
+  byType: CountsByType;
+  bySeverity: CountsBySeverity;
+}
+
+/** The run-table item holding one chunk's counts. */
+export interface ChunkSummaryItem extends ChunkResult {
+  pk: string;
+  sk: string;
+  executionName: string;
+  errors: number;
+  updatedAt: string;
+  expiresAt: number;
+}
+
+/** The run-table item holding the file-level outcome of split-csv. */
+export interface FileSummaryItem {
+  pk: string;
+  sk: typeof RUN_KEYS.file;
+  executionName: string;
+  bucket: string;
+  key: string;
+  status: SplitStatus;
+  encoding: string;
+  chunkCount: number;
+  /** Error records written by split-csv itself (header problems), by type and severity. */
+  byType: CountsByType;
+  bySeverity: CountsBySeverity;
+  errors: number;
+  message?: string;
+  updatedAt: string;
+  expiresAt: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Payloads between states
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A chunk handed out by split-csv: a byte range of the original object, cut at a row boundary. */
+export interface ChunkRef {
+  id: number;
+  /** Inclusive start byte offset. */
+  start: number;
+  /** Exclusive end byte offset. */
+  end: number;
+  /** 1-based line number, in the original file, of the chunk's first record. */
+  firstLine: number;
+}
+
+export type SplitStatus = "OK" | "REJECTED";
+
+/** What split-csv returns (kept far below the 256 KiB state limit: at most MAX_CHUNKS chunk refs). */
+export interface SplitResult {
+  status: SplitStatus;
+  bucket: string;
+  key: string;
+  encoding: "utf-8" | "shift_jis";
+  header: string[];
+  bytes: number;
+  chunkCount: number;
+  chunks: ChunkRef[];
+  message?: string;
+}
+
+/** Upper bound of chunks per file: chunk size grows with the file so the manifest stays small. */
+export const MAX_CHUNKS = 256;
+
+/** What each Distributed Map child receives (ItemSelector). */
+export interface ProcessChunkInput {
+  executionName: string;
+  bucket: string;
+  key: string;
+  encoding: SplitResult["encoding"];
+  header: string[];
+  chunk: ChunkRef;
+}
+
+/** Field where a Catch puts the error of a failed state (`{ Error, Cause }`). */
+export const FAILURE_FIELD = "failure";
+export interface StateFailure {
+  Error: string;
+  Cause: string;
+}
+
+/** What check-errors-and-notify receives. */
+export interface CheckInput {
+  executionName: string;
+  startTime: string;
+  bucket: string;
+  key: string;
+  /** Chunks split-csv handed out (0 when split did not run or rejected the file). */
+  chunkCount: number;
+  splitStatus: SplitStatus | "NOT_RUN";
+  failure?: StateFailure | null;
+}
+
+export const NOTIFICATION_CHANNELS = ["slack", "sns", "email"] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+export type NotificationStatus = "sent" | "suppressed" | "failed";
+
+/** Bounded (≤ 4 KB) output of the check. Never contains error items. */
+export interface CheckOutput {
+  hasErrors: boolean;
+  errorCount: number;
+  criticalCount: number;
+  byType: CountsByType;
+  bySeverity: CountsBySeverity;
+  rows: { total: number; valid: number; invalid: number };
+  runFailed: boolean;
+  notifications: { channel: NotificationChannel; status: NotificationStatus; reason?: string }[];
+}
+
+/** What aggregate-results returns and writes to S3. */
+export interface AggregateOutput {
+  rows: number;
+  valid: number;
+  invalid: number;
+  byType: CountsByType;
+  bySeverity: CountsBySeverity;
+  chunks: number;
+  failedChunks: number;
+  resultKey: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Typed errors that the state machine matches by name (Retry / Catch ErrorEquals)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ERROR_NAMES = {
+  /** BatchWriteItem left UnprocessedItems after every retry: the chunk is retried by the state machine. */
+  unprocessedItems: "UnprocessedItemsError",
+  /** Every notification channel failed for a run that has errors: Catch pages on-call. */
+  notificationDelivery: "NotificationDeliveryError",
+  /** Bad input that retrying cannot fix (bad schema, unreadable object). */
+  input: "InputError",
+} as const;
+
+/** Lambda's transient errors: every Lambda task retries them. */
+export const LAMBDA_TRANSIENT_ERRORS = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+] as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Environment variables (set by infra, read by handlers at start-up)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ENV = {
+  errorTable: "ERROR_TABLE_NAME",
+  runsTable: "RUNS_TABLE_NAME",
+  /** `s3://bucket/key` of the row schema JSON. */
+  schemaLocation: "SCHEMA_LOCATION",
+  chunkRows: "CHUNK_ROWS",
+  chunkBytes: "CHUNK_BYTES",
+  resultsBucket: "RESULTS_BUCKET",
+  resultsPrefix: "RESULTS_PREFIX",
+  errorRetentionDays: "ERROR_RETENTION_DAYS",
+  pipelineName: "PIPELINE_NAME",
+  alertTopicArn: "ALERT_TOPIC_ARN",
+  slackWebhookParameter: "SLACK_WEBHOOK_PARAMETER",
+  emailFrom: "EMAIL_FROM",
+  /** Comma-separated. */
+  emailTo: "EMAIL_TO",
+  /** JSON of the notification policy (quiet hours, rate limit, locale, …). */
+  notifyPolicy: "NOTIFY_POLICY",
+  /** Region shown in console links. */
+  consoleRegion: "CONSOLE_REGION",
+  stateMachineArn: "STATE_MACHINE_ARN",
+  /** Log group of the check function (Logs Insights link). */
+  checkLogGroup: "CHECK_LOG_GROUP",
+  /** "true" makes the S3 client use path-style URLs (local S3). */
+  s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
+} as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Metrics (emitted by the check; watched by the alarms)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const METRICS = {
+  namespace: "CSV/Processing",
+  /** The only dimension: low cardinality, the same on every run, so the alarms see every data point. */
+  dimension: "Pipeline",
+  errorCount: "ErrorCount",
+  criticalErrorCount: "CriticalErrorCount",
+  rowsProcessed: "RowsProcessed",
+  notificationsSent: "NotificationsSent",
+  notificationsSuppressed: "NotificationsSuppressed",
+  notificationsFailed: "NotificationsFailed",
+  /** From the log metric filter on the check function's JSON logs. */
+  criticalErrorDetected: "CriticalErrorDetected",
+} as const;
+
+/** Default pipeline name (metric dimension value) when none is configured. */
+export const DEFAULT_PIPELINE_NAME = "csv-pipeline";
+
+/** Prefixes inside the bucket. */
+export const PREFIXES = {
+  input: "incoming/",
+  results: "results/",
+  config: "_config/",
+} as const;

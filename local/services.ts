@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  type CreateTableCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import { ERROR_TABLE, RUNS_TABLE } from "../functions/contract";
+
+// biome-ignore lint/suspicious/noExplicitAny: untyped packages
+const dynalite: any = require("dynalite");
+// biome-ignore lint/suspicious/noExplicitAny: untyped packages
+const S3rver: any = require("s3rver");
+
+/** Credentials for the embedded services (they accept any). */
+export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export const LOCAL_REGION = "ap-northeast-1";
+
+export interface LocalServices {
+  dynamoEndpoint: string;
+  s3Endpoint: string;
+  errorTable: string;
+  runsTable: string;
+  bucket: string;
+  dynamo: DynamoDBClient;
+  s3: S3Client;
+  /** Environment variables that point the handlers' SDK clients at these services. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** DynamoDB CreateTable input of the error table (key schema and GSI from the contract). */
+export function errorTableDefinition(tableName: string): CreateTableCommandInput {
+  const gsi = ERROR_TABLE.executionIndex;
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: ERROR_TABLE.partitionKey, AttributeType: "S" },
+      { AttributeName: ERROR_TABLE.sortKey, AttributeType: "S" },
+      { AttributeName: gsi.partitionKey, AttributeType: "S" },
+      { AttributeName: gsi.sortKey, AttributeType: "S" },
+    ],
+    KeySchema: [
+      { AttributeName: ERROR_TABLE.partitionKey, KeyType: "HASH" },
+      { AttributeName: ERROR_TABLE.sortKey, KeyType: "RANGE" },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: gsi.name,
+        KeySchema: [
+          { AttributeName: gsi.partitionKey, KeyType: "HASH" },
+          { AttributeName: gsi.sortKey, KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      },
+    ],
+  };
+}
+
+/** DynamoDB CreateTable input of the run-state table. */
+export function runsTableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: RUNS_TABLE.partitionKey, AttributeType: "S" },
+      { AttributeName: RUNS_TABLE.sortKey, AttributeType: "S" },
+    ],
+    KeySchema: [
+      { AttributeName: RUNS_TABLE.partitionKey, KeyType: "HASH" },
+      { AttributeName: RUNS_TABLE.sortKey, KeyType: "RANGE" },
+    ],
+  };
+}
+
+function listen(server: { listen: (port: number, host: string, cb: (err?: Error) => void) => void }): Promise<void> {
+  return new Promise((resolve, reject) => server.listen(0, "127.0.0.1", (err?: Error) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * Starts DynamoDB (dynalite, in memory) and S3 (s3rver on a temporary directory) on 127.0.0.1 with free ports,
+ * creates both tables and the bucket. `stop()` closes both and removes the directory.
+ */
+export async function startLocalServices(
+  opts: { errorTable?: string; runsTable?: string; bucket?: string } = {},
+): Promise<LocalServices> {
+  const errorTable = opts.errorTable ?? ERROR_TABLE.defaultName;
+  const runsTable = opts.runsTable ?? RUNS_TABLE.defaultName;
+  const bucket = opts.bucket ?? "csv-pipeline-local";
+
+  const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await listen(dyn);
+  const dynamoEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
+
+  const dir = mkdtempSync(join(tmpdir(), "csv-pipeline-s3-"));
+  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir });
+  const s3Address = await s3rver.run();
+  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
+
+  const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const s3 = new S3Client({
+    endpoint: s3Endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+  });
+  await dynamo.send(new CreateTableCommand(errorTableDefinition(errorTable)));
+  await dynamo.send(new CreateTableCommand(runsTableDefinition(runsTable)));
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+  const env: Record<string, string> = {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    S3_FORCE_PATH_STYLE: "true",
+    ERROR_TABLE_NAME: errorTable,
+    RUNS_TABLE_NAME: runsTable,
+  };
+
+  let stopped = false;
+  return {
+    dynamoEndpoint,
+    s3Endpoint,
+    errorTable,
+    runsTable,
+    bucket,
+    dynamo,
+    s3,
+    env,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      dynamo.destroy();
+      s3.destroy();
+      await Promise.all([new Promise<void>((r) => dyn.close(() => r())), s3rver.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
