@@ -42,7 +42,9 @@ export type ProcessingStage = (typeof PROCESSING_STAGES)[number];
 
 /** One error record as stored in the error table. */
 export interface ErrorRecord {
+  /** Deterministic: hash of executionName + chunkId + rowNumber + rule. */
   errorId: string;
+  /** The parent execution's start time (deterministic, so a retried chunk overwrites its own records). */
   timestamp: string;
   executionName: string;
   errorType: ErrorType;
@@ -172,6 +174,8 @@ export const MAX_CHUNKS = 256;
 /** What each Distributed Map child receives (ItemSelector). */
 export interface ProcessChunkInput {
   executionName: string;
+  /** Start time of the parent execution (ISO-8601): the `timestamp` of its error records, so retries overwrite. */
+  startTime: string;
   bucket: string;
   key: string;
   encoding: SplitResult["encoding"];
