@@ -11,4 +11,8 @@ if (typeof Promise.withResolvers !== "function") {
     return { promise, resolve, reject };
   };
 }
+// Local runs may use Node 20 (Lambda runs nodejs22.x); the SDK's notice about its future Node floor is noise here.
+if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === undefined) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+}
 require("ts-node").register({ transpileOnly: true, files: true });
