@@ -1,0 +1,303 @@
+/**
+ * The CSV pipeline's state machine, in both patterns.
+ *
+ * Payload budget (Step Functions keeps at most 256 KiB = 262,144 bytes of state):
+ * - SplitCsv returns at most MAX_CHUNKS (256) chunk refs of ≈ 90 bytes each (≈ 23 KB) plus the header and counts;
+ * - each Distributed Map child returns counts only (≈ 250 bytes; ResultSelector drops anything else): ≤ 64 KB for
+ *   256 chunks in `$.chunkResults`;
+ * - the check returns a bounded summary (≤ 4 KB; never error items) and aggregation returns counts and a result key;
+ * - failures carry one `{ Error, Cause }` each.
+ * Worst case < 100 KB of state — far below 256 KiB, whatever the number of rows or errors.
+ */
+import {
+  type AggregateOutput,
+  type CheckInput,
+  type CheckOutput,
+  type ChunkResult,
+  ERROR_NAMES,
+  FAILURE_FIELD,
+  LAMBDA_TRANSIENT_ERRORS,
+  type ProcessChunkInput,
+  type SplitResult,
+} from "../functions/contract";
+import { Chain } from "./chain";
+import { StateGraph } from "./graph";
+import { Fail } from "./states/fail";
+import { MapState } from "./states/map";
+import { Parallel } from "./states/parallel";
+import { Pass } from "./states/pass";
+import type { RetryProps } from "./states/retryable";
+import { Task } from "./states/task";
+import type { JsonObject } from "./types";
+
+/** The two shapes of the pipeline: the check alone after the Map, or beside result aggregation. */
+export type PipelinePattern = "sequential" | "parallel";
+export const PIPELINE_PATTERNS: readonly PipelinePattern[] = ["sequential", "parallel"];
+
+/** ARNs the definition calls. */
+export interface PipelineResources {
+  splitCsv: string;
+  processChunk: string;
+  checkErrors: string;
+  aggregateResults: string;
+  alertTopic: string;
+}
+
+/** Tunables of the definition. */
+export interface PipelineOptions {
+  /** Distributed Map children at once (default 100). */
+  mapConcurrency?: number;
+  /** Share of failed chunks the Map tolerates, 0..100 (default 0: any failed chunk fails the Map → the check is told). */
+  toleratedFailurePercentage?: number;
+  /** Timeout of the split, chunk and aggregation tasks (default 900 s). */
+  taskTimeoutSeconds?: number;
+  /** Timeout of the check task (default 300 s). */
+  checkTimeoutSeconds?: number;
+}
+
+/** Input of `buildPipeline`. */
+export interface PipelineProps {
+  pattern: PipelinePattern;
+  resources: PipelineResources;
+  options?: PipelineOptions;
+}
+
+/** State names, shared with the local runner and the tests. */
+export const STATE_NAMES = {
+  prepare: "Prepare",
+  splitCsv: "SplitCsv",
+  processChunks: "ProcessChunks",
+  processChunk: "ProcessChunk",
+  checkErrors: "CheckErrorsAndNotify",
+  resultProcessing: "ResultProcessing",
+  aggregateResults: "AggregateResults",
+  aggregationFailed: "AggregationFailed",
+  notifyCheckFailure: "NotifyCheckFailure",
+  checkFailed: "CheckFailed",
+} as const;
+
+/** Well-formed but fake ARNs (ap-northeast-1, account 123456789012) for synthesis, diagrams and local runs. */
+export const PLACEHOLDER_RESOURCES: PipelineResources = {
+  splitCsv: "arn:aws:lambda:ap-northeast-1:123456789012:function:csv-pipeline-split-csv",
+  processChunk: "arn:aws:lambda:ap-northeast-1:123456789012:function:csv-pipeline-process-chunk",
+  checkErrors: "arn:aws:lambda:ap-northeast-1:123456789012:function:csv-pipeline-check-errors-and-notify",
+  aggregateResults: "arn:aws:lambda:ap-northeast-1:123456789012:function:csv-pipeline-aggregate-results",
+  alertTopic: "arn:aws:sns:ap-northeast-1:123456789012:csv-pipeline-oncall",
+};
+
+/** Defaults of `PipelineOptions`. */
+export const DEFAULT_PIPELINE_OPTIONS: Required<PipelineOptions> = {
+  mapConcurrency: 100,
+  toleratedFailurePercentage: 0,
+  taskTimeoutSeconds: 900,
+  checkTimeoutSeconds: 300,
+};
+
+/** Retrier every Lambda task gets: Lambda's transient service errors, with capped, jittered backoff. */
+export const LAMBDA_RETRY: RetryProps = {
+  errors: LAMBDA_TRANSIENT_ERRORS,
+  intervalSeconds: 2,
+  maxAttempts: 6,
+  backoffRate: 2,
+  maxDelaySeconds: 30,
+  jitterStrategy: "FULL",
+};
+
+/** Retrier of a chunk whose error records could not all be written (the chunk rewrites them idempotently). */
+export const UNPROCESSED_ITEMS_RETRY: RetryProps = {
+  errors: [ERROR_NAMES.unprocessedItems],
+  intervalSeconds: 2,
+  maxAttempts: 4,
+  backoffRate: 2,
+  maxDelaySeconds: 30,
+  jitterStrategy: "FULL",
+};
+
+/** Where each piece of state lives. */
+const PATHS = {
+  split: "$.split",
+  chunkResults: "$.chunkResults",
+  failure: `$.${FAILURE_FIELD}`,
+  check: "$.check",
+  results: "$.results",
+  checkFailure: "$.checkFailure",
+  aggregationFailure: "$.aggregationFailure",
+} as const;
+
+/** Keys of T mapped to JSONPath strings: keeps templates in step with contract.ts (a renamed field fails to compile). */
+type Template<T> = { [K in keyof T as `${K & string}.$`]-?: string };
+/** Picks fields of `$.Payload` (a Lambda result) by name. */
+function pick<T>(fields: readonly (keyof T & string)[]): JsonObject {
+  return Object.fromEntries(fields.map((f) => [`${f}.$`, `$.Payload.${f}`]));
+}
+
+const RUN_FIELDS = {
+  "executionName.$": "$.executionName",
+  "startTime.$": "$.startTime",
+  "bucket.$": "$.bucket",
+  "key.$": "$.key",
+} as const;
+
+/**
+ * Builds the pipeline's state graph. Render it with `.render()`; list what it calls with `.resources()`.
+ * @example buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES }).render()
+ */
+export function buildPipeline(props: PipelineProps): StateGraph {
+  const { pattern, resources } = props;
+  if (!PIPELINE_PATTERNS.includes(pattern))
+    throw new Error(`Unknown pipeline pattern "${String(pattern)}"; use "sequential" or "parallel"`);
+  for (const key of Object.keys(PLACEHOLDER_RESOURCES) as (keyof PipelineResources)[])
+    if (typeof resources?.[key] !== "string" || resources[key].length === 0)
+      throw new Error(`Pipeline resource "${key}" is missing; give its ARN (e.g. ${PLACEHOLDER_RESOURCES[key]})`);
+  const o = { ...DEFAULT_PIPELINE_OPTIONS, ...stripUndefined(props.options ?? {}) };
+  const N = STATE_NAMES;
+
+  const prepare = new Pass(N.prepare, {
+    comment: "Fix the run's identity and defaults, so every later path resolves whatever fails",
+    parameters: {
+      "executionName.$": "$$.Execution.Name",
+      "startTime.$": "$$.Execution.StartTime",
+      "bucket.$": "$.bucket",
+      "key.$": "$.key",
+      split: { status: "NOT_RUN", chunkCount: 0, encoding: "utf-8", header: [], chunks: [] },
+      chunkResults: [],
+      [FAILURE_FIELD]: null,
+    },
+  });
+
+  const split = Task.lambdaInvoke(N.splitCsv, {
+    comment: "Cut the CSV into chunks at row boundaries; returns a small manifest",
+    functionArn: resources.splitCsv,
+    payload: { ...RUN_FIELDS },
+    resultSelector: pick<SplitResult>(["status", "chunkCount", "encoding", "header", "chunks", "bytes"]),
+    resultPath: PATHS.split,
+    timeoutSeconds: o.taskTimeoutSeconds,
+  }).addRetry(LAMBDA_RETRY);
+
+  const itemSelector: Template<ProcessChunkInput> = {
+    ...RUN_FIELDS,
+    "encoding.$": "$.split.encoding",
+    "header.$": "$.split.header",
+    // Inside a Distributed Map child, $$.Execution.Name is the child's: the parent's name comes from $.executionName.
+    "chunk.$": "$$.Map.Item.Value",
+  };
+  const processChunk = Task.lambdaInvoke(N.processChunk, {
+    comment: "Parse and validate one chunk, write its error records, return counts only",
+    functionArn: resources.processChunk,
+    payloadPath: "$",
+    resultSelector: pick<ChunkResult>(["chunkId", "rows", "valid", "invalid", "byType", "bySeverity"]),
+    timeoutSeconds: o.taskTimeoutSeconds,
+  })
+    .addRetry(LAMBDA_RETRY)
+    .addRetry(UNPROCESSED_ITEMS_RETRY)
+    .end();
+
+  const processChunks = new MapState(N.processChunks, {
+    comment: "One child execution per chunk",
+    mode: "DISTRIBUTED",
+    executionType: "STANDARD",
+    label: "Chunks",
+    itemsPath: "$.split.chunks",
+    itemSelector,
+    maxConcurrency: o.mapConcurrency,
+    toleratedFailurePercentage: o.toleratedFailurePercentage,
+    resultPath: PATHS.chunkResults,
+  }).itemProcessor(processChunk);
+
+  const checkInput: Template<CheckInput> = {
+    ...RUN_FIELDS,
+    "chunkCount.$": "$.split.chunkCount",
+    "splitStatus.$": "$.split.status",
+    "failure.$": PATHS.failure,
+  };
+  const checkOutputFields: (keyof CheckOutput & string)[] = [
+    "hasErrors",
+    "errorCount",
+    "criticalCount",
+    "byType",
+    "bySeverity",
+    "rows",
+    "runFailed",
+    "notifications",
+  ];
+  const check = Task.lambdaInvoke(N.checkErrors, {
+    comment: "Count this run's errors exactly, notify, emit metrics; returns a bounded summary",
+    functionArn: resources.checkErrors,
+    payload: checkInput,
+    resultSelector: pick<CheckOutput>(checkOutputFields),
+    resultPath: pattern === "sequential" ? PATHS.check : undefined,
+    timeoutSeconds: o.checkTimeoutSeconds,
+  })
+    .addRetry(LAMBDA_RETRY)
+    .end();
+
+  const checkFailed = new Fail(N.checkFailed, {
+    error: "CheckFailed",
+    cause: "The error check failed after its retries; on-call was alerted through the alert topic",
+  });
+  const notifyCheckFailure = Task.snsPublish(N.notifyCheckFailure, {
+    comment: "Page on-call directly (no Lambda): the check itself failed",
+    topicArn: resources.alertTopic,
+    subject: "[CRITICAL] CSV pipeline: the error check failed",
+    messagePath:
+      "States.Format('[CRITICAL] CSV処理のエラーチェックが失敗しました / The CSV error check failed. execution: {} file: s3://{}/{} error: {} cause: {}', $.executionName, $.bucket, $.key, $.checkFailure.Error, $.checkFailure.Cause)",
+    messageAttributes: { severity: { value: "CRITICAL" }, executionName: { path: "$.executionName" } },
+    resultPath: null,
+  })
+    .addRetry({ errors: ["States.ALL"], intervalSeconds: 2, maxAttempts: 3, backoffRate: 2, jitterStrategy: "FULL" })
+    .addCatch(checkFailed, { resultPath: "$.alertFailure" });
+  notifyCheckFailure.next(checkFailed);
+
+  let checkStep: Task | Parallel;
+  if (pattern === "sequential") {
+    checkStep = check;
+  } else {
+    const aggregationFailed = new Pass(N.aggregationFailed, {
+      comment: "Record the aggregation failure; the check in the other branch still runs",
+      parameters: { failed: true, "error.$": PATHS.aggregationFailure },
+    }).end();
+    const aggregateFields: (keyof AggregateOutput & string)[] = [
+      "rows",
+      "valid",
+      "invalid",
+      "byType",
+      "bySeverity",
+      "chunks",
+      "failedChunks",
+      "resultKey",
+    ];
+    const aggregate = Task.lambdaInvoke(N.aggregateResults, {
+      comment: "Sum the chunk counts and write the run's result file",
+      functionArn: resources.aggregateResults,
+      payload: { ...RUN_FIELDS, "chunkCount.$": "$.split.chunkCount", "chunkResults.$": PATHS.chunkResults },
+      resultSelector: pick<AggregateOutput>(aggregateFields),
+      timeoutSeconds: o.taskTimeoutSeconds,
+    })
+      .addRetry(LAMBDA_RETRY)
+      .addCatch(aggregationFailed, { resultPath: PATHS.aggregationFailure })
+      .end();
+    checkStep = new Parallel(N.resultProcessing, {
+      comment: "Aggregate results beside the error check",
+      resultSelector: { "aggregate.$": "$[0]", "check.$": "$[1]" },
+      resultPath: PATHS.results,
+    })
+      .branch(aggregate)
+      .branch(check)
+      .end();
+  }
+  checkStep.addCatch(notifyCheckFailure, { resultPath: PATHS.checkFailure });
+
+  split.addCatch(checkStep, { resultPath: PATHS.failure });
+  processChunks.addCatch(checkStep, { resultPath: PATHS.failure });
+  Chain.start(prepare).next(split).next(processChunks).next(checkStep);
+
+  return new StateGraph(prepare, {
+    comment: `CSV pipeline (${pattern}): split → Distributed Map of chunks → ${
+      pattern === "sequential" ? "error check & notify" : "aggregation ‖ error check & notify"
+    }; a failed check pages on-call`,
+  });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
