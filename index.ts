@@ -1,0 +1,48 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig } from "./infra/config";
+import { Monitoring } from "./infra/monitoring";
+import { Notifications } from "./infra/notifications";
+import { Pipeline } from "./infra/pipeline";
+import { ErrorTable } from "./infra/table";
+
+/**
+ * The Pulumi program: reads the stack's configuration once, composes the components and exports what a user needs
+ * (where to upload, what runs, where to look).
+ */
+const config = loadStackConfig();
+const namePrefix = config.pipelineName;
+const arns = {
+  partition: aws.getPartitionOutput().partition,
+  region: aws.getRegionOutput().region,
+  account: aws.getCallerIdentityOutput().accountId,
+};
+
+const tables = new ErrorTable("errors", { namePrefix });
+const notifications = new Notifications("notify", {
+  namePrefix,
+  slackWebhookUrl: config.slackWebhookUrl,
+  onCallEmail: config.onCallEmail,
+  onCallTopicArn: config.onCallTopicArn,
+  emailTo: config.emailTo,
+});
+const pipeline = new Pipeline("pipeline", { namePrefix, config, tables, notifications, arns });
+const monitoring = new Monitoring("monitoring", {
+  pipelineName: config.pipelineName,
+  thresholds: config.alarms,
+  functions: pipeline.functions,
+  stateMachine: pipeline.stateMachine,
+  tables: [tables.table, tables.runsTable],
+  alertTopic: notifications.topic,
+  onCallTopicArn: config.onCallTopicArn,
+});
+
+export const bucketName = pipeline.bucket.bucket;
+export const uploadCommand = pulumi.interpolate`aws s3 cp samples/orders.csv s3://${pipeline.bucket.bucket}/${config.inputPrefix}orders.csv`;
+export const stateMachineArn = pipeline.stateMachine.arn;
+export const alertTopicArn = notifications.topic.arn;
+export const onCallTopicArn = config.onCallTopicArn;
+export const errorTableName = tables.table.name;
+export const runsTableName = tables.runsTable.name;
+export const slackWebhookParameter = notifications.webhookParameter.name;
+export const dashboardUrl = monitoring.dashboard.url;

@@ -1,0 +1,220 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PREFIXES } from "../functions/contract";
+import { buildPipeline } from "../workflow/pipeline";
+import { renderDefinition } from "../workflow/pulumi";
+import type { StackConfig } from "./config";
+import { FUNCTION_KEYS, type FunctionKey, Functions } from "./functions";
+import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
+import type { Notifications } from "./notifications";
+import type { ErrorTable } from "./table";
+
+/** Arguments of {@link Pipeline}. */
+export interface PipelineArgs {
+  namePrefix: string;
+  config: StackConfig;
+  tables: ErrorTable;
+  notifications: Notifications;
+  arns: ArnContext;
+}
+
+/** Days after which chunk results and other transient objects expire. */
+export const RESULT_EXPIRY_DAYS = 30;
+
+/**
+ * The input bucket (EventBridge notifications on, public access blocked, encrypted, lifecycle on result objects), the
+ * four functions, the Standard state machine (definition from `workflow/` on real ARNs, its role derived from the
+ * graph, logging to a log group) and the EventBridge rule that starts it for each `.csv` under the input prefix.
+ */
+export class Pipeline extends pulumi.ComponentResource {
+  readonly bucket: aws.s3.Bucket;
+  readonly schemaObject: aws.s3.BucketObjectv2;
+  readonly functions: Functions;
+  readonly stateMachineName: string;
+  readonly stateMachineArn: pulumi.Output<string>;
+  readonly stateMachine: aws.sfn.StateMachine;
+  readonly stateMachineRole: aws.iam.Role;
+  readonly stateMachineStatements: PolicyStatement[];
+  readonly stateMachineLogGroup: aws.cloudwatch.LogGroup;
+  readonly rule: aws.cloudwatch.EventRule;
+  readonly ruleRole: aws.iam.Role;
+  readonly ruleStatements: PolicyStatement[];
+  /** The state machine definition as deployed. */
+  readonly definition: pulumi.Output<string>;
+
+  constructor(name: string, args: PipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("csv-pipeline:index:Pipeline", name, {}, opts);
+    const { config, arns } = args;
+
+    this.bucket = new aws.s3.Bucket(`${name}-input`, { forceDestroy: false }, { parent: this });
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-input-public-access`,
+      { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { parent: this },
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-input-encryption`,
+      { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+      { parent: this },
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-input-ownership`,
+      { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      { parent: this },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-input-lifecycle`,
+      {
+        bucket: this.bucket.id,
+        rules: [
+          {
+            id: "expire-results",
+            status: "Enabled",
+            filter: { prefix: PREFIXES.results },
+            expiration: { days: RESULT_EXPIRY_DAYS },
+          },
+          {
+            id: "abort-incomplete-uploads",
+            status: "Enabled",
+            filter: { prefix: "" },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+          },
+        ],
+      },
+      { parent: this },
+    );
+    const notification = new aws.s3.BucketNotification(
+      `${name}-input-events`,
+      { bucket: this.bucket.id, eventbridge: true },
+      { parent: this },
+    );
+    this.schemaObject = new aws.s3.BucketObjectv2(
+      `${name}-schema`,
+      {
+        bucket: this.bucket.id,
+        key: `${PREFIXES.config}schema.json`,
+        content: config.rowSchemaJson,
+        contentType: "application/json",
+      },
+      { parent: this },
+    );
+
+    this.stateMachineName = `${args.namePrefix}-${pulumi.getStack()}`.slice(0, 80);
+    this.stateMachineArn = pulumi.interpolate`arn:${arns.partition}:states:${arns.region}:${arns.account}:stateMachine:${this.stateMachineName}`;
+
+    this.functions = new Functions(
+      `${name}-fn`,
+      {
+        namePrefix: args.namePrefix,
+        config,
+        tables: args.tables,
+        notifications: args.notifications,
+        bucket: this.bucket,
+        stateMachineArn: this.stateMachineArn,
+        arns,
+      },
+      { parent: this },
+    );
+    const fns = this.functions.functions;
+    const resources = {
+      ...(Object.fromEntries(FUNCTION_KEYS.map((k) => [k, fns[k].fn.arn])) as Record<FunctionKey, pulumi.Output<string>>),
+      alertTopic: args.notifications.topic.arn,
+    };
+    const rendered = renderDefinition(
+      (arnsOf) =>
+        buildPipeline({
+          pattern: config.pattern,
+          resources: arnsOf,
+          options: { mapConcurrency: config.mapConcurrency, toleratedFailurePercentage: config.toleratedFailurePercentage },
+        }),
+      resources,
+    );
+    this.definition = rendered.definition;
+
+    this.stateMachineLogGroup = new aws.cloudwatch.LogGroup(
+      `${name}-sfn-logs`,
+      { name: `/aws/vendedlogs/states/${this.stateMachineName}`, retentionInDays: config.logRetentionDays },
+      { parent: this },
+    );
+    const executions = pulumi.interpolate`arn:${arns.partition}:states:${arns.region}:${arns.account}:execution:${this.stateMachineName}/*`;
+    this.stateMachineStatements = [
+      { Sid: "InvokePipelineFunctions", Action: ["lambda:InvokeFunction"], Resource: rendered.lambdas },
+      { Sid: "PublishCheckFailure", Action: ["sns:Publish"], Resource: rendered.topics },
+      {
+        Sid: "EncryptForAlertTopic",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: [args.notifications.key.arn],
+        Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sns.${arns.region}.amazonaws.com` } },
+      },
+      { Sid: "DistributedMapChildren", Action: ["states:StartExecution"], Resource: [this.stateMachineArn] },
+      { Sid: "DistributedMapChildrenControl", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: [executions] },
+      {
+        Sid: "DeliverExecutionLogs",
+        Action: [
+          "logs:CreateLogDelivery",
+          "logs:GetLogDelivery",
+          "logs:UpdateLogDelivery",
+          "logs:DeleteLogDelivery",
+          "logs:ListLogDeliveries",
+          "logs:PutResourcePolicy",
+          "logs:DescribeResourcePolicies",
+          "logs:DescribeLogGroups",
+        ],
+        // CloudWatch Logs vended delivery has no resource-level permissions: AWS accepts only "*".
+        Resource: ["*"],
+      },
+    ];
+    const sfnRole = serviceRole(`${name}-sfn-role`, "states.amazonaws.com", this.stateMachineStatements, this);
+    this.stateMachineRole = sfnRole.role;
+    this.stateMachine = new aws.sfn.StateMachine(
+      `${name}-sfn`,
+      {
+        name: this.stateMachineName,
+        type: "STANDARD",
+        roleArn: sfnRole.role.arn,
+        definition: this.definition,
+        loggingConfiguration: {
+          level: "ERROR",
+          includeExecutionData: false,
+          logDestination: pulumi.interpolate`${this.stateMachineLogGroup.arn}:*`,
+        },
+        tracingConfiguration: { enabled: false },
+      },
+      { parent: this, dependsOn: [sfnRole.policy] },
+    );
+
+    this.rule = new aws.cloudwatch.EventRule(
+      `${name}-csv-uploaded`,
+      {
+        description: `Start ${this.stateMachineName} for each .csv uploaded under ${config.inputPrefix || "(bucket root)"}`,
+        eventPattern: pulumi.jsonStringify({
+          source: ["aws.s3"],
+          "detail-type": ["Object Created"],
+          detail: {
+            bucket: { name: [this.bucket.bucket] },
+            object: { key: [{ wildcard: `${config.inputPrefix}*.csv` }] },
+          },
+        }),
+      },
+      { parent: this, dependsOn: [notification] },
+    );
+    this.ruleStatements = [{ Sid: "StartPipeline", Action: ["states:StartExecution"], Resource: [this.stateMachine.arn] }];
+    const ruleRole = serviceRole(`${name}-rule-role`, "events.amazonaws.com", this.ruleStatements, this);
+    this.ruleRole = ruleRole.role;
+    new aws.cloudwatch.EventTarget(
+      `${name}-csv-uploaded-target`,
+      {
+        rule: this.rule.name,
+        arn: this.stateMachine.arn,
+        roleArn: ruleRole.role.arn,
+        inputTransformer: {
+          inputPaths: { bucket: "$.detail.bucket.name", key: "$.detail.object.key" },
+          inputTemplate: '{"bucket": <bucket>, "key": <key>}',
+        },
+      },
+      { parent: this, dependsOn: [ruleRole.policy] },
+    );
+
+    this.registerOutputs({ bucketName: this.bucket.bucket, stateMachineArn: this.stateMachine.arn });
+  }
+}
