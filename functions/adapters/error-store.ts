@@ -1,0 +1,128 @@
+import { BatchWriteCommand, type BatchWriteCommandOutput, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { ChunkSummaryItem, ErrorRecord, FileSummaryItem } from "../contract";
+import { UnprocessedItemsError } from "../core/csv-errors";
+import { clients } from "./clients";
+
+/** The part of the DynamoDB document client the store uses (a wrapper can count or disturb calls). */
+export interface DocSender {
+  send(command: BatchWriteCommand): Promise<BatchWriteCommandOutput>;
+}
+
+/** Retry policy for UnprocessedItems: exponential backoff with full jitter, bounded. */
+export interface RetryPolicy {
+  /** Calls per batch in all (first try included). */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 5000 };
+
+/** BatchWriteItem's limit. */
+export const BATCH_SIZE = 25;
+
+type WriteRequest = { PutRequest: { Item: Record<string, unknown> } };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Writes error records in batches of 25 as they come (bounded memory: one open batch plus at most `concurrency`
+ * batches in flight). Items DynamoDB leaves unprocessed are retried with exponential backoff and full jitter; after
+ * `maxAttempts` calls the writer fails with `UnprocessedItemsError` so the state machine retries the chunk (record
+ * ids are deterministic, so the retry overwrites instead of duplicating).
+ *
+ * @example
+ * const writer = new ErrorWriter(tableName);
+ * for (const r of records) await writer.add(r);
+ * await writer.flush();
+ */
+export class ErrorWriter {
+  /** BatchWriteItem calls made (retries included). */
+  calls = 0;
+  /** Items written. */
+  written = 0;
+  private batch: WriteRequest[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown = null;
+
+  constructor(
+    private readonly tableName: string,
+    private readonly options: {
+      client?: DocSender;
+      retry?: RetryPolicy;
+      concurrency?: number;
+      random?: () => number;
+      sleep?: (ms: number) => Promise<void>;
+    } = {},
+  ) {}
+
+  private get client(): DocSender {
+    return this.options.client ?? clients.doc();
+  }
+
+  /** Queues one record; returns a promise only when the caller should wait (too many batches in flight). */
+  add(record: ErrorRecord): undefined | Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    this.batch.push({ PutRequest: { Item: record as unknown as Record<string, unknown> } });
+    if (this.batch.length < BATCH_SIZE) return undefined;
+    this.dispatch();
+    if (this.inFlight.size >= (this.options.concurrency ?? 4)) return Promise.race(this.inFlight).then(() => this.check());
+    return undefined;
+  }
+
+  /** Writes what is queued and waits for every batch; throws the first failure. */
+  async flush(): Promise<void> {
+    if (this.batch.length > 0) this.dispatch();
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    this.check();
+  }
+
+  private check(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+
+  private dispatch(): void {
+    const items = this.batch;
+    this.batch = [];
+    const p: Promise<void> = this.write(items)
+      .catch((err) => {
+        if (this.failure === null) this.failure = err;
+      })
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  private async write(items: WriteRequest[]): Promise<void> {
+    const retry = this.options.retry ?? DEFAULT_RETRY;
+    const random = this.options.random ?? Math.random;
+    const wait = this.options.sleep ?? sleep;
+    let pending = items;
+    for (let attempt = 1; ; attempt++) {
+      this.calls++;
+      const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+      const left = (out.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
+      this.written += pending.length - left.length;
+      if (left.length === 0) return;
+      if (attempt >= retry.maxAttempts) {
+        throw new UnprocessedItemsError(
+          `DynamoDB left ${left.length} of ${items.length} error records unprocessed after ${attempt} BatchWriteItem calls on table ${this.tableName}; the chunk should be retried.`,
+          left.length,
+          { cause: new Error(`UnprocessedItems: ${left.length} items for ${this.tableName}`) },
+        );
+      }
+      const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+      await wait(Math.floor(random() * cap));
+      pending = left;
+    }
+  }
+}
+
+/** Writes a chunk's summary item (one PutItem: a re-run of the chunk overwrites it, never adds to it). */
+export async function putChunkSummary(tableName: string, item: ChunkSummaryItem): Promise<void> {
+  await clients.doc().send(new PutCommand({ TableName: tableName, Item: item }));
+}
+
+/** Writes the file-level summary item of split-csv (overwritten by a re-run). */
+export async function putFileSummary(tableName: string, item: FileSummaryItem): Promise<void> {
+  await clients.doc().send(new PutCommand({ TableName: tableName, Item: item }));
+}

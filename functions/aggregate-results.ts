@@ -1,0 +1,34 @@
+import { type AggregateOutput, type ChunkResult, ENV, PREFIXES } from "./contract";
+import { putJson } from "./adapters/s3";
+import { requireFields } from "./core/csv-config";
+import { InputError } from "./core/csv-errors";
+import { sumChunkResults } from "./core/rows-aggregate";
+
+/** What the AggregateResults state passes. */
+export interface AggregateEvent {
+  executionName: string;
+  startTime: string;
+  bucket: string;
+  key: string;
+  chunkCount: number;
+  chunkResults: ChunkResult[];
+}
+
+/**
+ * Sums the chunk results of one execution, writes them as JSON to
+ * `s3://{RESULTS_BUCKET or bucket}/{RESULTS_PREFIX or "results/"}{executionName}.json` and returns them.
+ */
+export async function handler(event: AggregateEvent, _context?: unknown): Promise<AggregateOutput> {
+  let input: AggregateEvent;
+  try {
+    input = requireFields<AggregateEvent>(event, ["executionName", "bucket", "key"], "aggregate-results");
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  const bucket = process.env[ENV.resultsBucket] || input.bucket;
+  const prefix = process.env[ENV.resultsPrefix] ?? PREFIXES.results;
+  const resultKey = `${prefix}${input.executionName}.json`;
+  const output = sumChunkResults(input.chunkResults ?? [], Number(input.chunkCount ?? 0), resultKey);
+  await putJson(bucket, resultKey, output);
+  return output;
+}

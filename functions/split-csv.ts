@@ -1,0 +1,86 @@
+import { ENV, type FileSummaryItem, RUN_KEYS, type SplitResult } from "./contract";
+import { requireEnv } from "./adapters/clients";
+import { ErrorWriter, putFileSummary } from "./adapters/error-store";
+import { openObject } from "./adapters/s3";
+import { loadRowSchema } from "./adapters/schema-source";
+import { chunkSettings, requireFields } from "./core/csv-config";
+import { InputError } from "./core/csv-errors";
+import { splitCsv } from "./core/csv-split";
+import { buildErrorRecord, countRecord, emptyBySeverity, expiresAtOf, retentionDays } from "./core/records";
+import type { CountsByType } from "./contract";
+
+/** What the SplitCsv state passes. */
+export interface SplitEvent {
+  bucket: string;
+  key: string;
+  executionName: string;
+  startTime: string;
+}
+
+/**
+ * Reads the uploaded CSV once as a stream, checks its header against the row schema, records header problems, writes
+ * the file summary item and returns the chunk manifest (byte ranges, at most MAX_CHUNKS).
+ */
+export async function handler(event: SplitEvent, _context?: unknown): Promise<SplitResult> {
+  let input: SplitEvent;
+  try {
+    input = requireFields<SplitEvent>(event, ["bucket", "key", "executionName", "startTime"], "split-csv");
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  const errorTable = requireEnv(ENV.errorTable);
+  const runsTable = requireEnv(ENV.runsTable);
+  const settings = chunkSettings();
+  const expiresAt = expiresAtOf(Date.now(), retentionDays(process.env[ENV.errorRetentionDays]));
+  const schema = await loadRowSchema();
+
+  const object = await openObject(input.bucket, input.key);
+  const outcome = await splitCsv(object.body, {
+    totalBytes: object.contentLength,
+    schema,
+    chunkRows: settings.rows,
+    chunkBytes: settings.bytes,
+  });
+
+  const writer = new ErrorWriter(errorTable);
+  const byType: CountsByType = {};
+  const bySeverity = emptyBySeverity();
+  const ctx = { executionName: input.executionName, startTime: input.startTime, chunkId: 0, expiresAt, processingStage: "split" as const };
+  for (const problem of outcome.problems) {
+    countRecord(byType, bySeverity, problem);
+    const pending = writer.add(buildErrorRecord(ctx, 1, problem, {}));
+    if (pending) await pending;
+  }
+  await writer.flush();
+
+  const summary: FileSummaryItem = {
+    pk: RUN_KEYS.execution(input.executionName),
+    sk: RUN_KEYS.file,
+    executionName: input.executionName,
+    bucket: input.bucket,
+    key: input.key,
+    status: outcome.status,
+    encoding: outcome.encoding,
+    chunkCount: outcome.chunks.length,
+    byType,
+    bySeverity,
+    errors: outcome.problems.length,
+    updatedAt: new Date().toISOString(),
+    expiresAt,
+  };
+  if (outcome.message !== undefined) summary.message = outcome.message;
+  await putFileSummary(runsTable, summary);
+
+  const result: SplitResult = {
+    status: outcome.status,
+    bucket: input.bucket,
+    key: input.key,
+    encoding: outcome.encoding,
+    header: outcome.header,
+    bytes: outcome.bytes,
+    chunkCount: outcome.chunks.length,
+    chunks: outcome.chunks,
+  };
+  if (outcome.message !== undefined) result.message = outcome.message;
+  return result;
+}
