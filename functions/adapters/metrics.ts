@@ -1,0 +1,51 @@
+import { type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { METRICS } from "../contract";
+import { clients } from "./clients";
+
+/** The values one check emits. */
+export interface RunMetrics {
+  errorCount: number;
+  criticalErrorCount: number;
+  rowsProcessed: number;
+  notificationsSent: number;
+  notificationsSuppressed: number;
+  notificationsFailed: number;
+}
+
+/**
+ * The metric data of one check, all in `CSV/Processing` with the single dimension `Pipeline`.
+ *
+ * Why PutMetricData rather than Embedded Metric Format: the check emits six values once per run, so one API call is
+ * cheap, and it lets the check observe the outcome (a failure is logged as such, and the local runner and tests can
+ * assert exactly what was sent). EMF would tie metric creation to the log pipeline, and the per-run JSON line would
+ * have to carry the metric directive beside the fields the log metric filter and Logs Insights read.
+ *
+ * Why only `Pipeline`: alarms watch the metric with exactly these dimensions; a per-execution dimension would make
+ * every run a new metric (billed, and invisible to an alarm without that dimension). Per-execution detail goes to
+ * the structured log line instead.
+ */
+export function runMetricData(pipelineName: string, m: RunMetrics, timestamp: Date): MetricDatum[] {
+  const dims = [{ Name: METRICS.dimension, Value: pipelineName }];
+  const datum = (MetricName: string, Value: number): MetricDatum => ({
+    MetricName,
+    Value,
+    Unit: "Count",
+    Dimensions: dims,
+    Timestamp: timestamp,
+  });
+  return [
+    datum(METRICS.errorCount, m.errorCount),
+    datum(METRICS.criticalErrorCount, m.criticalErrorCount),
+    datum(METRICS.rowsProcessed, m.rowsProcessed),
+    datum(METRICS.notificationsSent, m.notificationsSent),
+    datum(METRICS.notificationsSuppressed, m.notificationsSuppressed),
+    datum(METRICS.notificationsFailed, m.notificationsFailed),
+  ];
+}
+
+/** Sends the run's metrics in one PutMetricData call. */
+export async function putRunMetrics(pipelineName: string, m: RunMetrics, timestamp: Date): Promise<void> {
+  await clients.cloudwatch().send(
+    new PutMetricDataCommand({ Namespace: METRICS.namespace, MetricData: runMetricData(pipelineName, m, timestamp) }),
+  );
+}

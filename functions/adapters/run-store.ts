@@ -1,0 +1,294 @@
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  type ChunkSummaryItem,
+  ERROR_TABLE,
+  type FileSummaryItem,
+  type NotificationChannel,
+  RUN_KEYS,
+  SEVERITY_RANK,
+} from "../contract";
+import type { DigestEntry, ErrorExample } from "../core/messages";
+import { NOTIFY_ITEM_TTL_SECONDS, NOTIFY_KEYS } from "../core/notify-keys";
+import type { LedgerClaim, LedgerStatus, RateDecision, RunStorePort } from "../core/notify-ports";
+import { clients } from "./clients";
+
+function isConditionFailure(err: unknown): boolean {
+  return (err as Error)?.name === "ConditionalCheckFailedException";
+}
+
+const ttl = (now: Date) => Math.floor(now.getTime() / 1000) + NOTIFY_ITEM_TTL_SECONDS;
+
+/** Upper bound of GSI pages read for examples (one page is the normal case: `Limit: 5`). */
+const MAX_EXAMPLE_PAGES = 3;
+
+/** Options of the DynamoDB run store. */
+export interface RunStoreOptions {
+  runsTable: string;
+  errorTable: string;
+  /** How long a claimed-but-unfinished notification blocks others (a crashed check releases it after this). */
+  leaseMs?: number;
+}
+
+/** The DynamoDB implementation of {@link RunStorePort} (runs table + the error table's `ExecutionName-index`). */
+export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
+  const doc = () => clients.doc();
+  const T = opts.runsTable;
+  const leaseMs = opts.leaseMs ?? 120_000;
+
+  async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await doc().send(new QueryCommand({ ...input, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  return {
+    async readRun(executionName) {
+      // Only FILE and CHUNK# items: the range `sk BETWEEN "CHUNK#" AND "FILE"` holds exactly those (sorted
+      // byte-wise, "CHUNK#…" < "FILE" < "NOTIFY#…"), so the cost follows the number of chunks, never the errors.
+      const items = await queryAll({
+        TableName: T,
+        ConsistentRead: true,
+        KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+        ExpressionAttributeValues: { ":pk": RUN_KEYS.execution(executionName), ":lo": RUN_KEYS.chunkPrefix, ":hi": RUN_KEYS.file },
+      });
+      let file: FileSummaryItem | undefined;
+      const chunks: ChunkSummaryItem[] = [];
+      for (const item of items) {
+        const sk = String(item.sk);
+        if (sk === RUN_KEYS.file) file = item as unknown as FileSummaryItem;
+        else if (sk.startsWith(RUN_KEYS.chunkPrefix)) chunks.push(item as unknown as ChunkSummaryItem);
+      }
+      return { file, chunks };
+    },
+
+    async readExamples(executionName, limit) {
+      const examples: ErrorExample[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      for (let page = 0; page < MAX_EXAMPLE_PAGES && examples.length < limit; page++) {
+        const out = await doc().send(
+          new QueryCommand({
+            TableName: opts.errorTable,
+            IndexName: ERROR_TABLE.executionIndex.name,
+            KeyConditionExpression: "executionName = :e AND severityRow < :two",
+            ExpressionAttributeValues: { ":e": executionName, ":two": String(SEVERITY_RANK.MEDIUM) },
+            Limit: limit - examples.length,
+            ExclusiveStartKey,
+          }),
+        );
+        for (const i of out.Items ?? []) {
+          examples.push({
+            rowNumber: Number(i.rowNumber) || 0,
+            errorType: String(i.errorType ?? ""),
+            severity: String(i.severity ?? ""),
+            column: i.column === undefined ? undefined : String(i.column),
+            errorMessage: String(i.errorMessage ?? ""),
+            recordData: (i.recordData ?? {}) as Record<string, string>,
+          });
+        }
+        ExclusiveStartKey = out.LastEvaluatedKey;
+        if (!ExclusiveStartKey) break;
+      }
+      return examples.slice(0, limit);
+    },
+
+    async claimNotification(executionName, channel, now): Promise<LedgerClaim> {
+      const key = NOTIFY_KEYS.ledger(executionName, channel);
+      try {
+        await doc().send(
+          new PutCommand({
+            TableName: T,
+            Item: { ...key, status: "pending", leaseUntil: now.getTime() + leaseMs, updatedAt: now.toISOString(), expiresAt: ttl(now) },
+            ConditionExpression: "attribute_not_exists(pk) OR #s = :failed OR (#s = :pending AND leaseUntil < :now)",
+            ExpressionAttributeNames: { "#s": "status" },
+            ExpressionAttributeValues: { ":failed": "failed", ":pending": "pending", ":now": now.getTime() },
+          }),
+        );
+        return { claimed: true };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        const got = await doc().send(new GetCommand({ TableName: T, Key: key, ConsistentRead: true }));
+        return { claimed: false, status: (got.Item?.status ?? "pending") as LedgerStatus, updatedAt: got.Item?.updatedAt as string | undefined };
+      }
+    },
+
+    async completeNotification(executionName, channel, status, now, reason) {
+      await doc().send(
+        new PutCommand({
+          TableName: T,
+          Item: { ...NOTIFY_KEYS.ledger(executionName, channel), status, reason, updatedAt: now.toISOString(), expiresAt: ttl(now) },
+        }),
+      );
+    },
+
+    async acquireRateSlot(channel, windowStart, max, now): Promise<RateDecision> {
+      const Key = NOTIFY_KEYS.rate(channel);
+      const expiresAt = ttl(now);
+      // 1. A slot in the current window; takes the suppressed count atomically (ALL_OLD) to report it.
+      try {
+        const out = await doc().send(
+          new UpdateCommand({
+            TableName: T,
+            Key,
+            UpdateExpression: "SET #c = #c + :one, expiresAt = :x REMOVE suppressed, suppressedSince",
+            ConditionExpression: "windowStart = :ws AND #c < :max",
+            ExpressionAttributeNames: { "#c": "count" },
+            ExpressionAttributeValues: { ":one": 1, ":ws": windowStart, ":max": max, ":x": expiresAt },
+            ReturnValues: "ALL_OLD",
+          }),
+        );
+        return { allowed: true, suppressedBefore: suppressedOf(out.Attributes) };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      // 2. First notice of a new window.
+      try {
+        const out = await doc().send(
+          new UpdateCommand({
+            TableName: T,
+            Key,
+            UpdateExpression: "SET windowStart = :ws, #c = :one, expiresAt = :x REMOVE suppressed, suppressedSince",
+            ConditionExpression: "attribute_not_exists(pk) OR windowStart < :ws",
+            ExpressionAttributeNames: { "#c": "count" },
+            ExpressionAttributeValues: { ":one": 1, ":ws": windowStart, ":x": expiresAt },
+            ReturnValues: "ALL_OLD",
+          }),
+        );
+        return { allowed: true, suppressedBefore: suppressedOf(out.Attributes) };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      // 3. The window is full: count the notice as suppressed.
+      await doc().send(
+        new UpdateCommand({
+          TableName: T,
+          Key,
+          UpdateExpression: "ADD suppressed :one SET suppressedSince = if_not_exists(suppressedSince, :now), expiresAt = :x",
+          ExpressionAttributeValues: { ":one": 1, ":now": now.toISOString(), ":x": expiresAt },
+        }),
+      );
+      return { allowed: false, windowStart };
+    },
+
+    async takeSuppressed(channel) {
+      const out = await doc().send(
+        new UpdateCommand({
+          TableName: T,
+          Key: NOTIFY_KEYS.rate(channel),
+          UpdateExpression: "REMOVE suppressed, suppressedSince",
+          ConditionExpression: "attribute_exists(suppressed)",
+          ReturnValues: "ALL_OLD",
+        }),
+      ).catch((err) => {
+        if (isConditionFailure(err)) return undefined;
+        throw err;
+      });
+      return suppressedOf(out?.Attributes);
+    },
+
+    async restoreSuppressed(channel, s) {
+      await doc().send(
+        new UpdateCommand({
+          TableName: T,
+          Key: NOTIFY_KEYS.rate(channel),
+          UpdateExpression: "ADD suppressed :n SET suppressedSince = if_not_exists(suppressedSince, :since)",
+          ExpressionAttributeValues: { ":n": s.count, ":since": s.since },
+        }),
+      );
+    },
+
+    async recordStreak(keyPrefix, executionName, failed, now) {
+      const Key = NOTIFY_KEYS.streak(keyPrefix);
+      const base = { ":e": executionName, ":now": now.toISOString(), ":x": ttl(now) };
+      try {
+        const out = await doc().send(
+          new UpdateCommand({
+            TableName: T,
+            Key,
+            UpdateExpression: failed
+              ? "SET lastExecution = :e, updatedAt = :now, expiresAt = :x ADD #c :one"
+              : "SET lastExecution = :e, updatedAt = :now, expiresAt = :x, #c = :zero",
+            // The same execution (a retried check) is counted once.
+            ConditionExpression: "attribute_not_exists(pk) OR lastExecution <> :e",
+            ExpressionAttributeNames: { "#c": "count" },
+            ExpressionAttributeValues: failed ? { ...base, ":one": 1 } : { ...base, ":zero": 0 },
+            ReturnValues: "ALL_NEW",
+          }),
+        );
+        return Number(out.Attributes?.count) || 0;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        const got = await doc().send(new GetCommand({ TableName: T, Key, ConsistentRead: true }));
+        return Number(got.Item?.count) || 0;
+      }
+    },
+
+    async putDigestEntry(channel, entry, now) {
+      await doc().send(
+        new PutCommand({ TableName: T, Item: { ...NOTIFY_KEYS.digestEntry(channel, entry.executionName), ...entry, expiresAt: ttl(now) } }),
+      );
+    },
+
+    async claimDigestFlush(channel, now) {
+      try {
+        await doc().send(
+          new PutCommand({
+            TableName: T,
+            Item: { ...NOTIFY_KEYS.digestLock(channel), leaseUntil: now.getTime() + leaseMs, expiresAt: ttl(now) },
+            ConditionExpression: "attribute_not_exists(pk) OR leaseUntil < :now",
+            ExpressionAttributeValues: { ":now": now.getTime() },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailure(err)) return false;
+        throw err;
+      }
+    },
+
+    async readDigestEntries(channel) {
+      const items = await queryAll({
+        TableName: T,
+        ConsistentRead: true,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
+        ExpressionAttributeValues: { ":pk": RUN_KEYS.channel(channel), ":p": NOTIFY_KEYS.digestEntryPrefix },
+      });
+      return items.map(({ pk: _pk, sk: _sk, expiresAt: _x, ...rest }) => rest as unknown as DigestEntry);
+    },
+
+    async deleteDigestEntries(channel, executionNames) {
+      for (let i = 0; i < executionNames.length; i += 25) {
+        let requests: Record<string, unknown>[] | undefined = executionNames
+          .slice(i, i + 25)
+          .map((e) => ({ DeleteRequest: { Key: NOTIFY_KEYS.digestEntry(channel, e) } }));
+        for (let attempt = 0; requests?.length && attempt < 5; attempt++) {
+          const out = await doc().send(new BatchWriteCommand({ RequestItems: { [T]: requests as never } }));
+          requests = out.UnprocessedItems?.[T] as Record<string, unknown>[] | undefined;
+          if (requests?.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        }
+        if (requests?.length) throw new Error(`Could not delete ${requests.length} sent digest entries of ${channel} from ${T}`);
+      }
+    },
+
+    async releaseDigestFlush(channel) {
+      await doc().send(new DeleteCommand({ TableName: T, Key: NOTIFY_KEYS.digestLock(channel) }));
+    },
+  };
+}
+
+function suppressedOf(attrs: Record<string, unknown> | undefined): { count: number; since: string } | undefined {
+  const count = Number(attrs?.suppressed) || 0;
+  return count > 0 ? { count, since: String(attrs?.suppressedSince ?? "") } : undefined;
+}

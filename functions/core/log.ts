@@ -1,0 +1,71 @@
+/**
+ * A tiny structured logger shared by every handler: one JSON object per line on stdout, which CloudWatch Logs stores
+ * as is, Logs Insights parses field by field, and metric filters match (`{ $.severity = "CRITICAL" }`).
+ */
+
+export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+
+const ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
+
+/** Where lines go; tests and the local runner replace it to capture or redirect them. */
+export type LogSink = (line: string) => void;
+
+let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
+let minimum: LogLevel = (process.env.LOG_LEVEL as LogLevel | undefined) ?? "INFO";
+
+/** Replaces the log sink (returns the previous one so callers can restore it). */
+export function setLogSink(next: LogSink): LogSink {
+  const previous = sink;
+  sink = next;
+  return previous;
+}
+
+/** Sets the lowest level written (default `INFO`, or `LOG_LEVEL`). */
+export function setLogLevel(level: LogLevel): void {
+  minimum = level;
+}
+
+function errorFields(value: unknown): unknown {
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message, ...(value.cause ? { cause: errorFields(value.cause) } : {}) };
+  }
+  return value;
+}
+
+/**
+ * Writes one JSON line: `{ timestamp, level, logger, message, ...fields }`. Error values are reduced to name/message.
+ *
+ * @example log("INFO", "check finished", { executionName, errorCount: 3, severity: "HIGH" })
+ */
+export function log(level: LogLevel, message: string, fields: Record<string, unknown> = {}, logger = "csv-pipeline"): void {
+  if (ORDER[level] < ORDER[minimum]) return;
+  const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), level, logger, message };
+  for (const [k, v] of Object.entries(fields)) {
+    if (v !== undefined) entry[k] = errorFields(v);
+  }
+  let line: string;
+  try {
+    line = JSON.stringify(entry);
+  } catch {
+    line = JSON.stringify({ timestamp: entry.timestamp, level, logger, message, note: "fields not serialisable" });
+  }
+  sink(line);
+}
+
+/** A logger bound to one name (e.g. the handler's). */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Returns a logger whose lines carry `logger: name`. */
+export function createLogger(name: string): Logger {
+  return {
+    debug: (m, f) => log("DEBUG", m, f, name),
+    info: (m, f) => log("INFO", m, f, name),
+    warn: (m, f) => log("WARN", m, f, name),
+    error: (m, f) => log("ERROR", m, f, name),
+  };
+}

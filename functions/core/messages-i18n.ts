@@ -1,0 +1,121 @@
+import type { NoticeLevel, QuietReason } from "./policy-rules";
+import type { RunFailureReason } from "./summary";
+
+/** Every sentence a notice shows, per locale. The only place notice wording lives. */
+export interface NoticeTexts {
+  title(level: NoticeLevel, runFailed: boolean): string;
+  execution: string;
+  file: string;
+  startTime: string;
+  totals: string;
+  totalsValue(errors: number, critical: number, rows: number, invalid: number): string;
+  byType: string;
+  bySeverity: string;
+  count(n: number): string;
+  details: string;
+  detailHeading(row: number, type: string, severity: string, column?: string): string;
+  runFailed: string;
+  failureReason(reason: RunFailureReason, failedChunks: number, chunkCount: number): string;
+  stateFailure(error: string): string;
+  escalation(count: number, prefix: string): string;
+  suppressed(count: number, since: string): string;
+  success: string;
+  action: string;
+  openExecution: string;
+  openLogs: string;
+  moreBlocks(n: number): string;
+  truncated: string;
+  digestTitle(runs: number): string;
+  digestIntro(reason: QuietReason | "window"): string;
+  digestLine(level: string, file: string, errors: number, time: string): string;
+  digestMore(n: number): string;
+}
+
+const ja: NoticeTexts = {
+  title: (level, runFailed) =>
+    runFailed
+      ? "🚨 CSV処理失敗 [CRITICAL]"
+      : level === "SUCCESS"
+        ? "✅ CSV処理完了"
+        : `${level === "CRITICAL" ? "🚨" : level === "HIGH" ? "⚠️" : "ℹ️"} CSV処理エラー [${level}]`,
+  execution: "実行名",
+  file: "ファイル",
+  startTime: "開始時刻",
+  totals: "件数",
+  totalsValue: (e, c, r, i) => `エラー ${e}件(重要 ${c}件) / 行 ${r}件(不正 ${i}件)`,
+  byType: "エラータイプ別内訳",
+  bySeverity: "重要度別内訳",
+  count: (n) => `${n}件`,
+  details: "重要なエラー詳細(最大5件)",
+  detailHeading: (row, type, sev, col) => `${row}行目 ${type} [${sev}]${col ? ` 列: ${col}` : ""}`,
+  runFailed: "処理が完了していません。行エラーの有無にかかわらず重大として扱います。",
+  failureReason: (reason, failed, total) =>
+    ({
+      "state-failed": "ステートマシンの処理が失敗しました",
+      "file-rejected": "ファイルが拒否されました(必須列の欠落など)",
+      "split-not-run": "CSV分割処理が実行されていません",
+      "chunks-failed": `${total}チャンク中 ${failed}チャンクの結果がありません`,
+      "summary-missing": "ファイルの集計結果が見つかりません",
+    })[reason],
+  stateFailure: (error) => `失敗したエラー: ${error}`,
+  escalation: (n, prefix) => `同じプレフィックス ${prefix} で ${n}回連続してエラーが発生したため、オンコールへエスカレーションします`,
+  suppressed: (n, since) => `レート制限により ${since} 以降 ${n}件の通知を抑止しました`,
+  success: "全件正常に処理されました。",
+  action: "至急確認をお願いします。",
+  openExecution: "実行を開く",
+  openLogs: "ログを開く",
+  moreBlocks: (n) => `他 ${n}件は省略しました`,
+  truncated: "\n\n[サイズ上限のため以降を省略しました]",
+  digestTitle: (n) => `🌙 通知ダイジェスト(${n}件)`,
+  digestIntro: (r) =>
+    r === "window" ? "静穏時間帯に保留された通知です。" : "静穏時間帯(夜間・週末・祝日)に保留された通知です。",
+  digestLine: (level, file, errors, time) => `[${level}] ${file} エラー ${errors}件 (${time})`,
+  digestMore: (n) => `他 ${n}件`,
+};
+
+const en: NoticeTexts = {
+  title: (level, runFailed) =>
+    runFailed
+      ? "🚨 CSV processing failed [CRITICAL]"
+      : level === "SUCCESS"
+        ? "✅ CSV processing completed"
+        : `${level === "CRITICAL" ? "🚨" : level === "HIGH" ? "⚠️" : "ℹ️"} CSV processing errors [${level}]`,
+  execution: "Execution",
+  file: "File",
+  startTime: "Started",
+  totals: "Totals",
+  totalsValue: (e, c, r, i) => `${e} errors (${c} critical) / ${r} rows (${i} invalid)`,
+  byType: "Errors by type",
+  bySeverity: "Errors by severity",
+  count: (n) => String(n),
+  details: "Critical errors (up to 5)",
+  detailHeading: (row, type, sev, col) => `Row ${row} ${type} [${sev}]${col ? ` column: ${col}` : ""}`,
+  runFailed: "The run did not complete. It is treated as critical whatever the number of row errors.",
+  failureReason: (reason, failed, total) =>
+    ({
+      "state-failed": "A state of the state machine failed",
+      "file-rejected": "The file was rejected (e.g. a required column is missing)",
+      "split-not-run": "The CSV split step did not run",
+      "chunks-failed": `${failed} of ${total} chunks produced no result`,
+      "summary-missing": "The file summary is missing",
+    })[reason],
+  stateFailure: (error) => `Failed with: ${error}`,
+  escalation: (n, prefix) => `${n} consecutive runs with errors under ${prefix}: escalated to on-call`,
+  suppressed: (n, since) => `${n} notices suppressed by the rate limit since ${since}`,
+  success: "All rows were processed successfully.",
+  action: "Please check at once.",
+  openExecution: "Open execution",
+  openLogs: "Open logs",
+  moreBlocks: (n) => `${n} more omitted`,
+  truncated: "\n\n[Truncated: the message reached the size limit]",
+  digestTitle: (n) => `🌙 Notification digest (${n})`,
+  digestIntro: (r) =>
+    r === "window" ? "Notices held back during quiet hours." : "Notices held back during quiet hours (night, weekend, holiday).",
+  digestLine: (level, file, errors, time) => `[${level}] ${file}: ${errors} errors (${time})`,
+  digestMore: (n) => `${n} more`,
+};
+
+/** Notice texts for a locale. */
+export function texts(locale: "ja" | "en"): NoticeTexts {
+  return locale === "en" ? en : ja;
+}

@@ -1,0 +1,371 @@
+import { TZDate } from "@date-fns/tz";
+import { SEVERITIES } from "../contract";
+import { maskRecord, maskText } from "./mask";
+import {
+  escapeHtml,
+  escapeMrkdwn,
+  neutralizeFormula,
+  singleLine,
+  slackCode,
+  truncateChars,
+  truncateUtf8,
+} from "./messages-escape";
+import { texts } from "./messages-i18n";
+import type { NoticeLevel, QuietReason } from "./policy-rules";
+import type { RunSummary } from "./summary";
+
+/** Slack limits (Block Kit): section text, header text, blocks per message. */
+export const SLACK_LIMITS = { sectionText: 3000, headerText: 150, blocks: 50, fieldText: 2000 } as const;
+/** SNS limits: subject under 100 characters; message (with attributes) at most 256 KB. */
+export const SNS_LIMITS = { subjectChars: 99, messageBytes: 262_144, attributeReserve: 1024 } as const;
+/** Longest CSV value shown in a notice, in characters. */
+export const MAX_VALUE_CHARS = 200;
+/** Longest error message shown in a notice, in characters. */
+export const MAX_MESSAGE_CHARS = 500;
+/** Record columns shown per example when the error names no column. */
+export const MAX_COLUMNS_PER_EXAMPLE = 6;
+
+/** One HIGH/CRITICAL error shown as an example (fields of the error record). */
+export interface ErrorExample {
+  rowNumber: number;
+  errorType: string;
+  severity: string;
+  column?: string;
+  errorMessage: string;
+  recordData: Record<string, string>;
+}
+
+/** Everything a run notice shows. */
+export interface NoticeInput {
+  summary: RunSummary;
+  level: NoticeLevel;
+  examples: ErrorExample[];
+  locale: "ja" | "en";
+  timeZone: string;
+  links: { execution?: string; logs?: string };
+  escalation?: { count: number; prefix: string };
+  /** Notices the rate limit held back on this channel before this one. */
+  suppressed?: { count: number; since: string };
+}
+
+/** A Slack incoming-webhook payload. */
+export interface SlackPayload {
+  text: string;
+  blocks: Record<string, unknown>[];
+}
+
+/** An SNS Publish of a notice. */
+export interface SnsNotice {
+  subject: string;
+  message: string;
+  severity: string;
+  executionName: string;
+  truncated: boolean;
+}
+
+/** An SES e-mail of a notice. */
+export interface EmailNotice {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Formats an ISO time (or Date) as local `YYYY-MM-DD HH:mm:ss` plus the zone name. */
+export function formatTime(iso: string | Date, timeZone: string): string {
+  const ms = typeof iso === "string" ? Date.parse(iso) : iso.getTime();
+  if (Number.isNaN(ms)) return String(iso);
+  const t = new TZDate(ms, timeZone);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())} ${p(t.getHours())}:${p(t.getMinutes())}:${p(t.getSeconds())} ${timeZone}`;
+}
+
+/** A CSV-derived value made safe to show: masked, formula-neutralised, bounded. */
+function safeValue(value: string, max = MAX_VALUE_CHARS): string {
+  return truncateChars(neutralizeFormula(maskText(value)), max);
+}
+
+interface PreparedExample {
+  heading: string;
+  message: string;
+  values: { column: string; value: string }[];
+}
+
+function prepareExamples(input: NoticeInput): PreparedExample[] {
+  const t = texts(input.locale);
+  return input.examples.slice(0, 5).map((e) => {
+    const record = maskRecord(e.recordData ?? {});
+    const columns = e.column && e.column in record ? [e.column] : Object.keys(record).slice(0, MAX_COLUMNS_PER_EXAMPLE);
+    return {
+      heading: t.detailHeading(
+        e.rowNumber,
+        safeValue(String(e.errorType), 40),
+        safeValue(String(e.severity), 10),
+        e.column ? safeValue(e.column, 60) : undefined,
+      ),
+      message: safeValue(String(e.errorMessage ?? ""), MAX_MESSAGE_CHARS),
+      values: columns.map((c) => ({ column: safeValue(c, 60), value: safeValue(record[c]) })),
+    };
+  });
+}
+
+function fileLabel(s: RunSummary): string {
+  return `s3://${s.bucket}/${s.key}`;
+}
+
+function failureLines(input: NoticeInput): string[] {
+  const t = texts(input.locale);
+  const s = input.summary;
+  const lines = s.failureReasons.map((r) => t.failureReason(r, s.failedChunks, s.chunkCount));
+  if (s.fileMessage) lines.push(safeValue(s.fileMessage, MAX_MESSAGE_CHARS));
+  if (s.failure) lines.push(t.stateFailure(safeValue(`${s.failure.error}: ${s.failure.cause}`, MAX_MESSAGE_CHARS)));
+  return lines;
+}
+
+function countLines(input: NoticeInput): { byType: string[]; bySeverity: string[] } {
+  const t = texts(input.locale);
+  const s = input.summary;
+  return {
+    byType: Object.entries(s.byType).map(([type, n]) => `${safeValue(type, 40)}: ${t.count(n ?? 0)}`),
+    bySeverity: [...SEVERITIES].reverse().map((sev) => `${sev}: ${t.count(s.bySeverity[sev])}`),
+  };
+}
+
+/** The subject line shared by SNS and e-mail: one line, under 100 characters. */
+export function noticeSubject(input: NoticeInput): string {
+  const t = texts(input.locale);
+  const name = input.summary.key.split("/").pop() ?? input.summary.key;
+  return truncateChars(singleLine(`${t.title(input.level, input.summary.runFailed)} ${name}`), SNS_LIMITS.subjectChars);
+}
+
+function section(text: string): Record<string, unknown> {
+  return { type: "section", text: { type: "mrkdwn", text: truncateChars(text, SLACK_LIMITS.sectionText) } };
+}
+
+/**
+ * Builds the Slack Block Kit message of a run: header; execution, file, start time and totals; failure reasons;
+ * breakdowns; up to 5 critical examples; console and Logs Insights buttons. Every CSV-derived string is masked and
+ * shown as an escaped code span; sections stay within 3,000 characters and the message within 50 blocks.
+ */
+export function buildSlackNotice(input: NoticeInput): SlackPayload {
+  const t = texts(input.locale);
+  const s = input.summary;
+  const title = t.title(input.level, s.runFailed);
+  const blocks: Record<string, unknown>[] = [
+    { type: "header", text: { type: "plain_text", text: truncateChars(singleLine(title), SLACK_LIMITS.headerText), emoji: true } },
+    {
+      type: "section",
+      fields: [
+        `*${t.execution}*\n${slackCode(truncateChars(s.executionName, 200))}`,
+        `*${t.file}*\n${slackCode(truncateChars(fileLabel(s), 500))}`,
+        `*${t.startTime}*\n${escapeMrkdwn(formatTime(s.startTime, input.timeZone))}`,
+        `*${t.totals}*\n${t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid)}`,
+      ].map((text) => ({ type: "mrkdwn", text: truncateChars(text, SLACK_LIMITS.fieldText) })),
+    },
+  ];
+  if (s.runFailed) {
+    blocks.push(section([`*${t.runFailed}*`, ...failureLines(input).map((l) => `• ${slackCode(l)}`)].join("\n")));
+  }
+  if (input.escalation) blocks.push(section(`*${escapeMrkdwn(t.escalation(input.escalation.count, input.escalation.prefix))}*`));
+  if (input.level !== "SUCCESS") {
+    const counts = countLines(input);
+    if (counts.byType.length) blocks.push(section([`*${t.byType}*`, ...counts.byType.map((l) => `• ${escapeMrkdwn(l)}`)].join("\n")));
+    blocks.push(section([`*${t.bySeverity}*`, counts.bySeverity.join("  ·  ")].join("\n")));
+  } else {
+    blocks.push(section(t.success));
+  }
+  const examples = prepareExamples(input);
+  if (examples.length) {
+    blocks.push(section(`*${t.details}*`));
+    for (const e of examples) {
+      const values = e.values.map((v) => `${slackCode(v.column)}: ${slackCode(v.value)}`);
+      blocks.push(section([`*${escapeMrkdwn(e.heading)}*`, slackCode(e.message), ...values].join("\n")));
+    }
+  }
+  if (input.suppressed) {
+    blocks.push({
+      type: "context",
+      elements: [{ type: "mrkdwn", text: escapeMrkdwn(t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone))) }],
+    });
+  }
+  const buttons = [
+    input.links.execution ? { type: "button", text: { type: "plain_text", text: t.openExecution }, url: input.links.execution } : undefined,
+    input.links.logs ? { type: "button", text: { type: "plain_text", text: t.openLogs }, url: input.links.logs } : undefined,
+  ].filter((b) => b !== undefined);
+  if (buttons.length) blocks.push({ type: "actions", elements: buttons });
+  return { text: escapeMrkdwn(`${singleLine(title)} ${truncateChars(fileLabel(s), 300)}`), blocks: fitBlocks(blocks, input.locale) };
+}
+
+/** Keeps at most 50 blocks: the last kept block says how many were left out. */
+export function fitBlocks(blocks: Record<string, unknown>[], locale: "ja" | "en"): Record<string, unknown>[] {
+  if (blocks.length <= SLACK_LIMITS.blocks) return blocks;
+  const kept = blocks.slice(0, SLACK_LIMITS.blocks - 1);
+  const omitted = blocks.length - kept.length;
+  return [...kept, { type: "context", elements: [{ type: "mrkdwn", text: texts(locale).moreBlocks(omitted) }] }];
+}
+
+/** The plain-text body shared by SNS and the e-mail text part. */
+export function buildPlainText(input: NoticeInput): string {
+  const t = texts(input.locale);
+  const s = input.summary;
+  const lines = [
+    t.title(input.level, s.runFailed),
+    "",
+    `${t.execution}: ${s.executionName}`,
+    `${t.file}: ${fileLabel(s)}`,
+    `${t.startTime}: ${formatTime(s.startTime, input.timeZone)}`,
+    `${t.totals}: ${t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid)}`,
+  ];
+  if (s.runFailed) lines.push("", t.runFailed, ...failureLines(input).map((l) => `- ${l}`));
+  if (input.escalation) lines.push("", t.escalation(input.escalation.count, input.escalation.prefix));
+  if (input.level === "SUCCESS") lines.push("", t.success);
+  else {
+    const counts = countLines(input);
+    if (counts.byType.length) lines.push("", `${t.byType}:`, ...counts.byType.map((l) => `- ${l}`));
+    lines.push("", `${t.bySeverity}: ${counts.bySeverity.join(", ")}`);
+  }
+  const examples = prepareExamples(input);
+  if (examples.length) {
+    lines.push("", `${t.details}:`);
+    for (const e of examples) {
+      lines.push(`- ${e.heading}`, `  ${e.message}`, ...e.values.map((v) => `  ${v.column}: ${v.value}`));
+    }
+  }
+  if (input.suppressed) lines.push("", t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)));
+  if (input.level !== "SUCCESS") lines.push("", t.action);
+  if (input.links.execution) lines.push(`${t.openExecution}: ${input.links.execution}`);
+  if (input.links.logs) lines.push(`${t.openLogs}: ${input.links.logs}`);
+  return lines.join("\n");
+}
+
+/**
+ * Builds the SNS notice: subject under 100 characters on one line; message within 256 KB (minus room for the
+ * attributes), cut with an explicit note when longer; `severity` and `executionName` for subscription filters.
+ */
+export function buildSnsNotice(input: NoticeInput): SnsNotice {
+  const body = truncateUtf8(
+    buildPlainText(input),
+    SNS_LIMITS.messageBytes - SNS_LIMITS.attributeReserve,
+    texts(input.locale).truncated,
+  );
+  return {
+    subject: noticeSubject(input),
+    message: body.text,
+    severity: input.level,
+    executionName: input.summary.executionName,
+    truncated: body.truncated,
+  };
+}
+
+/** Builds the e-mail: the plain-text body and an HTML part in which every value is HTML-escaped. */
+export function buildEmailNotice(input: NoticeInput): EmailNotice {
+  const t = texts(input.locale);
+  const s = input.summary;
+  const h = escapeHtml;
+  const rows = [
+    [t.execution, s.executionName],
+    [t.file, fileLabel(s)],
+    [t.startTime, formatTime(s.startTime, input.timeZone)],
+    [t.totals, t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid)],
+  ];
+  const parts = [
+    `<h2>${h(t.title(input.level, s.runFailed))}</h2>`,
+    `<table>${rows.map(([k, v]) => `<tr><th align="left">${h(k)}</th><td>${h(v)}</td></tr>`).join("")}</table>`,
+  ];
+  if (s.runFailed) parts.push(`<p><strong>${h(t.runFailed)}</strong></p><ul>${failureLines(input).map((l) => `<li>${h(l)}</li>`).join("")}</ul>`);
+  if (input.escalation) parts.push(`<p><strong>${h(t.escalation(input.escalation.count, input.escalation.prefix))}</strong></p>`);
+  if (input.level === "SUCCESS") parts.push(`<p>${h(t.success)}</p>`);
+  else {
+    const counts = countLines(input);
+    if (counts.byType.length) parts.push(`<h3>${h(t.byType)}</h3><ul>${counts.byType.map((l) => `<li>${h(l)}</li>`).join("")}</ul>`);
+    parts.push(`<p>${h(t.bySeverity)}: ${h(counts.bySeverity.join(", "))}</p>`);
+  }
+  const examples = prepareExamples(input);
+  if (examples.length) {
+    parts.push(`<h3>${h(t.details)}</h3><ul>`);
+    for (const e of examples) {
+      const values = e.values.map((v) => `<br><code>${h(v.column)}</code>: <code>${h(v.value)}</code>`).join("");
+      parts.push(`<li><strong>${h(e.heading)}</strong><br>${h(e.message)}${values}</li>`);
+    }
+    parts.push("</ul>");
+  }
+  if (input.suppressed) parts.push(`<p><em>${h(t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)))}</em></p>`);
+  if (input.level !== "SUCCESS") parts.push(`<p>${h(t.action)}</p>`);
+  const links = [
+    input.links.execution ? `<a href="${h(input.links.execution)}">${h(t.openExecution)}</a>` : "",
+    input.links.logs ? `<a href="${h(input.links.logs)}">${h(t.openLogs)}</a>` : "",
+  ].filter(Boolean);
+  if (links.length) parts.push(`<p>${links.join(" | ")}</p>`);
+  const html = `<!DOCTYPE html><html lang="${input.locale}"><head><meta charset="utf-8"></head><body>${parts.join("\n")}</body></html>`;
+  return { subject: noticeSubject(input), text: buildPlainText(input), html };
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Digests (notices deferred during quiet hours)
+// -----------------------------------------------------------------------------------------------------------------
+
+/** One deferred notice, as stored until the digest is sent. */
+export interface DigestEntry {
+  executionName: string;
+  bucket: string;
+  key: string;
+  level: NoticeLevel;
+  errorCount: number;
+  criticalCount: number;
+  startTime: string;
+  deferredAt: string;
+  quietReason: QuietReason;
+}
+
+/** Most runs listed in one digest; the rest are counted. */
+export const DIGEST_MAX_LINES = 20;
+
+/** The rendered digest for every channel kind. */
+export interface DigestNotice {
+  slack: SlackPayload;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Builds one digest of deferred notices (oldest first, at most {@link DIGEST_MAX_LINES} listed). */
+export function buildDigest(entries: DigestEntry[], locale: "ja" | "en", timeZone: string): DigestNotice {
+  const t = texts(locale);
+  const sorted = [...entries].sort((a, b) => a.deferredAt.localeCompare(b.deferredAt));
+  const shown = sorted.slice(0, DIGEST_MAX_LINES);
+  const more = sorted.length - shown.length;
+  const plain = shown.map((e) =>
+    t.digestLine(e.level, `s3://${e.bucket}/${safeValue(e.key, 300)}`, e.errorCount, formatTime(e.startTime, timeZone)),
+  );
+  const title = t.digestTitle(sorted.length);
+  const slackLines = shown.map(
+    (e) =>
+      `• *${escapeMrkdwn(e.level)}* ${slackCode(`s3://${e.bucket}/${truncateChars(e.key, 300)}`)} ${escapeMrkdwn(
+        t.digestLine(e.level, "", e.errorCount, formatTime(e.startTime, timeZone)).replace(/^\[[A-Z]+\]\s*/, ""),
+      )}`,
+  );
+  const blocks: Record<string, unknown>[] = [
+    { type: "header", text: { type: "plain_text", text: truncateChars(title, SLACK_LIMITS.headerText), emoji: true } },
+    section(t.digestIntro("window")),
+  ];
+  // Pack lines into sections of at most 3,000 characters.
+  let current: string[] = [];
+  for (const line of slackLines) {
+    if ([...current, line].join("\n").length > SLACK_LIMITS.sectionText && current.length) {
+      blocks.push(section(current.join("\n")));
+      current = [];
+    }
+    current.push(line);
+  }
+  if (current.length) blocks.push(section(current.join("\n")));
+  if (more > 0) blocks.push(section(t.digestMore(more)));
+  const text = [title, t.digestIntro("window"), "", ...plain.map((l) => `- ${l}`), ...(more > 0 ? [t.digestMore(more)] : [])].join("\n");
+  const html = `<!DOCTYPE html><html lang="${locale}"><head><meta charset="utf-8"></head><body><h2>${escapeHtml(title)}</h2><p>${escapeHtml(
+    t.digestIntro("window"),
+  )}</p><ul>${plain.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul>${more > 0 ? `<p>${escapeHtml(t.digestMore(more))}</p>` : ""}</body></html>`;
+  return {
+    slack: { text: escapeMrkdwn(title), blocks: fitBlocks(blocks, locale) },
+    subject: truncateChars(singleLine(title), SNS_LIMITS.subjectChars),
+    text,
+    html,
+  };
+}

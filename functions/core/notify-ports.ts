@@ -1,0 +1,52 @@
+import type { ChunkSummaryItem, FileSummaryItem, NotificationChannel } from "../contract";
+import type { DigestEntry, EmailNotice, ErrorExample, SlackPayload, SnsNotice } from "./messages";
+
+/** Ledger state of one execution × channel. */
+export type LedgerStatus = "pending" | "sent" | "failed" | "deferred" | "suppressed";
+
+/** Result of trying to claim the right to notify one channel for one execution. */
+export type LedgerClaim = { claimed: true } | { claimed: false; status: LedgerStatus; updatedAt?: string };
+
+/** Result of asking the rate limiter for a slot. */
+export type RateDecision =
+  | { allowed: true; suppressedBefore?: { count: number; since: string } }
+  | { allowed: false; windowStart: number };
+
+/** Persistence the check needs (the runs table and the error table's GSI). */
+export interface RunStorePort {
+  /** FILE and CHUNK items of one execution (consistent, every page). */
+  readRun(executionName: string): Promise<{ file?: FileSummaryItem; chunks: ChunkSummaryItem[] }>;
+  /** Up to `limit` HIGH/CRITICAL error records of the execution, most severe first. */
+  readExamples(executionName: string, limit: number): Promise<ErrorExample[]>;
+  claimNotification(executionName: string, channel: NotificationChannel, now: Date): Promise<LedgerClaim>;
+  completeNotification(
+    executionName: string,
+    channel: NotificationChannel,
+    status: Exclude<LedgerStatus, "pending">,
+    now: Date,
+    reason?: string,
+  ): Promise<void>;
+  /** Counts a notice in the channel's window, or counts it as suppressed when the window is full. */
+  acquireRateSlot(channel: NotificationChannel, windowStart: number, max: number, now: Date): Promise<RateDecision>;
+  /** Takes (and clears) the channel's suppressed count, for a notice that bypasses the limit. */
+  takeSuppressed(channel: NotificationChannel): Promise<{ count: number; since: string } | undefined>;
+  /** Puts back a suppressed count taken for a notice that then failed. */
+  restoreSuppressed(channel: NotificationChannel, s: { count: number; since: string }): Promise<void>;
+  /** Records the run's outcome under its key prefix; returns the consecutive failures, this run included. */
+  recordStreak(keyPrefix: string, executionName: string, failed: boolean, now: Date): Promise<number>;
+  putDigestEntry(channel: NotificationChannel, entry: DigestEntry, now: Date): Promise<void>;
+  /** Leases the channel's digest for flushing; false when another flush holds it. */
+  claimDigestFlush(channel: NotificationChannel, now: Date): Promise<boolean>;
+  readDigestEntries(channel: NotificationChannel): Promise<DigestEntry[]>;
+  deleteDigestEntries(channel: NotificationChannel, executionNames: string[]): Promise<void>;
+  releaseDigestFlush(channel: NotificationChannel): Promise<void>;
+}
+
+/** What a channel is asked to deliver. */
+export type ChannelMessage =
+  | { channel: "slack"; payload: SlackPayload }
+  | { channel: "sns"; notice: SnsNotice }
+  | { channel: "email"; notice: EmailNotice };
+
+/** Sends one message on its channel (with its own timeout and retries); throws when delivery failed. */
+export type ChannelSender = (message: ChannelMessage) => Promise<{ attempts: number }>;

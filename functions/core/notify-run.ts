@@ -1,0 +1,322 @@
+import {
+  type CheckInput,
+  type CheckOutput,
+  NOTIFICATION_CHANNELS,
+  type NotificationChannel,
+  type NotificationStatus,
+  SEVERITY_RANK,
+  type Severity,
+} from "../contract";
+import type { Logger } from "./log";
+import {
+  buildDigest,
+  buildEmailNotice,
+  buildSlackNotice,
+  buildSnsNotice,
+  type DigestEntry,
+  type ErrorExample,
+  type NoticeInput,
+} from "./messages";
+import { NotificationDeliveryError } from "./notify-errors";
+import { executionConsoleUrl, logsInsightsUrl } from "./notify-links";
+import type { ChannelMessage, ChannelSender, RunStorePort } from "./notify-ports";
+import type { NotifyPolicy } from "./policy";
+import { channelsFor, keyPrefixOf, type NoticeLevel, quietReason, rateWindowStart } from "./policy-rules";
+import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "./summary";
+
+/** Static configuration of the check (from the environment). */
+export interface CheckConfig {
+  pipelineName: string;
+  policy: NotifyPolicy;
+  consoleRegion: string;
+  stateMachineArn?: string;
+  checkLogGroup?: string;
+}
+
+/** The metric values of one run (see the metrics adapter). */
+export interface RunMetricValues {
+  errorCount: number;
+  criticalErrorCount: number;
+  rowsProcessed: number;
+  notificationsSent: number;
+  notificationsSuppressed: number;
+  notificationsFailed: number;
+}
+
+/** What the check talks to: clock, store, channels, metrics, log. */
+export interface CheckDeps {
+  now(): Date;
+  store: RunStorePort;
+  send: ChannelSender;
+  putMetrics(values: RunMetricValues, now: Date): Promise<void>;
+  log: Logger;
+}
+
+/** One channel's outcome. */
+export interface ChannelOutcome {
+  channel: NotificationChannel;
+  status: NotificationStatus;
+  reason?: string;
+  attempts?: number;
+}
+
+/** Most examples read and shown. */
+export const MAX_EXAMPLES = 5;
+const MAX_REASON = 200;
+
+const bounded = (s: string) => (s.length > MAX_REASON ? `${s.slice(0, MAX_REASON - 1)}…` : s);
+
+function renderFor(channel: NotificationChannel, notice: NoticeInput): ChannelMessage {
+  if (channel === "slack") return { channel, payload: buildSlackNotice(notice) };
+  if (channel === "sns") return { channel, notice: buildSnsNotice(notice) };
+  return { channel, notice: buildEmailNotice(notice) };
+}
+
+/** Checks that the input names an execution and a file; throws a message naming the field. */
+export function validateCheckInput(event: unknown): CheckInput {
+  const e = (event ?? {}) as Partial<CheckInput>;
+  const missing = (["executionName", "startTime", "bucket", "key"] as const).filter((f) => typeof e[f] !== "string" || e[f] === "");
+  if (missing.length) {
+    throw new Error(
+      `check-errors-and-notify input lacks ${missing.join(", ")}: the state machine must pass { executionName, startTime, bucket, key, chunkCount, splitStatus, failure }.`,
+    );
+  }
+  return {
+    executionName: e.executionName!,
+    startTime: e.startTime!,
+    bucket: e.bucket!,
+    key: e.key!,
+    chunkCount: Number(e.chunkCount) || 0,
+    splitStatus: e.splitStatus === "OK" || e.splitStatus === "REJECTED" ? e.splitStatus : "NOT_RUN",
+    failure: e.failure ?? null,
+  };
+}
+
+/**
+ * The whole check for one execution: exact counts from the run summary, examples, escalation streak, then each
+ * routed channel concurrently through dedup ledger → quiet hours (defer to digest) → rate limit → delivery. Emits
+ * metrics (failure logged, not fatal) and one JSON log line. Throws {@link NotificationDeliveryError} when the run
+ * has errors and every channel failed.
+ */
+export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckDeps): Promise<CheckOutput> {
+  const now = deps.now();
+  const { policy } = cfg;
+  const { file, chunks } = await deps.store.readRun(input.executionName);
+  const summary = summarizeRun(input, file, chunks);
+  const hasErrors = summary.errorCount > 0 || summary.runFailed;
+
+  const examples: ErrorExample[] = summary.criticalCount > 0 ? await deps.store.readExamples(input.executionName, MAX_EXAMPLES) : [];
+  const prefix = keyPrefixOf(input.key);
+  const streak = await deps.store.recordStreak(prefix, input.executionName, countsAsFailure(summary), now);
+  const escalated = countsAsFailure(summary) && streak >= policy.escalation.consecutiveFailures;
+  const level = noticeLevel(summary, escalated);
+  const quiet = quietReason(now, policy);
+
+  const notice: NoticeInput = {
+    summary,
+    level,
+    examples,
+    locale: policy.locale,
+    timeZone: policy.timeZone,
+    links: {
+      execution: executionConsoleUrl(cfg.consoleRegion, cfg.stateMachineArn, input.executionName),
+      logs: logsInsightsUrl(cfg.consoleRegion, cfg.checkLogGroup, input.executionName),
+    },
+    escalation: escalated ? { count: streak, prefix } : undefined,
+  };
+
+  const channels = channelsFor(level, policy);
+  const outcomes = await Promise.all(
+    channels.map((channel) =>
+      notifyChannel(channel, { input, summary, level, quiet, notice, now }, cfg, deps).catch(
+        (err): ChannelOutcome => ({ channel, status: "failed", reason: bounded(`${(err as Error).name}: ${(err as Error).message}`) }),
+      ),
+    ),
+  );
+
+  const count = (s: NotificationStatus, notDup = false) =>
+    outcomes.filter((o) => o.status === s && !(notDup && o.reason?.startsWith("duplicate"))).length;
+  const metrics: RunMetricValues = {
+    errorCount: summary.errorCount,
+    criticalErrorCount: summary.criticalCount,
+    rowsProcessed: summary.rows.total,
+    notificationsSent: count("sent"),
+    notificationsSuppressed: count("suppressed", true),
+    notificationsFailed: count("failed"),
+  };
+  let metricsOk = true;
+  try {
+    await deps.putMetrics(metrics, now);
+  } catch (err) {
+    metricsOk = false;
+    deps.log.warn("metrics not sent", { executionName: input.executionName, error: err });
+  }
+
+  const allFailed = outcomes.length > 0 && outcomes.every((o) => o.status === "failed");
+  const output: CheckOutput = {
+    hasErrors,
+    errorCount: summary.errorCount,
+    criticalCount: summary.criticalCount,
+    byType: summary.byType,
+    bySeverity: summary.bySeverity,
+    rows: summary.rows,
+    runFailed: summary.runFailed,
+    notifications: outcomes.map(({ channel, status, reason }) => (reason ? { channel, status, reason } : { channel, status })),
+  };
+  const logFields = {
+    executionName: input.executionName,
+    pipeline: cfg.pipelineName,
+    bucket: input.bucket,
+    key: input.key,
+    severity: level === "SUCCESS" ? "NONE" : level,
+    runFailed: summary.runFailed,
+    failureReasons: summary.failureReasons,
+    errorCount: summary.errorCount,
+    criticalCount: summary.criticalCount,
+    byType: summary.byType,
+    bySeverity: summary.bySeverity,
+    rows: summary.rows,
+    failedChunks: summary.failedChunks,
+    streak,
+    escalated,
+    quietHours: quiet ?? null,
+    notifications: outcomes,
+    metricsSent: metricsOk,
+  };
+  if (hasErrors && allFailed) {
+    deps.log.error("check finished: every notification channel failed", logFields);
+    throw new NotificationDeliveryError(
+      input.executionName,
+      outcomes.map((o) => ({ channel: o.channel, reason: o.reason ?? "failed" })),
+    );
+  }
+  const anyFailed = outcomes.some((o) => o.status === "failed");
+  (anyFailed ? deps.log.warn : deps.log.info)("check finished", logFields);
+  return output;
+}
+
+interface ChannelContext {
+  input: CheckInput;
+  summary: RunSummary;
+  level: NoticeLevel;
+  quiet: ReturnType<typeof quietReason>;
+  notice: NoticeInput;
+  now: Date;
+}
+
+async function notifyChannel(channel: NotificationChannel, ctx: ChannelContext, cfg: CheckConfig, deps: CheckDeps): Promise<ChannelOutcome> {
+  const { store } = deps;
+  const exec = ctx.input.executionName;
+  const claim = await store.claimNotification(exec, channel, ctx.now);
+  if (!claim.claimed) {
+    const reason =
+      claim.status === "pending" ? "duplicate: another check is sending it now" : `duplicate: already ${claim.status}${claim.updatedAt ? ` at ${claim.updatedAt}` : ""}`;
+    return { channel, status: "suppressed", reason };
+  }
+  const critical = ctx.level === "CRITICAL";
+
+  if (!critical && ctx.quiet) {
+    const entry: DigestEntry = {
+      executionName: exec,
+      bucket: ctx.summary.bucket,
+      key: ctx.summary.key,
+      level: ctx.level,
+      errorCount: ctx.summary.errorCount,
+      criticalCount: ctx.summary.criticalCount,
+      startTime: ctx.summary.startTime,
+      deferredAt: ctx.now.toISOString(),
+      quietReason: ctx.quiet,
+    };
+    await store.putDigestEntry(channel, entry, ctx.now);
+    const reason = `deferred: quiet hours (${ctx.quiet}); sent in the next digest`;
+    await store.completeNotification(exec, channel, "deferred", ctx.now, reason);
+    return { channel, status: "suppressed", reason };
+  }
+
+  let suppressedBefore: { count: number; since: string } | undefined;
+  if (critical) {
+    suppressedBefore = await store.takeSuppressed(channel);
+  } else {
+    const rate = await store.acquireRateSlot(
+      channel,
+      rateWindowStart(ctx.now, cfg.policy),
+      cfg.policy.rateLimit.max,
+      ctx.now,
+    );
+    if (!rate.allowed) {
+      const reason = `rate limited: more than ${cfg.policy.rateLimit.max} notices in ${cfg.policy.rateLimit.windowMinutes} min`;
+      await store.completeNotification(exec, channel, "suppressed", ctx.now, reason);
+      return { channel, status: "suppressed", reason };
+    }
+    suppressedBefore = rate.suppressedBefore;
+  }
+
+  const message = renderFor(channel, { ...ctx.notice, suppressed: suppressedBefore });
+  try {
+    const { attempts } = await deps.send(message);
+    await store.completeNotification(exec, channel, "sent", ctx.now);
+    return { channel, status: "sent", attempts };
+  } catch (err) {
+    const reason = bounded(`${(err as Error).message}`);
+    if (suppressedBefore) await store.restoreSuppressed(channel, suppressedBefore).catch(() => undefined);
+    await store.completeNotification(exec, channel, "failed", ctx.now, reason).catch(() => undefined);
+    return { channel, status: "failed", reason };
+  }
+}
+
+/** Outcome of one channel's digest flush. */
+export interface DigestOutcome {
+  channel: NotificationChannel;
+  status: "sent" | "empty" | "skipped" | "failed";
+  runs: number;
+  reason?: string;
+}
+
+/**
+ * Delivers the notices deferred during quiet hours, one digest per channel, once the quiet period is over. Runs
+ * from a schedule (`{ "digest": "flush" }`). A lease per channel keeps two flushes from sending the same digest;
+ * entries are deleted only after their digest was delivered, so a failed flush is retried by the next one.
+ */
+export async function flushDigests(cfg: CheckConfig, deps: CheckDeps): Promise<DigestOutcome[]> {
+  const now = deps.now();
+  const quiet = quietReason(now, cfg.policy);
+  if (quiet) {
+    const out = NOTIFICATION_CHANNELS.map((channel) => ({ channel, status: "skipped" as const, runs: 0, reason: `quiet hours (${quiet})` }));
+    deps.log.info("digest flush skipped", { reason: quiet, severity: "NONE" });
+    return out;
+  }
+  const outcomes = await Promise.all(
+    NOTIFICATION_CHANNELS.map(async (channel): Promise<DigestOutcome> => {
+      if (!(await deps.store.claimDigestFlush(channel, now))) {
+        return { channel, status: "skipped", runs: 0, reason: "another flush is running" };
+      }
+      try {
+        const entries = await deps.store.readDigestEntries(channel);
+        if (!entries.length) return { channel, status: "empty", runs: 0 };
+        const digest = buildDigest(entries, cfg.policy.locale, cfg.policy.timeZone);
+        const top = entries.reduce<Severity>(
+          (acc, e) => (e.level !== "SUCCESS" && SEVERITY_RANK[e.level] < SEVERITY_RANK[acc] ? e.level : acc),
+          "LOW",
+        );
+        const message: ChannelMessage =
+          channel === "slack"
+            ? { channel, payload: digest.slack }
+            : channel === "sns"
+              ? { channel, notice: { subject: digest.subject, message: digest.text, severity: top, executionName: "digest", truncated: false } }
+              : { channel, notice: { subject: digest.subject, text: digest.text, html: digest.html } };
+        try {
+          await deps.send(message);
+        } catch (err) {
+          return { channel, status: "failed", runs: entries.length, reason: bounded((err as Error).message) };
+        }
+        await deps.store.deleteDigestEntries(channel, entries.map((e) => e.executionName));
+        return { channel, status: "sent", runs: entries.length };
+      } finally {
+        await deps.store.releaseDigestFlush(channel).catch(() => undefined);
+      }
+    }),
+  );
+  const failed = outcomes.some((o) => o.status === "failed");
+  (failed ? deps.log.warn : deps.log.info)("digest flush finished", { digests: outcomes, severity: "NONE" });
+  return outcomes;
+}

@@ -1,0 +1,127 @@
+import {
+  type ChunkSummaryItem,
+  type CheckInput,
+  type CountsBySeverity,
+  type CountsByType,
+  ERROR_TYPES,
+  type ErrorType,
+  type FileSummaryItem,
+  SEVERITIES,
+  type Severity,
+} from "../contract";
+import type { NoticeLevel } from "./policy-rules";
+
+/** Why a run counts as failed (each is CRITICAL even with zero row errors). */
+export type RunFailureReason = "state-failed" | "file-rejected" | "split-not-run" | "chunks-failed" | "summary-missing";
+
+/** The exact outcome of one execution, computed from the run table's consistent summary items. */
+export interface RunSummary {
+  executionName: string;
+  bucket: string;
+  key: string;
+  startTime: string;
+  errorCount: number;
+  /** HIGH + CRITICAL, as in the original design. */
+  criticalCount: number;
+  byType: CountsByType;
+  bySeverity: CountsBySeverity;
+  rows: { total: number; valid: number; invalid: number };
+  chunkCount: number;
+  chunksReported: number;
+  failedChunks: number;
+  runFailed: boolean;
+  failureReasons: RunFailureReason[];
+  /** The Catch's error name and a bounded cause, when a state failed. */
+  failure?: { error: string; cause: string };
+  /** split-csv's message (e.g. which header column is missing). */
+  fileMessage?: string;
+}
+
+/** A zeroed severity count. */
+export function zeroSeverities(): CountsBySeverity {
+  return { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
+}
+
+function addCounts(into: { byType: CountsByType; bySeverity: CountsBySeverity }, from: Partial<FileSummaryItem>) {
+  for (const [type, n] of Object.entries(from.byType ?? {})) {
+    const t = type as ErrorType;
+    into.byType[t] = (into.byType[t] ?? 0) + (Number(n) || 0);
+  }
+  for (const s of SEVERITIES) into.bySeverity[s] += Number(from.bySeverity?.[s]) || 0;
+}
+
+const MAX_CAUSE = 500;
+
+/**
+ * Combines the FILE item and every CHUNK item of one execution into exact counts and decides whether the run
+ * failed: a Catch put a failure in the input, the file was rejected, split never ran, a chunk left no summary, or
+ * split ran but its summary is missing. Pure: the caller reads the items (one consistent Query).
+ */
+export function summarizeRun(input: CheckInput, file: FileSummaryItem | undefined, chunks: ChunkSummaryItem[]): RunSummary {
+  const counts = { byType: {} as CountsByType, bySeverity: zeroSeverities() };
+  const rows = { total: 0, valid: 0, invalid: 0 };
+  let errorCount = 0;
+  if (file) {
+    addCounts(counts, file);
+    errorCount += Number(file.errors) || 0;
+  }
+  const seen = new Set<number>();
+  for (const c of chunks) {
+    if (seen.has(c.chunkId)) continue;
+    seen.add(c.chunkId);
+    addCounts(counts, c as unknown as Partial<FileSummaryItem>);
+    errorCount += Number(c.errors) || 0;
+    rows.total += Number(c.rows) || 0;
+    rows.valid += Number(c.valid) || 0;
+    rows.invalid += Number(c.invalid) || 0;
+  }
+  const chunkCount = Math.max(Number(input.chunkCount) || 0, 0);
+  const failedChunks = Math.max(chunkCount - seen.size, 0);
+
+  const reasons: RunFailureReason[] = [];
+  if (input.failure) reasons.push("state-failed");
+  if (input.splitStatus === "REJECTED" || file?.status === "REJECTED") reasons.push("file-rejected");
+  if (input.splitStatus === "NOT_RUN" && !input.failure) reasons.push("split-not-run");
+  if (failedChunks > 0) reasons.push("chunks-failed");
+  if (input.splitStatus === "OK" && !file) reasons.push("summary-missing");
+
+  const byType: CountsByType = {};
+  for (const t of ERROR_TYPES) if (counts.byType[t]) byType[t] = counts.byType[t];
+  for (const [t, n] of Object.entries(counts.byType)) if (!(t in byType) && n) byType[t as ErrorType] = n;
+
+  return {
+    executionName: input.executionName,
+    bucket: input.bucket,
+    key: input.key,
+    startTime: input.startTime,
+    errorCount,
+    criticalCount: counts.bySeverity.HIGH + counts.bySeverity.CRITICAL,
+    byType,
+    bySeverity: counts.bySeverity,
+    rows,
+    chunkCount,
+    chunksReported: seen.size,
+    failedChunks,
+    runFailed: reasons.length > 0,
+    failureReasons: reasons,
+    failure: input.failure
+      ? { error: String(input.failure.Error ?? "Error"), cause: String(input.failure.Cause ?? "").slice(0, MAX_CAUSE) }
+      : undefined,
+    fileMessage: file?.message,
+  };
+}
+
+/**
+ * The level of the run's notice: CRITICAL for a failed or escalated run, else the highest severity present, else
+ * SUCCESS.
+ */
+export function noticeLevel(summary: RunSummary, escalated: boolean): NoticeLevel {
+  if (summary.runFailed || escalated) return "CRITICAL";
+  for (const s of ["CRITICAL", "HIGH", "MEDIUM", "LOW"] as Severity[]) if (summary.bySeverity[s] > 0) return s;
+  return summary.errorCount > 0 ? "MEDIUM" : "SUCCESS";
+}
+
+/** Whether the run counts towards a failure streak (it failed, or it recorded errors). */
+export function countsAsFailure(summary: RunSummary): boolean {
+  return summary.runFailed || summary.errorCount > 0;
+}
