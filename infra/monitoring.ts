@@ -193,7 +193,7 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         name: `${args.pipelineName}-${pulumi.getStack()}`,
         widgets: [
-          new cw.TextWidget({ markdown: `# ${args.pipelineName}: CSV processing`, width: 24, height: 1 }),
+          new cw.RowWidget(new cw.TextWidget({ markdown: `# ${args.pipelineName}: CSV processing`, width: 24, height: 1 })),
           new cw.RowWidget(
             graph("Row errors", [custom(METRICS.errorCount), custom(METRICS.criticalErrorCount), custom(METRICS.rowsProcessed)]),
             graph("Notifications", [
@@ -211,7 +211,13 @@ export class Monitoring extends pulumi.ComponentResource {
             graph("DynamoDB throttled requests", this.specs.filter((s) => s.id.includes("-table-")).map((s) => s.metric)),
             new cw.AlarmWidget({ title: "Alarms", alarms: alarmArns, width: 12 }),
           ),
-          new cw.LogWidget({ title: "Check runs by severity", query: pulumi.interpolate`SOURCE '${checkLogGroup.name}' | ${CHECK_RUNS_QUERY}`, width: 24 }),
+          new cw.RowWidget(
+            new cw.LogWidget({
+              title: "Check runs by severity",
+              query: pulumi.interpolate`SOURCE '${checkLogGroup.name}' | ${CHECK_RUNS_QUERY}`,
+              width: 24,
+            }),
+          ),
         ],
       },
       { parent: this },
