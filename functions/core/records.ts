@@ -61,7 +61,7 @@ export function boundedRecordData(
   for (let i = 0; i < n; i++) {
     const key = i < header.length && header[i] !== "" ? header[i] : `_extra${i - header.length + 1}`;
     if (key in out) continue;
-    const value = sensitive[i] ? MASK : clip(fields[i], RECORD_DATA_LIMITS.valueChars);
+    const value = sensitive[i] && fields[i] !== "" ? MASK : clip(fields[i], RECORD_DATA_LIMITS.valueChars);
     if (total + key.length + value.length > RECORD_DATA_LIMITS.totalChars) break;
     out[key] = value;
     total += key.length + value.length;

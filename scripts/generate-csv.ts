@@ -1,0 +1,182 @@
+/**
+ * Generates order CSV files for samples/orders.schema.yaml, deterministically from a seed, streaming to disk.
+ *
+ *   node -r ./local/register.js scripts/generate-csv.ts --rows 1000000 --error-rate 0.1 --seed 7 --out /tmp/big.csv
+ *
+ * Every invalid row carries exactly one problem, so the expected counts (printed as JSON on stderr) are exact:
+ * rows, invalid rows, error records by type and by severity.
+ */
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
+import type { CountsBySeverity, CountsByType, ErrorType, Severity } from "../functions/contract";
+
+/** Header of the generated files (the columns of samples/orders.schema.yaml). */
+export const ORDER_HEADER = ["order_id", "email", "amount", "quantity", "status", "ordered_at", "updated_at", "note"];
+
+/** Small fast deterministic PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The problems an invalid row can carry (one each), with what the validator reports for it. */
+export const ERROR_KINDS: readonly { kind: string; errorType: ErrorType; severity: Severity }[] = [
+  { kind: "pattern", errorType: "ValidationError", severity: "HIGH" },
+  { kind: "email", errorType: "ValidationError", severity: "MEDIUM" },
+  { kind: "negative-amount", errorType: "ValidationError", severity: "MEDIUM" },
+  { kind: "enum", errorType: "ValidationError", severity: "MEDIUM" },
+  { kind: "date", errorType: "ValidationError", severity: "MEDIUM" },
+  { kind: "missing-required", errorType: "ValidationError", severity: "MEDIUM" },
+  { kind: "column-count", errorType: "ParseError", severity: "HIGH" },
+];
+
+/** Expected outcome of a generated file. */
+export interface ExpectedCounts {
+  rows: number;
+  invalid: number;
+  byType: CountsByType;
+  bySeverity: CountsBySeverity;
+  byKind: Record<string, number>;
+}
+
+const STATUSES = ["NEW", "PAID", "SHIPPED"];
+const NOTES = [
+  "",
+  "",
+  "",
+  "gift wrap",
+  '"leave at door, ring twice"',
+  '"2nd floor\nback entrance"',
+  '"customer said ""rush"""',
+  '"call before delivery\r\nif late"',
+  "standard",
+];
+
+function csvQuote(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * Yields the lines of a generated file (header first; each line ends with "\n") and fills `expected` as it goes.
+ */
+export function* generateOrderLines(
+  opts: { rows: number; errorRate: number; seed: number },
+  expected: ExpectedCounts,
+): Generator<string> {
+  const rnd = prng(opts.seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+  const pad = (n: number, w: number) => String(n).padStart(w, "0");
+  yield `${ORDER_HEADER.join(",")}\n`;
+  for (let i = 1; i <= opts.rows; i++) {
+    const month = 1 + Math.floor(rnd() * 12);
+    const day = 1 + Math.floor(rnd() * 28);
+    const fields = [
+      `ORD-${pad(i, 6)}`,
+      `customer${i}@example.${pick(["com", "co.jp", "org"])}`,
+      (rnd() * 50000).toFixed(2),
+      String(1 + Math.floor(rnd() * 20)),
+      pick(STATUSES),
+      `2024-${pad(month, 2)}-${pad(day, 2)}`,
+      `2024-${pad(month, 2)}-${pad(day, 2)}T${pad(Math.floor(rnd() * 24), 2)}:${pad(Math.floor(rnd() * 60), 2)}:00+09:00`,
+      pick(NOTES),
+    ];
+    expected.rows++;
+    if (rnd() < opts.errorRate) {
+      const e = pick(ERROR_KINDS);
+      switch (e.kind) {
+        case "pattern":
+          fields[0] = `ORD-${pad(i, 4)}X`;
+          break;
+        case "email":
+          fields[1] = `customer${i}.example.com`;
+          break;
+        case "negative-amount":
+          fields[2] = `-${fields[2]}`;
+          break;
+        case "enum":
+          fields[4] = pick(["CANCELLED", "paid", "REFUNDED"]);
+          break;
+        case "date":
+          fields[5] = pick(["2024-02-30", "2024/05/01", "2023-13-01", "yesterday"]);
+          break;
+        case "missing-required":
+          fields[1] = "";
+          break;
+        case "column-count":
+          fields.splice(3, 1);
+          break;
+      }
+      expected.invalid++;
+      expected.byType[e.errorType] = (expected.byType[e.errorType] ?? 0) + 1;
+      expected.bySeverity[e.severity]++;
+      expected.byKind[e.kind] = (expected.byKind[e.kind] ?? 0) + 1;
+    }
+    // The note (always last) is pre-quoted CSV text; the other fields are quoted when they need it.
+    yield `${fields.map((f, k) => (k === fields.length - 1 ? f : csvQuote(f))).join(",")}\n`;
+  }
+}
+
+/** Fresh zero counts. */
+export function emptyExpected(): ExpectedCounts {
+  return { rows: 0, invalid: 0, byType: {}, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 }, byKind: {} };
+}
+
+/** Writes a generated file to `out`, streaming (respects backpressure), and returns the expected counts. */
+export async function writeOrdersFile(out: string, opts: { rows: number; errorRate: number; seed: number }): Promise<ExpectedCounts> {
+  const expected = emptyExpected();
+  const stream = createWriteStream(out);
+  let buffer = "";
+  for (const line of generateOrderLines(opts, expected)) {
+    buffer += line;
+    if (buffer.length >= 64 * 1024) {
+      if (!stream.write(buffer)) await once(stream, "drain");
+      buffer = "";
+    }
+  }
+  stream.end(buffer);
+  await once(stream, "finish");
+  return expected;
+}
+
+function parseArgs(argv: string[]): { rows: number; errorRate: number; seed: number; out: string } {
+  const args = new Map<string, string>();
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i];
+    if (!["--rows", "--error-rate", "--seed", "--out"].includes(flag) || argv[i + 1] === undefined) {
+      throw new Error(`usage: generate-csv --rows N --error-rate 0.1 --seed S --out file.csv (bad argument ${JSON.stringify(flag)})`);
+    }
+    args.set(flag, argv[i + 1]);
+  }
+  const rows = Number(args.get("--rows") ?? 1000);
+  const errorRate = Number(args.get("--error-rate") ?? 0.1);
+  const seed = Number(args.get("--seed") ?? 1);
+  const out = args.get("--out");
+  if (!Number.isInteger(rows) || rows < 0) throw new Error("--rows must be a whole number ≥ 0");
+  if (!(errorRate >= 0 && errorRate <= 1)) throw new Error("--error-rate must be between 0 and 1");
+  if (!Number.isInteger(seed)) throw new Error("--seed must be a whole number");
+  if (out === undefined) throw new Error("--out is required");
+  return { rows, errorRate, seed, out };
+}
+
+if (require.main === module) {
+  (async () => {
+    let opts: ReturnType<typeof parseArgs>;
+    try {
+      opts = parseArgs(process.argv.slice(2));
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    const expected = await writeOrdersFile(opts.out, opts);
+    process.stderr.write(`${JSON.stringify(expected)}\n`);
+  })().catch((err) => {
+    process.stderr.write(`${(err as Error).stack}\n`);
+    process.exit(1);
+  });
+}
