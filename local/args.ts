@@ -1,0 +1,144 @@
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { FAULT_HELP, FAULT_NAMES, type FaultPlan, parseFaults, UsageError } from "./faults";
+
+export type Pattern = "sequential" | "parallel";
+
+/** Parsed command line of the local runner. */
+export interface RunArgs {
+  csvPath: string;
+  schemaPath: string;
+  configPath?: string;
+  pattern: Pattern;
+  /** The run's clock (execution start time and the notification policy's "now"), ISO-8601. */
+  now?: string;
+  json: boolean;
+  outDir?: string;
+  faults: FaultPlan;
+  /** The `--inject` values as given, in order. */
+  injected: string[];
+  verbose: boolean;
+}
+
+export type ParsedCommand = { kind: "help" } | { kind: "run"; args: RunArgs };
+
+/** Root of the repository (for the bundled samples). */
+export const REPO_ROOT = resolve(__dirname, "..");
+export const DEFAULT_CSV = join(REPO_ROOT, "samples", "orders.csv");
+export const DEFAULT_SCHEMA = join(REPO_ROOT, "samples", "orders.schema.yaml");
+
+export const USAGE = `Usage: npm start -- [file.csv] [options]
+
+Runs a CSV file through the real pipeline on this machine: embedded DynamoDB and S3, the state machine definition
+that is deployed, the real Lambda handlers, and loopback SNS, SES, CloudWatch, SSM and Slack endpoints.
+Without a file it runs samples/orders.csv.
+
+Options:
+  --schema <file>        row schema (YAML or JSON); default: <file>.schema.yaml beside the CSV if present,
+                         else samples/orders.schema.yaml
+  --config <file>        local stack settings (YAML or JSON): pipelineName, chunkRows, chunkBytes,
+                         errorRetentionDays, mapConcurrency, emailFrom, emailTo, notify (the notification policy)
+  --pattern <p>          sequential (default) | parallel
+  --now <ISO-8601>       the run's clock, e.g. 2025-06-02T23:30:00+09:00 (quiet hours, holidays, start time)
+  --json                 print exactly one JSON document on stdout (logs go to stderr)
+  --out <dir>            write run.json, each notice, the diagram with the path taken and report.html
+  --inject <fault[:n]>   inject a fault (repeatable, n = how many times):
+${FAULT_NAMES.map((n) => `                           ${n.padEnd(18)} ${FAULT_HELP[n].what}`).join("\n")}
+  --verbose              show the handlers' JSON logs on stderr
+  -h, --help             show this help
+
+Exit codes: 0 the execution succeeded (row errors are data), 1 it failed, 2 usage error.
+`;
+
+const VALUE_FLAGS = new Set(["--schema", "--config", "--pattern", "--now", "--out", "--inject"]);
+const BOOLEAN_FLAGS = new Set(["--json", "--verbose"]);
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function requireFile(path: string, what: string): string {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new UsageError(`${what} not found: ${path}`);
+  if (!statSync(full).isFile()) throw new UsageError(`${what} is not a file: ${path}`);
+  return full;
+}
+
+/** The schema used when `--schema` is not given: `<name>.schema.{yaml,yml,json}` beside the CSV, else the sample's. */
+export function defaultSchemaFor(csvPath: string): string {
+  const stem = join(dirname(csvPath), basename(csvPath, extname(csvPath)));
+  for (const ext of [".schema.yaml", ".schema.yml", ".schema.json"]) {
+    if (existsSync(stem + ext)) return stem + ext;
+  }
+  return DEFAULT_SCHEMA;
+}
+
+/**
+ * Parses the command line (without `node` and the script). Throws {@link UsageError} with a one-line message for an
+ * unknown flag, a missing or bad value, or a file that does not exist.
+ * @example parseArgs(["data.csv", "--pattern", "parallel", "--json"])
+ */
+export function parseArgs(argv: readonly string[]): ParsedCommand {
+  const values: Record<string, string> = {};
+  const injected: string[] = [];
+  const flags = new Set<string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === "-h" || token === "--help") return { kind: "help" };
+    if (token === "--") {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!token.startsWith("-") || token === "-") {
+      positional.push(token);
+      continue;
+    }
+    const eq = token.indexOf("=");
+    const name = eq > 0 ? token.slice(0, eq) : token;
+    if (BOOLEAN_FLAGS.has(name)) {
+      if (eq > 0) throw new UsageError(`${name} takes no value`);
+      flags.add(name);
+      continue;
+    }
+    if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown option ${name}`);
+    let value: string | undefined;
+    if (eq > 0) value = token.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) value = argv[++i];
+    if (value === undefined || value === "") throw new UsageError(`${name} needs a value`);
+    if (name === "--inject") injected.push(value);
+    else if (values[name] !== undefined) throw new UsageError(`${name} given twice`);
+    else values[name] = value;
+  }
+  if (positional.length > 1) throw new UsageError(`one CSV file at a time (got ${positional.join(", ")})`);
+
+  const pattern = values["--pattern"] ?? "sequential";
+  if (pattern !== "sequential" && pattern !== "parallel") {
+    throw new UsageError(`--pattern ${pattern}: use sequential or parallel`);
+  }
+  const now = values["--now"];
+  if (now !== undefined && (!ISO_WITH_ZONE.test(now) || Number.isNaN(Date.parse(now)))) {
+    throw new UsageError(`--now ${now}: use an ISO-8601 time with a zone, e.g. 2025-06-02T23:30:00+09:00`);
+  }
+  const faults = parseFaults(injected);
+  const csvPath = positional[0] === undefined ? DEFAULT_CSV : requireFile(positional[0], "CSV file");
+  const schemaPath =
+    values["--schema"] === undefined ? defaultSchemaFor(csvPath) : requireFile(values["--schema"], "schema file");
+  const configPath = values["--config"] === undefined ? undefined : requireFile(values["--config"], "config file");
+  const outDir = values["--out"] === undefined ? undefined : resolve(values["--out"]);
+  if (outDir !== undefined && existsSync(outDir) && !statSync(outDir).isDirectory()) {
+    throw new UsageError(`--out ${values["--out"]}: exists and is not a directory`);
+  }
+  return {
+    kind: "run",
+    args: {
+      csvPath,
+      schemaPath,
+      configPath,
+      pattern,
+      now,
+      json: flags.has("--json"),
+      outDir,
+      faults,
+      injected,
+      verbose: flags.has("--verbose"),
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import type { CheckOutput, NotificationChannel, NotificationStatus } from "../functions/contract";
+import type { RecordedCall } from "./aws-recorder";
+import type { SlackDelivery } from "./slack-receiver";
+
+/**
+ * The run document of DESIGN.md ("Local run"): exactly what `--json` prints and `--out` saves as `run.json`.
+ * Scripts depend on this shape; keep it.
+ */
+export interface RunDocument {
+  executionName: string;
+  status: "SUCCEEDED" | "FAILED";
+  states: string[];
+  rows: { total: number; valid: number; invalid: number };
+  errors: {
+    total: number;
+    critical: number;
+    byType: Record<string, number>;
+    bySeverity: { LOW: number; MEDIUM: number; HIGH: number; CRITICAL: number };
+  };
+  notifications: NoticeEntry[];
+  metrics: MetricEntry[];
+}
+
+export interface NoticeEntry {
+  channel: NotificationChannel;
+  status: NotificationStatus;
+  reason?: string;
+  subject?: string;
+  /** Exactly what the channel received ("" when nothing reached it, e.g. a suppressed notice). */
+  body: string;
+}
+
+export interface MetricEntry {
+  namespace: string;
+  name: string;
+  value: number;
+  unit: string;
+  dimensions: Record<string, string>;
+}
+
+/** A notice with everything its channel received (the e-mail's HTML part, Slack's parsed payload), for `--out`. */
+export interface DeliveredNotice extends NoticeEntry {
+  /** Who sent it: the check function, or the state machine's own sns:publish (NotifyCheckFailure). */
+  sender: "check" | "state-machine";
+  html?: string;
+  slackPayload?: unknown;
+  attributes?: Record<string, string>;
+  recipients?: string[];
+  /** HTTP statuses of every attempt, in order. */
+  attempts: number[];
+}
+
+interface SnsParams {
+  Subject?: string;
+  Message?: string;
+  MessageAttributes?: { Name: string; Value: { StringValue?: string } }[];
+}
+interface SesParams {
+  Destination?: { ToAddresses?: string[] };
+  Message?: { Subject?: { Data?: string }; Body?: { Text?: { Data?: string }; Html?: { Data?: string } } };
+}
+
+function attributesOf(params: SnsParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of params.MessageAttributes ?? []) out[a.Name] = a.Value?.StringValue ?? "";
+  return out;
+}
+
+/** What one channel received from one sender: every attempt, the last one's content. */
+function received(
+  channel: NotificationChannel,
+  sender: DeliveredNotice["sender"],
+  aws: readonly RecordedCall[],
+  slack: readonly SlackDelivery[],
+  stateMachineKey: string,
+): Omit<DeliveredNotice, "status"> | undefined {
+  if (channel === "slack") {
+    if (sender !== "check" || slack.length === 0) return undefined;
+    const last = slack[slack.length - 1];
+    return { channel, sender, body: last.body, slackPayload: last.json, attempts: slack.map((d) => d.status) };
+  }
+  const service = channel === "sns" ? "sns" : "ses";
+  const calls = aws.filter(
+    (c) =>
+      c.service === service &&
+      (c.action === "Publish" || c.action === "SendEmail" || c.action === "SendRawEmail") &&
+      (c.accessKeyId === stateMachineKey) === (sender === "state-machine"),
+  );
+  if (calls.length === 0) return undefined;
+  const last = calls[calls.length - 1];
+  const attempts = calls.map((c) => c.status);
+  if (channel === "sns") {
+    const p = last.params as SnsParams;
+    return { channel, sender, subject: p.Subject, body: p.Message ?? "", attributes: attributesOf(p), attempts };
+  }
+  const p = last.params as SesParams;
+  return {
+    channel,
+    sender,
+    subject: p.Message?.Subject?.Data,
+    body: p.Message?.Body?.Text?.Data ?? "",
+    html: p.Message?.Body?.Html?.Data,
+    recipients: p.Destination?.ToAddresses,
+    attempts,
+  };
+}
+
+const ok = (status: number) => status >= 200 && status < 300;
+
+/**
+ * Pairs what the check reported for each channel with what that channel actually received; when the check never
+ * returned, each channel it reached is reported from the endpoint's side. The state machine's own alert
+ * (NotifyCheckFailure) comes last.
+ */
+export function collectNotices(
+  check: CheckOutput | undefined,
+  aws: readonly RecordedCall[],
+  slack: readonly SlackDelivery[],
+  stateMachineKey: string,
+): DeliveredNotice[] {
+  const notices: DeliveredNotice[] = [];
+  if (check) {
+    for (const n of check.notifications) {
+      const got = n.status === "suppressed" ? undefined : received(n.channel, "check", aws, slack, stateMachineKey);
+      notices.push({
+        ...(got ?? { channel: n.channel, sender: "check", body: "", attempts: [] }),
+        status: n.status,
+        ...(n.reason !== undefined ? { reason: n.reason } : {}),
+      });
+    }
+  } else {
+    for (const channel of ["slack", "sns", "email"] as const) {
+      const got = received(channel, "check", aws, slack, stateMachineKey);
+      if (!got) continue;
+      const last = got.attempts[got.attempts.length - 1];
+      notices.push(
+        ok(last)
+          ? { ...got, status: "sent" }
+          : { ...got, status: "failed", reason: `the check did not finish; the channel answered HTTP ${last}` },
+      );
+    }
+  }
+  const alert = received("sns", "state-machine", aws, slack, stateMachineKey);
+  if (alert) {
+    const last = alert.attempts[alert.attempts.length - 1];
+    notices.push(ok(last) ? { ...alert, status: "sent" } : { ...alert, status: "failed", reason: `HTTP ${last}` });
+  }
+  return notices;
+}
+
+/** The document's view of a notice (no sender, attempts or extra parts). */
+export function noticeEntry(n: DeliveredNotice): NoticeEntry {
+  return {
+    channel: n.channel,
+    status: n.status,
+    ...(n.reason !== undefined ? { reason: n.reason } : {}),
+    ...(n.subject !== undefined ? { subject: n.subject } : {}),
+    body: n.body,
+  };
+}
+
+interface MetricDatum {
+  MetricName?: string;
+  Value?: number;
+  Values?: number[];
+  Unit?: string;
+  Dimensions?: { Name: string; Value: string }[];
+}
+
+/** Every metric data point CloudWatch accepted, in the order received. */
+export function collectMetrics(aws: readonly RecordedCall[]): MetricEntry[] {
+  const out: MetricEntry[] = [];
+  for (const call of aws) {
+    if (call.service !== "cloudwatch" || call.action !== "PutMetricData" || !ok(call.status)) continue;
+    const namespace = String(call.params.Namespace ?? "");
+    for (const d of (call.params.MetricData ?? []) as MetricDatum[]) {
+      const dimensions: Record<string, string> = {};
+      for (const dim of d.Dimensions ?? []) dimensions[dim.Name] = dim.Value;
+      const value = d.Value ?? (d.Values ?? []).reduce((a, b) => a + b, 0);
+      out.push({ namespace, name: String(d.MetricName ?? ""), value, unit: d.Unit ?? "None", dimensions });
+    }
+  }
+  return out;
+}

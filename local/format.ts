@@ -1,0 +1,220 @@
+import { relative } from "node:path";
+import { SEVERITIES } from "../functions/contract";
+import type { DeliveredNotice } from "./document";
+import type { RunReport, TimelineEntry } from "./run";
+
+/** Human-readable size: 1536 → "1.5 KB". */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function table(head: string[], rows: (string | number)[][], alignRight: boolean[] = []): string[] {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? "")].length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => {
+        const pad = " ".repeat(widths[i] - [...c].length);
+        return alignRight[i] ? pad + c : c + pad;
+      })
+      .join("  ")
+      .trimEnd();
+  return [line(head), line(widths.map((w) => "─".repeat(w))), ...cells.slice(1).map(line)];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Block Kit payloads are untyped JSON
+type Block = Record<string, any>;
+
+function textOf(t: unknown): string {
+  if (t === null || t === undefined) return "";
+  if (typeof t === "string") return t;
+  const o = t as { text?: unknown };
+  return typeof o.text === "string" ? o.text : "";
+}
+
+/** Undoes Slack's mrkdwn escaping and link syntax for display: `<url|label>` → `label (url)`. */
+function readableMrkdwn(text: string): string {
+  return text
+    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, "$2 ($1)")
+    .replace(/<(https?:[^>]+)>/g, "$1")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+}
+
+/**
+ * Renders a Slack webhook payload readably: the header, each section's text and fields, context lines, buttons as
+ * `[label] url`; a payload without blocks shows its `text`.
+ */
+export function renderSlack(payload: unknown): string[] {
+  const p = (payload ?? {}) as { text?: string; blocks?: Block[]; attachments?: { blocks?: Block[] }[] };
+  const blocks: Block[] = [...(p.blocks ?? []), ...(p.attachments ?? []).flatMap((a) => a.blocks ?? [])];
+  if (blocks.length === 0) return readableMrkdwn(p.text ?? "").split("\n");
+  const out: string[] = [];
+  for (const b of blocks) {
+    switch (b.type) {
+      case "header":
+        out.push(`▌${textOf(b.text)}`);
+        break;
+      case "section":
+        if (b.text) out.push(...readableMrkdwn(textOf(b.text)).split("\n"));
+        for (const f of (b.fields ?? []) as unknown[]) out.push(`  ${readableMrkdwn(textOf(f)).replace(/\n/g, " ")}`);
+        break;
+      case "context":
+        out.push(((b.elements ?? []) as unknown[]).map((e) => readableMrkdwn(textOf(e))).join("  ·  "));
+        break;
+      case "divider":
+        out.push("────");
+        break;
+      case "actions":
+        for (const e of (b.elements ?? []) as Block[]) out.push(`[${textOf(e.text)}] ${e.url ?? ""}`.trimEnd());
+        break;
+      default:
+        if (b.text) out.push(readableMrkdwn(textOf(b.text)));
+    }
+  }
+  return out;
+}
+
+function noticeLines(n: DeliveredNotice): string[] {
+  const who = n.sender === "state-machine" ? " (state machine alert)" : "";
+  const tries = n.attempts.length > 1 ? `, ${n.attempts.length} attempts: ${n.attempts.join(" → ")}` : "";
+  const head = `  [${n.channel}] ${n.status}${who}${n.reason ? ` — ${n.reason}` : ""}${tries}`;
+  const out = [head];
+  if (n.subject !== undefined) out.push(`    Subject: ${n.subject}`);
+  if (n.recipients) out.push(`    To: ${n.recipients.join(", ")}`);
+  if (n.attributes && Object.keys(n.attributes).length > 0) {
+    out.push(
+      `    Attributes: ${Object.entries(n.attributes)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")}`,
+    );
+  }
+  if (n.body === "") {
+    out.push("    (nothing reached the channel)");
+    return out;
+  }
+  const bodyLines = n.channel === "slack" ? renderSlack(n.slackPayload) : n.body.split("\n");
+  const MAX = 40;
+  for (const l of bodyLines.slice(0, MAX)) out.push(`    │ ${l}`);
+  if (bodyLines.length > MAX) out.push(`    │ … ${bodyLines.length - MAX} more lines (see --out)`);
+  return out;
+}
+
+function timelineSummary(timeline: TimelineEntry[]): string[][] {
+  const byState = new Map<
+    string,
+    { first: TimelineEntry; count: number; failed: number; retries: number; end: number }
+  >();
+  for (const t of timeline) {
+    const s = byState.get(t.state);
+    if (!s) {
+      byState.set(t.state, {
+        first: t,
+        count: 1,
+        failed: t.outcome === "failed" ? 1 : 0,
+        retries: t.retries,
+        end: t.endMs ?? t.startMs,
+      });
+    } else {
+      s.count++;
+      if (t.outcome === "failed") s.failed++;
+      s.retries += t.retries;
+      s.end = Math.max(s.end, t.endMs ?? t.startMs);
+    }
+  }
+  return [...byState.entries()].map(([name, s]) => {
+    const mark = s.first.outcome === "caught" ? "↷" : s.failed > 0 || s.first.outcome === "failed" ? "✘" : "✔";
+    const notes = [
+      s.count > 1 ? `×${s.count}` : "",
+      s.retries > 0 ? `${s.retries} retr${s.retries === 1 ? "y" : "ies"}` : "",
+      s.first.outcome === "caught" ? "failed, caught" : "",
+      s.first.error ? s.first.error : "",
+    ].filter(Boolean);
+    return [mark, name, `${s.end - s.first.startMs} ms`, notes.join(", ")];
+  });
+}
+
+/** The human summary printed on stdout. */
+export function formatHuman(report: RunReport, cwd = process.cwd()): string {
+  const d = report.document;
+  const out: string[] = [];
+  const rel = (p: string) => relative(cwd, p) || p;
+  out.push("CSV pipeline — local run");
+  out.push(
+    `  file        ${rel(report.input.csvPath)} (${formatBytes(report.input.bytes)}) → s3://${report.input.bucket}/${report.input.key}`,
+  );
+  out.push(`  schema      ${rel(report.input.schemaPath)}`);
+  out.push(`  pattern     ${report.pattern}`);
+  out.push(`  execution   ${d.executionName} (started ${report.startTime})`);
+  if (report.injected.length > 0) out.push(`  injected    ${report.injected.join(", ")}`);
+  out.push("");
+  out.push("States entered");
+  for (const row of timelineSummary(report.timeline))
+    out.push(`  ${row[0]} ${row[1].padEnd(22)} ${row[2].padStart(8)}  ${row[3]}`.trimEnd());
+  out.push("");
+  out.push(
+    `Status      ${d.status}${report.failure ? ` — ${report.failure.error}: ${report.failure.cause.split("\n")[0].slice(0, 200)}` : ""}`,
+  );
+  out.push(`Duration    ${report.durationMs} ms`);
+  out.push("");
+  out.push(`Rows        total ${d.rows.total}   valid ${d.rows.valid}   invalid ${d.rows.invalid}`);
+  out.push(`Errors      total ${d.errors.total}   critical (HIGH + CRITICAL) ${d.errors.critical}`);
+  const types = Object.entries(d.errors.byType).filter(([, n]) => n > 0);
+  if (types.length > 0) {
+    out.push("");
+    const max = Math.max(...types.map(([, n]) => n));
+    const rows = types
+      .sort((a, b) => b[1] - a[1])
+      .map(([t, n]) => [t, n, "█".repeat(Math.max(1, Math.round((n / max) * 30)))]);
+    out.push(...table(["error type", "count", ""], rows, [false, true, false]).map((l) => `  ${l}`));
+    out.push("");
+    out.push(
+      ...table(
+        ["severity", ...SEVERITIES],
+        [["count", ...SEVERITIES.map((s) => d.errors.bySeverity[s])]],
+        [false, true, true, true, true],
+      ).map((l) => `  ${l}`),
+    );
+  }
+  out.push("");
+  out.push(`Notifications (${report.notices.length})`);
+  if (report.notices.length === 0) out.push("  (none)");
+  for (const n of report.notices) out.push(...noticeLines(n));
+  out.push("");
+  out.push(`Metrics (${d.metrics.length})`);
+  if (d.metrics.length === 0) out.push("  (none)");
+  else {
+    const rows = d.metrics.map((m) => [
+      m.namespace,
+      m.name,
+      m.value,
+      m.unit,
+      Object.entries(m.dimensions)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(","),
+    ]);
+    out.push(
+      ...table(["namespace", "metric", "value", "unit", "dimensions"], rows, [false, false, true]).map((l) => `  ${l}`),
+    );
+  }
+  if (report.throttledBatches > 0) {
+    out.push("");
+    out.push(`DynamoDB throttled ${report.throttledBatches} BatchWriteItem call(s); the chunk retried them.`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** A one-line progress bar for stderr: `chunks [██████░░░░] 6/10`. */
+export function progressLine(done: number, total: number, width = 30): string {
+  const ratio = total > 0 ? Math.min(done / total, 1) : 0;
+  const filled = Math.round(ratio * width);
+  return `chunks [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done}/${total}`;
+}
