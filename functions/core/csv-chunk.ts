@@ -42,18 +42,23 @@ interface ParsedRecord {
   info: Info & CastingContext & { raw?: string };
 }
 
-/** Line breaks inside the fields of a record, counted the way csv-parse counts lines (CRLF, LF or lone CR = 1). */
-function breaksIn(fields: readonly string[]): number {
-  let n = 0;
+/**
+ * Line breaks inside a record's fields, counted two ways: `csv` as csv-parse's `info.lines` counts them (inside
+ * quotes every CR and every LF counts, so a quoted CRLF counts twice) and `lf` as lines of the file (LF only).
+ */
+function breaksIn(fields: readonly string[], out: { csv: number; lf: number }): void {
+  out.csv = 0;
+  out.lf = 0;
   for (const f of fields) {
     if (f.indexOf("\n") === -1 && f.indexOf("\r") === -1) continue;
     for (let k = 0; k < f.length; k++) {
       const c = f.charCodeAt(k);
-      if (c === 10) n++;
-      else if (c === 13 && f.charCodeAt(k + 1) !== 10) n++;
+      if (c === 10) {
+        out.csv++;
+        out.lf++;
+      } else if (c === 13) out.csv++;
     }
   }
-  return n;
 }
 
 function stripBreaks(raw: string): string {
@@ -63,12 +68,13 @@ function stripBreaks(raw: string): string {
 /**
  * Parses one chunk (a byte stream of whole records, without the header), validates every row and emits one error
  * record per problem. Returns exact counts: rows = valid + invalid; a row with several problems is one invalid row.
- * Row numbers are the row's first line in the original file.
+ * Row numbers are the row's first line in the original file. `onRow` sees every parsed row (tests, tools).
  */
 export async function processChunkStream(
   source: AsyncIterable<Uint8Array>,
   job: ChunkJob,
   emit: RecordEmitter,
+  onRow?: (fields: readonly string[], rowNumber: number) => void,
 ): Promise<ChunkResult> {
   const validator = new RowValidator(job.schema, job.header);
   const sensitive = validator.sensitive;
@@ -106,6 +112,9 @@ export async function processChunkStream(
   }
 
   const problems: RowProblem[] = [];
+  // Line bookkeeping: csv-parse's line counter (to see skipped blank lines) and the file's own line numbers.
+  const breaks = { csv: 0, lf: 0 };
+  let parserLines = 0;
   let lastEndLine = 0;
 
   const report = async (rowNumber: number, list: RowProblem[], recordData: Record<string, string>) => {
@@ -119,10 +128,14 @@ export async function processChunkStream(
 
   for await (const item of parser as AsyncIterable<ParsedRecord>) {
     const fields = item.record;
-    const endLine = item.info.lines;
-    const rowNumber = job.chunk.firstLine + endLine - breaksIn(fields) - 1;
-    lastEndLine = endLine;
+    breaksIn(fields, breaks);
+    const blankBefore = item.info.lines - parserLines - 1 - breaks.csv;
+    parserLines = item.info.lines;
+    const startLine = lastEndLine + 1 + (blankBefore > 0 ? blankBefore : 0);
+    lastEndLine = startLine + breaks.lf;
+    const rowNumber = job.chunk.firstLine + startLine - 1;
     rows++;
+    if (onRow !== undefined) onRow(fields, rowNumber);
     problems.length = 0;
     if (fields.length !== width) {
       problems.push({

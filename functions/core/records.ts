@@ -75,7 +75,7 @@ export function boundedRawLine(raw: string, sensitive: readonly boolean[]): stri
   const masked = sensitive.some(Boolean)
     ? head
         .split(",")
-        .map((part, i) => (sensitive[i] ? MASK : part))
+        .map((part, i) => (sensitive[i] && part !== "" ? MASK : part))
         .join(",")
     : head;
   return clip(masked.replace(/\r?\n$/, ""), RECORD_DATA_LIMITS.rawChars);

@@ -23,7 +23,13 @@ export async function runInMemory(
   bytes: Uint8Array,
   schema: RowSchema,
   opts: { chunkRows?: number; chunkBytes?: number; piece?: number; maxChunks?: number } = {},
-): Promise<{ split: SplitOutcome; results: ChunkResult[]; records: ErrorRecord[]; total: ReturnType<typeof sumChunkResults> }> {
+): Promise<{
+  split: SplitOutcome;
+  results: ChunkResult[];
+  records: ErrorRecord[];
+  rows: { fields: readonly string[]; rowNumber: number }[];
+  total: ReturnType<typeof sumChunkResults>;
+}> {
   const split = await splitCsv(pieces(bytes, opts.piece), {
     totalBytes: bytes.length,
     schema,
@@ -33,6 +39,7 @@ export async function runInMemory(
   });
   const records: ErrorRecord[] = [];
   const results: ChunkResult[] = [];
+  const rows: { fields: readonly string[]; rowNumber: number }[] = [];
   for (const chunk of split.chunks) {
     results.push(
       await processChunkStream(
@@ -42,8 +49,9 @@ export async function runInMemory(
           records.push(r);
           return undefined;
         },
+        (fields, rowNumber) => rows.push({ fields, rowNumber }),
       ),
     );
   }
-  return { split, results, records, total: sumChunkResults(results, split.chunks.length, "x") };
+  return { split, results, records, rows, total: sumChunkResults(results, split.chunks.length, "x") };
 }
