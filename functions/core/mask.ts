@@ -7,7 +7,7 @@
 /** What a masked value is replaced with (the same mark the error table uses for sensitive columns). */
 export const MASK = "***";
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g;
 /** 13–19 digits, optionally grouped by spaces or dashes; only masked when the Luhn check passes. */
 const CARD_CANDIDATE = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
 /**

@@ -81,7 +81,9 @@ export function formatTime(iso: string | Date, timeZone: string): string {
 
 /** A CSV-derived value made safe to show: masked, formula-neutralised, bounded. */
 function safeValue(value: string, max = MAX_VALUE_CHARS): string {
-  return truncateChars(neutralizeFormula(maskText(value)), max);
+  // Cut before masking (bounded work on huge values), with a margin so a value cut mid-address is still masked.
+  const head = value.length > max + 128 ? value.slice(0, max + 128) : value;
+  return truncateChars(neutralizeFormula(maskText(head)), max);
 }
 
 interface PreparedExample {
