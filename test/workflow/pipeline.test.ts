@@ -1,0 +1,233 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ERROR_NAMES, LAMBDA_TRANSIENT_ERRORS } from "../../functions/contract";
+import { taskNames } from "../../local/invoke";
+import { toMermaid } from "../../workflow/mermaid";
+import { buildPipeline, STATE_NAMES as N, PIPELINE_PATTERNS, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
+import type { AslDefinition, JsonObject } from "../../workflow/types";
+
+// biome-ignore lint/suspicious/noExplicitAny: untyped package
+const aslValidator: any = require("asl-validator");
+
+const GOLDEN_DIR = join(__dirname, "..", "golden");
+
+// biome-ignore lint/suspicious/noExplicitAny: walking rendered JSON
+type Any = any;
+
+/** Every state of a definition, nested ones included, by name. */
+function flatten(def: Any): Record<string, Any> {
+  const out: Record<string, Any> = {};
+  const visit = (body: Any) => {
+    for (const [name, state] of Object.entries<Any>(body.States)) {
+      out[name] = state;
+      for (const b of state.Branches ?? []) visit(b);
+      if (state.ItemProcessor) visit(state.ItemProcessor);
+    }
+  };
+  visit(def);
+  return out;
+}
+
+describe("buildPipeline", () => {
+  for (const pattern of PIPELINE_PATTERNS) {
+    describe(`${pattern} pattern`, () => {
+      const def: AslDefinition = buildPipeline({ pattern, resources: PLACEHOLDER_RESOURCES }).render();
+      const states = flatten(def);
+
+      it("passes asl-validator", () => {
+        // The validator adds fields to what it checks: give it a copy.
+        const result = aslValidator(structuredClone(def));
+        assert.equal(result.isValid, true, result.isValid ? "" : result.errorsText("\n"));
+      });
+
+      it("matches its golden file (regenerate with UPDATE_GOLDEN=1)", () => {
+        const file = join(GOLDEN_DIR, `pipeline-${pattern}.asl.json`);
+        const text = `${JSON.stringify(def, null, 2)}\n`;
+        if (process.env.UPDATE_GOLDEN === "1") writeFileSync(file, text);
+        assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), def);
+      });
+
+      it("hands each chunk the PARENT execution name, never the child's $$.Execution.Name", () => {
+        const map = states[N.processChunks];
+        assert.equal(map.ItemProcessor.ProcessorConfig.Mode, "DISTRIBUTED");
+        assert.equal(map.ItemProcessor.ProcessorConfig.ExecutionType, "STANDARD");
+        assert.equal(map.Label, "Chunks");
+        assert.equal(map.ItemsPath, "$.split.chunks");
+        assert.equal(map.ItemSelector["executionName.$"], "$.executionName");
+        assert.equal(map.ItemSelector["chunk.$"], "$$.Map.Item.Value");
+        assert.ok(
+          !JSON.stringify(map.ItemProcessor).includes("$$.Execution"),
+          "no context execution path inside the child",
+        );
+        assert.equal(states[N.prepare].Parameters["executionName.$"], "$$.Execution.Name");
+      });
+
+      it("gives every Lambda task the transient-error retrier, and chunks the UnprocessedItems retrier", () => {
+        const lambdaTasks = Object.entries<Any>(states).filter(
+          ([, s]) => s.Resource === "arn:aws:states:::lambda:invoke",
+        );
+        assert.equal(lambdaTasks.length, pattern === "sequential" ? 3 : 4);
+        for (const [name, s] of lambdaTasks) {
+          assert.deepEqual(
+            s.Retry[0],
+            {
+              ErrorEquals: [...LAMBDA_TRANSIENT_ERRORS],
+              IntervalSeconds: 2,
+              MaxAttempts: 6,
+              BackoffRate: 2,
+              MaxDelaySeconds: 30,
+              JitterStrategy: "FULL",
+            },
+            name,
+          );
+        }
+        assert.deepEqual(states[N.processChunk].Retry[1].ErrorEquals, [ERROR_NAMES.unprocessedItems]);
+      });
+
+      it("sends split and Map failures to the check, and check failures to NotifyCheckFailure → CheckFailed", () => {
+        const checkStep = pattern === "sequential" ? N.checkErrors : N.resultProcessing;
+        for (const name of [N.splitCsv, N.processChunks])
+          assert.deepEqual(states[name].Catch, [
+            { ErrorEquals: ["States.ALL"], Next: checkStep, ResultPath: "$.failure" },
+          ]);
+        assert.deepEqual(states[checkStep].Catch, [
+          { ErrorEquals: ["States.ALL"], Next: N.notifyCheckFailure, ResultPath: "$.checkFailure" },
+        ]);
+        const notify = states[N.notifyCheckFailure];
+        assert.equal(notify.Resource, "arn:aws:states:::sns:publish");
+        assert.equal(notify.Parameters.TopicArn, PLACEHOLDER_RESOURCES.alertTopic);
+        assert.match(
+          notify.Parameters["Message.$"],
+          /^States\.Format\(.*\$\.executionName, \$\.bucket, \$\.key, \$\.checkFailure\.Error, \$\.checkFailure\.Cause\)$/,
+        );
+        assert.deepEqual(notify.Parameters.MessageAttributes.severity, { DataType: "String", StringValue: "CRITICAL" });
+        assert.equal(notify.Next, N.checkFailed);
+        assert.equal(states[N.checkFailed].Type, "Fail");
+        assert.equal(states[N.checkFailed].Error, "CheckFailed");
+        assert.deepEqual(states[N.checkErrors].Parameters.Payload, {
+          "executionName.$": "$.executionName",
+          "startTime.$": "$.startTime",
+          "bucket.$": "$.bucket",
+          "key.$": "$.key",
+          "chunkCount.$": "$.split.chunkCount",
+          "splitStatus.$": "$.split.status",
+          "failure.$": "$.failure",
+        });
+      });
+
+      it("sets defaults in Prepare for every path a later state reads", () => {
+        assert.deepEqual(states[N.prepare].Parameters.split, {
+          status: "NOT_RUN",
+          chunkCount: 0,
+          encoding: "utf-8",
+          header: [],
+          chunks: [],
+        });
+        assert.deepEqual(states[N.prepare].Parameters.chunkResults, []);
+        assert.equal(states[N.prepare].Parameters.failure, null);
+      });
+    });
+  }
+
+  it("puts AggregateResults beside the check with its own Catch in the parallel pattern", () => {
+    const states = flatten(buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES }).render());
+    const branches = states[N.resultProcessing].Branches.map((b: Any) => b.StartAt);
+    assert.deepEqual(branches, [N.aggregateResults, N.checkErrors]);
+    assert.deepEqual(states[N.aggregateResults].Catch, [
+      { ErrorEquals: ["States.ALL"], Next: N.aggregationFailed, ResultPath: "$.aggregationFailure" },
+    ]);
+    assert.equal(states[N.aggregateResults].Parameters.Payload["chunkResults.$"], "$.chunkResults");
+    assert.equal(states[N.aggregationFailed].Type, "Pass");
+  });
+
+  it("applies options, rendering 0 as 0", () => {
+    const states = flatten(
+      buildPipeline({
+        pattern: "sequential",
+        resources: PLACEHOLDER_RESOURCES,
+        options: { mapConcurrency: 7, toleratedFailurePercentage: 0, taskTimeoutSeconds: 120, checkTimeoutSeconds: 60 },
+      }).render(),
+    );
+    assert.equal(states[N.processChunks].MaxConcurrency, 7);
+    assert.equal(states[N.processChunks].ToleratedFailurePercentage, 0);
+    assert.equal(states[N.splitCsv].TimeoutSeconds, 120);
+    assert.equal(states[N.processChunk].TimeoutSeconds, 120);
+    assert.equal(states[N.checkErrors].TimeoutSeconds, 60);
+  });
+
+  it("rejects out-of-range options with the state and the fix", () => {
+    assert.throws(
+      () =>
+        buildPipeline({
+          pattern: "sequential",
+          resources: PLACEHOLDER_RESOURCES,
+          options: { toleratedFailurePercentage: 150 },
+        }).render(),
+      /State "ProcessChunks": ToleratedFailurePercentage is 150; use a number from 0 to 100/,
+    );
+    assert.throws(
+      () => buildPipeline({ pattern: "sideways" as "parallel", resources: PLACEHOLDER_RESOURCES }),
+      /Unknown pipeline pattern "sideways"; use "sequential" or "parallel"/,
+    );
+    assert.throws(
+      () => buildPipeline({ pattern: "parallel", resources: { ...PLACEHOLDER_RESOURCES, alertTopic: "" } }),
+      /Pipeline resource "alertTopic" is missing/,
+    );
+  });
+
+  it("lists exactly the functions and the topic it calls", () => {
+    const seq = buildPipeline({ pattern: "sequential", resources: PLACEHOLDER_RESOURCES }).resources();
+    const par = buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES }).resources();
+    const r = PLACEHOLDER_RESOURCES;
+    assert.deepEqual(seq, { lambdas: [r.splitCsv, r.processChunk, r.checkErrors], topics: [r.alertTopic] });
+    assert.deepEqual([...par.lambdas].sort(), [r.splitCsv, r.processChunk, r.checkErrors, r.aggregateResults].sort());
+    assert.deepEqual(par.topics, [r.alertTopic]);
+  });
+
+  it("keeps the task names the local runner overrides", () => {
+    const def = buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES }).render();
+    assert.deepEqual(
+      taskNames(def).sort(),
+      [N.aggregateResults, N.checkErrors, N.notifyCheckFailure, N.processChunk, N.splitCsv].sort(),
+    );
+  });
+});
+
+describe("toMermaid", () => {
+  const graph = buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES });
+
+  it("draws the Map processor and Parallel branches as subgraphs and Catch edges dashed with their errors", () => {
+    const text = toMermaid(graph);
+    const lines = text.split("\n").map((l) => l.trim());
+    assert.equal(lines[0], "flowchart TD");
+    assert.ok(lines.includes('subgraph s2["ProcessChunks (Map)"]'), text);
+    assert.ok(lines.includes('subgraph s4["ResultProcessing (Parallel)"]'), text);
+    assert.ok(lines.includes('subgraph s4_0["branch 0"]') && lines.includes('subgraph s4_1["branch 1"]'), text);
+    assert.ok(lines.includes('s1 -.->|"Catch: States.ALL"| s4'), "SplitCsv's Catch goes to ResultProcessing");
+    assert.ok(lines.includes('s4 -.->|"Catch: States.ALL"| s8'), "ResultProcessing's Catch goes to NotifyCheckFailure");
+    assert.ok(lines.includes('s9((("CheckFailed")))'), text);
+    assert.equal(text.includes("classDef taken"), false, "nothing highlighted unless asked");
+  });
+
+  it("highlights the states of the path taken and the edges between them", () => {
+    const text = toMermaid(graph, { highlight: [N.prepare, N.splitCsv, N.resultProcessing, N.checkErrors] });
+    const lines = text.trimEnd().split("\n");
+    assert.ok(lines.includes("  class s0,s1,s4,s7 taken"), text);
+    const linkStyle = lines.find((l) => l.trim().startsWith("linkStyle"));
+    assert.ok(linkStyle, "highlighted edges are styled");
+    // Edges in order: 0 start→Prepare, 1 Prepare→SplitCsv, 2 SplitCsv→ProcessChunks, 3 SplitCsv-.->ResultProcessing …
+    const styled = linkStyle.trim().split(" ")[1].split(",").map(Number);
+    assert.ok(styled.includes(0) && styled.includes(1) && styled.includes(3), linkStyle);
+    assert.ok(!styled.includes(2), "SplitCsv → ProcessChunks was not taken");
+  });
+});
+
+describe("golden files", () => {
+  it("exist for both patterns and hold rendered definitions", () => {
+    for (const pattern of PIPELINE_PATTERNS) {
+      const golden = JSON.parse(readFileSync(join(GOLDEN_DIR, `pipeline-${pattern}.asl.json`), "utf8")) as JsonObject;
+      assert.equal(golden.StartAt, N.prepare);
+    }
+  });
+});
