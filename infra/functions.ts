@@ -110,7 +110,14 @@ export class Functions extends pulumi.ComponentResource {
         },
         {
           Sid: "RunStateLedger",
-          Action: ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+          Action: [
+            "dynamodb:Query",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+          ],
           Resource: [tables.runsTable.arn],
         },
         { Sid: "PublishAlerts", Action: ["sns:Publish"], Resource: [notifications.topic.arn] },

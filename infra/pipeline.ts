@@ -17,6 +17,11 @@ export interface PipelineArgs {
   arns: ArnContext;
 }
 
+/** How often deferred digests are flushed. */
+export const DIGEST_FLUSH_MINUTES = 15;
+/** The event the schedule sends to the check function. */
+export const DIGEST_FLUSH_EVENT = { digest: "flush" } as const;
+
 /** Days after which chunk results and other transient objects expire. */
 export const RESULT_EXPIRY_DAYS = 30;
 
@@ -38,6 +43,7 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly rule: aws.cloudwatch.EventRule;
   readonly ruleRole: aws.iam.Role;
   readonly ruleStatements: PolicyStatement[];
+  readonly digestSchedule: aws.cloudwatch.EventRule;
   /** The state machine definition as deployed. */
   readonly definition: pulumi.Output<string>;
 
@@ -210,6 +216,24 @@ export class Pipeline extends pulumi.ComponentResource {
         },
       },
       { parent: this, dependsOn: [ruleRole.policy] },
+    );
+
+    // Deferred quiet-hours notices go out as a digest: the check flushes them when this schedule calls it.
+    this.digestSchedule = new aws.cloudwatch.EventRule(
+      `${name}-digest-flush`,
+      { description: "Deliver deferred quiet-hours digests", scheduleExpression: `rate(${DIGEST_FLUSH_MINUTES} minutes)` },
+      { parent: this },
+    );
+    const check = fns.checkErrors.fn;
+    new aws.lambda.Permission(
+      `${name}-digest-flush-invoke`,
+      { action: "lambda:InvokeFunction", function: check.name, principal: "events.amazonaws.com", sourceArn: this.digestSchedule.arn },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-digest-flush-target`,
+      { rule: this.digestSchedule.name, arn: check.arn, input: JSON.stringify(DIGEST_FLUSH_EVENT) },
+      { parent: this },
     );
 
     this.registerOutputs({ bucketName: this.bucket.bucket, stateMachineArn: this.stateMachine.arn });
