@@ -1,0 +1,227 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { type BatchWriteCommand, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { handler as aggregate } from "../../functions/aggregate-results";
+import { clients } from "../../functions/adapters/clients";
+import { ErrorWriter } from "../../functions/adapters/error-store";
+import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
+import {
+  type ChunkResult,
+  ERROR_TABLE,
+  type ErrorRecord,
+  type FileSummaryItem,
+  type ProcessChunkInput,
+  RUN_KEYS,
+  type SplitResult,
+} from "../../functions/contract";
+import { handler as processChunk } from "../../functions/process-chunk";
+import { handler as splitCsv } from "../../functions/split-csv";
+import { type LocalServices, startLocalServices } from "../../local/services";
+import { emptyExpected, generateOrderLines } from "../../scripts/generate-csv";
+import { SAMPLES } from "./helpers";
+
+const START = "2024-05-01T00:00:00.000Z";
+
+describe("CSV handlers on local DynamoDB and S3", () => {
+  let svc: LocalServices;
+  const saved = { ...process.env };
+  let batchCalls = 0;
+
+  before(async () => {
+    svc = await startLocalServices();
+    Object.assign(process.env, svc.env);
+    clients.reset();
+    resetRowSchemaCache();
+    await put("_config/schema.yaml", readFileSync(join(SAMPLES, "orders.schema.yaml")));
+    process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/schema.yaml`;
+    clients.doc().middlewareStack.add(
+      (next, context) => async (args) => {
+        if (String(context.commandName).startsWith("BatchWrite")) batchCalls++;
+        return next(args);
+      },
+      { step: "initialize", name: "countBatchWrites" },
+    );
+  });
+  after(async () => {
+    process.env = saved;
+    clients.reset();
+    resetRowSchemaCache();
+    await svc.stop();
+  });
+
+  async function put(key: string, body: Buffer | string) {
+    await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: key, Body: body }));
+  }
+
+  async function recordsOf(executionName: string): Promise<ErrorRecord[]> {
+    const items: ErrorRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await clients.doc().send(
+        new QueryCommand({
+          TableName: svc.errorTable,
+          IndexName: ERROR_TABLE.executionIndex.name,
+          KeyConditionExpression: "executionName = :e",
+          ExpressionAttributeValues: { ":e": executionName },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((page.Items ?? []) as ErrorRecord[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async function runFile(executionName: string, key: string): Promise<{ split: SplitResult; results: ChunkResult[] }> {
+    const split = await splitCsv({ bucket: svc.bucket, key, executionName, startTime: START });
+    const results: ChunkResult[] = [];
+    for (const chunk of split.chunks) {
+      const input: ProcessChunkInput = { executionName, startTime: START, bucket: svc.bucket, key, encoding: split.encoding, header: split.header, chunk };
+      results.push(await processChunk(input));
+    }
+    return { split, results };
+  }
+
+  it("runs samples/orders.csv through split, chunks and aggregation with exact counts everywhere", async () => {
+    process.env.CHUNK_ROWS = "300";
+    await put("incoming/orders.csv", readFileSync(join(SAMPLES, "orders.csv")));
+    const { split, results } = await runFile("exec-orders", "incoming/orders.csv");
+    assert.equal(split.status, "OK");
+    assert.equal(split.chunkCount, 4);
+    const agg = await aggregate({ executionName: "exec-orders", startTime: START, bucket: svc.bucket, key: "incoming/orders.csv", chunkCount: split.chunkCount, chunkResults: results });
+    assert.deepEqual(
+      { rows: agg.rows, valid: agg.valid, invalid: agg.invalid, failedChunks: agg.failedChunks, resultKey: agg.resultKey },
+      { rows: 1000, valid: 891, invalid: 109, failedChunks: 0, resultKey: "results/exec-orders.json" },
+    );
+    assert.deepEqual(agg.byType, { ValidationError: 90, ParseError: 19 });
+    const stored = await clients.s3().send(new (await import("@aws-sdk/client-s3")).GetObjectCommand({ Bucket: svc.bucket, Key: agg.resultKey }));
+    assert.deepEqual(JSON.parse(await stored.Body!.transformToString()), agg);
+
+    const records = await recordsOf("exec-orders");
+    assert.equal(records.length, 109);
+    assert.ok(records.every((r) => r.recordData.email === undefined || r.recordData.email === "" || r.recordData.email === "***"));
+    const summaries = await clients.doc().send(
+      new QueryCommand({ TableName: svc.runsTable, KeyConditionExpression: "pk = :p", ExpressionAttributeValues: { ":p": RUN_KEYS.execution("exec-orders") }, ConsistentRead: true }),
+    );
+    const chunkItems = (summaries.Items ?? []).filter((i) => String(i.sk).startsWith(RUN_KEYS.chunkPrefix));
+    assert.equal(chunkItems.length, 4);
+    assert.equal(chunkItems.reduce((n, i) => n + (i.errors as number), 0), 109);
+    const file = (summaries.Items ?? []).find((i) => i.sk === RUN_KEYS.file) as FileSummaryItem;
+    assert.deepEqual([file.status, file.chunkCount, file.errors, file.encoding], ["OK", 4, 0, "utf-8"]);
+    delete process.env.CHUNK_ROWS;
+  });
+
+  it("a chunk run twice leaves no duplicate records and the same summary", async () => {
+    await put("incoming/twice.csv", readFileSync(join(SAMPLES, "orders.csv")));
+    const split = await splitCsv({ bucket: svc.bucket, key: "incoming/twice.csv", executionName: "exec-twice", startTime: START });
+    const input: ProcessChunkInput = { executionName: "exec-twice", startTime: START, bucket: svc.bucket, key: "incoming/twice.csv", encoding: split.encoding, header: split.header, chunk: split.chunks[0] };
+    const first = await processChunk(input);
+    const second = await processChunk(input);
+    assert.deepEqual(second, first);
+    assert.equal((await recordsOf("exec-twice")).length, 109);
+    const item = await clients.doc().send(new GetCommand({ TableName: svc.runsTable, Key: { pk: RUN_KEYS.execution("exec-twice"), sk: RUN_KEYS.chunk(1) }, ConsistentRead: true }));
+    assert.equal(item.Item?.invalid, 109);
+  });
+
+  it("rejects a file that lacks a required column with one CRITICAL record and a REJECTED file summary", async () => {
+    await put("incoming/missing.csv", readFileSync(join(SAMPLES, "broken-missing-column.csv")));
+    const split = await splitCsv({ bucket: svc.bucket, key: "incoming/missing.csv", executionName: "exec-missing", startTime: START });
+    assert.deepEqual([split.status, split.chunkCount, split.chunks], ["REJECTED", 0, []]);
+    assert.match(split.message ?? "", /lacks the required column email/);
+    const records = await recordsOf("exec-missing");
+    assert.equal(records.length, 1);
+    assert.deepEqual([records[0].errorType, records[0].severity, records[0].rowNumber, records[0].processingStage], ["SchemaError", "CRITICAL", 1, "split"]);
+    const file = await clients.doc().send(new GetCommand({ TableName: svc.runsTable, Key: { pk: RUN_KEYS.execution("exec-missing"), sk: RUN_KEYS.file }, ConsistentRead: true }));
+    assert.deepEqual([file.Item?.status, file.Item?.errors, file.Item?.bySeverity.CRITICAL], ["REJECTED", 1, 1]);
+  });
+
+  it("processes 100k rows with 10% errors: exact counts and ⌈errors/25⌉ BatchWriteItem calls", async function () {
+    this.timeout(120000);
+    const expected = emptyExpected();
+    const text = [...generateOrderLines({ rows: 100_000, errorRate: 0.1, seed: 7 }, expected)].join("");
+    await put("incoming/big.csv", text);
+    process.env.CHUNK_ROWS = "1000000";
+    process.env.CHUNK_BYTES = String(64 * 1024 * 1024);
+    try {
+      const split = await splitCsv({ bucket: svc.bucket, key: "incoming/big.csv", executionName: "exec-big", startTime: START });
+      assert.equal(split.chunkCount, 1);
+      batchCalls = 0;
+      const started = Date.now();
+      const result = await processChunk({ executionName: "exec-big", startTime: START, bucket: svc.bucket, key: "incoming/big.csv", encoding: split.encoding, header: split.header, chunk: split.chunks[0] });
+      const ms = Date.now() - started;
+      assert.deepEqual({ rows: result.rows, invalid: result.invalid }, { rows: expected.rows, invalid: expected.invalid });
+      assert.deepEqual(result.byType, expected.byType);
+      assert.deepEqual(result.bySeverity, expected.bySeverity);
+      assert.equal(batchCalls, Math.ceil(expected.invalid / 25));
+      console.log(`      100k rows, ${expected.invalid} error records, ${batchCalls} BatchWriteItem calls in ${ms} ms`);
+    } finally {
+      delete process.env.CHUNK_ROWS;
+      delete process.env.CHUNK_BYTES;
+    }
+  });
+
+  it("retries UnprocessedItems with backoff until everything is written", async () => {
+    let calls = 0;
+    const real = clients.doc();
+    const flaky = {
+      async send(command: BatchWriteCommand) {
+        calls++;
+        const items = command.input.RequestItems![svc.errorTable];
+        // Every other call, DynamoDB "throttles" the last third of the batch.
+        const cut = calls % 2 === 1 ? Math.ceil((items.length * 2) / 3) : items.length;
+        const out = await real.send(new (command.constructor as typeof BatchWriteCommand)({ RequestItems: { [svc.errorTable]: items.slice(0, cut) } }));
+        const left = items.slice(cut);
+        return { ...out, UnprocessedItems: left.length > 0 ? { [svc.errorTable]: left } : {} };
+      },
+    };
+    const delays: number[] = [];
+    const writer = new ErrorWriter(svc.errorTable, { client: flaky, sleep: async (ms) => void delays.push(ms), random: () => 0.999 });
+    for (let i = 0; i < 60; i++) {
+      await writer.add({ errorId: `t${i}`, timestamp: START, executionName: "exec-throttle", errorType: "ValidationError", severity: "LOW", errorMessage: "m", recordData: {}, retryCount: 0, processingStage: "process", rowNumber: i + 2, chunkId: 1, severityRow: `3#${String(i + 2).padStart(12, "0")}`, expiresAt: 1 });
+    }
+    await writer.flush();
+    assert.equal(writer.written, 60);
+    assert.equal((await recordsOf("exec-throttle")).length, 60);
+    assert.ok(writer.calls > 3 && delays.length > 0);
+    assert.ok(delays.every((d) => d >= 0 && d < 5000));
+  });
+
+  it("fails with UnprocessedItemsError after the bounded number of tries", async () => {
+    const never = {
+      async send(command: BatchWriteCommand) {
+        return { $metadata: {}, UnprocessedItems: command.input.RequestItems };
+      },
+    };
+    const writer = new ErrorWriter(svc.errorTable, { client: never, sleep: async () => undefined });
+    writer.add({ errorId: "x", timestamp: START, executionName: "e", errorType: "ParseError", severity: "HIGH", errorMessage: "m", recordData: {}, retryCount: 0, processingStage: "process", rowNumber: 2, chunkId: 1, severityRow: "1#000000000002", expiresAt: 1 });
+    await assert.rejects(writer.flush(), (err: Error & { cause?: unknown }) => err.name === "UnprocessedItemsError" && /after 8 BatchWriteItem calls/.test(err.message) && err.cause instanceof Error);
+    assert.equal(writer.calls, 8);
+  });
+
+  it("reads the Shift_JIS sample through S3 with its own schema", async () => {
+    await put("_config/sjis.yaml", readFileSync(join(SAMPLES, "orders-sjis.schema.yaml")));
+    process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/sjis.yaml`;
+    try {
+      await put("incoming/sjis.csv", readFileSync(join(SAMPLES, "orders-sjis.csv")));
+      const { split, results } = await runFile("exec-sjis", "incoming/sjis.csv");
+      assert.equal(split.encoding, "shift_jis");
+      assert.equal(split.header[0], "注文番号");
+      assert.deepEqual([results[0].rows, results[0].invalid, results[0].byType.EncodingError], [40, 5, 1]);
+    } finally {
+      process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/schema.yaml`;
+    }
+  });
+
+  it("reports a missing object and a bad schema as InputError naming them", async () => {
+    await assert.rejects(splitCsv({ bucket: svc.bucket, key: "incoming/nope.csv", executionName: "e", startTime: START }), (err: Error) => err.name === "InputError" && err.message.includes("incoming/nope.csv"));
+    await put("_config/bad.yaml", "columns:\n  - { name: a, type: text }\n");
+    process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/bad.yaml`;
+    try {
+      await assert.rejects(splitCsv({ bucket: svc.bucket, key: "incoming/orders.csv", executionName: "e", startTime: START }), (err: Error) => err.name === "InputError" && err.message.includes("_config/bad.yaml") && err.message.includes("columns[0].type"));
+    } finally {
+      process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/schema.yaml`;
+    }
+  });
+});
