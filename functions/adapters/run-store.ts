@@ -160,7 +160,8 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
             TableName: T,
             Key,
             UpdateExpression: "SET windowStart = :ws, #c = :one, expiresAt = :x REMOVE suppressed, suppressedSince",
-            ConditionExpression: "attribute_not_exists(pk) OR windowStart < :ws",
+            // Any other window (also an older one: a skewed or replayed clock) starts afresh.
+            ConditionExpression: "attribute_not_exists(pk) OR windowStart <> :ws",
             ExpressionAttributeNames: { "#c": "count" },
             ExpressionAttributeValues: { ":one": 1, ":ws": windowStart, ":x": expiresAt },
             ReturnValues: "ALL_OLD",

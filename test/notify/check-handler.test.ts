@@ -1,0 +1,329 @@
+import assert from "node:assert/strict";
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import { clients } from "../../functions/adapters/clients";
+import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
+import { handler, loadCheckConfig, setClock } from "../../functions/check-errors-and-notify";
+import type { CheckInput, CheckOutput } from "../../functions/contract";
+import { setLogSink } from "../../functions/core/log";
+import { NotificationDeliveryError } from "../../functions/core/notify-errors";
+import { type LocalServices, startLocalServices } from "../../local/services";
+import { batchPut, errorRecord, putChunkItems, putFileItem, SlackReceiver } from "./support";
+
+const MON_NOON = "2025-06-02T03:00:00.000Z"; // Monday 12:00 Asia/Tokyo
+const MON_NIGHT = "2025-06-02T14:30:00.000Z"; // Monday 23:30 Asia/Tokyo
+const TUE_MORNING = "2025-06-02T23:10:00.000Z"; // Tuesday 08:10 Asia/Tokyo
+
+describe("check-errors-and-notify handler", function () {
+  this.timeout(60_000);
+  let svc: LocalServices;
+  let slack: SlackReceiver;
+  const saved = { ...process.env };
+  const sns = mockClient(SNSClient);
+  const ses = mockClient(SESClient);
+  const cw = mockClient(CloudWatchClient);
+  const ssm = mockClient(SSMClient);
+  const logs: Record<string, unknown>[] = [];
+  let restoreSink: (line: string) => void;
+  let n = 0;
+
+  const basePolicy = { delivery: { timeoutMs: 500, attempts: 2, backoffMs: 1 }, rateLimit: { max: 1000 } };
+  const setPolicy = (p: object) => {
+    process.env.NOTIFY_POLICY = JSON.stringify({ ...basePolicy, ...p });
+  };
+  const clock = (iso: string) => setClock(() => new Date(iso));
+  /** A fresh execution and key prefix per test. */
+  const fresh = (over: Partial<CheckInput> = {}): CheckInput => {
+    n++;
+    return { executionName: `exec-${n}`, startTime: MON_NOON, bucket: "in-bucket", key: `incoming/p${n}/orders.csv`, chunkCount: 2, splitStatus: "OK", failure: null, ...over };
+  };
+  const seed = async (input: CheckInput, sev: { HIGH?: number; MEDIUM?: number; LOW?: number; CRITICAL?: number }, chunks = input.chunkCount) => {
+    await putFileItem(svc.runsTable, input.executionName, { key: input.key, chunkCount: chunks });
+    await putChunkItems(svc.runsTable, input.executionName, chunks, { rows: 50, bySeverity: sev });
+  };
+  const run = (input: CheckInput) => handler(input, {}) as Promise<CheckOutput>;
+
+  before(async () => {
+    svc = await startLocalServices();
+    slack = await new SlackReceiver().start();
+    Object.assign(process.env, svc.env, {
+      PIPELINE_NAME: "orders-pipeline",
+      ALERT_TOPIC_ARN: "arn:aws:sns:ap-northeast-1:123456789012:csv-alerts",
+      SLACK_WEBHOOK_PARAMETER: "/csv-pipeline/slack-webhook",
+      EMAIL_FROM: "noreply@example.jp",
+      EMAIL_TO: "ops@example.jp, lead@example.jp",
+      CONSOLE_REGION: "ap-northeast-1",
+      STATE_MACHINE_ARN: "arn:aws:states:ap-northeast-1:123456789012:stateMachine:csv-pipeline",
+      CHECK_LOG_GROUP: "/aws/lambda/check-errors",
+    });
+    clients.reset();
+    restoreSink = setLogSink((line) => logs.push(JSON.parse(line)));
+  });
+  after(async () => {
+    setLogSink(restoreSink);
+    setClock(undefined);
+    for (const m of [sns, ses, cw, ssm]) m.restore();
+    process.env = saved;
+    clients.reset();
+    await slack.stop();
+    await svc.stop();
+  });
+  beforeEach(() => {
+    for (const m of [sns, ses, cw, ssm]) m.reset();
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    ses.on(SendEmailCommand).resolves({ MessageId: "e-1" });
+    cw.on(PutMetricDataCommand).resolves({});
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: "/csv-pipeline/slack-webhook", Value: slack.url } });
+    resetSlackWebhookCache();
+    slack.reset();
+    logs.length = 0;
+    setPolicy({});
+    clock(MON_NOON);
+  });
+
+  it("reports a HIGH run to Slack and e-mail (not on-call) with exact counts, metrics and one log line", async () => {
+    const input = fresh();
+    await seed(input, { HIGH: 2, MEDIUM: 1 });
+    await batchPut(svc.errorTable, [errorRecord(input.executionName, 7, "HIGH"), errorRecord(input.executionName, 9, "HIGH"), errorRecord(input.executionName, 3, "MEDIUM")] as never);
+
+    const out = await run(input);
+
+    assert.deepEqual(out, {
+      hasErrors: true, errorCount: 6, criticalCount: 4, byType: { ValidationError: 6 },
+      bySeverity: { LOW: 0, MEDIUM: 2, HIGH: 4, CRITICAL: 0 }, rows: { total: 100, valid: 94, invalid: 6 }, runFailed: false,
+      notifications: [{ channel: "slack", status: "sent" }, { channel: "email", status: "sent" }],
+    });
+    assert.ok(Buffer.byteLength(JSON.stringify(out)) <= 4096);
+    assert.equal(sns.commandCalls(PublishCommand).length, 0);
+    assert.equal(slack.received.length, 1);
+    const blocks = (slack.received[0].json as { blocks: { type: string; text?: { text: string } }[] }).blocks;
+    assert.equal(blocks[0].text?.text, "⚠️ CSV処理エラー [HIGH]");
+    assert.equal(blocks.filter((b) => b.text?.text.includes("行目")).length, 2, "the two HIGH examples, not the MEDIUM one");
+    const email = ses.commandCalls(SendEmailCommand)[0].args[0].input;
+    assert.equal(email.Source, "noreply@example.jp");
+    assert.deepEqual(email.Destination, { ToAddresses: ["ops@example.jp", "lead@example.jp"] });
+    assert.equal(email.Message?.Subject?.Data, "⚠️ CSV処理エラー [HIGH] orders.csv");
+    assert.ok(email.Message?.Body?.Html?.Data?.includes("<h2>⚠️ CSV処理エラー [HIGH]</h2>"));
+    assert.ok(email.Message?.Body?.Text?.Data?.includes("7行目 ValidationError [HIGH] 列: order_id"));
+    const metrics = cw.commandCalls(PutMetricDataCommand);
+    assert.equal(metrics.length, 1);
+    const put = metrics[0].args[0].input;
+    assert.equal(put.Namespace, "CSV/Processing");
+    assert.deepEqual(
+      put.MetricData?.map((m) => [m.MetricName, m.Value, m.Unit, m.Dimensions]),
+      [
+        ["ErrorCount", 6, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
+        ["CriticalErrorCount", 4, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
+        ["RowsProcessed", 100, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
+        ["NotificationsSent", 2, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
+        ["NotificationsSuppressed", 0, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
+        ["NotificationsFailed", 0, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
+      ],
+    );
+    const line = logs.filter((l) => l.message === "check finished");
+    assert.equal(line.length, 1);
+    assert.equal(line[0].level, "INFO");
+    assert.equal(line[0].severity, "HIGH");
+    assert.equal(line[0].executionName, input.executionName);
+    assert.equal(line[0].errorCount, 6);
+  });
+
+  it("pages on-call for a failed run with zero row errors, at night too, with filterable SNS attributes", async () => {
+    clock(MON_NIGHT);
+    const input = fresh({ chunkCount: 0, splitStatus: "NOT_RUN", failure: { Error: "States.TaskFailed", Cause: "split crashed" } });
+
+    const out = await run(input);
+
+    assert.equal(out.runFailed, true);
+    assert.equal(out.hasErrors, true);
+    assert.equal(out.errorCount, 0);
+    assert.deepEqual(out.notifications.map((x) => [x.channel, x.status]), [["sns", "sent"], ["slack", "sent"], ["email", "sent"]]);
+    const pub = sns.commandCalls(PublishCommand)[0].args[0].input;
+    assert.equal(pub.TopicArn, "arn:aws:sns:ap-northeast-1:123456789012:csv-alerts");
+    assert.equal(pub.Subject, "🚨 CSV処理失敗 [CRITICAL] orders.csv");
+    assert.deepEqual(pub.MessageAttributes, {
+      severity: { DataType: "String", StringValue: "CRITICAL" },
+      executionName: { DataType: "String", StringValue: input.executionName },
+    });
+    assert.ok(pub.Message?.includes("ステートマシンの処理が失敗しました"));
+    assert.ok(pub.Message?.includes("https://ap-northeast-1.console.aws.amazon.com/states/home?region=ap-northeast-1#/v2/executions/details/arn%3Aaws%3Astates%3Aap-northeast-1%3A123456789012%3Aexecution%3Acsv-pipeline%3A"));
+    assert.equal(logs.find((l) => l.message === "check finished")?.severity, "CRITICAL");
+  });
+
+  it("never re-sends a channel a retried check already delivered, also when two checks race", async () => {
+    const input = fresh();
+    await seed(input, { HIGH: 1 });
+    const [a, b] = await Promise.all([run(input), run(input)]);
+    assert.equal(slack.received.length, 1);
+    assert.equal(ses.commandCalls(SendEmailCommand).length, 1);
+    const statuses = [...a.notifications, ...b.notifications].map((x) => `${x.channel}:${x.status}`).sort();
+    assert.deepEqual(statuses, ["email:sent", "email:suppressed", "slack:sent", "slack:suppressed"]);
+    const again = await run(input);
+    assert.deepEqual(again.notifications.map((x) => [x.channel, x.status, x.reason?.split(" at ")[0]]), [
+      ["slack", "suppressed", "duplicate: already sent"],
+      ["email", "suppressed", "duplicate: already sent"],
+    ]);
+    assert.equal(slack.received.length, 1);
+  });
+
+  it("defers a non-critical notice in quiet hours and delivers it as a digest after the window", async () => {
+    clock(MON_NIGHT);
+    const input = fresh();
+    await seed(input, { MEDIUM: 2 });
+    const out = await run(input);
+    assert.deepEqual(out.notifications, [{ channel: "slack", status: "suppressed", reason: "deferred: quiet hours (night); sent in the next digest" }]);
+    assert.equal(slack.received.length, 0);
+
+    const stillNight = (await handler({ digest: "flush" })) as { results: { channel: string; status: string }[] };
+    assert.equal(stillNight.results.find((r) => r.channel === "slack")?.status, "skipped");
+    assert.equal(slack.received.length, 0);
+
+    clock(TUE_MORNING);
+    const flushed = (await handler({ digest: "flush" })) as { results: { channel: string; status: string; runs: number }[] };
+    assert.deepEqual(flushed.results.find((r) => r.channel === "slack"), { channel: "slack", status: "sent", runs: 1 });
+    assert.equal(slack.received.length, 1);
+    assert.ok(slack.received[0].body.includes(input.key));
+    const second = (await handler({ digest: "flush" })) as { results: { channel: string; status: string }[] };
+    assert.equal(second.results.find((r) => r.channel === "slack")?.status, "empty");
+    assert.equal(slack.received.length, 1);
+  });
+
+  it("rate-limits non-critical notices per window and reports the suppressed count on the next one", async () => {
+    setPolicy({ rateLimit: { max: 2, windowMinutes: 10 }, locale: "en" });
+    clock("2025-06-03T01:00:00.000Z"); // Tuesday 10:00 JST, a window no other test uses
+    const results: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const input = fresh();
+      await seed(input, { LOW: 1 });
+      results.push((await run(input)).notifications[0].status);
+    }
+    assert.deepEqual(results, ["sent", "sent", "suppressed", "suppressed"]);
+    assert.equal(slack.received.length, 2);
+
+    const critical = fresh({ splitStatus: "REJECTED", chunkCount: 0 });
+    await putFileItem(svc.runsTable, critical.executionName, { status: "REJECTED", chunkCount: 0, key: critical.key });
+    const c = await run(critical);
+    assert.deepEqual(c.notifications.map((x) => x.status), ["sent", "sent", "sent"], "CRITICAL is never rate-limited");
+    const text = JSON.stringify(slack.received[2].json);
+    assert.match(text, /2 notices suppressed by the rate limit since 2025-06-03 10:00:00 Asia\/Tokyo/);
+
+    clock("2025-06-03T01:10:00.000Z"); // next window
+    const next = fresh();
+    await seed(next, { LOW: 1 });
+    assert.equal((await run(next)).notifications[0].status, "sent");
+    assert.doesNotMatch(JSON.stringify(slack.received[3].json), /suppressed/);
+  });
+
+  it("escalates the third consecutive run with errors under one prefix to on-call, and a clean run resets it", async () => {
+    const key = `incoming/streak-${n}/x.csv`;
+    const outcomes: string[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const input = fresh({ key });
+      await seed(input, { LOW: 1 });
+      outcomes.push((await run(input)).notifications.map((x) => x.channel));
+    }
+    assert.deepEqual(outcomes, [["slack"], ["slack"], ["sns", "slack", "email"]]);
+    assert.ok(sns.commandCalls(PublishCommand)[0].args[0].input.Message?.includes(`3回連続`));
+    const clean = fresh({ key });
+    await seed(clean, {});
+    await run(clean);
+    const after = fresh({ key });
+    await seed(after, { LOW: 1 });
+    assert.deepEqual((await run(after)).notifications.map((x) => x.channel), ["slack"]);
+  });
+
+  it("throws NotificationDeliveryError when every channel fails, after recording metrics", async () => {
+    sns.on(PublishCommand).rejects(Object.assign(new Error("topic gone"), { name: "NotFoundException" }));
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error("Email address is not verified"), { name: "MessageRejected" }));
+    slack.script.push({ status: 500 }, { status: 500 });
+    const input = fresh({ failure: { Error: "States.ALL", Cause: "map failed" }, chunkCount: 2 });
+    await seed(input, {}, 1);
+
+    await assert.rejects(run(input), (e: unknown) => {
+      assert.ok(e instanceof NotificationDeliveryError);
+      assert.equal(e.name, "NotificationDeliveryError");
+      assert.match(e.message, /sns: SNS Publish failed: NotFoundException: topic gone/);
+      assert.match(e.message, /slack: Slack webhook answered 500/);
+      return true;
+    });
+    assert.equal(slack.received.length, 2, "Slack retried once (2 attempts)");
+    const put = cw.commandCalls(PutMetricDataCommand)[0].args[0].input;
+    assert.equal(put.MetricData?.find((m) => m.MetricName === "NotificationsFailed")?.Value, 3);
+    assert.equal(logs.find((l) => l.level === "ERROR")?.severity, "CRITICAL");
+  });
+
+  it("reports one channel's failure without blocking the others, and survives a metrics failure", async () => {
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error("throttled"), { name: "Throttling", $retryable: {} }));
+    cw.on(PutMetricDataCommand).rejects(new Error("cloudwatch down"));
+    const input = fresh();
+    await seed(input, { HIGH: 1 });
+    const out = await run(input);
+    assert.deepEqual(out.notifications.map((x) => [x.channel, x.status]), [["slack", "sent"], ["email", "failed"]]);
+    assert.equal(ses.commandCalls(SendEmailCommand).length, 2, "retryable error retried up to the attempts");
+    assert.ok(logs.some((l) => l.message === "metrics not sent" && l.level === "WARN"));
+  });
+
+  it("reads the webhook URL from SSM with decryption once per container, and names a missing parameter", async () => {
+    for (let i = 0; i < 2; i++) {
+      const input = fresh();
+      await seed(input, { LOW: 1 });
+      await run(input);
+    }
+    const calls = ssm.commandCalls(GetParameterCommand);
+    assert.equal(calls.length, 1);
+    assert.deepEqual(calls[0].args[0].input, { Name: "/csv-pipeline/slack-webhook", WithDecryption: true });
+
+    resetSlackWebhookCache();
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error("not found"), { name: "ParameterNotFound" }));
+    const input = fresh();
+    await seed(input, { HIGH: 1 });
+    const out = await run(input);
+    assert.equal(out.notifications[0].status, "failed");
+    assert.match(out.notifications[0].reason ?? "", /SSM parameter \/csv-pipeline\/slack-webhook/);
+    assert.equal(out.notifications[1].status, "sent");
+  });
+
+  it("costs the same DynamoDB requests for 1,000,000 recorded errors as for 10", async () => {
+    let requests = 0;
+    const stack = clients.doc().middlewareStack;
+    stack.add((next) => async (args) => {
+      requests++;
+      return next(args);
+    }, { step: "finalizeRequest", name: "countRequests" });
+    const measure = async (perChunkHigh: number, fileHigh: number, records: number) => {
+      const input = fresh({ chunkCount: 100 });
+      await seed(input, { HIGH: perChunkHigh }, 100);
+      const bySeverity = { LOW: 0, MEDIUM: 0, HIGH: fileHigh, CRITICAL: 0 };
+      await putFileItem(svc.runsTable, input.executionName, { key: input.key, chunkCount: 100, errors: fileHigh, bySeverity, byType: { SchemaError: fileHigh } });
+      const recs = Array.from({ length: records }, (_, i) => errorRecord(input.executionName, i + 2, "HIGH", { recordData: { note: "x".repeat(400) } }));
+      await batchPut(svc.errorTable, recs as never);
+      requests = 0;
+      const out = await run(input);
+      return { requests, errors: out.errorCount };
+    };
+    try {
+      const small = await measure(0, 10, 10);
+      const big = await measure(10_000, 0, 3000);
+      assert.equal(big.errors, 1_000_000);
+      assert.equal(small.errors, 10);
+      assert.equal(big.requests, small.requests);
+      // readRun 1 + examples 1 + streak 1 + (claim + rate + complete) × 2 channels
+      assert.equal(big.requests, 9);
+    } finally {
+      stack.remove("countRequests");
+    }
+  });
+
+  it("fails at start-up naming a missing variable or a bad policy", () => {
+    const env = { ...process.env };
+    delete env.RUNS_TABLE_NAME;
+    assert.throws(() => loadCheckConfig(env), /Missing environment variable RUNS_TABLE_NAME/);
+    assert.throws(() => loadCheckConfig({ ...process.env, EMAIL_TO: "" }), /Missing environment variable EMAIL_TO/);
+    assert.throws(() => loadCheckConfig({ ...process.env, NOTIFY_POLICY: '{"locale":"fr"}' }), /NOTIFY_POLICY is invalid: locale/);
+    const noEmail = loadCheckConfig({ ...process.env, EMAIL_TO: "", EMAIL_FROM: "", NOTIFY_POLICY: '{"routing":{"CRITICAL":["sns","slack"],"HIGH":["slack"]}}' });
+    assert.deepEqual(noEmail.emailTo, []);
+  });
+});
