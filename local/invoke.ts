@@ -31,6 +31,13 @@ export type LambdaHandler = (event: Json, context: LambdaContext) => unknown;
 /** What a local Task handler receives and returns (aws-local-stepfunctions `taskResourceLocalHandlers`). */
 export type TaskHandler = (input: Json) => unknown;
 
+/** What the `lambda:invoke` integration returns for a successful invocation. */
+export interface LambdaInvokeResult {
+  ExecutedVersion: string;
+  Payload: Json;
+  StatusCode: number;
+}
+
 /** Options of `lambdaInvoke`. */
 export interface LambdaInvokeOptions {
   /** Function timeout for `getRemainingTimeInMillis()` (default 900 s). */
@@ -95,7 +102,10 @@ export function lambdaContext(functionArnOrName: string, opts: LambdaInvokeOptio
  * `{"errorMessage","errorType","trace"}` (the Catch's Cause).
  * @example taskResourceLocalHandlers: { SplitCsv: lambdaInvoke(splitCsv.handler) }
  */
-export function lambdaInvoke(handler: LambdaHandler, opts: LambdaInvokeOptions = {}): TaskHandler {
+export function lambdaInvoke(
+  handler: LambdaHandler,
+  opts: LambdaInvokeOptions = {},
+): (input: Json) => Promise<LambdaInvokeResult> {
   return async (input: Json) => {
     const functionName = typeof input?.FunctionName === "string" ? input.FunctionName : "local-function";
     const event = input && typeof input === "object" && "Payload" in input ? input.Payload : input;
@@ -105,11 +115,9 @@ export function lambdaInvoke(handler: LambdaHandler, opts: LambdaInvokeOptions =
       result = await handler(structuredClone(event ?? null), context);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
-      const errorType = e.name && e.name !== "Error" ? e.name : e.constructor?.name || "Error";
-      const trace = (e.stack ?? "")
-        .split("\n")
-        .map((l) => l.trim())
-        .filter(Boolean);
+      // As the Node.js runtime reports it: errorType = error.name, trace = the stack's lines.
+      const errorType = e.name || "Error";
+      const trace = (e.stack ?? `${errorType}: ${e.message}`).split("\n");
       throw new LambdaFunctionError(errorType, e.message, trace);
     }
     const Payload = result === undefined ? null : JSON.parse(JSON.stringify(result));

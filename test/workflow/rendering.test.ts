@@ -59,7 +59,7 @@ describe("state rendering", () => {
 
     const def = new StateGraph(task).render();
 
-    const work = def.States.Work as {
+    const work = def.States.Work as unknown as {
       Retry: { ErrorEquals: string[] }[];
       Catch: { ErrorEquals: string[]; ResultPath: unknown }[];
     };
