@@ -3,7 +3,14 @@ import { type CastingContext, type Info, parse } from "csv-parse";
 import iconv from "iconv-lite";
 import type { ChunkRef, ChunkResult, CountsByType, ErrorRecord } from "../contract";
 import { type FileEncoding, iconvName, REPLACEMENT_CHAR } from "./csv-encoding";
-import { boundedRawLine, boundedRecordData, buildErrorRecord, countRecord, emptyBySeverity, type RecordContext } from "./records";
+import {
+  boundedRawLine,
+  boundedRecordData,
+  buildErrorRecord,
+  countRecord,
+  emptyBySeverity,
+  type RecordContext,
+} from "./records";
 import { type RowProblem, RowValidator } from "./rows-validate";
 import type { RowSchema } from "./schema";
 
@@ -98,7 +105,11 @@ export async function processChunkStream(
     info: true,
     raw: true,
     on_skip: (err, raw) => {
-      skipped.push({ code: (err as { code?: string }).code ?? "CSV_ERROR", raw: raw ?? "", message: err?.message ?? "" });
+      skipped.push({
+        code: (err as { code?: string }).code ?? "CSV_ERROR",
+        raw: raw ?? "",
+        message: err?.message ?? "",
+      });
       return undefined;
     },
   });
@@ -131,7 +142,7 @@ export async function processChunkStream(
     breaksIn(fields, breaks);
     const blankBefore = item.info.lines - parserLines - 1 - breaks.csv;
     parserLines = item.info.lines;
-    const startLine = lastEndLine + 1 + (blankBefore > 0 ? blankBefore : 0);
+    const startLine = lastEndLine + 1 + Math.max(0, blankBefore);
     lastEndLine = startLine + breaks.lf;
     const rowNumber = job.chunk.firstLine + startLine - 1;
     rows++;
@@ -149,7 +160,9 @@ export async function processChunkStream(
     }
     let badColumns: string[] | null = null;
     for (let i = 0; i < width; i++) {
-      if (fields[i].includes(REPLACEMENT_CHAR)) (badColumns ??= []).push(job.header[i]);
+      if (!fields[i].includes(REPLACEMENT_CHAR)) continue;
+      if (badColumns === null) badColumns = [];
+      badColumns.push(job.header[i]);
     }
     if (badColumns !== null) {
       problems.push({
@@ -168,7 +181,8 @@ export async function processChunkStream(
     rows++;
     const raw = skip.raw.replace(/^\r/, "");
     const leading = raw.length - raw.replace(/^(?:\r?\n)+/, "").length;
-    const rowNumber = job.chunk.firstLine + lastEndLine + (leading > 0 ? raw.slice(0, leading).split("\n").length - 1 : 0);
+    const rowNumber =
+      job.chunk.firstLine + lastEndLine + (leading > 0 ? raw.slice(0, leading).split("\n").length - 1 : 0);
     const unclosed = skip.code === "CSV_QUOTE_NOT_CLOSED";
     const problem: RowProblem = unclosed
       ? {

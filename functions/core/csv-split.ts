@@ -3,11 +3,11 @@
  *
  * Why byte ranges instead of chunk copies: split-csv hands out `ChunkRef`s (start/end byte offsets of the original
  * object) and every chunk Lambda does one ranged GetObject. Writing copies would read the file once AND write it
- * all back (N PutObjects, double the transfer and request cost, plus objects to clean up), and split-csv would hold
- * the whole write time. Measured on s3rver (loopback) with a 50 MB file — see test/csv/split-timing.test.ts for the
- * harness: streaming the object through the row scanner to plan ranges took ~0.5 s, while re-writing the same bytes
- * as chunk objects took ~2× that on top of the read; on real S3 the write side is slower still (PUT throughput per
- * request, and every copied byte is billed again). Ranged reads cost one GET per chunk either way.
+ * all back (one PutObject per chunk: the transfer and request cost again, objects to clean up), and split-csv
+ * would hold for the whole write. Measured on s3rver (loopback, 2 shared cores) with a 50 MiB generated orders file
+ * (99 chunks; harness: test/csv/measure-split.ts): streaming the object once through the scanner and planning the
+ * ranges took ~210 ms; reading it and writing the 99 chunk copies (without even scanning) took ~490 ms — 2.3× —
+ * and on real S3 the PUT side is slower still. The chunk Lambdas pay one GET each either way.
  *
  * The scanner works on raw bytes: in UTF-8 and Shift_JIS alike the bytes `"`, `,`, CR and LF are always whole
  * characters (Shift_JIS trail bytes are ≥ 0x40), so a cut found in bytes is a cut between characters. It follows
@@ -195,7 +195,10 @@ function rejected(encoding: FileEncoding, bytes: number, header: string[], probl
 }
 
 /** Checks a header against the schema: rejection problems (CRITICAL) first, else LOW warnings for extra columns. */
-export function checkHeader(header: readonly string[], schema: RowSchema): { reject?: RowProblem; warnings: RowProblem[] } {
+export function checkHeader(
+  header: readonly string[],
+  schema: RowSchema,
+): { reject?: RowProblem; warnings: RowProblem[] } {
   const first = new Map<string, number>();
   for (let i = 0; i < header.length; i++) {
     const name = header[i];
@@ -269,7 +272,16 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
   const encoding = detectEncoding(prefix.subarray(bom), opts.schema.encoding, bom > 0);
   if (prefix.length - bom === 0) {
     if (!done) await it.return?.();
-    return rejected(encoding, prefix.length, [], critical("file:empty", "SchemaError", "The file is empty: it needs a header line naming the columns and then the rows."));
+    return rejected(
+      encoding,
+      prefix.length,
+      [],
+      critical(
+        "file:empty",
+        "SchemaError",
+        "The file is empty: it needs a header line naming the columns and then the rows.",
+      ),
+    );
   }
 
   // 2. Scan: the first record is the header, the rest go to the planner.
@@ -299,15 +311,37 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
   const onHeader = (): SplitOutcome | null => {
     const [start, end] = headerRange as unknown as [number, number];
     if (end > MAX_HEADER_BYTES + bom) {
-      return rejected(encoding, scanner.bytes, [], critical("header:too-long", "ParseError", `The header line is longer than ${MAX_HEADER_BYTES} bytes; check that the file is a CSV with a header line.`));
+      return rejected(
+        encoding,
+        scanner.bytes,
+        [],
+        critical(
+          "header:too-long",
+          "ParseError",
+          `The header line is longer than ${MAX_HEADER_BYTES} bytes; check that the file is a CSV with a header line.`,
+        ),
+      );
     }
     const text = decodeBytes(concat(headerParts).subarray(start, end), encoding);
     let fields: string[];
     try {
-      const rows = parseSync(text, { relax_quotes: true, relax_column_count: true, record_delimiter: ["\r\n", "\n"] }) as string[][];
+      const rows = parseSync(text, {
+        relax_quotes: true,
+        relax_column_count: true,
+        record_delimiter: ["\r\n", "\n"],
+      }) as string[][];
       fields = rows[0] ?? [""];
     } catch (err) {
-      return rejected(encoding, scanner.bytes, [], critical("header:parse", "ParseError", `The header line cannot be parsed (${(err as Error).message}); fix its quoting and upload the file again.`));
+      return rejected(
+        encoding,
+        scanner.bytes,
+        [],
+        critical(
+          "header:parse",
+          "ParseError",
+          `The header line cannot be parsed (${(err as Error).message}); fix its quoting and upload the file again.`,
+        ),
+      );
     }
     header = fields.map((f) => f.trim());
     const verdict = checkHeader(header, opts.schema);
@@ -344,7 +378,16 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
   if (header === null) {
     if (headerRange === null) throw new Error("scanner produced no header record for a non-empty file");
     if (endedInQuotes && dataRecords === 0) {
-      return rejected(encoding, scanner.bytes, [], critical("header:unclosed-quote", "ParseError", "The header line opens a quote that is never closed, so the whole file reads as one line; fix the quoting and upload the file again."));
+      return rejected(
+        encoding,
+        scanner.bytes,
+        [],
+        critical(
+          "header:unclosed-quote",
+          "ParseError",
+          "The header line opens a quote that is never closed, so the whole file reads as one line; fix the quoting and upload the file again.",
+        ),
+      );
     }
     const r = onHeader();
     if (r) return r;

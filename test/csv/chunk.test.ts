@@ -69,7 +69,10 @@ describe("processChunkStream", () => {
 
   it("records an unclosed quote at the end of the file as one CRITICAL ParseError naming the row", async () => {
     const out = await run(readFileSync(join(SAMPLES, "broken-unclosed-quote.csv")));
-    assert.deepEqual({ rows: out.total.rows, valid: out.total.valid, invalid: out.total.invalid }, { rows: 2, valid: 1, invalid: 1 });
+    assert.deepEqual(
+      { rows: out.total.rows, valid: out.total.valid, invalid: out.total.invalid },
+      { rows: 2, valid: 1, invalid: 1 },
+    );
     assert.equal(out.records.length, 1);
     const [rec] = out.records;
     assert.deepEqual([rec.errorType, rec.severity, rec.rowNumber], ["ParseError", "CRITICAL", 3]);
@@ -90,7 +93,10 @@ describe("processChunkStream", () => {
   });
 
   it("bounds recordData to 20 columns", async () => {
-    const wide = parseSchema(`columns:\n${Array.from({ length: 30 }, (_, i) => `  - { name: c${i}, type: integer }`).join("\n")}\n`, "w.yaml");
+    const wide = parseSchema(
+      `columns:\n${Array.from({ length: 30 }, (_, i) => `  - { name: c${i}, type: integer }`).join("\n")}\n`,
+      "w.yaml",
+    );
     const header = Array.from({ length: 30 }, (_, i) => `c${i}`).join(",");
     const row = Array.from({ length: 30 }, (_, i) => (i === 3 ? "x" : String(i))).join(",");
     const out = await runInMemory(Buffer.from(`${header}\n${row}\n`), wide);
@@ -98,10 +104,16 @@ describe("processChunkStream", () => {
   });
 
   it("reads Shift_JIS (sample) with Japanese headers and reports invalid bytes as EncodingError", async () => {
-    const out = await runInMemory(readFileSync(join(SAMPLES, "orders-sjis.csv")), sampleSchema("orders-sjis.schema.yaml"));
+    const out = await runInMemory(
+      readFileSync(join(SAMPLES, "orders-sjis.csv")),
+      sampleSchema("orders-sjis.schema.yaml"),
+    );
     assert.equal(out.split.encoding, "shift_jis");
     assert.deepEqual(out.split.header.slice(0, 3), ["注文番号", "顧客名", "メールアドレス"]);
-    assert.deepEqual({ rows: out.total.rows, valid: out.total.valid, invalid: out.total.invalid }, { rows: 40, valid: 35, invalid: 5 });
+    assert.deepEqual(
+      { rows: out.total.rows, valid: out.total.valid, invalid: out.total.invalid },
+      { rows: 40, valid: 35, invalid: 5 },
+    );
     assert.deepEqual(out.total.byType, { ValidationError: 4, EncodingError: 1 });
     const status = out.records.find((r) => r.column === "状態");
     assert.match(status?.errorMessage ?? "", /状態 must be one of 新規, 支払済, 発送済 \(got "キャンセル"\)/);
@@ -111,12 +123,18 @@ describe("processChunkStream", () => {
   });
 
   it("reads a Shift_JIS file when the schema names the encoding", async () => {
-    const schema = parseSchema("encoding: shift_jis\ncolumns:\n  - { name: 名前, type: string, required: true }\n", "s.yaml");
+    const schema = parseSchema(
+      "encoding: shift_jis\ncolumns:\n  - { name: 名前, type: string, required: true }\n",
+      "s.yaml",
+    );
     const out = await runInMemory(iconv.encode("名前\r\n山田\r\n\r\n髙橋\r\n", "cp932"), schema, { piece: 1 });
-    assert.deepEqual(out.rows.map((r) => [r.fields[0], r.rowNumber]), [
-      ["山田", 2],
-      ["髙橋", 4],
-    ]);
+    assert.deepEqual(
+      out.rows.map((r) => [r.fields[0], r.rowNumber]),
+      [
+        ["山田", 2],
+        ["髙橋", 4],
+      ],
+    );
   });
 
   it("counts every row of samples/orders.csv exactly", async () => {
@@ -158,7 +176,10 @@ describe("chunked processing (property)", () => {
         const header = Array.from({ length: f.width }, (_, i) => `c${i}`);
         const lines = [header.join(","), ...f.rows.map((r) => r.map((v) => encode(v, f.forceQuotes, eol)).join(","))];
         const text = lines.join(eol) + (f.trailingNewline ? eol : "");
-        const schema = parseSchema(`columns:\n${header.map((h) => `  - { name: ${h}, type: string }`).join("\n")}\n`, "p.yaml");
+        const schema = parseSchema(
+          `columns:\n${header.map((h) => `  - { name: ${h}, type: string }`).join("\n")}\n`,
+          "p.yaml",
+        );
         const out = await runInMemory(Buffer.from(text), schema, { chunkRows: f.chunkRows, piece: f.piece });
 
         // Oracle: each encoded line's first line number; csv-parse skips the blank ones.

@@ -3,10 +3,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { type BatchWriteCommand, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { handler as aggregate } from "../../functions/aggregate-results";
 import { clients } from "../../functions/adapters/clients";
 import { ErrorWriter } from "../../functions/adapters/error-store";
 import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
+import { handler as aggregate } from "../../functions/aggregate-results";
 import {
   type ChunkResult,
   ERROR_TABLE,
@@ -78,7 +78,15 @@ describe("CSV handlers on local DynamoDB and S3", () => {
     const split = await splitCsv({ bucket: svc.bucket, key, executionName, startTime: START });
     const results: ChunkResult[] = [];
     for (const chunk of split.chunks) {
-      const input: ProcessChunkInput = { executionName, startTime: START, bucket: svc.bucket, key, encoding: split.encoding, header: split.header, chunk };
+      const input: ProcessChunkInput = {
+        executionName,
+        startTime: START,
+        bucket: svc.bucket,
+        key,
+        encoding: split.encoding,
+        header: split.header,
+        chunk,
+      };
       results.push(await processChunk(input));
     }
     return { split, results };
@@ -90,24 +98,51 @@ describe("CSV handlers on local DynamoDB and S3", () => {
     const { split, results } = await runFile("exec-orders", "incoming/orders.csv");
     assert.equal(split.status, "OK");
     assert.equal(split.chunkCount, 4);
-    const agg = await aggregate({ executionName: "exec-orders", startTime: START, bucket: svc.bucket, key: "incoming/orders.csv", chunkCount: split.chunkCount, chunkResults: results });
+    const agg = await aggregate({
+      executionName: "exec-orders",
+      startTime: START,
+      bucket: svc.bucket,
+      key: "incoming/orders.csv",
+      chunkCount: split.chunkCount,
+      chunkResults: results,
+    });
     assert.deepEqual(
-      { rows: agg.rows, valid: agg.valid, invalid: agg.invalid, failedChunks: agg.failedChunks, resultKey: agg.resultKey },
+      {
+        rows: agg.rows,
+        valid: agg.valid,
+        invalid: agg.invalid,
+        failedChunks: agg.failedChunks,
+        resultKey: agg.resultKey,
+      },
       { rows: 1000, valid: 891, invalid: 109, failedChunks: 0, resultKey: "results/exec-orders.json" },
     );
     assert.deepEqual(agg.byType, { ValidationError: 90, ParseError: 19 });
-    const stored = await clients.s3().send(new (await import("@aws-sdk/client-s3")).GetObjectCommand({ Bucket: svc.bucket, Key: agg.resultKey }));
+    const stored = await clients
+      .s3()
+      .send(new (await import("@aws-sdk/client-s3")).GetObjectCommand({ Bucket: svc.bucket, Key: agg.resultKey }));
     assert.deepEqual(JSON.parse(await stored.Body!.transformToString()), agg);
 
     const records = await recordsOf("exec-orders");
     assert.equal(records.length, 109);
-    assert.ok(records.every((r) => r.recordData.email === undefined || r.recordData.email === "" || r.recordData.email === "***"));
+    assert.ok(
+      records.every(
+        (r) => r.recordData.email === undefined || r.recordData.email === "" || r.recordData.email === "***",
+      ),
+    );
     const summaries = await clients.doc().send(
-      new QueryCommand({ TableName: svc.runsTable, KeyConditionExpression: "pk = :p", ExpressionAttributeValues: { ":p": RUN_KEYS.execution("exec-orders") }, ConsistentRead: true }),
+      new QueryCommand({
+        TableName: svc.runsTable,
+        KeyConditionExpression: "pk = :p",
+        ExpressionAttributeValues: { ":p": RUN_KEYS.execution("exec-orders") },
+        ConsistentRead: true,
+      }),
     );
     const chunkItems = (summaries.Items ?? []).filter((i) => String(i.sk).startsWith(RUN_KEYS.chunkPrefix));
     assert.equal(chunkItems.length, 4);
-    assert.equal(chunkItems.reduce((n, i) => n + (i.errors as number), 0), 109);
+    assert.equal(
+      chunkItems.reduce((n, i) => n + (i.errors as number), 0),
+      109,
+    );
     const file = (summaries.Items ?? []).find((i) => i.sk === RUN_KEYS.file) as FileSummaryItem;
     assert.deepEqual([file.status, file.chunkCount, file.errors, file.encoding], ["OK", 4, 0, "utf-8"]);
     delete process.env.CHUNK_ROWS;
@@ -115,25 +150,58 @@ describe("CSV handlers on local DynamoDB and S3", () => {
 
   it("a chunk run twice leaves no duplicate records and the same summary", async () => {
     await put("incoming/twice.csv", readFileSync(join(SAMPLES, "orders.csv")));
-    const split = await splitCsv({ bucket: svc.bucket, key: "incoming/twice.csv", executionName: "exec-twice", startTime: START });
-    const input: ProcessChunkInput = { executionName: "exec-twice", startTime: START, bucket: svc.bucket, key: "incoming/twice.csv", encoding: split.encoding, header: split.header, chunk: split.chunks[0] };
+    const split = await splitCsv({
+      bucket: svc.bucket,
+      key: "incoming/twice.csv",
+      executionName: "exec-twice",
+      startTime: START,
+    });
+    const input: ProcessChunkInput = {
+      executionName: "exec-twice",
+      startTime: START,
+      bucket: svc.bucket,
+      key: "incoming/twice.csv",
+      encoding: split.encoding,
+      header: split.header,
+      chunk: split.chunks[0],
+    };
     const first = await processChunk(input);
     const second = await processChunk(input);
     assert.deepEqual(second, first);
     assert.equal((await recordsOf("exec-twice")).length, 109);
-    const item = await clients.doc().send(new GetCommand({ TableName: svc.runsTable, Key: { pk: RUN_KEYS.execution("exec-twice"), sk: RUN_KEYS.chunk(1) }, ConsistentRead: true }));
+    const item = await clients.doc().send(
+      new GetCommand({
+        TableName: svc.runsTable,
+        Key: { pk: RUN_KEYS.execution("exec-twice"), sk: RUN_KEYS.chunk(1) },
+        ConsistentRead: true,
+      }),
+    );
     assert.equal(item.Item?.invalid, 109);
   });
 
   it("rejects a file that lacks a required column with one CRITICAL record and a REJECTED file summary", async () => {
     await put("incoming/missing.csv", readFileSync(join(SAMPLES, "broken-missing-column.csv")));
-    const split = await splitCsv({ bucket: svc.bucket, key: "incoming/missing.csv", executionName: "exec-missing", startTime: START });
+    const split = await splitCsv({
+      bucket: svc.bucket,
+      key: "incoming/missing.csv",
+      executionName: "exec-missing",
+      startTime: START,
+    });
     assert.deepEqual([split.status, split.chunkCount, split.chunks], ["REJECTED", 0, []]);
     assert.match(split.message ?? "", /lacks the required column email/);
     const records = await recordsOf("exec-missing");
     assert.equal(records.length, 1);
-    assert.deepEqual([records[0].errorType, records[0].severity, records[0].rowNumber, records[0].processingStage], ["SchemaError", "CRITICAL", 1, "split"]);
-    const file = await clients.doc().send(new GetCommand({ TableName: svc.runsTable, Key: { pk: RUN_KEYS.execution("exec-missing"), sk: RUN_KEYS.file }, ConsistentRead: true }));
+    assert.deepEqual(
+      [records[0].errorType, records[0].severity, records[0].rowNumber, records[0].processingStage],
+      ["SchemaError", "CRITICAL", 1, "split"],
+    );
+    const file = await clients.doc().send(
+      new GetCommand({
+        TableName: svc.runsTable,
+        Key: { pk: RUN_KEYS.execution("exec-missing"), sk: RUN_KEYS.file },
+        ConsistentRead: true,
+      }),
+    );
     assert.deepEqual([file.Item?.status, file.Item?.errors, file.Item?.bySeverity.CRITICAL], ["REJECTED", 1, 1]);
   });
 
@@ -145,13 +213,29 @@ describe("CSV handlers on local DynamoDB and S3", () => {
     process.env.CHUNK_ROWS = "1000000";
     process.env.CHUNK_BYTES = String(64 * 1024 * 1024);
     try {
-      const split = await splitCsv({ bucket: svc.bucket, key: "incoming/big.csv", executionName: "exec-big", startTime: START });
+      const split = await splitCsv({
+        bucket: svc.bucket,
+        key: "incoming/big.csv",
+        executionName: "exec-big",
+        startTime: START,
+      });
       assert.equal(split.chunkCount, 1);
       batchCalls = 0;
       const started = Date.now();
-      const result = await processChunk({ executionName: "exec-big", startTime: START, bucket: svc.bucket, key: "incoming/big.csv", encoding: split.encoding, header: split.header, chunk: split.chunks[0] });
+      const result = await processChunk({
+        executionName: "exec-big",
+        startTime: START,
+        bucket: svc.bucket,
+        key: "incoming/big.csv",
+        encoding: split.encoding,
+        header: split.header,
+        chunk: split.chunks[0],
+      });
       const ms = Date.now() - started;
-      assert.deepEqual({ rows: result.rows, invalid: result.invalid }, { rows: expected.rows, invalid: expected.invalid });
+      assert.deepEqual(
+        { rows: result.rows, invalid: result.invalid },
+        { rows: expected.rows, invalid: expected.invalid },
+      );
       assert.deepEqual(result.byType, expected.byType);
       assert.deepEqual(result.bySeverity, expected.bySeverity);
       assert.equal(batchCalls, Math.ceil(expected.invalid / 25));
@@ -171,15 +255,37 @@ describe("CSV handlers on local DynamoDB and S3", () => {
         const items = command.input.RequestItems![svc.errorTable];
         // Every other call, DynamoDB "throttles" the last third of the batch.
         const cut = calls % 2 === 1 ? Math.ceil((items.length * 2) / 3) : items.length;
-        const out = await real.send(new (command.constructor as typeof BatchWriteCommand)({ RequestItems: { [svc.errorTable]: items.slice(0, cut) } }));
+        const out = await real.send(
+          new (command.constructor as typeof BatchWriteCommand)({
+            RequestItems: { [svc.errorTable]: items.slice(0, cut) },
+          }),
+        );
         const left = items.slice(cut);
         return { ...out, UnprocessedItems: left.length > 0 ? { [svc.errorTable]: left } : {} };
       },
     };
     const delays: number[] = [];
-    const writer = new ErrorWriter(svc.errorTable, { client: flaky, sleep: async (ms) => void delays.push(ms), random: () => 0.999 });
+    const writer = new ErrorWriter(svc.errorTable, {
+      client: flaky,
+      sleep: async (ms) => void delays.push(ms),
+      random: () => 0.999,
+    });
     for (let i = 0; i < 60; i++) {
-      await writer.add({ errorId: `t${i}`, timestamp: START, executionName: "exec-throttle", errorType: "ValidationError", severity: "LOW", errorMessage: "m", recordData: {}, retryCount: 0, processingStage: "process", rowNumber: i + 2, chunkId: 1, severityRow: `3#${String(i + 2).padStart(12, "0")}`, expiresAt: 1 });
+      await writer.add({
+        errorId: `t${i}`,
+        timestamp: START,
+        executionName: "exec-throttle",
+        errorType: "ValidationError",
+        severity: "LOW",
+        errorMessage: "m",
+        recordData: {},
+        retryCount: 0,
+        processingStage: "process",
+        rowNumber: i + 2,
+        chunkId: 1,
+        severityRow: `3#${String(i + 2).padStart(12, "0")}`,
+        expiresAt: 1,
+      });
     }
     await writer.flush();
     assert.equal(writer.written, 60);
@@ -195,8 +301,28 @@ describe("CSV handlers on local DynamoDB and S3", () => {
       },
     };
     const writer = new ErrorWriter(svc.errorTable, { client: never, sleep: async () => undefined });
-    writer.add({ errorId: "x", timestamp: START, executionName: "e", errorType: "ParseError", severity: "HIGH", errorMessage: "m", recordData: {}, retryCount: 0, processingStage: "process", rowNumber: 2, chunkId: 1, severityRow: "1#000000000002", expiresAt: 1 });
-    await assert.rejects(writer.flush(), (err: Error & { cause?: unknown }) => err.name === "UnprocessedItemsError" && /after 8 BatchWriteItem calls/.test(err.message) && err.cause instanceof Error);
+    writer.add({
+      errorId: "x",
+      timestamp: START,
+      executionName: "e",
+      errorType: "ParseError",
+      severity: "HIGH",
+      errorMessage: "m",
+      recordData: {},
+      retryCount: 0,
+      processingStage: "process",
+      rowNumber: 2,
+      chunkId: 1,
+      severityRow: "1#000000000002",
+      expiresAt: 1,
+    });
+    await assert.rejects(
+      writer.flush(),
+      (err: Error & { cause?: unknown }) =>
+        err.name === "UnprocessedItemsError" &&
+        /after 8 BatchWriteItem calls/.test(err.message) &&
+        err.cause instanceof Error,
+    );
     assert.equal(writer.calls, 8);
   });
 
@@ -215,11 +341,20 @@ describe("CSV handlers on local DynamoDB and S3", () => {
   });
 
   it("reports a missing object and a bad schema as InputError naming them", async () => {
-    await assert.rejects(splitCsv({ bucket: svc.bucket, key: "incoming/nope.csv", executionName: "e", startTime: START }), (err: Error) => err.name === "InputError" && err.message.includes("incoming/nope.csv"));
+    await assert.rejects(
+      splitCsv({ bucket: svc.bucket, key: "incoming/nope.csv", executionName: "e", startTime: START }),
+      (err: Error) => err.name === "InputError" && err.message.includes("incoming/nope.csv"),
+    );
     await put("_config/bad.yaml", "columns:\n  - { name: a, type: text }\n");
     process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/bad.yaml`;
     try {
-      await assert.rejects(splitCsv({ bucket: svc.bucket, key: "incoming/orders.csv", executionName: "e", startTime: START }), (err: Error) => err.name === "InputError" && err.message.includes("_config/bad.yaml") && err.message.includes("columns[0].type"));
+      await assert.rejects(
+        splitCsv({ bucket: svc.bucket, key: "incoming/orders.csv", executionName: "e", startTime: START }),
+        (err: Error) =>
+          err.name === "InputError" &&
+          err.message.includes("_config/bad.yaml") &&
+          err.message.includes("columns[0].type"),
+      );
     } finally {
       process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/schema.yaml`;
     }

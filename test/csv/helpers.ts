@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChunkResult, ErrorRecord } from "../../functions/contract";
 import { processChunkStream } from "../../functions/core/csv-chunk";
-import { splitCsv, type SplitOutcome } from "../../functions/core/csv-split";
+import { type SplitOutcome, splitCsv } from "../../functions/core/csv-split";
 import { sumChunkResults } from "../../functions/core/rows-aggregate";
 import { parseSchema, type RowSchema } from "../../functions/core/schema";
 
@@ -44,7 +44,15 @@ export async function runInMemory(
     results.push(
       await processChunkStream(
         pieces(bytes.subarray(chunk.start, chunk.end), opts.piece),
-        { executionName: "exec-1", startTime: "2024-05-01T00:00:00.000Z", chunk, header: split.header, encoding: split.encoding, schema, expiresAt: 1 },
+        {
+          executionName: "exec-1",
+          startTime: "2024-05-01T00:00:00.000Z",
+          chunk,
+          header: split.header,
+          encoding: split.encoding,
+          schema,
+          expiresAt: 1,
+        },
         (r) => {
           records.push(r);
           return undefined;

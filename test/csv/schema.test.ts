@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { parseSchema } from "../../functions/core/schema";
 import { type RowProblem, RowValidator } from "../../functions/core/rows-validate";
+import { parseSchema } from "../../functions/core/schema";
 import { sampleSchema } from "./helpers";
 
 function problemsOf(validator: RowValidator, row: string[]): RowProblem[] {
@@ -14,7 +14,14 @@ describe("parseSchema", () => {
     const schema = sampleSchema();
     assert.equal(schema.encoding, "auto");
     assert.equal(schema.columns.length, 8);
-    assert.deepEqual(schema.columns[0], { name: "order_id", type: "string", required: true, pattern: "^ORD-[0-9]{6}$", severity: "HIGH", sensitive: false });
+    assert.deepEqual(schema.columns[0], {
+      name: "order_id",
+      type: "string",
+      required: true,
+      pattern: "^ORD-[0-9]{6}$",
+      severity: "HIGH",
+      sensitive: false,
+    });
     assert.equal(schema.columns[2].severity, "MEDIUM");
     assert.equal(sampleSchema("orders-sjis.schema.yaml").columns[0].name, "注文番号");
   });
@@ -64,7 +71,10 @@ describe("parseSchema", () => {
   });
 
   it("rejects syntax errors with their line, and an empty file", () => {
-    assert.throws(() => parseSchema("columns: [ {a: 1", "x.yaml"), /Row schema x\.yaml is not valid YAML or JSON:\n {2}line 1, column \d+/);
+    assert.throws(
+      () => parseSchema("columns: [ {a: 1", "x.yaml"),
+      /Row schema x\.yaml is not valid YAML or JSON:\n {2}line 1, column \d+/,
+    );
     assert.throws(() => parseSchema("", "empty.yaml"), /Row schema empty\.yaml is empty/);
     assert.throws(() => parseSchema("columns: []", "none.yaml"), /columns: must list at least one column/);
   });

@@ -16,16 +16,23 @@ const schema = parseSchema(
 const bytes = (s: string) => Buffer.from(s, "utf8");
 const split = (s: string | Buffer, opts: { chunkRows?: number; chunkBytes?: number; piece?: number } = {}) => {
   const b = typeof s === "string" ? bytes(s) : s;
-  return splitCsv(pieces(b, opts.piece ?? 3), { totalBytes: b.length, schema, chunkRows: opts.chunkRows ?? 1, chunkBytes: opts.chunkBytes ?? 1 << 20 });
+  return splitCsv(pieces(b, opts.piece ?? 3), {
+    totalBytes: b.length,
+    schema,
+    chunkRows: opts.chunkRows ?? 1,
+    chunkBytes: opts.chunkBytes ?? 1 << 20,
+  });
 };
-const slices = (b: Buffer, chunks: { start: number; end: number }[]) => chunks.map((c) => b.subarray(c.start, c.end).toString());
+const slices = (b: Buffer, chunks: { start: number; end: number }[]) =>
+  chunks.map((c) => b.subarray(c.start, c.end).toString());
 
 describe("RowScanner", () => {
   it("ends records only at line feeds outside quotes, counting lines inside them", () => {
     const found: [number, number, number][] = [];
     const s = new RowScanner();
     const text = bytes('a,"x\ny",b\r\n"q""\n",2\nlast,"no newline"');
-    for (const p of [text.subarray(0, 5), text.subarray(5, 13), text.subarray(13)]) s.feed(p, (a, b, l) => found.push([a, b, l]));
+    for (const p of [text.subarray(0, 5), text.subarray(5, 13), text.subarray(13)])
+      s.feed(p, (a, b, l) => found.push([a, b, l]));
     s.finish((a, b, l) => found.push([a, b, l]));
     assert.deepEqual(found, [
       [0, 11, 1],
