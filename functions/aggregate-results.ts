@@ -1,5 +1,5 @@
-import { type AggregateOutput, type ChunkResult, ENV, PREFIXES } from "./contract";
 import { putJson } from "./adapters/s3";
+import { type AggregateOutput, type ChunkResult, ENV, PREFIXES } from "./contract";
 import { requireFields } from "./core/csv-config";
 import { InputError } from "./core/csv-errors";
 import { sumChunkResults } from "./core/rows-aggregate";

@@ -1,10 +1,10 @@
-import { type ChunkResult, type ChunkSummaryItem, ENV, type ProcessChunkInput, RUN_KEYS } from "./contract";
 import { requireEnv } from "./adapters/clients";
 import { ErrorWriter, putChunkSummary } from "./adapters/error-store";
 import { openObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
-import { requireFields } from "./core/csv-config";
+import { type ChunkResult, type ChunkSummaryItem, ENV, type ProcessChunkInput, RUN_KEYS } from "./contract";
 import { processChunkStream } from "./core/csv-chunk";
+import { requireFields } from "./core/csv-config";
 import { InputError } from "./core/csv-errors";
 import { expiresAtOf, retentionDays } from "./core/records";
 
@@ -24,8 +24,12 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
     throw new InputError((err as Error).message);
   }
   const { chunk } = input;
-  if (!(Number.isInteger(chunk.start) && Number.isInteger(chunk.end) && chunk.end > chunk.start && chunk.firstLine >= 1)) {
-    throw new InputError(`process-chunk input has an invalid chunk ${JSON.stringify(chunk)}: expected 0 ≤ start < end and firstLine ≥ 1.`);
+  if (
+    !(Number.isInteger(chunk.start) && Number.isInteger(chunk.end) && chunk.end > chunk.start && chunk.firstLine >= 1)
+  ) {
+    throw new InputError(
+      `process-chunk input has an invalid chunk ${JSON.stringify(chunk)}: expected 0 ≤ start < end and firstLine ≥ 1.`,
+    );
   }
   const errorTable = requireEnv(ENV.errorTable);
   const runsTable = requireEnv(ENV.runsTable);
@@ -36,7 +40,15 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   const writer = new ErrorWriter(errorTable);
   const result = await processChunkStream(
     object.body,
-    { executionName: input.executionName, startTime: input.startTime, chunk, header: input.header, encoding: input.encoding, schema, expiresAt },
+    {
+      executionName: input.executionName,
+      startTime: input.startTime,
+      chunk,
+      header: input.header,
+      encoding: input.encoding,
+      schema,
+      expiresAt,
+    },
     (record) => writer.add(record),
   );
   await writer.flush();

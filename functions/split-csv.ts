@@ -1,13 +1,13 @@
-import { ENV, type FileSummaryItem, RUN_KEYS, type SplitResult } from "./contract";
 import { requireEnv } from "./adapters/clients";
 import { ErrorWriter, putFileSummary } from "./adapters/error-store";
 import { openObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
+import type { CountsByType } from "./contract";
+import { ENV, type FileSummaryItem, RUN_KEYS, type SplitResult } from "./contract";
 import { chunkSettings, requireFields } from "./core/csv-config";
 import { InputError } from "./core/csv-errors";
 import { splitCsv } from "./core/csv-split";
 import { buildErrorRecord, countRecord, emptyBySeverity, expiresAtOf, retentionDays } from "./core/records";
-import type { CountsByType } from "./contract";
 
 /** What the SplitCsv state passes. */
 export interface SplitEvent {
@@ -45,7 +45,13 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
   const writer = new ErrorWriter(errorTable);
   const byType: CountsByType = {};
   const bySeverity = emptyBySeverity();
-  const ctx = { executionName: input.executionName, startTime: input.startTime, chunkId: 0, expiresAt, processingStage: "split" as const };
+  const ctx = {
+    executionName: input.executionName,
+    startTime: input.startTime,
+    chunkId: 0,
+    expiresAt,
+    processingStage: "split" as const,
+  };
   for (const problem of outcome.problems) {
     countRecord(byType, bySeverity, problem);
     const pending = writer.add(buildErrorRecord(ctx, 1, problem, {}));

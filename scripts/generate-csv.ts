@@ -6,8 +6,9 @@
  * Every invalid row carries exactly one problem, so the expected counts (printed as JSON on stderr) are exact:
  * rows, invalid rows, error records by type and by severity.
  */
-import { createWriteStream } from "node:fs";
+
 import { once } from "node:events";
+import { createWriteStream } from "node:fs";
 import type { CountsBySeverity, CountsByType, ErrorType, Severity } from "../functions/contract";
 
 /** Header of the generated files (the columns of samples/orders.schema.yaml). */
@@ -128,7 +129,10 @@ export function emptyExpected(): ExpectedCounts {
 }
 
 /** Writes a generated file to `out`, streaming (respects backpressure), and returns the expected counts. */
-export async function writeOrdersFile(out: string, opts: { rows: number; errorRate: number; seed: number }): Promise<ExpectedCounts> {
+export async function writeOrdersFile(
+  out: string,
+  opts: { rows: number; errorRate: number; seed: number },
+): Promise<ExpectedCounts> {
   const expected = emptyExpected();
   const stream = createWriteStream(out);
   let buffer = "";
@@ -149,7 +153,9 @@ function parseArgs(argv: string[]): { rows: number; errorRate: number; seed: num
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     if (!["--rows", "--error-rate", "--seed", "--out"].includes(flag) || argv[i + 1] === undefined) {
-      throw new Error(`usage: generate-csv --rows N --error-rate 0.1 --seed S --out file.csv (bad argument ${JSON.stringify(flag)})`);
+      throw new Error(
+        `usage: generate-csv --rows N --error-rate 0.1 --seed S --out file.csv (bad argument ${JSON.stringify(flag)})`,
+      );
     }
     args.set(flag, argv[i + 1]);
   }

@@ -66,7 +66,8 @@ export class ErrorWriter {
     this.batch.push({ PutRequest: { Item: record as unknown as Record<string, unknown> } });
     if (this.batch.length < BATCH_SIZE) return undefined;
     this.dispatch();
-    if (this.inFlight.size >= (this.options.concurrency ?? 4)) return Promise.race(this.inFlight).then(() => this.check());
+    if (this.inFlight.size >= (this.options.concurrency ?? 4))
+      return Promise.race(this.inFlight).then(() => this.check());
     return undefined;
   }
 

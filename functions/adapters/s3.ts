@@ -19,7 +19,11 @@ function isMissing(err: unknown): boolean {
  * Streams an object (or the byte range [start, end) of it) without loading it whole. A missing object is an
  * `InputError` naming it.
  */
-export async function openObject(bucket: string, key: string, range?: { start: number; end: number }): Promise<ObjectStream> {
+export async function openObject(
+  bucket: string,
+  key: string,
+  range?: { start: number; end: number },
+): Promise<ObjectStream> {
   let res: GetObjectCommandOutput;
   try {
     res = await clients.s3().send(
@@ -31,7 +35,9 @@ export async function openObject(bucket: string, key: string, range?: { start: n
     );
   } catch (err) {
     if (isMissing(err)) {
-      throw new InputError(`s3://${bucket}/${key} does not exist (or is not readable): check the bucket and key.`, { cause: err });
+      throw new InputError(`s3://${bucket}/${key} does not exist (or is not readable): check the bucket and key.`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -50,9 +56,11 @@ export async function readObjectText(bucket: string, key: string): Promise<strin
 
 /** Writes a JSON document. */
 export async function putJson(bucket: string, key: string, value: unknown): Promise<void> {
-  await clients.s3().send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: "application/json" }),
-  );
+  await clients
+    .s3()
+    .send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: "application/json" }),
+    );
 }
 
 /** Splits `s3://bucket/key`; an invalid location is an `InputError` naming `what`. */

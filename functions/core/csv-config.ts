@@ -9,7 +9,9 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n <= 0) {
-    throw new Error(`Environment variable ${name} must be a positive whole number (got ${JSON.stringify(raw)}), e.g. ${fallback}.`);
+    throw new Error(
+      `Environment variable ${name} must be a positive whole number (got ${JSON.stringify(raw)}), e.g. ${fallback}.`,
+    );
   }
   return n;
 }
@@ -23,7 +25,11 @@ export function chunkSettings(env: Record<string, string | undefined> = process.
 }
 
 /** Checks that `event[field]` is a non-empty string for every field; throws one message naming all missing ones. */
-export function requireFields<T extends object>(event: unknown, fields: readonly (keyof T & string)[], what: string): T {
+export function requireFields<T extends object>(
+  event: unknown,
+  fields: readonly (keyof T & string)[],
+  what: string,
+): T {
   const obj = (event ?? {}) as Record<string, unknown>;
   const missing = fields.filter((f) => obj[f] === undefined || obj[f] === null || obj[f] === "");
   if (missing.length > 0) {

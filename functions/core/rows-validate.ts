@@ -39,13 +39,28 @@ const EMAIL =
 /** True when year-month-day names a real calendar day (leap years included). */
 export function isCalendarDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
-  const days = [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  const days = [
+    31,
+    year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28,
+    31,
+    30,
+    31,
+    30,
+    31,
+    31,
+    30,
+    31,
+    30,
+    31,
+  ];
   return day <= days[month - 1];
 }
 
 function rangeCheck(spec: ColumnSpec, n: number, value: string): [string, string] | null {
-  if (spec.min !== undefined && n < spec.min) return ["min", `${spec.name} must be at least ${spec.min}${shown(spec, value)}`];
-  if (spec.max !== undefined && n > spec.max) return ["max", `${spec.name} must be at most ${spec.max}${shown(spec, value)}`];
+  if (spec.min !== undefined && n < spec.min)
+    return ["min", `${spec.name} must be at least ${spec.min}${shown(spec, value)}`];
+  if (spec.max !== undefined && n > spec.max)
+    return ["max", `${spec.name} must be at most ${spec.max}${shown(spec, value)}`];
   return null;
 }
 
@@ -127,7 +142,11 @@ export class RowValidator {
     header.forEach((name, i) => {
       if (!position.has(name)) position.set(name, i);
     });
-    this.columns = schema.columns.map((spec) => ({ spec, index: position.get(spec.name) ?? -1, check: compileCheck(spec) }));
+    this.columns = schema.columns.map((spec) => ({
+      spec,
+      index: position.get(spec.name) ?? -1,
+      check: compileCheck(spec),
+    }));
     this.sensitive = header.map((name) => schema.columns.some((c) => c.name === name && c.sensitive));
   }
 
@@ -152,7 +171,13 @@ export class RowValidator {
       }
       const bad = col.check(value);
       if (bad !== null) {
-        out.push({ rule: `${spec.name}:${bad[0]}`, errorType: "ValidationError", severity: spec.severity, message: bad[1], column: spec.name });
+        out.push({
+          rule: `${spec.name}:${bad[0]}`,
+          errorType: "ValidationError",
+          severity: spec.severity,
+          message: bad[1],
+          column: spec.name,
+        });
         found++;
       }
     }

@@ -33,12 +33,12 @@ const column = z.strictObject({
 });
 
 const rowSchemaFile = z.strictObject({
-    encoding: z.enum(SCHEMA_ENCODINGS, { error: oneOf(SCHEMA_ENCODINGS) }).default("auto"),
-    header: z.literal("required", { error: 'expected "required" (the first line of the file names the columns)' }).default(
-      "required",
-    ),
-    columns: z.array(column, { error: "expected a list of columns" }).min(1, { error: "must list at least one column" }),
-  });
+  encoding: z.enum(SCHEMA_ENCODINGS, { error: oneOf(SCHEMA_ENCODINGS) }).default("auto"),
+  header: z
+    .literal("required", { error: 'expected "required" (the first line of the file names the columns)' })
+    .default("required"),
+  columns: z.array(column, { error: "expected a list of columns" }).min(1, { error: "must list at least one column" }),
+});
 
 interface CrossIssue {
   path: (string | number)[];
@@ -58,11 +58,13 @@ function crossCheck(data: unknown): CrossIssue[] {
     if (raw === null || typeof raw !== "object") return;
     const col = raw as Record<string, unknown>;
     const at = (key: string) => ["columns", i, key];
-    const type = typeof col.type === "string" && (COLUMN_TYPES as readonly string[]).includes(col.type) ? col.type : null;
+    const type =
+      typeof col.type === "string" && (COLUMN_TYPES as readonly string[]).includes(col.type) ? col.type : null;
     if (typeof col.name === "string" && col.name.trim() !== "") {
       const name = col.name.trim();
       const first = seen.get(name);
-      if (first !== undefined) issues.push({ path: at("name"), message: `duplicate column name (also columns[${first}])` });
+      if (first !== undefined)
+        issues.push({ path: at("name"), message: `duplicate column name (also columns[${first}])` });
       else seen.set(name, i);
     }
     const onlyFor = (key: string, types: readonly ColumnType[]) => {
@@ -139,7 +141,9 @@ export function parseSchema(text: string, sourceName: string): RowSchema {
   }
   const data: unknown = doc.toJS();
   if (data === null || data === undefined) {
-    throw new InputError(`Row schema ${sourceName} is empty: it must define "columns" (see samples/orders.schema.yaml).`);
+    throw new InputError(
+      `Row schema ${sourceName} is empty: it must define "columns" (see samples/orders.schema.yaml).`,
+    );
   }
   const result = rowSchemaFile.safeParse(data, { reportInput: true });
   const problems = result.success ? [] : result.error.issues.flatMap(describeIssue);
