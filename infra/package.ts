@@ -256,3 +256,26 @@ export async function writeArchive(files: ArchiveFiles, dir: string): Promise<{ 
   }
   return { files: count, bytes };
 }
+
+/**
+ * Size in bytes of the zip Pulumi uploads for these contents: each file deflated (level 9) plus the zip format's
+ * local header, central directory entry and end record. Lambda's deployment size limits apply to this number.
+ */
+export async function zipSize(files: ArchiveFiles, dir: string): Promise<number> {
+  const { deflateRawSync } = await import("node:zlib");
+  const { readdirSync } = await import("node:fs");
+  let total = 22;
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else {
+        const name = Buffer.byteLength(relative(dir, p));
+        const data = readFileSync(p);
+        total += 30 + name + Math.min(data.length, deflateRawSync(data, { level: 9 }).length) + 46 + name;
+      }
+    }
+  };
+  if (Object.keys(files).length > 0) walk(dir);
+  return total;
+}

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ERROR_TABLE, METRICS, RUNS_TABLE } from "../../functions/contract";
 import { FUNCTION_KEYS } from "../../infra/functions";
 import { CRITICAL_FILTER_PATTERN } from "../../infra/monitoring";
-import { type MockResource, PROJECT, TEST_CONFIG, installMocks, resolveOutput, settle } from "./support/mocks";
+import { type MockResource, PROJECT, TEST_CONFIG, resolveOutput } from "./support/mocks";
+import { runProgram } from "./support/program";
 
 /** Wildcard grants AWS offers nothing narrower for; each names the condition key that narrows it (if any). */
 export const WILDCARD_EXCEPTIONS: { action: string; reason: string; condition?: string }[] = [
@@ -39,9 +40,7 @@ describe("Pulumi program (under mocks)", () => {
 
   before(async function () {
     this.timeout(120_000);
-    resources = installMocks();
-    program = require("../../index");
-    await settle(resources);
+    ({ resources, program } = await runProgram());
   });
 
   it("creates the error table with the contract's keys, GSI, TTL, PITR and encryption, on demand", () => {

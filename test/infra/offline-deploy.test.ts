@@ -1,0 +1,318 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import type { ChunkRef, ChunkResult, SplitResult } from "../../functions/contract";
+import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
+import { buildArchive, RUNTIME_PROVIDED_SCOPES, stageHandler, writeArchive, zipSize } from "../../infra/package";
+import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
+import { type LocalServices, startLocalServices } from "../../local/services";
+import { type SlackReceiver, startSlackReceiver } from "../../local/slack-receiver";
+import { type MockResource, MOCK_ACCOUNT, MOCK_REGION } from "./support/mocks";
+import { runProgram } from "./support/program";
+
+/** One SDK call a handler made, as recorded inside its process. */
+interface SdkCall {
+  client: string;
+  command: string;
+  input: Record<string, unknown>;
+}
+
+const MIB = 1024 * 1024;
+
+/** Recorder loaded with `-r` in the handler's process: logs every SDK `send` (client, command, key inputs). */
+const PRELOAD = `
+const fs = require("node:fs");
+const { Client } = require("@smithy/core/client");
+const send = Client.prototype.send;
+const KEYS = ["TableName", "IndexName", "Bucket", "Key", "TopicArn", "Name", "Namespace", "Source", "MetricData", "RequestItems"];
+Client.prototype.send = function (command, ...rest) {
+  const input = {};
+  for (const k of KEYS) if (command.input && command.input[k] !== undefined) input[k] = k === "RequestItems" ? Object.keys(command.input[k]) : command.input[k];
+  fs.appendFileSync(process.env.SDK_CALL_LOG, JSON.stringify({ client: this.constructor.name, command: command.constructor.name, input }) + "\\n");
+  return send.call(this, command, ...rest);
+};
+`;
+
+/** Loads the archive's __index.js as Lambda does (handler "__index.handler") and invokes it once. */
+const RUNNER = `
+const fs = require("node:fs");
+const [taskDir, eventFile, outFile] = process.argv.slice(2);
+process.chdir(taskDir);
+const { handler } = require(taskDir + "/__index.js");
+const context = { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, awsRequestId: "offline-1", getRemainingTimeInMillis: () => 60000 };
+handler(JSON.parse(fs.readFileSync(eventFile, "utf8")), context).then(
+  (result) => fs.writeFileSync(outFile, JSON.stringify({ ok: true, result })),
+  (error) => fs.writeFileSync(outFile, JSON.stringify({ ok: false, error: { name: error.name, message: error.message, stack: error.stack } })),
+);
+`;
+
+/** node_modules of the runtime: only the AWS SDK v3 packages and what they depend on (as nodejs22.x ships them). */
+function runtimeSdkDir(root: string): string {
+  const nm = join(root, "node_modules");
+  const seen = new Set<string>();
+  const queue = Object.keys(JSON.parse(readFileSync("package.json", "utf8")).dependencies).filter((p) =>
+    RUNTIME_PROVIDED_SCOPES.some((s) => p.startsWith(s)),
+  );
+  while (queue.length > 0) {
+    const pkg = queue.pop()!;
+    if (seen.has(pkg) || !existsSync(join("node_modules", pkg))) continue;
+    seen.add(pkg);
+    mkdirSync(dirname(join(nm, pkg)), { recursive: true });
+    symlinkSync(join(process.cwd(), "node_modules", pkg), join(nm, pkg), "dir");
+    const deps = JSON.parse(readFileSync(join("node_modules", pkg, "package.json"), "utf8")).dependencies ?? {};
+    queue.push(...Object.keys(deps));
+  }
+  return nm;
+}
+
+function glob(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return re.test(value);
+}
+
+interface Statement {
+  Sid: string;
+  Action: string[];
+  Resource: string[];
+  Condition?: { StringEquals?: Record<string, string> };
+}
+
+/** Whether a policy allows `action` on `resource` in `context` (Allow statements, globs, StringEquals conditions). */
+function allows(statements: Statement[], action: string, resource: string, context: Record<string, string>): boolean {
+  return statements.some(
+    (s) =>
+      s.Action.includes(action) &&
+      s.Resource.some((r) => glob(r, resource)) &&
+      Object.entries(s.Condition?.StringEquals ?? {}).every(([k, v]) => context[k] === v),
+  );
+}
+
+const DOC_COMMANDS: Record<string, string> = {
+  PutCommand: "PutItem",
+  GetCommand: "GetItem",
+  UpdateCommand: "UpdateItem",
+  DeleteCommand: "DeleteItem",
+  QueryCommand: "Query",
+  ScanCommand: "Scan",
+  BatchWriteCommand: "BatchWriteItem",
+  BatchGetCommand: "BatchGetItem",
+  TransactWriteCommand: "TransactWriteItems",
+  TransactGetCommand: "TransactGetItems",
+};
+const SERVICE_OF_CLIENT: Record<string, string> = {
+  S3Client: "s3",
+  DynamoDBClient: "dynamodb",
+  DynamoDBDocumentClient: "dynamodb",
+  SNSClient: "sns",
+  SESClient: "ses",
+  CloudWatchClient: "cloudwatch",
+  SSMClient: "ssm",
+};
+
+describe("Lambda archives (offline deploy proof)", () => {
+  let svc: LocalServices;
+  let aws: AwsRecorder;
+  let slack: SlackReceiver;
+  let work: string;
+  let nodePath: string;
+  let resources: MockResource[];
+  const archives = {} as Record<FunctionKey, { dir: string; bytes: number; zip: number; packages: string[] }>;
+  const calls = {} as Record<FunctionKey, SdkCall[]>;
+  const mockFn = (key: FunctionKey) => resources.find((r) => r.type === "aws:lambda/function:Function" && r.name.endsWith(FUNCTION_SPECS[key].name))!;
+  const mockTable = (hashKey: string) => resources.find((r) => r.type === "aws:dynamodb/table:Table" && r.inputs.hashKey === hashKey)!;
+
+  before(async function () {
+    this.timeout(180_000);
+    ({ resources } = await runProgram());
+    work = mkdtempSync(join(tmpdir(), "csv-pipeline-offline-"));
+    nodePath = runtimeSdkDir(join(work, "runtime"));
+    writeFileSync(join(work, "preload.js"), PRELOAD);
+    writeFileSync(join(work, "runner.js"), RUNNER);
+    for (const key of FUNCTION_KEYS) {
+      const spec = FUNCTION_SPECS[key];
+      const bundle = stageHandler(spec.name, spec.entry);
+      const files = await buildArchive(bundle);
+      const dir = join(work, "task", spec.name);
+      const written = await writeArchive(files, dir);
+      archives[key] = { dir, bytes: written.bytes, zip: await zipSize(files, dir), packages: bundle.packages };
+    }
+    svc = await startLocalServices();
+    slack = await startSlackReceiver();
+    const checkEnv = (mockFn("checkErrors").inputs.environment as { variables: Record<string, string> }).variables;
+    aws = await startAwsRecorder({ parameters: { [checkEnv.SLACK_WEBHOOK_PARAMETER]: slack.webhookUrl } });
+  });
+
+  after(async () => {
+    await Promise.all([svc?.stop(), aws?.stop(), slack?.stop()]);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /** The deployed environment of a function (from the program under mocks), pointed at the local services. */
+  function deployedEnv(key: FunctionKey): Record<string, string> {
+    const env = { ...(mockFn(key).inputs.environment as { variables: Record<string, string> }).variables };
+    const errorsName = String(mockTable("errorId").state.name);
+    const runsName = String(mockTable("pk").state.name);
+    const bucket = String(resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.state.bucket);
+    for (const [k, v] of Object.entries(env)) {
+      env[k] = v.split(errorsName).join(svc.errorTable).split(runsName).join(svc.runsTable).split(bucket).join(svc.bucket);
+    }
+    return env;
+  }
+
+  function invoke<T>(key: FunctionKey, event: unknown, extraEnv: Record<string, string> = {}): Promise<T> {
+    const name = FUNCTION_SPECS[key].name;
+    const eventFile = join(work, `${name}-event.json`);
+    const outFile = join(work, `${name}-out.json`);
+    const callLog = join(work, `${name}-calls.log`);
+    writeFileSync(eventFile, JSON.stringify(event));
+    rmSync(outFile, { force: true });
+    const env = {
+      PATH: process.env.PATH ?? "",
+      NODE_PATH: nodePath,
+      SDK_CALL_LOG: callLog,
+      AWS_LAMBDA_FUNCTION_NAME: name,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      ...svc.env,
+      ...aws.env,
+      ...deployedEnv(key),
+      ...extraEnv,
+    };
+    // The handler's process sees the archive and the runtime's SDK only: no project node_modules, no ts-node.
+    return new Promise((resolve, reject) => {
+      execFile(
+        process.execPath,
+        ["--preserve-symlinks", "--preserve-symlinks-main", "-r", join(work, "preload.js"), join(work, "runner.js"), archives[key].dir, eventFile, outFile],
+        { cwd: archives[key].dir, env, timeout: 60_000 },
+        (err, _stdout, stderr) => {
+          if (!existsSync(outFile)) return reject(new Error(`${name} did not finish: ${err?.message ?? ""}\n${stderr}`));
+          const out = JSON.parse(readFileSync(outFile, "utf8"));
+          calls[key] = [...(calls[key] ?? []), ...(existsSync(callLog) ? readFileSync(callLog, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [])];
+          rmSync(callLog, { force: true });
+          if (!out.ok) return reject(new Error(`${name} failed: ${out.error.name}: ${out.error.message}\n${out.error.stack}`));
+          resolve(out.result as T);
+        },
+      );
+    });
+  }
+
+  it("keeps every archive at most 1 MiB zipped, without @pulumi/* or @aws-sdk/*", () => {
+    for (const key of FUNCTION_KEYS) {
+      const a = archives[key];
+      assert.ok(a.zip <= MIB, `${key}: ${a.zip} bytes zipped`);
+      assert.ok(!existsSync(join(a.dir, "node_modules", "@pulumi")), `${key} packs @pulumi`);
+      assert.ok(!existsSync(join(a.dir, "node_modules", "@aws-sdk")), `${key} packs @aws-sdk`);
+      assert.ok(existsSync(join(a.dir, "__index.js")));
+    }
+    assert.deepEqual(archives.aggregateResults.packages, [], "aggregate-results needs no npm package besides the SDK");
+  });
+
+  it("runs the four deployed handlers end to end against local DynamoDB, S3, SNS/SES/CloudWatch/SSM and Slack", async function () {
+    this.timeout(120_000);
+    const schema = {
+      encoding: "auto",
+      header: "required",
+      columns: [
+        { name: "order_id", type: "string", required: true, pattern: "^ORD-[0-9]{6}$", severity: "HIGH" },
+        { name: "email", type: "email", required: true, sensitive: true },
+        { name: "amount", type: "decimal", min: 0, max: 1000000 },
+      ],
+    };
+    const csv = ["order_id,email,amount", "ORD-000001,a@example.com,10", "BAD-1,b@example.com,20", "ORD-000003,not-an-email,-5", "ORD-000004,d@example.com,40"].join("\n");
+    await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: "_config/schema.json", Body: JSON.stringify(schema) }));
+    await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: "incoming/orders.csv", Body: csv }));
+    const exec = { executionName: "offline-run-1", startTime: "2026-03-04T03:00:00.000Z" };
+
+    const split = await invoke<SplitResult>("splitCsv", { bucket: svc.bucket, key: "incoming/orders.csv", ...exec });
+    assert.equal(split.status, "OK");
+    assert.ok(split.chunkCount >= 1);
+
+    const results: ChunkResult[] = [];
+    for (const chunk of split.chunks as ChunkRef[]) {
+      results.push(
+        await invoke<ChunkResult>("processChunk", { ...exec, bucket: svc.bucket, key: "incoming/orders.csv", encoding: split.encoding, header: split.header, chunk }),
+      );
+    }
+    assert.equal(results.reduce((n, r) => n + r.rows, 0), 4);
+    assert.equal(results.reduce((n, r) => n + r.invalid, 0), 2);
+
+    const agg = await invoke<{ rows: number; resultKey: string }>("aggregateResults", {
+      ...exec,
+      bucket: svc.bucket,
+      key: "incoming/orders.csv",
+      chunkCount: split.chunkCount,
+      chunkResults: results,
+    });
+    assert.equal(agg.rows, 4);
+
+    const check = await invoke<{ hasErrors: boolean; errorCount: number; notifications: { channel: string; status: string }[] }>(
+      "checkErrors",
+      { ...exec, bucket: svc.bucket, key: "incoming/orders.csv", chunkCount: split.chunkCount, splitStatus: split.status, failure: null },
+      { NOTIFY_NOW: "2026-03-04T03:00:00.000Z" },
+    );
+    assert.equal(check.hasErrors, true);
+    assert.ok(check.errorCount >= 2);
+    assert.ok(slack.deliveries.length >= 1, "Slack received nothing");
+    assert.ok(check.notifications.some((n) => n.channel === "slack" && n.status === "sent"));
+    assert.ok(aws.calls.some((c) => c.service === "cloudwatch" && c.action === "PutMetricData"));
+
+    // The schedule's event (deferred quiet-hours digests) runs through the same deployed code and role.
+    const flush = await invoke<{ digest: string }>("checkErrors", { digest: "flush" }, { NOTIFY_NOW: "2026-03-04T03:15:00.000Z" });
+    assert.equal(flush.digest, "flush");
+    for (const key of FUNCTION_KEYS) assert.ok((calls[key] ?? []).length > 0, `${key} made no SDK call`);
+  });
+
+  it("allows every SDK call each handler made through that handler's own role", () => {
+    const errorsArn = String(mockTable("errorId").state.arn);
+    const runsArn = String(mockTable("pk").state.arn);
+    const bucket = String(resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.state.bucket);
+    const tableArn = (name: string) => (name === svc.errorTable ? errorsArn : name === svc.runsTable ? runsArn : `unknown-table:${name}`);
+    for (const key of FUNCTION_KEYS) {
+      const policy = resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes(`${FUNCTION_SPECS[key].name}-role`))!;
+      const statements = (JSON.parse(String(policy.inputs.policy)) as { Statement: Statement[] }).Statement;
+      assert.ok((calls[key] ?? []).length > 0, `${key}: no calls recorded (run the end-to-end test first)`);
+      for (const call of calls[key]) {
+        const service = SERVICE_OF_CLIENT[call.client];
+        assert.ok(service, `${key}: unknown client ${call.client}`);
+        const op = service === "dynamodb" && call.client === "DynamoDBDocumentClient" ? DOC_COMMANDS[call.command] : call.command.replace(/Command$/, "");
+        const action = `${service}:${op}`;
+        const i = call.input;
+        const targets: { resource: string; context: Record<string, string> }[] = [];
+        if (service === "dynamodb") {
+          const tables = (i.RequestItems as string[] | undefined) ?? [String(i.TableName)];
+          for (const t of tables) targets.push({ resource: i.IndexName ? `${tableArn(t)}/index/${i.IndexName}` : tableArn(t), context: {} });
+        } else if (service === "s3") targets.push({ resource: `arn:aws:s3:::${bucket}/${i.Key}`, context: {} });
+        else if (service === "sns") targets.push({ resource: String(i.TopicArn), context: {} });
+        else if (service === "ssm") targets.push({ resource: `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter${i.Name}`, context: {} });
+        else if (service === "cloudwatch") targets.push({ resource: "*", context: { "cloudwatch:namespace": String(i.Namespace) } });
+        else if (service === "ses") {
+          targets.push({ resource: `arn:aws:ses:${MOCK_REGION}:${MOCK_ACCOUNT}:identity/${i.Source}`, context: { "ses:FromAddress": String(i.Source) } });
+        }
+        for (const t of targets) {
+          assert.ok(allows(statements, action, t.resource, t.context), `${key}: ${action} on ${t.resource} is not allowed by its role`);
+        }
+      }
+    }
+  });
+
+  it("alarms watch the exact metrics (namespace, name, dimensions) the deployed check emitted", () => {
+    const emitted = aws.calls
+      .filter((c) => c.service === "cloudwatch" && c.action === "PutMetricData")
+      .flatMap((c) => {
+        const ns = String(c.params.Namespace);
+        const data = c.params.MetricData as { MetricName: string; Dimensions?: { Name: string; Value: string }[] }[];
+        return data.map((d) => ({ ns, name: d.MetricName, dims: Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value])) }));
+      });
+    assert.ok(emitted.length > 0, "the check emitted no metrics");
+    const custom = resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.inputs.namespace === emitted[0].ns);
+    assert.ok(custom.length >= 2);
+    for (const alarm of custom) {
+      const match = emitted.find(
+        (e) => e.name === alarm.inputs.metricName && JSON.stringify(e.dims) === JSON.stringify(alarm.inputs.dimensions),
+      );
+      assert.ok(match, `alarm ${alarm.inputs.name} watches ${alarm.inputs.metricName} ${JSON.stringify(alarm.inputs.dimensions)}, which the check never emitted`);
+    }
+  });
+});
