@@ -140,7 +140,11 @@ export function parseStackConfig(
       try {
         rowSchemaJson = JSON.stringify(parseSchema(text, rowSchemaSource));
       } catch (e) {
-        bad(schemaPath ? "rowSchemaPath" : "rowSchema", `is not a valid row schema: ${(e as Error).message}`, "samples/orders.schema.yaml");
+        bad(
+          schemaPath ? "rowSchemaPath" : "rowSchema",
+          `is not a valid row schema: ${(e as Error).message}`,
+          schemaPath ? "samples/orders.schema.yaml" : "--path rowSchema.columns[0].type string",
+        );
       }
     }
   }
