@@ -49,7 +49,7 @@ export function toMermaid(graph: StateGraph, options: MermaidOptions = {}): stri
   };
 
   const scope = (g: StateGraph, indent: string) => {
-    const start = `start_${ids.get(g.startState)}`;
+    const start = `st_${ids.get(g.startState)}`;
     lines.push(`${indent}${start}((" ")) --> ${ids.get(g.startState)}`);
     edges.push({ fromName: "", toName: g.startState.name });
     for (const s of g.states()) {
@@ -78,7 +78,7 @@ export function toMermaid(graph: StateGraph, options: MermaidOptions = {}): stri
       }
       const json = s.toStateJson();
       if (json.End === true) {
-        const end = `end_${endCount++}`;
+        const end = `fin${endCount++}`;
         lines.push(`${indent}${id} --> ${end}(((" ")))`);
         edges.push({ fromName: s.name, toName: "" });
       }
