@@ -1,13 +1,20 @@
-import { DEFAULT_PIPELINE_NAME, ENV, type CheckOutput, type NotificationChannel } from "./contract";
 import { putRunMetrics } from "./adapters/metrics";
 import { dynamoRunStore } from "./adapters/run-store";
 import { sendEmailNotice } from "./adapters/ses";
 import { postSlackWebhook } from "./adapters/slack";
 import { publishSnsNotice } from "./adapters/sns";
 import { getSlackWebhookUrl } from "./adapters/ssm";
+import { type CheckOutput, DEFAULT_PIPELINE_NAME, ENV, type NotificationChannel } from "./contract";
 import { createLogger } from "./core/log";
 import type { ChannelSender } from "./core/notify-ports";
-import { type CheckConfig, type CheckDeps, type DigestOutcome, flushDigests, runCheck, validateCheckInput } from "./core/notify-run";
+import {
+  type CheckConfig,
+  type CheckDeps,
+  type DigestOutcome,
+  flushDigests,
+  runCheck,
+  validateCheckInput,
+} from "./core/notify-run";
 import { parseNotifyPolicy } from "./core/policy";
 
 /** Local-only clock override (ISO-8601), set by the local runner's `--now`. */
@@ -29,7 +36,10 @@ export interface HandlerConfig extends CheckConfig {
  */
 export function loadCheckConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig {
   const policy = parseNotifyPolicy(env[ENV.notifyPolicy], ENV.notifyPolicy);
-  const used = new Set<NotificationChannel>([...Object.values(policy.routing).flat(), ...(policy.successNotice ? (["slack"] as const) : [])]);
+  const used = new Set<NotificationChannel>([
+    ...Object.values(policy.routing).flat(),
+    ...(policy.successNotice ? (["slack"] as const) : []),
+  ]);
   const need = (name: string): string => {
     const value = env[name];
     if (value === undefined || value === "") {
@@ -98,7 +108,9 @@ function sender(cfg: HandlerConfig): ChannelSender {
 
 let cached: { key: string; cfg: HandlerConfig } | undefined;
 function config(): HandlerConfig {
-  const key = JSON.stringify([ENV, process.env[ENV.notifyPolicy], process.env[ENV.runsTable], process.env[ENV.errorTable]].map(String));
+  const key = JSON.stringify(
+    [ENV, process.env[ENV.notifyPolicy], process.env[ENV.runsTable], process.env[ENV.errorTable]].map(String),
+  );
   if (!cached || cached.key !== key) cached = { key, cfg: loadCheckConfig() };
   return cached.cfg;
 }

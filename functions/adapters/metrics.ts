@@ -45,7 +45,9 @@ export function runMetricData(pipelineName: string, m: RunMetrics, timestamp: Da
 
 /** Sends the run's metrics in one PutMetricData call. */
 export async function putRunMetrics(pipelineName: string, m: RunMetrics, timestamp: Date): Promise<void> {
-  await clients.cloudwatch().send(
-    new PutMetricDataCommand({ Namespace: METRICS.namespace, MetricData: runMetricData(pipelineName, m, timestamp) }),
-  );
+  await clients
+    .cloudwatch()
+    .send(
+      new PutMetricDataCommand({ Namespace: METRICS.namespace, MetricData: runMetricData(pipelineName, m, timestamp) }),
+    );
 }

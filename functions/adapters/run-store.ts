@@ -7,14 +7,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import {
-  type ChunkSummaryItem,
-  ERROR_TABLE,
-  type FileSummaryItem,
-  type NotificationChannel,
-  RUN_KEYS,
-  SEVERITY_RANK,
-} from "../contract";
+import { type ChunkSummaryItem, ERROR_TABLE, type FileSummaryItem, RUN_KEYS, SEVERITY_RANK } from "../contract";
 import type { DigestEntry, ErrorExample } from "../core/messages";
 import { NOTIFY_ITEM_TTL_SECONDS, NOTIFY_KEYS } from "../core/notify-keys";
 import type { LedgerClaim, LedgerStatus, RateDecision, RunStorePort } from "../core/notify-ports";
@@ -62,7 +55,11 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
         TableName: T,
         ConsistentRead: true,
         KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
-        ExpressionAttributeValues: { ":pk": RUN_KEYS.execution(executionName), ":lo": RUN_KEYS.chunkPrefix, ":hi": RUN_KEYS.file },
+        ExpressionAttributeValues: {
+          ":pk": RUN_KEYS.execution(executionName),
+          ":lo": RUN_KEYS.chunkPrefix,
+          ":hi": RUN_KEYS.file,
+        },
       });
       let file: FileSummaryItem | undefined;
       const chunks: ChunkSummaryItem[] = [];
@@ -110,7 +107,13 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
         await doc().send(
           new PutCommand({
             TableName: T,
-            Item: { ...key, status: "pending", leaseUntil: now.getTime() + leaseMs, updatedAt: now.toISOString(), expiresAt: ttl(now) },
+            Item: {
+              ...key,
+              status: "pending",
+              leaseUntil: now.getTime() + leaseMs,
+              updatedAt: now.toISOString(),
+              expiresAt: ttl(now),
+            },
             ConditionExpression: "attribute_not_exists(pk) OR #s = :failed OR (#s = :pending AND leaseUntil < :now)",
             ExpressionAttributeNames: { "#s": "status" },
             ExpressionAttributeValues: { ":failed": "failed", ":pending": "pending", ":now": now.getTime() },
@@ -120,7 +123,11 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
         const got = await doc().send(new GetCommand({ TableName: T, Key: key, ConsistentRead: true }));
-        return { claimed: false, status: (got.Item?.status ?? "pending") as LedgerStatus, updatedAt: got.Item?.updatedAt as string | undefined };
+        return {
+          claimed: false,
+          status: (got.Item?.status ?? "pending") as LedgerStatus,
+          updatedAt: got.Item?.updatedAt as string | undefined,
+        };
       }
     },
 
@@ -128,7 +135,13 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
       await doc().send(
         new PutCommand({
           TableName: T,
-          Item: { ...NOTIFY_KEYS.ledger(executionName, channel), status, reason, updatedAt: now.toISOString(), expiresAt: ttl(now) },
+          Item: {
+            ...NOTIFY_KEYS.ledger(executionName, channel),
+            status,
+            reason,
+            updatedAt: now.toISOString(),
+            expiresAt: ttl(now),
+          },
         }),
       );
     },
@@ -176,7 +189,8 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
         new UpdateCommand({
           TableName: T,
           Key,
-          UpdateExpression: "ADD suppressed :one SET suppressedSince = if_not_exists(suppressedSince, :now), expiresAt = :x",
+          UpdateExpression:
+            "ADD suppressed :one SET suppressedSince = if_not_exists(suppressedSince, :now), expiresAt = :x",
           ExpressionAttributeValues: { ":one": 1, ":now": now.toISOString(), ":x": expiresAt },
         }),
       );
@@ -184,18 +198,20 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
     },
 
     async takeSuppressed(channel) {
-      const out = await doc().send(
-        new UpdateCommand({
-          TableName: T,
-          Key: NOTIFY_KEYS.rate(channel),
-          UpdateExpression: "REMOVE suppressed, suppressedSince",
-          ConditionExpression: "attribute_exists(suppressed)",
-          ReturnValues: "ALL_OLD",
-        }),
-      ).catch((err) => {
-        if (isConditionFailure(err)) return undefined;
-        throw err;
-      });
+      const out = await doc()
+        .send(
+          new UpdateCommand({
+            TableName: T,
+            Key: NOTIFY_KEYS.rate(channel),
+            UpdateExpression: "REMOVE suppressed, suppressedSince",
+            ConditionExpression: "attribute_exists(suppressed)",
+            ReturnValues: "ALL_OLD",
+          }),
+        )
+        .catch((err) => {
+          if (isConditionFailure(err)) return undefined;
+          throw err;
+        });
       return suppressedOf(out?.Attributes);
     },
 
@@ -238,7 +254,10 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
 
     async putDigestEntry(channel, entry, now) {
       await doc().send(
-        new PutCommand({ TableName: T, Item: { ...NOTIFY_KEYS.digestEntry(channel, entry.executionName), ...entry, expiresAt: ttl(now) } }),
+        new PutCommand({
+          TableName: T,
+          Item: { ...NOTIFY_KEYS.digestEntry(channel, entry.executionName), ...entry, expiresAt: ttl(now) },
+        }),
       );
     },
 
@@ -279,7 +298,8 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
           requests = out.UnprocessedItems?.[T] as Record<string, unknown>[] | undefined;
           if (requests?.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
         }
-        if (requests?.length) throw new Error(`Could not delete ${requests.length} sent digest entries of ${channel} from ${T}`);
+        if (requests?.length)
+          throw new Error(`Could not delete ${requests.length} sent digest entries of ${channel} from ${T}`);
       }
     },
 

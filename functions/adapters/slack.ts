@@ -26,7 +26,11 @@ function retryAfterMs(header: string | null): number | undefined {
  * Retry-After it was given, 5xx / timeouts / network errors back off and retry, other 4xx (bad payload, revoked
  * webhook) fail at once. Throws a {@link DeliveryAttemptError} after the last attempt.
  */
-export async function postSlackWebhook(url: string, payload: unknown, opts: SlackPostOptions): Promise<SlackPostResult> {
+export async function postSlackWebhook(
+  url: string,
+  payload: unknown,
+  opts: SlackPostOptions,
+): Promise<SlackPostResult> {
   const body = JSON.stringify(payload);
   const { value, attempts } = await withRetry(async () => {
     let res: Response;
@@ -40,7 +44,9 @@ export async function postSlackWebhook(url: string, payload: unknown, opts: Slac
     } catch (err) {
       const timedOut = (err as Error).name === "TimeoutError" || (err as Error).name === "AbortError";
       throw new DeliveryAttemptError(
-        timedOut ? `Slack webhook timed out after ${opts.timeoutMs} ms` : `Slack webhook unreachable: ${(err as Error).message}`,
+        timedOut
+          ? `Slack webhook timed out after ${opts.timeoutMs} ms`
+          : `Slack webhook unreachable: ${(err as Error).message}`,
         true,
         undefined,
         { cause: err },
@@ -49,7 +55,11 @@ export async function postSlackWebhook(url: string, payload: unknown, opts: Slac
     const text = (await res.text().catch(() => "")).slice(0, 200);
     if (res.ok) return res.status;
     if (res.status === 429) {
-      throw new DeliveryAttemptError(`Slack webhook rate-limited (429)`, true, retryAfterMs(res.headers.get("retry-after")) ?? 1000);
+      throw new DeliveryAttemptError(
+        `Slack webhook rate-limited (429)`,
+        true,
+        retryAfterMs(res.headers.get("retry-after")) ?? 1000,
+      );
     }
     throw new DeliveryAttemptError(`Slack webhook answered ${res.status} ${text}`.trim(), res.status >= 500);
   }, opts);

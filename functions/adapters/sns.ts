@@ -10,7 +10,11 @@ export interface SdkSendOptions extends RetryOptions {
 }
 
 /** Wraps one SDK call: a timeout per attempt; throttling, 5xx, timeouts and network errors are retryable. */
-export async function sendWithRetry<T>(label: string, call: (signal: AbortSignal) => Promise<T>, opts: SdkSendOptions): Promise<{ value: T; attempts: number }> {
+export async function sendWithRetry<T>(
+  label: string,
+  call: (signal: AbortSignal) => Promise<T>,
+  opts: SdkSendOptions,
+): Promise<{ value: T; attempts: number }> {
   return withRetry(async () => {
     try {
       return await call(AbortSignal.timeout(opts.timeoutMs));
@@ -33,7 +37,11 @@ export async function sendWithRetry<T>(label: string, call: (signal: AbortSignal
  * Publishes a notice to the alert topic with the `severity` and `executionName` message attributes, which the
  * on-call subscription's filter policy matches (`severity` = CRITICAL).
  */
-export async function publishSnsNotice(topicArn: string, notice: SnsNotice, opts: SdkSendOptions): Promise<{ messageId?: string; attempts: number }> {
+export async function publishSnsNotice(
+  topicArn: string,
+  notice: SnsNotice,
+  opts: SdkSendOptions,
+): Promise<{ messageId?: string; attempts: number }> {
   const { value, attempts } = await sendWithRetry(
     "SNS Publish",
     (abortSignal) =>

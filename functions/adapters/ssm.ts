@@ -31,12 +31,15 @@ export async function getSlackWebhookUrl(parameterName: string): Promise<string>
       { cause: err },
     );
   }
-  if (!value) throw new SlackWebhookConfigError(`SSM parameter ${parameterName} has no value: set it to the Slack webhook URL.`);
+  if (!value)
+    throw new SlackWebhookConfigError(`SSM parameter ${parameterName} has no value: set it to the Slack webhook URL.`);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new SlackWebhookConfigError(`SSM parameter ${parameterName} does not hold a URL: set it to the Slack webhook URL.`);
+    throw new SlackWebhookConfigError(
+      `SSM parameter ${parameterName} does not hold a URL: set it to the Slack webhook URL.`,
+    );
   }
   const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {

@@ -37,7 +37,12 @@ function errorFields(value: unknown): unknown {
  *
  * @example log("INFO", "check finished", { executionName, errorCount: 3, severity: "HIGH" })
  */
-export function log(level: LogLevel, message: string, fields: Record<string, unknown> = {}, logger = "csv-pipeline"): void {
+export function log(
+  level: LogLevel,
+  message: string,
+  fields: Record<string, unknown> = {},
+  logger = "csv-pipeline",
+): void {
   if (ORDER[level] < ORDER[minimum]) return;
   const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), level, logger, message };
   for (const [k, v] of Object.entries(fields)) {

@@ -58,7 +58,8 @@ const ja: NoticeTexts = {
       "summary-missing": "ファイルの集計結果が見つかりません",
     })[reason],
   stateFailure: (error) => `失敗したエラー: ${error}`,
-  escalation: (n, prefix) => `同じプレフィックス ${prefix} で ${n}回連続してエラーが発生したため、オンコールへエスカレーションします`,
+  escalation: (n, prefix) =>
+    `同じプレフィックス ${prefix} で ${n}回連続してエラーが発生したため、オンコールへエスカレーションします`,
   suppressed: (n, since) => `レート制限により ${since} 以降 ${n}件の通知を抑止しました`,
   success: "全件正常に処理されました。",
   action: "至急確認をお願いします。",
@@ -110,7 +111,9 @@ const en: NoticeTexts = {
   truncated: "\n\n[Truncated: the message reached the size limit]",
   digestTitle: (n) => `🌙 Notification digest (${n})`,
   digestIntro: (r) =>
-    r === "window" ? "Notices held back during quiet hours." : "Notices held back during quiet hours (night, weekend, holiday).",
+    r === "window"
+      ? "Notices held back during quiet hours."
+      : "Notices held back during quiet hours (night, weekend, holiday).",
   digestLine: (level, file, errors, time) => `[${level}] ${file}: ${errors} errors (${time})`,
   digestMore: (n) => `${n} more`,
 };

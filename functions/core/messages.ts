@@ -153,7 +153,10 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
   const s = input.summary;
   const title = t.title(input.level, s.runFailed);
   const blocks: Record<string, unknown>[] = [
-    { type: "header", text: { type: "plain_text", text: truncateChars(singleLine(title), SLACK_LIMITS.headerText), emoji: true } },
+    {
+      type: "header",
+      text: { type: "plain_text", text: truncateChars(singleLine(title), SLACK_LIMITS.headerText), emoji: true },
+    },
     {
       type: "section",
       fields: [
@@ -167,10 +170,12 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
   if (s.runFailed) {
     blocks.push(section([`*${t.runFailed}*`, ...failureLines(input).map((l) => `• ${slackCode(l)}`)].join("\n")));
   }
-  if (input.escalation) blocks.push(section(`*${escapeMrkdwn(t.escalation(input.escalation.count, input.escalation.prefix))}*`));
+  if (input.escalation)
+    blocks.push(section(`*${escapeMrkdwn(t.escalation(input.escalation.count, input.escalation.prefix))}*`));
   if (input.level !== "SUCCESS") {
     const counts = countLines(input);
-    if (counts.byType.length) blocks.push(section([`*${t.byType}*`, ...counts.byType.map((l) => `• ${escapeMrkdwn(l)}`)].join("\n")));
+    if (counts.byType.length)
+      blocks.push(section([`*${t.byType}*`, ...counts.byType.map((l) => `• ${escapeMrkdwn(l)}`)].join("\n")));
     blocks.push(section([`*${t.bySeverity}*`, counts.bySeverity.join("  ·  ")].join("\n")));
   } else {
     blocks.push(section(t.success));
@@ -186,15 +191,27 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
   if (input.suppressed) {
     blocks.push({
       type: "context",
-      elements: [{ type: "mrkdwn", text: escapeMrkdwn(t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone))) }],
+      elements: [
+        {
+          type: "mrkdwn",
+          text: escapeMrkdwn(t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone))),
+        },
+      ],
     });
   }
   const buttons = [
-    input.links.execution ? { type: "button", text: { type: "plain_text", text: t.openExecution }, url: input.links.execution } : undefined,
-    input.links.logs ? { type: "button", text: { type: "plain_text", text: t.openLogs }, url: input.links.logs } : undefined,
+    input.links.execution
+      ? { type: "button", text: { type: "plain_text", text: t.openExecution }, url: input.links.execution }
+      : undefined,
+    input.links.logs
+      ? { type: "button", text: { type: "plain_text", text: t.openLogs }, url: input.links.logs }
+      : undefined,
   ].filter((b) => b !== undefined);
   if (buttons.length) blocks.push({ type: "actions", elements: buttons });
-  return { text: escapeMrkdwn(`${singleLine(title)} ${truncateChars(fileLabel(s), 300)}`), blocks: fitBlocks(blocks, input.locale) };
+  return {
+    text: escapeMrkdwn(`${singleLine(title)} ${truncateChars(fileLabel(s), 300)}`),
+    blocks: fitBlocks(blocks, input.locale),
+  };
 }
 
 /** Keeps at most 50 blocks: the last kept block says how many were left out. */
@@ -232,7 +249,8 @@ export function buildPlainText(input: NoticeInput): string {
       lines.push(`- ${e.heading}`, `  ${e.message}`, ...e.values.map((v) => `  ${v.column}: ${v.value}`));
     }
   }
-  if (input.suppressed) lines.push("", t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)));
+  if (input.suppressed)
+    lines.push("", t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)));
   if (input.level !== "SUCCESS") lines.push("", t.action);
   if (input.links.execution) lines.push(`${t.openExecution}: ${input.links.execution}`);
   if (input.links.logs) lines.push(`${t.openLogs}: ${input.links.logs}`);
@@ -273,12 +291,19 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
     `<h2>${h(t.title(input.level, s.runFailed))}</h2>`,
     `<table>${rows.map(([k, v]) => `<tr><th align="left">${h(k)}</th><td>${h(v)}</td></tr>`).join("")}</table>`,
   ];
-  if (s.runFailed) parts.push(`<p><strong>${h(t.runFailed)}</strong></p><ul>${failureLines(input).map((l) => `<li>${h(l)}</li>`).join("")}</ul>`);
-  if (input.escalation) parts.push(`<p><strong>${h(t.escalation(input.escalation.count, input.escalation.prefix))}</strong></p>`);
+  if (s.runFailed)
+    parts.push(
+      `<p><strong>${h(t.runFailed)}</strong></p><ul>${failureLines(input)
+        .map((l) => `<li>${h(l)}</li>`)
+        .join("")}</ul>`,
+    );
+  if (input.escalation)
+    parts.push(`<p><strong>${h(t.escalation(input.escalation.count, input.escalation.prefix))}</strong></p>`);
   if (input.level === "SUCCESS") parts.push(`<p>${h(t.success)}</p>`);
   else {
     const counts = countLines(input);
-    if (counts.byType.length) parts.push(`<h3>${h(t.byType)}</h3><ul>${counts.byType.map((l) => `<li>${h(l)}</li>`).join("")}</ul>`);
+    if (counts.byType.length)
+      parts.push(`<h3>${h(t.byType)}</h3><ul>${counts.byType.map((l) => `<li>${h(l)}</li>`).join("")}</ul>`);
     parts.push(`<p>${h(t.bySeverity)}: ${h(counts.bySeverity.join(", "))}</p>`);
   }
   const examples = prepareExamples(input);
@@ -290,7 +315,10 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
     }
     parts.push("</ul>");
   }
-  if (input.suppressed) parts.push(`<p><em>${h(t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)))}</em></p>`);
+  if (input.suppressed)
+    parts.push(
+      `<p><em>${h(t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)))}</em></p>`,
+    );
   if (input.level !== "SUCCESS") parts.push(`<p>${h(t.action)}</p>`);
   const links = [
     input.links.execution ? `<a href="${h(input.links.execution)}">${h(t.openExecution)}</a>` : "",
@@ -360,7 +388,13 @@ export function buildDigest(entries: DigestEntry[], locale: "ja" | "en", timeZon
   }
   if (current.length) blocks.push(section(current.join("\n")));
   if (more > 0) blocks.push(section(t.digestMore(more)));
-  const text = [title, t.digestIntro("window"), "", ...plain.map((l) => `- ${l}`), ...(more > 0 ? [t.digestMore(more)] : [])].join("\n");
+  const text = [
+    title,
+    t.digestIntro("window"),
+    "",
+    ...plain.map((l) => `- ${l}`),
+    ...(more > 0 ? [t.digestMore(more)] : []),
+  ].join("\n");
   const html = `<!DOCTYPE html><html lang="${locale}"><head><meta charset="utf-8"></head><body><h2>${escapeHtml(title)}</h2><p>${escapeHtml(
     t.digestIntro("window"),
   )}</p><ul>${plain.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul>${more > 0 ? `<p>${escapeHtml(t.digestMore(more))}</p>` : ""}</body></html>`;

@@ -9,9 +9,15 @@ import { RUN_KEYS } from "../contract";
  * - failure streak: `PREFIX#<key prefix>` / `STREAK`.
  */
 export const NOTIFY_KEYS = {
-  ledger: (executionName: string, channel: string) => ({ pk: RUN_KEYS.execution(executionName), sk: RUN_KEYS.notification(channel) }),
+  ledger: (executionName: string, channel: string) => ({
+    pk: RUN_KEYS.execution(executionName),
+    sk: RUN_KEYS.notification(channel),
+  }),
   rate: (channel: string) => ({ pk: RUN_KEYS.channel(channel), sk: RUN_KEYS.rateWindow }),
-  digestEntry: (channel: string, executionName: string) => ({ pk: RUN_KEYS.channel(channel), sk: `${RUN_KEYS.digest}#${executionName}` }),
+  digestEntry: (channel: string, executionName: string) => ({
+    pk: RUN_KEYS.channel(channel),
+    sk: `${RUN_KEYS.digest}#${executionName}`,
+  }),
   digestEntryPrefix: `${RUN_KEYS.digest}#`,
   digestLock: (channel: string) => ({ pk: RUN_KEYS.channel(channel), sk: `${RUN_KEYS.digest}_LOCK` }),
   streak: (keyPrefix: string) => ({ pk: RUN_KEYS.prefix(keyPrefix), sk: RUN_KEYS.streak }),

@@ -1,8 +1,12 @@
 /** Console links shown in notices (pure string building). */
 
 /** The Step Functions console page of one execution, or undefined when the state machine ARN is not known. */
-export function executionConsoleUrl(region: string, stateMachineArn: string | undefined, executionName: string): string | undefined {
-  if (!stateMachineArn || !stateMachineArn.includes(":stateMachine:")) return undefined;
+export function executionConsoleUrl(
+  region: string,
+  stateMachineArn: string | undefined,
+  executionName: string,
+): string | undefined {
+  if (!stateMachineArn?.includes(":stateMachine:")) return undefined;
   const executionArn = `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`;
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
 }
@@ -21,7 +25,11 @@ function insightsEscape(value: string): string {
 }
 
 /** A CloudWatch Logs Insights link that runs {@link executionLogsQuery} on `logGroup` over the last 24 hours. */
-export function logsInsightsUrl(region: string, logGroup: string | undefined, executionName: string): string | undefined {
+export function logsInsightsUrl(
+  region: string,
+  logGroup: string | undefined,
+  executionName: string,
+): string | undefined {
   if (!logGroup) return undefined;
   const detail =
     `~(end~0~start~-86400~timeType~'RELATIVE~unit~'seconds~editorString~'${insightsEscape(executionLogsQuery(executionName))}` +

@@ -75,7 +75,9 @@ function renderFor(channel: NotificationChannel, notice: NoticeInput): ChannelMe
 /** Checks that the input names an execution and a file; throws a message naming the field. */
 export function validateCheckInput(event: unknown): CheckInput {
   const e = (event ?? {}) as Partial<CheckInput>;
-  const missing = (["executionName", "startTime", "bucket", "key"] as const).filter((f) => typeof e[f] !== "string" || e[f] === "");
+  const missing = (["executionName", "startTime", "bucket", "key"] as const).filter(
+    (f) => typeof e[f] !== "string" || e[f] === "",
+  );
   if (missing.length) {
     throw new Error(
       `check-errors-and-notify input lacks ${missing.join(", ")}: the state machine must pass { executionName, startTime, bucket, key, chunkCount, splitStatus, failure }.`,
@@ -105,7 +107,8 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const summary = summarizeRun(input, file, chunks);
   const hasErrors = summary.errorCount > 0 || summary.runFailed;
 
-  const examples: ErrorExample[] = summary.criticalCount > 0 ? await deps.store.readExamples(input.executionName, MAX_EXAMPLES) : [];
+  const examples: ErrorExample[] =
+    summary.criticalCount > 0 ? await deps.store.readExamples(input.executionName, MAX_EXAMPLES) : [];
   const prefix = keyPrefixOf(input.key);
   const streak = await deps.store.recordStreak(prefix, input.executionName, countsAsFailure(summary), now);
   const escalated = countsAsFailure(summary) && streak >= policy.escalation.consecutiveFailures;
@@ -129,7 +132,11 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const outcomes = await Promise.all(
     channels.map((channel) =>
       notifyChannel(channel, { input, summary, level, quiet, notice, now }, cfg, deps).catch(
-        (err): ChannelOutcome => ({ channel, status: "failed", reason: bounded(`${(err as Error).name}: ${(err as Error).message}`) }),
+        (err): ChannelOutcome => ({
+          channel,
+          status: "failed",
+          reason: bounded(`${(err as Error).name}: ${(err as Error).message}`),
+        }),
       ),
     ),
   );
@@ -161,7 +168,9 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     bySeverity: summary.bySeverity,
     rows: summary.rows,
     runFailed: summary.runFailed,
-    notifications: outcomes.map(({ channel, status, reason }) => (reason ? { channel, status, reason } : { channel, status })),
+    notifications: outcomes.map(({ channel, status, reason }) =>
+      reason ? { channel, status, reason } : { channel, status },
+    ),
   };
   const logFields = {
     executionName: input.executionName,
@@ -204,13 +213,20 @@ interface ChannelContext {
   now: Date;
 }
 
-async function notifyChannel(channel: NotificationChannel, ctx: ChannelContext, cfg: CheckConfig, deps: CheckDeps): Promise<ChannelOutcome> {
+async function notifyChannel(
+  channel: NotificationChannel,
+  ctx: ChannelContext,
+  cfg: CheckConfig,
+  deps: CheckDeps,
+): Promise<ChannelOutcome> {
   const { store } = deps;
   const exec = ctx.input.executionName;
   const claim = await store.claimNotification(exec, channel, ctx.now);
   if (!claim.claimed) {
     const reason =
-      claim.status === "pending" ? "duplicate: another check is sending it now" : `duplicate: already ${claim.status}${claim.updatedAt ? ` at ${claim.updatedAt}` : ""}`;
+      claim.status === "pending"
+        ? "duplicate: another check is sending it now"
+        : `duplicate: already ${claim.status}${claim.updatedAt ? ` at ${claim.updatedAt}` : ""}`;
     return { channel, status: "suppressed", reason };
   }
   const critical = ctx.level === "CRITICAL";
@@ -281,7 +297,12 @@ export async function flushDigests(cfg: CheckConfig, deps: CheckDeps): Promise<D
   const now = deps.now();
   const quiet = quietReason(now, cfg.policy);
   if (quiet) {
-    const out = NOTIFICATION_CHANNELS.map((channel) => ({ channel, status: "skipped" as const, runs: 0, reason: `quiet hours (${quiet})` }));
+    const out = NOTIFICATION_CHANNELS.map((channel) => ({
+      channel,
+      status: "skipped" as const,
+      runs: 0,
+      reason: `quiet hours (${quiet})`,
+    }));
     deps.log.info("digest flush skipped", { reason: quiet, severity: "NONE" });
     return out;
   }
@@ -302,14 +323,26 @@ export async function flushDigests(cfg: CheckConfig, deps: CheckDeps): Promise<D
           channel === "slack"
             ? { channel, payload: digest.slack }
             : channel === "sns"
-              ? { channel, notice: { subject: digest.subject, message: digest.text, severity: top, executionName: "digest", truncated: false } }
+              ? {
+                  channel,
+                  notice: {
+                    subject: digest.subject,
+                    message: digest.text,
+                    severity: top,
+                    executionName: "digest",
+                    truncated: false,
+                  },
+                }
               : { channel, notice: { subject: digest.subject, text: digest.text, html: digest.html } };
         try {
           await deps.send(message);
         } catch (err) {
           return { channel, status: "failed", runs: entries.length, reason: bounded((err as Error).message) };
         }
-        await deps.store.deleteDigestEntries(channel, entries.map((e) => e.executionName));
+        await deps.store.deleteDigestEntries(
+          channel,
+          entries.map((e) => e.executionName),
+        );
         return { channel, status: "sent", runs: entries.length };
       } finally {
         await deps.store.releaseDigestFlush(channel).catch(() => undefined);

@@ -1,5 +1,5 @@
-import holidayJp from "@holiday-jp/holiday_jp";
 import { TZDate } from "@date-fns/tz";
+import holidayJp from "@holiday-jp/holiday_jp";
 import type { NotificationChannel, Severity } from "../contract";
 import type { NotifyPolicy } from "./policy";
 

@@ -148,10 +148,9 @@ export function parseNotifyPolicy(input: unknown, source = "notification policy"
     try {
       value = JSON.parse(value);
     } catch (e) {
-      throw new PolicyError(
-        `${source} is not valid JSON (${(e as Error).message}). Example: ${POLICY_EXAMPLE}`,
-        ["(root): not valid JSON"],
-      );
+      throw new PolicyError(`${source} is not valid JSON (${(e as Error).message}). Example: ${POLICY_EXAMPLE}`, [
+        "(root): not valid JSON",
+      ]);
     }
   }
   const parsed = schema.safeParse(value);

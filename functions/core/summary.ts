@@ -1,6 +1,6 @@
 import {
-  type ChunkSummaryItem,
   type CheckInput,
+  type ChunkSummaryItem,
   type CountsBySeverity,
   type CountsByType,
   ERROR_TYPES,
@@ -57,7 +57,11 @@ const MAX_CAUSE = 500;
  * failed: a Catch put a failure in the input, the file was rejected, split never ran, a chunk left no summary, or
  * split ran but its summary is missing. Pure: the caller reads the items (one consistent Query).
  */
-export function summarizeRun(input: CheckInput, file: FileSummaryItem | undefined, chunks: ChunkSummaryItem[]): RunSummary {
+export function summarizeRun(
+  input: CheckInput,
+  file: FileSummaryItem | undefined,
+  chunks: ChunkSummaryItem[],
+): RunSummary {
   const counts = { byType: {} as CountsByType, bySeverity: zeroSeverities() };
   const rows = { total: 0, valid: 0, invalid: 0 };
   let errorCount = 0;

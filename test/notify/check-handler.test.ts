@@ -38,9 +38,22 @@ describe("check-errors-and-notify handler", function () {
   /** A fresh execution and key prefix per test. */
   const fresh = (over: Partial<CheckInput> = {}): CheckInput => {
     n++;
-    return { executionName: `exec-${n}`, startTime: MON_NOON, bucket: "in-bucket", key: `incoming/p${n}/orders.csv`, chunkCount: 2, splitStatus: "OK", failure: null, ...over };
+    return {
+      executionName: `exec-${n}`,
+      startTime: MON_NOON,
+      bucket: "in-bucket",
+      key: `incoming/p${n}/orders.csv`,
+      chunkCount: 2,
+      splitStatus: "OK",
+      failure: null,
+      ...over,
+    };
   };
-  const seed = async (input: CheckInput, sev: { HIGH?: number; MEDIUM?: number; LOW?: number; CRITICAL?: number }, chunks = input.chunkCount) => {
+  const seed = async (
+    input: CheckInput,
+    sev: { HIGH?: number; MEDIUM?: number; LOW?: number; CRITICAL?: number },
+    chunks = input.chunkCount,
+  ) => {
     await putFileItem(svc.runsTable, input.executionName, { key: input.key, chunkCount: chunks });
     await putChunkItems(svc.runsTable, input.executionName, chunks, { rows: 50, bySeverity: sev });
   };
@@ -87,21 +100,37 @@ describe("check-errors-and-notify handler", function () {
   it("reports a HIGH run to Slack and e-mail (not on-call) with exact counts, metrics and one log line", async () => {
     const input = fresh();
     await seed(input, { HIGH: 2, MEDIUM: 1 });
-    await batchPut(svc.errorTable, [errorRecord(input.executionName, 7, "HIGH"), errorRecord(input.executionName, 9, "HIGH"), errorRecord(input.executionName, 3, "MEDIUM")] as never);
+    await batchPut(svc.errorTable, [
+      errorRecord(input.executionName, 7, "HIGH"),
+      errorRecord(input.executionName, 9, "HIGH"),
+      errorRecord(input.executionName, 3, "MEDIUM"),
+    ] as never);
 
     const out = await run(input);
 
     assert.deepEqual(out, {
-      hasErrors: true, errorCount: 6, criticalCount: 4, byType: { ValidationError: 6 },
-      bySeverity: { LOW: 0, MEDIUM: 2, HIGH: 4, CRITICAL: 0 }, rows: { total: 100, valid: 94, invalid: 6 }, runFailed: false,
-      notifications: [{ channel: "slack", status: "sent" }, { channel: "email", status: "sent" }],
+      hasErrors: true,
+      errorCount: 6,
+      criticalCount: 4,
+      byType: { ValidationError: 6 },
+      bySeverity: { LOW: 0, MEDIUM: 2, HIGH: 4, CRITICAL: 0 },
+      rows: { total: 100, valid: 94, invalid: 6 },
+      runFailed: false,
+      notifications: [
+        { channel: "slack", status: "sent" },
+        { channel: "email", status: "sent" },
+      ],
     });
     assert.ok(Buffer.byteLength(JSON.stringify(out)) <= 4096);
     assert.equal(sns.commandCalls(PublishCommand).length, 0);
     assert.equal(slack.received.length, 1);
     const blocks = (slack.received[0].json as { blocks: { type: string; text?: { text: string } }[] }).blocks;
     assert.equal(blocks[0].text?.text, "⚠️ CSV処理エラー [HIGH]");
-    assert.equal(blocks.filter((b) => b.text?.text.includes("行目")).length, 2, "the two HIGH examples, not the MEDIUM one");
+    assert.equal(
+      blocks.filter((b) => b.text?.text.includes("行目")).length,
+      2,
+      "the two HIGH examples, not the MEDIUM one",
+    );
     const email = ses.commandCalls(SendEmailCommand)[0].args[0].input;
     assert.equal(email.Source, "noreply@example.jp");
     assert.deepEqual(email.Destination, { ToAddresses: ["ops@example.jp", "lead@example.jp"] });
@@ -133,14 +162,25 @@ describe("check-errors-and-notify handler", function () {
 
   it("pages on-call for a failed run with zero row errors, at night too, with filterable SNS attributes", async () => {
     clock(MON_NIGHT);
-    const input = fresh({ chunkCount: 0, splitStatus: "NOT_RUN", failure: { Error: "States.TaskFailed", Cause: "split crashed" } });
+    const input = fresh({
+      chunkCount: 0,
+      splitStatus: "NOT_RUN",
+      failure: { Error: "States.TaskFailed", Cause: "split crashed" },
+    });
 
     const out = await run(input);
 
     assert.equal(out.runFailed, true);
     assert.equal(out.hasErrors, true);
     assert.equal(out.errorCount, 0);
-    assert.deepEqual(out.notifications.map((x) => [x.channel, x.status]), [["sns", "sent"], ["slack", "sent"], ["email", "sent"]]);
+    assert.deepEqual(
+      out.notifications.map((x) => [x.channel, x.status]),
+      [
+        ["sns", "sent"],
+        ["slack", "sent"],
+        ["email", "sent"],
+      ],
+    );
     const pub = sns.commandCalls(PublishCommand)[0].args[0].input;
     assert.equal(pub.TopicArn, "arn:aws:sns:ap-northeast-1:123456789012:csv-alerts");
     assert.equal(pub.Subject, "🚨 CSV処理失敗 [CRITICAL] orders.csv");
@@ -149,7 +189,11 @@ describe("check-errors-and-notify handler", function () {
       executionName: { DataType: "String", StringValue: input.executionName },
     });
     assert.ok(pub.Message?.includes("ステートマシンの処理が失敗しました"));
-    assert.ok(pub.Message?.includes("https://ap-northeast-1.console.aws.amazon.com/states/home?region=ap-northeast-1#/v2/executions/details/arn%3Aaws%3Astates%3Aap-northeast-1%3A123456789012%3Aexecution%3Acsv-pipeline%3A"));
+    assert.ok(
+      pub.Message?.includes(
+        "https://ap-northeast-1.console.aws.amazon.com/states/home?region=ap-northeast-1#/v2/executions/details/arn%3Aaws%3Astates%3Aap-northeast-1%3A123456789012%3Aexecution%3Acsv-pipeline%3A",
+      ),
+    );
     assert.equal(logs.find((l) => l.message === "check finished")?.severity, "CRITICAL");
   });
 
@@ -162,10 +206,13 @@ describe("check-errors-and-notify handler", function () {
     const statuses = [...a.notifications, ...b.notifications].map((x) => `${x.channel}:${x.status}`).sort();
     assert.deepEqual(statuses, ["email:sent", "email:suppressed", "slack:sent", "slack:suppressed"]);
     const again = await run(input);
-    assert.deepEqual(again.notifications.map((x) => [x.channel, x.status, x.reason?.split(" at ")[0]]), [
-      ["slack", "suppressed", "duplicate: already sent"],
-      ["email", "suppressed", "duplicate: already sent"],
-    ]);
+    assert.deepEqual(
+      again.notifications.map((x) => [x.channel, x.status, x.reason?.split(" at ")[0]]),
+      [
+        ["slack", "suppressed", "duplicate: already sent"],
+        ["email", "suppressed", "duplicate: already sent"],
+      ],
+    );
     assert.equal(slack.received.length, 1);
   });
 
@@ -174,7 +221,9 @@ describe("check-errors-and-notify handler", function () {
     const input = fresh();
     await seed(input, { MEDIUM: 2 });
     const out = await run(input);
-    assert.deepEqual(out.notifications, [{ channel: "slack", status: "suppressed", reason: "deferred: quiet hours (night); sent in the next digest" }]);
+    assert.deepEqual(out.notifications, [
+      { channel: "slack", status: "suppressed", reason: "deferred: quiet hours (night); sent in the next digest" },
+    ]);
     assert.equal(slack.received.length, 0);
 
     const stillNight = (await handler({ digest: "flush" })) as { results: { channel: string; status: string }[] };
@@ -182,8 +231,13 @@ describe("check-errors-and-notify handler", function () {
     assert.equal(slack.received.length, 0);
 
     clock(TUE_MORNING);
-    const flushed = (await handler({ digest: "flush" })) as { results: { channel: string; status: string; runs: number }[] };
-    assert.deepEqual(flushed.results.find((r) => r.channel === "slack"), { channel: "slack", status: "sent", runs: 1 });
+    const flushed = (await handler({ digest: "flush" })) as {
+      results: { channel: string; status: string; runs: number }[];
+    };
+    assert.deepEqual(
+      flushed.results.find((r) => r.channel === "slack"),
+      { channel: "slack", status: "sent", runs: 1 },
+    );
     assert.equal(slack.received.length, 1);
     assert.ok(slack.received[0].body.includes(input.key));
     const second = (await handler({ digest: "flush" })) as { results: { channel: string; status: string }[] };
@@ -206,7 +260,11 @@ describe("check-errors-and-notify handler", function () {
     const critical = fresh({ splitStatus: "REJECTED", chunkCount: 0 });
     await putFileItem(svc.runsTable, critical.executionName, { status: "REJECTED", chunkCount: 0, key: critical.key });
     const c = await run(critical);
-    assert.deepEqual(c.notifications.map((x) => x.status), ["sent", "sent", "sent"], "CRITICAL is never rate-limited");
+    assert.deepEqual(
+      c.notifications.map((x) => x.status),
+      ["sent", "sent", "sent"],
+      "CRITICAL is never rate-limited",
+    );
     const text = JSON.stringify(slack.received[2].json);
     assert.match(text, /2 notices suppressed by the rate limit since 2025-06-03 10:00:00 Asia\/Tokyo/);
 
@@ -232,12 +290,17 @@ describe("check-errors-and-notify handler", function () {
     await run(clean);
     const after = fresh({ key });
     await seed(after, { LOW: 1 });
-    assert.deepEqual((await run(after)).notifications.map((x) => x.channel), ["slack"]);
+    assert.deepEqual(
+      (await run(after)).notifications.map((x) => x.channel),
+      ["slack"],
+    );
   });
 
   it("throws NotificationDeliveryError when every channel fails, after recording metrics", async () => {
     sns.on(PublishCommand).rejects(Object.assign(new Error("topic gone"), { name: "NotFoundException" }));
-    ses.on(SendEmailCommand).rejects(Object.assign(new Error("Email address is not verified"), { name: "MessageRejected" }));
+    ses
+      .on(SendEmailCommand)
+      .rejects(Object.assign(new Error("Email address is not verified"), { name: "MessageRejected" }));
     slack.script.push({ status: 500 }, { status: 500 });
     const input = fresh({ failure: { Error: "States.ALL", Cause: "map failed" }, chunkCount: 2 });
     await seed(input, {}, 1);
@@ -261,7 +324,13 @@ describe("check-errors-and-notify handler", function () {
     const input = fresh();
     await seed(input, { HIGH: 1 });
     const out = await run(input);
-    assert.deepEqual(out.notifications.map((x) => [x.channel, x.status]), [["slack", "sent"], ["email", "failed"]]);
+    assert.deepEqual(
+      out.notifications.map((x) => [x.channel, x.status]),
+      [
+        ["slack", "sent"],
+        ["email", "failed"],
+      ],
+    );
     assert.equal(ses.commandCalls(SendEmailCommand).length, 2, "retryable error retried up to the attempts");
     assert.ok(logs.some((l) => l.message === "metrics not sent" && l.level === "WARN"));
   });
@@ -289,16 +358,27 @@ describe("check-errors-and-notify handler", function () {
   it("costs the same DynamoDB requests for 1,000,000 recorded errors as for 10", async () => {
     let requests = 0;
     const stack = clients.doc().middlewareStack;
-    stack.add((next) => async (args) => {
-      requests++;
-      return next(args);
-    }, { step: "finalizeRequest", name: "countRequests" });
+    stack.add(
+      (next) => async (args) => {
+        requests++;
+        return next(args);
+      },
+      { step: "finalizeRequest", name: "countRequests" },
+    );
     const measure = async (perChunkHigh: number, fileHigh: number, records: number) => {
       const input = fresh({ chunkCount: 100 });
       await seed(input, { HIGH: perChunkHigh }, 100);
       const bySeverity = { LOW: 0, MEDIUM: 0, HIGH: fileHigh, CRITICAL: 0 };
-      await putFileItem(svc.runsTable, input.executionName, { key: input.key, chunkCount: 100, errors: fileHigh, bySeverity, byType: { SchemaError: fileHigh } });
-      const recs = Array.from({ length: records }, (_, i) => errorRecord(input.executionName, i + 2, "HIGH", { recordData: { note: "x".repeat(400) } }));
+      await putFileItem(svc.runsTable, input.executionName, {
+        key: input.key,
+        chunkCount: 100,
+        errors: fileHigh,
+        bySeverity,
+        byType: { SchemaError: fileHigh },
+      });
+      const recs = Array.from({ length: records }, (_, i) =>
+        errorRecord(input.executionName, i + 2, "HIGH", { recordData: { note: "x".repeat(400) } }),
+      );
       await batchPut(svc.errorTable, recs as never);
       requests = 0;
       const out = await run(input);
@@ -322,8 +402,16 @@ describe("check-errors-and-notify handler", function () {
     delete env.RUNS_TABLE_NAME;
     assert.throws(() => loadCheckConfig(env), /Missing environment variable RUNS_TABLE_NAME/);
     assert.throws(() => loadCheckConfig({ ...process.env, EMAIL_TO: "" }), /Missing environment variable EMAIL_TO/);
-    assert.throws(() => loadCheckConfig({ ...process.env, NOTIFY_POLICY: '{"locale":"fr"}' }), /NOTIFY_POLICY is invalid: locale/);
-    const noEmail = loadCheckConfig({ ...process.env, EMAIL_TO: "", EMAIL_FROM: "", NOTIFY_POLICY: '{"routing":{"CRITICAL":["sns","slack"],"HIGH":["slack"]}}' });
+    assert.throws(
+      () => loadCheckConfig({ ...process.env, NOTIFY_POLICY: '{"locale":"fr"}' }),
+      /NOTIFY_POLICY is invalid: locale/,
+    );
+    const noEmail = loadCheckConfig({
+      ...process.env,
+      EMAIL_TO: "",
+      EMAIL_FROM: "",
+      NOTIFY_POLICY: '{"routing":{"CRITICAL":["sns","slack"],"HIGH":["slack"]}}',
+    });
     assert.deepEqual(noEmail.emailTo, []);
   });
 });

@@ -14,7 +14,13 @@ import {
 import { neutralizeFormula, slackCode, truncateUtf8 } from "../../functions/core/messages-escape";
 import { sampleSummary } from "./support";
 
-const INJECTIONS = ["<!channel>", "<https://evil.example|click>", "*x*", "<script>alert(1)</script>", '=HYPERLINK("https://evil.example","x")'];
+const INJECTIONS = [
+  "<!channel>",
+  "<https://evil.example|click>",
+  "*x*",
+  "<script>alert(1)</script>",
+  '=HYPERLINK("https://evil.example","x")',
+];
 
 function notice(over: Partial<NoticeInput> = {}): NoticeInput {
   const examples: ErrorExample[] = INJECTIONS.map((value, i) => ({
@@ -31,7 +37,10 @@ function notice(over: Partial<NoticeInput> = {}): NoticeInput {
     examples,
     locale: "ja",
     timeZone: "Asia/Tokyo",
-    links: { execution: "https://ap-northeast-1.console.aws.amazon.com/states/x", logs: "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/y" },
+    links: {
+      execution: "https://ap-northeast-1.console.aws.amazon.com/states/x",
+      logs: "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/y",
+    },
     ...over,
   };
 }
@@ -61,7 +70,7 @@ describe("notice messages", () => {
     assert.ok(all.includes("`&lt;https://evil.example|click&gt;`"));
     assert.ok(all.includes("`*x*`"), "bold markers only inside a code span");
     assert.doesNotMatch(all.replace(/`[^`]*`/g, ""), /\*x\*/);
-    assert.ok(all.includes("`'=HYPERLINK(\"https://evil.example\",\"x\")`"), "formula neutralised");
+    assert.ok(all.includes('`\'=HYPERLINK("https://evil.example","x")`'), "formula neutralised");
     assert.ok(all.includes("incoming/&lt;!here&gt;/a&amp;b.csv"));
     assert.equal(JSON.stringify(slack).includes("taro@example.jp"), false, "e-mail masked");
   });
@@ -75,16 +84,24 @@ describe("notice messages", () => {
     assert.ok(email.text.includes("'=HYPERLINK("));
     const sns = buildSnsNotice(notice());
     assert.ok(sns.message.includes("'=HYPERLINK("));
-    for (const body of [email.html, email.text, sns.message, sns.subject]) assert.equal(body.includes("taro@example.jp"), false);
+    for (const body of [email.html, email.text, sns.message, sns.subject])
+      assert.equal(body.includes("taro@example.jp"), false);
   });
 
   it("masks e-mail addresses, phone numbers and Luhn-valid card numbers but not amounts or ids", () => {
     assert.equal(maskText("mail taro.y+1@example.co.jp now"), "mail *** now");
-    assert.equal(maskText("tel 090-1234-5678 / 03-1234-5678 / +81 90 1234 5678 / 09012345678"), "tel *** / *** / *** / ***");
+    assert.equal(
+      maskText("tel 090-1234-5678 / 03-1234-5678 / +81 90 1234 5678 / 09012345678"),
+      "tel *** / *** / *** / ***",
+    );
     assert.equal(maskText("card 4111 1111 1111 1111"), "card ***");
     assert.equal(maskText("4111-1111-1111-1112 fails Luhn"), "4111-1111-1111-1112 fails Luhn");
     assert.equal(maskText("amount 1000000 id ORD-000123 on 2025-06-02"), "amount 1000000 id ORD-000123 on 2025-06-02");
-    assert.deepEqual(maskRecord({ card: "4111111111111111", name: "Taro", pin: "1234" }, new Set(["pin"])), { card: "***", name: "Taro", pin: "***" });
+    assert.deepEqual(maskRecord({ card: "4111111111111111", name: "Taro", pin: "1234" }, new Set(["pin"])), {
+      card: "***",
+      name: "Taro",
+      pin: "***",
+    });
   });
 
   it("neutralises formulas but keeps signed numbers", () => {
@@ -99,13 +116,21 @@ describe("notice messages", () => {
     assert.equal(p.blocks[0].type, "header");
     assert.equal((p.blocks[0].text as { text: string }).text, "⚠️ CSV処理エラー [HIGH]");
     const fields = (p.blocks[1].fields as { text: string }[]).map((f) => f.text);
-    assert.deepEqual(fields.map((f) => f.split("\n")[0]), ["*実行名*", "*ファイル*", "*開始時刻*", "*件数*"]);
+    assert.deepEqual(
+      fields.map((f) => f.split("\n")[0]),
+      ["*実行名*", "*ファイル*", "*開始時刻*", "*件数*"],
+    );
     assert.equal(fields[2], "*開始時刻*\n2025-06-02 12:00:00 Asia/Tokyo");
-    const rowSections = p.blocks.filter((b) => String((b.text as { text?: string } | undefined)?.text ?? "").includes("行目"));
+    const rowSections = p.blocks.filter((b) =>
+      String((b.text as { text?: string } | undefined)?.text ?? "").includes("行目"),
+    );
     assert.equal(rowSections.length, 5);
     const actions = p.blocks.at(-1)!;
     assert.equal(actions.type, "actions");
-    assert.deepEqual((actions.elements as { url: string }[]).map((e) => e.url), [notice().links.execution, notice().links.logs]);
+    assert.deepEqual(
+      (actions.elements as { url: string }[]).map((e) => e.url),
+      [notice().links.execution, notice().links.logs],
+    );
   });
 
   it("renders English when the policy says en", () => {
@@ -116,15 +141,34 @@ describe("notice messages", () => {
   it("keeps each Slack section within 3,000 characters, even with huge values", () => {
     const huge = "x".repeat(10_000);
     const p = buildSlackNotice(
-      notice({ examples: [{ rowNumber: 2, errorType: "ValidationError", severity: "HIGH", errorMessage: huge, recordData: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`c${i}`, huge])) }] }),
+      notice({
+        examples: [
+          {
+            rowNumber: 2,
+            errorType: "ValidationError",
+            severity: "HIGH",
+            errorMessage: huge,
+            recordData: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`c${i}`, huge])),
+          },
+        ],
+      }),
     );
     for (const t of mrkdwnStrings(p)) assert.ok(t.length <= SLACK_LIMITS.sectionText, `length ${t.length}`);
-    const fail = buildSlackNotice(notice({ summary: sampleSummary({ runFailed: true, failureReasons: ["state-failed"], failure: { error: "E", cause: huge } }) }));
+    const fail = buildSlackNotice(
+      notice({
+        summary: sampleSummary({
+          runFailed: true,
+          failureReasons: ["state-failed"],
+          failure: { error: "E", cause: huge },
+        }),
+      }),
+    );
     for (const t of mrkdwnStrings(fail)) assert.ok(t.length <= SLACK_LIMITS.sectionText);
   });
 
   it("keeps at most 50 blocks: 50 pass untouched, 51 become 49 plus a note", () => {
-    const blocks = (n: number) => Array.from({ length: n }, (_, i) => ({ type: "section", text: { type: "mrkdwn", text: String(i) } }));
+    const blocks = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ type: "section", text: { type: "mrkdwn", text: String(i) } }));
     assert.equal(fitBlocks(blocks(50), "en").length, 50);
     const cut = fitBlocks(blocks(51), "en");
     assert.equal(cut.length, 50);
@@ -132,7 +176,10 @@ describe("notice messages", () => {
   });
 
   it("keeps the SNS subject under 100 characters on one line, with filter attributes", () => {
-    const long = notice({ summary: sampleSummary({ key: `incoming/${"長".repeat(300)}\nline2.csv` }), level: "CRITICAL" });
+    const long = notice({
+      summary: sampleSummary({ key: `incoming/${"長".repeat(300)}\nline2.csv` }),
+      level: "CRITICAL",
+    });
     const sns = buildSnsNotice(long);
     assert.ok(Array.from(sns.subject).length < 100, `subject length ${Array.from(sns.subject).length}`);
     assert.doesNotMatch(sns.subject, /[\r\n]/);
@@ -150,16 +197,31 @@ describe("notice messages", () => {
     assert.ok(over.text.endsWith("[cut]"));
     assert.ok(Buffer.byteLength(over.text) <= limit);
     const bigSummary = sampleSummary({ fileMessage: "y".repeat(300_000) });
-    const big = buildSnsNotice(notice({ summary: { ...bigSummary, runFailed: true, failureReasons: ["file-rejected"] }, examples: [] }));
+    const big = buildSnsNotice(
+      notice({ summary: { ...bigSummary, runFailed: true, failureReasons: ["file-rejected"] }, examples: [] }),
+    );
     assert.equal(big.truncated, false, "file message is bounded before it reaches the body");
-    const hugeExamples = Array.from({ length: 5 }, (_, i) => ({ rowNumber: i, errorType: "ParseError", severity: "HIGH", errorMessage: "m", recordData: Object.fromEntries(Array.from({ length: 6 }, (_, c) => [`c${c}`, "z".repeat(200)])) }));
+    const hugeExamples = Array.from({ length: 5 }, (_, i) => ({
+      rowNumber: i,
+      errorType: "ParseError",
+      severity: "HIGH",
+      errorMessage: "m",
+      recordData: Object.fromEntries(Array.from({ length: 6 }, (_, c) => [`c${c}`, "z".repeat(200)])),
+    }));
     assert.ok(Buffer.byteLength(buildSnsNotice(notice({ examples: hugeExamples })).message) <= limit);
   });
 
   it("builds a digest of deferred notices that lists at most 20 runs and escapes file names", () => {
     const entries = Array.from({ length: 23 }, (_, i) => ({
-      executionName: `e${i}`, bucket: "b", key: `incoming/<!channel>${i}.csv`, level: "MEDIUM" as const, errorCount: i,
-      criticalCount: 0, startTime: "2025-06-02T14:00:00Z", deferredAt: `2025-06-02T14:${String(i).padStart(2, "0")}:00Z`, quietReason: "night" as const,
+      executionName: `e${i}`,
+      bucket: "b",
+      key: `incoming/<!channel>${i}.csv`,
+      level: "MEDIUM" as const,
+      errorCount: i,
+      criticalCount: 0,
+      startTime: "2025-06-02T14:00:00Z",
+      deferredAt: `2025-06-02T14:${String(i).padStart(2, "0")}:00Z`,
+      quietReason: "night" as const,
     }));
     const d = buildDigest(entries, "en", "Asia/Tokyo");
     assert.equal(d.subject, "🌙 Notification digest (23)");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_NOTIFY_POLICY, parseNotifyPolicy, PolicyError } from "../../functions/core/policy";
+import { DEFAULT_NOTIFY_POLICY, PolicyError, parseNotifyPolicy } from "../../functions/core/policy";
 import { channelsFor, keyPrefixOf, localTime, quietReason, rateWindowStart } from "../../functions/core/policy-rules";
 import { noticeLevel, summarizeRun } from "../../functions/core/summary";
 import { sampleSummary } from "./support";
@@ -20,7 +20,11 @@ describe("parseNotifyPolicy", () => {
 
   it("names every bad key and shows an example", () => {
     assert.throws(
-      () => parseNotifyPolicy({ timeZone: "Mars/Base", quietHours: { start: "25:00" }, routing: { HIGH: ["fax"] }, extra: 1 }, "NOTIFY_POLICY"),
+      () =>
+        parseNotifyPolicy(
+          { timeZone: "Mars/Base", quietHours: { start: "25:00" }, routing: { HIGH: ["fax"] }, extra: 1 },
+          "NOTIFY_POLICY",
+        ),
       (e: unknown) => {
         assert.ok(e instanceof PolicyError);
         assert.match(e.message, /^NOTIFY_POLICY is invalid/);
@@ -60,7 +64,11 @@ describe("quietReason (Asia/Tokyo, 22:00–07:00, weekends, holidays)", () => {
     assert.equal(quietReason(new Date("2025-06-07T14:30:00Z"), off), undefined);
   });
   it("reads local time in another zone", () => {
-    assert.deepEqual(localTime(new Date("2025-06-02T03:00:00Z"), "America/New_York"), { date: "2025-06-01", minutes: 23 * 60, weekday: 0 });
+    assert.deepEqual(localTime(new Date("2025-06-02T03:00:00Z"), "America/New_York"), {
+      date: "2025-06-01",
+      minutes: 23 * 60,
+      weekday: 0,
+    });
   });
 });
 
@@ -86,13 +94,43 @@ describe("policy rules", () => {
 });
 
 describe("summarizeRun / noticeLevel", () => {
-  const input = { executionName: "e", startTime: "2025-06-02T03:00:00Z", bucket: "b", key: "k.csv", chunkCount: 3, splitStatus: "OK" as const };
+  const input = {
+    executionName: "e",
+    startTime: "2025-06-02T03:00:00Z",
+    bucket: "b",
+    key: "k.csv",
+    chunkCount: 3,
+    splitStatus: "OK" as const,
+  };
   const chunk = (chunkId: number, high: number) => ({
-    pk: "EXEC#e", sk: `CHUNK#${chunkId}`, executionName: "e", chunkId, rows: 10, valid: 10 - high, invalid: high,
-    byType: { ValidationError: high }, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: high, CRITICAL: 0 }, errors: high, updatedAt: "", expiresAt: 0,
+    pk: "EXEC#e",
+    sk: `CHUNK#${chunkId}`,
+    executionName: "e",
+    chunkId,
+    rows: 10,
+    valid: 10 - high,
+    invalid: high,
+    byType: { ValidationError: high },
+    bySeverity: { LOW: 0, MEDIUM: 0, HIGH: high, CRITICAL: 0 },
+    errors: high,
+    updatedAt: "",
+    expiresAt: 0,
   });
-  const file = { pk: "EXEC#e", sk: "FILE" as const, executionName: "e", bucket: "b", key: "k.csv", status: "OK" as const, encoding: "utf-8", chunkCount: 3,
-    byType: {}, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 }, errors: 0, updatedAt: "", expiresAt: 0 };
+  const file = {
+    pk: "EXEC#e",
+    sk: "FILE" as const,
+    executionName: "e",
+    bucket: "b",
+    key: "k.csv",
+    status: "OK" as const,
+    encoding: "utf-8",
+    chunkCount: 3,
+    byType: {},
+    bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 },
+    errors: 0,
+    updatedAt: "",
+    expiresAt: 0,
+  };
 
   it("sums FILE and every chunk exactly, counting a duplicated chunk once", () => {
     const s = summarizeRun(input, file, [chunk(1, 2), chunk(2, 0), chunk(3, 5), chunk(3, 5)]);
@@ -108,17 +146,40 @@ describe("summarizeRun / noticeLevel", () => {
     assert.equal(missing.failedChunks, 2);
     assert.deepEqual(missing.failureReasons, ["chunks-failed"]);
     assert.equal(noticeLevel(missing, false), "CRITICAL");
-    const caught = summarizeRun({ ...input, chunkCount: 0, splitStatus: "NOT_RUN", failure: { Error: "States.TaskFailed", Cause: "boom" } }, undefined, []);
+    const caught = summarizeRun(
+      { ...input, chunkCount: 0, splitStatus: "NOT_RUN", failure: { Error: "States.TaskFailed", Cause: "boom" } },
+      undefined,
+      [],
+    );
     assert.deepEqual(caught.failureReasons, ["state-failed"]);
     assert.equal(caught.errorCount, 0);
     assert.equal(noticeLevel(caught, false), "CRITICAL");
-    const rejected = summarizeRun({ ...input, chunkCount: 0, splitStatus: "REJECTED" }, { ...file, status: "REJECTED", errors: 1, bySeverity: { ...file.bySeverity, CRITICAL: 1 }, byType: { SchemaError: 1 } }, []);
+    const rejected = summarizeRun(
+      { ...input, chunkCount: 0, splitStatus: "REJECTED" },
+      {
+        ...file,
+        status: "REJECTED",
+        errors: 1,
+        bySeverity: { ...file.bySeverity, CRITICAL: 1 },
+        byType: { SchemaError: 1 },
+      },
+      [],
+    );
     assert.deepEqual(rejected.failureReasons, ["file-rejected"]);
     assert.deepEqual(rejected.byType, { SchemaError: 1 });
   });
 
   it("is SUCCESS for a clean run and escalates a non-critical run", () => {
-    assert.equal(noticeLevel(sampleSummary({ errorCount: 0, criticalCount: 0, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } }), false), "SUCCESS");
-    assert.equal(noticeLevel(sampleSummary({ bySeverity: { LOW: 1, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } }), true), "CRITICAL");
+    assert.equal(
+      noticeLevel(
+        sampleSummary({ errorCount: 0, criticalCount: 0, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } }),
+        false,
+      ),
+      "SUCCESS",
+    );
+    assert.equal(
+      noticeLevel(sampleSummary({ bySeverity: { LOW: 1, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } }), true),
+      "CRITICAL",
+    );
   });
 });

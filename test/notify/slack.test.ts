@@ -6,7 +6,14 @@ import { SlackReceiver } from "./support";
 describe("postSlackWebhook (loopback webhook)", () => {
   let slack: SlackReceiver;
   const waits: number[] = [];
-  const opts = { timeoutMs: 300, attempts: 3, backoffMs: 10, maxRetryAfterMs: 30_000, sleep: async (ms: number) => void waits.push(ms), random: () => 0 };
+  const opts = {
+    timeoutMs: 300,
+    attempts: 3,
+    backoffMs: 10,
+    maxRetryAfterMs: 30_000,
+    sleep: async (ms: number) => void waits.push(ms),
+    random: () => 0,
+  };
   before(async () => {
     slack = await new SlackReceiver().start();
   });
@@ -17,7 +24,10 @@ describe("postSlackWebhook (loopback webhook)", () => {
   });
 
   it("posts exactly the JSON payload once on 200", async () => {
-    const payload = { text: "hello", blocks: [{ type: "section", text: { type: "mrkdwn", text: "`&lt;!channel&gt;`" } }] };
+    const payload = {
+      text: "hello",
+      blocks: [{ type: "section", text: { type: "mrkdwn", text: "`&lt;!channel&gt;`" } }],
+    };
     const out = await postSlackWebhook(slack.url, payload, opts);
     assert.deepEqual(out, { attempts: 1, status: 200 });
     assert.equal(slack.received.length, 1);
@@ -46,7 +56,10 @@ describe("postSlackWebhook (loopback webhook)", () => {
     slack.reset();
     waits.length = 0;
     slack.script.push({ status: 500 }, { status: 500 }, { status: 500 }, { status: 200 });
-    await assert.rejects(postSlackWebhook(slack.url, { text: "x" }, opts), (e: unknown) => e instanceof DeliveryAttemptError && /answered 500/.test(e.message));
+    await assert.rejects(
+      postSlackWebhook(slack.url, { text: "x" }, opts),
+      (e: unknown) => e instanceof DeliveryAttemptError && /answered 500/.test(e.message),
+    );
     assert.equal(slack.received.length, 3);
   });
 

@@ -109,14 +109,21 @@ export async function batchPut(table: string, items: Record<string, unknown>[]):
   for (let i = 0; i < items.length; i += 25) {
     let req: unknown[] | undefined = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
     while (req?.length) {
-      const out = await clients.doc().send(new BatchWriteCommand({ RequestItems: { [table]: req as never } }));
+      const out: { UnprocessedItems?: Record<string, unknown[]> } = await clients
+        .doc()
+        .send(new BatchWriteCommand({ RequestItems: { [table]: req as never } }));
       req = out.UnprocessedItems?.[table];
     }
   }
 }
 
 /** An error record of the contract's shape. */
-export function errorRecord(exec: string, row: number, severity: Severity, over: Partial<ErrorRecord> = {}): ErrorRecord {
+export function errorRecord(
+  exec: string,
+  row: number,
+  severity: Severity,
+  over: Partial<ErrorRecord> = {},
+): ErrorRecord {
   return {
     errorId: `${exec}-${row}-${severity}`,
     timestamp: "2025-06-02T03:00:00.000Z",
