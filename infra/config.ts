@@ -10,7 +10,9 @@ export const PATTERNS = ["sequential", "parallel"] as const;
 export type Pattern = (typeof PATTERNS)[number];
 
 /** Retention periods CloudWatch Logs accepts (days). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 /** Alarm thresholds (the original design: ErrorCount Sum > 10 in 300 s). */
 export interface AlarmThresholds {
@@ -107,15 +109,28 @@ export function parseStackConfig(
 
   const pipelineName = raw.pipelineName || DEFAULT_PIPELINE_NAME;
   if (!NAME.test(pipelineName)) {
-    bad("pipelineName", "must be 3–32 lower-case letters, digits or hyphens, starting with a letter", "orders-pipeline");
+    bad(
+      "pipelineName",
+      "must be 3–32 lower-case letters, digits or hyphens, starting with a letter",
+      "orders-pipeline",
+    );
   }
 
   const pattern = (raw.pattern || "sequential") as Pattern;
-  if (!PATTERNS.includes(pattern)) bad("pattern", `must be one of ${PATTERNS.join(", ")} (got "${raw.pattern}")`, "parallel");
+  if (!PATTERNS.includes(pattern))
+    bad("pattern", `must be one of ${PATTERNS.join(", ")} (got "${raw.pattern}")`, "parallel");
 
   const inputPrefix = raw.inputPrefix ?? PREFIXES.input;
-  if (!/^([A-Za-z0-9!_.*'()-]+\/)*$/.test(inputPrefix) || inputPrefix.startsWith(PREFIXES.config) || inputPrefix.startsWith(PREFIXES.results)) {
-    bad("inputPrefix", `must be empty or end with "/", and not be under ${PREFIXES.config} or ${PREFIXES.results}`, "incoming/");
+  if (
+    !/^([A-Za-z0-9!_.*'()-]+\/)*$/.test(inputPrefix) ||
+    inputPrefix.startsWith(PREFIXES.config) ||
+    inputPrefix.startsWith(PREFIXES.results)
+  ) {
+    bad(
+      "inputPrefix",
+      `must be empty or end with "/", and not be under ${PREFIXES.config} or ${PREFIXES.results}`,
+      "incoming/",
+    );
   }
 
   let rowSchemaJson = "";
@@ -125,7 +140,11 @@ export function parseStackConfig(
   if (inline !== undefined && schemaPath) {
     bad("rowSchema", "and rowSchemaPath are both set; keep one", "--path rowSchema.columns[0].name order_id");
   } else if (inline === undefined && !schemaPath) {
-    bad("rowSchemaPath", "is missing: give a schema file (or an inline rowSchema object)", "samples/orders.schema.yaml");
+    bad(
+      "rowSchemaPath",
+      "is missing: give a schema file (or an inline rowSchema object)",
+      "samples/orders.schema.yaml",
+    );
   } else {
     rowSchemaSource = schemaPath ? schemaPath : `${project}:rowSchema`;
     let text: string | undefined;
@@ -158,26 +177,44 @@ export function parseStackConfig(
   if (url === undefined || url === "") {
     bad("slackWebhookUrl", "is missing (a secret)", "--secret https://hooks.slack.com/services/T000/B000/XXXX");
   } else if (!/^https:\/\/\S+$/.test(url)) {
-    bad("slackWebhookUrl", "must be an https:// incoming-webhook URL (value not shown)", "--secret https://hooks.slack.com/services/T000/B000/XXXX");
+    bad(
+      "slackWebhookUrl",
+      "must be an https:// incoming-webhook URL (value not shown)",
+      "--secret https://hooks.slack.com/services/T000/B000/XXXX",
+    );
   }
 
   const emailFrom = raw.emailFrom || undefined;
-  if (emailFrom !== undefined && !EMAIL.test(emailFrom)) bad("emailFrom", `must be an e-mail address (got "${emailFrom}")`, "alerts@example.com");
+  if (emailFrom !== undefined && !EMAIL.test(emailFrom))
+    bad("emailFrom", `must be an e-mail address (got "${emailFrom}")`, "alerts@example.com");
   let emailTo: string[] = [];
   const toValue = json("emailTo", '["ops@example.com"]');
   if (toValue !== undefined) {
-    if (!Array.isArray(toValue) || toValue.length === 0 || !toValue.every((a) => typeof a === "string" && EMAIL.test(a))) {
+    if (
+      !Array.isArray(toValue) ||
+      toValue.length === 0 ||
+      !toValue.every((a) => typeof a === "string" && EMAIL.test(a))
+    ) {
       bad("emailTo", "must be a non-empty list of e-mail addresses", "--path 'emailTo[0]' ops@example.com");
     } else emailTo = toValue as string[];
   }
   if ((emailFrom === undefined) !== (emailTo.length === 0) && !problems.some((p) => p.includes(":email"))) {
-    bad(emailFrom === undefined ? "emailFrom" : "emailTo", "must be set together with emailFrom/emailTo (both or neither)", emailFrom === undefined ? "alerts@example.com" : "--path 'emailTo[0]' ops@example.com");
+    bad(
+      emailFrom === undefined ? "emailFrom" : "emailTo",
+      "must be set together with emailFrom/emailTo (both or neither)",
+      emailFrom === undefined ? "alerts@example.com" : "--path 'emailTo[0]' ops@example.com",
+    );
   }
   const onCallEmail = raw.onCallEmail || undefined;
-  if (onCallEmail !== undefined && !EMAIL.test(onCallEmail)) bad("onCallEmail", `must be an e-mail address (got "${onCallEmail}")`, "oncall@example.com");
+  if (onCallEmail !== undefined && !EMAIL.test(onCallEmail))
+    bad("onCallEmail", `must be an e-mail address (got "${onCallEmail}")`, "oncall@example.com");
   const onCallTopicArn = raw.onCallTopicArn || undefined;
   if (onCallTopicArn !== undefined && !TOPIC_ARN.test(onCallTopicArn)) {
-    bad("onCallTopicArn", `must be an SNS topic ARN (got "${onCallTopicArn}")`, "arn:aws:sns:ap-northeast-1:123456789012:pagerduty");
+    bad(
+      "onCallTopicArn",
+      `must be an SNS topic ARN (got "${onCallTopicArn}")`,
+      "arn:aws:sns:ap-northeast-1:123456789012:pagerduty",
+    );
   }
 
   let policy = parseNotifyPolicy({});
@@ -197,9 +234,25 @@ export function parseStackConfig(
     } else {
       for (const [k, v] of Object.entries(alarmValue)) {
         if (!(k in alarms)) {
-          bad(`alarms.${k}`, "is not a known threshold (errorCount, criticalErrorCount, periodSeconds)", "--path alarms.errorCount 10");
-        } else if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || (k === "periodSeconds" && (v < 60 || v % 60 !== 0)) || (k === "criticalErrorCount" && v < 1)) {
-          bad(`alarms.${k}`, k === "periodSeconds" ? "must be a multiple of 60 seconds" : "must be a whole number ≥ 1 (≥ 0 for errorCount)", `--path alarms.${k} ${k === "periodSeconds" ? 300 : 10}`);
+          bad(
+            `alarms.${k}`,
+            "is not a known threshold (errorCount, criticalErrorCount, periodSeconds)",
+            "--path alarms.errorCount 10",
+          );
+        } else if (
+          typeof v !== "number" ||
+          !Number.isInteger(v) ||
+          v < 0 ||
+          (k === "periodSeconds" && (v < 60 || v % 60 !== 0)) ||
+          (k === "criticalErrorCount" && v < 1)
+        ) {
+          bad(
+            `alarms.${k}`,
+            k === "periodSeconds"
+              ? "must be a multiple of 60 seconds"
+              : "must be a whole number ≥ 1 (≥ 0 for errorCount)",
+            `--path alarms.${k} ${k === "periodSeconds" ? 300 : 10}`,
+          );
         } else alarms[k as keyof AlarmThresholds] = v;
       }
     }
@@ -207,12 +260,18 @@ export function parseStackConfig(
 
   const errorRetentionDays = int("errorRetentionDays", 30, 1, 3650, "30");
   const logRetentionDays = int("logRetentionDays", 30, 1, 3653, "30");
-  if (!problems.some((p) => p.includes(":logRetentionDays")) && !(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+  if (
+    !problems.some((p) => p.includes(":logRetentionDays")) &&
+    !(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)
+  ) {
     bad("logRetentionDays", `must be one CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")})`, "30");
   }
 
   if (problems.length > 0) {
-    throw new ConfigError(`Invalid stack configuration (${problems.length} problem${problems.length > 1 ? "s" : ""}):\n  - ${problems.join("\n  - ")}`, problems);
+    throw new ConfigError(
+      `Invalid stack configuration (${problems.length} problem${problems.length > 1 ? "s" : ""}):\n  - ${problems.join("\n  - ")}`,
+      problems,
+    );
   }
   return {
     pipelineName,

@@ -11,8 +11,18 @@ import type { ErrorTable } from "./table";
 export const FUNCTION_SPECS = {
   splitCsv: { name: "split-csv", entry: "functions/split-csv.ts", memorySize: 512, timeout: 900 },
   processChunk: { name: "process-chunk", entry: "functions/process-chunk.ts", memorySize: 1024, timeout: 900 },
-  aggregateResults: { name: "aggregate-results", entry: "functions/aggregate-results.ts", memorySize: 256, timeout: 120 },
-  checkErrors: { name: "check-errors-and-notify", entry: "functions/check-errors-and-notify.ts", memorySize: 256, timeout: 300 },
+  aggregateResults: {
+    name: "aggregate-results",
+    entry: "functions/aggregate-results.ts",
+    memorySize: 256,
+    timeout: 120,
+  },
+  checkErrors: {
+    name: "check-errors-and-notify",
+    entry: "functions/check-errors-and-notify.ts",
+    memorySize: 256,
+    timeout: 300,
+  },
 } as const;
 export type FunctionKey = keyof typeof FUNCTION_SPECS;
 export const FUNCTION_KEYS = Object.keys(FUNCTION_SPECS) as FunctionKey[];
@@ -55,7 +65,10 @@ export class Functions extends pulumi.ComponentResource {
     for (const key of FUNCTION_KEYS) {
       logGroups[key] = new aws.cloudwatch.LogGroup(
         `${name}-${FUNCTION_SPECS[key].name}-logs`,
-        { name: `/aws/lambda/${args.namePrefix}-${FUNCTION_SPECS[key].name}`, retentionInDays: config.logRetentionDays },
+        {
+          name: `/aws/lambda/${args.namePrefix}-${FUNCTION_SPECS[key].name}`,
+          retentionInDays: config.logRetentionDays,
+        },
         { parent: this },
       );
     }

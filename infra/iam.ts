@@ -35,7 +35,11 @@ export function serviceRole(
     },
     { parent },
   );
-  const policy = new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: policyDocument(statements) }, { parent });
+  const policy = new aws.iam.RolePolicy(
+    `${name}-policy`,
+    { role: role.id, policy: policyDocument(statements) },
+    { parent },
+  );
   return { role, policy };
 }
 

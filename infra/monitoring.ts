@@ -193,22 +193,48 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         name: `${args.pipelineName}-${pulumi.getStack()}`,
         widgets: [
-          new cw.RowWidget(new cw.TextWidget({ markdown: `# ${args.pipelineName}: CSV processing`, width: 24, height: 1 })),
           new cw.RowWidget(
-            graph("Row errors", [custom(METRICS.errorCount), custom(METRICS.criticalErrorCount), custom(METRICS.rowsProcessed)]),
+            new cw.TextWidget({ markdown: `# ${args.pipelineName}: CSV processing`, width: 24, height: 1 }),
+          ),
+          new cw.RowWidget(
+            graph("Row errors", [
+              custom(METRICS.errorCount),
+              custom(METRICS.criticalErrorCount),
+              custom(METRICS.rowsProcessed),
+            ]),
             graph("Notifications", [
               custom(METRICS.notificationsSent),
               custom(METRICS.notificationsSuppressed),
               custom(METRICS.notificationsFailed),
-              new cw.Metric({ namespace: METRICS.namespace, name: METRICS.criticalErrorDetected, period, statistic: "Sum" }),
+              new cw.Metric({
+                namespace: METRICS.namespace,
+                name: METRICS.criticalErrorDetected,
+                period,
+                statistic: "Sum",
+              }),
             ]),
           ),
           new cw.RowWidget(
-            graph("Executions", ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"].map(states)),
-            graph("Lambda errors and throttles", FUNCTION_KEYS.flatMap((k) => [lambdaErrors(k), lambdaThrottles(k)])),
+            graph(
+              "Executions",
+              [
+                "ExecutionsStarted",
+                "ExecutionsSucceeded",
+                "ExecutionsFailed",
+                "ExecutionsTimedOut",
+                "ExecutionsAborted",
+              ].map(states),
+            ),
+            graph(
+              "Lambda errors and throttles",
+              FUNCTION_KEYS.flatMap((k) => [lambdaErrors(k), lambdaThrottles(k)]),
+            ),
           ),
           new cw.RowWidget(
-            graph("DynamoDB throttled requests", this.specs.filter((s) => s.id.includes("-table-")).map((s) => s.metric)),
+            graph(
+              "DynamoDB throttled requests",
+              this.specs.filter((s) => s.id.includes("-table-")).map((s) => s.metric),
+            ),
             new cw.AlarmWidget({ title: "Alarms", alarms: alarmArns, width: 12 }),
           ),
           new cw.RowWidget(

@@ -72,7 +72,9 @@ export class Notifications extends pulumi.ComponentResource {
             topic: this.topic.arn,
             protocol,
             endpoint,
-            ...(critical ? { filterPolicyScope: "MessageAttributes", filterPolicy: JSON.stringify(CRITICAL_FILTER_POLICY) } : {}),
+            ...(critical
+              ? { filterPolicyScope: "MessageAttributes", filterPolicy: JSON.stringify(CRITICAL_FILTER_POLICY) }
+              : {}),
           },
           { parent: this },
         ),
@@ -80,7 +82,7 @@ export class Notifications extends pulumi.ComponentResource {
     };
     if (args.onCallEmail) subscribe("oncall-email", "email", args.onCallEmail, true);
     if (args.onCallTopicArn) subscribe("oncall-topic", "sns", args.onCallTopicArn, true);
-    args.emailTo.forEach((address, i) => subscribe(`email-${i}`, "email", address, false));
+    for (const [i, address] of args.emailTo.entries()) subscribe(`email-${i}`, "email", address, false);
 
     this.webhookParameter = new aws.ssm.Parameter(
       `${name}-slack-webhook`,

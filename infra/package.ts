@@ -1,5 +1,5 @@
-import { builtinModules, createRequire } from "node:module";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import ts from "typescript";
@@ -67,7 +67,14 @@ function packageRootOf(file: string): string {
 
 function resolveLocal(fromFile: string, spec: string): string {
   const base = resolve(dirname(fromFile), spec);
-  for (const candidate of [base, `${base}.ts`, `${base}.js`, `${base}.json`, join(base, "index.ts"), join(base, "index.js")]) {
+  for (const candidate of [
+    base,
+    `${base}.ts`,
+    `${base}.js`,
+    `${base}.json`,
+    join(base, "index.ts"),
+    join(base, "index.js"),
+  ]) {
     if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
   }
   throw new Error(`Cannot package ${fromFile}: its import "${spec}" does not resolve to a file. Fix the import path.`);
@@ -81,12 +88,18 @@ function resolveLocal(fromFile: string, spec: string): string {
  * const bundle = stageHandler("split-csv", "functions/split-csv.ts");
  * bundle.packages; // ["csv-parse", "iconv-lite", "safer-buffer", ...]
  */
-export function stageHandler(name: string, entry: string, opts: { projectDir?: string; outDir?: string } = {}): HandlerBundle {
+export function stageHandler(
+  name: string,
+  entry: string,
+  opts: { projectDir?: string; outDir?: string } = {},
+): HandlerBundle {
   const projectDir = resolve(opts.projectDir ?? process.cwd());
   const stageRoot = resolve(projectDir, opts.outDir ?? join("out", "lambda"), name);
   const entryAbs = resolve(projectDir, entry);
   if (!existsSync(entryAbs)) {
-    throw new Error(`Cannot package function ${name}: ${entry} does not exist. Check the handler path in infra/functions.ts.`);
+    throw new Error(
+      `Cannot package function ${name}: ${entry} does not exist. Check the handler path in infra/functions.ts.`,
+    );
   }
   rmSync(stageRoot, { recursive: true, force: true });
 
@@ -123,14 +136,18 @@ export function stageHandler(name: string, entry: string, opts: { projectDir?: s
         continue;
       }
       if (pkg.startsWith("@pulumi/")) {
-        throw new Error(`Function ${name} loads ${spec} (from ${relative(projectDir, fromFile)}): functions/ must never import @pulumi/*.`);
+        throw new Error(
+          `Function ${name} loads ${spec} (from ${relative(projectDir, fromFile)}): functions/ must never import @pulumi/*.`,
+        );
       }
       let target: string;
       try {
         target = createRequire(fromFile).resolve(spec);
       } catch {
         if (fromFile.includes(`${sep}node_modules${sep}`)) continue; // optional peer probed inside a package
-        throw new Error(`Function ${name} loads "${spec}" (from ${relative(projectDir, fromFile)}) but it is not installed. Add it to dependencies.`);
+        throw new Error(
+          `Function ${name} loads "${spec}" (from ${relative(projectDir, fromFile)}) but it is not installed. Add it to dependencies.`,
+        );
       }
       if (BUILTINS.has(target)) continue;
       queue.push(target);
@@ -185,7 +202,9 @@ export function stageHandler(name: string, entry: string, opts: { projectDir?: s
 
 /** Every `dependencies` entry of the project's package.json (all excluded from the default walk). */
 export function projectDependencies(projectDir = process.cwd()): string[] {
-  const pkg = JSON.parse(readFileSync(join(projectDir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(projectDir, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
   return Object.keys(pkg.dependencies ?? {}).sort();
 }
 

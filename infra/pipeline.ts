@@ -54,12 +54,21 @@ export class Pipeline extends pulumi.ComponentResource {
     this.bucket = new aws.s3.Bucket(`${name}-input`, { forceDestroy: false }, { parent: this });
     new aws.s3.BucketPublicAccessBlock(
       `${name}-input-public-access`,
-      { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      {
+        bucket: this.bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
       { parent: this },
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-input-encryption`,
-      { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+      {
+        bucket: this.bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+      },
       { parent: this },
     );
     new aws.s3.BucketOwnershipControls(
@@ -122,14 +131,20 @@ export class Pipeline extends pulumi.ComponentResource {
     );
     const fns = this.functions.functions;
     const resources = {
-      ...(Object.fromEntries(FUNCTION_KEYS.map((k) => [k, fns[k].fn.arn])) as Record<FunctionKey, pulumi.Output<string>>),
+      ...(Object.fromEntries(FUNCTION_KEYS.map((k) => [k, fns[k].fn.arn])) as Record<
+        FunctionKey,
+        pulumi.Output<string>
+      >),
       alertTopic: args.notifications.topic.arn,
     };
     const rendered = renderOnArns(resources, (arnsOf) =>
       buildPipeline({
         pattern: config.pattern,
         resources: arnsOf,
-        options: { mapConcurrency: config.mapConcurrency, toleratedFailurePercentage: config.toleratedFailurePercentage },
+        options: {
+          mapConcurrency: config.mapConcurrency,
+          toleratedFailurePercentage: config.toleratedFailurePercentage,
+        },
       }),
     );
     this.definition = rendered.definition;
@@ -150,7 +165,11 @@ export class Pipeline extends pulumi.ComponentResource {
         Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sns.${arns.region}.amazonaws.com` } },
       },
       { Sid: "DistributedMapChildren", Action: ["states:StartExecution"], Resource: [this.stateMachineArn] },
-      { Sid: "DistributedMapChildrenControl", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: [executions] },
+      {
+        Sid: "DistributedMapChildrenControl",
+        Action: ["states:DescribeExecution", "states:StopExecution"],
+        Resource: [executions],
+      },
       {
         Sid: "DeliverExecutionLogs",
         Action: [
@@ -201,7 +220,9 @@ export class Pipeline extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [notification] },
     );
-    this.ruleStatements = [{ Sid: "StartPipeline", Action: ["states:StartExecution"], Resource: [this.stateMachine.arn] }];
+    this.ruleStatements = [
+      { Sid: "StartPipeline", Action: ["states:StartExecution"], Resource: [this.stateMachine.arn] },
+    ];
     const ruleRole = serviceRole(`${name}-rule-role`, "events.amazonaws.com", this.ruleStatements, this);
     this.ruleRole = ruleRole.role;
     new aws.cloudwatch.EventTarget(
@@ -221,13 +242,21 @@ export class Pipeline extends pulumi.ComponentResource {
     // Deferred quiet-hours notices go out as a digest: the check flushes them when this schedule calls it.
     this.digestSchedule = new aws.cloudwatch.EventRule(
       `${name}-digest-flush`,
-      { description: "Deliver deferred quiet-hours digests", scheduleExpression: `rate(${DIGEST_FLUSH_MINUTES} minutes)` },
+      {
+        description: "Deliver deferred quiet-hours digests",
+        scheduleExpression: `rate(${DIGEST_FLUSH_MINUTES} minutes)`,
+      },
       { parent: this },
     );
     const check = fns.checkErrors.fn;
     new aws.lambda.Permission(
       `${name}-digest-flush-invoke`,
-      { action: "lambda:InvokeFunction", function: check.name, principal: "events.amazonaws.com", sourceArn: this.digestSchedule.arn },
+      {
+        action: "lambda:InvokeFunction",
+        function: check.name,
+        principal: "events.amazonaws.com",
+        sourceArn: this.digestSchedule.arn,
+      },
       { parent: this },
     );
     new aws.cloudwatch.EventTarget(

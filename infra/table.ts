@@ -1,6 +1,6 @@
+import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import { ERROR_TABLE, RUNS_TABLE } from "../functions/contract";
 import { errorTableDefinition, runsTableDefinition } from "../local/services";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, CONFIG_KEYS, parseStackConfig, type RawConfig } from "../../infra/config";
 import { readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
+import { CONFIG_KEYS, ConfigError, parseStackConfig, type RawConfig } from "../../infra/config";
 
 const SCHEMA = JSON.stringify({ columns: [{ name: "order_id", type: "string", required: true }] });
 const valid: RawConfig = { rowSchema: SCHEMA, slackWebhookUrl: "https://hooks.slack.com/services/T/B/X" };
@@ -54,15 +54,30 @@ describe("stack config", () => {
       /csv-pipeline:notifyPolicy is invalid: quietHours.start/,
       /csv-pipeline:slackWebhookUrl is missing \(a secret\).*--secret https:\/\/hooks.slack.com/,
     ];
-    for (const re of expect) assert.ok(problems.some((p) => re.test(p)), `no problem matches ${re}:\n${problems.join("\n")}`);
+    for (const re of expect)
+      assert.ok(
+        problems.some((p) => re.test(p)),
+        `no problem matches ${re}:\n${problems.join("\n")}`,
+      );
     assert.equal(problems.length, expect.length, problems.join("\n"));
   });
 
   it("reports a missing schema and a schema that does not validate, naming the source", () => {
-    assert.match(problemsOf({ slackWebhookUrl: valid.slackWebhookUrl }).join("\n"), /csv-pipeline:rowSchemaPath is missing/);
-    const bad = problemsOf({ ...valid, rowSchema: JSON.stringify({ columns: [{ name: "a", type: "float" }] }) }).join("\n");
-    assert.match(bad, /csv-pipeline:rowSchema is not a valid row schema: .*columns\[0\]\.type: expected one of string.*--path rowSchema/s);
-    assert.match(problemsOf({ ...valid, rowSchema: undefined, rowSchemaPath: "no/such.yaml" }).join("\n"), /cannot be read \(no\/such.yaml\)/);
+    assert.match(
+      problemsOf({ slackWebhookUrl: valid.slackWebhookUrl }).join("\n"),
+      /csv-pipeline:rowSchemaPath is missing/,
+    );
+    const bad = problemsOf({ ...valid, rowSchema: JSON.stringify({ columns: [{ name: "a", type: "float" }] }) }).join(
+      "\n",
+    );
+    assert.match(
+      bad,
+      /csv-pipeline:rowSchema is not a valid row schema: .*columns\[0\]\.type: expected one of string.*--path rowSchema/s,
+    );
+    assert.match(
+      problemsOf({ ...valid, rowSchema: undefined, rowSchemaPath: "no/such.yaml" }).join("\n"),
+      /cannot be read \(no\/such.yaml\)/,
+    );
   });
 
   it("never shows the webhook URL in a message", () => {
@@ -74,12 +89,18 @@ describe("stack config", () => {
   it("documents every key in Pulumi.dev.yaml", () => {
     const text = readFileSync("Pulumi.dev.yaml", "utf8");
     const doc = YAML.parse(text) as { config: Record<string, unknown> };
-    for (const key of CONFIG_KEYS) assert.ok(text.includes(`csv-pipeline:${key}`), `Pulumi.dev.yaml does not mention ${key}`);
+    for (const key of CONFIG_KEYS)
+      assert.ok(text.includes(`csv-pipeline:${key}`), `Pulumi.dev.yaml does not mention ${key}`);
     const raw: RawConfig = {};
     for (const [k, v] of Object.entries(doc.config)) {
       if (!k.startsWith("csv-pipeline:")) continue;
       const key = k.slice("csv-pipeline:".length);
-      raw[key] = typeof v === "object" && v !== null && "secure" in v ? "https://hooks.slack.com/services/T/B/X" : typeof v === "string" ? v : JSON.stringify(v);
+      raw[key] =
+        typeof v === "object" && v !== null && "secure" in v
+          ? "https://hooks.slack.com/services/T/B/X"
+          : typeof v === "string"
+            ? v
+            : JSON.stringify(v);
     }
     assert.equal(parse(raw).pipelineName.length > 0, true);
   });

@@ -6,11 +6,11 @@ import { dirname, join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ChunkRef, ChunkResult, SplitResult } from "../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
+import { MOCK_ACCOUNT, MOCK_REGION, type MockResource } from "../../infra/mocks";
 import { buildArchive, RUNTIME_PROVIDED_SCOPES, stageHandler, writeArchive, zipSize } from "../../infra/package";
 import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { type SlackReceiver, startSlackReceiver } from "../../local/slack-receiver";
-import { type MockResource, MOCK_ACCOUNT, MOCK_REGION } from "./support/mocks";
 import { runProgram } from "./support/program";
 
 /** One SDK call a handler made, as recorded inside its process. */
@@ -69,7 +69,12 @@ function runtimeSdkDir(root: string): string {
 }
 
 function glob(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(value);
 }
 
@@ -121,8 +126,10 @@ describe("Lambda archives (offline deploy proof)", () => {
   let resources: MockResource[];
   const archives = {} as Record<FunctionKey, { dir: string; bytes: number; zip: number; packages: string[] }>;
   const calls = {} as Record<FunctionKey, SdkCall[]>;
-  const mockFn = (key: FunctionKey) => resources.find((r) => r.type === "aws:lambda/function:Function" && r.name.endsWith(FUNCTION_SPECS[key].name))!;
-  const mockTable = (hashKey: string) => resources.find((r) => r.type === "aws:dynamodb/table:Table" && r.inputs.hashKey === hashKey)!;
+  const mockFn = (key: FunctionKey) =>
+    resources.find((r) => r.type === "aws:lambda/function:Function" && r.name.endsWith(FUNCTION_SPECS[key].name))!;
+  const mockTable = (hashKey: string) =>
+    resources.find((r) => r.type === "aws:dynamodb/table:Table" && r.inputs.hashKey === hashKey)!;
 
   before(async function () {
     this.timeout(180_000);
@@ -157,7 +164,13 @@ describe("Lambda archives (offline deploy proof)", () => {
     const runsName = String(mockTable("pk").state.name);
     const bucket = String(resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.state.bucket);
     for (const [k, v] of Object.entries(env)) {
-      env[k] = v.split(errorsName).join(svc.errorTable).split(runsName).join(svc.runsTable).split(bucket).join(svc.bucket);
+      env[k] = v
+        .split(errorsName)
+        .join(svc.errorTable)
+        .split(runsName)
+        .join(svc.runsTable)
+        .split(bucket)
+        .join(svc.bucket);
     }
     return env;
   }
@@ -184,14 +197,34 @@ describe("Lambda archives (offline deploy proof)", () => {
     return new Promise((resolve, reject) => {
       execFile(
         process.execPath,
-        ["--preserve-symlinks", "--preserve-symlinks-main", "-r", join(work, "preload.js"), join(work, "runner.js"), archives[key].dir, eventFile, outFile],
+        [
+          "--preserve-symlinks",
+          "--preserve-symlinks-main",
+          "-r",
+          join(work, "preload.js"),
+          join(work, "runner.js"),
+          archives[key].dir,
+          eventFile,
+          outFile,
+        ],
         { cwd: archives[key].dir, env, timeout: 60_000 },
         (err, _stdout, stderr) => {
-          if (!existsSync(outFile)) return reject(new Error(`${name} did not finish: ${err?.message ?? ""}\n${stderr}`));
+          if (!existsSync(outFile))
+            return reject(new Error(`${name} did not finish: ${err?.message ?? ""}\n${stderr}`));
           const out = JSON.parse(readFileSync(outFile, "utf8"));
-          calls[key] = [...(calls[key] ?? []), ...(existsSync(callLog) ? readFileSync(callLog, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [])];
+          calls[key] = [
+            ...(calls[key] ?? []),
+            ...(existsSync(callLog)
+              ? readFileSync(callLog, "utf8")
+                  .trim()
+                  .split("\n")
+                  .filter(Boolean)
+                  .map((l) => JSON.parse(l))
+              : []),
+          ];
           rmSync(callLog, { force: true });
-          if (!out.ok) return reject(new Error(`${name} failed: ${out.error.name}: ${out.error.message}\n${out.error.stack}`));
+          if (!out.ok)
+            return reject(new Error(`${name} failed: ${out.error.name}: ${out.error.message}\n${out.error.stack}`));
           resolve(out.result as T);
         },
       );
@@ -220,8 +253,16 @@ describe("Lambda archives (offline deploy proof)", () => {
         { name: "amount", type: "decimal", min: 0, max: 1000000 },
       ],
     };
-    const csv = ["order_id,email,amount", "ORD-000001,a@example.com,10", "BAD-1,b@example.com,20", "ORD-000003,not-an-email,-5", "ORD-000004,d@example.com,40"].join("\n");
-    await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: "_config/schema.json", Body: JSON.stringify(schema) }));
+    const csv = [
+      "order_id,email,amount",
+      "ORD-000001,a@example.com,10",
+      "BAD-1,b@example.com,20",
+      "ORD-000003,not-an-email,-5",
+      "ORD-000004,d@example.com,40",
+    ].join("\n");
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: "_config/schema.json", Body: JSON.stringify(schema) }),
+    );
     await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: "incoming/orders.csv", Body: csv }));
     const exec = { executionName: "offline-run-1", startTime: "2026-03-04T03:00:00.000Z" };
 
@@ -232,11 +273,24 @@ describe("Lambda archives (offline deploy proof)", () => {
     const results: ChunkResult[] = [];
     for (const chunk of split.chunks as ChunkRef[]) {
       results.push(
-        await invoke<ChunkResult>("processChunk", { ...exec, bucket: svc.bucket, key: "incoming/orders.csv", encoding: split.encoding, header: split.header, chunk }),
+        await invoke<ChunkResult>("processChunk", {
+          ...exec,
+          bucket: svc.bucket,
+          key: "incoming/orders.csv",
+          encoding: split.encoding,
+          header: split.header,
+          chunk,
+        }),
       );
     }
-    assert.equal(results.reduce((n, r) => n + r.rows, 0), 4);
-    assert.equal(results.reduce((n, r) => n + r.invalid, 0), 2);
+    assert.equal(
+      results.reduce((n, r) => n + r.rows, 0),
+      4,
+    );
+    assert.equal(
+      results.reduce((n, r) => n + r.invalid, 0),
+      2,
+    );
 
     const agg = await invoke<{ rows: number; resultKey: string }>("aggregateResults", {
       ...exec,
@@ -247,9 +301,20 @@ describe("Lambda archives (offline deploy proof)", () => {
     });
     assert.equal(agg.rows, 4);
 
-    const check = await invoke<{ hasErrors: boolean; errorCount: number; notifications: { channel: string; status: string }[] }>(
+    const check = await invoke<{
+      hasErrors: boolean;
+      errorCount: number;
+      notifications: { channel: string; status: string }[];
+    }>(
       "checkErrors",
-      { ...exec, bucket: svc.bucket, key: "incoming/orders.csv", chunkCount: split.chunkCount, splitStatus: split.status, failure: null },
+      {
+        ...exec,
+        bucket: svc.bucket,
+        key: "incoming/orders.csv",
+        chunkCount: split.chunkCount,
+        splitStatus: split.status,
+        failure: null,
+      },
       { NOTIFY_NOW: "2026-03-04T03:00:00.000Z" },
     );
     assert.equal(check.hasErrors, true);
@@ -259,7 +324,11 @@ describe("Lambda archives (offline deploy proof)", () => {
     assert.ok(aws.calls.some((c) => c.service === "cloudwatch" && c.action === "PutMetricData"));
 
     // The schedule's event (deferred quiet-hours digests) runs through the same deployed code and role.
-    const flush = await invoke<{ digest: string }>("checkErrors", { digest: "flush" }, { NOTIFY_NOW: "2026-03-04T03:15:00.000Z" });
+    const flush = await invoke<{ digest: string }>(
+      "checkErrors",
+      { digest: "flush" },
+      { NOTIFY_NOW: "2026-03-04T03:15:00.000Z" },
+    );
     assert.equal(flush.digest, "flush");
     for (const key of FUNCTION_KEYS) assert.ok((calls[key] ?? []).length > 0, `${key} made no SDK call`);
   });
@@ -268,30 +337,45 @@ describe("Lambda archives (offline deploy proof)", () => {
     const errorsArn = String(mockTable("errorId").state.arn);
     const runsArn = String(mockTable("pk").state.arn);
     const bucket = String(resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.state.bucket);
-    const tableArn = (name: string) => (name === svc.errorTable ? errorsArn : name === svc.runsTable ? runsArn : `unknown-table:${name}`);
+    const tableArn = (name: string) =>
+      name === svc.errorTable ? errorsArn : name === svc.runsTable ? runsArn : `unknown-table:${name}`;
     for (const key of FUNCTION_KEYS) {
-      const policy = resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes(`${FUNCTION_SPECS[key].name}-role`))!;
+      const policy = resources.find(
+        (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes(`${FUNCTION_SPECS[key].name}-role`),
+      )!;
       const statements = (JSON.parse(String(policy.inputs.policy)) as { Statement: Statement[] }).Statement;
       assert.ok((calls[key] ?? []).length > 0, `${key}: no calls recorded (run the end-to-end test first)`);
       for (const call of calls[key]) {
         const service = SERVICE_OF_CLIENT[call.client];
         assert.ok(service, `${key}: unknown client ${call.client}`);
-        const op = service === "dynamodb" && call.client === "DynamoDBDocumentClient" ? DOC_COMMANDS[call.command] : call.command.replace(/Command$/, "");
+        const op =
+          service === "dynamodb" && call.client === "DynamoDBDocumentClient"
+            ? DOC_COMMANDS[call.command]
+            : call.command.replace(/Command$/, "");
         const action = `${service}:${op}`;
         const i = call.input;
         const targets: { resource: string; context: Record<string, string> }[] = [];
         if (service === "dynamodb") {
           const tables = (i.RequestItems as string[] | undefined) ?? [String(i.TableName)];
-          for (const t of tables) targets.push({ resource: i.IndexName ? `${tableArn(t)}/index/${i.IndexName}` : tableArn(t), context: {} });
+          for (const t of tables)
+            targets.push({ resource: i.IndexName ? `${tableArn(t)}/index/${i.IndexName}` : tableArn(t), context: {} });
         } else if (service === "s3") targets.push({ resource: `arn:aws:s3:::${bucket}/${i.Key}`, context: {} });
         else if (service === "sns") targets.push({ resource: String(i.TopicArn), context: {} });
-        else if (service === "ssm") targets.push({ resource: `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter${i.Name}`, context: {} });
-        else if (service === "cloudwatch") targets.push({ resource: "*", context: { "cloudwatch:namespace": String(i.Namespace) } });
+        else if (service === "ssm")
+          targets.push({ resource: `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter${i.Name}`, context: {} });
+        else if (service === "cloudwatch")
+          targets.push({ resource: "*", context: { "cloudwatch:namespace": String(i.Namespace) } });
         else if (service === "ses") {
-          targets.push({ resource: `arn:aws:ses:${MOCK_REGION}:${MOCK_ACCOUNT}:identity/${i.Source}`, context: { "ses:FromAddress": String(i.Source) } });
+          targets.push({
+            resource: `arn:aws:ses:${MOCK_REGION}:${MOCK_ACCOUNT}:identity/${i.Source}`,
+            context: { "ses:FromAddress": String(i.Source) },
+          });
         }
         for (const t of targets) {
-          assert.ok(allows(statements, action, t.resource, t.context), `${key}: ${action} on ${t.resource} is not allowed by its role`);
+          assert.ok(
+            allows(statements, action, t.resource, t.context),
+            `${key}: ${action} on ${t.resource} is not allowed by its role`,
+          );
         }
       }
     }
@@ -303,16 +387,25 @@ describe("Lambda archives (offline deploy proof)", () => {
       .flatMap((c) => {
         const ns = String(c.params.Namespace);
         const data = c.params.MetricData as { MetricName: string; Dimensions?: { Name: string; Value: string }[] }[];
-        return data.map((d) => ({ ns, name: d.MetricName, dims: Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value])) }));
+        return data.map((d) => ({
+          ns,
+          name: d.MetricName,
+          dims: Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value])),
+        }));
       });
     assert.ok(emitted.length > 0, "the check emitted no metrics");
-    const custom = resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.inputs.namespace === emitted[0].ns);
+    const custom = resources.filter(
+      (r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.inputs.namespace === emitted[0].ns,
+    );
     assert.ok(custom.length >= 2);
     for (const alarm of custom) {
       const match = emitted.find(
         (e) => e.name === alarm.inputs.metricName && JSON.stringify(e.dims) === JSON.stringify(alarm.inputs.dimensions),
       );
-      assert.ok(match, `alarm ${alarm.inputs.name} watches ${alarm.inputs.metricName} ${JSON.stringify(alarm.inputs.dimensions)}, which the check never emitted`);
+      assert.ok(
+        match,
+        `alarm ${alarm.inputs.name} watches ${alarm.inputs.metricName} ${JSON.stringify(alarm.inputs.dimensions)}, which the check never emitted`,
+      );
     }
   });
 });

@@ -2,14 +2,21 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ERROR_TABLE, METRICS, RUNS_TABLE } from "../../functions/contract";
 import { FUNCTION_KEYS } from "../../infra/functions";
+import { type MockResource, PROJECT, resolveOutput, TEST_CONFIG } from "../../infra/mocks";
 import { CRITICAL_FILTER_PATTERN } from "../../infra/monitoring";
-import { type MockResource, PROJECT, TEST_CONFIG, resolveOutput } from "./support/mocks";
 import { runProgram } from "./support/program";
 
 /** Wildcard grants AWS offers nothing narrower for; each names the condition key that narrows it (if any). */
-export const WILDCARD_EXCEPTIONS: { action: string; reason: string; condition?: string }[] = [
-  { action: "cloudwatch:PutMetricData", reason: "PutMetricData has no resource type", condition: "cloudwatch:namespace" },
-  { action: "logs:CreateLogDelivery", reason: "vended log delivery for Step Functions has no resource-level permissions" },
+const WILDCARD_EXCEPTIONS: { action: string; reason: string; condition?: string }[] = [
+  {
+    action: "cloudwatch:PutMetricData",
+    reason: "PutMetricData has no resource type",
+    condition: "cloudwatch:namespace",
+  },
+  {
+    action: "logs:CreateLogDelivery",
+    reason: "vended log delivery for Step Functions has no resource-level permissions",
+  },
   { action: "logs:GetLogDelivery", reason: "vended log delivery" },
   { action: "logs:UpdateLogDelivery", reason: "vended log delivery" },
   { action: "logs:DeleteLogDelivery", reason: "vended log delivery" },
@@ -66,23 +73,38 @@ describe("Pulumi program (under mocks)", () => {
     assert.match(String(topic.inputs.kmsMasterKeyId), /^arn:aws:kms:/);
     const subs = ofType("aws:sns/topicSubscription:TopicSubscription");
     const onCall = subs.filter((s) => s.inputs.filterPolicy !== undefined);
-    assert.deepEqual(onCall.map((s) => s.inputs.endpoint).sort(), [TEST_CONFIG[`${PROJECT}:onCallEmail`], TEST_CONFIG[`${PROJECT}:onCallTopicArn`]].sort());
+    assert.deepEqual(
+      onCall.map((s) => s.inputs.endpoint).sort(),
+      [TEST_CONFIG[`${PROJECT}:onCallEmail`], TEST_CONFIG[`${PROJECT}:onCallTopicArn`]].sort(),
+    );
     for (const s of onCall) {
       assert.deepEqual(JSON.parse(String(s.inputs.filterPolicy)), { severity: ["CRITICAL"] });
       assert.equal(s.inputs.filterPolicyScope, "MessageAttributes");
     }
-    assert.deepEqual(subs.filter((s) => s.inputs.filterPolicy === undefined).map((s) => s.inputs.endpoint).sort(), ["data@example.com", "ops@example.com"]);
+    assert.deepEqual(
+      subs
+        .filter((s) => s.inputs.filterPolicy === undefined)
+        .map((s) => s.inputs.endpoint)
+        .sort(),
+      ["data@example.com", "ops@example.com"],
+    );
   });
 
   it("stores the webhook as an SSM SecureString and keeps the secret out of plain outputs", async () => {
     const param = one("aws:ssm/parameter:Parameter");
     assert.equal(param.inputs.type, "SecureString");
     // The engine receives the value wrapped in Pulumi's secret signature: it is stored encrypted in state.
-    assert.deepEqual(param.inputs.value, { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: TEST_CONFIG[`${PROJECT}:slackWebhookUrl`] });
+    assert.deepEqual(param.inputs.value, {
+      [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      value: TEST_CONFIG[`${PROJECT}:slackWebhookUrl`],
+    });
     const outputs = await Promise.all(Object.values(program).map((v) => resolveOutput(v as pulumi.Output<unknown>)));
     assert.ok(!JSON.stringify(outputs).includes("SECRETVALUE123"), "a stack output leaks the webhook URL");
     for (const fn of ofType("aws:lambda/function:Function")) {
-      assert.ok(!JSON.stringify(fn.inputs.environment).includes("SECRETVALUE123"), "a function environment holds the webhook URL");
+      assert.ok(
+        !JSON.stringify(fn.inputs.environment).includes("SECRETVALUE123"),
+        "a function environment holds the webhook URL",
+      );
     }
   });
 
@@ -116,7 +138,11 @@ describe("Pulumi program (under mocks)", () => {
           for (const a of s.Action) {
             const ex = WILDCARD_EXCEPTIONS.find((e) => e.action === a);
             assert.ok(ex, `${p.name}/${s.Sid}: ${a} on "*" is not a listed exception`);
-            if (ex.condition) assert.ok(JSON.stringify(s.Condition ?? {}).includes(ex.condition), `${a} lacks its ${ex.condition} condition`);
+            if (ex.condition)
+              assert.ok(
+                JSON.stringify(s.Condition ?? {}).includes(ex.condition),
+                `${a} lacks its ${ex.condition} condition`,
+              );
           }
         }
       }
@@ -155,10 +181,16 @@ describe("Pulumi program (under mocks)", () => {
     const targets = ofType("aws:cloudwatch/eventTarget:EventTarget");
     const sfnTarget = targets.find((t) => String(t.inputs.arn).includes(":stateMachine:"))!;
     assert.ok(sfnTarget.inputs.roleArn);
-    assert.deepEqual((sfnTarget.inputs.inputTransformer as { inputPaths: unknown }).inputPaths, { bucket: "$.detail.bucket.name", key: "$.detail.object.key" });
+    assert.deepEqual((sfnTarget.inputs.inputTransformer as { inputPaths: unknown }).inputPaths, {
+      bucket: "$.detail.bucket.name",
+      key: "$.detail.object.key",
+    });
     const flush = targets.find((t) => t.inputs.input !== undefined)!;
     assert.deepEqual(JSON.parse(String(flush.inputs.input)), { digest: "flush" });
-    assert.match(String(rules.find((r) => r.inputs.scheduleExpression)!.inputs.scheduleExpression), /^rate\(15 minutes\)$/);
+    assert.match(
+      String(rules.find((r) => r.inputs.scheduleExpression)!.inputs.scheduleExpression),
+      /^rate\(15 minutes\)$/,
+    );
     const schema = one("aws:s3/bucketObjectv2:BucketObjectv2");
     assert.equal(schema.inputs.key, "_config/schema.json");
     assert.equal(JSON.parse(String(schema.inputs.content)).columns[0].name, "order_id");
@@ -177,9 +209,13 @@ describe("Pulumi program (under mocks)", () => {
     assert.equal(errorCount.comparisonOperator, "GreaterThanThreshold");
     assert.ok((errorCount.alarmActions as string[]).includes(TEST_CONFIG[`${PROJECT}:onCallTopicArn`]));
     for (const m of ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"]) {
-      assert.ok(alarms.some((a) => a.inputs.namespace === "AWS/States" && a.inputs.metricName === m), m);
+      assert.ok(
+        alarms.some((a) => a.inputs.namespace === "AWS/States" && a.inputs.metricName === m),
+        m,
+      );
     }
-    for (const m of ["Errors", "Throttles"]) assert.equal(alarms.filter((a) => a.inputs.namespace === "AWS/Lambda" && a.inputs.metricName === m).length, 4);
+    for (const m of ["Errors", "Throttles"])
+      assert.equal(alarms.filter((a) => a.inputs.namespace === "AWS/Lambda" && a.inputs.metricName === m).length, 4);
     assert.ok(alarms.some((a) => a.inputs.namespace === "AWS/DynamoDB" && a.inputs.metricName === "ThrottledRequests"));
     const filter = one("aws:cloudwatch/logMetricFilter:LogMetricFilter");
     assert.equal(filter.inputs.pattern, CRITICAL_FILTER_PATTERN);
@@ -194,13 +230,20 @@ describe("Pulumi program (under mocks)", () => {
     assert.ok(Array.isArray(body.widgets) && body.widgets.length >= 6);
     assert.ok(text.includes('"region":"ap-northeast-1"'));
     assert.ok(text.includes(String(one("aws:sfn/stateMachine:StateMachine").state.arn)));
-    for (const a of ofType("aws:cloudwatch/metricAlarm:MetricAlarm")) assert.ok(text.includes(String(a.state.arn)), `alarm ${a.inputs.name} missing`);
-    assert.match(await resolveOutput<string>(program.dashboardUrl), /^https:\/\/ap-northeast-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=ap-northeast-1#dashboards:name=orders-dev$/);
+    for (const a of ofType("aws:cloudwatch/metricAlarm:MetricAlarm"))
+      assert.ok(text.includes(String(a.state.arn)), `alarm ${a.inputs.name} missing`);
+    assert.match(
+      await resolveOutput<string>(program.dashboardUrl),
+      /^https:\/\/ap-northeast-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=ap-northeast-1#dashboards:name=orders-dev$/,
+    );
   });
 
   it("exports the bucket, an upload command, the state machine, topics, table and dashboard", async () => {
     assert.equal(await resolveOutput(program.bucketName), "pipeline-input-bucket");
-    assert.equal(await resolveOutput(program.uploadCommand), "aws s3 cp samples/orders.csv s3://pipeline-input-bucket/incoming/orders.csv");
+    assert.equal(
+      await resolveOutput(program.uploadCommand),
+      "aws s3 cp samples/orders.csv s3://pipeline-input-bucket/incoming/orders.csv",
+    );
     assert.match(await resolveOutput<string>(program.stateMachineArn), /:stateMachine:orders-dev$/);
     assert.match(await resolveOutput<string>(program.alertTopicArn), /^arn:aws:sns:/);
     assert.ok(await resolveOutput(program.errorTableName));

@@ -1,4 +1,4 @@
-import { type MockResource, installMocks, settle } from "./mocks";
+import { installMocks, type MockResource, settle } from "../../../infra/mocks";
 
 let loaded: Promise<{ resources: MockResource[]; program: Record<string, unknown> }> | undefined;
 

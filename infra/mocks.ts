@@ -1,5 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 
+/**
+ * Pulumi mocks for running the program offline (tests and `npm run synth`): every resource is recorded with its
+ * inputs, ARNs and names are derived the way AWS forms them, and the provider functions answer for one account.
+ */
+
 /** One resource the program registered under mocks. */
 export interface MockResource {
   type: string;
@@ -67,7 +72,10 @@ function arnFor(type: string, name: string, inputs: Record<string, unknown>): st
 }
 
 /** Installs Pulumi mocks that record every resource; returns the list (filled as the program runs). */
-export function installMocks(config: Record<string, string> = TEST_CONFIG, secretKeys = [`${PROJECT}:slackWebhookUrl`]): MockResource[] {
+export function installMocks(
+  config: Record<string, string> = TEST_CONFIG,
+  secretKeys = [`${PROJECT}:slackWebhookUrl`],
+): MockResource[] {
   const resources: MockResource[] = [];
   pulumi.runtime.setAllConfig(config, secretKeys);
   pulumi.runtime.setMocks(
@@ -90,11 +98,21 @@ export function installMocks(config: Record<string, string> = TEST_CONFIG, secre
       call(args) {
         switch (args.token) {
           case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/test`, userId: "test", id: MOCK_ACCOUNT };
+            return {
+              accountId: MOCK_ACCOUNT,
+              arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/test`,
+              userId: "test",
+              id: MOCK_ACCOUNT,
+            };
           case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
           case "aws:index/getRegion:getRegion":
-            return { name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION, endpoint: `ec2.${MOCK_REGION}.amazonaws.com` };
+            return {
+              name: MOCK_REGION,
+              region: MOCK_REGION,
+              id: MOCK_REGION,
+              endpoint: `ec2.${MOCK_REGION}.amazonaws.com`,
+            };
           default:
             return args.inputs;
         }
