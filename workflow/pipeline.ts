@@ -22,11 +22,13 @@ import {
 } from "../functions/contract";
 import { Chain } from "./chain";
 import { StateGraph } from "./graph";
+import { Choice, Condition } from "./states/choice";
 import { Fail } from "./states/fail";
 import { MapState } from "./states/map";
 import { Parallel } from "./states/parallel";
 import { Pass } from "./states/pass";
 import type { RetryProps } from "./states/retryable";
+import { Succeed } from "./states/succeed";
 import { Task } from "./states/task";
 import type { JsonObject } from "./types";
 
@@ -74,6 +76,9 @@ export const STATE_NAMES = {
   aggregationFailed: "AggregationFailed",
   notifyCheckFailure: "NotifyCheckFailure",
   checkFailed: "CheckFailed",
+  runOutcome: "RunOutcome",
+  runFailed: "RunFailed",
+  done: "Done",
 } as const;
 
 /** Well-formed but fake ARNs (ap-northeast-1, account 123456789012) for synthesis, diagrams and local runs. */
@@ -227,9 +232,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     resultSelector: pick<CheckOutput>(checkOutputFields),
     resultPath: pattern === "sequential" ? PATHS.check : undefined,
     timeoutSeconds: o.checkTimeoutSeconds,
-  })
-    .addRetry(LAMBDA_RETRY)
-    .end();
+  }).addRetry(LAMBDA_RETRY);
 
   const checkFailed = new Fail(N.checkFailed, {
     error: "CheckFailed",
@@ -252,6 +255,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
   if (pattern === "sequential") {
     checkStep = check;
   } else {
+    check.end();
     const aggregationFailed = new Pass(N.aggregationFailed, {
       comment: "Record the aggregation failure; the check in the other branch still runs",
       parameters: { failed: true, "error.$": PATHS.aggregationFailure },
@@ -282,14 +286,26 @@ export function buildPipeline(props: PipelineProps): StateGraph {
       resultPath: PATHS.results,
     })
       .branch(aggregate)
-      .branch(check)
-      .end();
+      .branch(check);
   }
   checkStep.addCatch(notifyCheckFailure, { resultPath: PATHS.checkFailure });
 
+  // Row errors are data: the run succeeds. A rejected file, a failed step or missing chunks fail the execution
+  // (after the check has reported them), so its status and the ExecutionsFailed alarm tell the truth.
+  const runFailedPath = pattern === "sequential" ? `${PATHS.check}.runFailed` : `${PATHS.results}.check.runFailed`;
+  const outcome = new Choice(N.runOutcome, { comment: "Fail the execution when the check found the run failed" })
+    .when(
+      Condition.booleanEquals(runFailedPath, true),
+      new Fail(N.runFailed, {
+        error: "RunFailed",
+        cause: "The file was rejected, a step failed or chunks are missing; the error check reported it",
+      }),
+    )
+    .otherwise(new Succeed(N.done));
+
   split.addCatch(checkStep, { resultPath: PATHS.failure });
   processChunks.addCatch(checkStep, { resultPath: PATHS.failure });
-  Chain.start(prepare).next(split).next(processChunks).next(checkStep);
+  Chain.start(prepare).next(split).next(processChunks).next(checkStep).next(outcome);
 
   return new StateGraph(prepare, {
     comment: `CSV pipeline (${pattern}): split → Distributed Map of chunks → ${

@@ -147,6 +147,8 @@ for (const pattern of ["sequential", "parallel"] as const) {
         N.processChunk,
         N.processChunk,
         ...CHECK_STEP[pattern],
+        N.runOutcome,
+        N.done,
       ]);
       assert.deepEqual(seen.split, [{ executionName: EXECUTION.Name, startTime: EXECUTION.StartTime, ...INPUT }]);
       assert.deepEqual(
@@ -191,8 +193,9 @@ for (const pattern of ["sequential", "parallel"] as const) {
 
       const result = await run(pattern, handlers);
 
-      assert.equal(result.status, "SUCCEEDED");
-      assert.deepEqual(result.states, [N.prepare, N.splitCsv, ...CHECK_STEP[pattern]]);
+      assert.equal(result.status, "FAILED", "a run whose split failed ends FAILED after the check reported it");
+      assert.equal(result.error?.Error, "RunFailed");
+      assert.deepEqual(result.states, [N.prepare, N.splitCsv, ...CHECK_STEP[pattern], N.runOutcome, N.runFailed]);
       assert.equal(seen.chunks.length, 0);
       assert.equal(seen.check.length, 1);
       const got = seen.check[0];
@@ -226,6 +229,8 @@ for (const pattern of ["sequential", "parallel"] as const) {
         N.processChunk,
         N.processChunk,
         ...CHECK_STEP[pattern],
+        N.runOutcome,
+        N.done,
       ]);
       assert.equal(seen.check[0].failure, null);
       assert.equal(seen.check[0].chunkCount, 2);
@@ -238,10 +243,15 @@ for (const pattern of ["sequential", "parallel"] as const) {
 
       const result = await run(pattern, handlers);
 
-      assert.equal(result.status, "SUCCEEDED");
+      assert.equal(result.status, "FAILED");
+      assert.equal(result.error?.Error, "RunFailed");
       assert.equal(result.retries[N.processChunk] ?? 0, 0, "ProcessingError is not retried");
       assert.deepEqual(result.states.slice(0, 3), [N.prepare, N.splitCsv, N.processChunks]);
-      assert.deepEqual(result.states.slice(-CHECK_STEP[pattern].length), CHECK_STEP[pattern]);
+      assert.deepEqual(result.states.slice(-CHECK_STEP[pattern].length - 2), [
+        ...CHECK_STEP[pattern],
+        N.runOutcome,
+        N.runFailed,
+      ]);
       assert.equal(seen.check.length, 1);
       assert.equal(seen.check[0].executionName, EXECUTION.Name);
       assert.equal(seen.check[0].splitStatus, "OK");

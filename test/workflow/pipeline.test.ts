@@ -205,8 +205,8 @@ describe("toMermaid", () => {
     assert.ok(lines.includes('subgraph s4["ResultProcessing (Parallel)"]'), text);
     assert.ok(lines.includes('subgraph s4_0["branch 0"]') && lines.includes('subgraph s4_1["branch 1"]'), text);
     assert.ok(lines.includes('s1 -.->|"Catch: States.ALL"| s4'), "SplitCsv's Catch goes to ResultProcessing");
-    assert.ok(lines.includes('s4 -.->|"Catch: States.ALL"| s8'), "ResultProcessing's Catch goes to NotifyCheckFailure");
-    assert.ok(lines.includes('s9((("CheckFailed")))'), text);
+    assert.ok(lines.includes('s4 -.->|"Catch: States.ALL"| s9'), "ResultProcessing's Catch goes to NotifyCheckFailure");
+    assert.ok(lines.includes('s12((("CheckFailed")))'), text);
     assert.equal(text.includes("classDef taken"), false, "nothing highlighted unless asked");
   });
 
