@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PREFIXES } from "../functions/contract";
-import { buildPipeline, type PipelineResources } from "../workflow/pipeline";
+import { buildPipeline } from "../workflow/pipeline";
+import { renderOnArns } from "../workflow/pulumi";
 import type { StackConfig } from "./config";
 import { FUNCTION_KEYS, type FunctionKey, Functions } from "./functions";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
@@ -267,39 +268,4 @@ export class Pipeline extends pulumi.ComponentResource {
 
     this.registerOutputs({ bucketName: this.bucket.bucket, stateMachineArn: this.stateMachine.arn });
   }
-}
-
-/**
- * Builds the workflow graph with a unique token in place of each ARN, renders it, and substitutes the real ARNs
- * inside one `pulumi.all(...)`. Also returns which of the ARNs the graph's Task states call (lambdas, topics), so the
- * state machine's policy is derived from the graph, not typed twice.
- */
-export function renderOnArns(
-  resources: Record<keyof PipelineResources, pulumi.Input<string>>,
-  build: (arns: PipelineResources) => ReturnType<typeof buildPipeline>,
-): { definition: pulumi.Output<string>; lambdas: pulumi.Input<string>[]; topics: pulumi.Input<string>[] } {
-  const keys = Object.keys(resources) as (keyof PipelineResources)[];
-  const token = (k: string) =>
-    k === "alertTopic"
-      ? `arn:aws:sns:us-east-1:000000000000:TOKEN-${k}-7f3a`
-      : `arn:aws:lambda:us-east-1:000000000000:function:TOKEN-${k}-7f3a`;
-  const tokens = Object.fromEntries(keys.map((k) => [k, token(k)])) as unknown as PipelineResources;
-  const graph = build(tokens);
-  const json = JSON.stringify(graph.render());
-  const used = graph.resources();
-  const byToken = new Map(keys.map((k) => [token(k), resources[k]]));
-  const pick = (list: string[]) =>
-    list.map((t) => {
-      const arn = byToken.get(t);
-      if (arn === undefined) throw new Error(`The workflow calls ${t}, which is not one of the stack's resources.`);
-      return arn;
-    });
-  const definition = pulumi.all(keys.map((k) => resources[k])).apply((values) => {
-    let out = json;
-    keys.forEach((k, i) => {
-      out = out.split(token(k)).join(values[i]);
-    });
-    return out;
-  });
-  return { definition, lambdas: pick(used.lambdas), topics: pick(used.topics) };
 }
