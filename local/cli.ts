@@ -7,7 +7,6 @@ import { parseArgs, USAGE } from "./args";
 import { UsageError } from "./faults";
 import { formatHuman, progressLine } from "./format";
 import { writeReportFiles } from "./report-files";
-import { runLocal } from "./run";
 
 const cleanups = new Set<() => Promise<void>>();
 let exiting = false;
@@ -43,10 +42,18 @@ async function main(argv: string[]): Promise<number> {
   console.info = toStderr;
   console.debug = toStderr;
 
+  // Loaded only for a real run, so that --help and usage errors answer at once.
+  const { runLocal } = await import("./run");
   let progressShown = false;
   const report = await runLocal(args, {
     onLog: (line) => {
       if (verbose) process.stderr.write(`${line}\n`);
+    },
+    onState: (name, ms, index) => {
+      if (verbose)
+        process.stderr.write(
+          `[${String(ms).padStart(6)} ms] entered ${name}${index === undefined ? "" : ` [${index}]`}\n`,
+        );
     },
     onProgress: (done, total) => {
       if (!showProgress || total < 2) return;

@@ -121,7 +121,8 @@ export function collectNotices(
   const notices: DeliveredNotice[] = [];
   if (check) {
     for (const n of check.notifications) {
-      const got = n.status === "suppressed" ? undefined : received(n.channel, "check", aws, slack, stateMachineKey);
+      // A retried check reports a channel an earlier attempt reached as a suppressed duplicate: show what it got.
+      const got = received(n.channel, "check", aws, slack, stateMachineKey);
       notices.push({
         ...(got ?? { channel: n.channel, sender: "check", body: "", attempts: [] }),
         status: n.status,

@@ -1,3 +1,4 @@
+import { toMermaid } from "../workflow/mermaid";
 import { buildPipeline, type PipelineResources, PLACEHOLDER_RESOURCES, STATE_NAMES } from "../workflow/pipeline";
 import type { Pattern } from "./args";
 import { lambdaInvoke } from "./invoke";
@@ -73,12 +74,6 @@ export function loadPipeline(pattern: Pattern, options: { mapConcurrency?: numbe
         [STATE_NAMES.notifyCheckFailure]: h.notifyCheckFailure,
       };
     },
-    mermaid: (highlight) => {
-      const mod = requireModule<{ toMermaid: (g: unknown, o?: { highlight?: Iterable<string> }) => string }>(
-        "../workflow/mermaid",
-        "The Mermaid renderer",
-      );
-      return mod.toMermaid(graph, { highlight });
-    },
+    mermaid: (highlight) => toMermaid(graph, { highlight }),
   };
 }

@@ -75,6 +75,8 @@ export interface RunReport {
 export interface RunHooks {
   /** Chunks finished so far out of the total (called as Map iterations end). */
   onProgress?(done: number, total: number): void;
+  /** A state was entered (`index`: its Map iteration), `ms` after the run began. */
+  onState?(name: string, ms: number, index?: number): void;
   /** A handler's JSON log line. */
   onLog?(line: string): void;
   /** Registers a cleanup to run on exit, Ctrl-C or error (returns a function that unregisters it). */
@@ -377,6 +379,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}): Promise<Run
             retries: 0,
           };
           if (!states.includes(event.state.name)) states.push(event.state.name);
+          hooks.onState?.(event.state.name, at, event.index);
           timeline.push(entry);
           open.set(`${event.state.name}#${event.index ?? ""}`, entry);
         } else if (event.type === "StateExited" || event.type === "StateFailed" || event.type === "StateCaught") {

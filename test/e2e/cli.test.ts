@@ -1,0 +1,336 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { METRICS } from "../../functions/contract";
+import { type ExpectedCounts, writeOrdersFile } from "../../scripts/generate-csv";
+import { STATE_NAMES } from "../../workflow/pipeline";
+import { parseDocument, ROOT, runCli, WEEKDAY_MORNING, WEEKDAY_NIGHT } from "./cli-helper";
+
+const S = STATE_NAMES;
+const SEQUENTIAL_STATES = [S.prepare, S.splitCsv, S.processChunks, S.processChunk, S.checkErrors, S.runOutcome, S.done];
+/** samples/orders.csv, as the samples' generator documents it. */
+const ORDERS = {
+  rows: { total: 1000, valid: 891, invalid: 109 },
+  errors: {
+    total: 109,
+    critical: 35,
+    byType: { ValidationError: 90, ParseError: 19 },
+    bySeverity: { LOW: 0, MEDIUM: 74, HIGH: 35, CRITICAL: 0 },
+  },
+};
+
+/** What a run left in its TMPDIR (Node's own compile cache, which outlives any run by design, aside). */
+function leftovers(dir: string): string[] {
+  return readdirSync(dir).filter((name) => !name.startsWith("v8-compile-cache"));
+}
+
+function channels(doc: { notifications: { channel: string; status: string }[] }): string[] {
+  return doc.notifications.map((n) => `${n.channel}:${n.status}`);
+}
+
+describe("npm start (local run, end to end)", function () {
+  this.timeout(60_000);
+  const tmps: string[] = [];
+  afterEach(() => {
+    for (const t of tmps.splice(0)) rmSync(t, { recursive: true, force: true });
+  });
+
+  it("runs the bundled sample and prints exactly the DESIGN.md document with --json", async () => {
+    const result = await runCli(["--json", "--now", WEEKDAY_MORNING]);
+    tmps.push(result.tmp);
+    const doc = parseDocument(result);
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(Object.keys(doc), [
+      "executionName",
+      "status",
+      "states",
+      "rows",
+      "errors",
+      "notifications",
+      "metrics",
+    ]);
+    assert.match(doc.executionName, /^local-20250603T010000-[0-9a-f]{6}$/);
+    assert.equal(doc.status, "SUCCEEDED");
+    assert.deepEqual(doc.states, SEQUENTIAL_STATES);
+    assert.deepEqual(doc.rows, ORDERS.rows);
+    assert.deepEqual(doc.errors, ORDERS.errors);
+    // HIGH errors route to Slack and e-mail; nothing is CRITICAL, so on-call (SNS) is not paged.
+    assert.deepEqual(channels(doc), ["slack:sent", "email:sent"]);
+    const slack = JSON.parse(doc.notifications[0].body) as { blocks: { type: string }[] };
+    assert.equal(slack.blocks[0].type, "header");
+    assert.match(doc.notifications[0].body, new RegExp(doc.executionName));
+    const email = doc.notifications[1];
+    assert.ok(email.subject && !/[\r\n]/.test(email.subject), "an e-mail subject on one line");
+    assert.match(email.body, /109/);
+    const metric = (name: string) => doc.metrics.find((m) => m.name === name);
+    assert.equal(metric(METRICS.errorCount)?.value, 109);
+    assert.equal(metric(METRICS.criticalErrorCount)?.value, 35);
+    assert.equal(metric(METRICS.rowsProcessed)?.value, 1000);
+    assert.equal(metric(METRICS.notificationsSent)?.value, 2);
+    for (const m of doc.metrics) {
+      assert.equal(m.namespace, METRICS.namespace);
+      assert.deepEqual(Object.keys(m.dimensions), [METRICS.dimension], "no per-execution dimension");
+    }
+  });
+
+  it("runs the parallel pattern: aggregation beside the check, same counts", async () => {
+    const result = await runCli(["--json", "--pattern", "parallel", "--now", WEEKDAY_MORNING]);
+    tmps.push(result.tmp);
+    const doc = parseDocument(result);
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(doc.states, [
+      S.prepare,
+      S.splitCsv,
+      S.processChunks,
+      S.processChunk,
+      S.resultProcessing,
+      S.aggregateResults,
+      S.checkErrors,
+      S.runOutcome,
+      S.done,
+    ]);
+    assert.deepEqual(doc.rows, ORDERS.rows);
+    assert.deepEqual(doc.errors, ORDERS.errors);
+    assert.deepEqual(channels(doc), ["slack:sent", "email:sent"]);
+  });
+
+  it("prints the human summary: states, counts, breakdown, each notice and the metrics", async () => {
+    const result = await runCli(["--now", WEEKDAY_MORNING]);
+    tmps.push(result.tmp);
+
+    assert.equal(result.code, 0, result.stderr);
+    for (const state of SEQUENTIAL_STATES) assert.match(result.stdout, new RegExp(`✔ ${state}\\b`));
+    assert.match(result.stdout, /Rows\s+total 1000\s+valid 891\s+invalid 109/);
+    assert.match(result.stdout, /ValidationError\s+90/);
+    assert.match(result.stdout, /\[slack\] sent/);
+    assert.match(result.stdout, /│ ▌/, "Slack's header block shown readably");
+    assert.match(result.stdout, /CSV\/Processing\s+ErrorCount\s+109\s+Count\s+Pipeline=csv-pipeline/);
+  });
+
+  describe("every file of samples/", () => {
+    const csvs = readdirSync(join(ROOT, "samples")).filter((f) => f.endsWith(".csv"));
+    /** What each bundled sample must produce (a new sample must be added here). */
+    type Want = { rows: number; byType: Record<string, number>; channels: string[]; rejected?: true };
+    const everyone = ["sns:sent", "slack:sent", "email:sent"];
+    const expected: Record<string, Want> = {
+      "orders.csv": { rows: 1000, byType: ORDERS.errors.byType, channels: ["slack:sent", "email:sent"] },
+      "orders-sjis.csv": {
+        rows: 40,
+        byType: { ValidationError: 4, EncodingError: 1 },
+        channels: ["slack:sent", "email:sent"],
+      },
+      // A rejected file pages on-call and fails the execution after the check reported it.
+      "broken-missing-column.csv": { rows: 0, byType: { SchemaError: 1 }, channels: everyone, rejected: true },
+      "empty.csv": { rows: 0, byType: { SchemaError: 1 }, channels: everyone, rejected: true },
+      "broken-unclosed-quote.csv": { rows: 2, byType: { ParseError: 1 }, channels: everyone },
+      "header-only.csv": { rows: 0, byType: {}, channels: ["slack:sent"] },
+    };
+
+    it("has an expectation for each sample", () => {
+      assert.deepEqual([...csvs].sort(), Object.keys(expected).sort());
+    });
+
+    for (const file of csvs) {
+      it(`runs ${file} to exact counts and the right channels`, async () => {
+        const result = await runCli([join("samples", file), "--json", "--now", WEEKDAY_MORNING]);
+        tmps.push(result.tmp);
+        const doc = parseDocument(result);
+        const want = expected[file];
+
+        assert.equal(result.code, want.rejected ? 1 : 0, result.stderr);
+        assert.equal(doc.status, want.rejected ? "FAILED" : "SUCCEEDED");
+        assert.equal(doc.states.at(-1), want.rejected ? S.runFailed : S.done);
+        assert.equal(doc.rows.total, want.rows);
+        assert.equal(doc.rows.total, doc.rows.valid + doc.rows.invalid);
+        assert.deepEqual(doc.errors.byType, want.byType);
+        assert.deepEqual(channels(doc), want.channels);
+      });
+    }
+  });
+
+  it("defers non-critical notices inside quiet hours and still sends critical ones", async () => {
+    const quiet = await runCli(["--json", "--now", WEEKDAY_NIGHT]);
+    const critical = await runCli([join("samples", "broken-missing-column.csv"), "--json", "--now", WEEKDAY_NIGHT]);
+    tmps.push(quiet.tmp, critical.tmp);
+    const quietDoc = parseDocument(quiet);
+    const criticalDoc = parseDocument(critical);
+
+    assert.deepEqual(channels(quietDoc), ["slack:suppressed", "email:suppressed"]);
+    for (const n of quietDoc.notifications) {
+      assert.match(n.reason ?? "", /quiet hours/);
+      assert.equal(n.body, "", "nothing reached the channel");
+    }
+    assert.equal(quietDoc.metrics.find((m) => m.name === METRICS.notificationsSuppressed)?.value, 2);
+    assert.deepEqual(channels(criticalDoc), ["sns:sent", "slack:sent", "email:sent"]);
+    assert.ok(criticalDoc.notifications.every((n) => n.body.length > 0));
+  });
+
+  it("sends no duplicate when the check is retried after it notified", async () => {
+    const out = join(ROOT, ".tmp", `e2e-retry-${process.pid}`);
+    const result = await runCli(["--json", "--now", WEEKDAY_MORNING, "--inject", "check-crash:1", "--out", out]);
+    tmps.push(result.tmp, out);
+    const doc = parseDocument(result);
+    const index = JSON.parse(readFileSync(join(out, "notices", "index.json"), "utf8")) as {
+      channel: string;
+      attempts: number[];
+    }[];
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(doc.status, "SUCCEEDED");
+    assert.deepEqual(doc.states, SEQUENTIAL_STATES);
+    // The second run of the check finds the ledger entries of the first and sends nothing again.
+    assert.deepEqual(channels(doc), ["slack:suppressed", "email:suppressed"]);
+    for (const n of doc.notifications) assert.match(n.reason ?? "", /duplicate/);
+    assert.deepEqual(
+      index.map((n) => [n.channel, n.attempts]),
+      [
+        ["slack", [200]],
+        ["email", [200]],
+      ],
+    );
+  });
+
+  it("pages on-call through NotifyCheckFailure and fails the execution when every channel fails", async () => {
+    mkdirSync(join(ROOT, ".tmp"), { recursive: true });
+    const config = join(ROOT, ".tmp", `e2e-fast-delivery-${process.pid}.yaml`);
+    writeFileSync(config, "notify:\n  delivery: { attempts: 1, backoffMs: 0, timeoutMs: 2000 }\n");
+    const result = await runCli(
+      ["--json", "--now", WEEKDAY_MORNING, "--config", config].concat([
+        "--inject",
+        "slack-5xx",
+        "--inject",
+        "email-failure",
+        "--inject",
+        "sns-failure",
+      ]),
+      { env: { AWS_MAX_ATTEMPTS: "1" } },
+    );
+    tmps.push(result.tmp, config);
+    const doc = parseDocument(result);
+
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(doc.status, "FAILED");
+    assert.deepEqual(doc.states.slice(-3), [S.checkErrors, S.notifyCheckFailure, S.checkFailed]);
+    assert.deepEqual(channels(doc), ["slack:failed", "email:failed", "sns:sent"]);
+    const alert = doc.notifications[2];
+    assert.match(alert.subject ?? "", /CRITICAL/);
+    assert.match(alert.body, new RegExp(`execution: ${doc.executionName}`));
+    assert.match(alert.body, /NotificationDeliveryError/);
+    assert.deepEqual(doc.rows, ORDERS.rows, "counts come from the run's summary even when the check failed");
+  });
+
+  it("reports a crashed chunk through the check as CRITICAL, then fails the execution", async () => {
+    const result = await runCli(["--json", "--now", WEEKDAY_MORNING, "--inject", "chunk-crash"]);
+    tmps.push(result.tmp);
+    const doc = parseDocument(result);
+
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(doc.status, "FAILED");
+    assert.deepEqual(doc.states, [...SEQUENTIAL_STATES.slice(0, -1), S.runFailed]);
+    assert.deepEqual(channels(doc), ["sns:sent", "slack:sent", "email:sent"]);
+    assert.match(doc.notifications[0].body, /Runtime\.ExitError/);
+  });
+
+  it("writes the JSON, each notice, the highlighted diagram and an HTML report with --out", async () => {
+    const out = join(ROOT, ".tmp", `e2e-out-${process.pid}`);
+    const result = await runCli(["--json", "--now", WEEKDAY_MORNING, "--out", out]);
+    tmps.push(result.tmp, out);
+    const doc = parseDocument(result);
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(out, "run.json"), "utf8")), doc);
+    assert.equal(readFileSync(join(out, "notices", "01-slack.json"), "utf8"), doc.notifications[0].body);
+    assert.equal(readFileSync(join(out, "notices", "02-email.txt"), "utf8"), doc.notifications[1].body);
+    assert.ok(existsSync(join(out, "notices", "02-email.html")));
+    const mermaid = readFileSync(join(out, "pipeline.mmd"), "utf8");
+    assert.match(mermaid, /flowchart|graph/);
+    assert.match(mermaid, /^\s*class \S+/m, "the states entered are marked");
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    assert.match(html, new RegExp(doc.executionName));
+    assert.match(html, /<svg[^>]*>.*ValidationError/s);
+    assert.match(html, /State timeline/);
+  });
+
+  describe("usage errors", () => {
+    const cases: [string, string[], RegExp][] = [
+      ["a missing file", ["no-such-file.csv"], /^error: CSV file not found: no-such-file\.csv/],
+      ["an unknown flag", ["--colour"], /^error: unknown option --colour/],
+      ["a bad pattern", ["--pattern", "fanout"], /^error: --pattern fanout: use sequential or parallel/],
+      ["a time without a zone", ["--now", "2025-06-03T10:00"], /^error: --now 2025-06-03T10:00: use an ISO-8601 time/],
+      ["an unknown fault", ["--inject", "disk-full"], /^error: --inject disk-full: unknown fault/],
+    ];
+    for (const [what, args, message] of cases) {
+      it(`exits 2 with one line for ${what}`, async () => {
+        const result = await runCli([...args, "--json"]);
+        tmps.push(result.tmp);
+
+        assert.equal(result.code, 2);
+        assert.equal(result.stdout, "");
+        assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+        assert.match(result.stderr, message);
+      });
+    }
+  });
+
+  describe("a generated file of several chunks", () => {
+    const dir = join(ROOT, ".tmp", `e2e-big-${process.pid}`);
+    const csv = join(dir, "orders-50k.csv");
+    const config = join(dir, "config.yaml");
+    let expected: ExpectedCounts;
+    before(async () => {
+      mkdirSync(dir, { recursive: true });
+      expected = await writeOrdersFile(csv, { rows: 50_000, errorRate: 0.1, seed: 7 });
+      writeFileSync(config, "chunkRows: 5000\n");
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("splits it into chunks, runs one Map child each and counts exactly what the generator wrote", async () => {
+      const result = await runCli([
+        csv,
+        "--schema",
+        join("samples", "orders.schema.yaml"),
+        "--config",
+        config,
+        "--json",
+        "--verbose",
+        "--now",
+        WEEKDAY_MORNING,
+      ]);
+      tmps.push(result.tmp);
+      const doc = parseDocument(result);
+
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(doc.rows.total, expected.rows);
+      assert.equal(doc.rows.invalid, expected.invalid);
+      assert.deepEqual(doc.errors.byType, expected.byType);
+      assert.deepEqual(doc.errors.bySeverity, expected.bySeverity);
+      const children = result.stderr.match(new RegExp(`entered ${S.processChunk} \\[\\d+\\]`, "g")) ?? [];
+      assert.equal(children.length, 10, "one ProcessChunk per 5,000 rows");
+    });
+
+    it("leaves no process or temporary directory behind, after a run and when interrupted", async () => {
+      const done = await runCli(["--json", "--now", WEEKDAY_MORNING]);
+      let interrupted = false;
+      const stopped = await runCli([csv, "--config", config, "--json", "--verbose", "--now", WEEKDAY_MORNING], {
+        onStderr: (text, kill) => {
+          // The Map has started its children: the services are up and the execution is mid-way.
+          if (!interrupted && text.includes(`entered ${S.processChunk}`)) {
+            interrupted = true;
+            kill("SIGINT");
+          }
+        },
+      });
+      tmps.push(done.tmp, stopped.tmp);
+
+      assert.equal(done.code, 0, done.stderr);
+      assert.deepEqual(leftovers(done.tmp), [], "temporary files removed after a run");
+      assert.ok(interrupted, "the run was interrupted mid-way");
+      assert.equal(stopped.code, 130, stopped.stderr);
+      assert.equal(stopped.stdout, "", "no partial document");
+      assert.match(stopped.stderr, /SIGINT: stopping the local services/);
+      assert.deepEqual(leftovers(stopped.tmp), [], "temporary files removed after Ctrl-C");
+    });
+  });
+});
