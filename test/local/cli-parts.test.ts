@@ -1,0 +1,275 @@
+import assert from "node:assert/strict";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_CSV, DEFAULT_SCHEMA, defaultSchemaFor, parseArgs, type RunArgs } from "../../local/args";
+import type { RecordedCall } from "../../local/aws-recorder";
+import { loadConfig } from "../../local/config";
+import { collectMetrics, collectNotices } from "../../local/document";
+import { parseFaults, UsageError } from "../../local/faults";
+import { progressLine, renderSlack } from "../../local/format";
+import { escapeHtml } from "../../local/report-files";
+import type { SlackDelivery } from "../../local/slack-receiver";
+
+const ROOT = join(__dirname, "..", "..");
+const TMP = join(ROOT, ".tmp", `local-unit-${process.pid}`);
+
+function run(argv: string[]): RunArgs {
+  const parsed = parseArgs(argv);
+  assert.equal(parsed.kind, "run");
+  return (parsed as { kind: "run"; args: RunArgs }).args;
+}
+
+describe("parseArgs", () => {
+  it("defaults to the bundled sample, its schema and the sequential pattern", () => {
+    const args = run([]);
+    assert.equal(args.csvPath, DEFAULT_CSV);
+    assert.equal(args.schemaPath, DEFAULT_SCHEMA);
+    assert.equal(args.pattern, "sequential");
+    assert.equal(args.json, false);
+  });
+
+  it("reads every flag, in both --flag value and --flag=value forms, and repeats --inject", () => {
+    const args = run([
+      "samples/orders.csv",
+      "--pattern=parallel",
+      "--now",
+      "2025-06-03T23:30:00+09:00",
+      "--json",
+      "--inject",
+      "slack-429:2",
+      "--inject=sns-failure",
+      "--out",
+      ".tmp/x",
+    ]);
+    assert.equal(args.pattern, "parallel");
+    assert.equal(args.now, "2025-06-03T23:30:00+09:00");
+    assert.equal(args.json, true);
+    assert.deepEqual(args.injected, ["slack-429:2", "sns-failure"]);
+    assert.deepEqual(args.faults, { "slack-429": 2, "sns-failure": Number.POSITIVE_INFINITY });
+    assert.equal(args.outDir, join(process.cwd(), ".tmp", "x"));
+  });
+
+  it("uses the schema beside the CSV when there is one", () => {
+    assert.equal(
+      defaultSchemaFor(join(ROOT, "samples", "orders-sjis.csv")),
+      join(ROOT, "samples", "orders-sjis.schema.yaml"),
+    );
+    assert.equal(defaultSchemaFor(join(ROOT, "samples", "empty.csv")), DEFAULT_SCHEMA);
+  });
+
+  it("answers help", () => {
+    assert.deepEqual(parseArgs(["--json", "-h"]), { kind: "help" });
+  });
+
+  const bad: [string[], RegExp][] = [
+    [["--frobnicate"], /unknown option --frobnicate/],
+    [["--pattern"], /--pattern needs a value/],
+    [["--json=yes"], /--json takes no value/],
+    [["--pattern", "a", "--pattern", "b"], /given twice/],
+    [["a.csv", "b.csv"], /one CSV file at a time/],
+    [["missing.csv"], /CSV file not found: missing\.csv/],
+    [["--schema", "nope.yaml"], /schema file not found: nope\.yaml/],
+    [["--now", "yesterday"], /ISO-8601/],
+    [["--inject", "slack-5xx:0"], /count must be 1 or more/],
+  ];
+  for (const [argv, message] of bad) {
+    it(`rejects ${argv.join(" ")} with a one-line usage error`, () => {
+      assert.throws(
+        () => parseArgs(argv),
+        (err: unknown) => err instanceof UsageError && message.test(err.message) && !err.message.includes("\n"),
+      );
+    });
+  }
+});
+
+describe("loadConfig", () => {
+  before(() => mkdirSync(TMP, { recursive: true }));
+  after(() => rmSync(TMP, { recursive: true, force: true }));
+
+  it("fills defaults and validates the notify section with the policy parser", () => {
+    const file = join(TMP, "ok.yaml");
+    writeFileSync(file, "chunkRows: 100\nnotify: { locale: en }\n");
+    const config = loadConfig(file);
+    assert.equal(config.chunkRows, 100);
+    assert.equal(config.notify.locale, "en");
+    assert.equal(config.notify.timeZone, "Asia/Tokyo");
+    assert.equal(config.pipelineName, "csv-pipeline");
+  });
+
+  it("names the file and every bad key at once", () => {
+    const file = join(TMP, "bad.yaml");
+    writeFileSync(file, "chunkRows: -1\ncolour: blue\nnotify: { quietHours: { start: '25:00' } }\n");
+    assert.throws(
+      () => loadConfig(file),
+      (err: unknown) => {
+        const m = (err as Error).message;
+        return (
+          err instanceof UsageError &&
+          m.includes(file) &&
+          m.includes("chunkRows") &&
+          m.includes("colour") &&
+          m.includes("notify.quietHours.start")
+        );
+      },
+    );
+  });
+});
+
+describe("parseFaults", () => {
+  it("adds the counts of a repeated fault", () => {
+    assert.deepEqual(parseFaults(["dynamodb-throttle", "dynamodb-throttle:2"]), { "dynamodb-throttle": 5 });
+  });
+});
+
+describe("renderSlack", () => {
+  it("shows header, fields, context and buttons readably, with mrkdwn entities and links undone", () => {
+    const lines = renderSlack({
+      blocks: [
+        { type: "header", text: { type: "plain_text", text: "CSV errors" } },
+        {
+          type: "section",
+          text: { type: "mrkdwn", text: "a &lt;!channel&gt; &amp; b" },
+          fields: [{ type: "mrkdwn", text: "*File*\nx.csv" }],
+        },
+        {
+          type: "context",
+          elements: [
+            { type: "mrkdwn", text: "one" },
+            { type: "mrkdwn", text: "two" },
+          ],
+        },
+        {
+          type: "actions",
+          elements: [{ type: "button", text: { type: "plain_text", text: "Open" }, url: "https://e.example/x" }],
+        },
+        { type: "section", text: { type: "mrkdwn", text: "see <https://e.example/y|the logs>" } },
+      ],
+    });
+    assert.deepEqual(lines, [
+      "▌CSV errors",
+      "a <!channel> & b",
+      "  *File* x.csv",
+      "one  ·  two",
+      "[Open] https://e.example/x",
+      "see the logs (https://e.example/y)",
+    ]);
+  });
+
+  it("falls back to the text of a payload without blocks", () => {
+    assert.deepEqual(renderSlack({ text: "hello\nworld" }), ["hello", "world"]);
+  });
+});
+
+describe("collectNotices", () => {
+  const call = (over: Partial<RecordedCall>): RecordedCall => ({
+    service: "sns",
+    action: "Publish",
+    params: {},
+    accessKeyId: "FN",
+    status: 200,
+    at: "",
+    ...over,
+  });
+  const delivery = (status: number, body: string): SlackDelivery => ({
+    path: "/",
+    contentType: "",
+    body,
+    json: JSON.parse(body),
+    status,
+    at: "",
+  });
+
+  it("pairs the check's statuses with what each channel received, last attempt first-class", () => {
+    const notices = collectNotices(
+      {
+        hasErrors: true,
+        errorCount: 1,
+        criticalCount: 0,
+        byType: {},
+        bySeverity: { LOW: 0, MEDIUM: 1, HIGH: 0, CRITICAL: 0 },
+        rows: { total: 1, valid: 0, invalid: 1 },
+        runFailed: false,
+        notifications: [
+          { channel: "slack", status: "sent" },
+          { channel: "email", status: "suppressed", reason: "rate limit" },
+        ],
+      },
+      [],
+      [delivery(429, '{"text":"a"}'), delivery(200, '{"text":"a"}')],
+      "SFN",
+    );
+    assert.deepEqual(
+      notices.map((n) => [n.channel, n.status, n.body, n.attempts]),
+      [
+        ["slack", "sent", '{"text":"a"}', [429, 200]],
+        ["email", "suppressed", "", []],
+      ],
+    );
+    assert.equal(notices[1].reason, "rate limit");
+  });
+
+  it("reports from the endpoints when the check never returned, then the state machine's alert", () => {
+    const notices = collectNotices(
+      undefined,
+      [
+        call({
+          service: "ses",
+          action: "SendEmail",
+          status: 500,
+          params: { Message: { Subject: { Data: "S" }, Body: { Text: { Data: "T" } } } },
+        }),
+        call({ accessKeyId: "SFN", params: { Subject: "Alert", Message: "check failed" } }),
+      ],
+      [],
+      "SFN",
+    );
+    assert.deepEqual(
+      notices.map((n) => [n.channel, n.status, n.sender, n.subject, n.body]),
+      [
+        ["email", "failed", "check", "S", "T"],
+        ["sns", "sent", "state-machine", "Alert", "check failed"],
+      ],
+    );
+  });
+});
+
+describe("collectMetrics", () => {
+  it("flattens accepted PutMetricData calls and skips failed ones", () => {
+    const metrics = collectMetrics([
+      {
+        service: "cloudwatch",
+        action: "PutMetricData",
+        accessKeyId: "",
+        status: 200,
+        at: "",
+        params: {
+          Namespace: "N",
+          MetricData: [{ MetricName: "A", Value: 2, Unit: "Count", Dimensions: [{ Name: "Pipeline", Value: "p" }] }],
+        },
+      },
+      {
+        service: "cloudwatch",
+        action: "PutMetricData",
+        accessKeyId: "",
+        status: 500,
+        at: "",
+        params: { Namespace: "N", MetricData: [{ MetricName: "B", Value: 1 }] },
+      },
+    ]);
+    assert.deepEqual(metrics, [{ namespace: "N", name: "A", value: 2, unit: "Count", dimensions: { Pipeline: "p" } }]);
+  });
+});
+
+describe("report helpers", () => {
+  it("escapes markup from CSV data in the HTML report", () => {
+    assert.equal(
+      escapeHtml(`<script>alert("x")</script>&'`),
+      "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;",
+    );
+  });
+
+  it("draws a progress bar proportional to the chunks done", () => {
+    assert.equal(progressLine(5, 10, 10), "chunks [█████░░░░░] 5/10");
+    assert.equal(progressLine(0, 0, 4), "chunks [░░░░] 0/0");
+  });
+});
