@@ -1,0 +1,129 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { parse } from "csv-parse";
+import { clients } from "../functions/adapters/clients";
+import { ErrorWriter } from "../functions/adapters/error-store";
+import { resetRowSchemaCache } from "../functions/adapters/schema-source";
+import { ENV, type ProcessChunkInput } from "../functions/contract";
+import { processChunkStream } from "../functions/core/csv-chunk";
+import { parseSchema } from "../functions/core/schema";
+import { handler as processChunk } from "../functions/process-chunk";
+import { startLocalServices } from "../local/services";
+import { countDynamo } from "./lib/dynamo-count";
+import { generatedFile, inPieces } from "./lib/generated";
+import { median, ROOT, timed } from "./lib/measure";
+import { type BenchRow, row } from "./lib/rows";
+
+/** Sizes of a P2 run. */
+export interface P2Options {
+  rows: number;
+  rounds: number;
+  /** Rows of the file the real handler writes to local DynamoDB (BatchWriteItem count). */
+  handlerRows: number;
+}
+
+export const P2_FULL: P2Options = { rows: 200_000, rounds: 5, handlerRows: 200_000 };
+export const P2_QUICK: P2Options = { rows: 40_000, rounds: 3, handlerRows: 10_000 };
+
+const SCHEMA_PATH = join(ROOT, "samples", "orders.schema.yaml");
+
+/** What a user would write without this project: csv-parse over the stream, counting records. */
+async function bareCsvParse(body: Uint8Array): Promise<number> {
+  const parser = parse({ relax_column_count: true });
+  Readable.from(inPieces(body), { objectMode: false }).pipe(parser);
+  let rows = 0;
+  for await (const _record of parser) rows++;
+  return rows;
+}
+
+/**
+ * P2: process-chunk's parse + validate + record path (error records built and batched by the real writer, whose
+ * client answers at once) against bare csv-parse on the same bytes, in alternating rounds; then the real handler on
+ * local S3 and DynamoDB, counting its BatchWriteItem calls against ⌈errors / 25⌉.
+ */
+export async function runP2(opts: P2Options): Promise<BenchRow[]> {
+  const file = generatedFile(opts.rows);
+  const body = file.bytes.subarray(file.headerBytes);
+  const schema = parseSchema(readFileSync(SCHEMA_PATH, "utf8"), SCHEMA_PATH);
+  const job = {
+    executionName: "bench-p2",
+    startTime: "2025-06-03T02:00:00.000Z",
+    chunk: { id: 0, start: file.headerBytes, end: file.bytes.length, firstLine: 2 },
+    header: file.header,
+    encoding: "utf-8" as const,
+    schema,
+    expiresAt: 2_000_000_000,
+  };
+  const ours = async () => {
+    const writer = new ErrorWriter("bench", { client: { send: async () => ({ $metadata: {} }) } });
+    const result = await processChunkStream(inPieces(body), job, (r) => writer.add(r));
+    await writer.flush();
+    return result.rows;
+  };
+  const oursRates: number[] = [];
+  const bareRates: number[] = [];
+  await ours(); // warm-up of both paths
+  await bareCsvParse(body);
+  for (let i = 0; i < opts.rounds; i++) {
+    const a = await timed(ours);
+    const b = await timed(() => bareCsvParse(body));
+    if (a.value !== opts.rows || b.value !== opts.rows) {
+      throw new Error(`P2 read ${a.value} rows (ours) and ${b.value} (csv-parse); the file has ${opts.rows}`);
+    }
+    oursRates.push(a.value / (a.ms / 1000));
+    bareRates.push(b.value / (b.ms / 1000));
+  }
+
+  // BatchWriteItem calls of the real handler on local services.
+  const svc = await startLocalServices();
+  const saved = { ...process.env };
+  try {
+    const small = opts.handlerRows === opts.rows ? file : generatedFile(opts.handlerRows);
+    await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: "incoming/p2.csv", Body: small.bytes }));
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: "_config/schema.yaml", Body: readFileSync(SCHEMA_PATH) }),
+    );
+    Object.assign(process.env, svc.env, { [ENV.schemaLocation]: `s3://${svc.bucket}/_config/schema.yaml` });
+    clients.reset();
+    resetRowSchemaCache();
+    const counter = countDynamo(clients.dynamo());
+    const input: ProcessChunkInput = {
+      executionName: "bench-p2",
+      startTime: job.startTime,
+      bucket: svc.bucket,
+      key: "incoming/p2.csv",
+      encoding: "utf-8",
+      header: small.header,
+      chunk: { id: 0, start: small.headerBytes, end: small.bytes.length, firstLine: 2 },
+    };
+    const result = await processChunk(input);
+    const errors = Object.values(result.bySeverity).reduce((a, b) => a + b, 0);
+    const calls = counter.counts.byCommand.BatchWriteItemCommand ?? 0;
+    const rowsLabel = opts.rows.toLocaleString("en-US");
+    return [
+      row(
+        "P2.throughput",
+        `rows/s on ${rowsLabel} rows, ours vs bare csv-parse`,
+        median(oursRates),
+        median(bareRates),
+        {
+          kind: "ratio-min",
+          min: 0.5,
+        },
+      ),
+      row(
+        "P2.batch-calls",
+        `BatchWriteItem calls for ${errors.toLocaleString("en-US")} errors vs ⌈errors/25⌉`,
+        calls,
+        Math.ceil(errors / 25),
+        { kind: "equal", text: "calls = ⌈errors/25⌉" },
+      ),
+    ];
+  } finally {
+    process.env = saved;
+    clients.reset();
+    await svc.stop();
+  }
+}
