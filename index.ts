@@ -23,7 +23,6 @@ const notifications = new Notifications("notify", {
   namePrefix,
   slackWebhookUrl: config.slackWebhookUrl,
   onCallEmail: config.onCallEmail,
-  onCallTopicArn: config.onCallTopicArn,
   emailTo: config.emailTo,
 });
 const pipeline = new Pipeline("pipeline", { namePrefix, config, tables, notifications, arns });
@@ -34,6 +33,7 @@ const monitoring = new Monitoring("monitoring", {
   stateMachine: pipeline.stateMachine,
   tables: [tables.table, tables.runsTable],
   alertTopic: notifications.topic,
+  teamTopic: notifications.teamTopic,
   onCallTopicArn: config.onCallTopicArn,
 });
 
@@ -41,6 +41,7 @@ export const bucketName = pipeline.bucket.bucket;
 export const uploadCommand = pulumi.interpolate`aws s3 cp samples/orders.csv s3://${pipeline.bucket.bucket}/${config.inputPrefix}orders.csv`;
 export const stateMachineArn = pipeline.stateMachine.arn;
 export const alertTopicArn = notifications.topic.arn;
+export const teamTopicArn = notifications.teamTopic.arn;
 export const onCallTopicArn = config.onCallTopicArn;
 export const errorTableName = tables.table.name;
 export const runsTableName = tables.runsTable.name;

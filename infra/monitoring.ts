@@ -19,6 +19,8 @@ export interface MonitoringArgs {
   stateMachine: aws.sfn.StateMachine;
   tables: aws.dynamodb.Table[];
   alertTopic: aws.sns.Topic;
+  /** Warning alarms go here (the team), not to on-call. */
+  teamTopic: aws.sns.Topic;
   /** Existing on-call topic (PagerDuty/Opsgenie) that Critical alarms also notify. */
   onCallTopicArn?: string;
 }
@@ -253,7 +255,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
   /** The one place alarm actions are decided. */
   private actions(severity: AlarmSeverity, args: MonitoringArgs): pulumi.Input<string>[] {
-    if (severity === "Warning") return [args.alertTopic.arn];
+    if (severity === "Warning") return [args.teamTopic.arn];
     return [args.alertTopic.arn, ...(args.onCallTopicArn ? [args.onCallTopicArn] : [])];
   }
 }

@@ -6,25 +6,31 @@ export interface NotificationsArgs {
   namePrefix: string;
   /** The Slack incoming webhook URL (secret), stored as an SSM SecureString. */
   slackWebhookUrl: pulumi.Input<string>;
-  /** On-call e-mail subscribed to CRITICAL messages only. */
+  /** On-call e-mail subscribed to the alert topic's CRITICAL notices and alarm notifications. */
   onCallEmail?: string;
-  /** An existing on-call topic (PagerDuty/Opsgenie integration) that receives CRITICAL messages and alarms. */
-  onCallTopicArn?: string;
-  /** E-mail addresses subscribed to every message of the alert topic. */
+  /** E-mail addresses subscribed to the team topic (Warning alarms). */
   emailTo: string[];
 }
 
-/** Subscription filter policy: only messages whose `severity` attribute is CRITICAL. */
-export const CRITICAL_FILTER_POLICY = { severity: ["CRITICAL"] } as const;
+/**
+ * Subscription filter policy of the on-call path: notices whose `severity` attribute is CRITICAL, and messages with no
+ * `severity` attribute at all — CloudWatch alarm notifications carry no message attributes, and only Critical alarms
+ * publish to the alert topic.
+ */
+export const CRITICAL_FILTER_POLICY = { severity: ["CRITICAL", { exists: false }] } as const;
 
 /**
- * One alert topic (encrypted with a customer-managed KMS key that CloudWatch alarms may use — the AWS-managed
+ * The alert topic (encrypted with a customer-managed KMS key that CloudWatch alarms may use — the AWS-managed
  * `aws/sns` key does not let alarms publish), the on-call path as subscriptions filtered on the `severity` message
- * attribute, e-mail subscriptions from config, and the SSM SecureString holding the Slack webhook URL.
+ * attribute; a team topic for Warning alarms with the `emailTo` subscriptions; and the SSM SecureString holding the
+ * Slack webhook URL. An existing on-call topic (PagerDuty/Opsgenie) is not subscribed here — SNS cannot subscribe a
+ * topic to a topic — Critical alarms notify it directly (see Monitoring).
  */
 export class Notifications extends pulumi.ComponentResource {
   readonly key: aws.kms.Key;
   readonly topic: aws.sns.Topic;
+  /** Warning alarms: the team hears them, on-call is not paged. */
+  readonly teamTopic: aws.sns.Topic;
   readonly webhookParameter: aws.ssm.Parameter;
   readonly subscriptions: aws.sns.TopicSubscription[] = [];
 
@@ -63,13 +69,20 @@ export class Notifications extends pulumi.ComponentResource {
     );
 
     this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: this.key.arn }, { parent: this });
+    this.teamTopic = new aws.sns.Topic(`${name}-team`, { kmsMasterKeyId: this.key.arn }, { parent: this });
 
-    const subscribe = (suffix: string, protocol: string, endpoint: pulumi.Input<string>, critical: boolean) => {
+    const subscribe = (
+      suffix: string,
+      topic: aws.sns.Topic,
+      protocol: string,
+      endpoint: pulumi.Input<string>,
+      critical: boolean,
+    ) => {
       this.subscriptions.push(
         new aws.sns.TopicSubscription(
           `${name}-${suffix}`,
           {
-            topic: this.topic.arn,
+            topic: topic.arn,
             protocol,
             endpoint,
             ...(critical
@@ -80,9 +93,8 @@ export class Notifications extends pulumi.ComponentResource {
         ),
       );
     };
-    if (args.onCallEmail) subscribe("oncall-email", "email", args.onCallEmail, true);
-    if (args.onCallTopicArn) subscribe("oncall-topic", "sns", args.onCallTopicArn, true);
-    for (const [i, address] of args.emailTo.entries()) subscribe(`email-${i}`, "email", address, false);
+    if (args.onCallEmail) subscribe("oncall-email", this.topic, "email", args.onCallEmail, true);
+    for (const [i, address] of args.emailTo.entries()) subscribe(`email-${i}`, this.teamTopic, "email", address, false);
 
     this.webhookParameter = new aws.ssm.Parameter(
       `${name}-slack-webhook`,
@@ -96,6 +108,9 @@ export class Notifications extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.registerOutputs({ topicArn: this.topic.arn, webhookParameterName: this.webhookParameter.name });
+    this.registerOutputs({
+      topicArn: this.topic.arn,
+      teamTopicArn: this.teamTopic.arn,
+      webhookParameterName: this.webhookParameter.name });
   }
 }

@@ -45,6 +45,8 @@ describe("Pulumi program (under mocks)", () => {
     return list[0];
   };
 
+  const alertTopic = () => ofType("aws:sns/topic:Topic").find((t) => t.name.endsWith("-alerts"))!;
+
   before(async function () {
     this.timeout(120_000);
     ({ resources, program } = await runProgram());
@@ -68,25 +70,31 @@ describe("Pulumi program (under mocks)", () => {
     assert.deepEqual(runs.inputs.ttl, { attributeName: RUNS_TABLE.ttlAttribute, enabled: true });
   });
 
-  it("encrypts the alert topic and filters the on-call subscriptions on severity = CRITICAL", () => {
-    const topic = one("aws:sns/topic:Topic");
-    assert.match(String(topic.inputs.kmsMasterKeyId), /^arn:aws:kms:/);
+  it("encrypts both topics; on-call hears CRITICAL notices and alarms, the team hears the team topic", () => {
+    const topics = ofType("aws:sns/topic:Topic");
+    assert.equal(topics.length, 2);
+    for (const topic of topics) assert.match(String(topic.inputs.kmsMasterKeyId), /^arn:aws:kms:/);
+    const alertArn = String(alertTopic().state.arn);
+    const teamArn = String(topics.find((t) => t.name.endsWith("-team"))!.state.arn);
     const subs = ofType("aws:sns/topicSubscription:TopicSubscription");
+    for (const s of subs) assert.notEqual(s.inputs.protocol, "sns", "SNS cannot subscribe a topic to a topic");
     const onCall = subs.filter((s) => s.inputs.filterPolicy !== undefined);
     assert.deepEqual(
-      onCall.map((s) => s.inputs.endpoint).sort(),
-      [TEST_CONFIG[`${PROJECT}:onCallEmail`], TEST_CONFIG[`${PROJECT}:onCallTopicArn`]].sort(),
+      onCall.map((s) => [s.inputs.endpoint, s.inputs.topic]),
+      [[TEST_CONFIG[`${PROJECT}:onCallEmail`], alertArn]],
     );
-    for (const s of onCall) {
-      assert.deepEqual(JSON.parse(String(s.inputs.filterPolicy)), { severity: ["CRITICAL"] });
-      assert.equal(s.inputs.filterPolicyScope, "MessageAttributes");
-    }
+    // Alarm notifications carry no message attributes: `exists: false` lets them through, other severities not.
+    assert.deepEqual(JSON.parse(String(onCall[0].inputs.filterPolicy)), { severity: ["CRITICAL", { exists: false }] });
+    assert.equal(onCall[0].inputs.filterPolicyScope, "MessageAttributes");
     assert.deepEqual(
       subs
         .filter((s) => s.inputs.filterPolicy === undefined)
-        .map((s) => s.inputs.endpoint)
+        .map((s) => [s.inputs.endpoint, s.inputs.topic])
         .sort(),
-      ["data@example.com", "ops@example.com"],
+      [
+        ["data@example.com", teamArn],
+        ["ops@example.com", teamArn],
+      ],
     );
   });
 
@@ -164,7 +172,7 @@ describe("Pulumi program (under mocks)", () => {
     const start = doc.Statement.find((s) => s.Action.includes("states:StartExecution"))!;
     assert.deepEqual(start.Resource, [String(sm.state.arn)]);
     const publish = doc.Statement.find((s) => s.Action.includes("sns:Publish"))!;
-    assert.deepEqual(publish.Resource, [String(one("aws:sns/topic:Topic").state.arn)]);
+    assert.deepEqual(publish.Resource, [String(alertTopic().state.arn)]);
   });
 
   it("starts the state machine for .csv uploads under the prefix with {bucket, key}, and schedules the digest flush", () => {
@@ -207,7 +215,13 @@ describe("Pulumi program (under mocks)", () => {
     assert.equal(errorCount.period, 300);
     assert.equal(errorCount.threshold, 10);
     assert.equal(errorCount.comparisonOperator, "GreaterThanThreshold");
-    assert.ok((errorCount.alarmActions as string[]).includes(TEST_CONFIG[`${PROJECT}:onCallTopicArn`]));
+    assert.deepEqual(errorCount.alarmActions, [
+      String(alertTopic().state.arn),
+      TEST_CONFIG[`${PROJECT}:onCallTopicArn`],
+    ]);
+    const teamArn = String(ofType("aws:sns/topic:Topic").find((t) => t.name.endsWith("-team"))!.state.arn);
+    for (const a of alarms.filter((x) => x.inputs.namespace === "AWS/Lambda"))
+      assert.deepEqual(a.inputs.alarmActions, [teamArn], "Warning alarms inform the team and never page on-call");
     for (const m of ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"]) {
       assert.ok(
         alarms.some((a) => a.inputs.namespace === "AWS/States" && a.inputs.metricName === m),
