@@ -111,6 +111,7 @@ export class Notifications extends pulumi.ComponentResource {
     this.registerOutputs({
       topicArn: this.topic.arn,
       teamTopicArn: this.teamTopic.arn,
-      webhookParameterName: this.webhookParameter.name });
+      webhookParameterName: this.webhookParameter.name,
+    });
   }
 }
