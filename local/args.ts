@@ -37,7 +37,7 @@ Options:
   --schema <file>        row schema (YAML or JSON); default: <file>.schema.yaml beside the CSV if present,
                          else samples/orders.schema.yaml
   --config <file>        local stack settings (YAML or JSON): pipelineName, chunkRows, chunkBytes,
-                         errorRetentionDays, mapConcurrency, emailFrom, emailTo, notify (the notification policy)
+                         errorRetentionDays, mapConcurrency, emailFrom, emailTo, notifyPolicy (same keys as the stack config)
   --pattern <p>          sequential (default) | parallel
   --now <ISO-8601>       the run's clock, e.g. 2025-06-02T23:30:00+09:00 (quiet hours, holidays, start time)
   --json                 print exactly one JSON document on stdout (logs go to stderr)

@@ -21,7 +21,7 @@ export const CONFIG_EXAMPLE = `pipelineName: csv-pipeline
 chunkRows: 5000
 emailFrom: csv-pipeline@example.com
 emailTo: [ops@example.com]
-notify: { locale: en, quietHours: { start: "22:00", end: "07:00" } }`;
+notifyPolicy: { locale: en, quietHours: { start: "22:00", end: "07:00" } }`;
 
 const fileSchema = z.strictObject({
   pipelineName: z
@@ -34,12 +34,12 @@ const fileSchema = z.strictObject({
   mapConcurrency: z.int().min(1).max(10_000).default(100),
   emailFrom: z.email().default("csv-pipeline@example.com"),
   emailTo: z.array(z.email()).min(1).default(["ops@example.com"]),
-  notify: z.unknown().optional(),
+  notifyPolicy: z.unknown().optional(),
 });
 
 /**
  * Reads and validates a local config file (YAML or JSON). Every problem is reported at once, naming the file and the
- * key, with an example; the `notify` section is checked by the same function the Pulumi program uses.
+ * key, with an example; the `notifyPolicy` section is checked by the same function the Pulumi program uses.
  */
 export function loadConfig(path?: string): LocalConfig {
   if (path === undefined) return { ...fileSchema.parse({}), notify: parseNotifyPolicy({}) };
@@ -55,10 +55,10 @@ export function loadConfig(path?: string): LocalConfig {
     : parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);
   let notify: NotifyPolicy | undefined;
   try {
-    notify = parseNotifyPolicy((raw as { notify?: unknown } | null)?.notify ?? {}, "notify");
+    notify = parseNotifyPolicy((raw as { notifyPolicy?: unknown } | null)?.notifyPolicy ?? {}, "notifyPolicy");
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
-    problems.push(...err.problems.map((p) => `notify.${p}`));
+    problems.push(...err.problems.map((p) => `notifyPolicy.${p}`));
   }
   if (!parsed.success || notify === undefined || problems.length > 0) {
     throw new UsageError(`config file ${path}: ${problems.join("; ")}. Example:\n${CONFIG_EXAMPLE}`);

@@ -195,7 +195,7 @@ describe("npm start (local run, end to end)", function () {
   it("pages on-call through NotifyCheckFailure and fails the execution when every channel fails", async () => {
     mkdirSync(join(ROOT, ".tmp"), { recursive: true });
     const config = join(ROOT, ".tmp", `e2e-fast-delivery-${process.pid}.yaml`);
-    writeFileSync(config, "notify:\n  delivery: { attempts: 1, backoffMs: 0, timeoutMs: 2000 }\n");
+    writeFileSync(config, "notifyPolicy:\n  delivery: { attempts: 1, backoffMs: 0, timeoutMs: 2000 }\n");
     const result = await runCli(
       ["--json", "--now", WEEKDAY_MORNING, "--config", config].concat([
         "--inject",

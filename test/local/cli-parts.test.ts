@@ -88,7 +88,7 @@ describe("loadConfig", () => {
 
   it("fills defaults and validates the notify section with the policy parser", () => {
     const file = join(TMP, "ok.yaml");
-    writeFileSync(file, "chunkRows: 100\nnotify: { locale: en }\n");
+    writeFileSync(file, "chunkRows: 100\nnotifyPolicy: { locale: en }\n");
     const config = loadConfig(file);
     assert.equal(config.chunkRows, 100);
     assert.equal(config.notify.locale, "en");
@@ -98,7 +98,7 @@ describe("loadConfig", () => {
 
   it("names the file and every bad key at once", () => {
     const file = join(TMP, "bad.yaml");
-    writeFileSync(file, "chunkRows: -1\ncolour: blue\nnotify: { quietHours: { start: '25:00' } }\n");
+    writeFileSync(file, "chunkRows: -1\ncolour: blue\nnotifyPolicy: { quietHours: { start: '25:00' } }\n");
     assert.throws(
       () => loadConfig(file),
       (err: unknown) => {
@@ -108,7 +108,7 @@ describe("loadConfig", () => {
           m.includes(file) &&
           m.includes("chunkRows") &&
           m.includes("colour") &&
-          m.includes("notify.quietHours.start")
+          m.includes("notifyPolicy.quietHours.start")
         );
       },
     );
