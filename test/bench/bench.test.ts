@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assertRow, type BenchRow, renderTable, row } from "../../bench/lib/rows";
+
+describe("bench rows", () => {
+  it("computes ours / anchor and judges each kind of goal", () => {
+    assert.deepEqual(row("a", "m", 3, 2, { kind: "ratio-max", max: 2 }), {
+      id: "a",
+      measure: "m",
+      ours: 3,
+      anchor: 2,
+      ratio: 1.5,
+      goal: "ratio ≤ 2",
+      pass: true,
+    });
+    assert.equal(row("b", "m", 1, 4, { kind: "ratio-min", min: 0.5 }).pass, false);
+    assert.equal(row("c", "m", 700, 900, { kind: "ours-max", max: 650, text: "≤ 650" }).pass, false);
+    assert.equal(row("d", "m", 42, 42, { kind: "equal" }).pass, true);
+  });
+
+  it("rejects a row whose figure is not a number, naming the row and field", () => {
+    const bad = { id: "P9.x", measure: "m", ours: "12", anchor: 1, ratio: 1, goal: "g", pass: true };
+    assert.throws(() => assertRow(bad, 3), /row 3 \(P9\.x\): "ours" must be a finite number/);
+  });
+
+  it("renders one table line per row", () => {
+    const rows = [row("a", "m", 1, 2, { kind: "equal" }), row("b", "m", 2, 2, { kind: "equal" })];
+    const lines = renderTable(rows).split("\n");
+    assert.equal(lines.length, 4);
+    assert.match(lines[2], /^\| a +\| m +\| 1 +\| 2 +\| 0\.5 +\| ours = anchor \| NO +\|$/);
+  });
+});
+
+describe("npm run bench -- --quick", () => {
+  let dir: string;
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes a row with numbers for every measure of P1–P5", async function () {
+    this.timeout(180_000);
+    dir = mkdtempSync(join(tmpdir(), "csv-pipeline-bench-test-"));
+    const out = join(dir, "results.json");
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ["-r", "./local/register.js", "bench/run.ts", "--quick", "--out", out],
+        { cwd: join(__dirname, "..", ".."), maxBuffer: 16 * 1024 * 1024 },
+        (err, so, se) => (err ? reject(new Error(`bench --quick failed: ${err.message}\n${se}`)) : resolve(so)),
+      ),
+    );
+    const rows = JSON.parse(readFileSync(out, "utf8")) as BenchRow[];
+    assert.ok(Array.isArray(rows));
+    rows.forEach((r, i) => {
+      assertRow(r, i);
+      assert.deepEqual(Object.keys(r).sort(), ["anchor", "goal", "id", "measure", "ours", "pass", "ratio"]);
+      assert.ok(r.anchor > 0, `${r.id}: anchor must be measured (got ${r.anchor})`);
+    });
+    const ids = rows.map((r) => r.id);
+    for (const id of [
+      "P1.latency.scale",
+      "P1.latency.vs-original",
+      "P1.requests.vs-original",
+      "P1.items.vs-original",
+      "P1.heap.vs-original",
+      "P2.throughput",
+      "P2.batch-calls",
+      "P3.process-chunk.unpacked",
+      "P3.process-chunk.zip",
+      "P4.wall",
+      "P4.rss",
+      "P5.fan-out",
+    ]) {
+      assert.ok(ids.includes(id), `results.json lacks ${id}; it has ${ids.join(", ")}`);
+    }
+    assert.equal(new Set(ids).size, ids.length, "row ids are unique");
+    for (const r of rows) assert.ok(stdout.includes(`| ${r.id} `), `the printed table lacks ${r.id}`);
+  });
+});
