@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { processChunkStream } from "../../functions/core/csv-chunk";
+import { parseSchema } from "../../functions/core/schema";
+
+const SCHEMA = join(__dirname, "..", "..", "samples", "orders.schema.yaml");
+const HEADER = ["order_id", "email", "amount", "quantity", "status", "ordered_at", "updated_at", "note"];
+
+/** Row numbers and raw texts of a chunk starting at line 10, read in pieces of `piece` bytes. */
+async function read(text: string, piece: number) {
+  const bytes = Buffer.from(text);
+  const rows: [readonly string[], number][] = [];
+  const records: [number, string | undefined][] = [];
+  await processChunkStream(
+    (async function* () {
+      for (let i = 0; i < bytes.length; i += piece) yield bytes.subarray(i, i + piece);
+    })(),
+    {
+      executionName: "e",
+      startTime: "t",
+      chunk: { id: 0, start: 0, end: bytes.length, firstLine: 10 },
+      header: HEADER,
+      encoding: "utf-8",
+      schema: parseSchema(readFileSync(SCHEMA, "utf8"), SCHEMA),
+      expiresAt: 1,
+    },
+    (r) => {
+      records.push([r.rowNumber, r.recordData.raw]);
+      return undefined;
+    },
+    (fields, n) => rows.push([fields, n]),
+  );
+  return { rows, records };
+}
+
+// Expected figures are what the chunk reader gave when it took line numbers from csv-parse's own line counter; the
+// reader now derives them from each record's raw text (for throughput) and must agree on every edge of the format.
+const CASES: { input: string; rows: [string[], number][]; records: [number, string][] }[] = [
+  {
+    input: "a,b\n\n\nc,d\n",
+    rows: [
+      [["a", "b"], 10],
+      [["c", "d"], 13],
+    ],
+    records: [
+      [10, "a,***"],
+      [13, "c,***"],
+    ],
+  },
+  {
+    input: "a,b\r\n\r\n\r\nc,d\r\n",
+    rows: [
+      [["a", "b"], 10],
+      [["c", "d"], 13],
+    ],
+    records: [
+      [10, "a,***"],
+      [13, "c,***"],
+    ],
+  },
+  {
+    input: "a,b\n\r\n\nc,d",
+    rows: [
+      [["a", "b"], 10],
+      [["c", "d"], 13],
+    ],
+    records: [
+      [10, "a,***"],
+      [13, "c,***"],
+    ],
+  },
+  {
+    input: "\r\r\n,x\n",
+    rows: [
+      [["\r"], 10],
+      [["", "x"], 11],
+    ],
+    records: [
+      [10, ""],
+      [11, ",***"],
+    ],
+  },
+  {
+    input: "a\n\r",
+    rows: [
+      [["a"], 10],
+      [["\r"], 11],
+    ],
+    records: [
+      [10, "a"],
+      [11, ""],
+    ],
+  },
+  {
+    input: "a\n\r\r",
+    rows: [
+      [["a"], 10],
+      [["\r\r"], 11],
+    ],
+    records: [
+      [10, "a"],
+      [11, ""],
+    ],
+  },
+  {
+    input: 'a\r\n\r\r\n"q\r\nr",b\r\n\n\rz,y\n',
+    rows: [
+      [["a"], 10],
+      [["\r"], 11],
+      [["q\r\nr", "b"], 12],
+      [["\rz", "y"], 15],
+    ],
+    records: [
+      [10, "a"],
+      [11, ""],
+      [12, '"q\r\nr",***'],
+      [15, "z,***"],
+    ],
+  },
+  {
+    input: '\r"",x\n\r\n\rb\n',
+    rows: [
+      [['\r""', "x"], 10],
+      [["\rb"], 12],
+    ],
+    records: [
+      [10, '"",***'],
+      [12, "b"],
+    ],
+  },
+  {
+    input: 'x\n"open,\n\nrest\n',
+    rows: [[["x"], 10]],
+    records: [
+      [10, "x"],
+      [11, '"open,***'],
+    ],
+  },
+];
+
+describe("processChunkStream line numbers", () => {
+  for (const c of CASES) {
+    it(`numbers the rows of ${JSON.stringify(c.input)} by their first line, whatever the read size`, async () => {
+      for (const piece of [1, 3, 1 << 16]) {
+        const got = await read(c.input, piece);
+        assert.deepEqual(got.rows, c.rows, `rows, read ${piece} bytes at a time`);
+        assert.deepEqual(got.records, c.records, `error records, read ${piece} bytes at a time`);
+      }
+    });
+  }
+});
