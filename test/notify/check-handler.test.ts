@@ -3,7 +3,7 @@ import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwat
 import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { clients } from "../../functions/adapters/clients";
 import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
 import { handler, loadCheckConfig, setClock } from "../../functions/check-errors-and-notify";
@@ -22,10 +22,11 @@ describe("check-errors-and-notify handler", function () {
   let svc: LocalServices;
   let slack: SlackReceiver;
   const saved = { ...process.env };
-  const sns = mockClient(SNSClient);
-  const ses = mockClient(SESClient);
-  const cw = mockClient(CloudWatchClient);
-  const ssm = mockClient(SSMClient);
+  // Created in before(): mocking a client class patches it for the whole mocha process until restore().
+  let sns: AwsClientStub<SNSClient>;
+  let ses: AwsClientStub<SESClient>;
+  let cw: AwsClientStub<CloudWatchClient>;
+  let ssm: AwsClientStub<SSMClient>;
   const logs: Record<string, unknown>[] = [];
   let restoreSink: (line: string) => void;
   let n = 0;
@@ -60,6 +61,10 @@ describe("check-errors-and-notify handler", function () {
   const run = (input: CheckInput) => handler(input, {}) as Promise<CheckOutput>;
 
   before(async () => {
+    sns = mockClient(SNSClient);
+    ses = mockClient(SESClient);
+    cw = mockClient(CloudWatchClient);
+    ssm = mockClient(SSMClient);
     svc = await startLocalServices();
     slack = await new SlackReceiver().start();
     Object.assign(process.env, svc.env, {
