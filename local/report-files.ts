@@ -1,19 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SEVERITIES } from "../functions/contract";
+import { escapeHtml } from "../functions/core/messages-escape";
 import type { DeliveredNotice } from "./document";
 import { renderSlack } from "./format";
 import type { RunReport } from "./run";
-
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
 
 function noticeFiles(n: DeliveredNotice, i: number): { name: string; content: string }[] {
   const stem = `${String(i + 1).padStart(2, "0")}-${n.channel}${n.sender === "state-machine" ? "-alert" : ""}`;

@@ -1,16 +1,10 @@
 import { type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { METRICS } from "../contract";
+import type { RunMetricValues } from "../core/notify-run";
 import { clients } from "./clients";
 
 /** The values one check emits. */
-export interface RunMetrics {
-  errorCount: number;
-  criticalErrorCount: number;
-  rowsProcessed: number;
-  notificationsSent: number;
-  notificationsSuppressed: number;
-  notificationsFailed: number;
-}
+export type RunMetrics = RunMetricValues;
 
 /**
  * The metric data of one check, all in `CSV/Processing` with the single dimension `Pipeline`.

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { escapeHtml } from "../../functions/core/messages-escape";
 import { DEFAULT_CSV, DEFAULT_SCHEMA, defaultSchemaFor, parseArgs, type RunArgs } from "../../local/args";
 import type { RecordedCall } from "../../local/aws-recorder";
 import { loadConfig } from "../../local/config";
 import { collectMetrics, collectNotices } from "../../local/document";
 import { parseFaults, UsageError } from "../../local/faults";
 import { progressLine, renderSlack } from "../../local/format";
-import { escapeHtml } from "../../local/report-files";
 import type { SlackDelivery } from "../../local/slack-receiver";
 
 const ROOT = join(__dirname, "..", "..");
