@@ -27,7 +27,13 @@ export const ERROR_TABLE = {
   },
 } as const;
 
-export const ERROR_TYPES = ["ValidationError", "ParseError", "EncodingError", "SchemaError", "ProcessingError"] as const;
+export const ERROR_TYPES = [
+  "ValidationError",
+  "ParseError",
+  "EncodingError",
+  "SchemaError",
+  "ProcessingError",
+] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
 export const SEVERITIES = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;

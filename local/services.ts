@@ -2,12 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  type CreateTableCommandInput,
-} from "@aws-sdk/client-dynamodb";
 import { ERROR_TABLE, RUNS_TABLE } from "../functions/contract";
 
 // biome-ignore lint/suspicious/noExplicitAny: untyped packages
@@ -78,7 +74,9 @@ export function runsTableDefinition(tableName: string): CreateTableCommandInput 
 }
 
 function listen(server: { listen: (port: number, host: string, cb: (err?: Error) => void) => void }): Promise<void> {
-  return new Promise((resolve, reject) => server.listen(0, "127.0.0.1", (err?: Error) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) =>
+    server.listen(0, "127.0.0.1", (err?: Error) => (err ? reject(err) : resolve())),
+  );
 }
 
 /**

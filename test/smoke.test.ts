@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { ERROR_TABLE } from "../functions/contract";
 import { clients } from "../functions/adapters/clients";
-import { startLocalServices, type LocalServices } from "../local/services";
+import { ERROR_TABLE } from "../functions/contract";
+import { type LocalServices, startLocalServices } from "../local/services";
 
 describe("local services", () => {
   let svc: LocalServices;
@@ -20,8 +20,24 @@ describe("local services", () => {
   });
 
   it("serves DynamoDB (with the GSI) and ranged S3 reads to the handlers' clients", async () => {
-    await clients.doc().send(new PutCommand({ TableName: svc.errorTable, Item: { errorId: "a", timestamp: "t", executionName: "e", severityRow: "0#1" } }));
-    const q = await clients.doc().send(new QueryCommand({ TableName: svc.errorTable, IndexName: ERROR_TABLE.executionIndex.name, KeyConditionExpression: "executionName = :e", ExpressionAttributeValues: { ":e": "e" } }));
+    await clients
+      .doc()
+      .send(
+        new PutCommand({
+          TableName: svc.errorTable,
+          Item: { errorId: "a", timestamp: "t", executionName: "e", severityRow: "0#1" },
+        }),
+      );
+    const q = await clients
+      .doc()
+      .send(
+        new QueryCommand({
+          TableName: svc.errorTable,
+          IndexName: ERROR_TABLE.executionIndex.name,
+          KeyConditionExpression: "executionName = :e",
+          ExpressionAttributeValues: { ":e": "e" },
+        }),
+      );
     assert.equal(q.Items?.length, 1);
     await clients.s3().send(new PutObjectCommand({ Bucket: svc.bucket, Key: "x.csv", Body: "abcdef" }));
     const got = await clients.s3().send(new GetObjectCommand({ Bucket: svc.bucket, Key: "x.csv", Range: "bytes=2-3" }));
