@@ -20,24 +20,20 @@ describe("local services", () => {
   });
 
   it("serves DynamoDB (with the GSI) and ranged S3 reads to the handlers' clients", async () => {
-    await clients
-      .doc()
-      .send(
-        new PutCommand({
-          TableName: svc.errorTable,
-          Item: { errorId: "a", timestamp: "t", executionName: "e", severityRow: "0#1" },
-        }),
-      );
-    const q = await clients
-      .doc()
-      .send(
-        new QueryCommand({
-          TableName: svc.errorTable,
-          IndexName: ERROR_TABLE.executionIndex.name,
-          KeyConditionExpression: "executionName = :e",
-          ExpressionAttributeValues: { ":e": "e" },
-        }),
-      );
+    await clients.doc().send(
+      new PutCommand({
+        TableName: svc.errorTable,
+        Item: { errorId: "a", timestamp: "t", executionName: "e", severityRow: "0#1" },
+      }),
+    );
+    const q = await clients.doc().send(
+      new QueryCommand({
+        TableName: svc.errorTable,
+        IndexName: ERROR_TABLE.executionIndex.name,
+        KeyConditionExpression: "executionName = :e",
+        ExpressionAttributeValues: { ":e": "e" },
+      }),
+    );
     assert.equal(q.Items?.length, 1);
     await clients.s3().send(new PutObjectCommand({ Bucket: svc.bucket, Key: "x.csv", Body: "abcdef" }));
     const got = await clients.s3().send(new GetObjectCommand({ Bucket: svc.bucket, Key: "x.csv", Range: "bytes=2-3" }));
