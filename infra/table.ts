@@ -6,7 +6,7 @@ import { errorTableDefinition, runsTableDefinition } from "../local/services";
 
 /** Arguments of {@link ErrorTable}. */
 export interface ErrorTableArgs {
-  /** Physical name prefix, e.g. the pipeline name. */
+  /** Physical name prefix, e.g. the pipeline name: the tables are `<prefix>-errors` and `<prefix>-runs`. */
   namePrefix: string;
 }
 
@@ -15,6 +15,7 @@ export function tableArgsFrom(def: CreateTableCommandInput): aws.dynamodb.TableA
   const key = (schema: typeof def.KeySchema, type: "HASH" | "RANGE") =>
     schema?.find((k) => k.KeyType === type)?.AttributeName;
   return {
+    name: def.TableName,
     billingMode: def.BillingMode,
     attributes: (def.AttributeDefinitions ?? []).map((a) => ({ name: a.AttributeName!, type: a.AttributeType! })),
     hashKey: key(def.KeySchema, "HASH"),

@@ -57,6 +57,7 @@ describe("Pulumi program (under mocks)", () => {
     assert.equal(tables.length, 2);
     const errors = tables.find((t) => t.inputs.hashKey === ERROR_TABLE.partitionKey)!;
     assert.equal(errors.inputs.rangeKey, ERROR_TABLE.sortKey);
+    assert.equal(errors.inputs.name, "orders-errors", "named after the pipeline, so stacks never share a table");
     assert.equal(errors.inputs.billingMode, "PAY_PER_REQUEST");
     assert.deepEqual(errors.inputs.ttl, { attributeName: ERROR_TABLE.ttlAttribute, enabled: true });
     assert.deepEqual(errors.inputs.pointInTimeRecovery, { enabled: true });
@@ -67,6 +68,7 @@ describe("Pulumi program (under mocks)", () => {
     assert.equal(gsi.rangeKey, ERROR_TABLE.executionIndex.sortKey);
     const runs = tables.find((t) => t.inputs.hashKey === RUNS_TABLE.partitionKey)!;
     assert.equal(runs.inputs.rangeKey, RUNS_TABLE.sortKey);
+    assert.equal(runs.inputs.name, "orders-runs");
     assert.deepEqual(runs.inputs.ttl, { attributeName: RUNS_TABLE.ttlAttribute, enabled: true });
   });
 
