@@ -59,6 +59,14 @@ const NOTES = [
   "standard",
 ];
 
+/** Order ids have six digits (`^ORD-[0-9]{6}$`); row numbers past 999,999 wrap around to ORD-000001 again. */
+export const ORDER_ID_SPAN = 999_999;
+
+/** The valid order id of generated row `i` (1-based): `ORD-000001` … `ORD-999999`, then wrapping. */
+export function orderIdFor(i: number): string {
+  return `ORD-${String(((i - 1) % ORDER_ID_SPAN) + 1).padStart(6, "0")}`;
+}
+
 function csvQuote(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
@@ -78,7 +86,7 @@ export function* generateOrderLines(
     const month = 1 + Math.floor(rnd() * 12);
     const day = 1 + Math.floor(rnd() * 28);
     const fields = [
-      `ORD-${pad(i, 6)}`,
+      orderIdFor(i),
       `customer${i}@example.${pick(["com", "co.jp", "org"])}`,
       (rnd() * 50000).toFixed(2),
       String(1 + Math.floor(rnd() * 20)),
