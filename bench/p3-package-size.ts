@@ -1,40 +1,20 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { FUNCTION_KEYS, FUNCTION_SPECS } from "../infra/functions";
-import { buildArchive, stageHandler, writeArchive, zipSize } from "../infra/package";
+import { buildArchive, defaultPackageBytes, stageHandler, writeArchive, zipSize } from "../infra/package";
 import { ROOT } from "./lib/measure";
 import { type BenchRow, row } from "./lib/rows";
 
 const MIB = 1024 * 1024;
 
-function bytesUnder(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.size;
-  let total = 0;
-  for (const entry of readdirSync(path)) total += bytesUnder(join(path, entry));
-  return total;
-}
-
 /**
- * Bytes of what `aws.lambda.CallbackFunction` packs by default for this project: `computeCodePaths()` without
- * options (every `dependencies` entry of package.json with its dependency tree; `aws-sdk` excluded, as it does).
- */
-export async function defaultPackageBytes(): Promise<{ bytes: number; entries: number }> {
-  const paths = await pulumi.runtime.computeCodePaths({ extraExcludePackages: ["aws-sdk"] });
-  let bytes = 0;
-  for (const [path] of paths) bytes += bytesUnder(join(ROOT, path));
-  return { bytes, entries: paths.size };
-}
-
-/**
- * P3: each function's archive, built as CallbackFunction builds it from the staged handler, against Pulumi's default
+ * P3: each function's archive, built as CallbackFunction builds it from the esbuild bundle, against Pulumi's default
  * CallbackFunction packaging of this project. Both sides are unpacked bytes; the zip size (what Lambda limits and
  * Pulumi uploads) is a second row per function, against the 1 MiB goal.
  */
 export async function runP3(): Promise<BenchRow[]> {
-  const anchor = await defaultPackageBytes();
+  const anchor = await defaultPackageBytes(ROOT);
   const work = mkdtempSync(join(tmpdir(), "csv-pipeline-bench-p3-"));
   const rows: BenchRow[] = [];
   try {

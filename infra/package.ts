@@ -1,8 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import ts from "typescript";
 
 /**
  * Lambda packaging.
@@ -12,81 +12,222 @@ import ts from "typescript";
  * the archive is huge, and closure serialization of our handler modules by value is not faithful (module-level
  * `Map`s become plain objects, so a warm-container cache would throw at run time).
  *
- * So each handler is staged instead: its TypeScript module graph is transpiled to CommonJS under
- * `out/lambda/<name>/`, every `require()` is traced statically file by file, and the archive holds exactly the files
- * reached — the handler's own modules and the individual files of the npm packages it loads (with their
- * package.json files for `exports` resolution). CallbackFunction still builds the archive: `callbackFactory` is a
- * one-line closure that `require`s the staged entry at cold start, `codePathOptions.extraIncludePaths` lists the
- * traced files and `extraExcludePackages` drops every package.json dependency (nothing is added by the walk).
+ * So each handler is bundled instead: esbuild turns its module graph into one minified CommonJS file,
+ * `out/lambda/<name>/index.js` (platform node, target node22, tree-shaken). CallbackFunction still builds the
+ * archive: `callbackFactory` is a one-line closure that `require`s that file at cold start,
+ * `codePathOptions.extraIncludePaths` lists it and `extraExcludePackages` drops every package.json dependency, so
+ * the archive holds exactly `__index.js` and the bundle.
  *
- * `@aws-sdk/*` (and the `@smithy/*` / `@aws-crypto/*` packages beneath it) are not packed: the nodejs22.x runtime
- * provides AWS SDK v3 on its module path. `@pulumi/*` is deployment-time only and never reached from `functions/`.
+ * - `@aws-sdk/*` (and the `@smithy/*` / `@aws-crypto/*` packages beneath it) stay external: the nodejs22.x runtime
+ *   provides AWS SDK v3 on its module path. `@pulumi/*` is deployment-time only; a bundle that reaches it fails.
+ * - Modules our code cannot reach are replaced while bundling ({@link TRIMMED_MODULES}): iconv-lite's code-page
+ *   tables other than Shift_JIS (we only ever decode CP932 and UTF-8, see `functions/core/csv-encoding.ts`) and its
+ *   generated single-byte code pages. A replaced table throws a message naming this file if it is ever loaded.
+ * - No source map goes into the archive: mapping needs `--enable-source-maps` at run time (slower stack traces,
+ *   and the map would be larger than the code). esbuild writes `index.js.map` beside the bundle under `out/`
+ *   instead; the build is deterministic, so a minified stack trace from CloudWatch can be mapped back locally.
  */
 
 /** Packages the Lambda nodejs22.x runtime provides (AWS SDK v3 and its internals). */
 export const RUNTIME_PROVIDED_SCOPES = ["@aws-sdk/", "@smithy/", "@aws-crypto/", "@aws/"] as const;
 
-/** What one staged handler consists of. Paths are relative to the project directory (the Pulumi program's cwd). */
+/** Files of an npm package that our handlers cannot reach, replaced by a small module when bundling. */
+export interface TrimmedModule {
+  /** npm package holding the files. */
+  package: string;
+  /** Folder inside the package. */
+  dir: string;
+  /** The files in `dir` replaced: these names, or every file with extension `ext` except those in `allBut`. */
+  files: string[] | { ext: string; allBut: string[] };
+  /**
+   * What a replaced module does when loaded: `throw` for files loaded on first use of their encoding (loading one
+   * means a new encoding is in use and must be kept), `empty` for files merged into a registry at load time (an
+   * encoding they defined is then unknown to iconv-lite, which says so by name).
+   */
+  as: "throw" | "empty";
+  /** Why our code cannot reach them. */
+  reason: string;
+}
+
+/**
+ * What the bundles leave out. Our code decodes only `cp932` (iconv-lite's alias of `shiftjis`, whose table is
+ * `encodings/tables/shiftjis.json`) and `utf8` (defined in `encodings/internal.js`); every other table is loaded
+ * only when its encoding is first used, and the other codec modules only define encodings looked up by name.
+ */
+export const TRIMMED_MODULES: readonly TrimmedModule[] = [
+  {
+    package: "iconv-lite",
+    dir: "encodings/tables",
+    files: { ext: ".json", allBut: ["shiftjis.json"] },
+    as: "throw",
+    reason: "only Shift_JIS/CP932 and UTF-8 are decoded (functions/core/csv-encoding.ts)",
+  },
+  {
+    package: "iconv-lite",
+    dir: "encodings",
+    files: ["sbcs-codec.js", "sbcs-data.js", "sbcs-data-generated.js", "utf7.js", "utf16.js", "utf32.js"],
+    as: "empty",
+    reason: "only Shift_JIS/CP932 and UTF-8 are decoded (functions/core/csv-encoding.ts)",
+  },
+];
+
+/** A source text replaced in the project's own modules while bundling (never in a package). */
+export interface ImportRewrite {
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/**
+ * Import forms esbuild cannot tree-shake, rewritten to an equivalent one it can. zod's index re-exports its API
+ * twice: name by name, and as the namespace object `z`. A re-exported namespace object keeps every export of zod
+ * (all 40+ locales, ~290 KB minified); `import * as z` gives the same members, and esbuild keeps only those used.
+ */
+export const IMPORT_REWRITES: readonly ImportRewrite[] = [
+  {
+    from: 'import { z } from "zod";',
+    to: 'import * as z from "zod";',
+    reason: "the same zod API, with members esbuild can drop when unused",
+  },
+];
+
+/** A package import resolved to another build of the same package. */
+export interface ModuleRedirect {
+  /** The import specifier, e.g. `yaml`. */
+  spec: string;
+  /** File it resolves to, relative to node_modules. */
+  file: string;
+  reason: string;
+}
+
+/**
+ * yaml's `node` export is one CommonJS build esbuild cannot tree-shake; its ES module build (published for
+ * browsers, same sources) can be. The two differ only in where they print warnings (`process.emitWarning` vs
+ * `console.warn`), in two debug variables (`LOG_TOKENS`, `LOG_STREAM`) and in decoding `!!binary` with
+ * `Buffer` vs `atob` (a YAML 1.1 tag the row schema does not use). Saves ~17 KB per bundle.
+ */
+export const MODULE_REDIRECTS: readonly ModuleRedirect[] = [
+  { spec: "yaml", file: "yaml/browser/index.js", reason: "the tree-shakeable ES module build" },
+];
+
+/** What one bundled handler consists of. Paths are relative to the project directory (the Pulumi program's cwd). */
 export interface HandlerBundle {
   /** Function name, e.g. `split-csv`. */
   name: string;
   /** The handler's TypeScript entry, e.g. `functions/split-csv.ts`. */
   entry: string;
-  /** Directory holding the transpiled modules. */
+  /** Directory holding the bundle (and its source map, which is not packed). */
   stageDir: string;
   /** Path that `__index.js` requires at cold start (relative to the archive root). */
   requirePath: string;
-  /** Every file the archive must contain besides `__index.js` (staged modules + traced npm files). */
+  /** Every file the archive must contain besides `__index.js`: the bundle alone. */
   files: string[];
-  /** npm packages packed (by name), sorted. */
+  /** npm packages bundled in (by name), sorted. */
   packages: string[];
-  /** Runtime-provided packages the code loads (not packed), sorted. */
+  /** Runtime-provided packages the code loads (left external), sorted. */
   runtimePackages: string[];
+  /** Package files replaced by {@link TRIMMED_MODULES} (as `package/path`), sorted. */
+  trimmed: string[];
+  /** Project modules whose imports {@link IMPORT_REWRITES} rewrote, sorted. */
+  rewritten: string[];
+  /** Bytes each npm package (by name) and `functions/` contribute to the bundle, largest first. */
+  contributions: { source: string; bytes: number }[];
 }
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-const REQUIRE_RE = /\brequire\(\s*["']([^"'\n]+)["']\s*\)/g;
 
 function packageNameOf(spec: string): string {
   const parts = spec.split("/");
   return spec.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
-function isRuntimeProvided(pkg: string): boolean {
-  return RUNTIME_PROVIDED_SCOPES.some((scope) => pkg.startsWith(scope));
+/** `node_modules/<pkg>/...` (the innermost node_modules) → package name; undefined for project files. */
+function packageOfInput(path: string): string | undefined {
+  const at = path.lastIndexOf("node_modules/");
+  return at === -1 ? undefined : packageNameOf(path.slice(at + "node_modules/".length));
 }
 
-/** Root directory of the package that holds `file` (the nearest node_modules/<name> above it). */
-function packageRootOf(file: string): string {
-  const marker = `${sep}node_modules${sep}`;
-  const at = file.lastIndexOf(marker);
-  const rest = file.slice(at + marker.length).split(sep);
-  const depth = rest[0].startsWith("@") ? 2 : 1;
-  return file.slice(0, at + marker.length) + rest.slice(0, depth).join(sep);
-}
-
-function resolveLocal(fromFile: string, spec: string): string {
-  const base = resolve(dirname(fromFile), spec);
-  for (const candidate of [
-    base,
-    `${base}.ts`,
-    `${base}.js`,
-    `${base}.json`,
-    join(base, "index.ts"),
-    join(base, "index.js"),
-  ]) {
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+/** Absolute paths of the files {@link TRIMMED_MODULES} replaces, with the module text each is replaced by. */
+function trimmedFiles(projectDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rule of TRIMMED_MODULES) {
+    const dir = join(projectDir, "node_modules", rule.package, rule.dir);
+    if (!existsSync(dir)) continue;
+    const { files } = rule;
+    const names = Array.isArray(files)
+      ? files.filter((f) => existsSync(join(dir, f)))
+      : readdirSync(dir).filter((f) => f.endsWith(files.ext) && !files.allBut.includes(f));
+    for (const file of names) {
+      const id = `${rule.package}/${rule.dir}/${file}`;
+      out[join(dir, file)] =
+        rule.as === "empty"
+          ? "module.exports = {};"
+          : `throw new Error(${JSON.stringify(
+              `${id} is not in this Lambda bundle: ${rule.reason}. To decode another encoding, keep ${file} ` +
+                `in TRIMMED_MODULES of infra/package.ts and deploy again.`,
+            )});`;
+    }
   }
-  throw new Error(`Cannot package ${fromFile}: its import "${spec}" does not resolve to a file. Fix the import path.`);
+  return out;
 }
 
 /**
- * Transpiles a handler's local module graph to `out/lambda/<name>/` and traces every file it loads.
- * Synchronous, so the Pulumi program can call it while declaring resources.
+ * Runs in a child Node process: esbuild's synchronous API takes no plugins, and the Pulumi program declares its
+ * resources synchronously. Reads `{ esbuild, options, replace, rewrites, redirects }` from stdin and writes
+ * `{ metafile, replaced, rewritten }` to stdout; on failure, esbuild's messages to stderr.
+ */
+const BUILD_SCRIPT = String.raw`
+const fs = require("node:fs");
+const req = JSON.parse(fs.readFileSync(0, "utf8"));
+const { build } = require(req.esbuild);
+const replaced = new Set();
+const rewritten = new Set();
+const shape = {
+  name: "shape-bundle",
+  setup(b) {
+    for (const r of req.redirects) b.onResolve({ filter: new RegExp(r.filter) }, () => ({ path: r.path }));
+    b.onLoad({ filter: /\.(js|json)$/ }, (args) => {
+      const contents = req.replace[args.path];
+      if (contents === undefined) return undefined;
+      replaced.add(args.path);
+      return { contents, loader: "js" };
+    });
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path.includes("node_modules")) return undefined;
+      let text = fs.readFileSync(args.path, "utf8");
+      for (const r of req.rewrites) {
+        if (!text.includes(r.from)) continue;
+        text = text.split(r.from).join(r.to);
+        rewritten.add(args.path);
+      }
+      return { contents: text, loader: "ts" };
+    });
+  },
+};
+build(Object.assign({}, req.options, { plugins: [shape] })).then(
+  (result) =>
+    process.stdout.write(JSON.stringify({ metafile: result.metafile, replaced: [...replaced], rewritten: [...rewritten] })),
+  (error) => {
+    const where = (e) => (e.location ? e.location.file + ":" + e.location.line + ": " : "");
+    const lines = (error.errors || []).map((e) => where(e) + e.text);
+    process.stderr.write(lines.length > 0 ? lines.join("\n") : String(error && error.message));
+    process.exit(1);
+  },
+);
+`;
+
+interface Metafile {
+  inputs: Record<string, { bytes: number; imports: { path: string; external?: boolean }[] }>;
+  outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
+}
+
+/**
+ * Bundles a handler with esbuild into `out/lambda/<name>/index.js` (minified CommonJS for nodejs22.x, AWS SDK
+ * external, unreachable modules trimmed). Synchronous, so the Pulumi program can call it while declaring resources.
  *
  * @example
  * const bundle = stageHandler("split-csv", "functions/split-csv.ts");
- * bundle.packages; // ["csv-parse", "iconv-lite", "safer-buffer", ...]
+ * bundle.packages; // ["csv-parse", "iconv-lite", "safer-buffer", "yaml", "zod"]
  */
 export function stageHandler(
   name: string,
@@ -101,102 +242,93 @@ export function stageHandler(
       `Cannot package function ${name}: ${entry} does not exist. Check the handler path in infra/functions.ts.`,
     );
   }
+  let esbuild: string;
+  try {
+    esbuild = createRequire(join(projectDir, "package.json")).resolve("esbuild");
+  } catch {
+    throw new Error(`Cannot package function ${name}: esbuild is not installed in ${projectDir}. Run npm install.`);
+  }
   rmSync(stageRoot, { recursive: true, force: true });
-
-  const files = new Set<string>();
-  const packages = new Set<string>();
-  const runtimePackages = new Set<string>();
-  const seen = new Set<string>();
-  const queue: string[] = [entryAbs];
-
-  const stagedPathOf = (src: string) => join(stageRoot, relative(projectDir, src).replace(/\.ts$/, ".js"));
-
-  const follow = (fromFile: string, text: string) => {
-    for (const match of text.matchAll(REQUIRE_RE)) {
-      const spec = match[1];
-      if (BUILTINS.has(spec)) continue;
-      if (spec.startsWith(".") || spec.startsWith("/")) {
-        const inPackage = fromFile.includes(`${sep}node_modules${sep}`);
-        if (inPackage) {
-          let target: string;
-          try {
-            target = createRequire(fromFile).resolve(spec);
-          } catch {
-            continue; // optional files some packages probe for inside try/catch
-          }
-          queue.push(target);
-        } else {
-          queue.push(resolveLocal(fromFile, spec));
-        }
-        continue;
-      }
-      const pkg = packageNameOf(spec);
-      if (isRuntimeProvided(pkg)) {
-        runtimePackages.add(pkg);
-        continue;
-      }
-      if (pkg.startsWith("@pulumi/")) {
-        throw new Error(
-          `Function ${name} loads ${spec} (from ${relative(projectDir, fromFile)}): functions/ must never import @pulumi/*.`,
-        );
-      }
-      let target: string;
-      try {
-        target = createRequire(fromFile).resolve(spec);
-      } catch {
-        if (fromFile.includes(`${sep}node_modules${sep}`)) continue; // optional peer probed inside a package
-        throw new Error(
-          `Function ${name} loads "${spec}" (from ${relative(projectDir, fromFile)}) but it is not installed. Add it to dependencies.`,
-        );
-      }
-      if (BUILTINS.has(target)) continue;
-      queue.push(target);
-    }
+  mkdirSync(stageRoot, { recursive: true });
+  const outfile = join(stageRoot, "index.js");
+  const options = {
+    absWorkingDir: projectDir,
+    entryPoints: [entryAbs],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    treeShaking: true,
+    // Node reads sources as UTF-8: Japanese text and code-page tables stay 3 bytes a character instead of 6.
+    charset: "utf8",
+    sourcemap: "external",
+    external: RUNTIME_PROVIDED_SCOPES.map((scope) => `${scope}*`),
+    metafile: true,
+    logLevel: "silent",
+  };
+  let stdout: string;
+  try {
+    stdout = execFileSync(process.execPath, ["-e", BUILD_SCRIPT], {
+      cwd: projectDir,
+      input: JSON.stringify({
+        esbuild,
+        options,
+        replace: trimmedFiles(projectDir),
+        rewrites: IMPORT_REWRITES,
+        redirects: MODULE_REDIRECTS.map((r) => ({
+          filter: `^${r.spec.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`,
+          path: join(projectDir, "node_modules", r.file),
+        })),
+      }),
+      encoding: "utf8",
+      stdio: ["pipe", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (err) {
+    const detail = String((err as { stderr?: string }).stderr ?? "").trim() || (err as Error).message;
+    throw new Error(`Cannot bundle function ${name} (${entry}):\n${detail}\nFix the import named above.`);
+  }
+  const { metafile, replaced, rewritten } = JSON.parse(stdout) as {
+    metafile: Metafile;
+    replaced: string[];
+    rewritten: string[];
   };
 
-  while (queue.length > 0) {
-    const file = queue.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    if (file.includes(`${sep}node_modules${sep}`)) {
-      const root = packageRootOf(file);
-      const pkgJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string };
-      packages.add(pkgJson.name);
-      files.add(relative(projectDir, join(root, "package.json")));
-      files.add(relative(projectDir, file));
-      if (/\.(c?js)$/.test(file)) follow(file, readFileSync(file, "utf8"));
-      continue;
+  const packages = new Set<string>();
+  const runtimePackages = new Set<string>();
+  for (const [input, info] of Object.entries(metafile.inputs)) {
+    const pkg = packageOfInput(input);
+    if (pkg?.startsWith("@pulumi/")) {
+      rmSync(stageRoot, { recursive: true, force: true });
+      throw new Error(`Function ${name} bundles ${input}: functions/ must never import @pulumi/*.`);
     }
-    const out = stagedPathOf(file);
-    mkdirSync(dirname(out), { recursive: true });
-    if (file.endsWith(".ts")) {
-      const js = ts.transpileModule(readFileSync(file, "utf8"), {
-        fileName: file,
-        compilerOptions: {
-          module: ts.ModuleKind.CommonJS,
-          target: ts.ScriptTarget.ES2022,
-          esModuleInterop: true,
-          sourceMap: false,
-        },
-      }).outputText;
-      writeFileSync(out, js);
-      follow(file, js);
-    } else {
-      copyFileSync(file, out);
-      if (file.endsWith(".js")) follow(file, readFileSync(file, "utf8"));
+    if (pkg) packages.add(pkg);
+    for (const imp of info.imports) {
+      if (imp.external && !BUILTINS.has(imp.path)) runtimePackages.add(packageNameOf(imp.path));
     }
-    files.add(relative(projectDir, out));
   }
-
-  const requirePath = `./${relative(projectDir, stagedPathOf(entryAbs)).split(sep).join("/")}`;
+  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith(".js"));
+  const bySource = new Map<string, number>();
+  for (const [input, info] of Object.entries(output?.[1].inputs ?? {})) {
+    const source = packageOfInput(input) ?? input.split("/")[0];
+    bySource.set(source, (bySource.get(source) ?? 0) + info.bytesInOutput);
+  }
+  const file = relative(projectDir, outfile);
   return {
     name,
     entry,
     stageDir: relative(projectDir, stageRoot),
-    requirePath,
-    files: [...files].sort(),
+    requirePath: `./${file.split(sep).join("/")}`,
+    files: [file],
     packages: [...packages].sort(),
     runtimePackages: [...runtimePackages].sort(),
+    trimmed: replaced.map((p) => relative(join(projectDir, "node_modules"), p).split(sep).join("/")).sort(),
+    rewritten: rewritten.map((p) => relative(projectDir, p).split(sep).join("/")).sort(),
+    contributions: [...bySource]
+      .map(([source, bytes]) => ({ source, bytes }))
+      .sort((a, b) => b.bytes - a.bytes || a.source.localeCompare(b.source)),
   };
 }
 
@@ -206,6 +338,26 @@ export function projectDependencies(projectDir = process.cwd()): string[] {
     dependencies?: Record<string, string>;
   };
   return Object.keys(pkg.dependencies ?? {}).sort();
+}
+
+function bytesUnder(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const entry of readdirSync(path)) total += bytesUnder(join(path, entry));
+  return total;
+}
+
+/**
+ * Bytes of what `aws.lambda.CallbackFunction` packs by default for this project: `computeCodePaths()` without
+ * options (every `dependencies` entry of package.json with its dependency tree; `aws-sdk` excluded, as it does).
+ * The yardstick of the archive sizes.
+ */
+export async function defaultPackageBytes(projectDir = process.cwd()): Promise<{ bytes: number; entries: number }> {
+  const paths = await pulumi.runtime.computeCodePaths({ extraExcludePackages: ["aws-sdk"] });
+  let bytes = 0;
+  for (const [path] of paths) bytes += bytesUnder(resolve(projectDir, path));
+  return { bytes, entries: paths.size };
 }
 
 /** A Lambda handler as loaded at cold start. */

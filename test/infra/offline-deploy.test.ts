@@ -7,7 +7,14 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ChunkRef, ChunkResult, SplitResult } from "../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { MOCK_ACCOUNT, MOCK_REGION, type MockResource } from "../../infra/mocks";
-import { buildArchive, RUNTIME_PROVIDED_SCOPES, stageHandler, writeArchive, zipSize } from "../../infra/package";
+import {
+  buildArchive,
+  defaultPackageBytes,
+  RUNTIME_PROVIDED_SCOPES,
+  stageHandler,
+  writeArchive,
+  zipSize,
+} from "../../infra/package";
 import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { type SlackReceiver, startSlackReceiver } from "../../local/slack-receiver";
@@ -124,7 +131,11 @@ describe("Lambda archives (offline deploy proof)", () => {
   let work: string;
   let nodePath: string;
   let resources: MockResource[];
-  const archives = {} as Record<FunctionKey, { dir: string; bytes: number; zip: number; packages: string[] }>;
+  const archives = {} as Record<
+    FunctionKey,
+    { dir: string; bytes: number; zip: number; files: string[]; packages: string[]; trimmed: string[] }
+  >;
+  let defaultBytes = 0;
   const calls = {} as Record<FunctionKey, SdkCall[]>;
   const mockFn = (key: FunctionKey) =>
     resources.find((r) => r.type === "aws:lambda/function:Function" && r.name.endsWith(FUNCTION_SPECS[key].name))!;
@@ -144,8 +155,16 @@ describe("Lambda archives (offline deploy proof)", () => {
       const files = await buildArchive(bundle);
       const dir = join(work, "task", spec.name);
       const written = await writeArchive(files, dir);
-      archives[key] = { dir, bytes: written.bytes, zip: await zipSize(files, dir), packages: bundle.packages };
+      archives[key] = {
+        dir,
+        bytes: written.bytes,
+        zip: await zipSize(files, dir),
+        files: Object.keys(files).sort(),
+        packages: bundle.packages,
+        trimmed: bundle.trimmed,
+      };
     }
+    defaultBytes = (await defaultPackageBytes()).bytes;
     svc = await startLocalServices();
     slack = await startSlackReceiver();
     const checkEnv = (mockFn("checkErrors").inputs.environment as { variables: Record<string, string> }).variables;
@@ -231,15 +250,38 @@ describe("Lambda archives (offline deploy proof)", () => {
     });
   }
 
-  it("keeps every archive at most 1 MiB zipped, without @pulumi/* or @aws-sdk/*", () => {
+  it("keeps every archive at most 1 MiB zipped and at least 100× smaller than the default packaging", () => {
+    assert.ok(defaultBytes > 10 * MIB, `default packaging measured only ${defaultBytes} bytes`);
     for (const key of FUNCTION_KEYS) {
       const a = archives[key];
       assert.ok(a.zip <= MIB, `${key}: ${a.zip} bytes zipped`);
-      assert.ok(!existsSync(join(a.dir, "node_modules", "@pulumi")), `${key} packs @pulumi`);
-      assert.ok(!existsSync(join(a.dir, "node_modules", "@aws-sdk")), `${key} packs @aws-sdk`);
-      assert.ok(existsSync(join(a.dir, "__index.js")));
+      assert.ok(
+        a.bytes * 100 <= defaultBytes,
+        `${key}: ${a.bytes} bytes unpacked, more than 1/100 of the default ${defaultBytes}`,
+      );
+    }
+  });
+
+  it("holds only __index.js and one bundle, without @pulumi/*, @aws-sdk/* or a source map", () => {
+    for (const key of FUNCTION_KEYS) {
+      const a = archives[key];
+      assert.deepEqual(a.files, ["__index.js", `out/lambda/${FUNCTION_SPECS[key].name}/index.js`]);
+      assert.ok(!existsSync(join(a.dir, "node_modules")), `${key} packs node_modules`);
+      const code = readFileSync(join(a.dir, a.files[1]), "utf8");
+      assert.ok(!code.includes("sourceMappingURL"), `${key} points at a source map`);
+      assert.ok(!code.includes("@pulumi/"), `${key} mentions @pulumi`);
+      assert.ok(code.includes('require("@aws-sdk/'), `${key} does not load the runtime's AWS SDK`);
     }
     assert.deepEqual(archives.aggregateResults.packages, [], "aggregate-results needs no npm package besides the SDK");
+  });
+
+  it("leaves out every iconv-lite code-page table but Shift_JIS", () => {
+    for (const key of ["splitCsv", "processChunk"] as const) {
+      const { trimmed } = archives[key];
+      assert.ok(trimmed.includes("iconv-lite/encodings/tables/cp936.json"), `${key}: ${trimmed.join(", ")}`);
+      assert.ok(trimmed.includes("iconv-lite/encodings/tables/eucjp.json"), `${key}: ${trimmed.join(", ")}`);
+      assert.ok(!trimmed.some((f) => f.endsWith("shiftjis.json")), `${key} trimmed the Shift_JIS table`);
+    }
   });
 
   it("runs the four deployed handlers end to end against local DynamoDB, S3, SNS/SES/CloudWatch/SSM and Slack", async function () {
@@ -331,6 +373,44 @@ describe("Lambda archives (offline deploy proof)", () => {
     );
     assert.equal(flush.digest, "flush");
     for (const key of FUNCTION_KEYS) assert.ok((calls[key] ?? []).length > 0, `${key} made no SDK call`);
+  });
+
+  it("decodes a Shift_JIS file, CP932 extensions included, with the trimmed bundles", async function () {
+    this.timeout(60_000);
+    const iconv = (await import("iconv-lite")).default;
+    const schema = {
+      encoding: "auto",
+      header: "required",
+      columns: [
+        { name: "注文番号", type: "string", required: true, pattern: "^ORD-[0-9]{6}$" },
+        { name: "髙橋①", type: "string", required: true },
+      ],
+    };
+    const csv = ["注文番号,髙橋①", "ORD-000001,ｶﾅ㈱", "BAD-2,鷗外"].join("\n");
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: "_config/schema.json", Body: JSON.stringify(schema) }),
+    );
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: "incoming/sjis.csv", Body: iconv.encode(csv, "cp932") }),
+    );
+    const exec = { executionName: "offline-sjis-1", startTime: "2026-03-04T03:00:00.000Z" };
+
+    const split = await invoke<SplitResult>("splitCsv", { bucket: svc.bucket, key: "incoming/sjis.csv", ...exec });
+    assert.equal(split.encoding, "shift_jis");
+    assert.deepEqual(split.header, ["注文番号", "髙橋①"]);
+    let invalid = 0;
+    for (const chunk of split.chunks as ChunkRef[]) {
+      const r = await invoke<ChunkResult>("processChunk", {
+        ...exec,
+        bucket: svc.bucket,
+        key: "incoming/sjis.csv",
+        encoding: split.encoding,
+        header: split.header,
+        chunk,
+      });
+      invalid += r.invalid;
+    }
+    assert.equal(invalid, 1);
   });
 
   it("allows every SDK call each handler made through that handler's own role", () => {
