@@ -164,7 +164,7 @@ function trimmedFiles(projectDir: string): Record<string, string> {
           ? "module.exports = {};"
           : `throw new Error(${JSON.stringify(
               `${id} is not in this Lambda bundle: ${rule.reason}. To decode another encoding, keep ${file} ` +
-                `in TRIMMED_MODULES of infra/package.ts and deploy again.`,
+                `(add it to "allBut" in TRIMMED_MODULES of infra/package.ts) and deploy again.`,
             )});`;
     }
   }
