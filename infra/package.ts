@@ -23,6 +23,9 @@ import * as pulumi from "@pulumi/pulumi";
  * - Modules our code cannot reach are replaced while bundling ({@link TRIMMED_MODULES}): iconv-lite's code-page
  *   tables other than Shift_JIS (we only ever decode CP932 and UTF-8, see `functions/core/csv-encoding.ts`) and its
  *   generated single-byte code pages. A replaced table throws a message naming this file if it is ever loaded.
+ * - Two packages are reached in a form esbuild can tree-shake: `import { z } from "zod"` is bundled as
+ *   `import * as z from "zod"` ({@link IMPORT_REWRITES}; same members, unused ones and zod's locales dropped), and
+ *   `yaml` resolves to its ES module build ({@link MODULE_REDIRECTS}).
  * - No source map goes into the archive: mapping needs `--enable-source-maps` at run time (slower stack traces,
  *   and the map would be larger than the code). esbuild writes `index.js.map` beside the bundle under `out/`
  *   instead; the build is deterministic, so a minified stack trace from CloudWatch can be mapped back locally.
