@@ -23,9 +23,9 @@ import * as pulumi from "@pulumi/pulumi";
  * - Modules our code cannot reach are replaced while bundling ({@link TRIMMED_MODULES}): iconv-lite's code-page
  *   tables other than Shift_JIS (we only ever decode CP932 and UTF-8, see `functions/core/csv-encoding.ts`) and its
  *   generated single-byte code pages. A replaced table throws a message naming this file if it is ever loaded.
- * - Two packages are reached in a form esbuild can tree-shake: `import { z } from "zod"` is bundled as
- *   `import * as z from "zod"` ({@link IMPORT_REWRITES}; same members, unused ones and zod's locales dropped), and
- *   `yaml` resolves to its ES module build ({@link MODULE_REDIRECTS}).
+ * - zod is imported as a namespace (`import * as z from "zod"`, in functions/core), which esbuild tree-shakes:
+ *   `import { z }` would keep every export of zod (all its locales, ~290 KB minified). `yaml` resolves to its ES
+ *   module build ({@link MODULE_REDIRECTS}).
  * - No source map goes into the archive: mapping needs `--enable-source-maps` at run time (slower stack traces,
  *   and the map would be larger than the code). esbuild writes `index.js.map` beside the bundle under `out/`
  *   instead; the build is deterministic, so a minified stack trace from CloudWatch can be mapped back locally.
@@ -74,26 +74,6 @@ export const TRIMMED_MODULES: readonly TrimmedModule[] = [
   },
 ];
 
-/** A source text replaced in the project's own modules while bundling (never in a package). */
-export interface ImportRewrite {
-  from: string;
-  to: string;
-  reason: string;
-}
-
-/**
- * Import forms esbuild cannot tree-shake, rewritten to an equivalent one it can. zod's index re-exports its API
- * twice: name by name, and as the namespace object `z`. A re-exported namespace object keeps every export of zod
- * (all 40+ locales, ~290 KB minified); `import * as z` gives the same members, and esbuild keeps only those used.
- */
-export const IMPORT_REWRITES: readonly ImportRewrite[] = [
-  {
-    from: 'import { z } from "zod";',
-    to: 'import * as z from "zod";',
-    reason: "the same zod API, with members esbuild can drop when unused",
-  },
-];
-
 /** A package import resolved to another build of the same package. */
 export interface ModuleRedirect {
   /** The import specifier, e.g. `yaml`. */
@@ -131,8 +111,6 @@ export interface HandlerBundle {
   runtimePackages: string[];
   /** Package files replaced by {@link TRIMMED_MODULES} (as `package/path`), sorted. */
   trimmed: string[];
-  /** Project modules whose imports {@link IMPORT_REWRITES} rewrote, sorted. */
-  rewritten: string[];
   /** Bytes each npm package (by name) and `functions/` contribute to the bundle, largest first. */
   contributions: { source: string; bytes: number }[];
 }
@@ -176,15 +154,14 @@ function trimmedFiles(projectDir: string): Record<string, string> {
 
 /**
  * Runs in a child Node process: esbuild's synchronous API takes no plugins, and the Pulumi program declares its
- * resources synchronously. Reads `{ esbuild, options, replace, rewrites, redirects }` from stdin and writes
- * `{ metafile, replaced, rewritten }` to stdout; on failure, esbuild's messages to stderr.
+ * resources synchronously. Reads `{ esbuild, options, replace, redirects }` from stdin and writes
+ * `{ metafile, replaced }` to stdout; on failure, esbuild's messages to stderr.
  */
 const BUILD_SCRIPT = String.raw`
 const fs = require("node:fs");
 const req = JSON.parse(fs.readFileSync(0, "utf8"));
 const { build } = require(req.esbuild);
 const replaced = new Set();
-const rewritten = new Set();
 const shape = {
   name: "shape-bundle",
   setup(b) {
@@ -195,21 +172,11 @@ const shape = {
       replaced.add(args.path);
       return { contents, loader: "js" };
     });
-    b.onLoad({ filter: /\.ts$/ }, (args) => {
-      if (args.path.includes("node_modules")) return undefined;
-      let text = fs.readFileSync(args.path, "utf8");
-      for (const r of req.rewrites) {
-        if (!text.includes(r.from)) continue;
-        text = text.split(r.from).join(r.to);
-        rewritten.add(args.path);
-      }
-      return { contents: text, loader: "ts" };
-    });
   },
 };
 build(Object.assign({}, req.options, { plugins: [shape] })).then(
   (result) =>
-    process.stdout.write(JSON.stringify({ metafile: result.metafile, replaced: [...replaced], rewritten: [...rewritten] })),
+    process.stdout.write(JSON.stringify({ metafile: result.metafile, replaced: [...replaced] })),
   (error) => {
     const where = (e) => (e.location ? e.location.file + ":" + e.location.line + ": " : "");
     const lines = (error.errors || []).map((e) => where(e) + e.text);
@@ -279,7 +246,6 @@ export function stageHandler(
         esbuild,
         options,
         replace: trimmedFiles(projectDir),
-        rewrites: IMPORT_REWRITES,
         redirects: MODULE_REDIRECTS.map((r) => ({
           filter: `^${r.spec.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`,
           path: join(projectDir, "node_modules", r.file),
@@ -293,11 +259,7 @@ export function stageHandler(
     const detail = String((err as { stderr?: string }).stderr ?? "").trim() || (err as Error).message;
     throw new Error(`Cannot bundle function ${name} (${entry}):\n${detail}\nFix the import named above.`);
   }
-  const { metafile, replaced, rewritten } = JSON.parse(stdout) as {
-    metafile: Metafile;
-    replaced: string[];
-    rewritten: string[];
-  };
+  const { metafile, replaced } = JSON.parse(stdout) as { metafile: Metafile; replaced: string[] };
 
   const packages = new Set<string>();
   const runtimePackages = new Set<string>();
@@ -328,7 +290,6 @@ export function stageHandler(
     packages: [...packages].sort(),
     runtimePackages: [...runtimePackages].sort(),
     trimmed: replaced.map((p) => relative(join(projectDir, "node_modules"), p).split(sep).join("/")).sort(),
-    rewritten: rewritten.map((p) => relative(projectDir, p).split(sep).join("/")).sort(),
     contributions: [...bySource]
       .map(([source, bytes]) => ({ source, bytes }))
       .sort((a, b) => b.bytes - a.bytes || a.source.localeCompare(b.source)),

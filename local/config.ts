@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { DEFAULT_PIPELINE_NAME } from "../functions/contract";
 import { type NotifyPolicy, PolicyError, parseNotifyPolicy } from "../functions/core/policy";
 import { UsageError } from "./faults";

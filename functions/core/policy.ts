@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { NOTIFICATION_CHANNELS, type NotificationChannel, type Severity } from "../contract";
 
 /**

@@ -1,5 +1,5 @@
 import { parseDocument } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { SEVERITIES } from "../contract";
 import { InputError } from "./csv-errors";
 
