@@ -107,10 +107,12 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const summary = summarizeRun(input, file, chunks);
   const hasErrors = summary.errorCount > 0 || summary.runFailed;
 
-  const examples: ErrorExample[] =
-    summary.criticalCount > 0 ? await deps.store.readExamples(input.executionName, MAX_EXAMPLES) : [];
   const prefix = keyPrefixOf(input.key);
-  const streak = await deps.store.recordStreak(prefix, input.executionName, countsAsFailure(summary), now);
+  // Independent reads/writes: one round trip instead of two.
+  const [examples, streak]: [ErrorExample[], number] = await Promise.all([
+    summary.criticalCount > 0 ? deps.store.readExamples(input.executionName, MAX_EXAMPLES) : [],
+    deps.store.recordStreak(prefix, input.executionName, countsAsFailure(summary), now),
+  ]);
   const escalated = countsAsFailure(summary) && streak >= policy.escalation.consecutiveFailures;
   const level = noticeLevel(summary, escalated);
   const quiet = quietReason(now, policy);
