@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { writeOrdersFile } from "../scripts/generate-csv";
 import { lastJson, runNode } from "./lib/measure";
 import { type BenchRow, row } from "./lib/rows";
+import { sampleProcessTree } from "./p4-process-tree";
 
 /** Sizes of a P4 run. */
 export interface P4Options {
@@ -29,7 +30,16 @@ export async function runP4(opts: P4Options): Promise<BenchRow[]> {
     const expected = await writeOrdersFile(file, { rows: opts.rows, errorRate: 0.1, seed: 7 });
     const bare = await runNode(["bench/p4-bare.ts", file]);
     const bareOut = lastJson<{ rows: number }>(bare, "p4-bare");
+    // The local run hosts its services in a process of its own: its peak is sampled from /proc and counted too.
+    const tree = sampleProcessTree();
     const ours = await runNode(["local/cli.ts", file, "--json", "--now", NOW]);
+    const servicesRssBytes = Math.max(
+      0,
+      ...tree
+        .stop()
+        .filter((p) => p.depth >= 2)
+        .map((p) => p.peakRssBytes),
+    );
     const doc = lastJson<{ status: string; rows: { total: number } }>(
       { ...ours, stdout: ours.stdout.trim().replace(/\n\s*/g, " ") },
       "npm start --json",
@@ -47,14 +57,32 @@ export async function runP4(opts: P4Options): Promise<BenchRow[]> {
       }),
       row(
         "P4.rss",
-        `peak RSS MB for ${label} rows, local run vs bare csv-parse`,
-        ours.maxRssBytes / MB,
+        `peak RSS MB for ${label} rows, local run (runner + services process, sum of peaks) vs bare csv-parse`,
+        (ours.maxRssBytes + servicesRssBytes) / MB,
         bare.maxRssBytes / MB,
         {
           kind: "ours-max",
           max: 512,
           text: "ours ≤ 512 MB",
         },
+      ),
+      row(
+        "P4.rss.runner",
+        `peak RSS MB for ${label} rows, runner process vs bare csv-parse`,
+        ours.maxRssBytes / MB,
+        bare.maxRssBytes / MB,
+        {
+          kind: "ratio-max",
+          max: Number.POSITIVE_INFINITY,
+          text: "report only",
+        },
+      ),
+      row(
+        "P4.rss.services",
+        `peak RSS MB for ${label} rows, services process (DynamoDB, S3) vs bare csv-parse`,
+        servicesRssBytes / MB,
+        bare.maxRssBytes / MB,
+        { kind: "ratio-max", max: Number.POSITIVE_INFINITY, text: "report only" },
       ),
     ];
   } finally {

@@ -66,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   if (progressShown) process.stderr.write("\n");
+  // Interrupted: the run ended because its services were stopped; what it reports is not the file's outcome.
+  if (exiting) return 130;
 
   let written: string[] = [];
   if (args.outDir) written = writeReportFiles(args.outDir, report);

@@ -153,6 +153,12 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   );
   out.push(`  schema      ${rel(report.input.schemaPath)}`);
   out.push(`  pattern     ${report.pattern}`);
+  const mc = report.mapConcurrency;
+  out.push(
+    mc.local < mc.configured
+      ? `  chunks      ${mc.local} at a time here (${mc.configured} configured for AWS; capped at ${mc.perCpu} per CPU, ${mc.cpus} CPUs)`
+      : `  chunks      ${mc.local} at a time (as configured)`,
+  );
   out.push(`  execution   ${d.executionName} (started ${report.startTime})`);
   if (report.injected.length > 0) out.push(`  injected    ${report.injected.join(", ")}`);
   out.push("");

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream, readFileSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, extname } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -27,7 +28,8 @@ import { collectMetrics, collectNotices, type DeliveredNotice, noticeEntry, type
 import { startDynamoThrottle } from "./dynamo-throttle";
 import { type FaultPlan, fire, UsageError } from "./faults";
 import { type LambdaHandler, type LoadedPipeline, loadPipeline } from "./pipeline-source";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startLocalServices } from "./services";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./services";
+import { type ServicesProcess, startServicesProcess } from "./services-process";
 import { startSlackReceiver } from "./slack-receiver";
 
 /** Access key the state machine's own integrations sign with (the functions use the local services' key). */
@@ -36,6 +38,18 @@ export const STATE_MACHINE_ACCESS_KEY = "LOCALSTATESROLE";
 export const LOCAL_SLACK_PARAMETER = "/csv-pipeline/local/slack-webhook-url";
 /** How long a Retry waits locally (AWS waits IntervalSeconds × BackoffRate^n). */
 export const LOCAL_RETRY_INTERVAL_MS = 50;
+
+/** Map iterations per CPU a local run allows at once (the deployed MaxConcurrency is for Lambda's scale). */
+export const LOCAL_CHUNKS_PER_CPU = 2;
+
+/**
+ * The Map's MaxConcurrency in a local run: the configured value, capped at `LOCAL_CHUNKS_PER_CPU` per CPU of this
+ * machine. Every chunk runs in this one process against services in one other, so more at once only adds memory and
+ * queues requests until the local services drop connections; the rest of the definition stays as deployed.
+ */
+export function localMapConcurrency(configured: number, cpus: number = availableParallelism()): number {
+  return Math.max(1, Math.min(configured, LOCAL_CHUNKS_PER_CPU * Math.max(1, cpus)));
+}
 
 /** An event of aws-local-stepfunctions' log (the package does not export the type). */
 type EventLog = ReturnType<StateMachine["run"]>["eventLogs"] extends AsyncGenerator<infer E> ? E : never;
@@ -67,6 +81,10 @@ export interface RunReport {
   /** The execution's error when it failed. */
   failure?: { error: string; cause: string };
   injected: string[];
+  /** The Map's MaxConcurrency: as configured (and deployed) and as run here, capped to this machine's CPUs. */
+  mapConcurrency: { configured: number; local: number; cpus: number; perCpu: number };
+  /** Peak resident set size of the process that hosted the local services, bytes (when it reported one). */
+  servicesPeakRssBytes?: number;
   throttledBatches: number;
   logs: string[];
 }
@@ -229,7 +247,14 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}): Promise<Run
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const pipeline: LoadedPipeline = loadPipeline(args.pattern, { mapConcurrency: config.mapConcurrency });
+  const cpus = availableParallelism();
+  const mapConcurrency = {
+    configured: config.mapConcurrency,
+    local: localMapConcurrency(config.mapConcurrency, cpus),
+    cpus,
+    perCpu: LOCAL_CHUNKS_PER_CPU,
+  };
+  const pipeline: LoadedPipeline = loadPipeline(args.pattern, { mapConcurrency: mapConcurrency.local });
   const faults: FaultPlan = { ...args.faults };
   const startTime = new Date(args.now ? Date.parse(args.now) : Date.now()).toISOString();
   const executionName = executionNameFor(startTime);
@@ -247,8 +272,10 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}): Promise<Run
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   });
   const began = Date.now();
+  let servicesProcess: ServicesProcess | undefined;
   try {
-    const services = await startLocalServices();
+    const services = await startServicesProcess();
+    servicesProcess = services;
     cleanups.push(() => services.stop());
     const slack = await startSlackReceiver(faults);
     cleanups.push(() => slack.stop());
@@ -466,6 +493,10 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}): Promise<Run
       durationMs: Date.now() - began,
       failure,
       injected: args.injected,
+      mapConcurrency,
+      get servicesPeakRssBytes() {
+        return servicesProcess?.peakRssBytes();
+      },
       throttledBatches: throttle?.throttled ?? 0,
       logs,
     };

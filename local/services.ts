@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,23 +81,61 @@ function listen(server: { listen: (port: number, host: string, cb: (err?: Error)
 }
 
 /**
- * Starts DynamoDB (dynalite, in memory) and S3 (s3rver on a temporary directory) on 127.0.0.1 with free ports,
- * creates both tables and the bucket. `stop()` closes both and removes the directory.
+ * Idle keep-alive connections stay open until `stop()`. With Node's default (the server drops a connection idle for
+ * 5 s), a busy run races the client reusing a pooled socket against the server closing it, and the request fails
+ * with `read ECONNRESET`.
  */
-export async function startLocalServices(
-  opts: { errorTable?: string; runsTable?: string; bucket?: string } = {},
-): Promise<LocalServices> {
+function keepConnections(server: Server): Server {
+  server.keepAliveTimeout = 0;
+  return server;
+}
+
+/** Where the embedded services keep their data. */
+export interface LocalServicesOptions {
+  errorTable?: string;
+  runsTable?: string;
+  bucket?: string;
+  /**
+   * A directory for the services' data, created if missing and removed by `stop()`: DynamoDB on disk (LevelDB) in
+   * `dynamo/`, S3 objects in `s3/`. Without it DynamoDB is in memory and S3 uses a fresh temporary directory.
+   * On disk, a large run's error records do not grow the process's memory.
+   */
+  storageDir?: string;
+  /** Keep DynamoDB's data on disk in `storageDir` (LevelDB) instead of in memory: less memory, much more CPU. */
+  dynamoOnDisk?: boolean;
+}
+
+/**
+ * Starts DynamoDB (dynalite) and S3 (s3rver) on 127.0.0.1 with free ports, creates both tables and the bucket.
+ * `stop()` closes both, drops their connections and removes their data directory.
+ */
+export async function startLocalServices(opts: LocalServicesOptions = {}): Promise<LocalServices> {
   const errorTable = opts.errorTable ?? ERROR_TABLE.defaultName;
   const runsTable = opts.runsTable ?? RUNS_TABLE.defaultName;
   const bucket = opts.bucket ?? "csv-pipeline-local";
 
-  const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let dir: string;
+  let dynamoPath: string | undefined;
+  if (opts.storageDir !== undefined) {
+    dir = opts.storageDir;
+    if (opts.dynamoOnDisk) {
+      dynamoPath = join(dir, "dynamo");
+      mkdirSync(dynamoPath, { recursive: true });
+    }
+    mkdirSync(join(dir, "s3"), { recursive: true });
+  } else {
+    dir = mkdtempSync(join(tmpdir(), "csv-pipeline-s3-"));
+  }
+  const s3Dir = opts.storageDir !== undefined ? join(dir, "s3") : dir;
+
+  const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: dynamoPath });
   await listen(dyn);
+  keepConnections(dyn);
   const dynamoEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
 
-  const dir = mkdtempSync(join(tmpdir(), "csv-pipeline-s3-"));
-  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir });
+  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: s3Dir });
   const s3Address = await s3rver.run();
+  keepConnections(s3rver.httpServer);
   const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
 
   const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
@@ -136,7 +175,10 @@ export async function startLocalServices(
       stopped = true;
       dynamo.destroy();
       s3.destroy();
-      await Promise.all([new Promise<void>((r) => dyn.close(() => r())), s3rver.close()]);
+      const closing = Promise.all([new Promise<void>((r) => dyn.close(() => r())), s3rver.close()]);
+      (dyn as Server).closeAllConnections();
+      (s3rver.httpServer as Server).closeAllConnections();
+      await closing;
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -24,6 +24,21 @@ function leftovers(dir: string): string[] {
   return readdirSync(dir).filter((name) => !name.startsWith("v8-compile-cache"));
 }
 
+/** Processes still running with `dir` as their TMPDIR (the run and the services process it starts get one). */
+function processesUsing(dir: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, "latin1").split("\0").includes(`TMPDIR=${dir}`))
+        found.push(Number(name));
+    } catch {
+      // Gone already, or not ours to read.
+    }
+  }
+  return found;
+}
+
 function channels(doc: { notifications: { channel: string; status: string }[] }): string[] {
   return doc.notifications.map((n) => `${n.channel}:${n.status}`);
 }
@@ -331,6 +346,10 @@ describe("npm start (local run, end to end)", function () {
       assert.equal(stopped.stdout, "", "no partial document");
       assert.match(stopped.stderr, /SIGINT: stopping the local services/);
       assert.deepEqual(leftovers(stopped.tmp), [], "temporary files removed after Ctrl-C");
+      if (existsSync("/proc/self/environ")) {
+        assert.deepEqual(processesUsing(done.tmp), [], "no process left running after a run");
+        assert.deepEqual(processesUsing(stopped.tmp), [], "no process left running after Ctrl-C");
+      }
     });
   });
 });

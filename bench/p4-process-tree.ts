@@ -1,0 +1,68 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+/** Peak resident set size of one process seen under this one. */
+export interface TreePeak {
+  pid: number;
+  ppid: number;
+  /** How many levels below this process (1 = a direct child). */
+  depth: number;
+  /** `VmHWM` from /proc: the process's own peak RSS, bytes. */
+  peakRssBytes: number;
+}
+
+function readStatus(pid: number): { ppid: number; hwmKb: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, "utf8");
+    const ppid = Number(/^PPid:\s+(\d+)/m.exec(text)?.[1]);
+    const hwmKb = Number(/^VmHWM:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+    return Number.isFinite(ppid) ? { ppid, hwmKb } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Samples every `intervalMs` the peak RSS (`VmHWM`, Linux /proc) of every process below this one, so a measured run
+ * that starts processes of its own is reported with all of them. VmHWM only grows, so the last sample before a
+ * process exits is its peak up to one interval before the exit. `stop()` returns what was seen; on a system
+ * without /proc it returns nothing.
+ */
+export function sampleProcessTree(intervalMs = 100): { stop(): TreePeak[] } {
+  const root = process.pid;
+  const seen = new Map<number, TreePeak>();
+  const sample = () => {
+    let pids: number[];
+    try {
+      pids = readdirSync("/proc")
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number);
+    } catch {
+      return;
+    }
+    const parent = new Map<number, { ppid: number; hwmKb: number }>();
+    for (const pid of pids) {
+      const s = readStatus(pid);
+      if (s) parent.set(pid, s);
+    }
+    for (const [pid, s] of parent) {
+      let depth = 0;
+      let up: number | undefined = pid;
+      while (up !== undefined && up !== root && up > 1 && depth < 16) {
+        up = parent.get(up)?.ppid;
+        depth++;
+      }
+      if (up !== root || pid === root) continue;
+      const prev = seen.get(pid);
+      const bytes = s.hwmKb * 1024;
+      if (!prev || bytes > prev.peakRssBytes) seen.set(pid, { pid, ppid: s.ppid, depth, peakRssBytes: bytes });
+    }
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return [...seen.values()];
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalServices, type LocalServicesOptions } from "./services";
+
+/** What the parent sends the services process. */
+export type ServicesParentMessage =
+  | { type: "start"; options: LocalServicesOptions & { storageDir: string } }
+  | { type: "stop" };
+
+/** What the services process answers. */
+export type ServicesChildMessage =
+  | {
+      type: "ready";
+      services: Pick<LocalServices, "dynamoEndpoint" | "s3Endpoint" | "errorTable" | "runsTable" | "bucket" | "env">;
+    }
+  | { type: "failed"; message: string }
+  | { type: "stopped"; maxRssBytes: number };
+
+/** The embedded services running in a process of their own. */
+export interface ServicesProcess extends LocalServices {
+  /** Process id of the services process. */
+  pid: number;
+  /** The services process's peak resident set size in bytes, known once `stop()` has returned. */
+  peakRssBytes(): number | undefined;
+}
+
+/** How long the services process may take to start, and to stop before it is killed. */
+export const SERVICES_START_TIMEOUT_MS = 60_000;
+export const SERVICES_STOP_TIMEOUT_MS = 10_000;
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/**
+ * Starts DynamoDB and S3 (the same embedded services as `startLocalServices`) in a child process, with their data
+ * on disk in a temporary directory: the run's CPU work and the services' work use two cores, and neither the error
+ * records nor the uploaded file sit in the run's memory. `stop()` stops the process (killing it if it does not exit
+ * within `SERVICES_STOP_TIMEOUT_MS`) and removes the directory; if this process dies first, the child notices the
+ * closed channel and cleans up after itself.
+ */
+export async function startServicesProcess(opts: LocalServicesOptions = {}): Promise<ServicesProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "csv-pipeline-services-"));
+  let child: ChildProcess;
+  try {
+    child = fork(join(__dirname, "services-child.ts"), [], {
+      // Only the TypeScript loader: profilers or measuring preloads given to this process stay out of the child.
+      execArgv: ["-r", join(__dirname, "register.js")],
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "json",
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString("utf8")).slice(-4000);
+  });
+  let maxRssBytes: number | undefined;
+  child.on("message", (m: ServicesChildMessage) => {
+    if (m.type === "stopped") maxRssBytes = m.maxRssBytes;
+  });
+
+  const stopChild = async (): Promise<void> => {
+    if (child.connected) child.send({ type: "stop" } satisfies ServicesParentMessage);
+    else if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), SERVICES_STOP_TIMEOUT_MS);
+    await exited(child);
+    clearTimeout(timer);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  let ready: Extract<ServicesChildMessage, { type: "ready" }>["services"];
+  try {
+    ready = await new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the local services did not start within ${SERVICES_START_TIMEOUT_MS / 1000} s`)),
+        SERVICES_START_TIMEOUT_MS,
+      );
+      const done = () => {
+        clearTimeout(timer);
+        child.off("exit", onExit);
+        child.off("message", onMessage);
+      };
+      const onMessage = (m: ServicesChildMessage) => {
+        if (m.type === "ready") {
+          done();
+          resolve(m.services);
+        } else if (m.type === "failed") {
+          done();
+          reject(new Error(`the local services could not start: ${m.message}`));
+        }
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        done();
+        reject(
+          new Error(
+            `the local services process exited while starting (${signal ?? `status ${code}`})${stderr ? `:\n${stderr.trim()}` : ""}`,
+          ),
+        );
+      };
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+      child.once("error", (err) => {
+        done();
+        reject(err);
+      });
+      child.send({ type: "start", options: { ...opts, storageDir: dir } } satisfies ServicesParentMessage);
+    });
+  } catch (err) {
+    await stopChild();
+    throw err;
+  }
+
+  const dynamo = new DynamoDBClient({
+    endpoint: ready.dynamoEndpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const s3 = new S3Client({
+    endpoint: ready.s3Endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    ...ready,
+    dynamo,
+    s3,
+    pid: child.pid ?? -1,
+    peakRssBytes: () => maxRssBytes,
+    stop() {
+      stopping ??= (async () => {
+        dynamo.destroy();
+        s3.destroy();
+        await stopChild();
+      })();
+      return stopping;
+    },
+  };
+}
