@@ -1,11 +1,20 @@
-import { BatchWriteCommand, type BatchWriteCommandOutput, PutCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
+  type WriteRequest,
+} from "@aws-sdk/client-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { ChunkSummaryItem, ErrorRecord, FileSummaryItem } from "../contract";
 import { UnprocessedItemsError } from "../core/csv-errors";
 import { clients } from "./clients";
 
-/** The part of the DynamoDB document client the store uses (a wrapper can count or disturb calls). */
-export interface DocSender {
-  send(command: BatchWriteCommand): Promise<BatchWriteCommandOutput>;
+/**
+ * The part of the DynamoDB client the writer uses: BatchWriteItem with items already in attribute-value form (a
+ * wrapper can count or disturb calls; it hands back what DynamoDB left unprocessed, in the same form).
+ */
+export interface BatchSender {
+  send(command: BatchWriteItemCommand): Promise<BatchWriteItemCommandOutput>;
 }
 
 /** Retry policy for UnprocessedItems: exponential backoff with full jitter, bounded. */
@@ -21,7 +30,53 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 50, max
 /** BatchWriteItem's limit. */
 export const BATCH_SIZE = 25;
 
-type WriteRequest = { PutRequest: { Item: Record<string, unknown> } };
+/** Marshals one attribute of an error record; `path` names it in the error a value of another kind gets. */
+function attributeValueOf(value: unknown, path: string): AttributeValue {
+  switch (typeof value) {
+    case "string":
+      return { S: value };
+    case "number":
+      if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+        throw new RangeError(
+          `Error record attribute ${path} is ${value}, which DynamoDB cannot store exactly; use a finite number within ±${Number.MAX_SAFE_INTEGER}.`,
+        );
+      }
+      return { N: String(value) };
+    case "boolean":
+      return { BOOL: value };
+    case "object": {
+      if (value === null) return { NULL: true };
+      if (Array.isArray(value)) {
+        const list: AttributeValue[] = [];
+        value.forEach((v, i) => {
+          if (v !== undefined) list.push(attributeValueOf(v, `${path}[${i}]`));
+        });
+        return { L: list };
+      }
+      return { M: attributeMapOf(value as Record<string, unknown>, `${path}.`) };
+    }
+  }
+  throw new TypeError(
+    `Error record attribute ${path} is a ${typeof value}; only strings, numbers, booleans, lists and maps can be stored.`,
+  );
+}
+
+function attributeMapOf(value: Record<string, unknown>, prefix: string): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    if (v !== undefined) out[key] = attributeValueOf(v, prefix + key);
+  }
+  return out;
+}
+
+/**
+ * An error record as a DynamoDB item in attribute-value form: the same item the document client writes for it
+ * (strings `S`, numbers `N`, `recordData` a map `M`, undefined attributes left out), without its generic marshaller.
+ */
+export function errorRecordItem(record: ErrorRecord): Record<string, AttributeValue> {
+  return attributeMapOf(record as unknown as Record<string, unknown>, "");
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -48,7 +103,7 @@ export class ErrorWriter {
   constructor(
     private readonly tableName: string,
     private readonly options: {
-      client?: DocSender;
+      client?: BatchSender;
       retry?: RetryPolicy;
       concurrency?: number;
       random?: () => number;
@@ -56,14 +111,14 @@ export class ErrorWriter {
     } = {},
   ) {}
 
-  private get client(): DocSender {
-    return this.options.client ?? clients.doc();
+  private get client(): BatchSender {
+    return this.options.client ?? clients.dynamo();
   }
 
   /** Queues one record; returns a promise only when the caller should wait (too many batches in flight). */
   add(record: ErrorRecord): undefined | Promise<void> {
     if (this.failure !== null) throw this.failure;
-    this.batch.push({ PutRequest: { Item: record as unknown as Record<string, unknown> } });
+    this.batch.push({ PutRequest: { Item: errorRecordItem(record) } });
     if (this.batch.length < BATCH_SIZE) return undefined;
     this.dispatch();
     if (this.inFlight.size >= (this.options.concurrency ?? 4))
@@ -100,8 +155,8 @@ export class ErrorWriter {
     let pending = items;
     for (let attempt = 1; ; attempt++) {
       this.calls++;
-      const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-      const left = (out.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
+      const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+      const left = out.UnprocessedItems?.[this.tableName] ?? [];
       this.written += pending.length - left.length;
       if (left.length === 0) return;
       if (attempt >= retry.maxAttempts) {
