@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   type CountsBySeverity,
   type CountsByType,
@@ -19,10 +19,7 @@ export const DEFAULT_RETENTION_DAYS = 30;
 
 /** Deterministic error id: a retried chunk writes the same ids, so it overwrites instead of duplicating. */
 export function errorIdOf(executionName: string, chunkId: number, rowNumber: number, rule: string): string {
-  return createHash("sha256")
-    .update(`${executionName}\u0000${chunkId}\u0000${rowNumber}\u0000${rule}`)
-    .digest("hex")
-    .slice(0, 32);
+  return hash("sha256", `${executionName}\u0000${chunkId}\u0000${rowNumber}\u0000${rule}`, "hex").slice(0, 32);
 }
 
 /** GSI sort key: severity rank, then the row number padded to 12 digits. */
