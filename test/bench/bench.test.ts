@@ -70,6 +70,7 @@ describe("npm run bench -- --quick", () => {
       "P3.process-chunk.zip",
       "P4.wall",
       "P4.rss",
+      "P4.wall.clean",
       "P5.fan-out",
     ]) {
       assert.ok(ids.includes(id), `results.json lacks ${id}; it has ${ids.join(", ")}`);
