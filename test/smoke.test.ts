@@ -4,6 +4,7 @@ import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { clients } from "../functions/adapters/clients";
 import { ERROR_TABLE } from "../functions/contract";
 import { type LocalServices, startLocalServices } from "../local/services";
+import { restoreEnv } from "./support/env";
 
 describe("local services", () => {
   let svc: LocalServices;
@@ -14,7 +15,7 @@ describe("local services", () => {
     clients.reset();
   });
   after(async () => {
-    process.env = saved;
+    restoreEnv(saved);
     clients.reset();
     await svc.stop();
   });

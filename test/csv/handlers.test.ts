@@ -20,6 +20,7 @@ import { handler as processChunk } from "../../functions/process-chunk";
 import { handler as splitCsv } from "../../functions/split-csv";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { emptyExpected, generateOrderLines } from "../../scripts/generate-csv";
+import { restoreEnv } from "../support/env";
 import { SAMPLES } from "./helpers";
 
 const START = "2024-05-01T00:00:00.000Z";
@@ -45,7 +46,7 @@ describe("CSV handlers on local DynamoDB and S3", () => {
     );
   });
   after(async () => {
-    process.env = saved;
+    restoreEnv(saved);
     clients.reset();
     resetRowSchemaCache();
     await svc.stop();

@@ -11,6 +11,7 @@ import type { CheckInput, CheckOutput } from "../../functions/contract";
 import { setLogSink } from "../../functions/core/log";
 import { NotificationDeliveryError } from "../../functions/core/notify-errors";
 import { type LocalServices, startLocalServices } from "../../local/services";
+import { restoreEnv } from "../support/env";
 import { batchPut, errorRecord, putChunkItems, putFileItem, SlackReceiver } from "./support";
 
 const MON_NOON = "2025-06-02T03:00:00.000Z"; // Monday 12:00 Asia/Tokyo
@@ -84,7 +85,7 @@ describe("check-errors-and-notify handler", function () {
     setLogSink(restoreSink);
     setClock(undefined);
     for (const m of [sns, ses, cw, ssm]) m.restore();
-    process.env = saved;
+    restoreEnv(saved);
     clients.reset();
     await slack.stop();
     await svc.stop();
