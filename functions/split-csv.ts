@@ -1,6 +1,6 @@
 import { requireEnv } from "./adapters/clients";
 import { ErrorWriter, putFileSummary } from "./adapters/error-store";
-import { openObject } from "./adapters/s3";
+import { openUploadedObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
 import type { CountsByType } from "./contract";
 import { ENV, type FileSummaryItem, RUN_KEYS, type SplitResult } from "./contract";
@@ -34,7 +34,8 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
   const expiresAt = expiresAtOf(Date.now(), retentionDays(process.env[ENV.errorRetentionDays]));
   const schema = await loadRowSchema();
 
-  const object = await openObject(input.bucket, input.key);
+  // S3 events may carry the key URL-encoded; every later state reads the key found here (`SplitResult.key`).
+  const object = await openUploadedObject(input.bucket, input.key);
   const outcome = await splitCsv(object.body, {
     totalBytes: object.contentLength,
     schema,
@@ -64,7 +65,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
     sk: RUN_KEYS.file,
     executionName: input.executionName,
     bucket: input.bucket,
-    key: input.key,
+    key: object.key,
     status: outcome.status,
     encoding: outcome.encoding,
     chunkCount: outcome.chunks.length,
@@ -80,7 +81,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
   const result: SplitResult = {
     status: outcome.status,
     bucket: input.bucket,
-    key: input.key,
+    key: object.key,
     encoding: outcome.encoding,
     header: outcome.header,
     bytes: outcome.bytes,

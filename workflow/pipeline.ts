@@ -164,7 +164,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
       "startTime.$": "$$.Execution.StartTime",
       "bucket.$": "$.bucket",
       "key.$": "$.key",
-      split: { status: "NOT_RUN", chunkCount: 0, encoding: "utf-8", header: [], chunks: [] },
+      split: { status: "NOT_RUN", "key.$": "$.key", chunkCount: 0, encoding: "utf-8", header: [], chunks: [] },
       chunkResults: [],
       [FAILURE_FIELD]: null,
     },
@@ -174,13 +174,15 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     comment: "Cut the CSV into chunks at row boundaries; returns a small manifest",
     functionArn: resources.splitCsv,
     payload: { ...RUN_FIELDS },
-    resultSelector: pick<SplitResult>(["status", "chunkCount", "encoding", "header", "chunks", "bytes"]),
+    resultSelector: pick<SplitResult>(["status", "key", "chunkCount", "encoding", "header", "chunks", "bytes"]),
     resultPath: PATHS.split,
     timeoutSeconds: o.taskTimeoutSeconds,
   }).addRetry(LAMBDA_RETRY);
 
   const itemSelector: Template<ProcessChunkInput> = {
     ...RUN_FIELDS,
+    // The key split-csv found: an S3 event may carry it URL-encoded.
+    "key.$": "$.split.key",
     "encoding.$": "$.split.encoding",
     "header.$": "$.split.header",
     // Inside a Distributed Map child, $$.Execution.Name is the child's: the parent's name comes from $.executionName.
@@ -211,6 +213,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
 
   const checkInput: Template<CheckInput> = {
     ...RUN_FIELDS,
+    "key.$": "$.split.key",
     "chunkCount.$": "$.split.chunkCount",
     "splitStatus.$": "$.split.status",
     "failure.$": PATHS.failure,
@@ -273,7 +276,12 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     const aggregate = Task.lambdaInvoke(N.aggregateResults, {
       comment: "Sum the chunk counts and write the run's result file",
       functionArn: resources.aggregateResults,
-      payload: { ...RUN_FIELDS, "chunkCount.$": "$.split.chunkCount", "chunkResults.$": PATHS.chunkResults },
+      payload: {
+        ...RUN_FIELDS,
+        "key.$": "$.split.key",
+        "chunkCount.$": "$.split.chunkCount",
+        "chunkResults.$": PATHS.chunkResults,
+      },
       resultSelector: pick<AggregateOutput>(aggregateFields),
       timeoutSeconds: o.taskTimeoutSeconds,
     })

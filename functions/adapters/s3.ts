@@ -46,6 +46,38 @@ export async function openObject(
   return { body, contentLength: res.ContentLength ?? 0 };
 }
 
+/**
+ * The key as S3 stores it, from a key that may arrive URL-encoded from an S3 event (`注文 データ.csv` as
+ * `%E6%B3%A8%E6%96%87+%E3%83%87%E3%83%BC%E3%82%BF.csv`). Returns the key unchanged when it decodes to itself or is
+ * not valid percent-encoding.
+ */
+export function decodeEventKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, "%20"));
+  } catch {
+    return key;
+  }
+}
+
+/**
+ * Opens the uploaded object named by an event: the key as given, else — when that does not exist and the key looks
+ * URL-encoded — the decoded key. Returns the stream and the key that was found, which later states must use.
+ */
+export async function openUploadedObject(bucket: string, key: string): Promise<ObjectStream & { key: string }> {
+  try {
+    return { ...(await openObject(bucket, key)), key };
+  } catch (err) {
+    const decoded = decodeEventKey(key);
+    if (!(err instanceof InputError) || decoded === key) throw err;
+    try {
+      return { ...(await openObject(bucket, decoded)), key: decoded };
+    } catch (second) {
+      if (second instanceof InputError) throw err;
+      throw second;
+    }
+  }
+}
+
 /** Reads a small object as UTF-8 text. */
 export async function readObjectText(bucket: string, key: string): Promise<string> {
   const { body } = await openObject(bucket, key);

@@ -5,6 +5,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { type BatchWriteCommand, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { clients } from "../../functions/adapters/clients";
 import { ErrorWriter } from "../../functions/adapters/error-store";
+import { decodeEventKey } from "../../functions/adapters/s3";
 import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import { handler as aggregate } from "../../functions/aggregate-results";
 import {
@@ -339,6 +340,29 @@ describe("CSV handlers on local DynamoDB and S3", () => {
     } finally {
       process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/schema.yaml`;
     }
+  });
+
+  it("finds an object whose key the S3 event URL-encoded, and hands the real key on", async () => {
+    const real = "incoming/注文 データ+1.csv";
+    await put(real, readFileSync(join(SAMPLES, "orders.csv")));
+    const encoded = encodeURIComponent(real).replace(/%2F/g, "/").replace(/%20/g, "+");
+    assert.notEqual(encoded, real);
+
+    const split = await splitCsv({ bucket: svc.bucket, key: encoded, executionName: "exec-encoded", startTime: START });
+
+    assert.equal(split.status, "OK");
+    assert.equal(split.key, real);
+    assert.ok(split.chunkCount > 0);
+    const file = await clients
+      .doc()
+      .send(
+        new GetCommand({
+          TableName: svc.runsTable,
+          Key: { pk: RUN_KEYS.execution("exec-encoded"), sk: RUN_KEYS.file },
+        }),
+      );
+    assert.equal(file.Item?.key, real);
+    assert.equal(decodeEventKey("incoming/100%.csv"), "incoming/100%.csv", "not percent-encoding: unchanged");
   });
 
   it("reports a missing object and a bad schema as InputError naming them", async () => {

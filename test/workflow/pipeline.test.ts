@@ -56,6 +56,11 @@ describe("buildPipeline", () => {
         assert.equal(map.ItemsPath, "$.split.chunks");
         assert.equal(map.ItemSelector["executionName.$"], "$.executionName");
         assert.equal(map.ItemSelector["chunk.$"], "$$.Map.Item.Value");
+        assert.equal(
+          map.ItemSelector["key.$"],
+          "$.split.key",
+          "the key split-csv found, decoded when the event encoded it",
+        );
         assert.ok(
           !JSON.stringify(map.ItemProcessor).includes("$$.Execution"),
           "no context execution path inside the child",
@@ -109,7 +114,7 @@ describe("buildPipeline", () => {
           "executionName.$": "$.executionName",
           "startTime.$": "$.startTime",
           "bucket.$": "$.bucket",
-          "key.$": "$.key",
+          "key.$": "$.split.key",
           "chunkCount.$": "$.split.chunkCount",
           "splitStatus.$": "$.split.status",
           "failure.$": "$.failure",
@@ -119,6 +124,7 @@ describe("buildPipeline", () => {
       it("sets defaults in Prepare for every path a later state reads", () => {
         assert.deepEqual(states[N.prepare].Parameters.split, {
           status: "NOT_RUN",
+          "key.$": "$.key",
           chunkCount: 0,
           encoding: "utf-8",
           header: [],
