@@ -18,21 +18,24 @@ export const MOCK_ACCOUNT = "123456789012";
 export const PROJECT = "csv-pipeline";
 export const STACK = "dev";
 
+/** A small row schema (order id, e-mail, amount) used by the mock tests and the offline deploy proof. */
+export const TEST_ROW_SCHEMA = {
+  encoding: "auto",
+  header: "required",
+  columns: [
+    { name: "order_id", type: "string", required: true, pattern: "^ORD-[0-9]{6}$", severity: "HIGH" },
+    { name: "email", type: "email", required: true, sensitive: true },
+    { name: "amount", type: "decimal", min: 0, max: 1000000 },
+  ],
+};
+
 /** Stack config used by the mock tests (every key of Pulumi.dev.yaml, with e-mail and on-call set). */
 export const TEST_CONFIG: Record<string, string> = {
   "aws:region": MOCK_REGION,
   [`${PROJECT}:pipelineName`]: "orders",
   [`${PROJECT}:pattern`]: "parallel",
   [`${PROJECT}:inputPrefix`]: "incoming/",
-  [`${PROJECT}:rowSchema`]: JSON.stringify({
-    encoding: "auto",
-    header: "required",
-    columns: [
-      { name: "order_id", type: "string", required: true, pattern: "^ORD-[0-9]{6}$", severity: "HIGH" },
-      { name: "email", type: "email", required: true, sensitive: true },
-      { name: "amount", type: "decimal", min: 0, max: 1000000 },
-    ],
-  }),
+  [`${PROJECT}:rowSchema`]: JSON.stringify(TEST_ROW_SCHEMA),
   [`${PROJECT}:slackWebhookUrl`]: "https://hooks.slack.com/services/T000/B000/SECRETVALUE123",
   [`${PROJECT}:emailFrom`]: "alerts@example.com",
   [`${PROJECT}:emailTo`]: '["ops@example.com","data@example.com"]',

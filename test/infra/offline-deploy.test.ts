@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ChunkRef, ChunkResult, SplitResult } from "../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
-import { MOCK_ACCOUNT, MOCK_REGION, type MockResource } from "../../infra/mocks";
+import { MOCK_ACCOUNT, MOCK_REGION, type MockResource, TEST_ROW_SCHEMA } from "../../infra/mocks";
 import {
   buildArchive,
   defaultPackageBytes,
@@ -286,15 +286,7 @@ describe("Lambda archives (offline deploy proof)", () => {
 
   it("runs the four deployed handlers end to end against local DynamoDB, S3, SNS/SES/CloudWatch/SSM and Slack", async function () {
     this.timeout(120_000);
-    const schema = {
-      encoding: "auto",
-      header: "required",
-      columns: [
-        { name: "order_id", type: "string", required: true, pattern: "^ORD-[0-9]{6}$", severity: "HIGH" },
-        { name: "email", type: "email", required: true, sensitive: true },
-        { name: "amount", type: "decimal", min: 0, max: 1000000 },
-      ],
-    };
+    const schema = TEST_ROW_SCHEMA;
     const csv = [
       "order_id,email,amount",
       "ORD-000001,a@example.com,10",
