@@ -6,7 +6,7 @@ import {
   RUN_KEYS,
   type Severity,
 } from "../functions/contract";
-import { buildErrorRecord, emptyBySeverity } from "../functions/core/records";
+import { buildErrorRecord, emptyBySeverity } from "../functions/core/records/error-record";
 import { startLocalServices } from "../local/services";
 import { lastJson, runNode } from "./lib/measure";
 import { type BenchRow, row } from "./lib/rows";

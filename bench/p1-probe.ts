@@ -20,9 +20,9 @@ import {
   type Severity,
 } from "../functions/contract";
 import type { Logger } from "../functions/core/log";
-import { NOTIFY_KEYS } from "../functions/core/notify-keys";
-import { type CheckConfig, runCheck } from "../functions/core/notify-run";
-import { parseNotifyPolicy } from "../functions/core/policy";
+import { NOTIFY_KEYS } from "../functions/core/notify/keys";
+import { parseNotifyPolicy } from "../functions/core/notify/policy";
+import { type CheckConfig, runCheck } from "../functions/core/notify/run";
 import { countDynamo } from "./lib/dynamo-count";
 import { median, peakHeapDuring } from "./lib/measure";
 import { BENCH_NOW } from "./p1-probe-clock";

@@ -1,8 +1,8 @@
 import { putJson } from "./adapters/s3";
 import { type AggregateOutput, type ChunkResult, ENV, PREFIXES } from "./contract";
-import { requireFields } from "./core/csv-config";
-import { InputError } from "./core/csv-errors";
-import { sumChunkResults } from "./core/rows-aggregate";
+import { requireFields } from "./core/csv/settings";
+import { InputError } from "./core/errors";
+import { sumChunkResults } from "./core/records/aggregate";
 
 /** What the AggregateResults state passes. */
 export interface AggregateEvent {

@@ -6,7 +6,8 @@ import { publishSnsNotice } from "./adapters/sns";
 import { getSlackWebhookUrl } from "./adapters/ssm";
 import { type CheckOutput, DEFAULT_PIPELINE_NAME, ENV, type NotificationChannel } from "./contract";
 import { createLogger } from "./core/log";
-import type { ChannelSender } from "./core/notify-ports";
+import { parseNotifyPolicy } from "./core/notify/policy";
+import type { ChannelSender } from "./core/notify/ports";
 import {
   type CheckConfig,
   type CheckDeps,
@@ -14,8 +15,7 @@ import {
   flushDigests,
   runCheck,
   validateCheckInput,
-} from "./core/notify-run";
-import { parseNotifyPolicy } from "./core/policy";
+} from "./core/notify/run";
 
 /** Local-only clock override (ISO-8601), set by the local runner's `--now`. */
 export const NOTIFY_NOW_ENV = "NOTIFY_NOW";

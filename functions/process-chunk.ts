@@ -3,10 +3,10 @@ import { ErrorWriter, putChunkSummary } from "./adapters/error-store";
 import { openObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
 import { type ChunkResult, type ChunkSummaryItem, ENV, type ProcessChunkInput, RUN_KEYS } from "./contract";
-import { processChunkStream } from "./core/csv-chunk";
-import { requireFields } from "./core/csv-config";
-import { InputError } from "./core/csv-errors";
-import { expiresAtOf, retentionDays } from "./core/records";
+import { processChunkStream } from "./core/csv/chunk";
+import { requireFields } from "./core/csv/settings";
+import { InputError } from "./core/errors";
+import { expiresAtOf, retentionDays } from "./core/records/error-record";
 
 /**
  * Processes one chunk: a ranged read of the original object, streaming parse and validation, error records written

@@ -4,10 +4,16 @@ import { openUploadedObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
 import type { CountsByType } from "./contract";
 import { ENV, type FileSummaryItem, RUN_KEYS, type SplitResult } from "./contract";
-import { chunkSettings, requireFields } from "./core/csv-config";
-import { InputError } from "./core/csv-errors";
-import { splitCsv } from "./core/csv-split";
-import { buildErrorRecord, countRecord, emptyBySeverity, expiresAtOf, retentionDays } from "./core/records";
+import { chunkSettings, requireFields } from "./core/csv/settings";
+import { splitCsv } from "./core/csv/split";
+import { InputError } from "./core/errors";
+import {
+  buildErrorRecord,
+  countRecord,
+  emptyBySeverity,
+  expiresAtOf,
+  retentionDays,
+} from "./core/records/error-record";
 
 /** What the SplitCsv state passes. */
 export interface SplitEvent {

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PIPELINE_NAME, PREFIXES } from "../functions/contract";
-import { type NotifyPolicy, PolicyError, parseNotifyPolicy } from "../functions/core/policy";
-import { parseSchema } from "../functions/core/schema";
+import { parseSchema } from "../functions/core/csv/schema";
+import { type NotifyPolicy, PolicyError, parseNotifyPolicy } from "../functions/core/notify/policy";
 
 /** Workflow shapes the state machine can take. */
 export const PATTERNS = ["sequential", "parallel"] as const;

@@ -21,7 +21,7 @@ import * as pulumi from "@pulumi/pulumi";
  * - `@aws-sdk/*` (and the `@smithy/*` / `@aws-crypto/*` packages beneath it) stay external: the nodejs22.x runtime
  *   provides AWS SDK v3 on its module path. `@pulumi/*` is deployment-time only; a bundle that reaches it fails.
  * - Modules our code cannot reach are replaced while bundling ({@link TRIMMED_MODULES}): iconv-lite's code-page
- *   tables other than Shift_JIS (we only ever decode CP932 and UTF-8, see `functions/core/csv-encoding.ts`) and its
+ *   tables other than Shift_JIS (we only ever decode CP932 and UTF-8, see `functions/core/csv/encoding.ts`) and its
  *   generated single-byte code pages. A replaced table throws a message naming this file if it is ever loaded.
  * - zod is imported as a namespace (`import * as z from "zod"`, in functions/core), which esbuild tree-shakes:
  *   `import { z }` would keep every export of zod (all its locales, ~290 KB minified). `yaml` resolves to its ES
@@ -63,14 +63,14 @@ export const TRIMMED_MODULES: readonly TrimmedModule[] = [
     dir: "encodings/tables",
     files: { ext: ".json", allBut: ["shiftjis.json"] },
     as: "throw",
-    reason: "only Shift_JIS/CP932 and UTF-8 are decoded (functions/core/csv-encoding.ts)",
+    reason: "only Shift_JIS/CP932 and UTF-8 are decoded (functions/core/csv/encoding.ts)",
   },
   {
     package: "iconv-lite",
     dir: "encodings",
     files: ["sbcs-codec.js", "sbcs-data.js", "sbcs-data-generated.js", "utf7.js", "utf16.js", "utf32.js"],
     as: "empty",
-    reason: "only Shift_JIS/CP932 and UTF-8 are decoded (functions/core/csv-encoding.ts)",
+    reason: "only Shift_JIS/CP932 and UTF-8 are decoded (functions/core/csv/encoding.ts)",
   },
 ];
 

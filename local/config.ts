@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import * as z from "zod";
 import { DEFAULT_PIPELINE_NAME } from "../functions/contract";
-import { type NotifyPolicy, PolicyError, parseNotifyPolicy } from "../functions/core/policy";
+import { type NotifyPolicy, PolicyError, parseNotifyPolicy } from "../functions/core/notify/policy";
 import { UsageError } from "./faults";
 
 /** Settings of a local run: what a stack's config sets on AWS, with local defaults. */

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SEVERITIES } from "../functions/contract";
-import { escapeHtml } from "../functions/core/messages-escape";
+import { escapeHtml } from "../functions/core/notify/escape";
 import type { DeliveredNotice } from "./document";
 import { renderSlack } from "./format";
 import type { RunReport } from "./run";

@@ -18,9 +18,9 @@ import {
   RUN_KEYS,
   type SplitResult,
 } from "../functions/contract";
+import { parseSchema } from "../functions/core/csv/schema";
 import { setLogSink } from "../functions/core/log";
-import { parseSchema } from "../functions/core/schema";
-import { summarizeRun } from "../functions/core/summary";
+import { summarizeRun } from "../functions/core/records/summary";
 import type { RunArgs } from "./args";
 import { startAwsRecorder } from "./aws-recorder";
 import { loadConfig } from "./config";

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import YAML from "yaml";
-import { installMocks, PROJECT, settle } from "../infra/mocks";
+import { installMocks, PROJECT, settle } from "../test/support/pulumi-mocks";
 
 /**
  * Renders the Pulumi program of the dev stack (Pulumi.dev.yaml) under mocks and writes, into `out/`:

@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { ChunkSummaryItem, ErrorRecord, FileSummaryItem } from "../contract";
-import { UnprocessedItemsError } from "../core/csv-errors";
+import { UnprocessedItemsError } from "../core/errors";
 import { clients } from "./clients";
 
 /**

@@ -1,6 +1,6 @@
 import { type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { METRICS } from "../contract";
-import type { RunMetricValues } from "../core/notify-run";
+import type { RunMetricValues } from "../core/notify/run";
 import { clients } from "./clients";
 
 /** The values one check emits. */

@@ -8,9 +8,9 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { type ChunkSummaryItem, ERROR_TABLE, type FileSummaryItem, RUN_KEYS, SEVERITY_RANK } from "../contract";
-import type { DigestEntry, ErrorExample } from "../core/messages";
-import { NOTIFY_ITEM_TTL_SECONDS, NOTIFY_KEYS } from "../core/notify-keys";
-import type { LedgerClaim, LedgerStatus, RateDecision, RunStorePort } from "../core/notify-ports";
+import { NOTIFY_ITEM_TTL_SECONDS, NOTIFY_KEYS } from "../core/notify/keys";
+import type { DigestEntry, ErrorExample } from "../core/notify/messages";
+import type { LedgerClaim, LedgerStatus, RateDecision, RunStorePort } from "../core/notify/ports";
 import { clients } from "./clients";
 
 function isConditionFailure(err: unknown): boolean {

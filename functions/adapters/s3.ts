@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { GetObjectCommand, type GetObjectCommandOutput, PutObjectCommand } from "@aws-sdk/client-s3";
-import { InputError } from "../core/csv-errors";
+import { InputError } from "../core/errors";
 import { clients } from "./clients";
 
 /** An object's bytes as a stream, with its size. */

@@ -1,5 +1,5 @@
 import { ENV } from "../contract";
-import { parseSchema, type RowSchema } from "../core/schema";
+import { parseSchema, type RowSchema } from "../core/csv/schema";
 import { requireEnv } from "./clients";
 import { parseS3Location, readObjectText } from "./s3";
 

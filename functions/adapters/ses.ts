@@ -1,5 +1,5 @@
 import { SendEmailCommand } from "@aws-sdk/client-ses";
-import type { EmailNotice } from "../core/messages";
+import type { EmailNotice } from "../core/notify/messages";
 import { clients } from "./clients";
 import { type SdkSendOptions, sendWithRetry } from "./sns";
 

@@ -1,5 +1,5 @@
-import { DeliveryAttemptError } from "../core/notify-errors";
-import { type RetryOptions, withRetry } from "../core/notify-retry";
+import { DeliveryAttemptError } from "../core/notify/errors";
+import { type RetryOptions, withRetry } from "../core/retry";
 
 /** Delivery settings of one webhook post. */
 export interface SlackPostOptions extends RetryOptions {

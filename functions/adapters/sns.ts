@@ -1,7 +1,7 @@
 import { PublishCommand } from "@aws-sdk/client-sns";
-import type { SnsNotice } from "../core/messages";
-import { DeliveryAttemptError } from "../core/notify-errors";
-import { type RetryOptions, withRetry } from "../core/notify-retry";
+import { DeliveryAttemptError } from "../core/notify/errors";
+import type { SnsNotice } from "../core/notify/messages";
+import { type RetryOptions, withRetry } from "../core/retry";
 import { clients } from "./clients";
 
 /** Per-attempt timeout plus bounded retries. */

@@ -1,5 +1,5 @@
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
-import { NotifyError } from "../core/notify-errors";
+import { NotifyError } from "../core/notify/errors";
 import { clients } from "./clients";
 
 /** The Slack webhook URL could not be read from SSM, or is not a usable URL. */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { processChunkStream } from "../../functions/core/csv-chunk";
-import { parseSchema } from "../../functions/core/schema";
+import { processChunkStream } from "../../functions/core/csv/chunk";
+import { parseSchema } from "../../functions/core/csv/schema";
 
 const SCHEMA = join(__dirname, "..", "..", "samples", "orders.schema.yaml");
 const HEADER = ["order_id", "email", "amount", "quantity", "status", "ordered_at", "updated_at", "note"];

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import fc from "fast-check";
 import iconv from "iconv-lite";
-import { CSV_PARSE_OPTIONS } from "../../functions/core/csv-chunk";
-import { RECORD_DATA_LIMITS } from "../../functions/core/records";
-import { parseSchema } from "../../functions/core/schema";
+import { CSV_PARSE_OPTIONS } from "../../functions/core/csv/chunk";
+import { parseSchema } from "../../functions/core/csv/schema";
+import { RECORD_DATA_LIMITS } from "../../functions/core/records/error-record";
 import { runInMemory, SAMPLES, sampleSchema } from "./helpers";
 
 const orders = sampleSchema();

@@ -353,14 +353,12 @@ describe("CSV handlers on local DynamoDB and S3", () => {
     assert.equal(split.status, "OK");
     assert.equal(split.key, real);
     assert.ok(split.chunkCount > 0);
-    const file = await clients
-      .doc()
-      .send(
-        new GetCommand({
-          TableName: svc.runsTable,
-          Key: { pk: RUN_KEYS.execution("exec-encoded"), sk: RUN_KEYS.file },
-        }),
-      );
+    const file = await clients.doc().send(
+      new GetCommand({
+        TableName: svc.runsTable,
+        Key: { pk: RUN_KEYS.execution("exec-encoded"), sk: RUN_KEYS.file },
+      }),
+    );
     assert.equal(file.Item?.key, real);
     assert.equal(decodeEventKey("incoming/100%.csv"), "incoming/100%.csv", "not percent-encoding: unchanged");
   });

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChunkResult, ErrorRecord } from "../../functions/contract";
-import { processChunkStream } from "../../functions/core/csv-chunk";
-import { type SplitOutcome, splitCsv } from "../../functions/core/csv-split";
-import { sumChunkResults } from "../../functions/core/rows-aggregate";
-import { parseSchema, type RowSchema } from "../../functions/core/schema";
+import { processChunkStream } from "../../functions/core/csv/chunk";
+import { parseSchema, type RowSchema } from "../../functions/core/csv/schema";
+import { type SplitOutcome, splitCsv } from "../../functions/core/csv/split";
+import { sumChunkResults } from "../../functions/core/records/aggregate";
 
 export const SAMPLES = join(__dirname, "..", "..", "samples");
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { type RowProblem, RowValidator } from "../../functions/core/rows-validate";
-import { parseSchema } from "../../functions/core/schema";
+import { parseSchema } from "../../functions/core/csv/schema";
+import { type RowProblem, RowValidator } from "../../functions/core/csv/validate";
 import { sampleSchema } from "./helpers";
 
 function problemsOf(validator: RowValidator, row: string[]): RowProblem[] {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import iconv from "iconv-lite";
 import { MAX_CHUNKS } from "../../functions/contract";
-import { detectEncoding } from "../../functions/core/csv-encoding";
-import { ChunkPlanner, planLimits, RowScanner, splitCsv } from "../../functions/core/csv-split";
-import { parseSchema } from "../../functions/core/schema";
+import { detectEncoding } from "../../functions/core/csv/encoding";
+import { parseSchema } from "../../functions/core/csv/schema";
+import { ChunkPlanner, planLimits, RowScanner, splitCsv } from "../../functions/core/csv/split";
 import { pieces, runInMemory } from "./helpers";
 
 const schema = parseSchema(

@@ -6,7 +6,6 @@ import { dirname, join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ChunkRef, ChunkResult, SplitResult } from "../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
-import { MOCK_ACCOUNT, MOCK_REGION, type MockResource, TEST_ROW_SCHEMA } from "../../infra/mocks";
 import {
   buildArchive,
   defaultPackageBytes,
@@ -18,6 +17,7 @@ import {
 import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { type SlackReceiver, startSlackReceiver } from "../../local/slack-receiver";
+import { MOCK_ACCOUNT, MOCK_REGION, type MockResource, TEST_ROW_SCHEMA } from "../support/pulumi-mocks";
 import { runProgram } from "./support/program";
 
 /** One SDK call a handler made, as recorded inside its process. */

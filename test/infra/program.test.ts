@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ERROR_TABLE, METRICS, RUNS_TABLE } from "../../functions/contract";
 import { FUNCTION_KEYS } from "../../infra/functions";
-import { type MockResource, PROJECT, resolveOutput, TEST_CONFIG } from "../../infra/mocks";
 import { CRITICAL_FILTER_PATTERN } from "../../infra/monitoring";
+import { type MockResource, PROJECT, resolveOutput, TEST_CONFIG } from "../support/pulumi-mocks";
 import { runProgram } from "./support/program";
 
 /** Wildcard grants AWS offers nothing narrower for; each names the condition key that narrows it (if any). */

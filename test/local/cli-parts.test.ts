@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { escapeHtml } from "../../functions/core/messages-escape";
+import { escapeHtml } from "../../functions/core/notify/escape";
 import { DEFAULT_CSV, DEFAULT_SCHEMA, defaultSchemaFor, parseArgs, type RunArgs } from "../../local/args";
 import type { RecordedCall } from "../../local/aws-recorder";
 import { loadConfig } from "../../local/config";

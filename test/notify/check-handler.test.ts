@@ -9,7 +9,7 @@ import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
 import { handler, loadCheckConfig, setClock } from "../../functions/check-errors-and-notify";
 import type { CheckInput, CheckOutput } from "../../functions/contract";
 import { setLogSink } from "../../functions/core/log";
-import { NotificationDeliveryError } from "../../functions/core/notify-errors";
+import { NotificationDeliveryError } from "../../functions/core/notify/errors";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { restoreEnv } from "../support/env";
 import { batchPut, errorRecord, putChunkItems, putFileItem, SlackReceiver } from "./support";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { maskRecord, maskText } from "../../functions/core/mask";
+import { neutralizeFormula, slackCode, truncateUtf8 } from "../../functions/core/notify/escape";
+import { maskRecord, maskText } from "../../functions/core/notify/mask";
 import {
   buildDigest,
   buildEmailNotice,
@@ -10,8 +11,7 @@ import {
   type NoticeInput,
   SLACK_LIMITS,
   SNS_LIMITS,
-} from "../../functions/core/messages";
-import { neutralizeFormula, slackCode, truncateUtf8 } from "../../functions/core/messages-escape";
+} from "../../functions/core/notify/messages";
 import { sampleSummary } from "./support";
 
 const INJECTIONS = [

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
-import { DEFAULT_NOTIFY_POLICY, PolicyError, parseNotifyPolicy } from "../../functions/core/policy";
-import { channelsFor, keyPrefixOf, localTime, quietReason, rateWindowStart } from "../../functions/core/policy-rules";
-import { noticeLevel, summarizeRun } from "../../functions/core/summary";
+import { DEFAULT_NOTIFY_POLICY, PolicyError, parseNotifyPolicy } from "../../functions/core/notify/policy";
+import {
+  channelsFor,
+  keyPrefixOf,
+  localTime,
+  quietReason,
+  rateWindowStart,
+} from "../../functions/core/notify/policy-rules";
+import { noticeLevel, summarizeRun } from "../../functions/core/records/summary";
 import { sampleSummary } from "./support";
 
 describe("parseNotifyPolicy", () => {

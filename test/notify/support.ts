@@ -10,7 +10,7 @@ import {
   SEVERITY_RANK,
   type Severity,
 } from "../../functions/contract";
-import type { RunSummary } from "../../functions/core/summary";
+import type { RunSummary } from "../../functions/core/records/summary";
 
 /** A loopback Slack webhook: records every request body; answers from a queue of scripted responses (default 200 ok). */
 export class SlackReceiver {

@@ -1,4 +1,4 @@
-import { installMocks, type MockResource, settle } from "../../../infra/mocks";
+import { installMocks, type MockResource, settle } from "../../support/pulumi-mocks";
 
 let loaded: Promise<{ resources: MockResource[]; program: Record<string, unknown> }> | undefined;
 

@@ -6,8 +6,8 @@ import {
   type ProcessingStage,
   SEVERITY_RANK,
   type Severity,
-} from "../contract";
-import type { RowProblem } from "./rows-validate";
+} from "../../contract";
+import type { RowProblem } from "../csv/validate";
 
 /** Bounds of the row copy stored with an error record. */
 export const RECORD_DATA_LIMITS = { columns: 20, valueChars: 200, totalChars: 2048, rawChars: 500 } as const;

@@ -8,8 +8,8 @@ import {
   type FileSummaryItem,
   SEVERITIES,
   type Severity,
-} from "../contract";
-import type { NoticeLevel } from "./policy-rules";
+} from "../../contract";
+import type { NoticeLevel } from "../notify/policy-rules";
 
 /** Why a run counts as failed (each is CRITICAL even with zero row errors). */
 export type RunFailureReason = "state-failed" | "file-rejected" | "split-not-run" | "chunks-failed" | "summary-missing";

@@ -1,5 +1,5 @@
-import type { AggregateOutput, ChunkResult, CountsByType, ErrorType } from "../contract";
-import { emptyBySeverity } from "./records";
+import type { AggregateOutput, ChunkResult, CountsByType, ErrorType } from "../../contract";
+import { emptyBySeverity } from "./error-record";
 
 /**
  * Sums chunk results into the aggregate output. `failedChunks` = chunks handed out − results present (entries

@@ -1,4 +1,4 @@
-import type { ChunkSummaryItem, FileSummaryItem, NotificationChannel } from "../contract";
+import type { ChunkSummaryItem, FileSummaryItem, NotificationChannel } from "../../contract";
 import type { DigestEntry, EmailNotice, ErrorExample, SlackPayload, SnsNotice } from "./messages";
 
 /** Ledger state of one execution × channel. */

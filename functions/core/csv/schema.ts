@@ -1,7 +1,7 @@
 import { parseDocument } from "yaml";
 import * as z from "zod";
-import { SEVERITIES } from "../contract";
-import { InputError } from "./csv-errors";
+import { SEVERITIES } from "../../contract";
+import { InputError } from "../errors";
 
 /** Column types a row schema may use. */
 export const COLUMN_TYPES = ["string", "integer", "decimal", "date", "datetime", "email", "enum"] as const;

@@ -1,5 +1,5 @@
 import iconv from "iconv-lite";
-import type { SplitResult } from "../contract";
+import type { SplitResult } from "../../contract";
 import type { SchemaEncoding } from "./schema";
 
 /** Encodings a file can be read with. */

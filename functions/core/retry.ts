@@ -1,4 +1,4 @@
-import { DeliveryAttemptError } from "./notify-errors";
+import { DeliveryAttemptError } from "./notify/errors";
 
 /** Bounded retries of one delivery. */
 export interface RetryOptions {

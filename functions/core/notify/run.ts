@@ -6,8 +6,11 @@ import {
   type NotificationStatus,
   SEVERITY_RANK,
   type Severity,
-} from "../contract";
-import type { Logger } from "./log";
+} from "../../contract";
+import type { Logger } from "../log";
+import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
+import { NotificationDeliveryError } from "./errors";
+import { executionConsoleUrl, logsInsightsUrl } from "./links";
 import {
   buildDigest,
   buildEmailNotice,
@@ -17,12 +20,9 @@ import {
   type ErrorExample,
   type NoticeInput,
 } from "./messages";
-import { NotificationDeliveryError } from "./notify-errors";
-import { executionConsoleUrl, logsInsightsUrl } from "./notify-links";
-import type { ChannelMessage, ChannelSender, RunStorePort } from "./notify-ports";
 import type { NotifyPolicy } from "./policy";
 import { channelsFor, keyPrefixOf, type NoticeLevel, quietReason, rateWindowStart } from "./policy-rules";
-import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "./summary";
+import type { ChannelMessage, ChannelSender, RunStorePort } from "./ports";
 
 /** Static configuration of the check (from the environment). */
 export interface CheckConfig {

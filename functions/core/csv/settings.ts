@@ -1,4 +1,4 @@
-import { ENV } from "../contract";
+import { ENV } from "../../contract";
 
 /** Default chunk size: whichever limit is reached first (both grow for very large files, see csv-split). */
 export const DEFAULT_CHUNK_ROWS = 5000;

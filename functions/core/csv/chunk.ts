@@ -1,8 +1,7 @@
 import { Readable, type Transform } from "node:stream";
 import { parse } from "csv-parse";
 import iconv from "iconv-lite";
-import type { ChunkRef, ChunkResult, CountsByType, ErrorRecord } from "../contract";
-import { type FileEncoding, iconvName, REPLACEMENT_CHAR } from "./csv-encoding";
+import type { ChunkRef, ChunkResult, CountsByType, ErrorRecord } from "../../contract";
 import {
   boundedRawLine,
   boundedRecordData,
@@ -10,9 +9,10 @@ import {
   countRecord,
   emptyBySeverity,
   type RecordContext,
-} from "./records";
-import { type RowProblem, RowValidator } from "./rows-validate";
+} from "../records/error-record";
+import { type FileEncoding, iconvName, REPLACEMENT_CHAR } from "./encoding";
 import type { RowSchema } from "./schema";
+import { type RowProblem, RowValidator } from "./validate";
 
 /** Everything needed to process one chunk. */
 export interface ChunkJob {

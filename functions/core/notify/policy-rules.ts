@@ -1,6 +1,6 @@
 import { TZDate } from "@date-fns/tz";
 import holidayJp from "@holiday-jp/holiday_jp";
-import type { NotificationChannel, Severity } from "../contract";
+import type { NotificationChannel, Severity } from "../../contract";
 import type { NotifyPolicy } from "./policy";
 
 /** Why a moment is quiet (or not). */

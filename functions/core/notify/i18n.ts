@@ -1,5 +1,5 @@
+import type { RunFailureReason } from "../records/summary";
 import type { NoticeLevel, QuietReason } from "./policy-rules";
-import type { RunFailureReason } from "./summary";
 
 /** Every sentence a notice shows, per locale. The only place notice wording lives. */
 export interface NoticeTexts {

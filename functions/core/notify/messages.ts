@@ -1,6 +1,6 @@
 import { TZDate } from "@date-fns/tz";
-import { SEVERITIES } from "../contract";
-import { maskRecord, maskText } from "./mask";
+import { SEVERITIES } from "../../contract";
+import type { RunSummary } from "../records/summary";
 import {
   escapeHtml,
   escapeMrkdwn,
@@ -9,10 +9,10 @@ import {
   slackCode,
   truncateChars,
   truncateUtf8,
-} from "./messages-escape";
-import { texts } from "./messages-i18n";
+} from "./escape";
+import { texts } from "./i18n";
+import { maskRecord, maskText } from "./mask";
 import type { NoticeLevel, QuietReason } from "./policy-rules";
-import type { RunSummary } from "./summary";
 
 /** Slack limits (Block Kit): section text, header text, blocks per message. */
 export const SLACK_LIMITS = { sectionText: 3000, headerText: 150, blocks: 50, fieldText: 2000 } as const;

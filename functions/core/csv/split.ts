@@ -15,11 +15,11 @@
  * `""` inside quotes is a literal quote), so a record it sees is exactly a record the parser sees.
  */
 import { parse as parseSync } from "csv-parse/sync";
-import type { ChunkRef, SplitStatus } from "../contract";
-import { MAX_CHUNKS } from "../contract";
-import { decodeBytes, detectEncoding, type FileEncoding, hasUtf8Bom } from "./csv-encoding";
-import type { RowProblem } from "./rows-validate";
+import type { ChunkRef, SplitStatus } from "../../contract";
+import { MAX_CHUNKS } from "../../contract";
+import { decodeBytes, detectEncoding, type FileEncoding, hasUtf8Bom } from "./encoding";
 import type { RowSchema } from "./schema";
+import type { RowProblem } from "./validate";
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;

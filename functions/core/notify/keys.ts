@@ -1,4 +1,4 @@
-import { RUN_KEYS } from "../contract";
+import { RUN_KEYS } from "../../contract";
 
 /**
  * Keys of the check's own items in the runs table, built on the contract's `RUN_KEYS`:

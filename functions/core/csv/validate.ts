@@ -1,4 +1,4 @@
-import type { ErrorType, Severity } from "../contract";
+import type { ErrorType, Severity } from "../../contract";
 import type { ColumnSpec, RowSchema } from "./schema";
 
 /** One problem found in one row. `rule` is stable (it feeds the deterministic error id). */

@@ -1,4 +1,4 @@
-import { ERROR_NAMES, type NotificationChannel } from "../contract";
+import { ERROR_NAMES, type NotificationChannel } from "../../contract";
 
 /** Base class of the check's typed errors; `name` is what the state machine's Retry/Catch match. */
 export class NotifyError extends Error {

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { NOTIFICATION_CHANNELS, type NotificationChannel, type Severity } from "../contract";
+import { NOTIFICATION_CHANNELS, type NotificationChannel, type Severity } from "../../contract";
 
 /**
  * The notification policy: who hears about a run, when, and how often. Configured per stack (the Pulumi program
