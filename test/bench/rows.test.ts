@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertRow, type BenchRow, renderTable, row } from "../../bench/lib/rows";
+import { assertRow, renderTable, row } from "../../bench/lib/rows";
 
 describe("bench rows", () => {
   it("computes ours / anchor and judges each kind of goal", () => {
