@@ -1,15 +1,18 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { LOCAL_KEYS } from "../infra/config-schema";
+import { PIPELINE_PATTERNS, type PipelinePattern } from "../workflow/pipeline";
 import { FAULT_HELP, FAULT_NAMES, type FaultPlan, parseFaults, UsageError } from "./faults";
 
-export type Pattern = "sequential" | "parallel";
+/** The pipeline's pattern, as `--pattern` names it. */
+export type Pattern = PipelinePattern;
 
 /** Parsed command line of the local runner. */
 export interface RunArgs {
   csvPath: string;
   schemaPath: string;
   configPath?: string;
-  pattern: Pattern;
+  pattern: PipelinePattern;
   /** The run's clock (execution start time and the notification policy's "now"), ISO-8601. */
   now?: string;
   json: boolean;
@@ -36,9 +39,11 @@ Without a file it runs samples/orders.csv.
 Options:
   --schema <file>        row schema (YAML or JSON); default: <file>.schema.yaml beside the CSV if present,
                          else samples/orders.schema.yaml
-  --config <file>        local stack settings (YAML or JSON): pipelineName, chunkRows, chunkBytes,
-                         errorRetentionDays, mapConcurrency, emailFrom, emailTo, notifyPolicy (same keys as the stack config)
-  --pattern <p>          sequential (default) | parallel
+  --config <file>        local settings (YAML or JSON) with the stack config's keys and rules:
+                         ${LOCAL_KEYS.slice(0, 5).join(", ")},
+                         ${LOCAL_KEYS.slice(5).join(", ")}
+                         (emailTo: [] turns e-mail off; onCallEmail: null turns on-call off)
+  --pattern <p>          ${PIPELINE_PATTERNS.map((p, i) => (i === 0 ? `${p} (default)` : p)).join(" | ")}
   --now <ISO-8601>       the run's clock, e.g. 2025-06-02T23:30:00+09:00 (quiet hours, holidays, start time)
   --json                 print exactly one JSON document on stdout (logs go to stderr)
   --out <dir>            write run.json, each notice, the diagram with the path taken and report.html
@@ -109,9 +114,9 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   }
   if (positional.length > 1) throw new UsageError(`one CSV file at a time (got ${positional.join(", ")})`);
 
-  const pattern = values["--pattern"] ?? "sequential";
-  if (pattern !== "sequential" && pattern !== "parallel") {
-    throw new UsageError(`--pattern ${pattern}: use sequential or parallel`);
+  const pattern = (values["--pattern"] ?? PIPELINE_PATTERNS[0]) as PipelinePattern;
+  if (!PIPELINE_PATTERNS.includes(pattern)) {
+    throw new UsageError(`--pattern ${pattern}: use ${PIPELINE_PATTERNS.join(" or ")}`);
   }
   const now = values["--now"];
   if (now !== undefined && (!ISO_WITH_ZONE.test(now) || Number.isNaN(Date.parse(now)))) {

@@ -1,21 +1,42 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import * as z from "zod";
-import { DEFAULT_PIPELINE_NAME } from "../functions/contract";
-import { type NotifyPolicy, PolicyError, parseNotifyPolicy } from "../functions/core/notify/policy";
+import type { NotifyPolicy } from "../functions/core/notify/policy";
+import {
+  ConfigError,
+  checkChannels,
+  LOCAL_KEYS,
+  parseSettings,
+  type SettingsSource,
+  throwIfProblems,
+  unknownKeyProblems,
+} from "../infra/config-schema";
 import { UsageError } from "./faults";
 
 /** Settings of a local run: what a stack's config sets on AWS, with local defaults. */
 export interface LocalConfig {
   pipelineName: string;
-  chunkRows?: number;
-  chunkBytes?: number;
+  chunkRows: number;
+  chunkBytes: number;
   errorRetentionDays: number;
   mapConcurrency: number;
-  emailFrom: string;
+  /** Unset when the run has no e-mail channel. */
+  emailFrom?: string;
   emailTo: string[];
+  /** Unset when the run has no on-call channel. */
+  onCallEmail?: string;
+  /** The notification policy, routed only to the channels this run configures. */
   notify: NotifyPolicy;
 }
+
+/**
+ * What a local run uses where its file says nothing: every channel is configured (their endpoints are loopback).
+ * The e-mail pair is taken as one: a file that sets either key decides e-mail alone.
+ */
+export const LOCAL_DEFAULTS = {
+  emailFrom: "csv-pipeline@example.com",
+  emailTo: ["ops@example.com"],
+  onCallEmail: "oncall@example.com",
+} as const;
 
 export const CONFIG_EXAMPLE = `pipelineName: csv-pipeline
 chunkRows: 5000
@@ -23,45 +44,82 @@ emailFrom: csv-pipeline@example.com
 emailTo: [ops@example.com]
 notifyPolicy: { locale: en, quietHours: { start: "22:00", end: "07:00" } }`;
 
-const fileSchema = z.strictObject({
-  pipelineName: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be 1-64 letters, digits, '.', '_' or '-'" })
-    .default(DEFAULT_PIPELINE_NAME),
-  chunkRows: z.int().min(1).optional(),
-  chunkBytes: z.int().min(1024).optional(),
-  errorRetentionDays: z.int().min(1).max(3650).default(30),
-  mapConcurrency: z.int().min(1).max(10_000).default(100),
-  emailFrom: z.email().default("csv-pipeline@example.com"),
-  emailTo: z.array(z.email()).min(1).default(["ops@example.com"]),
-  notifyPolicy: z.unknown().optional(),
-});
+function withLocalDefaults(doc: Record<string, unknown>): Record<string, unknown> {
+  const input: Record<string, unknown> = { ...doc };
+  if (!("emailFrom" in doc) && !("emailTo" in doc)) {
+    input.emailFrom = LOCAL_DEFAULTS.emailFrom;
+    input.emailTo = [...LOCAL_DEFAULTS.emailTo];
+  }
+  if (!("onCallEmail" in doc)) input.onCallEmail = LOCAL_DEFAULTS.onCallEmail;
+  for (const [key, value] of Object.entries(input)) if (value === null || value === "") input[key] = undefined;
+  return input;
+}
 
 /**
- * Reads and validates a local config file (YAML or JSON). Every problem is reported at once, naming the file and the
- * key, with an example; the `notifyPolicy` section is checked by the same function the Pulumi program uses.
+ * Validates local settings (a parsed YAML/JSON document) with the schema a stack's config uses: every problem at
+ * once, each naming its key with an example. A channel the settings leave unconfigured (`emailTo: []` and no
+ * `emailFrom`; `onCallEmail: null`) is taken out of the default routing and reported through `warn`; a policy that
+ * routes to it explicitly is a problem.
+ *
+ * @example parseLocalConfig({ emailTo: [] }, { kind: "file", path: "local.yaml" }).notify.routing.HIGH // ["slack"]
  */
-export function loadConfig(path?: string): LocalConfig {
-  if (path === undefined) return { ...fileSchema.parse({}), notify: parseNotifyPolicy({}) };
-  let raw: unknown;
+export function parseLocalConfig(
+  doc: unknown,
+  source: SettingsSource,
+  warn: (message: string) => void = () => undefined,
+): LocalConfig {
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new ConfigError(
+      `${source.kind === "file" ? `config file ${source.path}` : "settings"}: must be a mapping of settings. Example:\n${CONFIG_EXAMPLE}`,
+      ["(root) must be a mapping of settings"],
+    );
+  }
+  const input = withLocalDefaults(doc as Record<string, unknown>);
+  const problems = unknownKeyProblems(input, LOCAL_KEYS);
+  const parsed = parseSettings(input, LOCAL_KEYS);
+  problems.push(...parsed.problems);
+  const v = parsed.values;
+  const channels = checkChannels(v, input.notifyPolicy, true);
+  problems.push(...channels.problems);
+  for (const warning of channels.warnings) warn(warning);
+  throwIfProblems(source, problems);
+  const ok = v as Required<typeof v>;
+  return {
+    pipelineName: ok.pipelineName,
+    chunkRows: ok.chunkRows,
+    chunkBytes: ok.chunkBytes,
+    errorRetentionDays: ok.errorRetentionDays,
+    mapConcurrency: ok.mapConcurrency,
+    emailFrom: v.emailFrom,
+    emailTo: ok.emailTo,
+    onCallEmail: v.onCallEmail,
+    notify: channels.policy as NotifyPolicy,
+  };
+}
+
+/**
+ * Reads and validates a local config file (YAML or JSON), or the local defaults without one. Problems end the run
+ * as a usage error (exit 2) naming the file, each bad key and an example; a channel taken out of the routing is
+ * reported on stderr.
+ */
+export function loadConfig(
+  path?: string,
+  warn: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`),
+): LocalConfig {
+  const source: SettingsSource = { kind: "file", path: path ?? "(defaults)" };
+  if (path === undefined) return parseLocalConfig({}, source, warn);
+  let doc: unknown;
   try {
-    raw = parseYaml(readFileSync(path, "utf8")) ?? {};
+    doc = parseYaml(readFileSync(path, "utf8")) ?? {};
   } catch (err) {
-    throw new UsageError(`config file ${path}: not valid YAML or JSON (${(err as Error).message.split("\n")[0]})`);
+    throw new UsageError(`config file ${path}: not valid YAML or JSON (${(err as Error).message.split("\n")[0]})`, {
+      cause: err,
+    });
   }
-  const parsed = fileSchema.safeParse(raw);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);
-  let notify: NotifyPolicy | undefined;
   try {
-    notify = parseNotifyPolicy((raw as { notifyPolicy?: unknown } | null)?.notifyPolicy ?? {}, "notifyPolicy");
+    return parseLocalConfig(doc, source, (message) => warn(`config file ${path}: ${message}`));
   } catch (err) {
-    if (!(err instanceof PolicyError)) throw err;
-    problems.push(...err.problems.map((p) => `notifyPolicy.${p}`));
+    if (err instanceof ConfigError) throw new UsageError(err.message, { cause: err });
+    throw err;
   }
-  if (!parsed.success || notify === undefined || problems.length > 0) {
-    throw new UsageError(`config file ${path}: ${problems.join("; ")}. Example:\n${CONFIG_EXAMPLE}`);
-  }
-  return { ...parsed.data, notify };
 }

@@ -1,0 +1,554 @@
+/**
+ * The pipeline's settings: one schema for a Pulumi stack's config (`csv-pipeline:<key>`, read by `infra/config.ts`)
+ * and for the local runner's `--config` file (`<key>`, read by `local/config.ts`). Both get the same defaults, the
+ * same limits and the same messages; only how a key and an example are written differs between the two.
+ * Free of `@pulumi/*`, so the local runner can use it without loading the Pulumi SDK.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import YAML from "yaml";
+import * as z from "zod";
+import {
+  DEFAULT_PIPELINE_NAME,
+  NOTIFICATION_CHANNELS,
+  type NotificationChannel,
+  PREFIXES,
+} from "../functions/contract";
+import { parseSchema } from "../functions/core/csv/schema";
+import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_ROWS } from "../functions/core/csv/settings";
+import { PipelineError } from "../functions/core/errors";
+import {
+  DEFAULT_NOTIFY_POLICY,
+  type NotifyPolicy,
+  PolicyError,
+  parseNotifyPolicy,
+} from "../functions/core/notify/policy";
+import { PIPELINE_PATTERNS } from "../workflow/pipeline";
+
+/** Retention periods CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Alarm thresholds (the original design: ErrorCount Sum > 10 in 300 s). */
+export interface AlarmThresholds {
+  /** ErrorCount Sum over one period above this pages on-call. */
+  errorCount: number;
+  /** CriticalErrorCount Sum at or above this pages on-call. */
+  criticalErrorCount: number;
+  /** Alarm period in seconds (multiple of 60). */
+  periodSeconds: number;
+}
+
+/** Smallest and largest chunk size in bytes. */
+export const CHUNK_BYTES_LIMITS = { min: 1024, max: 256 * 1024 * 1024 } as const;
+
+/**
+ * The pipeline name begins every resource name (the stack and a function's or table's name follow it): short, so the
+ * names stay within Lambda's and IAM's 64 characters, and lower-case, as S3 requires.
+ */
+const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const PREFIX = /^([A-Za-z0-9!_.*'()-]+\/)*$/;
+
+const RULES = {
+  pipelineName:
+    "must be 3–32 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+  pattern: `must be one of ${PIPELINE_PATTERNS.join(", ")}`,
+  inputPrefix: `must be empty or end with "/", and not be under ${PREFIXES.config} or ${PREFIXES.results}`,
+  email: "must be an e-mail address",
+  emailTo: "must be a list of e-mail addresses",
+  slackMissing: "is missing (a secret)",
+  slackUrl: "must be an https:// incoming-webhook URL (value not shown)",
+  topicArn: "must be an SNS topic ARN",
+  logRetention: `must be one CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")})`,
+  object: "must be an object",
+} as const;
+
+/** Numbers come as text from a stack and as numbers from a YAML file: both are read as numbers. */
+function fromNumberText(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const text = value.trim();
+  return text !== "" && Number.isFinite(Number(text)) ? Number(text) : value;
+}
+
+/** Objects and lists come as JSON text from a stack and as values from a YAML file: both are read as values. */
+function fromJsonText(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function wholeNumber(
+  min: number,
+  max: number,
+  fallback: number,
+  rule = `must be a whole number from ${min} to ${max}`,
+) {
+  return z
+    .preprocess(fromNumberText, z.int({ error: rule }).min(min, { error: rule }).max(max, { error: rule }))
+    .default(fallback);
+}
+
+const email = z.email({ error: RULES.email });
+
+const policyField = z.preprocess(fromJsonText, z.unknown()).transform((value, ctx): NotifyPolicy => {
+  if (value === undefined) return parseNotifyPolicy({});
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: "custom", message: RULES.object });
+    return z.NEVER;
+  }
+  try {
+    return parseNotifyPolicy(value);
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    for (const problem of err.problems) {
+      const at = problem.indexOf(": ");
+      const where = problem.slice(0, at);
+      const path = where === "(root)" ? [] : where.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+      const message = problem.slice(at + 2);
+      const unknown = /^Unrecognized keys?: (.*)$/.exec(message);
+      if (unknown) {
+        for (const key of unknown[1].split(", ")) {
+          ctx.addIssue({
+            code: "custom",
+            path: [...path, JSON.parse(key)],
+            message: "is not a known setting",
+            params: { unknownKey: true },
+          });
+        }
+      } else ctx.addIssue({ code: "custom", path, message });
+    }
+    return z.NEVER;
+  }
+});
+
+const alarmRule = {
+  errorCount: "must be a whole number ≥ 0",
+  criticalErrorCount: "must be a whole number ≥ 1",
+  periodSeconds: "must be a multiple of 60 seconds, from 60 to 86400",
+};
+const alarmsField = z.preprocess(
+  (value) => (value === undefined ? {} : fromJsonText(value)),
+  z.strictObject(
+    {
+      errorCount: z.int({ error: alarmRule.errorCount }).min(0, { error: alarmRule.errorCount }).default(10),
+      criticalErrorCount: z
+        .int({ error: alarmRule.criticalErrorCount })
+        .min(1, { error: alarmRule.criticalErrorCount })
+        .default(1),
+      periodSeconds: z
+        .int({ error: alarmRule.periodSeconds })
+        .min(60, { error: alarmRule.periodSeconds })
+        .max(86_400, { error: alarmRule.periodSeconds })
+        .multipleOf(60, { error: alarmRule.periodSeconds })
+        .default(300),
+    },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? "is not a known threshold (errorCount, criticalErrorCount, periodSeconds)"
+          : RULES.object,
+    },
+  ),
+);
+
+/** Every setting, its default and its rule. A stack reads all of them; a local file reads {@link LOCAL_KEYS}. */
+export const SETTINGS_FIELDS = {
+  pipelineName: z
+    .string({ error: RULES.pipelineName })
+    .regex(NAME, { error: RULES.pipelineName })
+    .default(DEFAULT_PIPELINE_NAME),
+  pattern: z.enum(PIPELINE_PATTERNS, { error: RULES.pattern }).default("sequential"),
+  inputPrefix: z
+    .string({ error: RULES.inputPrefix })
+    .refine((p) => PREFIX.test(p) && !p.startsWith(PREFIXES.config) && !p.startsWith(PREFIXES.results), {
+      error: RULES.inputPrefix,
+    })
+    .default(PREFIXES.input),
+  rowSchema: z
+    .preprocess(fromJsonText, z.record(z.string(), z.unknown(), { error: "must be a row schema object" }))
+    .optional(),
+  rowSchemaPath: z.string().optional(),
+  chunkRows: wholeNumber(1, 1_000_000, DEFAULT_CHUNK_ROWS),
+  chunkBytes: wholeNumber(
+    CHUNK_BYTES_LIMITS.min,
+    CHUNK_BYTES_LIMITS.max,
+    DEFAULT_CHUNK_BYTES,
+    `must be a whole number of bytes from ${CHUNK_BYTES_LIMITS.min} (1 KiB) to ${CHUNK_BYTES_LIMITS.max} (256 MiB)`,
+  ),
+  mapConcurrency: wholeNumber(1, 10_000, 100),
+  toleratedFailurePercentage: wholeNumber(0, 100, 0),
+  slackWebhookUrl: z
+    .string({ error: (issue) => (issue.input === undefined ? RULES.slackMissing : RULES.slackUrl) })
+    .regex(/^https:\/\/\S+$/, { error: RULES.slackUrl }),
+  emailFrom: email.optional(),
+  emailTo: z.preprocess(fromJsonText, z.array(email, { error: RULES.emailTo })).default([]),
+  onCallEmail: email.optional(),
+  onCallTopicArn: z.string({ error: RULES.topicArn }).regex(TOPIC_ARN, { error: RULES.topicArn }).optional(),
+  notifyPolicy: policyField,
+  alarms: alarmsField,
+  errorRetentionDays: wholeNumber(1, 3650, 30),
+  logRetentionDays: z
+    .preprocess(
+      fromNumberText,
+      z
+        .number({ error: RULES.logRetention })
+        .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), { error: RULES.logRetention }),
+    )
+    .default(30),
+};
+
+/** The schema of every setting (a stack's view). */
+export const settingsSchema = z.object(SETTINGS_FIELDS);
+export type Settings = z.output<typeof settingsSchema>;
+export type SettingKey = keyof typeof SETTINGS_FIELDS;
+
+/** Every key a stack reads (documented in Pulumi.dev.yaml). */
+export const STACK_KEYS = Object.keys(SETTINGS_FIELDS) as SettingKey[];
+
+/** Keys a local `--config` file may set: the ones that change a local run. */
+export const LOCAL_KEYS = [
+  "pipelineName",
+  "chunkRows",
+  "chunkBytes",
+  "errorRetentionDays",
+  "mapConcurrency",
+  "emailFrom",
+  "emailTo",
+  "onCallEmail",
+  "notifyPolicy",
+] as const satisfies readonly SettingKey[];
+export type LocalKey = (typeof LOCAL_KEYS)[number];
+
+/** Keys whose value is never shown in a message. */
+const SECRET_KEYS: ReadonlySet<string> = new Set<SettingKey>(["slackWebhookUrl"]);
+
+/** A valid value per key, shown beside a problem with that key. */
+const EXAMPLES: Record<SettingKey, unknown> = {
+  pipelineName: "orders-pipeline",
+  pattern: "parallel",
+  inputPrefix: "incoming/",
+  rowSchema: { columns: [{ name: "order_id", type: "string" }] },
+  rowSchemaPath: "samples/orders.schema.yaml",
+  chunkRows: DEFAULT_CHUNK_ROWS,
+  chunkBytes: DEFAULT_CHUNK_BYTES,
+  mapConcurrency: 100,
+  toleratedFailurePercentage: 0,
+  slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXX",
+  emailFrom: "alerts@example.com",
+  emailTo: ["ops@example.com"],
+  onCallEmail: "oncall@example.com",
+  onCallTopicArn: "arn:aws:sns:ap-northeast-1:123456789012:pagerduty",
+  notifyPolicy: { locale: "en" },
+  alarms: { errorCount: 10, criticalErrorCount: 1, periodSeconds: 300 },
+  errorRetentionDays: 30,
+  logRetentionDays: 30,
+};
+
+/** Which keys configure each notification channel. */
+export const CHANNEL_KEYS: Record<NotificationChannel, readonly SettingKey[]> = {
+  slack: ["slackWebhookUrl"],
+  email: ["emailFrom", "emailTo"],
+  sns: ["onCallEmail"],
+};
+
+export type PathSegment = string | number;
+
+/** One invalid setting: where, what is wrong, and a valid value for a place nearby. */
+export interface ConfigProblem {
+  path: PathSegment[];
+  message: string;
+  example: { path: PathSegment[]; value: unknown };
+}
+
+/** Where settings come from: a stack (`<project>:<key>`, set with `pulumi config set`) or a local YAML/JSON file. */
+export type SettingsSource = { kind: "stack"; project: string } | { kind: "file"; path: string };
+
+/** Invalid settings: one message naming every bad key, what is wrong, and a valid example. */
+export class ConfigError extends PipelineError {
+  constructor(
+    message: string,
+    readonly problems: string[],
+    options?: { cause?: unknown },
+  ) {
+    super("ConfigError", message, options);
+  }
+}
+
+/** `notifyPolicy.quietHours.extraDates[0]` */
+export function keyPath(path: readonly PathSegment[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/** The first scalar inside a value, with its path (for `pulumi config set --path`). */
+function firstLeaf(path: PathSegment[], value: unknown): { path: PathSegment[]; value: unknown } {
+  if (Array.isArray(value) && value.length > 0) return firstLeaf([...path, 0], value[0]);
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const [first] = Object.entries(value);
+    if (first) return firstLeaf([...path, first[0]], first[1]);
+  }
+  return { path, value };
+}
+
+function shellWord(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** How the example is set: `pulumi config set …` for a stack, a YAML line for a file. */
+export function renderExample(source: SettingsSource, example: ConfigProblem["example"]): string {
+  const [key, ...rest] = example.path;
+  if (source.kind === "file") {
+    let value = example.value;
+    for (const segment of [...rest].reverse()) value = typeof segment === "number" ? [value] : { [segment]: value };
+    return `${key}: ${YAML.stringify(value, { collectionStyle: "flow", defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" }).trim()}`;
+  }
+  const leaf = firstLeaf(example.path, example.value);
+  const full = `${source.project}:${keyPath(leaf.path)}`;
+  if (SECRET_KEYS.has(String(key))) return `pulumi config set --secret ${full} ${shellWord(leaf.value)}`;
+  if (leaf.path.length === 1) return `pulumi config set ${full} ${shellWord(leaf.value)}`;
+  return `pulumi config set --path '${full}' ${shellWord(leaf.value)}`;
+}
+
+/** One line per problem: the key as the source names it, what is wrong, and an example. */
+export function formatProblem(source: SettingsSource, problem: ConfigProblem): string {
+  const key = keyPath(problem.path);
+  const name = source.kind === "stack" ? `${source.project}:${key}` : key;
+  return `${name} ${problem.message}. Example: ${renderExample(source, problem.example)}`;
+}
+
+/** Throws one {@link ConfigError} listing every problem, if there is any. */
+export function throwIfProblems(source: SettingsSource, problems: readonly ConfigProblem[]): void {
+  if (problems.length === 0) return;
+  const lines = problems.map((p) => formatProblem(source, p));
+  const count = `${lines.length} problem${lines.length > 1 ? "s" : ""}`;
+  const head =
+    source.kind === "stack" ? `Invalid stack configuration (${count})` : `config file ${source.path} (${count})`;
+  throw new ConfigError(`${head}:\n  - ${lines.join("\n  - ")}`, lines);
+}
+
+function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
+  let here = value;
+  for (const segment of path) {
+    here = fromJsonText(here);
+    if (typeof here !== "object" || here === null) return undefined;
+    here = (here as Record<PathSegment, unknown>)[segment];
+  }
+  return here;
+}
+
+function exampleFor(path: PathSegment[]): ConfigProblem["example"] {
+  const key = path[0] as SettingKey;
+  const named = path.filter((p): p is string => typeof p === "string");
+  if (key === "notifyPolicy" && named.length > 1) {
+    const fallback = valueAt(DEFAULT_NOTIFY_POLICY, named.slice(1));
+    if (fallback !== undefined) return { path: named, value: fallback };
+  }
+  if (key === "alarms" && named.length > 1) {
+    const fallback = valueAt(EXAMPLES.alarms, named.slice(1));
+    if (fallback !== undefined) return { path: named, value: fallback };
+  }
+  return { path: [key], value: EXAMPLES[key] };
+}
+
+/** A problem at `path` with an example chosen for it. */
+export function problemAt(path: PathSegment[], message: string, example = exampleFor(path)): ConfigProblem {
+  return { path, message, example };
+}
+
+function describeInput(value: unknown): string {
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+    ? ` (got ${JSON.stringify(value)})`
+    : "";
+}
+
+/**
+ * Validates the given keys of `input` (missing keys take their defaults) and returns what is valid and every problem.
+ * Each key is checked on its own, so one bad key never hides another.
+ */
+export function parseSettings<K extends SettingKey>(
+  input: Readonly<Record<string, unknown>>,
+  keys: readonly K[],
+): { values: Partial<Pick<Settings, K>>; problems: ConfigProblem[] } {
+  const values: Partial<Pick<Settings, K>> = {};
+  const problems: ConfigProblem[] = [];
+  for (const key of keys) {
+    const result = settingsSchema.shape[key].safeParse(input[key]);
+    if (result.success) {
+      values[key] = result.data as Settings[K];
+      continue;
+    }
+    for (const issue of result.error.issues) {
+      const path: PathSegment[] = [key, ...(issue.path as PathSegment[])];
+      if (issue.code === "unrecognized_keys") {
+        for (const extra of issue.keys) problems.push(problemAt([...path, extra], issue.message));
+        continue;
+      }
+      const unknownKey = issue.code === "custom" && issue.params?.unknownKey === true;
+      const shown = SECRET_KEYS.has(key) || unknownKey ? "" : describeInput(valueAt(input, path));
+      problems.push(problemAt(path, `${issue.message}${shown}`));
+    }
+  }
+  return { values, problems };
+}
+
+/** Reports an unknown top-level key of a file, naming the keys it may set. */
+export function unknownKeyProblems(input: Readonly<Record<string, unknown>>, keys: readonly string[]): ConfigProblem[] {
+  return Object.keys(input)
+    .filter((k) => !keys.includes(k))
+    .map((k) =>
+      problemAt([k], `is not a setting here (the settings: ${keys.join(", ")})`, {
+        path: [keys[0]],
+        value: EXAMPLES[keys[0] as SettingKey],
+      }),
+    );
+}
+
+/** E-mail is on when both `emailFrom` and at least one `emailTo` address are set, and off when neither is. */
+export function emailProblems(emailFrom: string | undefined, emailTo: readonly string[]): ConfigProblem[] {
+  if (emailFrom !== undefined && emailTo.length === 0) {
+    return [problemAt(["emailTo"], "must list at least one address when emailFrom is set (both or neither)")];
+  }
+  if (emailFrom === undefined && emailTo.length > 0) {
+    return [problemAt(["emailFrom"], "must be set together with emailTo (both or neither)")];
+  }
+  return [];
+}
+
+/** The result of fitting a policy to the channels that are configured. */
+export interface RoutedPolicy {
+  policy: NotifyPolicy;
+  /** Unconfigured channels that the default routing used and that were taken out (`notifyPolicy.routing: …`). */
+  warnings: string[];
+  /** Channels the policy names explicitly although they are not configured. */
+  problems: ConfigProblem[];
+}
+
+function notConfigured(channel: NotificationChannel): string {
+  const keys = CHANNEL_KEYS[channel];
+  return `is not configured (${keys.join(" and ")} ${keys.length > 1 ? "are" : "is"} not set)`;
+}
+
+/**
+ * Takes the channels that are not configured out of the policy: from a level's routing when that level was left at
+ * its default (a warning), and reports a level or `successNotice` that names one explicitly (a problem naming the
+ * key). The policy returned only routes to configured channels, so the check never needs a channel's settings that
+ * were never given.
+ *
+ * @param raw the policy as given (JSON text or an object), to tell explicit routes from defaults
+ * @example
+ * routeToConfiguredChannels(parseNotifyPolicy({}), {}, { slack: true, sns: true, email: false }).policy.routing.HIGH
+ * // ["slack"]
+ */
+export function routeToConfiguredChannels(
+  policy: NotifyPolicy,
+  raw: unknown,
+  configured: Readonly<Record<NotificationChannel, boolean>>,
+): RoutedPolicy {
+  const given = fromJsonText(raw) as { routing?: Record<string, unknown>; successNotice?: unknown } | undefined;
+  const routing = { ...policy.routing };
+  const dropped = new Map<NotificationChannel, string[]>();
+  const problems: ConfigProblem[] = [];
+  for (const [level, channels] of Object.entries(policy.routing) as [
+    keyof NotifyPolicy["routing"],
+    NotificationChannel[],
+  ][]) {
+    const missing = channels.filter((c) => !configured[c]);
+    if (missing.length === 0) continue;
+    const kept = channels.filter((c) => configured[c]);
+    if (Array.isArray(given?.routing?.[level])) {
+      for (const channel of missing) {
+        problems.push(
+          problemAt(["notifyPolicy", "routing", level], `routes to ${channel}, which ${notConfigured(channel)}`, {
+            path: ["notifyPolicy", "routing", level],
+            value: kept.length > 0 ? kept : NOTIFICATION_CHANNELS.filter((c) => configured[c]).slice(0, 1),
+          }),
+        );
+      }
+      continue;
+    }
+    routing[level] = kept;
+    for (const channel of missing) dropped.set(channel, [...(dropped.get(channel) ?? []), level]);
+  }
+  let successNotice = policy.successNotice;
+  if (successNotice && !configured.slack) {
+    if (given?.successNotice === true) {
+      problems.push(
+        problemAt(["notifyPolicy", "successNotice"], `posts to slack, which ${notConfigured("slack")}`, {
+          path: ["notifyPolicy", "successNotice"],
+          value: false,
+        }),
+      );
+    } else successNotice = false;
+  }
+  const warnings = [...dropped].map(
+    ([channel, levels]) =>
+      `notifyPolicy.routing: ${channel} ${notConfigured(channel)}; dropped from ${levels.join(", ")}`,
+  );
+  if (successNotice !== policy.successNotice) {
+    warnings.push(`notifyPolicy.successNotice: slack ${notConfigured("slack")}; the success notice is off`);
+  }
+  return { policy: { ...policy, routing, successNotice }, warnings, problems };
+}
+
+/**
+ * Checks the channel settings together — the e-mail pair, then the policy's routes — once each of them is valid on
+ * its own, and returns the policy routed to the configured channels (see {@link routeToConfiguredChannels}).
+ *
+ * @param slack whether a Slack webhook is configured
+ */
+export function checkChannels(
+  values: Partial<Pick<Settings, "emailFrom" | "emailTo" | "onCallEmail" | "notifyPolicy">>,
+  rawPolicy: unknown,
+  slack: boolean,
+): { policy?: NotifyPolicy; warnings: string[]; problems: ConfigProblem[] } {
+  const { emailTo, notifyPolicy } = values;
+  if (emailTo === undefined || !("emailFrom" in values)) return { policy: notifyPolicy, warnings: [], problems: [] };
+  const problems = emailProblems(values.emailFrom, emailTo);
+  if (problems.length > 0 || notifyPolicy === undefined || !("onCallEmail" in values)) {
+    return { policy: notifyPolicy, warnings: [], problems };
+  }
+  return routeToConfiguredChannels(notifyPolicy, rawPolicy, {
+    slack,
+    email: values.emailFrom !== undefined,
+    sns: values.onCallEmail !== undefined,
+  });
+}
+
+/** The row schema of a stack: inline (`rowSchema`) or a file (`rowSchemaPath`, relative to `projectDir`), never both. */
+export function readRowSchema(
+  project: string,
+  inline: Record<string, unknown> | undefined,
+  schemaPath: string | undefined,
+  projectDir: string,
+): { json: string; source: string; problems: ConfigProblem[] } {
+  const none = { json: "", source: "" };
+  if (inline !== undefined && schemaPath !== undefined) {
+    return { ...none, problems: [problemAt(["rowSchema"], "and rowSchemaPath are both set; keep one")] };
+  }
+  if (inline === undefined && schemaPath === undefined) {
+    return {
+      ...none,
+      problems: [problemAt(["rowSchemaPath"], "is missing: give a schema file (or an inline rowSchema object)")],
+    };
+  }
+  const key: SettingKey = schemaPath !== undefined ? "rowSchemaPath" : "rowSchema";
+  const source = schemaPath ?? `${project}:rowSchema`;
+  let text: string;
+  if (schemaPath !== undefined) {
+    try {
+      text = readFileSync(resolve(projectDir, schemaPath), "utf8");
+    } catch {
+      return { ...none, problems: [problemAt([key], `names a file that cannot be read (${schemaPath})`)] };
+    }
+  } else text = JSON.stringify(inline);
+  try {
+    return { json: JSON.stringify(parseSchema(text, source)), source, problems: [] };
+  } catch (err) {
+    return { ...none, problems: [problemAt([key], `is not a valid row schema: ${(err as Error).message}`)] };
+  }
+}
