@@ -33,8 +33,8 @@ import { Task } from "./states/task";
 import type { JsonObject } from "./types";
 
 /** The two shapes of the pipeline: the check alone after the Map, or beside result aggregation. */
-export type PipelinePattern = "sequential" | "parallel";
-export const PIPELINE_PATTERNS: readonly PipelinePattern[] = ["sequential", "parallel"];
+export const PIPELINE_PATTERNS = ["sequential", "parallel"] as const;
+export type PipelinePattern = (typeof PIPELINE_PATTERNS)[number];
 
 /** ARNs the definition calls. */
 export interface PipelineResources {
@@ -75,6 +75,8 @@ export const STATE_NAMES = {
   aggregateResults: "AggregateResults",
   aggregationFailed: "AggregationFailed",
   notifyCheckFailure: "NotifyCheckFailure",
+  checkFailureCause: "CheckFailureCause",
+  noCauseGiven: "NoCauseGiven",
   checkFailed: "CheckFailed",
   runOutcome: "RunOutcome",
   runFailed: "RunFailed",
@@ -253,6 +255,16 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     .addRetry({ errors: ["States.ALL"], intervalSeconds: 2, maxAttempts: 3, backoffRate: 2, jitterStrategy: "FULL" })
     .addCatch(checkFailed, { resultPath: "$.alertFailure" });
   notifyCheckFailure.next(checkFailed);
+  // States.Format fails, uncatchably, on a path that is absent: an error caught without a Cause gets one first.
+  const noCauseGiven = new Pass(N.noCauseGiven, {
+    comment: "The caught error had no Cause: give the page one",
+    result: "(the error gave no cause)",
+    resultPath: `${PATHS.checkFailure}.Cause`,
+  });
+  noCauseGiven.next(notifyCheckFailure);
+  const checkFailureCause = new Choice(N.checkFailureCause, { comment: "Does the caught error carry a Cause?" })
+    .when(Condition.isPresent(`${PATHS.checkFailure}.Cause`), notifyCheckFailure)
+    .otherwise(noCauseGiven);
 
   let checkStep: Task | Parallel;
   if (pattern === "sequential") {
@@ -296,7 +308,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
       .branch(aggregate)
       .branch(check);
   }
-  checkStep.addCatch(notifyCheckFailure, { resultPath: PATHS.checkFailure });
+  checkStep.addCatch(checkFailureCause, { resultPath: PATHS.checkFailure });
 
   // Row errors are data: the run succeeds. A rejected file, a failed step or missing chunks fail the execution
   // (after the check has reported them), so its status and the ExecutionsFailed alarm tell the truth.

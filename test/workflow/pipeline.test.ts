@@ -97,8 +97,15 @@ describe("buildPipeline", () => {
             { ErrorEquals: ["States.ALL"], Next: checkStep, ResultPath: "$.failure" },
           ]);
         assert.deepEqual(states[checkStep].Catch, [
-          { ErrorEquals: ["States.ALL"], Next: N.notifyCheckFailure, ResultPath: "$.checkFailure" },
+          { ErrorEquals: ["States.ALL"], Next: N.checkFailureCause, ResultPath: "$.checkFailure" },
         ]);
+        // An error caught without a Cause is given one before States.Format reads it.
+        assert.deepEqual(states[N.checkFailureCause].Choices, [
+          { Variable: "$.checkFailure.Cause", IsPresent: true, Next: N.notifyCheckFailure },
+        ]);
+        assert.equal(states[N.checkFailureCause].Default, N.noCauseGiven);
+        assert.equal(states[N.noCauseGiven].ResultPath, "$.checkFailure.Cause");
+        assert.equal(states[N.noCauseGiven].Next, N.notifyCheckFailure);
         const notify = states[N.notifyCheckFailure];
         assert.equal(notify.Resource, "arn:aws:states:::sns:publish");
         assert.equal(notify.Parameters.TopicArn, PLACEHOLDER_RESOURCES.alertTopic);
@@ -211,8 +218,8 @@ describe("toMermaid", () => {
     assert.ok(lines.includes('subgraph s4["ResultProcessing (Parallel)"]'), text);
     assert.ok(lines.includes('subgraph s4_0["branch 0"]') && lines.includes('subgraph s4_1["branch 1"]'), text);
     assert.ok(lines.includes('s1 -.->|"Catch: States.ALL"| s4'), "SplitCsv's Catch goes to ResultProcessing");
-    assert.ok(lines.includes('s4 -.->|"Catch: States.ALL"| s9'), "ResultProcessing's Catch goes to NotifyCheckFailure");
-    assert.ok(lines.includes('s12((("CheckFailed")))'), text);
+    assert.ok(lines.includes('s4 -.->|"Catch: States.ALL"| s9'), "ResultProcessing's Catch goes to CheckFailureCause");
+    assert.ok(lines.includes('s14((("CheckFailed")))'), text);
     assert.equal(text.includes("classDef taken"), false, "nothing highlighted unless asked");
   });
 
