@@ -9,7 +9,7 @@
  */
 
 import { DeleteCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { clients, requireEnv } from "../functions/adapters/clients";
+import { clients } from "../functions/adapters/clients";
 import { dynamoRunStore } from "../functions/adapters/run-store";
 import {
   type CheckInput,
@@ -19,6 +19,7 @@ import {
   NOTIFICATION_CHANNELS,
   type Severity,
 } from "../functions/contract";
+import { requireEnv } from "../functions/core/env";
 import type { Logger } from "../functions/core/log";
 import { NOTIFY_KEYS } from "../functions/core/notify/keys";
 import { parseNotifyPolicy } from "../functions/core/notify/policy";

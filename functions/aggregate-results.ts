@@ -1,7 +1,6 @@
 import { putJson } from "./adapters/s3";
 import { type AggregateOutput, type ChunkResult, ENV, PREFIXES } from "./contract";
 import { requireFields } from "./core/csv/settings";
-import { InputError } from "./core/errors";
 import { sumChunkResults } from "./core/records/aggregate";
 
 /** What the AggregateResults state passes. */
@@ -19,12 +18,7 @@ export interface AggregateEvent {
  * `s3://{RESULTS_BUCKET or bucket}/{RESULTS_PREFIX or "results/"}{executionName}.json` and returns them.
  */
 export async function handler(event: AggregateEvent, _context?: unknown): Promise<AggregateOutput> {
-  let input: AggregateEvent;
-  try {
-    input = requireFields<AggregateEvent>(event, ["executionName", "bucket", "key"], "aggregate-results");
-  } catch (err) {
-    throw new InputError((err as Error).message);
-  }
+  const input = requireFields<AggregateEvent>(event, ["executionName", "bucket", "key"], "aggregate-results");
   const bucket = process.env[ENV.resultsBucket] || input.bucket;
   const prefix = process.env[ENV.resultsPrefix] ?? PREFIXES.results;
   const resultKey = `${prefix}${input.executionName}.json`;

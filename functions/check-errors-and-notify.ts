@@ -4,7 +4,16 @@ import { sendEmailNotice } from "./adapters/ses";
 import { postSlackWebhook } from "./adapters/slack";
 import { publishSnsNotice } from "./adapters/sns";
 import { getSlackWebhookUrl } from "./adapters/ssm";
-import { type CheckOutput, DEFAULT_PIPELINE_NAME, ENV, type NotificationChannel } from "./contract";
+import {
+  type CheckOutput,
+  DEFAULT_PIPELINE_NAME,
+  DIGEST_FLUSH_EVENT,
+  type DigestFlushEvent,
+  ENV,
+  NOTIFY_NOW_ENV,
+  type NotificationChannel,
+} from "./contract";
+import { requireEnv, timeEnv } from "./core/env";
 import { createLogger } from "./core/log";
 import { parseNotifyPolicy } from "./core/notify/policy";
 import type { ChannelSender } from "./core/notify/ports";
@@ -16,9 +25,6 @@ import {
   runCheck,
   validateCheckInput,
 } from "./core/notify/run";
-
-/** Local-only clock override (ISO-8601), set by the local runner's `--now`. */
-export const NOTIFY_NOW_ENV = "NOTIFY_NOW";
 
 /** Everything the handler reads from its environment. */
 export interface HandlerConfig extends CheckConfig {
@@ -40,13 +46,7 @@ export function loadCheckConfig(env: NodeJS.ProcessEnv = process.env): HandlerCo
     ...Object.values(policy.routing).flat(),
     ...(policy.successNotice ? (["slack"] as const) : []),
   ]);
-  const need = (name: string): string => {
-    const value = env[name];
-    if (value === undefined || value === "") {
-      throw new Error(`Missing environment variable ${name}: the function's configuration must set it.`);
-    }
-    return value;
-  };
+  const need = (name: string): string => requireEnv(name, env);
   const emailTo = used.has("email")
     ? need(ENV.emailTo)
         .split(",")
@@ -77,26 +77,20 @@ export function setClock(clock: (() => Date) | undefined): void {
 
 function now(): Date {
   if (clockOverride) return clockOverride();
-  const fixed = process.env[NOTIFY_NOW_ENV];
-  if (fixed) {
-    const t = new Date(fixed);
-    if (Number.isNaN(t.getTime())) throw new Error(`${NOTIFY_NOW_ENV} is not an ISO-8601 time: ${fixed}`);
-    return t;
-  }
-  return new Date();
+  return timeEnv(NOTIFY_NOW_ENV) ?? new Date();
 }
 
 const log = createLogger("check-errors-and-notify");
 
 function sender(cfg: HandlerConfig): ChannelSender {
   const d = cfg.policy.delivery;
-  const opts = {
-    timeoutMs: d.timeoutMs,
-    attempts: d.attempts,
-    backoffMs: d.backoffMs,
-    maxRetryAfterMs: d.maxRetryAfterSeconds * 1000,
-  };
   return async (message) => {
+    const opts = {
+      timeoutMs: d.timeoutMs,
+      attempts: message.attempts ?? d.attempts,
+      backoffMs: d.backoffMs,
+      maxRetryAfterMs: d.maxRetryAfterSeconds * 1000,
+    };
     if (message.channel === "slack") {
       const url = await getSlackWebhookUrl(cfg.slackWebhookParameter!);
       return postSlackWebhook(url, message.payload, opts);
@@ -125,14 +119,9 @@ function deps(cfg: HandlerConfig): CheckDeps {
   };
 }
 
-/** The scheduled event that delivers deferred quiet-hours digests. */
-export interface DigestFlushEvent {
-  digest: "flush";
-}
-
 /** What a digest flush returns. */
 export interface DigestFlushOutput {
-  digest: "flush";
+  digest: DigestFlushEvent["digest"];
   results: DigestOutcome[];
 }
 
@@ -142,8 +131,8 @@ export interface DigestFlushOutput {
  */
 export async function handler(event: unknown, _context?: unknown): Promise<CheckOutput | DigestFlushOutput> {
   const cfg = config();
-  if ((event as Partial<DigestFlushEvent>)?.digest === "flush") {
-    return { digest: "flush", results: await flushDigests(cfg, deps(cfg)) };
+  if ((event as Partial<DigestFlushEvent>)?.digest === DIGEST_FLUSH_EVENT.digest) {
+    return { digest: DIGEST_FLUSH_EVENT.digest, results: await flushDigests(cfg, deps(cfg)) };
   }
   return runCheck(validateCheckInput(event), cfg, deps(cfg));
 }

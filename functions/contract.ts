@@ -10,22 +10,54 @@
 // Error records (the seed's table, kept)
 // ---------------------------------------------------------------------------------------------------------------
 
+/** DynamoDB key attribute types (`S` string, `N` number, `B` binary). */
+export type KeyAttributeType = "S" | "N" | "B";
+
+/** A global secondary index as both the deployed and the local tables declare it. */
+export interface IndexDefinition {
+  name: string;
+  partitionKey: string;
+  sortKey?: string;
+  /** Attributes copied into the index: `ALL` keeps every query self-contained. */
+  projection: "ALL" | "KEYS_ONLY";
+}
+
+/**
+ * A DynamoDB table as both the Pulumi program and the local services create it: keys, key attribute types,
+ * indexes, billing and TTL. `attributeTypes` holds exactly the attributes used as a table or index key.
+ */
+export interface TableDefinition {
+  defaultName: string;
+  partitionKey: string;
+  sortKey?: string;
+  ttlAttribute: string;
+  billingMode: "PAY_PER_REQUEST";
+  attributeTypes: Readonly<Record<string, KeyAttributeType>>;
+  globalSecondaryIndexes: readonly IndexDefinition[];
+}
+
+/** GSI of the seed: all error records of one execution. */
+const EXECUTION_INDEX = {
+  name: "ExecutionName-index",
+  partitionKey: "executionName",
+  /**
+   * `${severityRank}#${rowNumber, 12 digits}` (rank 0 = CRITICAL … 3 = LOW): one Query with
+   * `severityRow < "2"` and `Limit: 5` returns the first HIGH/CRITICAL examples, whatever the number of errors.
+   */
+  sortKey: "severityRow",
+  projection: "ALL",
+} as const satisfies IndexDefinition;
+
 export const ERROR_TABLE = {
   defaultName: "csv-processing-errors",
   partitionKey: "errorId",
   sortKey: "timestamp",
   ttlAttribute: "expiresAt",
-  /** GSI of the seed: all error records of one execution. */
-  executionIndex: {
-    name: "ExecutionName-index",
-    partitionKey: "executionName",
-    /**
-     * `${severityRank}#${rowNumber, 12 digits}` (rank 0 = CRITICAL … 3 = LOW): one Query with
-     * `severityRow < "2"` and `Limit: 5` returns the first HIGH/CRITICAL examples, whatever the number of errors.
-     */
-    sortKey: "severityRow",
-  },
-} as const;
+  billingMode: "PAY_PER_REQUEST",
+  attributeTypes: { errorId: "S", timestamp: "S", executionName: "S", severityRow: "S" },
+  executionIndex: EXECUTION_INDEX,
+  globalSecondaryIndexes: [EXECUTION_INDEX],
+} as const satisfies TableDefinition & { executionIndex: IndexDefinition };
 
 export const ERROR_TYPES = [
   "ValidationError",
@@ -79,7 +111,21 @@ export const RUNS_TABLE = {
   partitionKey: "pk",
   sortKey: "sk",
   ttlAttribute: "expiresAt",
-} as const;
+  billingMode: "PAY_PER_REQUEST",
+  attributeTypes: { pk: "S", sk: "S" },
+  globalSecondaryIndexes: [],
+} as const satisfies TableDefinition;
+
+/** Every table of the pipeline by its role; a deployed stack names them `<prefix>-errors` and `<prefix>-runs`. */
+export const TABLES = { errors: ERROR_TABLE, runs: RUNS_TABLE } as const;
+export type TableKey = keyof typeof TABLES;
+
+/** The key attributes of a table and its indexes, each once, in declaration order. */
+export function keyAttributes(table: TableDefinition): string[] {
+  const names = [table.partitionKey, table.sortKey];
+  for (const index of table.globalSecondaryIndexes) names.push(index.partitionKey, index.sortKey);
+  return [...new Set(names.filter((n): n is string => n !== undefined))];
+}
 
 export const RUN_KEYS = {
   /** Partition of everything that belongs to one execution. */
@@ -288,6 +334,32 @@ export const ENV = {
   s3ForcePathStyle: "S3_FORCE_PATH_STYLE",
 } as const;
 
+/** Local-only clock override (ISO-8601) of the check function, set by the local runner's `--now`. */
+export const NOTIFY_NOW_ENV = "NOTIFY_NOW";
+
+/** The event the digest schedule sends the check function: deliver deferred quiet-hours digests. */
+export const DIGEST_FLUSH_EVENT = { digest: "flush" } as const;
+export type DigestFlushEvent = typeof DIGEST_FLUSH_EVENT;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Structured logs (one JSON object per line: written by functions/core/log.ts, read by the log metric filter and
+// the saved Logs Insights query)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const LOG_FIELDS = {
+  /** Envelope of every line. */
+  timestamp: "timestamp",
+  level: "level",
+  logger: "logger",
+  message: "message",
+  /** Fields of the check's one line per run. */
+  executionName: "executionName",
+  /** The run's notice level (`LOW` … `CRITICAL`, or `NONE`): what the metric filter matches. */
+  severity: "severity",
+  errorCount: "errorCount",
+  criticalCount: "criticalCount",
+} as const;
+
 // ---------------------------------------------------------------------------------------------------------------
 // Metrics (emitted by the check; watched by the alarms)
 // ---------------------------------------------------------------------------------------------------------------
@@ -315,3 +387,6 @@ export const PREFIXES = {
   results: "results/",
   config: "_config/",
 } as const;
+
+/** Object key of the row schema (JSON) the program uploads and the split and chunk functions read. */
+export const SCHEMA_OBJECT_KEY = `${PREFIXES.config}schema.json`;

@@ -1,28 +1,23 @@
-import { requireEnv } from "./adapters/clients";
 import { ErrorWriter, putChunkSummary } from "./adapters/error-store";
 import { openObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
 import { type ChunkResult, type ChunkSummaryItem, ENV, type ProcessChunkInput, RUN_KEYS } from "./contract";
 import { processChunkStream } from "./core/csv/chunk";
-import { requireFields } from "./core/csv/settings";
+import { requireFields, retentionDays } from "./core/csv/settings";
+import { requireEnv } from "./core/env";
 import { InputError } from "./core/errors";
-import { expiresAtOf, retentionDays } from "./core/records/error-record";
+import { expiresAtOf } from "./core/records/error-record";
 
 /**
  * Processes one chunk: a ranged read of the original object, streaming parse and validation, error records written
  * in batches of 25, then the chunk's summary item (one PutItem, idempotent). Returns counts only.
  */
 export async function handler(event: ProcessChunkInput, _context?: unknown): Promise<ChunkResult> {
-  let input: ProcessChunkInput;
-  try {
-    input = requireFields<ProcessChunkInput>(
-      event,
-      ["executionName", "startTime", "bucket", "key", "encoding", "header", "chunk"],
-      "process-chunk",
-    );
-  } catch (err) {
-    throw new InputError((err as Error).message);
-  }
+  const input = requireFields<ProcessChunkInput>(
+    event,
+    ["executionName", "startTime", "bucket", "key", "encoding", "header", "chunk"],
+    "process-chunk",
+  );
   const { chunk } = input;
   if (
     !(Number.isInteger(chunk.start) && Number.isInteger(chunk.end) && chunk.end > chunk.start && chunk.firstLine >= 1)
@@ -33,7 +28,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   }
   const errorTable = requireEnv(ENV.errorTable);
   const runsTable = requireEnv(ENV.runsTable);
-  const expiresAt = expiresAtOf(Date.now(), retentionDays(process.env[ENV.errorRetentionDays]));
+  const expiresAt = expiresAtOf(Date.now(), retentionDays());
   const schema = await loadRowSchema();
 
   const object = await openObject(input.bucket, input.key, { start: chunk.start, end: chunk.end });

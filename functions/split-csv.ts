@@ -1,19 +1,12 @@
-import { requireEnv } from "./adapters/clients";
 import { ErrorWriter, putFileSummary } from "./adapters/error-store";
 import { openUploadedObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
 import type { CountsByType } from "./contract";
 import { ENV, type FileSummaryItem, RUN_KEYS, type SplitResult } from "./contract";
-import { chunkSettings, requireFields } from "./core/csv/settings";
+import { chunkSettings, requireFields, retentionDays } from "./core/csv/settings";
 import { splitCsv } from "./core/csv/split";
-import { InputError } from "./core/errors";
-import {
-  buildErrorRecord,
-  countRecord,
-  emptyBySeverity,
-  expiresAtOf,
-  retentionDays,
-} from "./core/records/error-record";
+import { requireEnv } from "./core/env";
+import { buildErrorRecord, countRecord, emptyBySeverity, expiresAtOf } from "./core/records/error-record";
 
 /** What the SplitCsv state passes. */
 export interface SplitEvent {
@@ -28,16 +21,11 @@ export interface SplitEvent {
  * the file summary item and returns the chunk manifest (byte ranges, at most MAX_CHUNKS).
  */
 export async function handler(event: SplitEvent, _context?: unknown): Promise<SplitResult> {
-  let input: SplitEvent;
-  try {
-    input = requireFields<SplitEvent>(event, ["bucket", "key", "executionName", "startTime"], "split-csv");
-  } catch (err) {
-    throw new InputError((err as Error).message);
-  }
+  const input = requireFields<SplitEvent>(event, ["bucket", "key", "executionName", "startTime"], "split-csv");
   const errorTable = requireEnv(ENV.errorTable);
   const runsTable = requireEnv(ENV.runsTable);
   const settings = chunkSettings();
-  const expiresAt = expiresAtOf(Date.now(), retentionDays(process.env[ENV.errorRetentionDays]));
+  const expiresAt = expiresAtOf(Date.now(), retentionDays());
   const schema = await loadRowSchema();
 
   // S3 events may carry the key URL-encoded; every later state reads the key found here (`SplitResult.key`).

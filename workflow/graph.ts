@@ -1,6 +1,7 @@
+import { PipelineError } from "../functions/core/errors";
 import type { Chainable, State, Target } from "./states/state";
 import type { Task } from "./states/task";
-import type { AslDefinition, JsonObject, StateJson } from "./types";
+import type { AslDefinition, JsonObject, JsonValue, StateJson } from "./types";
 
 /** Options of a state graph. */
 export interface StateGraphOptions {
@@ -14,19 +15,53 @@ export interface StateGraphOptions {
   scope?: string;
 }
 
+/** One state of a rendered definition, as `walkDefinition` finds it. */
+export interface RenderedState {
+  name: string;
+  state: StateJson;
+  /** The Parallel and Map states it is nested in, outermost first (empty at the top level). */
+  parents: string[];
+}
+
+/**
+ * Every state of a rendered definition (`render()` output, or the same JSON read back): the top level, then each
+ * Parallel branch and Map processor (`ItemProcessor`, or the older `Iterator`) where its state appears, depth first.
+ * @example walkDefinition(graph.render()).filter((s) => s.state.Type === "Task").map((s) => s.name)
+ */
+export function walkDefinition(definition: unknown): RenderedState[] {
+  const out: RenderedState[] = [];
+  const visit = (body: unknown, parents: string[]) => {
+    const states = (body as Partial<AslDefinition> | null | undefined)?.States ?? {};
+    for (const [name, state] of Object.entries(states)) {
+      out.push({ name, state, parents });
+      const nested = [...((state.Branches as JsonValue[] | undefined) ?? []), state.ItemProcessor ?? state.Iterator];
+      for (const body of nested) if (body) visit(body, [...parents, name]);
+    }
+  };
+  visit(definition, []);
+  return out;
+}
+
 /** The resources a state machine's Task states call, for its IAM policy. */
 export interface GraphResources {
   lambdas: string[];
   topics: string[];
 }
 
-/** Thrown by `render()` when a graph has problems: every problem, one per line. */
-export class WorkflowValidationError extends Error {
-  constructor(readonly problems: string[]) {
+/**
+ * A state machine definition has problems: thrown by `render()` with every problem, one per line, and at once by a
+ * wiring mistake (a second Next, Default or item processor) with that one.
+ */
+export class WorkflowValidationError extends PipelineError {
+  constructor(
+    readonly problems: string[],
+    options?: { cause?: unknown },
+  ) {
     super(
+      "WorkflowValidationError",
       `The state machine definition has ${problems.length} problem(s):\n${problems.map((p) => `- ${p}`).join("\n")}`,
+      options,
     );
-    this.name = "WorkflowValidationError";
   }
 }
 

@@ -6,11 +6,22 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../contract";
+import { DeliveryAttemptError } from "../core/errors";
+import { type DeliveryOptions, withDeliveryRetry } from "../core/retry";
+
+/**
+ * SDK attempts per call of the clients that deliver notices (SNS, SES) or read their settings (SSM): one. Their
+ * retries are ours ({@link sendWithRetry}, the policy's `delivery.attempts`), so a notice makes at most that many
+ * HTTP attempts; SDK retries on top would multiply them (3 × 3 with both at their defaults). An explicit
+ * `maxAttempts` also outranks `AWS_MAX_ATTEMPTS` and the shared config file.
+ */
+const NOTICE_CLIENT_MAX_ATTEMPTS = 1;
 
 /**
  * SDK clients, created lazily once per process (so once per warm Lambda container) and shared by every adapter.
  * Endpoints follow the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables, which is how the local runner points them
- * at the embedded services; nothing here knows about local runs except the S3 path-style switch.
+ * at the embedded services; nothing here knows about local runs except the S3 path-style switch. DynamoDB, S3 and
+ * CloudWatch keep the SDK's standard retries (3 attempts with backoff).
  */
 const cache = new Map<string, unknown>();
 function once<T>(name: string, make: () => T): T {
@@ -29,19 +40,46 @@ export const clients = {
       DynamoDBDocumentClient.from(clients.dynamo(), { marshallOptions: { removeUndefinedValues: true } }),
     ),
   s3: () => once("s3", () => new S3Client({ forcePathStyle: process.env[ENV.s3ForcePathStyle] === "true" })),
-  sns: () => once("sns", () => new SNSClient({})),
-  ses: () => once("ses", () => new SESClient({})),
-  ssm: () => once("ssm", () => new SSMClient({})),
+  sns: () => once("sns", () => new SNSClient({ maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
+  ses: () => once("ses", () => new SESClient({ maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
+  ssm: () => once("ssm", () => new SSMClient({ maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
   cloudwatch: () => once("cloudwatch", () => new CloudWatchClient({})),
   /** Drops every cached client (tests and the local runner, after changing endpoints). */
   reset: () => cache.clear(),
 };
 
-/** Reads a required environment variable, failing with its name when it is missing. */
-export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === "") {
-    throw new Error(`Missing environment variable ${name}: the function's configuration must set it.`);
-  }
-  return value;
+/** Whether an SDK call's failure is transient: a timeout, throttling, a 5xx or 429, a dropped connection. */
+export function isTransientAwsError(err: unknown): boolean {
+  const e = err as Error & { $retryable?: unknown; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  return (
+    e?.name === "TimeoutError" ||
+    e?.name === "AbortError" ||
+    Boolean(e?.$retryable) ||
+    e?.$fault === "server" ||
+    (status !== undefined && (status >= 500 || status === 429)) ||
+    /Throttl|TooManyRequests|ECONNRESET|ECONNREFUSED|socket hang up/i.test(`${e?.name} ${e?.message}`)
+  );
+}
+
+/**
+ * One SDK call of a notice with a timeout per attempt and the delivery retries: transient failures
+ * ({@link isTransientAwsError}) are retried, others end at once. Failures are {@link DeliveryAttemptError}s
+ * labelled with the call, the SDK's error as `cause`.
+ */
+export async function sendWithRetry<T>(
+  label: string,
+  call: (signal: AbortSignal) => Promise<T>,
+  opts: DeliveryOptions,
+): Promise<{ value: T; attempts: number }> {
+  return withDeliveryRetry(async () => {
+    try {
+      return await call(AbortSignal.timeout(opts.timeoutMs));
+    } catch (err) {
+      const e = err as Error;
+      throw new DeliveryAttemptError(`${label} failed: ${e.name}: ${e.message}`, isTransientAwsError(err), undefined, {
+        cause: err,
+      });
+    }
+  }, opts);
 }

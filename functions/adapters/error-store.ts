@@ -7,6 +7,7 @@ import {
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { ChunkSummaryItem, ErrorRecord, FileSummaryItem } from "../contract";
 import { UnprocessedItemsError } from "../core/errors";
+import { type BackoffOptions, withRetry } from "../core/retry";
 import { clients } from "./clients";
 
 /**
@@ -17,15 +18,8 @@ export interface BatchSender {
   send(command: BatchWriteItemCommand): Promise<BatchWriteItemCommandOutput>;
 }
 
-/** Retry policy for UnprocessedItems: exponential backoff with full jitter, bounded. */
-export interface RetryPolicy {
-  /** Calls per batch in all (first try included). */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 50, maxDelayMs: 5000 };
+/** Retries of UnprocessedItems: up to 8 BatchWriteItem calls per batch, exponential backoff with full jitter. */
+export const DEFAULT_RETRY: BackoffOptions = { attempts: 8, baseMs: 50, capMs: 5000, jitter: "full" };
 
 /** BatchWriteItem's limit. */
 export const BATCH_SIZE = 25;
@@ -78,12 +72,10 @@ export function errorRecordItem(record: ErrorRecord): Record<string, AttributeVa
   return attributeMapOf(record as unknown as Record<string, unknown>, "");
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Writes error records in batches of 25 as they come (bounded memory: one open batch plus at most `concurrency`
  * batches in flight). Items DynamoDB leaves unprocessed are retried with exponential backoff and full jitter; after
- * `maxAttempts` calls the writer fails with `UnprocessedItemsError` so the state machine retries the chunk (record
+ * `attempts` calls the writer fails with `UnprocessedItemsError` so the state machine retries the chunk (record
  * ids are deterministic, so the retry overwrites instead of duplicating).
  *
  * @example
@@ -104,7 +96,7 @@ export class ErrorWriter {
     private readonly tableName: string,
     private readonly options: {
       client?: BatchSender;
-      retry?: RetryPolicy;
+      retry?: Pick<BackoffOptions, "attempts" | "baseMs" | "capMs">;
       concurrency?: number;
       random?: () => number;
       sleep?: (ms: number) => Promise<void>;
@@ -149,26 +141,41 @@ export class ErrorWriter {
   }
 
   private async write(items: WriteRequest[]): Promise<void> {
-    const retry = this.options.retry ?? DEFAULT_RETRY;
-    const random = this.options.random ?? Math.random;
-    const wait = this.options.sleep ?? sleep;
     let pending = items;
-    for (let attempt = 1; ; attempt++) {
-      this.calls++;
-      const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
-      const left = out.UnprocessedItems?.[this.tableName] ?? [];
-      this.written += pending.length - left.length;
-      if (left.length === 0) return;
-      if (attempt >= retry.maxAttempts) {
-        throw new UnprocessedItemsError(
-          `DynamoDB left ${left.length} of ${items.length} error records unprocessed after ${attempt} BatchWriteItem calls on table ${this.tableName}; the chunk should be retried.`,
-          left.length,
-          { cause: new Error(`UnprocessedItems: ${left.length} items for ${this.tableName}`) },
-        );
-      }
-      const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-      await wait(Math.floor(random() * cap));
-      pending = left;
+    let made = 0;
+    try {
+      await withRetry(
+        async (n) => {
+          this.calls++;
+          made = n;
+          const out = await this.client.send(
+            new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
+          );
+          const left = out.UnprocessedItems?.[this.tableName] ?? [];
+          this.written += pending.length - left.length;
+          pending = left;
+          if (left.length > 0) {
+            throw new UnprocessedItemsError(
+              `BatchWriteItem call ${n} left ${left.length} items unprocessed on table ${this.tableName}`,
+              left.length,
+            );
+          }
+        },
+        {
+          ...DEFAULT_RETRY,
+          ...this.options.retry,
+          retryable: (err) => err instanceof UnprocessedItemsError,
+          sleep: this.options.sleep,
+          random: this.options.random,
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof UnprocessedItemsError)) throw err;
+      throw new UnprocessedItemsError(
+        `DynamoDB left ${pending.length} of ${items.length} error records unprocessed after ${made} BatchWriteItem calls on table ${this.tableName}; the chunk should be retried.`,
+        pending.length,
+        { cause: err },
+      );
     }
   }
 }

@@ -3,11 +3,21 @@ import { METRICS } from "../contract";
 import type { RunMetricValues } from "../core/notify/run";
 import { clients } from "./clients";
 
-/** The values one check emits. */
-export type RunMetrics = RunMetricValues;
+/** The values one check attempt emits: all six on the first publication, a subset when a retry adds to it. */
+export type RunMetrics = Partial<RunMetricValues>;
+
+const NAMES: Record<keyof RunMetricValues, string> = {
+  errorCount: METRICS.errorCount,
+  criticalErrorCount: METRICS.criticalErrorCount,
+  rowsProcessed: METRICS.rowsProcessed,
+  notificationsSent: METRICS.notificationsSent,
+  notificationsSuppressed: METRICS.notificationsSuppressed,
+  notificationsFailed: METRICS.notificationsFailed,
+};
 
 /**
- * The metric data of one check, all in `CSV/Processing` with the single dimension `Pipeline`.
+ * The metric data of one check attempt (the values given, in a fixed order), all in `CSV/Processing` with the
+ * single dimension `Pipeline`.
  *
  * Why PutMetricData rather than Embedded Metric Format: the check emits six values once per run, so one API call is
  * cheap, and it lets the check observe the outcome (a failure is logged as such, and the local runner and tests can
@@ -27,17 +37,15 @@ export function runMetricData(pipelineName: string, m: RunMetrics, timestamp: Da
     Dimensions: dims,
     Timestamp: timestamp,
   });
-  return [
-    datum(METRICS.errorCount, m.errorCount),
-    datum(METRICS.criticalErrorCount, m.criticalErrorCount),
-    datum(METRICS.rowsProcessed, m.rowsProcessed),
-    datum(METRICS.notificationsSent, m.notificationsSent),
-    datum(METRICS.notificationsSuppressed, m.notificationsSuppressed),
-    datum(METRICS.notificationsFailed, m.notificationsFailed),
-  ];
+  const data: MetricDatum[] = [];
+  for (const key of Object.keys(NAMES) as (keyof RunMetricValues)[]) {
+    const value = m[key];
+    if (value !== undefined) data.push(datum(NAMES[key], value));
+  }
+  return data;
 }
 
-/** Sends the run's metrics in one PutMetricData call. */
+/** Sends the given metrics in one PutMetricData call. */
 export async function putRunMetrics(pipelineName: string, m: RunMetrics, timestamp: Date): Promise<void> {
   await clients
     .cloudwatch()

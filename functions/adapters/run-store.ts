@@ -8,9 +8,11 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { type ChunkSummaryItem, ERROR_TABLE, type FileSummaryItem, RUN_KEYS, SEVERITY_RANK } from "../contract";
+import { UnprocessedItemsError } from "../core/errors";
 import { NOTIFY_ITEM_TTL_SECONDS, NOTIFY_KEYS } from "../core/notify/keys";
 import type { DigestEntry, ErrorExample } from "../core/notify/messages";
-import type { LedgerClaim, LedgerStatus, RateDecision, RunStorePort } from "../core/notify/ports";
+import type { LedgerClaim, LedgerStatus, MetricsClaim, RateDecision, RunStorePort } from "../core/notify/ports";
+import { type BackoffOptions, withRetry } from "../core/retry";
 import { clients } from "./clients";
 
 function isConditionFailure(err: unknown): boolean {
@@ -22,12 +24,17 @@ const ttl = (now: Date) => Math.floor(now.getTime() / 1000) + NOTIFY_ITEM_TTL_SE
 /** Upper bound of GSI pages read for examples (one page is the normal case: `Limit: 5`). */
 const MAX_EXAMPLE_PAGES = 3;
 
+/** Retries of digest entries DynamoDB leaves undeleted (UnprocessedItems). */
+const DELETE_RETRY: BackoffOptions = { attempts: 5, baseMs: 50, capMs: 1000, jitter: "full" };
+
 /** Options of the DynamoDB run store. */
 export interface RunStoreOptions {
   runsTable: string;
   errorTable: string;
   /** How long a claimed-but-unfinished notification blocks others (a crashed check releases it after this). */
   leaseMs?: number;
+  /** Backoff of BatchWriteItem calls that leave items unprocessed (tests). */
+  deleteRetry?: BackoffOptions;
 }
 
 /** The DynamoDB implementation of {@link RunStorePort} (runs table + the error table's `ExecutionName-index`). */
@@ -104,7 +111,8 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
     async claimNotification(executionName, channel, now): Promise<LedgerClaim> {
       const key = NOTIFY_KEYS.ledger(executionName, channel);
       try {
-        await doc().send(
+        // An earlier attempt's item is replaced, but its HTTP attempts carry over (the budget is per notice).
+        const out = await doc().send(
           new PutCommand({
             TableName: T,
             Item: {
@@ -117,9 +125,10 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
             ConditionExpression: "attribute_not_exists(pk) OR #s = :failed OR (#s = :pending AND leaseUntil < :now)",
             ExpressionAttributeNames: { "#s": "status" },
             ExpressionAttributeValues: { ":failed": "failed", ":pending": "pending", ":now": now.getTime() },
+            ReturnValues: "ALL_OLD",
           }),
         );
-        return { claimed: true };
+        return { claimed: true, attempts: attemptsOf(out.Attributes) };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
         const got = await doc().send(new GetCommand({ TableName: T, Key: key, ConsistentRead: true }));
@@ -127,21 +136,52 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
           claimed: false,
           status: (got.Item?.status ?? "pending") as LedgerStatus,
           updatedAt: got.Item?.updatedAt as string | undefined,
+          attempts: attemptsOf(got.Item),
         };
       }
     },
 
-    async completeNotification(executionName, channel, status, now, reason) {
+    async completeNotification(executionName, channel, status, now, outcome = {}) {
       await doc().send(
         new PutCommand({
           TableName: T,
           Item: {
             ...NOTIFY_KEYS.ledger(executionName, channel),
             status,
-            reason,
+            reason: outcome.reason,
+            attempts: outcome.attempts,
             updatedAt: now.toISOString(),
             expiresAt: ttl(now),
           },
+        }),
+      );
+    },
+
+    async claimRunMetrics(executionName, now): Promise<MetricsClaim> {
+      const Key = NOTIFY_KEYS.metrics(executionName);
+      try {
+        await doc().send(
+          new PutCommand({
+            TableName: T,
+            Item: { ...Key, status: "pending", leaseUntil: now.getTime() + leaseMs, expiresAt: ttl(now) },
+            ConditionExpression: "attribute_not_exists(pk) OR #s = :failed OR (#s = :pending AND leaseUntil < :now)",
+            ExpressionAttributeNames: { "#s": "status" },
+            ExpressionAttributeValues: { ":failed": "failed", ":pending": "pending", ":now": now.getTime() },
+          }),
+        );
+        return { claimed: true };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        const got = await doc().send(new GetCommand({ TableName: T, Key, ConsistentRead: true }));
+        return { claimed: false, status: got.Item?.status === "published" ? "published" : "pending" };
+      }
+    },
+
+    async completeRunMetrics(executionName, status, now) {
+      await doc().send(
+        new PutCommand({
+          TableName: T,
+          Item: { ...NOTIFY_KEYS.metrics(executionName), status, updatedAt: now.toISOString(), expiresAt: ttl(now) },
         }),
       );
     },
@@ -290,16 +330,31 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
 
     async deleteDigestEntries(channel, executionNames) {
       for (let i = 0; i < executionNames.length; i += 25) {
-        let requests: Record<string, unknown>[] | undefined = executionNames
+        let requests = executionNames
           .slice(i, i + 25)
           .map((e) => ({ DeleteRequest: { Key: NOTIFY_KEYS.digestEntry(channel, e) } }));
-        for (let attempt = 0; requests?.length && attempt < 5; attempt++) {
-          const out = await doc().send(new BatchWriteCommand({ RequestItems: { [T]: requests as never } }));
-          requests = out.UnprocessedItems?.[T] as Record<string, unknown>[] | undefined;
-          if (requests?.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        try {
+          await withRetry(
+            async (n) => {
+              const out = await doc().send(new BatchWriteCommand({ RequestItems: { [T]: requests } }));
+              requests = (out.UnprocessedItems?.[T] ?? []) as typeof requests;
+              if (requests.length > 0) {
+                throw new UnprocessedItemsError(
+                  `BatchWriteItem call ${n} left ${requests.length} digest entries of ${channel} undeleted in ${T}`,
+                  requests.length,
+                );
+              }
+            },
+            { ...(opts.deleteRetry ?? DELETE_RETRY), retryable: (err) => err instanceof UnprocessedItemsError },
+          );
+        } catch (err) {
+          if (!(err instanceof UnprocessedItemsError)) throw err;
+          throw new UnprocessedItemsError(
+            `Could not delete ${requests.length} sent digest entries of ${channel} from ${T}; the next flush deletes them.`,
+            requests.length,
+            { cause: err },
+          );
         }
-        if (requests?.length)
-          throw new Error(`Could not delete ${requests.length} sent digest entries of ${channel} from ${T}`);
       }
     },
 
@@ -307,6 +362,10 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
       await doc().send(new DeleteCommand({ TableName: T, Key: NOTIFY_KEYS.digestLock(channel) }));
     },
   };
+}
+
+function attemptsOf(item: Record<string, unknown> | undefined): number {
+  return Number(item?.attempts) || 0;
 }
 
 function suppressedOf(attrs: Record<string, unknown> | undefined): { count: number; since: string } | undefined {

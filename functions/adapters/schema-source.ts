@@ -1,6 +1,6 @@
 import { ENV } from "../contract";
 import { parseSchema, type RowSchema } from "../core/csv/schema";
-import { requireEnv } from "./clients";
+import { requireEnv } from "../core/env";
 import { parseS3Location, readObjectText } from "./s3";
 
 let cached: { location: string; schema: Promise<RowSchema> } | null = null;

@@ -1,14 +1,14 @@
 import { SendEmailCommand } from "@aws-sdk/client-ses";
 import type { EmailNotice } from "../core/notify/messages";
-import { clients } from "./clients";
-import { type SdkSendOptions, sendWithRetry } from "./sns";
+import type { DeliveryOptions } from "../core/retry";
+import { clients, sendWithRetry } from "./clients";
 
 /** Sends a notice by SES with a text and an HTML part (both UTF-8). */
 export async function sendEmailNotice(
   from: string,
   to: string[],
   notice: EmailNotice,
-  opts: SdkSendOptions,
+  opts: DeliveryOptions,
 ): Promise<{ messageId?: string; attempts: number }> {
   const { value, attempts } = await sendWithRetry(
     "SES SendEmail",

@@ -1,11 +1,5 @@
-import { DeliveryAttemptError } from "../core/notify/errors";
-import { type RetryOptions, withRetry } from "../core/retry";
-
-/** Delivery settings of one webhook post. */
-export interface SlackPostOptions extends RetryOptions {
-  /** Per attempt. */
-  timeoutMs: number;
-}
+import { DeliveryAttemptError } from "../core/errors";
+import { type DeliveryOptions, withDeliveryRetry } from "../core/retry";
 
 /** Outcome of a successful post. */
 export interface SlackPostResult {
@@ -24,15 +18,12 @@ function retryAfterMs(header: string | null): number | undefined {
 /**
  * Posts a payload to a Slack incoming webhook with a timeout per attempt and bounded retries: 429 waits the
  * Retry-After it was given, 5xx / timeouts / network errors back off and retry, other 4xx (bad payload, revoked
- * webhook) fail at once. Throws a {@link DeliveryAttemptError} after the last attempt.
+ * webhook) fail at once. Throws a {@link DeliveryAttemptError} after the last attempt, or a
+ * `RetryAfterExceededError` when the webhook asks to wait longer than `maxRetryAfterMs`.
  */
-export async function postSlackWebhook(
-  url: string,
-  payload: unknown,
-  opts: SlackPostOptions,
-): Promise<SlackPostResult> {
+export async function postSlackWebhook(url: string, payload: unknown, opts: DeliveryOptions): Promise<SlackPostResult> {
   const body = JSON.stringify(payload);
-  const { value, attempts } = await withRetry(async () => {
+  const { value, attempts } = await withDeliveryRetry(async () => {
     let res: Response;
     try {
       res = await fetch(url, {

@@ -1,28 +1,28 @@
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
-import { NotifyError } from "../core/notify/errors";
-import { clients } from "./clients";
+import { SlackWebhookConfigError } from "../core/errors";
+import { type BackoffOptions, withRetry } from "../core/retry";
+import { clients, isTransientAwsError } from "./clients";
 
-/** The Slack webhook URL could not be read from SSM, or is not a usable URL. */
-export class SlackWebhookConfigError extends NotifyError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "SlackWebhookConfigError";
-  }
-}
+/** Reads of the parameter: the SSM client makes one attempt per call, so transient failures are retried here. */
+const READ_RETRY: BackoffOptions = { attempts: 3, baseMs: 100, capMs: 1000, jitter: "full" };
 
 const cache = new Map<string, string>();
 
 /**
  * Reads the Slack webhook URL from an SSM SecureString (with decryption) once per warm container. A missing or
  * unreadable parameter, or a value that is not an https URL (http only to a loopback address), is a
- * {@link SlackWebhookConfigError} naming the parameter — never a placeholder URL.
+ * {@link SlackWebhookConfigError} naming the parameter — never a placeholder URL. Transient read failures are retried
+ * (3 attempts, full jitter).
  */
 export async function getSlackWebhookUrl(parameterName: string): Promise<string> {
   const cached = cache.get(parameterName);
   if (cached) return cached;
   let value: string | undefined;
   try {
-    const out = await clients.ssm().send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }));
+    const { value: out } = await withRetry(
+      () => clients.ssm().send(new GetParameterCommand({ Name: parameterName, WithDecryption: true })),
+      { ...READ_RETRY, retryable: isTransientAwsError },
+    );
     value = out.Parameter?.Value;
   } catch (err) {
     throw new SlackWebhookConfigError(
@@ -36,9 +36,10 @@ export async function getSlackWebhookUrl(parameterName: string): Promise<string>
   let url: URL;
   try {
     url = new URL(value);
-  } catch {
+  } catch (err) {
     throw new SlackWebhookConfigError(
       `SSM parameter ${parameterName} does not hold a URL: set it to the Slack webhook URL.`,
+      { cause: err },
     );
   }
   const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";

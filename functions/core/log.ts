@@ -1,3 +1,5 @@
+import { LOG_FIELDS } from "../contract";
+
 /**
  * A tiny structured logger shared by every handler: one JSON object per line on stdout, which CloudWatch Logs stores
  * as is, Logs Insights parses field by field, and metric filters match (`{ $.severity = "CRITICAL" }`).
@@ -44,7 +46,12 @@ export function log(
   logger = "csv-pipeline",
 ): void {
   if (ORDER[level] < ORDER[minimum]) return;
-  const entry: Record<string, unknown> = { timestamp: new Date().toISOString(), level, logger, message };
+  const entry: Record<string, unknown> = {
+    [LOG_FIELDS.timestamp]: new Date().toISOString(),
+    [LOG_FIELDS.level]: level,
+    [LOG_FIELDS.logger]: logger,
+    [LOG_FIELDS.message]: message,
+  };
   for (const [k, v] of Object.entries(fields)) {
     if (v !== undefined) entry[k] = errorFields(v);
   }
@@ -52,7 +59,13 @@ export function log(
   try {
     line = JSON.stringify(entry);
   } catch {
-    line = JSON.stringify({ timestamp: entry.timestamp, level, logger, message, note: "fields not serialisable" });
+    line = JSON.stringify({
+      [LOG_FIELDS.timestamp]: entry[LOG_FIELDS.timestamp],
+      [LOG_FIELDS.level]: level,
+      [LOG_FIELDS.logger]: logger,
+      [LOG_FIELDS.message]: message,
+      note: "fields not serialisable",
+    });
   }
   sink(line);
 }

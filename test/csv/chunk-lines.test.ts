@@ -114,7 +114,8 @@ const CASES: { input: string; rows: [string[], number][]; records: [number, stri
     records: [
       [10, "a"],
       [11, ""],
-      [12, '"q\r\nr",***'],
+      // The stored raw line shows the quoted line break as text (control characters made visible).
+      [12, '"q\\x0d\\x0ar",***'],
       [15, "z,***"],
     ],
   },

@@ -8,8 +8,8 @@ import { clients } from "../../functions/adapters/clients";
 import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
 import { handler, loadCheckConfig, setClock } from "../../functions/check-errors-and-notify";
 import type { CheckInput, CheckOutput } from "../../functions/contract";
+import { NotificationDeliveryError } from "../../functions/core/errors";
 import { setLogSink } from "../../functions/core/log";
-import { NotificationDeliveryError } from "../../functions/core/notify/errors";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { restoreEnv } from "../support/env";
 import { batchPut, errorRecord, putChunkItems, putFileItem, SlackReceiver } from "./support";
@@ -123,8 +123,8 @@ describe("check-errors-and-notify handler", function () {
       rows: { total: 100, valid: 94, invalid: 6 },
       runFailed: false,
       notifications: [
-        { channel: "slack", status: "sent" },
-        { channel: "email", status: "sent" },
+        { channel: "slack", status: "sent", attempts: 1 },
+        { channel: "email", status: "sent", attempts: 1 },
       ],
     });
     assert.ok(Buffer.byteLength(JSON.stringify(out)) <= 4096);
@@ -209,16 +209,23 @@ describe("check-errors-and-notify handler", function () {
     const [a, b] = await Promise.all([run(input), run(input)]);
     assert.equal(slack.received.length, 1);
     assert.equal(ses.commandCalls(SendEmailCommand).length, 1);
-    const statuses = [...a.notifications, ...b.notifications].map((x) => `${x.channel}:${x.status}`).sort();
-    assert.deepEqual(statuses, ["email:sent", "email:suppressed", "slack:sent", "slack:suppressed"]);
+    // One check delivers; the other finds it sending (or, when it comes later, already delivered).
+    const statuses = [...a.notifications, ...b.notifications].map((x) => `${x.channel}:${x.status}:${x.reason ?? ""}`);
+    for (const channel of ["slack", "email"]) {
+      const mine = statuses.filter((x) => x.startsWith(`${channel}:`));
+      assert.equal(mine.filter((x) => x === `${channel}:sent:`).length, 1, statuses.join(", "));
+      assert.ok(
+        mine.some((x) =>
+          /^\w+:(suppressed:duplicate: another check is sending it now|sent:delivered by an earlier attempt)$/.test(x),
+        ),
+        statuses.join(", "),
+      );
+    }
     const again = await run(input);
-    assert.deepEqual(
-      again.notifications.map((x) => [x.channel, x.status, x.reason?.split(" at ")[0]]),
-      [
-        ["slack", "suppressed", "duplicate: already sent"],
-        ["email", "suppressed", "duplicate: already sent"],
-      ],
-    );
+    assert.deepEqual(again.notifications, [
+      { channel: "slack", status: "sent", reason: "delivered by an earlier attempt", attempts: 1 },
+      { channel: "email", status: "sent", reason: "delivered by an earlier attempt", attempts: 1 },
+    ]);
     assert.equal(slack.received.length, 1);
   });
 
@@ -321,7 +328,10 @@ describe("check-errors-and-notify handler", function () {
     assert.equal(slack.received.length, 2, "Slack retried once (2 attempts)");
     const put = cw.commandCalls(PutMetricDataCommand)[0].args[0].input;
     assert.equal(put.MetricData?.find((m) => m.MetricName === "NotificationsFailed")?.Value, 3);
-    assert.equal(logs.find((l) => l.level === "ERROR")?.severity, "CRITICAL");
+    assert.equal(
+      logs.find((l) => l.message === "check finished: every notification channel failed")?.severity,
+      "CRITICAL",
+    );
   });
 
   it("reports one channel's failure without blocking the others, and survives a metrics failure", async () => {
@@ -361,6 +371,20 @@ describe("check-errors-and-notify handler", function () {
     assert.equal(out.notifications[1].status, "sent");
   });
 
+  it("retries a throttled read of the webhook parameter (the SSM client itself makes one attempt)", async () => {
+    ssm
+      .on(GetParameterCommand)
+      .rejectsOnce(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $retryable: {} }))
+      .resolves({ Parameter: { Name: "/csv-pipeline/slack-webhook", Value: slack.url } });
+    const input = fresh();
+    await seed(input, { LOW: 1 });
+
+    const out = await run(input);
+
+    assert.equal(out.notifications[0].status, "sent");
+    assert.equal(ssm.commandCalls(GetParameterCommand).length, 2);
+  });
+
   it("costs the same DynamoDB requests for 1,000,000 recorded errors as for 10", async () => {
     let requests = 0;
     const stack = clients.doc().middlewareStack;
@@ -396,11 +420,118 @@ describe("check-errors-and-notify handler", function () {
       assert.equal(big.errors, 1_000_000);
       assert.equal(small.errors, 10);
       assert.equal(big.requests, small.requests);
-      // readRun 1 + examples 1 + streak 1 + (claim + rate + complete) × 2 channels
-      assert.equal(big.requests, 9);
+      // readRun 1 + examples 1 + streak 1 + (claim + rate + complete) × 2 channels + metrics claim + complete
+      assert.equal(big.requests, 11);
     } finally {
       stack.remove("countRequests");
     }
+  });
+
+  it("publishes a run's metrics once when the check is retried, adding only what the retry decided", async () => {
+    const metricSums = () => {
+      const sums: Record<string, number> = {};
+      for (const call of cw.commandCalls(PutMetricDataCommand))
+        for (const m of call.args[0].input.MetricData ?? [])
+          sums[m.MetricName!] = (sums[m.MetricName!] ?? 0) + m.Value!;
+      return sums;
+    };
+    ses
+      .on(SendEmailCommand)
+      .rejects(Object.assign(new Error("Email address is not verified"), { name: "MessageRejected" }));
+    const input = fresh();
+    await seed(input, { HIGH: 3 });
+
+    await run(input);
+    assert.equal(cw.commandCalls(PutMetricDataCommand).length, 1);
+    ses.on(SendEmailCommand).resolves({ MessageId: "e-2" });
+    await run(input);
+    await run(input);
+
+    const calls = cw.commandCalls(PutMetricDataCommand);
+    assert.equal(calls.length, 2, "the third run decided nothing and publishes nothing");
+    assert.deepEqual(
+      calls[1].args[0].input.MetricData?.map((m) => [m.MetricName, m.Value]),
+      [["NotificationsSent", 1]],
+      "the retry that delivered the e-mail adds only that",
+    );
+    assert.deepEqual(metricSums(), {
+      ErrorCount: 6,
+      CriticalErrorCount: 6,
+      RowsProcessed: 100,
+      NotificationsSent: 2,
+      NotificationsSuppressed: 0,
+      NotificationsFailed: 1,
+    });
+  });
+
+  it("publishes the run's metrics on a retry when the first publication failed", async () => {
+    cw.on(PutMetricDataCommand).rejectsOnce(new Error("cloudwatch down")).resolves({});
+    const input = fresh();
+    await seed(input, { LOW: 1 });
+
+    await run(input);
+    await run(input);
+
+    const calls = cw.commandCalls(PutMetricDataCommand);
+    assert.equal(calls.length, 2);
+    assert.deepEqual(
+      calls[1].args[0].input.MetricData?.map((m) => [m.MetricName, m.Value]),
+      [
+        ["ErrorCount", 2],
+        ["CriticalErrorCount", 0],
+        ["RowsProcessed", 100],
+        ["NotificationsSent", 0],
+        ["NotificationsSuppressed", 0],
+        ["NotificationsFailed", 0],
+      ],
+    );
+  });
+
+  it("reports a notice an earlier attempt delivered as sent, with the HTTP attempts the ledger recorded", async () => {
+    slack.script.push({ status: 503 });
+    const input = fresh();
+    await seed(input, { LOW: 1 });
+
+    const first = await run(input);
+    const retried = await run(input);
+
+    assert.deepEqual(first.notifications, [{ channel: "slack", status: "sent", attempts: 2 }]);
+    assert.deepEqual(retried.notifications, [
+      { channel: "slack", status: "sent", reason: "delivered by an earlier attempt", attempts: 2 },
+    ]);
+    assert.equal(slack.received.length, 2);
+  });
+
+  it("keeps one HTTP attempts budget per notice across check attempts", async () => {
+    setPolicy({ delivery: { timeoutMs: 500, attempts: 3, backoffMs: 1 } });
+    ses
+      .on(SendEmailCommand)
+      .rejects(Object.assign(new Error("Email address is not verified"), { name: "MessageRejected" }));
+    const rejected = fresh();
+    await seed(rejected, { HIGH: 1 });
+    assert.deepEqual((await run(rejected)).notifications[1], {
+      channel: "email",
+      status: "failed",
+      reason: "SES SendEmail failed: MessageRejected: Email address is not verified",
+      attempts: 1,
+    });
+    ses.on(SendEmailCommand).resolves({ MessageId: "e-3" });
+    assert.deepEqual((await run(rejected)).notifications[1], { channel: "email", status: "sent", attempts: 2 });
+
+    ses.reset();
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error("throttled"), { name: "Throttling", $retryable: {} }));
+    const throttled = fresh();
+    await seed(throttled, { HIGH: 1 });
+    assert.equal((await run(throttled)).notifications[1].status, "failed");
+    assert.equal(ses.commandCalls(SendEmailCommand).length, 3);
+    const retried = await run(throttled);
+    assert.deepEqual(retried.notifications[1], {
+      channel: "email",
+      status: "failed",
+      reason: "not retried: earlier check attempts made all 3 HTTP attempts",
+      attempts: 3,
+    });
+    assert.equal(ses.commandCalls(SendEmailCommand).length, 3, "no further attempt");
   });
 
   it("fails at start-up naming a missing variable or a bad policy", () => {

@@ -159,7 +159,7 @@ describe("notice messages", () => {
         summary: sampleSummary({
           runFailed: true,
           failureReasons: ["state-failed"],
-          failure: { error: "E", cause: huge },
+          failure: { step: "ProcessChunks", error: "E", cause: huge },
         }),
       }),
     );

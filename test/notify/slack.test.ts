@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { postSlackWebhook } from "../../functions/adapters/slack";
-import { DeliveryAttemptError } from "../../functions/core/notify/errors";
+import { DeliveryAttemptError } from "../../functions/core/errors";
 import { SlackReceiver } from "./support";
 
 describe("postSlackWebhook (loopback webhook)", () => {

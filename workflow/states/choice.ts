@@ -1,3 +1,4 @@
+import { WorkflowValidationError } from "../graph";
 import { checkPath } from "../jsonpath";
 import { defined, type JsonObject, type JsonValue, type StateJson } from "../types";
 import { State, type Target, type Transition, targetName } from "./state";
@@ -139,9 +140,9 @@ export class Choice extends State {
   /** Where to go when no rule matches. Throws when a default is already set. */
   otherwise(next: Target): this {
     if (this.defaultTarget !== undefined)
-      throw new Error(
+      throw new WorkflowValidationError([
         `Choice "${this.name}" already has Default "${targetName(this.defaultTarget)}"; a Choice has one Default`,
-      );
+      ]);
     this.defaultTarget = next;
     return this;
   }

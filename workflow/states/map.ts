@@ -1,4 +1,4 @@
-import { StateGraph } from "../graph";
+import { StateGraph, WorkflowValidationError } from "../graph";
 import { checkPath, checkPayloadTemplate } from "../jsonpath";
 import { defined, type JsonObject, type StateJson } from "../types";
 import { RetryableState } from "./retryable";
@@ -68,7 +68,8 @@ export class MapState extends RetryableState {
 
   /** Sets the states run for each item. Throws when a processor is already set. */
   itemProcessor(start: Chainable): this {
-    if (this.processor) throw new Error(`Map "${this.name}" already has an item processor; a Map has one`);
+    if (this.processor)
+      throw new WorkflowValidationError([`Map "${this.name}" already has an item processor; a Map has one`]);
     this.processor = new StateGraph(start, { scope: `item processor of Map "${this.name}"` });
     return this;
   }

@@ -1,5 +1,5 @@
 import { Chain } from "../chain";
-import type { StateGraph } from "../graph";
+import { type StateGraph, WorkflowValidationError } from "../graph";
 import { checkPath, checkPayloadTemplate } from "../jsonpath";
 import { defined, type JsonObject, type JsonValue, MAX_STATE_NAME_LENGTH, type StateJson } from "../types";
 
@@ -136,9 +136,9 @@ export abstract class NextableState extends State {
    */
   next(target: Target | Chainable): Chain {
     if (this.nextTarget !== undefined)
-      throw new Error(
+      throw new WorkflowValidationError([
         `State "${this.name}" already continues to "${targetName(this.nextTarget)}"; a state has one Next — branch with a Choice or a Parallel instead`,
-      );
+      ]);
     const resolved = typeof target === "string" ? target : target.startState;
     this.nextTarget = resolved;
     return typeof target === "string" ? Chain.closed(this) : Chain.between(this, target);

@@ -12,6 +12,7 @@ import {
 } from "../records/error-record";
 import { type FileEncoding, iconvName, REPLACEMENT_CHAR } from "./encoding";
 import type { RowSchema } from "./schema";
+import { INVALID_UTF8_MARK, Utf8Guard } from "./utf8";
 import { type RowProblem, RowValidator } from "./validate";
 
 /** Everything needed to process one chunk. */
@@ -130,11 +131,16 @@ export async function processChunkStream(
   });
   // The last byte of the chunk tells whether its last record ends with a line break (see `blankLinesBefore`).
   let lastByte = -1;
+  // UTF-8 is checked by a strict decoder: invalid bytes become a mark that literal text never holds (a literal U+FFFD
+  // is data). Other encodings decode invalid bytes to U+FFFD, which they cannot encode, so there it is the mark.
+  const guard = job.encoding === "utf-8" ? new Utf8Guard() : null;
+  const invalidMark = guard === null ? REPLACEMENT_CHAR : INVALID_UTF8_MARK;
   async function* tracked(): AsyncGenerator<Uint8Array> {
     for await (const piece of source) {
       if (piece.length > 0) lastByte = piece[piece.length - 1];
-      yield piece;
+      yield guard === null ? piece : guard.push(piece);
     }
+    if (guard !== null) yield guard.end();
   }
   const input = Readable.from(tracked(), { objectMode: false });
   const streams: (Readable | Transform)[] = [input];
@@ -173,12 +179,14 @@ export async function processChunkStream(
         severity: "HIGH",
         message: `Row ${rowNumber} has ${fields.length} field${fields.length === 1 ? "" : "s"} but the header has ${width}; check for an unquoted comma, a missing field or a stray line break.`,
       });
-      await report(rowNumber, problems, { raw: boundedRawLine(stripBreaks(item.raw), sensitive) });
+      await report(rowNumber, problems, {
+        raw: boundedRawLine(stripBreaks(item.raw).replaceAll(invalidMark, REPLACEMENT_CHAR), sensitive),
+      });
       return;
     }
     let badColumns: string[] | null = null;
     for (let i = 0; i < width; i++) {
-      if (!fields[i].includes(REPLACEMENT_CHAR)) continue;
+      if (!fields[i].includes(invalidMark)) continue;
       if (badColumns === null) badColumns = [];
       badColumns.push(job.header[i]);
     }
@@ -192,7 +200,8 @@ export async function processChunkStream(
     } else if (validator.validate(fields, problems) === 0) {
       return;
     }
-    await report(rowNumber, problems, boundedRecordData(job.header, fields, sensitive));
+    const shown = badColumns === null ? fields : fields.map((f) => f.replaceAll(invalidMark, REPLACEMENT_CHAR));
+    await report(rowNumber, problems, boundedRecordData(job.header, shown, sensitive));
   };
 
   // One record of lookahead: only the last record may lack a line break of its own.
@@ -223,7 +232,9 @@ export async function processChunkStream(
           severity: "HIGH",
           message: `Row ${rowNumber} cannot be parsed: ${skip.message}`,
         };
-    await report(rowNumber, [problem], { raw: boundedRawLine(stripBreaks(raw), sensitive) });
+    await report(rowNumber, [problem], {
+      raw: boundedRawLine(stripBreaks(raw).replaceAll(invalidMark, REPLACEMENT_CHAR), sensitive),
+    });
   }
 
   return { chunkId: job.chunk.id, rows, valid: rows - invalid, invalid, byType, bySeverity };

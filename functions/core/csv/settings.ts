@@ -1,30 +1,30 @@
 import { ENV } from "../../contract";
+import { type Env, positiveEnv } from "../env";
+import { InputError } from "../errors";
+import { DEFAULT_RETENTION_DAYS } from "../records/error-record";
 
 /** Default chunk size: whichever limit is reached first (both grow for very large files, see csv-split). */
 export const DEFAULT_CHUNK_ROWS = 5000;
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
-function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new Error(
-      `Environment variable ${name} must be a positive whole number (got ${JSON.stringify(raw)}), e.g. ${fallback}.`,
-    );
-  }
-  return n;
-}
-
 /** Chunk limits from CHUNK_ROWS / CHUNK_BYTES; a bad value fails with the variable's name. */
-export function chunkSettings(env: Record<string, string | undefined> = process.env): { rows: number; bytes: number } {
+export function chunkSettings(env: Env = process.env): { rows: number; bytes: number } {
   return {
-    rows: positiveInt(env, ENV.chunkRows, DEFAULT_CHUNK_ROWS),
-    bytes: positiveInt(env, ENV.chunkBytes, DEFAULT_CHUNK_BYTES),
+    rows: positiveEnv(ENV.chunkRows, DEFAULT_CHUNK_ROWS, { integer: true, env }),
+    bytes: positiveEnv(ENV.chunkBytes, DEFAULT_CHUNK_BYTES, { integer: true, env }),
   };
 }
 
-/** Checks that `event[field]` is a non-empty string for every field; throws one message naming all missing ones. */
+/** Days error records are kept, from ERROR_RETENTION_DAYS (a positive number) or the default. */
+export function retentionDays(env: Env = process.env): number {
+  return positiveEnv(ENV.errorRetentionDays, DEFAULT_RETENTION_DAYS, { env });
+}
+
+/**
+ * Checks that `event[field]` is set for every field; throws one {@link InputError} naming all missing ones.
+ *
+ * @example const input = requireFields<SplitEvent>(event, ["bucket", "key"], "split-csv");
+ */
 export function requireFields<T extends object>(
   event: unknown,
   fields: readonly (keyof T & string)[],
@@ -33,7 +33,7 @@ export function requireFields<T extends object>(
   const obj = (event ?? {}) as Record<string, unknown>;
   const missing = fields.filter((f) => obj[f] === undefined || obj[f] === null || obj[f] === "");
   if (missing.length > 0) {
-    throw new Error(`${what} input lacks ${missing.join(", ")}: the state machine must pass them.`);
+    throw new InputError(`${what} input lacks ${missing.join(", ")}: the state machine must pass them.`);
   }
   return obj as T;
 }

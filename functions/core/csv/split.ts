@@ -17,8 +17,10 @@
 import { parse as parseSync } from "csv-parse/sync";
 import type { ChunkRef, SplitStatus } from "../../contract";
 import { MAX_CHUNKS } from "../../contract";
+import { visible } from "../text";
 import { decodeBytes, detectEncoding, type FileEncoding, hasUtf8Bom } from "./encoding";
 import type { RowSchema } from "./schema";
+import { sniffNotText } from "./sniff";
 import type { RowProblem } from "./validate";
 
 const QUOTE = 0x22;
@@ -191,7 +193,16 @@ function critical(rule: string, errorType: RowProblem["errorType"], message: str
 }
 
 function rejected(encoding: FileEncoding, bytes: number, header: string[], problem: RowProblem): SplitOutcome {
-  return { status: "REJECTED", encoding, header, bytes, chunks: [], problems: [problem], message: problem.message };
+  // The message may quote the file's header: control characters made visible before it leaves split.
+  return {
+    status: "REJECTED",
+    encoding,
+    header,
+    bytes,
+    chunks: [],
+    problems: [problem],
+    message: visible(problem.message),
+  };
 }
 
 /** Checks a header against the schema: rejection problems (CRITICAL) first, else LOW warnings for extra columns. */
@@ -280,6 +291,21 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
         "file:empty",
         "SchemaError",
         "The file is empty: it needs a header line naming the columns and then the rows.",
+      ),
+    );
+  }
+
+  const notText = sniffNotText(prefix);
+  if (notText !== null) {
+    if (!done) await it.return?.();
+    return rejected(
+      encoding,
+      prefix.length,
+      [],
+      critical(
+        "file:not-text",
+        "EncodingError",
+        `The file is not CSV text: it ${notText.phrase}. To fix it, ${notText.advice}.`,
       ),
     );
   }

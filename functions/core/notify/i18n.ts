@@ -16,7 +16,7 @@ export interface NoticeTexts {
   detailHeading(row: number, type: string, severity: string, column?: string): string;
   runFailed: string;
   failureReason(reason: RunFailureReason, failedChunks: number, chunkCount: number): string;
-  stateFailure(error: string): string;
+  stateFailure(step: string, error: string): string;
   escalation(count: number, prefix: string): string;
   suppressed(count: number, since: string): string;
   success: string;
@@ -57,7 +57,7 @@ const ja: NoticeTexts = {
       "chunks-failed": `${total}チャンク中 ${failed}チャンクの結果がありません`,
       "summary-missing": "ファイルの集計結果が見つかりません",
     })[reason],
-  stateFailure: (error) => `失敗したエラー: ${error}`,
+  stateFailure: (step, error) => `${step} が失敗しました: ${error}`,
   escalation: (n, prefix) =>
     `同じプレフィックス ${prefix} で ${n}回連続してエラーが発生したため、オンコールへエスカレーションします`,
   suppressed: (n, since) => `レート制限により ${since} 以降 ${n}件の通知を抑止しました`,
@@ -100,7 +100,7 @@ const en: NoticeTexts = {
       "chunks-failed": `${failed} of ${total} chunks produced no result`,
       "summary-missing": "The file summary is missing",
     })[reason],
-  stateFailure: (error) => `Failed with: ${error}`,
+  stateFailure: (step, error) => `${step} failed: ${error}`,
   escalation: (n, prefix) => `${n} consecutive runs with errors under ${prefix}: escalated to on-call`,
   suppressed: (n, since) => `${n} notices suppressed by the rate limit since ${since}`,
   success: "All rows were processed successfully.",

@@ -4,8 +4,7 @@
  * payment card number is masked in every string a notice shows, whichever column it came from.
  */
 
-/** What a masked value is replaced with (the same mark the error table uses for sensitive columns). */
-export const MASK = "***";
+import { MASK } from "../records/error-record";
 
 const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g;
 /** 13–19 digits, optionally grouped by spaces or dashes; only masked when the Luhn check passes. */

@@ -119,7 +119,10 @@ function failureLines(input: NoticeInput): string[] {
   const s = input.summary;
   const lines = s.failureReasons.map((r) => t.failureReason(r, s.failedChunks, s.chunkCount));
   if (s.fileMessage) lines.push(safeValue(s.fileMessage, MAX_MESSAGE_CHARS));
-  if (s.failure) lines.push(t.stateFailure(safeValue(`${s.failure.error}: ${s.failure.cause}`, MAX_MESSAGE_CHARS)));
+  if (s.failure) {
+    const { step, error, cause } = s.failure;
+    lines.push(t.stateFailure(step, safeValue(cause === "" ? error : `${error}: ${cause}`, MAX_MESSAGE_CHARS)));
+  }
   return lines;
 }
 

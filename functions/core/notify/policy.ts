@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { NOTIFICATION_CHANNELS, type NotificationChannel, type Severity } from "../../contract";
+import { PipelineError } from "../errors";
 
 /**
  * The notification policy: who hears about a run, when, and how often. Configured per stack (the Pulumi program
@@ -119,13 +120,13 @@ const schema = z
   .strict();
 
 /** Invalid notification policy: the message names every bad key and shows a valid example. */
-export class PolicyError extends Error {
+export class PolicyError extends PipelineError {
   constructor(
     message: string,
     readonly problems: string[],
+    options?: { cause?: unknown },
   ) {
-    super(message);
-    this.name = "PolicyError";
+    super("PolicyError", message, options);
   }
 }
 
@@ -148,9 +149,11 @@ export function parseNotifyPolicy(input: unknown, source = "notification policy"
     try {
       value = JSON.parse(value);
     } catch (e) {
-      throw new PolicyError(`${source} is not valid JSON (${(e as Error).message}). Example: ${POLICY_EXAMPLE}`, [
-        "(root): not valid JSON",
-      ]);
+      throw new PolicyError(
+        `${source} is not valid JSON (${(e as Error).message}). Example: ${POLICY_EXAMPLE}`,
+        ["(root): not valid JSON"],
+        { cause: e },
+      );
     }
   }
   const parsed = schema.safeParse(value);

@@ -4,8 +4,23 @@ import type { DigestEntry, EmailNotice, ErrorExample, SlackPayload, SnsNotice } 
 /** Ledger state of one execution × channel. */
 export type LedgerStatus = "pending" | "sent" | "failed" | "deferred" | "suppressed";
 
-/** Result of trying to claim the right to notify one channel for one execution. */
-export type LedgerClaim = { claimed: true } | { claimed: false; status: LedgerStatus; updatedAt?: string };
+/**
+ * Result of trying to claim the right to notify one channel for one execution. `attempts`: HTTP attempts earlier
+ * check attempts made for the notice (a failed one may be claimed again; it continues with what is left).
+ */
+export type LedgerClaim =
+  | { claimed: true; attempts: number }
+  | { claimed: false; status: LedgerStatus; updatedAt?: string; attempts: number };
+
+/** What a finished notice records in the ledger besides its status. */
+export interface LedgerOutcome {
+  reason?: string;
+  /** HTTP attempts made for the notice in all, across check attempts. */
+  attempts?: number;
+}
+
+/** Ledger state of the run's own metrics (ErrorCount, CriticalErrorCount, RowsProcessed): published once. */
+export type MetricsClaim = { claimed: true } | { claimed: false; status: "pending" | "published" };
 
 /** Result of asking the rate limiter for a slot. */
 export type RateDecision =
@@ -24,8 +39,14 @@ export interface RunStorePort {
     channel: NotificationChannel,
     status: Exclude<LedgerStatus, "pending">,
     now: Date,
-    reason?: string,
+    outcome?: LedgerOutcome,
   ): Promise<void>;
+  /**
+   * Claims the publication of the run's own metrics: granted once per execution, again only when an earlier
+   * publication failed or a crashed check's lease lapsed.
+   */
+  claimRunMetrics(executionName: string, now: Date): Promise<MetricsClaim>;
+  completeRunMetrics(executionName: string, status: "published" | "failed", now: Date): Promise<void>;
   /** Counts a notice in the channel's window, or counts it as suppressed when the window is full. */
   acquireRateSlot(channel: NotificationChannel, windowStart: number, max: number, now: Date): Promise<RateDecision>;
   /** Takes (and clears) the channel's suppressed count, for a notice that bypasses the limit. */
@@ -48,5 +69,8 @@ export type ChannelMessage =
   | { channel: "sns"; notice: SnsNotice }
   | { channel: "email"; notice: EmailNotice };
 
-/** Sends one message on its channel (with its own timeout and retries); throws when delivery failed. */
-export type ChannelSender = (message: ChannelMessage) => Promise<{ attempts: number }>;
+/**
+ * Sends one message on its channel (with its own timeout and retries, at most `attempts` HTTP attempts when given,
+ * else the policy's); throws when delivery failed, with the attempts made as the error's `attempts` when known.
+ */
+export type ChannelSender = (message: ChannelMessage & { attempts?: number }) => Promise<{ attempts: number }>;

@@ -7,9 +7,9 @@ import {
   SEVERITY_RANK,
   type Severity,
 } from "../../contract";
+import { InputError, NotificationDeliveryError } from "../errors";
 import type { Logger } from "../log";
 import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
-import { NotificationDeliveryError } from "./errors";
 import { executionConsoleUrl, logsInsightsUrl } from "./links";
 import {
   buildDigest,
@@ -33,7 +33,10 @@ export interface CheckConfig {
   checkLogGroup?: string;
 }
 
-/** The metric values of one run (see the metrics adapter). */
+/**
+ * The metric values of one run (see the metrics adapter). A check attempt publishes the subset it has not published
+ * before (see {@link publishRunMetrics}).
+ */
 export interface RunMetricValues {
   errorCount: number;
   criticalErrorCount: number;
@@ -48,7 +51,8 @@ export interface CheckDeps {
   now(): Date;
   store: RunStorePort;
   send: ChannelSender;
-  putMetrics(values: RunMetricValues, now: Date): Promise<void>;
+  /** Publishes the given values (a subset when a retried check publishes only what is new). */
+  putMetrics(values: Partial<RunMetricValues>, now: Date): Promise<void>;
   log: Logger;
 }
 
@@ -57,7 +61,10 @@ export interface ChannelOutcome {
   channel: NotificationChannel;
   status: NotificationStatus;
   reason?: string;
+  /** HTTP attempts made for the notice, across check attempts. */
   attempts?: number;
+  /** Decided by an earlier (or a concurrent) check attempt: reported, not counted again in the metrics. */
+  settledEarlier?: boolean;
 }
 
 /** Most examples read and shown. */
@@ -72,14 +79,14 @@ function renderFor(channel: NotificationChannel, notice: NoticeInput): ChannelMe
   return { channel, notice: buildEmailNotice(notice) };
 }
 
-/** Checks that the input names an execution and a file; throws a message naming the field. */
+/** Checks that the input names an execution and a file; throws an {@link InputError} naming the fields. */
 export function validateCheckInput(event: unknown): CheckInput {
   const e = (event ?? {}) as Partial<CheckInput>;
   const missing = (["executionName", "startTime", "bucket", "key"] as const).filter(
     (f) => typeof e[f] !== "string" || e[f] === "",
   );
   if (missing.length) {
-    throw new Error(
+    throw new InputError(
       `check-errors-and-notify input lacks ${missing.join(", ")}: the state machine must pass { executionName, startTime, bucket, key, chunkCount, splitStatus, failure }.`,
     );
   }
@@ -105,6 +112,16 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const { policy } = cfg;
   const { file, chunks } = await deps.store.readRun(input.executionName);
   const summary = summarizeRun(input, file, chunks);
+  if (input.failure && summary.failure) {
+    // Notices carry a short cause; the whole one (a Lambda error's trace included) goes to the logs only. No
+    // `severity` field: the metric filter counts one line per run.
+    deps.log.error("state failed", {
+      executionName: input.executionName,
+      step: summary.failure.step,
+      error: input.failure.Error,
+      cause: input.failure.Cause,
+    });
+  }
   const hasErrors = summary.errorCount > 0 || summary.runFailed;
 
   const prefix = keyPrefixOf(input.key);
@@ -143,23 +160,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     ),
   );
 
-  const count = (s: NotificationStatus, notDup = false) =>
-    outcomes.filter((o) => o.status === s && !(notDup && o.reason?.startsWith("duplicate"))).length;
-  const metrics: RunMetricValues = {
-    errorCount: summary.errorCount,
-    criticalErrorCount: summary.criticalCount,
-    rowsProcessed: summary.rows.total,
-    notificationsSent: count("sent"),
-    notificationsSuppressed: count("suppressed", true),
-    notificationsFailed: count("failed"),
-  };
-  let metricsOk = true;
-  try {
-    await deps.putMetrics(metrics, now);
-  } catch (err) {
-    metricsOk = false;
-    deps.log.warn("metrics not sent", { executionName: input.executionName, error: err });
-  }
+  const metricsOk = await publishRunMetrics(input.executionName, summary, outcomes, now, deps);
 
   const allFailed = outcomes.length > 0 && outcomes.every((o) => o.status === "failed");
   const output: CheckOutput = {
@@ -170,9 +171,12 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     bySeverity: summary.bySeverity,
     rows: summary.rows,
     runFailed: summary.runFailed,
-    notifications: outcomes.map(({ channel, status, reason }) =>
-      reason ? { channel, status, reason } : { channel, status },
-    ),
+    notifications: outcomes.map(({ channel, status, reason, attempts }) => ({
+      channel,
+      status,
+      ...(reason ? { reason } : {}),
+      ...(attempts !== undefined ? { attempts } : {}),
+    })),
   };
   const logFields = {
     executionName: input.executionName,
@@ -191,7 +195,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     streak,
     escalated,
     quietHours: quiet ?? null,
-    notifications: outcomes,
+    notifications: outcomes.map(({ settledEarlier: _, ...o }) => o),
     metricsSent: metricsOk,
   };
   if (hasErrors && allFailed) {
@@ -204,6 +208,59 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const anyFailed = outcomes.some((o) => o.status === "failed");
   (anyFailed ? deps.log.warn : deps.log.info)("check finished", logFields);
   return output;
+}
+
+/**
+ * Publishes the run's metrics so that retrying the check never counts anything twice. The run's own values
+ * (ErrorCount, CriticalErrorCount, RowsProcessed) go out once per execution: only the check attempt that claims
+ * them in the ledger publishes them, and a failed publication releases them to the next attempt. The notification
+ * counts are those of the notices this attempt decided (a notice settled by an earlier attempt is not counted
+ * again); an attempt that publishes no run values leaves out zero counts, and sends nothing when all are zero.
+ * Returns false when publishing failed (logged; never fatal).
+ */
+async function publishRunMetrics(
+  executionName: string,
+  summary: RunSummary,
+  outcomes: readonly ChannelOutcome[],
+  now: Date,
+  deps: CheckDeps,
+): Promise<boolean> {
+  const decided = outcomes.filter((o) => !o.settledEarlier);
+  const count = (s: NotificationStatus) => decided.filter((o) => o.status === s).length;
+  const notices = {
+    notificationsSent: count("sent"),
+    notificationsSuppressed: count("suppressed"),
+    notificationsFailed: count("failed"),
+  };
+  let claimed: boolean;
+  try {
+    claimed = (await deps.store.claimRunMetrics(executionName, now)).claimed;
+  } catch (err) {
+    deps.log.warn("metrics not sent", { executionName, error: err });
+    return false;
+  }
+  const values: Partial<RunMetricValues> = claimed
+    ? {
+        errorCount: summary.errorCount,
+        criticalErrorCount: summary.criticalCount,
+        rowsProcessed: summary.rows.total,
+        ...notices,
+      }
+    : Object.fromEntries(Object.entries(notices).filter(([, n]) => n > 0));
+  if (Object.keys(values).length === 0) return true;
+  try {
+    await deps.putMetrics(values, now);
+  } catch (err) {
+    if (claimed) await deps.store.completeRunMetrics(executionName, "failed", now).catch(() => undefined);
+    deps.log.warn("metrics not sent", { executionName, error: err });
+    return false;
+  }
+  if (claimed) {
+    await deps.store.completeRunMetrics(executionName, "published", now).catch((err) => {
+      deps.log.warn("metrics publication not recorded", { executionName, error: err });
+    });
+  }
+  return true;
 }
 
 interface ChannelContext {
@@ -225,11 +282,22 @@ async function notifyChannel(
   const exec = ctx.input.executionName;
   const claim = await store.claimNotification(exec, channel, ctx.now);
   if (!claim.claimed) {
+    if (claim.status === "sent") {
+      const reason = "delivered by an earlier attempt";
+      return { channel, status: "sent", reason, attempts: claim.attempts, settledEarlier: true };
+    }
     const reason =
       claim.status === "pending"
         ? "duplicate: another check is sending it now"
         : `duplicate: already ${claim.status}${claim.updatedAt ? ` at ${claim.updatedAt}` : ""}`;
-    return { channel, status: "suppressed", reason };
+    return { channel, status: "suppressed", reason, settledEarlier: true };
+  }
+  // The attempts budget is per notice: a notice an earlier check attempt failed continues with what is left.
+  const budget = cfg.policy.delivery.attempts - claim.attempts;
+  if (budget <= 0) {
+    const reason = `not retried: earlier check attempts made all ${claim.attempts} HTTP attempts`;
+    await store.completeNotification(exec, channel, "failed", ctx.now, { reason, attempts: claim.attempts });
+    return { channel, status: "failed", reason, attempts: claim.attempts, settledEarlier: true };
   }
   const critical = ctx.level === "CRITICAL";
 
@@ -247,7 +315,7 @@ async function notifyChannel(
     };
     await store.putDigestEntry(channel, entry, ctx.now);
     const reason = `deferred: quiet hours (${ctx.quiet}); sent in the next digest`;
-    await store.completeNotification(exec, channel, "deferred", ctx.now, reason);
+    await store.completeNotification(exec, channel, "deferred", ctx.now, { reason });
     return { channel, status: "suppressed", reason };
   }
 
@@ -263,7 +331,7 @@ async function notifyChannel(
     );
     if (!rate.allowed) {
       const reason = `rate limited: more than ${cfg.policy.rateLimit.max} notices in ${cfg.policy.rateLimit.windowMinutes} min`;
-      await store.completeNotification(exec, channel, "suppressed", ctx.now, reason);
+      await store.completeNotification(exec, channel, "suppressed", ctx.now, { reason });
       return { channel, status: "suppressed", reason };
     }
     suppressedBefore = rate.suppressedBefore;
@@ -271,14 +339,16 @@ async function notifyChannel(
 
   const message = renderFor(channel, { ...ctx.notice, suppressed: suppressedBefore });
   try {
-    const { attempts } = await deps.send(message);
-    await store.completeNotification(exec, channel, "sent", ctx.now);
+    const sent = await deps.send({ ...message, attempts: budget });
+    const attempts = claim.attempts + sent.attempts;
+    await store.completeNotification(exec, channel, "sent", ctx.now, { attempts });
     return { channel, status: "sent", attempts };
   } catch (err) {
     const reason = bounded(`${(err as Error).message}`);
+    const attempts = claim.attempts + ((err as { attempts?: number }).attempts ?? 0);
     if (suppressedBefore) await store.restoreSuppressed(channel, suppressedBefore).catch(() => undefined);
-    await store.completeNotification(exec, channel, "failed", ctx.now, reason).catch(() => undefined);
-    return { channel, status: "failed", reason };
+    await store.completeNotification(exec, channel, "failed", ctx.now, { reason, attempts }).catch(() => undefined);
+    return { channel, status: "failed", reason, attempts };
   }
 }
 

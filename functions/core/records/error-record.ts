@@ -8,13 +8,14 @@ import {
   type Severity,
 } from "../../contract";
 import type { RowProblem } from "../csv/validate";
+import { visible } from "../text";
 
 /** Bounds of the row copy stored with an error record. */
 export const RECORD_DATA_LIMITS = { columns: 20, valueChars: 200, totalChars: 2048, rawChars: 500 } as const;
-/** What replaces a sensitive value. */
+/** What replaces a masked value: sensitive columns in the error table, personal data in notices. */
 export const MASK = "***";
 
-/** Default retention of error records, in days (env ERROR_RETENTION_DAYS overrides). */
+/** Default retention of error records, in days (ERROR_RETENTION_DAYS overrides, see `retentionDays`). */
 export const DEFAULT_RETENTION_DAYS = 30;
 
 /** Deterministic error id: a retried chunk writes the same ids, so it overwrites instead of duplicating. */
@@ -30,16 +31,6 @@ export function severityRowOf(severity: Severity, rowNumber: number): string {
 /** TTL (epoch seconds) `days` after `nowMs`. */
 export function expiresAtOf(nowMs: number, days: number): number {
   return Math.floor(nowMs / 1000) + Math.round(days * 86400);
-}
-
-/** Reads ERROR_RETENTION_DAYS (a positive number) or the default; a bad value is an error naming the variable. */
-export function retentionDays(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return DEFAULT_RETENTION_DAYS;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new Error(`ERROR_RETENTION_DAYS must be a positive number of days (got ${JSON.stringify(raw)}), e.g. 30.`);
-  }
-  return n;
 }
 
 function clip(value: string, max: number): string {
@@ -91,7 +82,18 @@ export interface RecordContext {
   processingStage: ProcessingStage;
 }
 
-/** Builds one error record of the contract's shape. */
+/** The row copy with control characters made visible in its keys (header names) and values. */
+function visibleRecord(data: Record<string, string>): Record<string, string> {
+  const entries = Object.entries(data);
+  if (entries.every(([k, v]) => visible(k) === k && visible(v) === v)) return data;
+  return Object.fromEntries(entries.map(([k, v]) => [visible(k), visible(v)]));
+}
+
+/**
+ * Builds one error record of the contract's shape. Everything in it that came from the file (the row copy, header
+ * names inside messages) has its control characters made visible, so no later reader — notice, report, terminal —
+ * receives them raw.
+ */
 export function buildErrorRecord(
   ctx: RecordContext,
   rowNumber: number,
@@ -104,8 +106,8 @@ export function buildErrorRecord(
     executionName: ctx.executionName,
     errorType: problem.errorType,
     severity: problem.severity,
-    errorMessage: problem.message,
-    recordData,
+    errorMessage: visible(problem.message),
+    recordData: visibleRecord(recordData),
     retryCount: 0,
     processingStage: ctx.processingStage,
     rowNumber,
@@ -113,11 +115,11 @@ export function buildErrorRecord(
     severityRow: severityRowOf(problem.severity, rowNumber),
     expiresAt: ctx.expiresAt,
   };
-  if (problem.column !== undefined) record.column = problem.column;
+  if (problem.column !== undefined) record.column = visible(problem.column);
   return record;
 }
 
-/** Zeroed counts by severity. */
+/** Zeroed counts by severity (every severity present, so counts can be added to it). */
 export function emptyBySeverity(): CountsBySeverity {
   return { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
 }

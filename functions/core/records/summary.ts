@@ -10,6 +10,9 @@ import {
   type Severity,
 } from "../../contract";
 import type { NoticeLevel } from "../notify/policy-rules";
+import { visible } from "../text";
+import { emptyBySeverity } from "./error-record";
+import { type FailureSummary, summarizeFailure } from "./failure";
 
 /** Why a run counts as failed (each is CRITICAL even with zero row errors). */
 export type RunFailureReason = "state-failed" | "file-rejected" | "split-not-run" | "chunks-failed" | "summary-missing";
@@ -32,14 +35,9 @@ export interface RunSummary {
   runFailed: boolean;
   failureReasons: RunFailureReason[];
   /** The Catch's error name and a bounded cause, when a state failed. */
-  failure?: { error: string; cause: string };
+  failure?: FailureSummary;
   /** split-csv's message (e.g. which header column is missing). */
   fileMessage?: string;
-}
-
-/** A zeroed severity count. */
-export function zeroSeverities(): CountsBySeverity {
-  return { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 };
 }
 
 function addCounts(into: { byType: CountsByType; bySeverity: CountsBySeverity }, from: Partial<FileSummaryItem>) {
@@ -49,8 +47,6 @@ function addCounts(into: { byType: CountsByType; bySeverity: CountsBySeverity },
   }
   for (const s of SEVERITIES) into.bySeverity[s] += Number(from.bySeverity?.[s]) || 0;
 }
-
-const MAX_CAUSE = 500;
 
 /**
  * Combines the FILE item and every CHUNK item of one execution into exact counts and decides whether the run
@@ -62,7 +58,7 @@ export function summarizeRun(
   file: FileSummaryItem | undefined,
   chunks: ChunkSummaryItem[],
 ): RunSummary {
-  const counts = { byType: {} as CountsByType, bySeverity: zeroSeverities() };
+  const counts = { byType: {} as CountsByType, bySeverity: emptyBySeverity() };
   const rows = { total: 0, valid: 0, invalid: 0 };
   let errorCount = 0;
   if (file) {
@@ -96,7 +92,7 @@ export function summarizeRun(
   return {
     executionName: input.executionName,
     bucket: input.bucket,
-    key: input.key,
+    key: visible(input.key),
     startTime: input.startTime,
     errorCount,
     criticalCount: counts.bySeverity.HIGH + counts.bySeverity.CRITICAL,
@@ -108,9 +104,7 @@ export function summarizeRun(
     failedChunks,
     runFailed: reasons.length > 0,
     failureReasons: reasons,
-    failure: input.failure
-      ? { error: String(input.failure.Error ?? "Error"), cause: String(input.failure.Cause ?? "").slice(0, MAX_CAUSE) }
-      : undefined,
+    failure: input.failure ? summarizeFailure(input.failure, input.splitStatus) : undefined,
     fileMessage: file?.message,
   };
 }

@@ -1,0 +1,57 @@
+import type { CheckInput, StateFailure } from "../../contract";
+
+/** State names of the steps whose failure a Catch hands to the check (as `workflow/pipeline.ts` names them). */
+export const FAILED_STEPS = { split: "SplitCsv", chunks: "ProcessChunks" } as const;
+
+/** A state failure as a notice shows it: which step, the error's name, and a short cause without internals. */
+export interface FailureSummary {
+  step: (typeof FAILED_STEPS)[keyof typeof FAILED_STEPS];
+  error: string;
+  cause: string;
+}
+
+/** Longest cause a notice shows. */
+export const MAX_SHOWN_CAUSE = 200;
+
+/** `    at fn (/a/b.ts:1:2)` frames, and absolute file paths (POSIX or Windows) with optional line:column. */
+const STACK_FRAME = /\s+at\s+(?:[^\s()]+(?: \[as [^\]]+\])?\s+)?\(?(?:\/|[A-Za-z]:\\|node:|file:\/\/)[^\n]*/g;
+const FILE_PATH = /(?:[A-Za-z]:\\|\/)(?:[^\s:"'()\\/]+[\\/])+[^\s:"'()\\/]+(?::\d+){0,2}/g;
+
+function messageOf(cause: string): string {
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (parsed !== null && typeof parsed === "object") {
+      const o = parsed as Record<string, unknown>;
+      const msg = o.errorMessage ?? o.message ?? o.Cause ?? o.cause;
+      if (typeof msg === "string") return msg;
+    }
+    if (typeof parsed === "string") return parsed;
+  } catch {
+    // not JSON: a plain-text cause
+  }
+  return cause;
+}
+
+/**
+ * The cause of a failed state, shortened for a notice: the error message of a Lambda error document (not its trace),
+ * its first line only, stack frames and file paths removed, at most {@link MAX_SHOWN_CAUSE} characters.
+ * The full cause goes to the logs only.
+ */
+export function shortCause(cause: unknown): string {
+  const text = typeof cause === "string" ? cause : cause === undefined || cause === null ? "" : JSON.stringify(cause);
+  const firstLine = messageOf(text).split(/\r?\n/, 1)[0] ?? "";
+  const cleaned = firstLine.replace(STACK_FRAME, "").replace(FILE_PATH, "…").replace(/\s+/g, " ").trim();
+  return cleaned.length > MAX_SHOWN_CAUSE ? `${cleaned.slice(0, MAX_SHOWN_CAUSE - 1)}…` : cleaned;
+}
+
+/**
+ * What a notice says about a caught failure. The step is known from the input: split-csv never reported (NOT_RUN)
+ * when the split failed, so any other caught failure is the chunks' Map.
+ */
+export function summarizeFailure(failure: StateFailure, splitStatus: CheckInput["splitStatus"]): FailureSummary {
+  return {
+    step: splitStatus === "NOT_RUN" ? FAILED_STEPS.split : FAILED_STEPS.chunks,
+    error: typeof failure.Error === "string" && failure.Error !== "" ? failure.Error : "Error",
+    cause: shortCause(failure.Cause),
+  };
+}
