@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./infra/config";
-import { Monitoring } from "./infra/monitoring";
+import { Monitoring, monitoringThresholds } from "./infra/monitoring";
+import { stackNamePrefix } from "./infra/naming";
 import { Notifications } from "./infra/notifications";
 import { Pipeline } from "./infra/pipeline";
 import { ErrorTable } from "./infra/table";
@@ -11,7 +12,7 @@ import { ErrorTable } from "./infra/table";
  * (where to upload, what runs, where to look).
  */
 const config = loadStackConfig();
-const namePrefix = config.pipelineName;
+const namePrefix = stackNamePrefix(config.pipelineName, pulumi.getStack());
 const arns = {
   partition: aws.getPartitionOutput().partition,
   region: aws.getRegionOutput().region,
@@ -28,10 +29,11 @@ const notifications = new Notifications("notify", {
 const pipeline = new Pipeline("pipeline", { namePrefix, config, tables, notifications, arns });
 const monitoring = new Monitoring("monitoring", {
   pipelineName: config.pipelineName,
-  thresholds: config.alarms,
+  namePrefix,
+  thresholds: monitoringThresholds(config.alarms),
   functions: pipeline.functions,
   stateMachine: pipeline.stateMachine,
-  tables: [tables.table, tables.runsTable],
+  tables: tables.tables,
   alertTopic: notifications.topic,
   teamTopic: notifications.teamTopic,
   onCallTopicArn: config.onCallTopicArn,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, METRICS, PREFIXES } from "../functions/contract";
+import { ENV, METRICS, PREFIXES, SCHEMA_OBJECT_KEY } from "../functions/contract";
 import type { StackConfig } from "./config";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
 import type { Notifications } from "./notifications";
@@ -26,6 +26,17 @@ export const FUNCTION_SPECS = {
 } as const;
 export type FunctionKey = keyof typeof FUNCTION_SPECS;
 export const FUNCTION_KEYS = Object.keys(FUNCTION_SPECS) as FunctionKey[];
+
+/**
+ * How much longer a Task state waits than its function may run: the function's own timeout ends the invocation
+ * first and reaches the state machine as the function's error (retried or caught as such), not as `States.Timeout`.
+ */
+export const TASK_TIMEOUT_MARGIN_SECONDS = 60;
+
+/** `TimeoutSeconds` of the Task state that invokes a function: its timeout plus the margin. */
+export function taskTimeoutSeconds(key: FunctionKey): number {
+  return FUNCTION_SPECS[key].timeout + TASK_TIMEOUT_MARGIN_SECONDS;
+}
 
 /** Arguments of {@link Functions}. */
 export interface FunctionsArgs {
@@ -74,8 +85,7 @@ export class Functions extends pulumi.ComponentResource {
     }
 
     const objects = (prefix: string) => pulumi.interpolate`${bucket.arn}/${prefix}*`;
-    const schemaKey = `${PREFIXES.config}schema.json`;
-    const schemaLocation = pulumi.interpolate`s3://${bucket.bucket}/${schemaKey}`;
+    const schemaLocation = pulumi.interpolate`s3://${bucket.bucket}/${SCHEMA_OBJECT_KEY}`;
     const logs = (key: FunctionKey): PolicyStatement => ({
       Sid: "WriteOwnLogs",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -84,7 +94,7 @@ export class Functions extends pulumi.ComponentResource {
     const readInput: PolicyStatement = {
       Sid: "ReadInputAndSchema",
       Action: ["s3:GetObject"],
-      Resource: [objects(config.inputPrefix), pulumi.interpolate`${bucket.arn}/${schemaKey}`],
+      Resource: [objects(config.inputPrefix), pulumi.interpolate`${bucket.arn}/${SCHEMA_OBJECT_KEY}`],
     };
     const writeErrors: PolicyStatement = {
       Sid: "WriteErrorRecords",
@@ -99,13 +109,12 @@ export class Functions extends pulumi.ComponentResource {
     const viaService = (service: string) => ({
       StringEquals: { "kms:ViaService": pulumi.interpolate`${service}.${arns.region}.amazonaws.com` },
     });
-    const sesIdentities = (from: string) => {
-      const domain = from.split("@")[1];
-      return [
-        pulumi.interpolate`arn:${arns.partition}:ses:${arns.region}:${arns.account}:identity/${from}`,
-        pulumi.interpolate`arn:${arns.partition}:ses:${arns.region}:${arns.account}:identity/${domain}`,
-      ];
-    };
+    // SES authorizes SendEmail against the sender's identity and, while the account is in the SES sandbox, against
+    // each recipient's identity too: each address and its domain (whichever of the two is the verified identity).
+    const sesIdentities = (addresses: readonly string[]) =>
+      [...new Set(addresses.flatMap((a) => [a, a.split("@")[1]]))].map(
+        (identity) => pulumi.interpolate`arn:${arns.partition}:ses:${arns.region}:${arns.account}:identity/${identity}`,
+      );
 
     const statements: Record<FunctionKey, PolicyStatement[]> = {
       splitCsv: [logs("splitCsv"), readInput, writeErrors, writeSummary],
@@ -159,7 +168,7 @@ export class Functions extends pulumi.ComponentResource {
               {
                 Sid: "SendEmail",
                 Action: ["ses:SendEmail"],
-                Resource: sesIdentities(config.emailFrom),
+                Resource: sesIdentities([config.emailFrom, ...(config.emailTo ?? [])]),
                 Condition: { StringEquals: { "ses:FromAddress": config.emailFrom } },
               },
             ]

@@ -1,23 +1,167 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { METRICS } from "../functions/contract";
+import { LOG_FIELDS, METRICS, type TableKey } from "../functions/contract";
 import type { AlarmThresholds } from "./config";
-import { FUNCTION_KEYS, FUNCTION_SPECS, type Functions } from "./functions";
+import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey, type Functions } from "./functions";
 
 const cw = awsx.classic.cloudwatch;
 type Metric = awsx.classic.cloudwatch.Metric;
 
 /** Who hears an alarm: Critical pages on-call, Warning informs the team. */
 export type AlarmSeverity = "Critical" | "Warning";
+export const ALARM_SEVERITIES: readonly AlarmSeverity[] = ["Warning", "Critical"];
+
+/** The threshold at which an alarm is raised, per severity; a severity left out raises no alarm. */
+export type SeverityThresholds = Partial<Record<AlarmSeverity, number>>;
+
+/** What each monitor alarms on, by severity. */
+export interface MonitoringThresholds {
+  /** Period of every alarm, in seconds (a multiple of 60). */
+  periodSeconds: number;
+  pipeline: { errorCount: SeverityThresholds; criticalErrorCount: SeverityThresholds };
+  stateMachine: {
+    executionsFailed: SeverityThresholds;
+    executionsTimedOut: SeverityThresholds;
+    executionsAborted: SeverityThresholds;
+  };
+  functions: { errors: SeverityThresholds; throttles: SeverityThresholds };
+  tables: { throttledRequests: SeverityThresholds };
+}
+
+/**
+ * The thresholds of every monitor from the stack's `alarms` configuration: row errors page on-call at the
+ * configured counts; a failed, timed-out or aborted execution pages on-call; function errors and throttles and
+ * table throttling inform the team.
+ */
+export function monitoringThresholds(alarms: AlarmThresholds): MonitoringThresholds {
+  return {
+    periodSeconds: alarms.periodSeconds,
+    pipeline: {
+      errorCount: { Critical: alarms.errorCount },
+      criticalErrorCount: { Critical: alarms.criticalErrorCount },
+    },
+    stateMachine: {
+      executionsFailed: { Critical: 1 },
+      executionsTimedOut: { Critical: 1 },
+      executionsAborted: { Critical: 1 },
+    },
+    functions: { errors: { Warning: 1 }, throttles: { Warning: 1 } },
+    tables: { throttledRequests: { Warning: 1 } },
+  };
+}
+
+/** Kinds of monitored things; the dashboard lays its graphs out by kind. */
+export type MonitorKind = "pipeline" | "stateMachine" | "function" | "table";
+
+/** One alarmed metric of a monitor. */
+export interface MonitorAlarm {
+  /** Unique within the monitor, e.g. `errors`. */
+  id: string;
+  metric: Metric;
+  thresholds: SeverityThresholds;
+  comparison: "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold";
+  /** What a breach means, for the alarm's description. */
+  describe(threshold: number): string;
+}
+
+/** A graph of the dashboard; graphs of the same title from monitors of one kind are drawn as one. */
+export interface MonitorGraph {
+  title: string;
+  metrics: Metric[];
+}
+
+/** Everything watched about one thing: its alarms and its graphs. */
+export interface Monitor {
+  /** Unique among monitors, e.g. `split-csv`: the middle of its alarms' names. */
+  id: string;
+  kind: MonitorKind;
+  alarms: MonitorAlarm[];
+  graphs: MonitorGraph[];
+}
+
+/** One alarm as created: which monitor, which metric, which severity. */
+export interface AlarmSpec {
+  /** `<monitor>-<alarm>-<severity>`: the alarm's name after the name prefix, and its key in `Monitoring.alarms`. */
+  id: string;
+  monitor: string;
+  kind: MonitorKind;
+  severity: AlarmSeverity;
+  metric: Metric;
+  threshold: number;
+  comparison: MonitorAlarm["comparison"];
+  description: string;
+}
+
+/** The one alarm naming scheme: `<prefix>-<monitor>-<alarm>-<severity>`, all lower case. */
+export function alarmId(monitor: string, alarm: string, severity: AlarmSeverity): string {
+  return `${monitor}-${alarm}-${severity.toLowerCase()}`;
+}
+
+/** Who is notified when an alarm of a severity fires and when it recovers. */
+export interface AlarmTargets {
+  /** Critical alarms: the alert topic (on-call subscriptions filter on it). */
+  alertTopicArn: pulumi.Input<string>;
+  /** Warning alarms: the team. */
+  teamTopicArn: pulumi.Input<string>;
+  /** Existing on-call topic (PagerDuty/Opsgenie) that Critical alarms also notify. */
+  onCallTopicArn?: string;
+}
+
+/** The one place alarm actions are decided: Warning informs the team; Critical pages on-call and reports recovery. */
+export function alarmActions(
+  severity: AlarmSeverity,
+  targets: AlarmTargets,
+): { alarmActions: pulumi.Input<string>[]; okActions: pulumi.Input<string>[] } {
+  if (severity === "Warning") return { alarmActions: [targets.teamTopicArn], okActions: [] };
+  return {
+    alarmActions: [targets.alertTopicArn, ...(targets.onCallTopicArn ? [targets.onCallTopicArn] : [])],
+    okActions: [targets.alertTopicArn],
+  };
+}
+
+/** The Logs Insights query of the original design, over the check function's JSON log fields. */
+export const CHECK_RUNS_QUERY = [
+  `fields @timestamp, ${[
+    LOG_FIELDS.executionName,
+    LOG_FIELDS.severity,
+    LOG_FIELDS.level,
+    LOG_FIELDS.errorCount,
+    LOG_FIELDS.criticalCount,
+    LOG_FIELDS.message,
+  ].join(", ")}`,
+  `| filter ispresent(${LOG_FIELDS.severity})`,
+  `| stats count() as runs, sum(${LOG_FIELDS.errorCount}) as errors, sum(${LOG_FIELDS.criticalCount}) as critical by ${LOG_FIELDS.severity}, ${LOG_FIELDS.level}`,
+  "| sort runs desc",
+].join("\n");
+
+/** Metric filter pattern over the check function's one-JSON-line-per-run log. */
+export const CRITICAL_FILTER_PATTERN = `{ $.${LOG_FIELDS.severity} = "CRITICAL" }`;
+
+/** DynamoDB operations watched for throttling on each table (what the handlers call most). */
+export const TABLE_OPERATIONS: Record<TableKey, readonly ("BatchWriteItem" | "PutItem" | "Query")[]> = {
+  errors: ["BatchWriteItem", "Query"],
+  runs: ["PutItem", "Query"],
+};
+const TABLE_LABELS: Record<TableKey, string> = { errors: "error", runs: "run-state" };
+
+const STATE_MACHINE_ALARMS = [
+  { metric: "ExecutionsFailed", key: "executionsFailed", id: "executions-failed" },
+  { metric: "ExecutionsTimedOut", key: "executionsTimedOut", id: "executions-timedout" },
+  { metric: "ExecutionsAborted", key: "executionsAborted", id: "executions-aborted" },
+] as const;
 
 /** Arguments of {@link Monitoring}. */
 export interface MonitoringArgs {
+  /** Value of the `Pipeline` dimension of the custom metrics. */
   pipelineName: string;
-  thresholds: AlarmThresholds;
+  /** Prefix of the physical names (alarms, saved query, dashboard). */
+  namePrefix: string;
+  thresholds: MonitoringThresholds;
   functions: Functions;
   stateMachine: aws.sfn.StateMachine;
-  tables: aws.dynamodb.Table[];
+  /** The pipeline's tables by the contract's key. */
+  tables: Record<TableKey, aws.dynamodb.Table>;
   alertTopic: aws.sns.Topic;
   /** Warning alarms go here (the team), not to on-call. */
   teamTopic: aws.sns.Topic;
@@ -25,34 +169,14 @@ export interface MonitoringArgs {
   onCallTopicArn?: string;
 }
 
-/** One alarm as declared: what it watches and how it is judged. */
-export interface AlarmSpec {
-  id: string;
-  severity: AlarmSeverity;
-  metric: Metric;
-  threshold: number;
-  comparison: "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold";
-  description: string;
-}
-
-/** The Logs Insights query of the original design, adapted to the check function's JSON log fields. */
-export const CHECK_RUNS_QUERY = [
-  "fields @timestamp, executionName, severity, level, errorCount, criticalCount, message",
-  "| filter ispresent(severity)",
-  "| stats count() as runs, sum(errorCount) as errors, sum(criticalCount) as critical by severity, level",
-  "| sort runs desc",
-].join("\n");
-
-/** Metric filter pattern over the check function's one-JSON-line-per-run log. */
-export const CRITICAL_FILTER_PATTERN = '{ $.severity = "CRITICAL" }';
-
 /**
- * Monitoring in the manner of cdk-monitoring-constructs: one place builds every metric (custom metrics from the
- * contract's names with the single `Pipeline` dimension; AWS metrics through awsx's per-service helpers), alarms are
- * declared by severity with one naming scheme (`<pipeline>-<id>`) and one action helper, and the dashboard shows the
- * metrics, the alarms and the saved query with the stack's region.
+ * Monitoring in the manner of cdk-monitoring-constructs: one monitor per thing watched (the pipeline's own
+ * metrics, the state machine, each function, each table), each declaring its alarms with thresholds by severity
+ * and its graphs; one naming scheme ({@link alarmId}) and one action helper ({@link alarmActions}) for every alarm;
+ * a dashboard laid out by monitor kind, with the alarms and the saved query.
  */
 export class Monitoring extends pulumi.ComponentResource {
+  readonly monitors: Monitor[];
   readonly alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
   readonly specs: AlarmSpec[];
   readonly dashboard: awsx.classic.cloudwatch.Dashboard;
@@ -61,102 +185,54 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("csv-pipeline:index:Monitoring", name, {}, opts);
-    const t = args.thresholds;
-    const period = t.periodSeconds;
+    const period = args.thresholds.periodSeconds;
     const fns = args.functions.functions;
 
-    const custom = (metricName: string) =>
-      new cw.Metric({
-        namespace: METRICS.namespace,
-        name: metricName,
-        dimensions: { [METRICS.dimension]: args.pipelineName },
-        period,
-        statistic: "Sum",
-      });
-    const states = (metricName: string) =>
-      new cw.Metric({
-        namespace: "AWS/States",
-        name: metricName,
-        dimensions: { StateMachineArn: args.stateMachine.arn },
-        period,
-        statistic: "Sum",
-      });
-    const lambdaErrors = (k: (typeof FUNCTION_KEYS)[number]) =>
-      awsx.classic.lambda.metrics.errors({ function: fns[k].fn, period, statistic: "Sum" });
-    const lambdaThrottles = (k: (typeof FUNCTION_KEYS)[number]) =>
-      awsx.classic.lambda.metrics.throttles({ function: fns[k].fn, period, statistic: "Sum" });
-    const dynamoThrottles = (table: aws.dynamodb.Table, operation: "BatchWriteItem" | "PutItem" | "Query") =>
-      awsx.classic.dynamodb.metrics.throttledRequests({ table, operation, period, statistic: "Sum" });
-
-    this.specs = [
-      {
-        id: "error-count",
-        severity: "Critical",
-        metric: custom(METRICS.errorCount),
-        threshold: t.errorCount,
-        comparison: "GreaterThanThreshold",
-        description: `More than ${t.errorCount} row errors in ${period} s (CSV処理でエラーが${t.errorCount}件を超えた場合)`,
-      },
-      {
-        id: "critical-error-count",
-        severity: "Critical",
-        metric: custom(METRICS.criticalErrorCount),
-        threshold: t.criticalErrorCount,
-        comparison: "GreaterThanOrEqualToThreshold",
-        description: `At least ${t.criticalErrorCount} HIGH/CRITICAL row errors in ${period} s`,
-      },
-      ...(["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"] as const).map(
-        (m): AlarmSpec => ({
-          id: `sfn-${m.replace("Executions", "executions-").toLowerCase()}`,
-          severity: "Critical",
-          metric: states(m),
-          threshold: 1,
-          comparison: "GreaterThanOrEqualToThreshold",
-          description: `State machine ${m} ≥ 1 in ${period} s`,
-        }),
-      ),
-      ...FUNCTION_KEYS.flatMap((k): AlarmSpec[] => [
-        {
-          id: `${FUNCTION_SPECS[k].name}-errors`,
-          severity: "Warning",
-          metric: lambdaErrors(k),
-          threshold: 1,
-          comparison: "GreaterThanOrEqualToThreshold",
-          description: `${FUNCTION_SPECS[k].name} invocation errors (retried by the state machine)`,
-        },
-        {
-          id: `${FUNCTION_SPECS[k].name}-throttles`,
-          severity: "Warning",
-          metric: lambdaThrottles(k),
-          threshold: 1,
-          comparison: "GreaterThanOrEqualToThreshold",
-          description: `${FUNCTION_SPECS[k].name} throttled invocations`,
-        },
-      ]),
-      ...args.tables.flatMap((table, i): AlarmSpec[] =>
-        (i === 0 ? (["BatchWriteItem", "Query"] as const) : (["PutItem", "Query"] as const)).map((op) => ({
-          id: `${i === 0 ? "errors" : "runs"}-table-${op.toLowerCase()}-throttled`,
-          severity: "Warning" as const,
-          metric: dynamoThrottles(table, op),
-          threshold: 1,
-          comparison: "GreaterThanOrEqualToThreshold" as const,
-          description: `DynamoDB throttled ${op} requests on the ${i === 0 ? "error" : "run-state"} table`,
-        })),
+    this.monitors = [
+      pipelineMonitor(args.pipelineName, args.thresholds, period),
+      stateMachineMonitor(args.stateMachine, args.thresholds, period),
+      ...FUNCTION_KEYS.map((key) => functionMonitor(key, fns[key].fn, args.thresholds, period)),
+      ...(Object.keys(TABLE_OPERATIONS) as TableKey[]).map((key) =>
+        tableMonitor(key, args.tables[key], args.thresholds, period),
       ),
     ];
+    this.specs = this.monitors.flatMap((monitor) =>
+      monitor.alarms.flatMap((alarm) =>
+        ALARM_SEVERITIES.flatMap((severity): AlarmSpec[] => {
+          const threshold = alarm.thresholds[severity];
+          if (threshold === undefined) return [];
+          return [
+            {
+              id: alarmId(monitor.id, alarm.id, severity),
+              monitor: monitor.id,
+              kind: monitor.kind,
+              severity,
+              metric: alarm.metric,
+              threshold,
+              comparison: alarm.comparison,
+              description: alarm.describe(threshold),
+            },
+          ];
+        }),
+      ),
+    );
 
+    const targets: AlarmTargets = {
+      alertTopicArn: args.alertTopic.arn,
+      teamTopicArn: args.teamTopic.arn,
+      onCallTopicArn: args.onCallTopicArn,
+    };
     for (const spec of this.specs) {
       this.alarms[spec.id] = spec.metric.createAlarm(
         `${name}-${spec.id}`,
         {
-          name: `${args.pipelineName}-${spec.id}`,
+          name: `${args.namePrefix}-${spec.id}`,
           alarmDescription: `[${spec.severity}] ${spec.description}`,
           threshold: spec.threshold,
           comparisonOperator: spec.comparison,
           evaluationPeriods: 1,
           treatMissingData: "notBreaching",
-          alarmActions: this.actions(spec.severity, args),
-          okActions: spec.severity === "Critical" ? [args.alertTopic.arn] : [],
+          ...alarmActions(spec.severity, targets),
         },
         { parent: this },
       );
@@ -181,81 +257,194 @@ export class Monitoring extends pulumi.ComponentResource {
     this.query = new aws.cloudwatch.QueryDefinition(
       `${name}-check-runs-query`,
       {
-        name: `${args.pipelineName}/check-runs-by-severity`,
+        name: `${args.namePrefix}/check-runs-by-severity`,
         logGroupNames: [checkLogGroup.name],
         queryString: CHECK_RUNS_QUERY,
       },
       { parent: this },
     );
 
-    const graph = (title: string, metrics: Metric[]) => new cw.LineGraphMetricWidget({ title, metrics, width: 12 });
-    const alarmArns = Object.values(this.alarms).map((a) => a.arn);
-    this.dashboard = new cw.Dashboard(
-      `${name}-dashboard`,
-      {
-        name: `${args.pipelineName}-${pulumi.getStack()}`,
-        widgets: [
-          new cw.RowWidget(
-            new cw.TextWidget({ markdown: `# ${args.pipelineName}: CSV processing`, width: 24, height: 1 }),
-          ),
-          new cw.RowWidget(
-            graph("Row errors", [
-              custom(METRICS.errorCount),
-              custom(METRICS.criticalErrorCount),
-              custom(METRICS.rowsProcessed),
-            ]),
-            graph("Notifications", [
-              custom(METRICS.notificationsSent),
-              custom(METRICS.notificationsSuppressed),
-              custom(METRICS.notificationsFailed),
-              new cw.Metric({
-                namespace: METRICS.namespace,
-                name: METRICS.criticalErrorDetected,
-                period,
-                statistic: "Sum",
-              }),
-            ]),
-          ),
-          new cw.RowWidget(
-            graph(
-              "Executions",
-              [
-                "ExecutionsStarted",
-                "ExecutionsSucceeded",
-                "ExecutionsFailed",
-                "ExecutionsTimedOut",
-                "ExecutionsAborted",
-              ].map(states),
-            ),
-            graph(
-              "Lambda errors and throttles",
-              FUNCTION_KEYS.flatMap((k) => [lambdaErrors(k), lambdaThrottles(k)]),
-            ),
-          ),
-          new cw.RowWidget(
-            graph(
-              "DynamoDB throttled requests",
-              this.specs.filter((s) => s.id.includes("-table-")).map((s) => s.metric),
-            ),
-            new cw.AlarmWidget({ title: "Alarms", alarms: alarmArns, width: 12 }),
-          ),
-          new cw.RowWidget(
-            new cw.LogWidget({
-              title: "Check runs by severity",
-              query: pulumi.interpolate`SOURCE '${checkLogGroup.name}' | ${CHECK_RUNS_QUERY}`,
-              width: 24,
-            }),
-          ),
-        ],
-      },
-      { parent: this },
+    const graphs = dashboardGraphs(this.monitors).map(
+      (g) => new cw.LineGraphMetricWidget({ title: g.title, metrics: g.metrics, width: 12 }),
     );
+    const halfWidth: awsx.classic.cloudwatch.Widget[] = [
+      ...graphs,
+      new cw.AlarmWidget({ title: "Alarms", alarms: Object.values(this.alarms).map((a) => a.arn), width: 12 }),
+    ];
+    const rows: awsx.classic.cloudwatch.Widget[] = [
+      new cw.RowWidget(new cw.TextWidget({ markdown: `# ${args.pipelineName}: CSV processing`, width: 24, height: 1 })),
+    ];
+    for (let i = 0; i < halfWidth.length; i += 2) rows.push(new cw.RowWidget(...halfWidth.slice(i, i + 2)));
+    rows.push(
+      new cw.RowWidget(
+        new cw.LogWidget({
+          title: "Check runs by severity",
+          query: pulumi.interpolate`SOURCE '${checkLogGroup.name}' | ${CHECK_RUNS_QUERY}`,
+          width: 24,
+        }),
+      ),
+    );
+    this.dashboard = new cw.Dashboard(`${name}-dashboard`, { name: args.namePrefix, widgets: rows }, { parent: this });
     this.registerOutputs({ dashboardUrl: this.dashboard.url });
   }
+}
 
-  /** The one place alarm actions are decided. */
-  private actions(severity: AlarmSeverity, args: MonitoringArgs): pulumi.Input<string>[] {
-    if (severity === "Warning") return [args.teamTopic.arn];
-    return [args.alertTopic.arn, ...(args.onCallTopicArn ? [args.onCallTopicArn] : [])];
+/** The order in which the dashboard shows monitor kinds. */
+export const DASHBOARD_KIND_ORDER: readonly MonitorKind[] = ["pipeline", "stateMachine", "function", "table"];
+
+/**
+ * The dashboard's graphs: kinds in {@link DASHBOARD_KIND_ORDER}; within a kind, graphs of the same title (one per
+ * function, one per table) are merged into one, in monitor order.
+ */
+export function dashboardGraphs(monitors: readonly Monitor[]): MonitorGraph[] {
+  const out: MonitorGraph[] = [];
+  for (const kind of DASHBOARD_KIND_ORDER) {
+    const byTitle = new Map<string, MonitorGraph>();
+    for (const monitor of monitors.filter((m) => m.kind === kind)) {
+      for (const graph of monitor.graphs) {
+        const merged = byTitle.get(graph.title);
+        if (merged) merged.metrics.push(...graph.metrics);
+        else {
+          const copy = { title: graph.title, metrics: [...graph.metrics] };
+          byTitle.set(graph.title, copy);
+          out.push(copy);
+        }
+      }
+    }
   }
+  return out;
+}
+
+/** The pipeline's own metrics (emitted by the check, with the single `Pipeline` dimension). */
+function pipelineMonitor(pipelineName: string, t: MonitoringThresholds, period: number): Monitor {
+  const custom = (metricName: string) =>
+    new cw.Metric({
+      namespace: METRICS.namespace,
+      name: metricName,
+      dimensions: { [METRICS.dimension]: pipelineName },
+      period,
+      statistic: "Sum",
+    });
+  return {
+    id: "pipeline",
+    kind: "pipeline",
+    alarms: [
+      {
+        id: "error-count",
+        metric: custom(METRICS.errorCount),
+        thresholds: t.pipeline.errorCount,
+        comparison: "GreaterThanThreshold",
+        describe: (n) => `More than ${n} row errors in ${period} s (CSV処理でエラーが${n}件を超えた場合)`,
+      },
+      {
+        id: "critical-error-count",
+        metric: custom(METRICS.criticalErrorCount),
+        thresholds: t.pipeline.criticalErrorCount,
+        comparison: "GreaterThanOrEqualToThreshold",
+        describe: (n) => `At least ${n} HIGH/CRITICAL row errors in ${period} s`,
+      },
+    ],
+    graphs: [
+      {
+        title: "Row errors",
+        metrics: [METRICS.errorCount, METRICS.criticalErrorCount, METRICS.rowsProcessed].map(custom),
+      },
+      {
+        title: "Notifications",
+        metrics: [
+          ...[METRICS.notificationsSent, METRICS.notificationsSuppressed, METRICS.notificationsFailed].map(custom),
+          // The log metric filter's metric carries no dimension.
+          new cw.Metric({
+            namespace: METRICS.namespace,
+            name: METRICS.criticalErrorDetected,
+            period,
+            statistic: "Sum",
+          }),
+        ],
+      },
+    ],
+  };
+}
+
+/** The state machine's executions. */
+function stateMachineMonitor(stateMachine: aws.sfn.StateMachine, t: MonitoringThresholds, period: number): Monitor {
+  const states = (metricName: string) =>
+    new cw.Metric({
+      namespace: "AWS/States",
+      name: metricName,
+      dimensions: { StateMachineArn: stateMachine.arn },
+      period,
+      statistic: "Sum",
+    });
+  return {
+    id: "sfn",
+    kind: "stateMachine",
+    alarms: STATE_MACHINE_ALARMS.map((a) => ({
+      id: a.id,
+      metric: states(a.metric),
+      thresholds: t.stateMachine[a.key],
+      comparison: "GreaterThanOrEqualToThreshold",
+      describe: (n) => `State machine ${a.metric} ≥ ${n} in ${period} s`,
+    })),
+    graphs: [
+      {
+        title: "Executions",
+        metrics: [
+          "ExecutionsStarted",
+          "ExecutionsSucceeded",
+          "ExecutionsFailed",
+          "ExecutionsTimedOut",
+          "ExecutionsAborted",
+        ].map(states),
+      },
+    ],
+  };
+}
+
+/** One Lambda function's errors and throttles. */
+function functionMonitor(key: FunctionKey, fn: aws.lambda.Function, t: MonitoringThresholds, period: number): Monitor {
+  const fnName = FUNCTION_SPECS[key].name;
+  const errors = awsx.classic.lambda.metrics.errors({ function: fn, period, statistic: "Sum" });
+  const throttles = awsx.classic.lambda.metrics.throttles({ function: fn, period, statistic: "Sum" });
+  return {
+    id: fnName,
+    kind: "function",
+    alarms: [
+      {
+        id: "errors",
+        metric: errors,
+        thresholds: t.functions.errors,
+        comparison: "GreaterThanOrEqualToThreshold",
+        describe: (n) => `${fnName}: at least ${n} invocation errors in ${period} s (retried by the state machine)`,
+      },
+      {
+        id: "throttles",
+        metric: throttles,
+        thresholds: t.functions.throttles,
+        comparison: "GreaterThanOrEqualToThreshold",
+        describe: (n) => `${fnName}: at least ${n} throttled invocations in ${period} s`,
+      },
+    ],
+    graphs: [{ title: "Lambda errors and throttles", metrics: [errors, throttles] }],
+  };
+}
+
+/** One table's throttled requests, per operation the handlers call. */
+function tableMonitor(key: TableKey, table: aws.dynamodb.Table, t: MonitoringThresholds, period: number): Monitor {
+  const metrics = TABLE_OPERATIONS[key].map((operation) => ({
+    operation,
+    metric: awsx.classic.dynamodb.metrics.throttledRequests({ table, operation, period, statistic: "Sum" }),
+  }));
+  return {
+    id: `${key}-table`,
+    kind: "table",
+    alarms: metrics.map(({ operation, metric }) => ({
+      id: `${operation.toLowerCase()}-throttled`,
+      metric,
+      thresholds: t.tables.throttledRequests,
+      comparison: "GreaterThanOrEqualToThreshold",
+      describe: (n) => `DynamoDB throttled at least ${n} ${operation} requests on the ${TABLE_LABELS[key]} table`,
+    })),
+    graphs: [{ title: "DynamoDB throttled requests", metrics: metrics.map((m) => m.metric) }],
+  };
 }

@@ -31,6 +31,12 @@ import * as pulumi from "@pulumi/pulumi";
  *   instead; the build is deterministic, so a minified stack trace from CloudWatch can be mapped back locally.
  */
 
+/**
+ * The bundler, resolved from the project while `pulumi up` runs: a deploy-time dependency, so it is listed in
+ * `dependencies` of package.json (an install without devDependencies must still deploy).
+ */
+export const BUNDLER_PACKAGE = "esbuild";
+
 /** Packages the Lambda nodejs22.x runtime provides (AWS SDK v3 and its internals). */
 export const RUNTIME_PROVIDED_SCOPES = ["@aws-sdk/", "@smithy/", "@aws-crypto/", "@aws/"] as const;
 
@@ -214,9 +220,11 @@ export function stageHandler(
   }
   let esbuild: string;
   try {
-    esbuild = createRequire(join(projectDir, "package.json")).resolve("esbuild");
+    esbuild = createRequire(join(projectDir, "package.json")).resolve(BUNDLER_PACKAGE);
   } catch {
-    throw new Error(`Cannot package function ${name}: esbuild is not installed in ${projectDir}. Run npm install.`);
+    throw new Error(
+      `Cannot package function ${name}: ${BUNDLER_PACKAGE} is not installed in ${projectDir}. Run npm install.`,
+    );
   }
   rmSync(stageRoot, { recursive: true, force: true });
   mkdirSync(stageRoot, { recursive: true });

@@ -1,16 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PREFIXES } from "../functions/contract";
+import { DIGEST_FLUSH_EVENT, PREFIXES, SCHEMA_OBJECT_KEY } from "../functions/contract";
 import { buildPipeline } from "../workflow/pipeline";
 import { renderOnArns } from "../workflow/pulumi";
 import type { StackConfig } from "./config";
-import { FUNCTION_KEYS, type FunctionKey, Functions } from "./functions";
+import { FUNCTION_KEYS, type FunctionKey, Functions, taskTimeoutSeconds } from "./functions";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
 import type { Notifications } from "./notifications";
 import type { ErrorTable } from "./table";
 
 /** Arguments of {@link Pipeline}. */
 export interface PipelineArgs {
+  /** Prefix of physical names, unique per stack (see `stackNamePrefix`). */
   namePrefix: string;
   config: StackConfig;
   tables: ErrorTable;
@@ -20,8 +21,23 @@ export interface PipelineArgs {
 
 /** How often deferred digests are flushed. */
 export const DIGEST_FLUSH_MINUTES = 15;
-/** The event the schedule sends to the check function. */
-export const DIGEST_FLUSH_EVENT = { digest: "flush" } as const;
+
+/** File extension that starts a run, matched in any letter case (`x.csv`, `X.CSV`, `x.Csv`). */
+export const CSV_EXTENSION = "csv";
+
+/**
+ * EventBridge matchers of the object keys that start a run: under `prefix` (exactly: S3 keys are case-sensitive)
+ * and ending in `.csv` in any letter case. EventBridge's `wildcard` is case-sensitive and a field's matchers are
+ * alternatives, so each casing of the extension is one wildcard; `*` and `\` in the prefix are escaped.
+ *
+ * @example csvKeyPatterns("incoming/") // [{ wildcard: "incoming/*.csv" }, { wildcard: "incoming/*.csV" }, …]
+ */
+export function csvKeyPatterns(prefix: string): { wildcard: string }[] {
+  let casings = [""];
+  for (const ch of CSV_EXTENSION) casings = casings.flatMap((c) => [c + ch.toLowerCase(), c + ch.toUpperCase()]);
+  const literal = prefix.replace(/[\\*]/g, (c) => `\\${c}`);
+  return casings.map((ext) => ({ wildcard: `${literal}*.${ext}` }));
+}
 
 /** Days after which chunk results and other transient objects expire. */
 export const RESULT_EXPIRY_DAYS = 30;
@@ -107,14 +123,14 @@ export class Pipeline extends pulumi.ComponentResource {
       `${name}-schema`,
       {
         bucket: this.bucket.id,
-        key: `${PREFIXES.config}schema.json`,
+        key: SCHEMA_OBJECT_KEY,
         content: config.rowSchemaJson,
         contentType: "application/json",
       },
       { parent: this },
     );
 
-    this.stateMachineName = `${args.namePrefix}-${pulumi.getStack()}`.slice(0, 80);
+    this.stateMachineName = args.namePrefix.slice(0, 80);
     this.stateMachineArn = pulumi.interpolate`arn:${arns.partition}:states:${arns.region}:${arns.account}:stateMachine:${this.stateMachineName}`;
 
     this.functions = new Functions(
@@ -145,6 +161,11 @@ export class Pipeline extends pulumi.ComponentResource {
         options: {
           mapConcurrency: config.mapConcurrency,
           toleratedFailurePercentage: config.toleratedFailurePercentage,
+          // The split, chunk and aggregation tasks share one timeout: the longest of their functions' plus the margin.
+          taskTimeoutSeconds: Math.max(
+            ...(["splitCsv", "processChunk", "aggregateResults"] as const).map(taskTimeoutSeconds),
+          ),
+          checkTimeoutSeconds: taskTimeoutSeconds("checkErrors"),
         },
       }),
     );
@@ -215,7 +236,7 @@ export class Pipeline extends pulumi.ComponentResource {
           "detail-type": ["Object Created"],
           detail: {
             bucket: { name: [this.bucket.bucket] },
-            object: { key: [{ wildcard: `${config.inputPrefix}*.csv` }] },
+            object: { key: csvKeyPatterns(config.inputPrefix) },
           },
         }),
       },

@@ -1,8 +1,6 @@
-import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ERROR_TABLE, RUNS_TABLE } from "../functions/contract";
-import { errorTableDefinition, runsTableDefinition } from "../local/services";
+import { ERROR_TABLE, keyAttributes, TABLES, type TableDefinition, type TableKey } from "../functions/contract";
 
 /** Arguments of {@link ErrorTable}. */
 export interface ErrorTableArgs {
@@ -10,22 +8,27 @@ export interface ErrorTableArgs {
   namePrefix: string;
 }
 
-/** Converts a DynamoDB CreateTable input (the local services' definition) into Pulumi table arguments. */
-export function tableArgsFrom(def: CreateTableCommandInput): aws.dynamodb.TableArgs {
-  const key = (schema: typeof def.KeySchema, type: "HASH" | "RANGE") =>
-    schema?.find((k) => k.KeyType === type)?.AttributeName;
+/**
+ * Pulumi table arguments of one of the pipeline's tables, from its definition in the contract module (the same
+ * definition the local services create): keys, key attribute types, indexes, billing and TTL.
+ */
+export function tableArgs(table: TableDefinition, name: string): aws.dynamodb.TableArgs {
   return {
-    name: def.TableName,
-    billingMode: def.BillingMode,
-    attributes: (def.AttributeDefinitions ?? []).map((a) => ({ name: a.AttributeName!, type: a.AttributeType! })),
-    hashKey: key(def.KeySchema, "HASH"),
-    rangeKey: key(def.KeySchema, "RANGE"),
-    globalSecondaryIndexes: def.GlobalSecondaryIndexes?.map((g) => ({
-      name: g.IndexName!,
-      hashKey: key(g.KeySchema, "HASH"),
-      rangeKey: key(g.KeySchema, "RANGE"),
-      projectionType: g.Projection?.ProjectionType ?? "ALL",
-    })),
+    name,
+    billingMode: table.billingMode,
+    attributes: keyAttributes(table).map((attribute) => ({ name: attribute, type: table.attributeTypes[attribute] })),
+    hashKey: table.partitionKey,
+    rangeKey: table.sortKey,
+    globalSecondaryIndexes:
+      table.globalSecondaryIndexes.length > 0
+        ? table.globalSecondaryIndexes.map((index) => ({
+            name: index.name,
+            hashKey: index.partitionKey,
+            rangeKey: index.sortKey,
+            projectionType: index.projection,
+          }))
+        : undefined,
+    ttl: { attributeName: table.ttlAttribute, enabled: true },
   };
 }
 
@@ -37,36 +40,27 @@ export function tableArgsFrom(def: CreateTableCommandInput): aws.dynamodb.TableA
 export class ErrorTable extends pulumi.ComponentResource {
   readonly table: aws.dynamodb.Table;
   readonly runsTable: aws.dynamodb.Table;
+  /** Both tables by the contract's key (`errors`, `runs`). */
+  readonly tables: Record<TableKey, aws.dynamodb.Table>;
   /** ARN of the `ExecutionName-index` GSI (what the check queries). */
   readonly executionIndexArn: pulumi.Output<string>;
 
   constructor(name: string, args: ErrorTableArgs, opts?: pulumi.ComponentResourceOptions) {
     super("csv-pipeline:index:ErrorTable", name, {}, opts);
-    const common = {
-      pointInTimeRecovery: { enabled: true },
-      serverSideEncryption: { enabled: true },
-      deletionProtectionEnabled: false,
-    };
-    const errorName = `${args.namePrefix}-${ERROR_TABLE.defaultName.replace(/^csv-processing-/, "")}`;
-    this.table = new aws.dynamodb.Table(
-      `${name}-errors`,
-      {
-        ...tableArgsFrom(errorTableDefinition(errorName)),
-        ...common,
-        ttl: { attributeName: ERROR_TABLE.ttlAttribute, enabled: true },
-      },
-      { parent: this },
-    );
-    const runsName = `${args.namePrefix}-${RUNS_TABLE.defaultName.replace(/^csv-processing-/, "")}`;
-    this.runsTable = new aws.dynamodb.Table(
-      `${name}-runs`,
-      {
-        ...tableArgsFrom(runsTableDefinition(runsName)),
-        ...common,
-        ttl: { attributeName: RUNS_TABLE.ttlAttribute, enabled: true },
-      },
-      { parent: this },
-    );
+    const create = (key: TableKey) =>
+      new aws.dynamodb.Table(
+        `${name}-${key}`,
+        {
+          ...tableArgs(TABLES[key], `${args.namePrefix}-${key}`),
+          pointInTimeRecovery: { enabled: true },
+          serverSideEncryption: { enabled: true },
+          deletionProtectionEnabled: false,
+        },
+        { parent: this },
+      );
+    this.tables = { errors: create("errors"), runs: create("runs") };
+    this.table = this.tables.errors;
+    this.runsTable = this.tables.runs;
     this.executionIndexArn = pulumi.interpolate`${this.table.arn}/index/${ERROR_TABLE.executionIndex.name}`;
     this.registerOutputs({ tableName: this.table.name, runsTableName: this.runsTable.name });
   }

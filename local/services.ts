@@ -3,9 +3,14 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  type KeySchemaElement,
+} from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { ERROR_TABLE, RUNS_TABLE } from "../functions/contract";
+import { ERROR_TABLE, keyAttributes, RUNS_TABLE, type TableDefinition } from "../functions/contract";
 
 // biome-ignore lint/suspicious/noExplicitAny: untyped packages
 const dynalite: any = require("dynalite");
@@ -29,48 +34,34 @@ export interface LocalServices {
   stop(): Promise<void>;
 }
 
-/** DynamoDB CreateTable input of the error table (key schema and GSI from the contract). */
-export function errorTableDefinition(tableName: string): CreateTableCommandInput {
-  const gsi = ERROR_TABLE.executionIndex;
+/**
+ * The DynamoDB CreateTable input of one of the pipeline's tables, built from its definition in the contract module
+ * (the same definition the Pulumi program deploys).
+ *
+ * @example createTableInput(ERROR_TABLE, "csv-processing-errors")
+ */
+export function createTableInput(table: TableDefinition, tableName: string): CreateTableCommandInput {
+  const keySchema = (partitionKey: string, sortKey?: string): KeySchemaElement[] => [
+    { AttributeName: partitionKey, KeyType: "HASH" },
+    ...(sortKey === undefined ? [] : [{ AttributeName: sortKey, KeyType: "RANGE" as const }]),
+  ];
   return {
     TableName: tableName,
-    BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [
-      { AttributeName: ERROR_TABLE.partitionKey, AttributeType: "S" },
-      { AttributeName: ERROR_TABLE.sortKey, AttributeType: "S" },
-      { AttributeName: gsi.partitionKey, AttributeType: "S" },
-      { AttributeName: gsi.sortKey, AttributeType: "S" },
-    ],
-    KeySchema: [
-      { AttributeName: ERROR_TABLE.partitionKey, KeyType: "HASH" },
-      { AttributeName: ERROR_TABLE.sortKey, KeyType: "RANGE" },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: gsi.name,
-        KeySchema: [
-          { AttributeName: gsi.partitionKey, KeyType: "HASH" },
-          { AttributeName: gsi.sortKey, KeyType: "RANGE" },
-        ],
-        Projection: { ProjectionType: "ALL" },
-      },
-    ],
-  };
-}
-
-/** DynamoDB CreateTable input of the run-state table. */
-export function runsTableDefinition(tableName: string): CreateTableCommandInput {
-  return {
-    TableName: tableName,
-    BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [
-      { AttributeName: RUNS_TABLE.partitionKey, AttributeType: "S" },
-      { AttributeName: RUNS_TABLE.sortKey, AttributeType: "S" },
-    ],
-    KeySchema: [
-      { AttributeName: RUNS_TABLE.partitionKey, KeyType: "HASH" },
-      { AttributeName: RUNS_TABLE.sortKey, KeyType: "RANGE" },
-    ],
+    BillingMode: table.billingMode,
+    AttributeDefinitions: keyAttributes(table).map((name) => ({
+      AttributeName: name,
+      AttributeType: table.attributeTypes[name],
+    })),
+    KeySchema: keySchema(table.partitionKey, table.sortKey),
+    ...(table.globalSecondaryIndexes.length > 0
+      ? {
+          GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: keySchema(index.partitionKey, index.sortKey),
+            Projection: { ProjectionType: index.projection },
+          })),
+        }
+      : {}),
   };
 }
 
@@ -145,8 +136,8 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
     credentials: LOCAL_CREDENTIALS,
     forcePathStyle: true,
   });
-  await dynamo.send(new CreateTableCommand(errorTableDefinition(errorTable)));
-  await dynamo.send(new CreateTableCommand(runsTableDefinition(runsTable)));
+  await dynamo.send(new CreateTableCommand(createTableInput(ERROR_TABLE, errorTable)));
+  await dynamo.send(new CreateTableCommand(createTableInput(RUNS_TABLE, runsTable)));
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 
   const env: Record<string, string> = {

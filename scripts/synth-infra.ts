@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   config[`${PROJECT}:slackWebhookUrl`] ??= "https://hooks.slack.com/services/T00000000/B00000000/synthplaceholder";
   const resources = installMocks(config, [`${PROJECT}:slackWebhookUrl`]);
   require("../index");
-  await settle(resources);
+  await settle(resources, 1000);
 
   const out = "out";
   mkdirSync(join(out, "policies"), { recursive: true });

@@ -4,8 +4,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import type { ChunkRef, ChunkResult, SplitResult } from "../../functions/contract";
+import {
+  type ChunkRef,
+  type ChunkResult,
+  DIGEST_FLUSH_EVENT,
+  NOTIFY_NOW_ENV,
+  SCHEMA_OBJECT_KEY,
+  type SplitResult,
+} from "../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
+import { CHECK_RUNS_QUERY, CRITICAL_FILTER_PATTERN } from "../../infra/monitoring";
 import {
   buildArchive,
   defaultPackageBytes,
@@ -137,6 +145,8 @@ describe("Lambda archives (offline deploy proof)", () => {
   >;
   let defaultBytes = 0;
   const calls = {} as Record<FunctionKey, SdkCall[]>;
+  /** JSON log lines each handler wrote to stdout, as CloudWatch Logs would store them. */
+  const logLines = {} as Record<FunctionKey, Record<string, unknown>[]>;
   const mockFn = (key: FunctionKey) =>
     resources.find((r) => r.type === "aws:lambda/function:Function" && r.name.endsWith(FUNCTION_SPECS[key].name))!;
   const mockTable = (hashKey: string) =>
@@ -227,7 +237,14 @@ describe("Lambda archives (offline deploy proof)", () => {
           outFile,
         ],
         { cwd: archives[key].dir, env, timeout: 60_000 },
-        (err, _stdout, stderr) => {
+        (err, stdout, stderr) => {
+          logLines[key] = [
+            ...(logLines[key] ?? []),
+            ...stdout
+              .split("\n")
+              .filter((l) => l.startsWith("{"))
+              .map((l) => JSON.parse(l) as Record<string, unknown>),
+          ];
           if (!existsSync(outFile))
             return reject(new Error(`${name} did not finish: ${err?.message ?? ""}\n${stderr}`));
           const out = JSON.parse(readFileSync(outFile, "utf8"));
@@ -295,7 +312,7 @@ describe("Lambda archives (offline deploy proof)", () => {
       "ORD-000004,d@example.com,40",
     ].join("\n");
     await svc.s3.send(
-      new PutObjectCommand({ Bucket: svc.bucket, Key: "_config/schema.json", Body: JSON.stringify(schema) }),
+      new PutObjectCommand({ Bucket: svc.bucket, Key: SCHEMA_OBJECT_KEY, Body: JSON.stringify(schema) }),
     );
     await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: "incoming/orders.csv", Body: csv }));
     const exec = { executionName: "offline-run-1", startTime: "2026-03-04T03:00:00.000Z" };
@@ -349,7 +366,7 @@ describe("Lambda archives (offline deploy proof)", () => {
         splitStatus: split.status,
         failure: null,
       },
-      { NOTIFY_NOW: "2026-03-04T03:00:00.000Z" },
+      { [NOTIFY_NOW_ENV]: "2026-03-04T03:00:00.000Z" },
     );
     assert.equal(check.hasErrors, true);
     assert.ok(check.errorCount >= 2);
@@ -358,12 +375,10 @@ describe("Lambda archives (offline deploy proof)", () => {
     assert.ok(aws.calls.some((c) => c.service === "cloudwatch" && c.action === "PutMetricData"));
 
     // The schedule's event (deferred quiet-hours digests) runs through the same deployed code and role.
-    const flush = await invoke<{ digest: string }>(
-      "checkErrors",
-      { digest: "flush" },
-      { NOTIFY_NOW: "2026-03-04T03:15:00.000Z" },
-    );
-    assert.equal(flush.digest, "flush");
+    const flush = await invoke<{ digest: string }>("checkErrors", DIGEST_FLUSH_EVENT, {
+      [NOTIFY_NOW_ENV]: "2026-03-04T03:15:00.000Z",
+    });
+    assert.equal(flush.digest, DIGEST_FLUSH_EVENT.digest);
     for (const key of FUNCTION_KEYS) assert.ok((calls[key] ?? []).length > 0, `${key} made no SDK call`);
   });
 
@@ -380,7 +395,7 @@ describe("Lambda archives (offline deploy proof)", () => {
     };
     const csv = ["注文番号,髙橋①", "ORD-000001,ｶﾅ㈱", "BAD-2,鷗外"].join("\n");
     await svc.s3.send(
-      new PutObjectCommand({ Bucket: svc.bucket, Key: "_config/schema.json", Body: JSON.stringify(schema) }),
+      new PutObjectCommand({ Bucket: svc.bucket, Key: SCHEMA_OBJECT_KEY, Body: JSON.stringify(schema) }),
     );
     await svc.s3.send(
       new PutObjectCommand({ Bucket: svc.bucket, Key: "incoming/sjis.csv", Body: iconv.encode(csv, "cp932") }),
@@ -451,6 +466,23 @@ describe("Lambda archives (offline deploy proof)", () => {
         }
       }
     }
+  });
+
+  it("writes every log field the metric filter and the saved query read, in the deployed check's run line", () => {
+    const runLines = (logLines.checkErrors ?? []).filter((l) => l.message === "check finished");
+    assert.equal(runLines.length, 1, "the check wrote no 'check finished' line (run the end-to-end test first)");
+    const line = runLines[0];
+    const queried = CHECK_RUNS_QUERY.split("\n")[0]
+      .replace(/^fields /, "")
+      .split(",")
+      .map((f) => f.trim())
+      .filter((f) => !f.startsWith("@"));
+    const filtered = [...CRITICAL_FILTER_PATTERN.matchAll(/\$\.(\w+)/g)].map((m) => m[1]);
+    assert.ok(queried.length >= 5 && filtered.length === 1);
+    for (const field of [...queried, ...filtered])
+      assert.ok(field in line, `the check's log line has no "${field}" (fields: ${Object.keys(line).join(", ")})`);
+    assert.equal(line.executionName, "offline-run-1");
+    assert.equal(typeof line.errorCount, "number");
   });
 
   it("alarms watch the exact metrics (namespace, name, dimensions) the deployed check emitted", () => {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ERROR_TABLE, METRICS, RUNS_TABLE } from "../../functions/contract";
 import { FUNCTION_KEYS } from "../../infra/functions";
 import { CRITICAL_FILTER_PATTERN } from "../../infra/monitoring";
+import { csvKeyPatterns } from "../../infra/pipeline";
 import { type MockResource, PROJECT, resolveOutput, TEST_CONFIG } from "../support/pulumi-mocks";
 import { runProgram } from "./support/program";
 
@@ -57,7 +58,7 @@ describe("Pulumi program (under mocks)", () => {
     assert.equal(tables.length, 2);
     const errors = tables.find((t) => t.inputs.hashKey === ERROR_TABLE.partitionKey)!;
     assert.equal(errors.inputs.rangeKey, ERROR_TABLE.sortKey);
-    assert.equal(errors.inputs.name, "orders-errors", "named after the pipeline, so stacks never share a table");
+    assert.equal(errors.inputs.name, "orders-dev-errors", "named after the pipeline and stack: stacks never share one");
     assert.equal(errors.inputs.billingMode, "PAY_PER_REQUEST");
     assert.deepEqual(errors.inputs.ttl, { attributeName: ERROR_TABLE.ttlAttribute, enabled: true });
     assert.deepEqual(errors.inputs.pointInTimeRecovery, { enabled: true });
@@ -68,7 +69,7 @@ describe("Pulumi program (under mocks)", () => {
     assert.equal(gsi.rangeKey, ERROR_TABLE.executionIndex.sortKey);
     const runs = tables.find((t) => t.inputs.hashKey === RUNS_TABLE.partitionKey)!;
     assert.equal(runs.inputs.rangeKey, RUNS_TABLE.sortKey);
-    assert.equal(runs.inputs.name, "orders-runs");
+    assert.equal(runs.inputs.name, "orders-dev-runs");
     assert.deepEqual(runs.inputs.ttl, { attributeName: RUNS_TABLE.ttlAttribute, enabled: true });
   });
 
@@ -187,7 +188,7 @@ describe("Pulumi program (under mocks)", () => {
     const pattern = JSON.parse(String(upload.inputs.eventPattern));
     assert.deepEqual(pattern["detail-type"], ["Object Created"]);
     assert.deepEqual(pattern.detail.bucket.name, [bucket.state.bucket]);
-    assert.deepEqual(pattern.detail.object.key, [{ wildcard: "incoming/*.csv" }]);
+    assert.deepEqual(pattern.detail.object.key, csvKeyPatterns("incoming/"));
     const targets = ofType("aws:cloudwatch/eventTarget:EventTarget");
     const sfnTarget = targets.find((t) => String(t.inputs.arn).includes(":stateMachine:"))!;
     assert.ok(sfnTarget.inputs.roleArn);
@@ -209,7 +210,7 @@ describe("Pulumi program (under mocks)", () => {
   it("alarms on ErrorCount > 10 in 300 s to on-call, and on each state machine, function and table failure metric", () => {
     const alarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
     const byName = new Map(alarms.map((a) => [String(a.inputs.name), a.inputs]));
-    const errorCount = byName.get("orders-error-count")!;
+    const errorCount = byName.get("orders-dev-pipeline-error-count-critical")!;
     assert.equal(errorCount.metricName, METRICS.errorCount);
     assert.equal(errorCount.namespace, METRICS.namespace);
     assert.deepEqual(errorCount.dimensions, { [METRICS.dimension]: "orders" });

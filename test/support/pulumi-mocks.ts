@@ -78,6 +78,7 @@ function arnFor(type: string, name: string, inputs: Record<string, unknown>): st
 export function installMocks(
   config: Record<string, string> = TEST_CONFIG,
   secretKeys = [`${PROJECT}:slackWebhookUrl`],
+  stack = STACK,
 ): MockResource[] {
   const resources: MockResource[] = [];
   pulumi.runtime.setAllConfig(config, secretKeys);
@@ -122,7 +123,7 @@ export function installMocks(
       },
     },
     PROJECT,
-    STACK,
+    stack,
     false,
   );
   return resources;

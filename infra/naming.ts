@@ -1,0 +1,10 @@
+/**
+ * The prefix of every physical name a stack gives its resources (tables, the webhook parameter, log groups, the
+ * state machine, alarms, the saved query, the dashboard): the pipeline name and the stack, so two stacks of the
+ * same pipeline in one account never collide. Characters some AWS names refuse (a stack may contain `.`) become `-`.
+ *
+ * @example stackNamePrefix("orders", "prod") // "orders-prod"
+ */
+export function stackNamePrefix(pipelineName: string, stack: string): string {
+  return `${pipelineName}-${stack.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+}

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { csvKeyPatterns } from "../../infra/pipeline";
+import type { MockResource } from "../support/pulumi-mocks";
+import { type Json, matchesEventPattern } from "./support/event-pattern";
+import { runProgram } from "./support/program";
+
+/** An S3 "Object Created" event as EventBridge delivers it. */
+function objectCreated(bucket: string, key: string, detailType = "Object Created"): Record<string, Json> {
+  return {
+    version: "0",
+    id: "17793124-05d4-b198-2fde-7ededc63b103",
+    "detail-type": detailType,
+    source: "aws.s3",
+    account: "123456789012",
+    time: "2026-03-04T03:00:00Z",
+    region: "ap-northeast-1",
+    resources: [`arn:aws:s3:::${bucket}`],
+    detail: {
+      version: "0",
+      bucket: { name: bucket },
+      object: { key, size: 5, etag: "b1946ac92492d2347c6235b4d2611184", sequencer: "00617F08299329D189" },
+      "request-id": "N4N7GDK58NMKJ12R",
+      requester: "123456789012",
+      "source-ip-address": "1.2.3.4",
+      reason: "PutObject",
+    },
+  };
+}
+
+describe("Upload rule event pattern", () => {
+  let pattern: Record<string, Json>;
+  let bucket: string;
+
+  before(async function () {
+    this.timeout(120_000);
+    const { resources } = await runProgram();
+    const rule = resources.find(
+      (r: MockResource) => r.type === "aws:cloudwatch/eventRule:EventRule" && r.inputs.eventPattern !== undefined,
+    )!;
+    pattern = JSON.parse(String(rule.inputs.eventPattern));
+    bucket = String(resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.state.bucket);
+  });
+
+  for (const key of ["incoming/x.csv", "incoming/X.CSV", "incoming/report.Csv", "incoming/2026/03/x.csv"]) {
+    it(`starts a run for ${key}`, () => {
+      assert.equal(matchesEventPattern(pattern, objectCreated(bucket, key)), true);
+    });
+  }
+
+  for (const key of [
+    "incoming/x.csv.tmp",
+    "incoming/x.csvx",
+    "incoming/xcsv",
+    "other/x.csv",
+    "INCOMING/x.csv",
+    "x.csv",
+  ]) {
+    it(`ignores ${key}`, () => {
+      assert.equal(matchesEventPattern(pattern, objectCreated(bucket, key)), false);
+    });
+  }
+
+  it("ignores other buckets and other S3 events", () => {
+    assert.equal(matchesEventPattern(pattern, objectCreated("another-bucket", "incoming/x.csv")), false);
+    assert.equal(matchesEventPattern(pattern, objectCreated(bucket, "incoming/x.csv", "Object Deleted")), false);
+  });
+
+  it("matches a prefix holding * and \\ literally", () => {
+    const only = (prefix: string, key: string) =>
+      matchesEventPattern({ detail: { object: { key: csvKeyPatterns(prefix) } } }, objectCreated(bucket, key));
+    assert.equal(only("a*b/", "a*b/x.CSV"), true);
+    assert.equal(only("a*b/", "aXXb/x.csv"), false);
+    assert.equal(only("a\\b/", "a\\b/x.csv"), true);
+    assert.equal(only("", "x.cSv"), true);
+  });
+});
