@@ -48,7 +48,7 @@ Options:
   --json                 print exactly one JSON document on stdout (logs go to stderr)
   --out <dir>            write run.json, each notice, the diagram with the path taken and report.html
   --inject <fault[:n]>   inject a fault (repeatable, n = how many times):
-${FAULT_NAMES.map((n) => `                           ${n.padEnd(18)} ${FAULT_HELP[n].what}`).join("\n")}
+${FAULT_NAMES.map((n) => `                           ${n.padEnd(20)} ${FAULT_HELP[n].what}`).join("\n")}
   --verbose              show the handlers' JSON logs on stderr
   -h, --help             show this help
 

@@ -37,6 +37,32 @@ export interface AwsRecorderOptions {
   faults?: FaultPlan;
   /** Access keys exempt from `sns-failure` (the state machine's own role). */
   snsFailureExemptKeys?: readonly string[];
+  /**
+   * SES identities as an account has them: SendEmail from an address that is neither verified itself nor at a
+   * verified domain is rejected as SES rejects it; in the sandbox (a new account's state) the recipients are checked
+   * too. Without this option every address passes.
+   */
+  ses?: SesIdentities;
+}
+
+/** Verified SES identities (addresses or domains) of the local account, and whether it is in the SES sandbox. */
+export interface SesIdentities {
+  verified: readonly string[];
+  sandbox: boolean;
+  region: string;
+}
+
+/** The addresses of a SendEmail call that SES would refuse, sender first; empty when it may be sent. */
+export function unverifiedAddresses(params: Record<string, unknown>, ses: SesIdentities): string[] {
+  const verified = new Set(ses.verified.map((v) => (v.includes("@") ? v : v.toLowerCase())));
+  const isVerified = (address: string) =>
+    verified.has(address) || verified.has((address.split("@")[1] ?? "").toLowerCase());
+  const destination = (params.Destination ?? {}) as Record<string, unknown>;
+  const recipients = ["ToAddresses", "CcAddresses", "BccAddresses"].flatMap((k) =>
+    Array.isArray(destination[k]) ? (destination[k] as unknown[]).map(String) : [],
+  );
+  const checked = [String(params.Source ?? ""), ...(ses.sandbox ? recipients : [])];
+  return [...new Set(checked.filter((a) => !isVerified(a)))];
 }
 
 export interface AwsRecorder {
@@ -166,6 +192,17 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
         if (fire(faults, "email-failure")) {
           record(action, params, 500);
           return queryError(res, "ses", 500, "ServiceUnavailable", "Injected fault: SES is unavailable.");
+        }
+        const refused = options.ses === undefined ? [] : unverifiedAddresses(params, options.ses);
+        if (options.ses !== undefined && refused.length > 0) {
+          record(action, params, 400);
+          return queryError(
+            res,
+            "ses",
+            400,
+            "MessageRejected",
+            `Email address is not verified. The following identities failed the check in region ${options.ses.region.toUpperCase()}: ${refused.join(", ")}`,
+          );
         }
         record(action, params, 200);
         return queryAnswer(res, "ses", action, `<MessageId>${randomUUID()}</MessageId>`);

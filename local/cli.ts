@@ -6,7 +6,7 @@ import { relative } from "node:path";
 import { parseArgs, USAGE } from "./args";
 import { UsageError } from "./faults";
 import { formatHuman, progressLine } from "./format";
-import { writeReportFiles } from "./report-files";
+import { prepareOutputDir, writeReportFiles } from "./report-files";
 
 const cleanups = new Set<() => Promise<void>>();
 let exiting = false;
@@ -31,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const args = command.args;
+  // Checked before anything starts: an unusable --out fails now, not after the whole run.
+  if (args.outDir) prepareOutputDir(args.outDir);
   const verbose = args.verbose;
   const showProgress = process.stderr.isTTY === true;
 
@@ -70,16 +72,28 @@ async function main(argv: string[]): Promise<number> {
   if (exiting) return 130;
 
   let written: string[] = [];
-  if (args.outDir) written = writeReportFiles(args.outDir, report);
+  let writeError: string | undefined;
+  if (args.outDir) {
+    try {
+      written = writeReportFiles(args.outDir, report);
+    } catch (err) {
+      writeError = `error: could not write the run's files to ${args.outDir}: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
   if (args.json) {
     process.stdout.write(`${JSON.stringify(report.document, null, 2)}\n`);
-    if (args.outDir) process.stderr.write(`Wrote ${written.length} files to ${args.outDir}\n`);
+    if (args.outDir && !writeError) process.stderr.write(`Wrote ${written.length} files to ${args.outDir}\n`);
   } else {
     process.stdout.write(formatHuman(report));
-    if (args.outDir) {
+    if (args.outDir && !writeError) {
       const rel = relative(process.cwd(), args.outDir) || ".";
       process.stdout.write(`\nWrote ${written.length} files to ${rel}/ — open ${rel}/report.html in a browser.\n`);
     }
+  }
+  // The report is out; a directory that became unusable during the run fails the command after it.
+  if (writeError) {
+    process.stderr.write(`${writeError}\n`);
+    return 1;
   }
   return report.document.status === "SUCCEEDED" ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 import type { CheckOutput, NotificationChannel, NotificationStatus } from "../functions/contract";
 import type { RecordedCall } from "./aws-recorder";
+import type { DuplicateExecution } from "./duplicate";
 import type { SlackDelivery } from "./slack-receiver";
 
 /**
@@ -19,6 +20,21 @@ export interface RunDocument {
   };
   notifications: NoticeEntry[];
   metrics: MetricEntry[];
+  /** How each state entered ended, in the order of `states`. */
+  stateResults: StateResult[];
+  /** With `--inject duplicate-event`: the second execution started for the same upload, and how it ended. */
+  duplicateExecutions?: DuplicateExecution[];
+}
+
+/** How one state ended, all its entries (Map iterations) taken together. */
+export interface StateResult {
+  name: string;
+  /** `caught`: it failed and one of its Catch rules took over, so the execution went on. */
+  status: "succeeded" | "failed" | "caught";
+  /** From its first entry to its last exit. */
+  durationMs: number;
+  /** The error it failed with (`failed` and `caught` only). */
+  error?: string;
 }
 
 export interface NoticeEntry {

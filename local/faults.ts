@@ -1,3 +1,5 @@
+import { PipelineError } from "../functions/core/errors";
+
 /**
  * Faults a local run can inject (`--inject <name>[:count]`, repeatable), for demonstrations and tests. Each one is
  * produced where the real failure would come from — an HTTP status from the loopback Slack or AWS endpoint, an
@@ -12,6 +14,8 @@ export const FAULT_NAMES = [
   "dynamodb-throttle",
   "chunk-crash",
   "check-crash",
+  "overwrite-during-run",
+  "duplicate-event",
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -36,16 +40,37 @@ export const FAULT_HELP: Record<FaultName, { times: number; what: string }> = {
     times: Number.POSITIVE_INFINITY,
     what: "the check runs, then its invocation fails with Lambda.ServiceException (retried by the state machine)",
   },
+  "overwrite-during-run": {
+    times: 1,
+    what: "the CSV is uploaded again, with other content, after the split and before the chunks read it",
+  },
+  "duplicate-event": {
+    times: 1,
+    what: "the upload's event is delivered twice: a second execution starts for the same upload",
+  },
 };
 
 /** How many more times each injected fault fires. */
 export type FaultPlan = Partial<Record<FaultName, number>>;
 
 /** A command-line mistake: the CLI prints the message on one line and exits 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
+export class UsageError extends PipelineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("UsageError", message, options);
+  }
+}
+
+/**
+ * A failure an injected fault produces, named as AWS names the real one (`Runtime.ExitError`,
+ * `Lambda.ServiceException`) so the definition's Retry and Catch rules match it as they would on AWS.
+ */
+export class InjectedFaultError extends PipelineError {
+  constructor(
+    readonly fault: FaultName,
+    name: string,
+    message: string,
+  ) {
+    super(name, `Injected fault: ${message}`);
   }
 }
 

@@ -1,7 +1,8 @@
 import { relative } from "node:path";
 import { SEVERITIES } from "../functions/contract";
 import type { DeliveredNotice } from "./document";
-import type { RunReport, TimelineEntry } from "./run";
+import type { RunReport, StateSummary } from "./report";
+import { renderTable } from "./table";
 
 /** Human-readable size: 1536 → "1.5 KB". */
 export function formatBytes(bytes: number): string {
@@ -13,20 +14,6 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-function table(head: string[], rows: (string | number)[][], alignRight: boolean[] = []): string[] {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? "")].length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => {
-        const pad = " ".repeat(widths[i] - [...c].length);
-        return alignRight[i] ? pad + c : c + pad;
-      })
-      .join("  ")
-      .trimEnd();
-  return [line(head), line(widths.map((w) => "─".repeat(w))), ...cells.slice(1).map(line)];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: Block Kit payloads are untyped JSON
@@ -108,37 +95,18 @@ function noticeLines(n: DeliveredNotice): string[] {
   return out;
 }
 
-function timelineSummary(timeline: TimelineEntry[]): string[][] {
-  const byState = new Map<
-    string,
-    { first: TimelineEntry; count: number; failed: number; retries: number; end: number }
-  >();
-  for (const t of timeline) {
-    const s = byState.get(t.state);
-    if (!s) {
-      byState.set(t.state, {
-        first: t,
-        count: 1,
-        failed: t.outcome === "failed" ? 1 : 0,
-        retries: t.retries,
-        end: t.endMs ?? t.startMs,
-      });
-    } else {
-      s.count++;
-      if (t.outcome === "failed") s.failed++;
-      s.retries += t.retries;
-      s.end = Math.max(s.end, t.endMs ?? t.startMs);
-    }
-  }
-  return [...byState.entries()].map(([name, s]) => {
-    const mark = s.first.outcome === "caught" ? "↷" : s.failed > 0 || s.first.outcome === "failed" ? "✘" : "✔";
+const MARKS: Record<StateSummary["status"], string> = { succeeded: "✔", caught: "↷", failed: "✘" };
+
+/** One line per state: its mark, name, duration and notes (entries, retries, a caught failure, the error). */
+function stateLines(states: readonly StateSummary[]): string[] {
+  return states.map((s) => {
     const notes = [
-      s.count > 1 ? `×${s.count}` : "",
+      s.entries > 1 ? `×${s.entries}` : "",
       s.retries > 0 ? `${s.retries} retr${s.retries === 1 ? "y" : "ies"}` : "",
-      s.first.outcome === "caught" ? "failed, caught" : "",
-      s.first.error ? s.first.error : "",
+      s.status === "caught" ? "failed, caught" : "",
+      s.error ?? s.retriedError ?? "",
     ].filter(Boolean);
-    return [mark, name, `${s.end - s.first.startMs} ms`, notes.join(", ")];
+    return `  ${MARKS[s.status]} ${s.name.padEnd(22)} ${`${s.durationMs} ms`.padStart(8)}  ${notes.join(", ")}`.trimEnd();
   });
 }
 
@@ -163,8 +131,7 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   if (report.injected.length > 0) out.push(`  injected    ${report.injected.join(", ")}`);
   out.push("");
   out.push("States entered");
-  for (const row of timelineSummary(report.timeline))
-    out.push(`  ${row[0]} ${row[1].padEnd(22)} ${row[2].padStart(8)}  ${row[3]}`.trimEnd());
+  out.push(...stateLines(report.stateSummaries));
   out.push("");
   out.push(
     `Status      ${d.status}${report.failure ? ` — ${report.failure.error}: ${report.failure.cause.split("\n")[0].slice(0, 200)}` : ""}`,
@@ -180,14 +147,14 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
     const rows = types
       .sort((a, b) => b[1] - a[1])
       .map(([t, n]) => [t, n, "█".repeat(Math.max(1, Math.round((n / max) * 30)))]);
-    out.push(...table(["error type", "count", ""], rows, [false, true, false]).map((l) => `  ${l}`));
+    out.push(
+      ...renderTable(["error type", "count", ""], rows, { alignRight: [false, true, false] }).map((l) => `  ${l}`),
+    );
     out.push("");
     out.push(
-      ...table(
-        ["severity", ...SEVERITIES],
-        [["count", ...SEVERITIES.map((s) => d.errors.bySeverity[s])]],
-        [false, true, true, true, true],
-      ).map((l) => `  ${l}`),
+      ...renderTable(["severity", ...SEVERITIES], [["count", ...SEVERITIES.map((s) => d.errors.bySeverity[s])]], {
+        alignRight: [false, true, true, true, true],
+      }).map((l) => `  ${l}`),
     );
   }
   out.push("");
@@ -208,7 +175,9 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
         .join(","),
     ]);
     out.push(
-      ...table(["namespace", "metric", "value", "unit", "dimensions"], rows, [false, false, true]).map((l) => `  ${l}`),
+      ...renderTable(["namespace", "metric", "value", "unit", "dimensions"], rows, {
+        alignRight: [false, false, true],
+      }).map((l) => `  ${l}`),
     );
   }
   if (report.throttledBatches > 0) {

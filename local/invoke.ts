@@ -1,9 +1,10 @@
 /**
- * Runs Lambda handlers the way the `arn:aws:states:::lambda:invoke` integration does, and runs a state machine
- * definition locally with aws-local-stepfunctions (Task states overridden by local functions).
+ * Runs Lambda handlers the way the `arn:aws:states:::lambda:invoke` integration does, as local Task functions for
+ * aws-local-stepfunctions (see `startExecution` in ./execution).
  */
 import { randomUUID } from "node:crypto";
-import { StateMachine } from "aws-local-stepfunctions";
+import { PipelineError } from "../functions/core/errors";
+import { walkDefinition } from "../workflow/graph";
 
 /** A JSON value (what crosses a state boundary). */
 // biome-ignore lint/suspicious/noExplicitAny: state payloads are arbitrary JSON
@@ -46,15 +47,18 @@ export interface LambdaInvokeOptions {
   memoryMb?: number;
 }
 
-/** The error a failed invocation surfaces to the state machine: `name` = errorType, `message` = the JSON cause. */
-export class LambdaFunctionError extends Error {
+/**
+ * The error a failed invocation surfaces to the state machine: `name` = errorType (what Retry and Catch match),
+ * `message` = the JSON cause Lambda reports (what a Catch puts in `Cause`), `cause` = the error the handler threw.
+ */
+export class LambdaFunctionError extends PipelineError {
   constructor(
     readonly errorType: string,
     readonly errorMessage: string,
     readonly trace: string[],
+    options?: { cause?: unknown },
   ) {
-    super(JSON.stringify({ errorMessage, errorType, trace }));
-    this.name = errorType;
+    super(errorType, JSON.stringify({ errorMessage, errorType, trace }), options);
   }
 }
 
@@ -118,126 +122,16 @@ export function lambdaInvoke(
       // As the Node.js runtime reports it: errorType = error.name, trace = the stack's lines.
       const errorType = e.name || "Error";
       const trace = (e.stack ?? `${errorType}: ${e.message}`).split("\n");
-      throw new LambdaFunctionError(errorType, e.message, trace);
+      throw new LambdaFunctionError(errorType, e.message, trace, { cause: err });
     }
     const Payload = result === undefined ? null : JSON.parse(JSON.stringify(result));
     return { ExecutedVersion: "$LATEST", Payload, StatusCode: 200 };
   };
 }
 
-/** Options of `runDefinition`. */
-export interface RunDefinitionOptions {
-  /** Local functions by Task state name (use `lambdaInvoke(handler)` for Lambda tasks). */
-  handlers: Record<string, TaskHandler>;
-  /** Context object; `Execution.Name` and `Execution.StartTime` as AWS would set them. */
-  context?: { Execution: { Name: string; StartTime: string; [k: string]: unknown }; [k: string]: unknown };
-  /** Milliseconds to wait before each retry, by state name (0 makes retries instant). */
-  retryIntervalOverrides?: Record<string, number | number[]>;
-}
-
-/** One state entry, in order. */
-export interface StateEntry {
-  name: string;
-  type: string;
-  /** Map iteration or Parallel branch index, for states inside one. */
-  index?: number;
-}
-
-/** Outcome of a local run. */
-export interface RunResult {
-  status: "SUCCEEDED" | "FAILED";
-  /** Execution output when it succeeded. */
-  output?: Json;
-  /** `{ Error, Cause }` when it failed. */
-  error?: { Error: string; Cause: string };
-  /** Names of the states entered, in order (a state inside a Map appears once per item). */
-  states: string[];
-  /** The same entries with their type and Map/Parallel index. */
-  entries: StateEntry[];
-  /** Retries by state name. */
-  retries: Record<string, number>;
-}
-
-/**
- * Runs a rendered definition with aws-local-stepfunctions. Every Task state needs a handler (a Task without one
- * would call AWS); the run's status, output or error, and the states entered in order are returned — a failed
- * execution resolves with `status: "FAILED"` rather than throwing.
- */
-export async function runDefinition(definition: object, input: Json, opts: RunDefinitionOptions): Promise<RunResult> {
-  const missing = taskNames(definition).filter((n) => !(n in opts.handlers));
-  if (missing.length > 0)
-    throw new Error(`No local handler for Task state(s) ${missing.join(", ")}; pass one per Task in handlers`);
-  const startTime = opts.context?.Execution.StartTime;
-  const prepared = startTime === undefined ? structuredClone(definition) : pinStartTime(definition, startTime);
-  // biome-ignore lint/suspicious/noExplicitAny: the library's definition type is narrower than rendered JSON
-  const machine = new StateMachine(prepared as any, { validationOptions: { checkArn: true } });
-  const execution = machine.run(input, {
-    overrides: {
-      // biome-ignore lint/suspicious/noExplicitAny: JSON in, JSON out
-      taskResourceLocalHandlers: opts.handlers as any,
-      retryIntervalOverrides: opts.retryIntervalOverrides,
-    },
-    // biome-ignore lint/suspicious/noExplicitAny: context object is free-form
-    context: opts.context as any,
-  });
-  const entries: StateEntry[] = [];
-  const retries: Record<string, number> = {};
-  let error: RunResult["error"];
-  let output: Json;
-  let status: RunResult["status"] = "FAILED";
-  const logs = (async () => {
-    for await (const ev of execution.eventLogs) {
-      if (ev.type === "StateEntered")
-        entries.push({
-          name: ev.state.name,
-          type: ev.state.type,
-          ...(ev.index !== undefined ? { index: ev.index } : {}),
-        });
-      else if (ev.type === "StateRetried") retries[ev.state.name] = (retries[ev.state.name] ?? 0) + 1;
-      else if (ev.type === "ExecutionFailed") error = { Error: ev.Error, Cause: String(ev.Cause) };
-    }
-  })();
-  try {
-    output = await execution.result;
-    status = "SUCCEEDED";
-  } catch (err) {
-    status = "FAILED";
-    if (!error) error = { Error: (err as Error).name, Cause: (err as Error).message };
-  }
-  await logs;
-  return { status, output, error, states: entries.map((e) => e.name), entries, retries };
-}
-
-/**
- * aws-local-stepfunctions 3 always sets `$$.Execution.StartTime` to the moment it starts, ignoring the given context.
- * A start time is constant for an execution, so every `"x.$": "$$.Execution.StartTime"` template entry becomes the
- * literal `"x": <startTime>` — the value AWS would resolve.
- */
-export function pinStartTime(definition: object, startTime: string): Json {
-  const walk = (v: Json): Json => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== "object") return v;
-    const out: Json = {};
-    for (const [k, x] of Object.entries<Json>(v)) {
-      if (k.endsWith(".$") && x === "$$.Execution.StartTime") out[k.slice(0, -2)] = startTime;
-      else out[k] = walk(x);
-    }
-    return out;
-  };
-  return walk(definition);
-}
-
 /** Names of every Task state of a rendered definition, nested ones included. */
 export function taskNames(definition: Json): string[] {
-  const out: string[] = [];
-  const visit = (body: Json) => {
-    for (const [name, state] of Object.entries<Json>(body?.States ?? {})) {
-      if (state.Type === "Task") out.push(name);
-      for (const b of state.Branches ?? []) visit(b);
-      if (state.ItemProcessor) visit(state.ItemProcessor);
-      if (state.Iterator) visit(state.Iterator);
-    }
-  };
-  visit(definition);
-  return out;
+  return walkDefinition(definition)
+    .filter((s) => s.state.Type === "Task")
+    .map((s) => s.name);
 }

@@ -1,6 +1,7 @@
 import { toMermaid } from "../workflow/mermaid";
 import { buildPipeline, type PipelineResources, PLACEHOLDER_RESOURCES, STATE_NAMES } from "../workflow/pipeline";
 import type { Pattern } from "./args";
+import { LocalSetupError } from "./errors";
 import { lambdaInvoke } from "./invoke";
 
 /** A Lambda handler as the functions export it. */
@@ -35,7 +36,10 @@ function requireModule<T>(path: string, what: string): T {
     return require(path) as T;
   } catch (err) {
     if ((err as { code?: string }).code === "MODULE_NOT_FOUND" && String((err as Error).message).includes(path)) {
-      throw new Error(`${what} (${path.replace(/^\.\.\//, "")}.ts) is not in this checkout; the local run needs it.`);
+      throw new LocalSetupError(
+        `${what} (${path.replace(/^\.\.\//, "")}.ts) is not in this checkout; the local run needs it.`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -43,7 +47,9 @@ function requireModule<T>(path: string, what: string): T {
 
 function handlerOf(path: string): LambdaHandler {
   const mod = requireModule<{ handler?: LambdaHandler }>(path, "The Lambda handler");
-  if (typeof mod.handler !== "function") throw new Error(`${path}.ts does not export a handler(event, context).`);
+  if (typeof mod.handler !== "function") {
+    throw new LocalSetupError(`${path}.ts does not export a handler(event, context); export one to run it locally.`);
+  }
   return mod.handler;
 }
 

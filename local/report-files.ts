@@ -1,10 +1,11 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { SEVERITIES } from "../functions/contract";
 import { escapeHtml } from "../functions/core/notify/escape";
 import type { DeliveredNotice } from "./document";
+import { UsageError } from "./faults";
 import { renderSlack } from "./format";
-import type { RunReport } from "./run";
+import type { RunReport } from "./report";
 
 function noticeFiles(n: DeliveredNotice, i: number): { name: string; content: string }[] {
   const stem = `${String(i + 1).padStart(2, "0")}-${n.channel}${n.sender === "state-machine" ? "-alert" : ""}`;
@@ -68,6 +69,19 @@ function timelineChart(report: RunReport): string {
   return `<svg role="img" width="${labelW + chartW + 20}" height="${entries.length * rowH + 10}" font-size="12" font-family="sans-serif">${rows}</svg><p class="muted">0 – ${span} ms after the run started. Green: succeeded; orange: failed and caught; red: failed.</p>`;
 }
 
+const STATE_STATUS_TEXT = { succeeded: "✔ succeeded", caught: "↷ failed, caught", failed: "✘ failed" } as const;
+
+/** One row per state: how it ended (a caught failure is not a success), its duration and error. */
+function stateTable(report: RunReport): string {
+  const rows = report.stateSummaries
+    .map(
+      (s) =>
+        `<tr class="${s.status}"><td>${escapeHtml(s.name)}</td><td>${STATE_STATUS_TEXT[s.status]}</td><td class="num">${s.durationMs} ms</td><td>${escapeHtml(s.error ?? "")}</td></tr>`,
+    )
+    .join("");
+  return `<table class="states"><tr><th>state</th><th>result</th><th>duration</th><th>error</th></tr>${rows}</table>`;
+}
+
 function noticeHtml(n: DeliveredNotice): string {
   const head = `<h3>${escapeHtml(n.channel)} — ${escapeHtml(n.status)}${n.sender === "state-machine" ? " (state machine alert)" : ""}</h3>`;
   const meta = [
@@ -106,6 +120,7 @@ h1{font-size:1.4rem}.status{display:inline-block;padding:.2rem .6rem;border-radi
 .SUCCEEDED{background:#2e7d32}.FAILED{background:#c62828}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}.num{text-align:right}
 pre{background:#f6f6f6;padding:.6rem;overflow:auto;white-space:pre-wrap}.muted{color:#777}
+.states .caught td{background:#fff3e0}.states .failed td{background:#fdecea}
 figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.notice{border-left:4px solid #ccc;padding-left:1rem}
 </style></head><body>
 <h1>CSV pipeline run <code>${escapeHtml(d.executionName)}</code> <span class="status ${d.status}">${d.status}</span></h1>
@@ -116,6 +131,8 @@ ${report.failure ? `<p><strong>${escapeHtml(report.failure.error)}</strong>: ${e
 <tr><td class="num">${d.rows.total}</td><td class="num">${d.rows.valid}</td><td class="num">${d.rows.invalid}</td><td class="num">${d.errors.total}</td><td class="num">${d.errors.critical}</td></tr></table>
 ${types.length ? barChart("Errors by type", types, () => "#5b8def") : "<p>No error records.</p>"}
 ${barChart("Errors by severity", severities, (s) => SEVERITY_COLOURS[s] ?? "#888")}
+<h2>States</h2>
+${stateTable(report)}
 <h2>State timeline</h2>
 ${timelineChart(report)}
 <h2>Notifications</h2>
@@ -131,6 +148,39 @@ ${metrics ? `<table><tr><th>namespace</th><th>metric</th><th>value</th><th>unit<
 }
 
 /**
+ * Creates `dir` and its missing parents one level at a time. (`mkdirSync` with `recursive: true` never returns for
+ * some paths, e.g. under /proc, where every level answers ENOENT.) Throws the file system's error when a level
+ * cannot be created; a path that exists as a file fails at the first write into it.
+ */
+function ensureDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let level = resolve(dir); !existsSync(level); level = dirname(level)) {
+    missing.unshift(level);
+    if (dirname(level) === level) break;
+  }
+  for (const level of missing) mkdirSync(level);
+}
+
+/**
+ * Makes sure the run's files can be written to `dir` before the run starts: creates it if needed and writes (then
+ * removes) a probe file. Throws a one-line {@link UsageError} naming the directory and what to do.
+ */
+export function prepareOutputDir(dir: string): void {
+  const probe = join(dir, `.csv-pipeline-write-check-${process.pid}`);
+  try {
+    ensureDirectory(dir);
+    writeFileSync(probe, "");
+    rmSync(probe, { force: true });
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UsageError(
+      `--out ${dir}: cannot create or write this directory (${reason}); give a directory you can write to`,
+      { cause: err },
+    );
+  }
+}
+
+/**
  * Writes a run's files into `dir` (created if needed): `run.json` (the DESIGN.md document), `notices/` (each notice
  * exactly as its channel received it, plus `index.json`), `pipeline.mmd` (path taken highlighted), `report.html`
  * and `logs.jsonl` (the handlers' JSON logs). Returns the paths written.
@@ -142,7 +192,7 @@ export function writeReportFiles(dir: string, report: RunReport): string[] {
     writeFileSync(path, content);
     written.push(path);
   };
-  mkdirSync(join(dir, "notices"), { recursive: true });
+  ensureDirectory(join(dir, "notices"));
   put("run.json", `${JSON.stringify(report.document, null, 2)}\n`);
   const index = report.notices.map((n, i) => ({
     channel: n.channel,

@@ -11,13 +11,27 @@ export interface SlackDelivery {
   json: unknown;
   /** HTTP status answered. */
   status: number;
+  /** When it arrived (ISO-8601). */
   at: string;
+}
+
+/** A scripted answer: status, extra headers, body (default `ok` for 200, else `error`), and a delay before it. */
+export interface SlackAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  delayMs?: number;
 }
 
 export interface SlackReceiver {
   /** An incoming-webhook-shaped URL on the loopback server. */
   webhookUrl: string;
+  /** Every request, in order of arrival (also those whose answer is still delayed). */
   deliveries: SlackDelivery[];
+  /** Answers for the next requests to the webhook, taken in order before the faults and Slack's own rules. */
+  script: SlackAnswer[];
+  /** Forgets the deliveries and the answers still scripted. */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -25,12 +39,13 @@ export interface SlackReceiver {
 export const LOCAL_WEBHOOK_PATH = "/services/T0LOCAL00/B0LOCAL00/localwebhooksecret0000000";
 
 /**
- * A loopback stand-in for a Slack incoming webhook: records each POST and answers like Slack does — `200 ok`,
- * `400 invalid_payload` for a body that is not JSON, `404 no_service` for another path, and the injected faults
- * (`slack-5xx` → `500`, `slack-429` → `429` with `Retry-After: 1`).
+ * A loopback stand-in for a Slack incoming webhook: records each request and answers like Slack does — `200 ok`,
+ * `400 invalid_payload` for a body that is not JSON, `404 no_service` for another path — unless an answer is
+ * scripted (`script`) or a fault is injected (`slack-429` → `429` with `Retry-After: 1`, `slack-5xx` → `500`).
  */
 export async function startSlackReceiver(faults: FaultPlan = {}): Promise<SlackReceiver> {
   const deliveries: SlackDelivery[] = [];
+  const script: SlackAnswer[] = [];
   const server = await startLoopbackServer(async (req, res) => {
     const body = await readBody(req);
     let json: unknown = null;
@@ -39,23 +54,38 @@ export async function startSlackReceiver(faults: FaultPlan = {}): Promise<SlackR
     } catch {
       json = null;
     }
-    const answer = (status: number, text: string, headers: Record<string, string> = {}): void => {
-      deliveries.push({
-        path: req.url ?? "",
-        contentType: String(req.headers["content-type"] ?? ""),
-        body,
-        json,
-        status,
-        at: new Date().toISOString(),
-      });
-      res.writeHead(status, { "content-type": "text/plain", ...headers });
-      res.end(text);
+    const path = req.url ?? "";
+    const decide = (): SlackAnswer => {
+      if (req.method !== "POST" || path !== LOCAL_WEBHOOK_PATH) return { status: 404, body: "no_service" };
+      const scripted = script.shift();
+      if (scripted) return scripted;
+      if (fire(faults, "slack-429")) return { status: 429, headers: { "retry-after": "1" }, body: "rate_limited" };
+      if (fire(faults, "slack-5xx")) return { status: 500, body: "internal_error" };
+      if (json === null || typeof json !== "object") return { status: 400, body: "invalid_payload" };
+      return { status: 200, body: "ok" };
     };
-    if (req.method !== "POST" || req.url !== LOCAL_WEBHOOK_PATH) return answer(404, "no_service");
-    if (fire(faults, "slack-429")) return answer(429, "rate_limited", { "retry-after": "1" });
-    if (fire(faults, "slack-5xx")) return answer(500, "internal_error");
-    if (json === null || typeof json !== "object") return answer(400, "invalid_payload");
-    return answer(200, "ok");
+    const answer = decide();
+    deliveries.push({
+      path,
+      contentType: String(req.headers["content-type"] ?? ""),
+      body,
+      json,
+      status: answer.status,
+      at: new Date().toISOString(),
+    });
+    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+    if (res.destroyed) return;
+    res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
+    res.end(answer.body ?? (answer.status === 200 ? "ok" : "error"));
   });
-  return { webhookUrl: `${server.url}${LOCAL_WEBHOOK_PATH}`, deliveries, stop: () => server.close() };
+  return {
+    webhookUrl: `${server.url}${LOCAL_WEBHOOK_PATH}`,
+    deliveries,
+    script,
+    reset: () => {
+      deliveries.length = 0;
+      script.length = 0;
+    },
+    stop: () => server.close(),
+  };
 }

@@ -4,6 +4,8 @@
  * runs cancels out; `ratio` is always `ours / anchor`.
  */
 
+import { renderTable as renderTableLines } from "../../local/table";
+
 /** One row of `bench/results.json`. */
 export interface BenchRow {
   /** Stable id, e.g. `P1.latency.scale`. */
@@ -91,7 +93,5 @@ export function renderTable(rows: readonly BenchRow[]): string {
     r.goal,
     r.pass ? "yes" : "NO",
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-  return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
+  return renderTableLines(head, body, { style: "markdown" }).join("\n");
 }

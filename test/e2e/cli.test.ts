@@ -64,7 +64,13 @@ describe("npm start (local run, end to end)", function () {
       "errors",
       "notifications",
       "metrics",
+      "stateResults",
     ]);
+    assert.deepEqual(
+      doc.stateResults.map((r) => [r.name, r.status]),
+      SEQUENTIAL_STATES.map((name) => [name, "succeeded"]),
+    );
+    for (const r of doc.stateResults) assert.ok(Number.isInteger(r.durationMs) && r.durationMs >= 0, r.name);
     assert.match(doc.executionName, /^local-20250603T010000-[0-9a-f]{6}$/);
     assert.equal(doc.status, "SUCCEEDED");
     assert.deepEqual(doc.states, SEQUENTIAL_STATES);
@@ -195,9 +201,9 @@ describe("npm start (local run, end to end)", function () {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(doc.status, "SUCCEEDED");
     assert.deepEqual(doc.states, SEQUENTIAL_STATES);
-    // The second run of the check finds the ledger entries of the first and sends nothing again.
-    assert.deepEqual(channels(doc), ["slack:suppressed", "email:suppressed"]);
-    for (const n of doc.notifications) assert.match(n.reason ?? "", /duplicate/);
+    // The second run of the check finds the ledger entries of the first: it reports them delivered, sends nothing again.
+    assert.deepEqual(channels(doc), ["slack:sent", "email:sent"]);
+    for (const n of doc.notifications) assert.match(n.reason ?? "", /earlier attempt/);
     assert.deepEqual(
       index.map((n) => [n.channel, n.attempts]),
       [
@@ -227,7 +233,9 @@ describe("npm start (local run, end to end)", function () {
 
     assert.equal(result.code, 1, result.stderr);
     assert.equal(doc.status, "FAILED");
-    assert.deepEqual(doc.states.slice(-3), [S.checkErrors, S.notifyCheckFailure, S.checkFailed]);
+    assert.ok(doc.states.includes(S.checkErrors), "the check ran");
+    assert.deepEqual(doc.states.slice(-2), [S.notifyCheckFailure, S.checkFailed]);
+    assert.equal(doc.stateResults.find((r) => r.name === S.checkErrors)?.status, "caught");
     assert.deepEqual(channels(doc), ["slack:failed", "email:failed", "sns:sent"]);
     const alert = doc.notifications[2];
     assert.match(alert.subject ?? "", /CRITICAL/);
@@ -246,6 +254,30 @@ describe("npm start (local run, end to end)", function () {
     assert.deepEqual(doc.states, [...SEQUENTIAL_STATES.slice(0, -1), S.runFailed]);
     assert.deepEqual(channels(doc), ["sns:sent", "slack:sent", "email:sent"]);
     assert.match(doc.notifications[0].body, /Runtime\.ExitError/);
+    const stateResult = (name: string) => doc.stateResults.find((r) => r.name === name);
+    assert.deepEqual(stateResult(S.processChunks), {
+      name: S.processChunks,
+      status: "caught",
+      durationMs: stateResult(S.processChunks)?.durationMs,
+      error: "Runtime.ExitError",
+    });
+    assert.equal(stateResult(S.processChunk)?.status, "failed");
+    assert.equal(stateResult(S.processChunk)?.error, "Runtime.ExitError");
+    assert.equal(stateResult(S.checkErrors)?.status, "succeeded");
+    assert.equal(stateResult(S.runFailed)?.status, "failed");
+  });
+
+  it("shows a Map that failed and was caught as failed and caught, in the summary and in report.html", async () => {
+    const out = join(ROOT, ".tmp", `e2e-caught-${process.pid}`);
+    const result = await runCli(["--now", WEEKDAY_MORNING, "--inject", "chunk-crash", "--out", out]);
+    tmps.push(result.tmp, out);
+
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, new RegExp(`↷ ${S.processChunks}\\s+\\d+ ms {2}failed, caught, Runtime\\.ExitError`));
+    assert.doesNotMatch(result.stdout, new RegExp(`✔ ${S.processChunks}\\b`));
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    assert.match(html, new RegExp(`<tr class="caught"><td>${S.processChunks}</td><td>↷ failed, caught</td>`));
+    assert.match(html, /Runtime\.ExitError/);
   });
 
   it("writes the JSON, each notice, the highlighted diagram and an HTML report with --out", async () => {
@@ -275,7 +307,15 @@ describe("npm start (local run, end to end)", function () {
       ["a bad pattern", ["--pattern", "fanout"], /^error: --pattern fanout: use sequential or parallel/],
       ["a time without a zone", ["--now", "2025-06-03T10:00"], /^error: --now 2025-06-03T10:00: use an ISO-8601 time/],
       ["an unknown fault", ["--inject", "disk-full"], /^error: --inject disk-full: unknown fault/],
+      ["an --out below a file", ["--out", "/dev/null/x"], /^error: --out \/dev\/null\/x: cannot create or write/],
     ];
+    if (existsSync("/proc/self")) {
+      cases.push([
+        "an --out that cannot be created",
+        ["--out", "/proc/nope"],
+        /^error: --out \/proc\/nope: cannot create/,
+      ]);
+    }
     for (const [what, args, message] of cases) {
       it(`exits 2 with one line for ${what}`, async () => {
         const result = await runCli([...args, "--json"]);
@@ -287,6 +327,29 @@ describe("npm start (local run, end to end)", function () {
         assert.match(result.stderr, message);
       });
     }
+  });
+
+  it("still prints the whole summary, then one error line, when --out becomes unusable during the run", async () => {
+    const out = join(ROOT, ".tmp", `e2e-out-gone-${process.pid}`);
+    let replaced = false;
+    const result = await runCli(["--now", WEEKDAY_MORNING, "--verbose", "--out", out], {
+      onStderr: (text) => {
+        if (!replaced && text.includes(`entered ${S.processChunk}`)) {
+          replaced = true;
+          rmSync(out, { recursive: true, force: true });
+          writeFileSync(out, "");
+        }
+      },
+    });
+    tmps.push(result.tmp, out);
+
+    assert.ok(replaced, "the directory was replaced mid-run");
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /^Status {6}SUCCEEDED$/m);
+    assert.match(result.stdout, /^Metrics \(6\)$/m);
+    assert.doesNotMatch(result.stdout, /Wrote \d+ files/);
+    const last = result.stderr.trimEnd().split("\n").at(-1) ?? "";
+    assert.match(last, new RegExp(`^error: could not write the run's files to ${out}: ENOTDIR`));
   });
 
   describe("a generated file of several chunks", () => {

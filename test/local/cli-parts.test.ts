@@ -64,6 +64,7 @@ describe("parseArgs", () => {
   const bad: [string[], RegExp][] = [
     [["--frobnicate"], /unknown option --frobnicate/],
     [["--pattern"], /--pattern needs a value/],
+    [["--pattern", "fanout"], /--pattern fanout: use sequential or parallel/],
     [["--json=yes"], /--json takes no value/],
     [["--pattern", "a", "--pattern", "b"], /given twice/],
     [["a.csv", "b.csv"], /one CSV file at a time/],
@@ -85,32 +86,91 @@ describe("parseArgs", () => {
 describe("loadConfig", () => {
   before(() => mkdirSync(TMP, { recursive: true }));
   after(() => rmSync(TMP, { recursive: true, force: true }));
+  const load = (name: string, text: string) => {
+    const file = join(TMP, name);
+    writeFileSync(file, text);
+    const warnings: string[] = [];
+    return { config: loadConfig(file, (m) => warnings.push(m)), warnings, file };
+  };
 
   it("fills defaults and validates the notify section with the policy parser", () => {
-    const file = join(TMP, "ok.yaml");
-    writeFileSync(file, "chunkRows: 100\nnotifyPolicy: { locale: en }\n");
-    const config = loadConfig(file);
+    const { config, warnings } = load("ok.yaml", "chunkRows: 100\nnotifyPolicy: { locale: en }\n");
     assert.equal(config.chunkRows, 100);
+    assert.equal(config.chunkBytes, 4 * 1024 * 1024);
     assert.equal(config.notify.locale, "en");
     assert.equal(config.notify.timeZone, "Asia/Tokyo");
     assert.equal(config.pipelineName, "csv-pipeline");
+    assert.deepEqual(config.notify.routing.CRITICAL, ["sns", "slack", "email"]);
+    assert.deepEqual(warnings, []);
+  });
+
+  it("configures every channel without a file", () => {
+    const config = loadConfig(undefined, () => assert.fail("no warning expected"));
+    assert.equal(config.emailFrom, "csv-pipeline@example.com");
+    assert.deepEqual(config.emailTo, ["ops@example.com"]);
+    assert.equal(config.onCallEmail, "oncall@example.com");
+    assert.deepEqual(config.notify.routing.HIGH, ["slack", "email"]);
   });
 
   it("names the file and every bad key at once", () => {
     const file = join(TMP, "bad.yaml");
-    writeFileSync(file, "chunkRows: -1\ncolour: blue\nnotifyPolicy: { quietHours: { start: '25:00' } }\n");
+    writeFileSync(
+      file,
+      "chunkRows: -1\nchunkBytes: 512\ncolour: blue\nnotifyPolicy: { quietHours: { start: '25:00' } }\n",
+    );
     assert.throws(
       () => loadConfig(file),
       (err: unknown) => {
         const m = (err as Error).message;
         return (
           err instanceof UsageError &&
-          m.includes(file) &&
-          m.includes("chunkRows") &&
-          m.includes("colour") &&
-          m.includes("notifyPolicy.quietHours.start")
+          m.startsWith(`config file ${file} (4 problems):`) &&
+          m.includes("\n  - chunkRows must be a whole number from 1 to 1000000 (got -1). Example: chunkRows: 5000") &&
+          m.includes("\n  - chunkBytes must be a whole number of bytes from 1024 (1 KiB)") &&
+          m.includes("\n  - colour is not a setting here") &&
+          m.includes('\n  - notifyPolicy.quietHours.start must be "HH:MM" (24 h) (got "25:00"). Example: notifyPolicy:')
         );
       },
+    );
+  });
+
+  it("turns e-mail off with emailTo: [] and no emailFrom, taking it out of the routing with a warning", () => {
+    const { config, warnings, file } = load("no-email.yaml", "emailTo: []\n");
+    assert.equal(config.emailFrom, undefined);
+    assert.deepEqual(config.emailTo, []);
+    assert.deepEqual(config.notify.routing, {
+      CRITICAL: ["sns", "slack"],
+      HIGH: ["slack"],
+      MEDIUM: ["slack"],
+      LOW: ["slack"],
+    });
+    assert.deepEqual(warnings, [
+      `config file ${file}: notifyPolicy.routing: email is not configured (emailFrom and emailTo are not set); dropped from CRITICAL, HIGH`,
+    ]);
+  });
+
+  it("turns on-call off with onCallEmail: null", () => {
+    const { config, warnings } = load("no-oncall.yaml", "onCallEmail: null\n");
+    assert.deepEqual(config.notify.routing.CRITICAL, ["slack", "email"]);
+    assert.match(warnings.join("\n"), /notifyPolicy\.routing: sns is not configured \(onCallEmail is not set\)/);
+  });
+
+  it("refuses a routing that names an unconfigured channel, and half an e-mail setup", () => {
+    const file = join(TMP, "routes-email.yaml");
+    writeFileSync(file, "emailTo: []\nnotifyPolicy: { routing: { HIGH: [slack, email] } }\n");
+    assert.throws(
+      () => loadConfig(file),
+      (err: unknown) =>
+        err instanceof UsageError &&
+        err.message.includes(
+          "notifyPolicy.routing.HIGH routes to email, which is not configured (emailFrom and emailTo are not set). " +
+            'Example: notifyPolicy: { routing: { HIGH: [ "slack" ] } }',
+        ),
+    );
+    writeFileSync(file, "emailFrom: alerts@example.com\n");
+    assert.throws(
+      () => loadConfig(file),
+      (err: unknown) => err instanceof UsageError && err.message.includes("emailTo must list at least one address"),
     );
   });
 });

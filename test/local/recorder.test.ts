@@ -159,4 +159,31 @@ describe("SlackReceiver", () => {
       await slack.stop();
     }
   });
+
+  it("answers from the script first, in order, then by its own rules, and records a delayed request on arrival", async () => {
+    const slack = await startSlackReceiver(parseFaults(["slack-5xx"]));
+    try {
+      slack.script.push({ status: 200, body: "scripted" }, { status: 503, delayMs: 300 });
+      const post = () => fetch(slack.webhookUrl, { method: "POST", body: "{}" });
+
+      const first = await post();
+      const second = post();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const seenBeforeAnswer = slack.deliveries.length;
+      const third = await second.then(() => post());
+
+      assert.deepEqual([first.status, await first.text()], [200, "scripted"]);
+      assert.equal(seenBeforeAnswer, 2, "the delayed request is recorded when it arrives");
+      assert.equal((await second).status, 503);
+      assert.equal(third.status, 500, "the injected fault applies once the script is used up");
+      assert.deepEqual(
+        slack.deliveries.map((d) => d.status),
+        [200, 503, 500],
+      );
+      slack.reset();
+      assert.deepEqual([slack.deliveries.length, slack.script.length], [0, 0]);
+    } finally {
+      await slack.stop();
+    }
+  });
 });

@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { clients } from "../../functions/adapters/clients";
 import {
@@ -11,44 +9,48 @@ import {
   type Severity,
 } from "../../functions/contract";
 import type { RunSummary } from "../../functions/core/records/summary";
+import {
+  type SlackReceiver as LocalSlackReceiver,
+  type SlackAnswer,
+  type SlackDelivery,
+  startSlackReceiver,
+} from "../../local/slack-receiver";
 
-/** A loopback Slack webhook: records every request body; answers from a queue of scripted responses (default 200 ok). */
+/**
+ * The local runner's loopback Slack webhook (local/slack-receiver.ts) for tests that post to it directly: records
+ * every request in `received`; answers from the `script` queue, else as Slack does (200 ok).
+ */
 export class SlackReceiver {
-  readonly received: { body: string; json: unknown; at: number }[] = [];
-  readonly script: { status: number; headers?: Record<string, string>; delayMs?: number; body?: string }[] = [];
-  private server?: Server;
+  private receiver?: LocalSlackReceiver;
   url = "";
 
+  /** Every request, in order of arrival. */
+  get received(): SlackDelivery[] {
+    return this.started().deliveries;
+  }
+
+  /** Answers for the next requests, in order. */
+  get script(): SlackAnswer[] {
+    return this.started().script;
+  }
+
   async start(): Promise<this> {
-    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c) => chunks.push(c));
-      req.on("end", () => {
-        const body = Buffer.concat(chunks).toString("utf8");
-        this.received.push({ body, json: JSON.parse(body), at: Date.now() });
-        const next = this.script.shift() ?? { status: 200 };
-        const answer = () => {
-          if (res.destroyed) return;
-          res.writeHead(next.status, { "content-type": "text/plain", ...(next.headers ?? {}) });
-          res.end(next.body ?? (next.status === 200 ? "ok" : "error"));
-        };
-        if (next.delayMs) setTimeout(answer, next.delayMs);
-        else answer();
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/services/T000/B000/XXXX`;
+    this.receiver = await startSlackReceiver();
+    this.url = this.receiver.webhookUrl;
     return this;
   }
 
   reset(): void {
-    this.received.length = 0;
-    this.script.length = 0;
+    this.receiver?.reset();
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
+    await this.receiver?.stop();
+  }
+
+  private started(): LocalSlackReceiver {
+    if (!this.receiver) throw new Error("SlackReceiver: call start() first");
+    return this.receiver;
   }
 }
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { type LambdaContext, LambdaFunctionError, lambdaInvoke, pinStartTime } from "../../local/invoke";
+import { PipelineError } from "../../functions/core/errors";
+import { type LambdaContext, LambdaFunctionError, lambdaInvoke, taskNames } from "../../local/invoke";
+import { walkDefinition } from "../../workflow/graph";
 
 const ARN = "arn:aws:lambda:ap-northeast-1:123456789012:function:csv-pipeline-split-csv";
 
@@ -50,7 +52,9 @@ describe("lambdaInvoke", () => {
     );
 
     assert.ok(err instanceof LambdaFunctionError);
+    assert.ok(err instanceof PipelineError);
     assert.equal(err.name, "InputError");
+    assert.ok(err.cause instanceof InputError, "the handler's error is kept as the cause");
     const cause = JSON.parse(err.message);
     assert.deepEqual(Object.keys(cause), ["errorMessage", "errorType", "trace"]);
     assert.equal(cause.errorType, "InputError");
@@ -67,32 +71,54 @@ describe("lambdaInvoke", () => {
   });
 });
 
-describe("pinStartTime", () => {
-  it("turns $$.Execution.StartTime template entries into the given literal, anywhere in the definition", () => {
-    const def = {
+describe("walkDefinition", () => {
+  it("finds every state of a rendered definition, nested ones with the states they sit in, depth first", () => {
+    const definition = {
+      StartAt: "Fan",
       States: {
-        A: {
-          Parameters: {
-            "t.$": "$$.Execution.StartTime",
-            "n.$": "$$.Execution.Name",
-            x: [{ "s.$": "$$.Execution.StartTime" }],
-          },
+        Fan: {
+          Type: "Parallel",
+          Branches: [
+            {
+              StartAt: "Each",
+              States: {
+                Each: {
+                  Type: "Map",
+                  ItemProcessor: { StartAt: "Work", States: { Work: { Type: "Task", Resource: "x", End: true } } },
+                  End: true,
+                },
+              },
+            },
+            {
+              StartAt: "Old",
+              States: {
+                Old: {
+                  Type: "Map",
+                  Iterator: { StartAt: "Leaf", States: { Leaf: { Type: "Pass", End: true } } },
+                  End: true,
+                },
+              },
+            },
+          ],
+          Next: "Done",
         },
+        Done: { Type: "Succeed" },
       },
     };
 
-    const out = pinStartTime(def, "2024-01-31T09:00:00.000Z");
+    const found = walkDefinition(definition);
 
-    assert.deepEqual(out, {
-      States: {
-        A: {
-          Parameters: {
-            t: "2024-01-31T09:00:00.000Z",
-            "n.$": "$$.Execution.Name",
-            x: [{ s: "2024-01-31T09:00:00.000Z" }],
-          },
-        },
-      },
-    });
+    assert.deepEqual(
+      found.map((s) => [s.name, s.state.Type, s.parents.join("/")]),
+      [
+        ["Fan", "Parallel", ""],
+        ["Each", "Map", "Fan"],
+        ["Work", "Task", "Fan/Each"],
+        ["Old", "Map", "Fan"],
+        ["Leaf", "Pass", "Fan/Old"],
+        ["Done", "Succeed", ""],
+      ],
+    );
+    assert.deepEqual(taskNames(definition), ["Work"]);
   });
 });

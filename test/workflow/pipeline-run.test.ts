@@ -7,7 +7,8 @@ import type {
   ProcessChunkInput,
   SplitResult,
 } from "../../functions/contract";
-import { type Json, lambdaInvoke, type RunResult, runDefinition, type TaskHandler } from "../../local/invoke";
+import { type RunResult, runDefinition } from "../../local/execution";
+import { type Json, lambdaInvoke, type TaskHandler } from "../../local/invoke";
 import { buildPipeline, STATE_NAMES as N, type PipelinePattern, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
 
 const EXECUTION = { Name: "orders-20240131-parent", StartTime: "2024-01-31T09:00:00.000Z" };
@@ -55,6 +56,8 @@ function fakes(
         bytes: 200,
         chunkCount: chunks.length,
         chunks,
+        etag: '"0123456789abcdef0123456789abcdef"',
+        versionId: null,
         extra: "dropped by ResultSelector",
       };
       return out;
@@ -117,13 +120,7 @@ async function run(pattern: PipelinePattern, handlers: Record<string, TaskHandle
   return runDefinition(definition, INPUT, {
     handlers,
     context: { Execution: EXECUTION },
-    retryIntervalOverrides: {
-      [N.splitCsv]: 0,
-      [N.processChunk]: 0,
-      [N.checkErrors]: 0,
-      [N.aggregateResults]: 0,
-      [N.notifyCheckFailure]: 0,
-    },
+    retryIntervalMs: 0,
   });
 }
 
@@ -143,6 +140,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.deepEqual(result.states, [
         N.prepare,
         N.splitCsv,
+        N.uploadClaimed,
         N.processChunks,
         N.processChunk,
         N.processChunk,
@@ -150,7 +148,9 @@ for (const pattern of ["sequential", "parallel"] as const) {
         N.runOutcome,
         N.done,
       ]);
-      assert.deepEqual(seen.split, [{ executionName: EXECUTION.Name, startTime: EXECUTION.StartTime, ...INPUT }]);
+      assert.deepEqual(seen.split, [
+        { executionName: EXECUTION.Name, startTime: EXECUTION.StartTime, ...INPUT, upload: INPUT },
+      ]);
       assert.deepEqual(
         seen.chunks.map((c) => [c.executionName, c.startTime, c.encoding, c.header.join("|"), c.chunk.id]).sort(),
         [
@@ -225,6 +225,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.deepEqual(result.states, [
         N.prepare,
         N.splitCsv,
+        N.uploadClaimed,
         N.processChunks,
         N.processChunk,
         N.processChunk,
@@ -246,7 +247,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.equal(result.status, "FAILED");
       assert.equal(result.error?.Error, "RunFailed");
       assert.equal(result.retries[N.processChunk] ?? 0, 0, "ProcessingError is not retried");
-      assert.deepEqual(result.states.slice(0, 3), [N.prepare, N.splitCsv, N.processChunks]);
+      assert.deepEqual(result.states.slice(0, 4), [N.prepare, N.splitCsv, N.uploadClaimed, N.processChunks]);
       assert.deepEqual(result.states.slice(-CHECK_STEP[pattern].length - 2), [
         ...CHECK_STEP[pattern],
         N.runOutcome,
@@ -272,10 +273,12 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.deepEqual(result.states, [
         N.prepare,
         N.splitCsv,
+        N.uploadClaimed,
         N.processChunks,
         N.processChunk,
         N.processChunk,
         ...CHECK_STEP[pattern],
+        N.checkFailureCause,
         N.notifyCheckFailure,
         N.checkFailed,
       ]);

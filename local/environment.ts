@@ -1,0 +1,185 @@
+/**
+ * The world a local run executes in: the embedded services (their own process), the loopback Slack and AWS
+ * endpoints, the input objects uploaded to S3, and the environment variables the handlers read.
+ */
+import { createReadStream } from "node:fs";
+import { extname } from "node:path";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { clients } from "../functions/adapters/clients";
+import { ENV, NOTIFY_NOW_ENV, PREFIXES } from "../functions/contract";
+import { setLogSink } from "../functions/core/log";
+import { type AwsRecorder, startAwsRecorder } from "./aws-recorder";
+import type { LocalConfig } from "./config";
+import { type DynamoThrottle, startDynamoThrottle } from "./dynamo-throttle";
+import type { FaultPlan } from "./faults";
+import type { LoadedPipeline } from "./pipeline-source";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./services";
+import { startServicesProcess } from "./services-process";
+import { type SlackReceiver, startSlackReceiver } from "./slack-receiver";
+import { STATE_MACHINE_ACCESS_KEY } from "./tasks";
+
+/** SSM parameter holding the Slack webhook URL in a local run. */
+export const LOCAL_SLACK_PARAMETER = "/csv-pipeline/local/slack-webhook-url";
+
+/** Undo steps, run last-in first-out; a failing step does not stop the others. */
+export class Cleanups {
+  private readonly steps: (() => unknown)[] = [];
+
+  /** Adds a step (run before every step added earlier). */
+  add(step: () => unknown): void {
+    this.steps.push(step);
+  }
+
+  /** Runs and forgets every step; safe to call again (a second call finds nothing left). */
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      try {
+        await step();
+      } catch {
+        // Stopping what is left matters more than why one step failed.
+      }
+    }
+  }
+}
+
+/** What a run executes against. */
+export interface EnvironmentSpec {
+  csvPath: string;
+  /** Size of the CSV file in bytes. */
+  bytes: number;
+  schemaPath: string;
+  schemaText: string;
+  /** Object key the CSV is uploaded to. */
+  key: string;
+  config: LocalConfig;
+  pipeline: LoadedPipeline;
+  /** Shared with the endpoints, consumed as faults fire. */
+  faults: FaultPlan;
+  /** The run's clock, for the notification policy. */
+  now?: string;
+  /** A handler's JSON log line. */
+  onLog?(line: string): void;
+}
+
+/** The running environment. */
+export interface LocalEnvironment {
+  bucket: string;
+  runsTable: string;
+  errorTable: string;
+  slack: SlackReceiver;
+  aws: AwsRecorder;
+  /** The handlers' JSON log lines, in order. */
+  logs: string[];
+  /** BatchWriteItem calls the `dynamodb-throttle` fault answered. */
+  throttledBatches(): number;
+  /** Peak resident set size of the services process, bytes (once it has stopped and reported one). */
+  servicesPeakRssBytes(): number | undefined;
+}
+
+/** Points `process.env` at `values` (`undefined` removes a variable); the returned function restores it. */
+function setEnvironment(values: Record<string, string | undefined>): () => void {
+  const saved = { ...process.env };
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  clients.reset();
+  return () => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+    clients.reset();
+  };
+}
+
+/**
+ * Starts the services and endpoints, uploads the schema and the CSV, and points the handlers' environment at them.
+ * Every step that needs undoing — stopping a service, restoring `process.env` and the log sink — is added to
+ * `cleanups`, also when a later step fails.
+ */
+export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups): Promise<LocalEnvironment> {
+  const logs: string[] = [];
+  const previousSink = setLogSink((line) => {
+    logs.push(line);
+    spec.onLog?.(line);
+  });
+  cleanups.add(() => setLogSink(previousSink));
+
+  const services = await startServicesProcess();
+  cleanups.add(() => services.stop());
+  const slack = await startSlackReceiver(spec.faults);
+  cleanups.add(() => slack.stop());
+  const aws = await startAwsRecorder({
+    parameters: { [LOCAL_SLACK_PARAMETER]: slack.webhookUrl },
+    faults: spec.faults,
+    snsFailureExemptKeys: [STATE_MACHINE_ACCESS_KEY],
+    // As a new account: in the SES sandbox, with the identities a deploy must verify (the sender and recipients).
+    ses: {
+      verified: [...(spec.config.emailFrom ? [spec.config.emailFrom] : []), ...spec.config.emailTo],
+      sandbox: true,
+      region: LOCAL_REGION,
+    },
+  });
+  cleanups.add(() => aws.stop());
+  let throttle: DynamoThrottle | undefined;
+  if ((spec.faults["dynamodb-throttle"] ?? 0) > 0) {
+    const started = await startDynamoThrottle(services.dynamoEndpoint, spec.faults);
+    cleanups.add(() => started.stop());
+    throttle = started;
+  }
+
+  const schemaKey = `${PREFIXES.config}schema${extname(spec.schemaPath) || ".yaml"}`;
+  await services.s3.send(new PutObjectCommand({ Bucket: services.bucket, Key: schemaKey, Body: spec.schemaText }));
+  // Streamed upload without a flexible checksum: with one, the SDK sends an aws-chunked body that s3rver stores as is.
+  const uploader = new S3Client({
+    endpoint: services.s3Endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+  });
+  cleanups.add(() => uploader.destroy());
+  await uploader.send(
+    new PutObjectCommand({
+      Bucket: services.bucket,
+      Key: spec.key,
+      Body: createReadStream(spec.csvPath),
+      ContentLength: spec.bytes,
+    }),
+  );
+
+  const { config, pipeline } = spec;
+  cleanups.add(
+    setEnvironment({
+      ...services.env,
+      ...aws.env,
+      AWS_ENDPOINT_URL_DYNAMODB: throttle?.endpoint ?? services.dynamoEndpoint,
+      [ENV.schemaLocation]: `s3://${services.bucket}/${schemaKey}`,
+      [ENV.chunkRows]: config.chunkRows?.toString(),
+      [ENV.chunkBytes]: config.chunkBytes?.toString(),
+      [ENV.resultsBucket]: services.bucket,
+      [ENV.resultsPrefix]: PREFIXES.results,
+      [ENV.errorRetentionDays]: String(config.errorRetentionDays),
+      [ENV.pipelineName]: config.pipelineName,
+      [ENV.alertTopicArn]: pipeline.resources.alertTopic,
+      [ENV.slackWebhookParameter]: LOCAL_SLACK_PARAMETER,
+      [ENV.emailFrom]: config.emailFrom,
+      [ENV.emailTo]: config.emailTo.join(","),
+      [ENV.notifyPolicy]: JSON.stringify(config.notify),
+      [ENV.consoleRegion]: LOCAL_REGION,
+      [ENV.stateMachineArn]: pipeline.stateMachineArn,
+      [ENV.checkLogGroup]: "/aws/lambda/csv-pipeline-check-errors-and-notify",
+      [NOTIFY_NOW_ENV]: spec.now,
+    }),
+  );
+
+  return {
+    bucket: services.bucket,
+    runsTable: services.runsTable,
+    errorTable: services.errorTable,
+    slack,
+    aws,
+    logs,
+    throttledBatches: () => throttle?.throttled ?? 0,
+    servicesPeakRssBytes: () => services.peakRssBytes(),
+  };
+}

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { TimelineEntry } from "../../local/execution";
+import { UsageError } from "../../local/faults";
+import { formatHuman } from "../../local/format";
+import { type RunReport, summarizeStates } from "../../local/report";
+import { prepareOutputDir, renderHtml, writeReportFiles } from "../../local/report-files";
+
+const ROOT = join(__dirname, "..", "..");
+const TMP = join(ROOT, ".tmp", `local-report-${process.pid}`);
+
+function entry(state: string, over: Partial<TimelineEntry> = {}): TimelineEntry {
+  return { state, type: "Task", startMs: 0, endMs: 10, outcome: "succeeded", retries: 0, ...over };
+}
+
+/** A run whose Map failed on one chunk and was caught, so the check still ran. */
+const CAUGHT_MAP: TimelineEntry[] = [
+  entry("Prepare", { type: "Pass", startMs: 0, endMs: 1 }),
+  entry("ProcessChunks", { type: "Map", startMs: 1, endMs: 40, outcome: "caught", error: "Runtime.ExitError" }),
+  entry("ProcessChunk", { index: 0, startMs: 2, endMs: 20, outcome: "failed", error: "Runtime.ExitError" }),
+  entry("ProcessChunk", { index: 1, startMs: 3, endMs: 30 }),
+  entry("CheckErrorsAndNotify", { startMs: 41, endMs: 90, retries: 1, error: "Lambda.ServiceException" }),
+];
+
+function report(timeline: TimelineEntry[]): RunReport {
+  const stateSummaries = summarizeStates(timeline);
+  return {
+    document: {
+      executionName: "local-20250603T010000-abcdef",
+      status: "SUCCEEDED",
+      states: stateSummaries.map((s) => s.name),
+      rows: { total: 0, valid: 0, invalid: 0 },
+      errors: { total: 0, critical: 0, byType: {}, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } },
+      notifications: [],
+      metrics: [],
+      stateResults: [],
+    },
+    notices: [],
+    timeline,
+    stateSummaries,
+    definition: {},
+    renderMermaid: () => "flowchart TD\n",
+    input: { bucket: "b", key: "incoming/x.csv", bytes: 10, csvPath: "/x.csv", schemaPath: "/x.schema.yaml" },
+    pattern: "sequential",
+    startTime: "2025-06-03T01:00:00.000Z",
+    durationMs: 90,
+    injected: [],
+    mapConcurrency: { configured: 4, local: 4, cpus: 2, perCpu: 2 },
+    throttledBatches: 0,
+    logs: [],
+  };
+}
+
+describe("summarizeStates", () => {
+  it("tells a caught failure from a success and from an uncaught failure, one line per state", () => {
+    const states = summarizeStates(CAUGHT_MAP);
+
+    assert.deepEqual(
+      states.map((s) => [s.name, s.status, s.durationMs, s.error, s.entries]),
+      [
+        ["Prepare", "succeeded", 1, undefined, 1],
+        ["ProcessChunks", "caught", 39, "Runtime.ExitError", 1],
+        ["ProcessChunk", "failed", 28, "Runtime.ExitError", 2],
+        ["CheckErrorsAndNotify", "succeeded", 49, undefined, 1],
+      ],
+    );
+    assert.equal(states[3].retries, 1);
+    assert.equal(states[3].retriedError, "Lambda.ServiceException");
+  });
+});
+
+describe("run report output", () => {
+  it("shows a caught failure as failed and caught, with its error, in the human summary", () => {
+    const text = formatHuman(report(CAUGHT_MAP));
+
+    assert.match(text, /↷ ProcessChunks\s+39 ms {2}failed, caught, Runtime\.ExitError/);
+    assert.match(text, /✘ ProcessChunk\s+28 ms {2}×2, Runtime\.ExitError/);
+    assert.match(text, /✔ CheckErrorsAndNotify\s+49 ms {2}1 retry, Lambda\.ServiceException/);
+    assert.doesNotMatch(text, /✔ ProcessChunks/);
+  });
+
+  it("lists each state's result with a caught failure marked, in report.html", () => {
+    const html = renderHtml(report(CAUGHT_MAP));
+
+    assert.match(
+      html,
+      /<tr class="caught"><td>ProcessChunks<\/td><td>↷ failed, caught<\/td><td[^>]*>39 ms<\/td><td>Runtime\.ExitError<\/td><\/tr>/,
+    );
+    assert.match(html, /<tr class="succeeded"><td>Prepare<\/td><td>✔ succeeded<\/td>/);
+  });
+});
+
+describe("report files", () => {
+  beforeEach(() => mkdirSync(TMP, { recursive: true }));
+  afterEach(() => rmSync(TMP, { recursive: true, force: true }));
+
+  it("creates a missing output directory and its parents, leaving nothing else in it", () => {
+    const dir = join(TMP, "a", "b");
+
+    prepareOutputDir(dir);
+
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  it("refuses an output directory that cannot be created, naming it, at once", () => {
+    const file = join(TMP, "file");
+    writeFileSync(file, "");
+    const unusable = [join(file, "out")];
+    if (existsSync("/proc/self")) unusable.push("/proc/csv-pipeline-nope");
+
+    for (const dir of unusable) {
+      assert.throws(
+        () => prepareOutputDir(dir),
+        (err: unknown) =>
+          err instanceof UsageError &&
+          err.message.includes(dir) &&
+          !err.message.includes("\n") &&
+          err.cause !== undefined,
+      );
+    }
+  });
+
+  it("fails the write promptly, with the file system's error, when the directory became unusable", () => {
+    const dir = join(TMP, "gone");
+    writeFileSync(dir, "");
+
+    assert.throws(() => writeReportFiles(dir, report(CAUGHT_MAP)), /ENOTDIR/);
+  });
+});
