@@ -41,6 +41,8 @@ export interface NoticeEntry {
   channel: NotificationChannel;
   status: NotificationStatus;
   reason?: string;
+  /** HTTP attempts the channel received for this notice in this run, across check attempts (at most 3). */
+  attempts: number;
   subject?: string;
   /** Exactly what the channel received ("" when nothing reached it, e.g. a suppressed notice). */
   body: string;
@@ -55,7 +57,7 @@ export interface MetricEntry {
 }
 
 /** A notice with everything its channel received (the e-mail's HTML part, Slack's parsed payload), for `--out`. */
-export interface DeliveredNotice extends NoticeEntry {
+export interface DeliveredNotice extends Omit<NoticeEntry, "attempts"> {
   /** Who sent it: the check function, or the state machine's own sns:publish (NotifyCheckFailure). */
   sender: "check" | "state-machine";
   html?: string;
@@ -137,7 +139,7 @@ export function collectNotices(
   const notices: DeliveredNotice[] = [];
   if (check) {
     for (const n of check.notifications) {
-      // A retried check reports a channel an earlier attempt reached as a suppressed duplicate: show what it got.
+      // What the channel got, across check attempts (a retried check reports an earlier delivery as sent).
       const got = received(n.channel, "check", aws, slack, stateMachineKey);
       notices.push({
         ...(got ?? { channel: n.channel, sender: "check", body: "", attempts: [] }),
@@ -165,12 +167,13 @@ export function collectNotices(
   return notices;
 }
 
-/** The document's view of a notice (no sender, attempts or extra parts). */
+/** The document's view of a notice (no sender or extra parts; attempts counted as the endpoint received them). */
 export function noticeEntry(n: DeliveredNotice): NoticeEntry {
   return {
     channel: n.channel,
     status: n.status,
     ...(n.reason !== undefined ? { reason: n.reason } : {}),
+    attempts: n.attempts.length,
     ...(n.subject !== undefined ? { subject: n.subject } : {}),
     body: n.body,
   };
