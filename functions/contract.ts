@@ -65,6 +65,8 @@ export const ERROR_TYPES = [
   "EncodingError",
   "SchemaError",
   "ProcessingError",
+  /** The object was replaced between the split and a chunk's read: the chunk counted nothing of the new version. */
+  "SourceChangedError",
 ] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
@@ -145,6 +147,12 @@ export const RUN_KEYS = {
   /** Failure streak per key prefix (escalation). */
   prefix: (keyPrefix: string) => `PREFIX#${keyPrefix}`,
   streak: "STREAK",
+  /**
+   * Claim of one upload (one object version, `digest` a hash of bucket, key, version id, ETag and event sequencer):
+   * the first execution to write it processes the upload; any other execution for the same upload is a duplicate.
+   */
+  upload: (digest: string) => `UPLOAD#${digest}`,
+  uploadClaim: "CLAIM",
 } as const;
 
 export type CountsByType = Partial<Record<ErrorType, number>>;
@@ -205,7 +213,8 @@ export interface ChunkRef {
   firstLine: number;
 }
 
-export type SplitStatus = "OK" | "REJECTED";
+/** `DUPLICATE`: another execution already claimed this upload; nothing was split, counted or written. */
+export type SplitStatus = "OK" | "REJECTED" | "DUPLICATE";
 
 /** What split-csv returns (kept far below the 256 KiB state limit: at most MAX_CHUNKS chunk refs). */
 export interface SplitResult {
@@ -218,6 +227,22 @@ export interface SplitResult {
   chunkCount: number;
   chunks: ChunkRef[];
   message?: string;
+  /** ETag of the object version split read (as S3 returns it, quoted): every chunk reads with `If-Match` on it. */
+  etag: string;
+  /** Version id of the object version split read; null when the bucket is not versioned. */
+  versionId: string | null;
+}
+
+/**
+ * What identifies an upload beyond bucket and key, when the execution's input carries it: flat (`etag`,
+ * `versionId`, `sequencer`) or as the S3 "Object Created" event's `detail.object` (`etag`, `version-id`,
+ * `sequencer`). Two deliveries of one event carry the same values.
+ */
+export interface UploadIdentity {
+  etag?: string;
+  versionId?: string;
+  sequencer?: string;
+  object?: { etag?: string; "version-id"?: string; sequencer?: string };
 }
 
 /** Upper bound of chunks per file: chunk size grows with the file so the manifest stays small. */
@@ -233,6 +258,10 @@ export interface ProcessChunkInput {
   encoding: SplitResult["encoding"];
   header: string[];
   chunk: ChunkRef;
+  /** ETag split-csv read: the chunk's ranged GET sends it as `If-Match`, so it never reads another version. */
+  etag?: string;
+  /** Version id split-csv read (versioned buckets), null otherwise. */
+  versionId?: string | null;
 }
 
 /** Field where a Catch puts the error of a failed state (`{ Error, Cause }`). */
@@ -267,7 +296,8 @@ export interface CheckOutput {
   bySeverity: CountsBySeverity;
   rows: { total: number; valid: number; invalid: number };
   runFailed: boolean;
-  notifications: { channel: NotificationChannel; status: NotificationStatus; reason?: string }[];
+  /** `attempts`: HTTP attempts made for the notice, across check attempts (at most `delivery.attempts`). */
+  notifications: { channel: NotificationChannel; status: NotificationStatus; reason?: string; attempts?: number }[];
 }
 
 /** What aggregate-results returns and writes to S3. */
@@ -293,6 +323,8 @@ export const ERROR_NAMES = {
   notificationDelivery: "NotificationDeliveryError",
   /** Bad input that retrying cannot fix (bad schema, unreadable object). */
   input: "InputError",
+  /** The object was replaced after the split read it (S3 answered 412 to `If-Match`). */
+  sourceChanged: "SourceChangedError",
 } as const;
 
 /** Lambda's transient errors: every Lambda task retries them. */

@@ -1,12 +1,15 @@
 import { ErrorWriter, putFileSummary } from "./adapters/error-store";
 import { openUploadedObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
-import type { CountsByType } from "./contract";
+import { claimUpload } from "./adapters/upload-claim";
+import type { CountsByType, UploadIdentity } from "./contract";
 import { ENV, type FileSummaryItem, RUN_KEYS, type SplitResult } from "./contract";
 import { chunkSettings, requireFields, retentionDays } from "./core/csv/settings";
 import { splitCsv } from "./core/csv/split";
 import { requireEnv } from "./core/env";
+import { log } from "./core/log";
 import { buildErrorRecord, countRecord, emptyBySeverity, expiresAtOf } from "./core/records/error-record";
+import { uploadFields } from "./core/records/upload";
 
 /** What the SplitCsv state passes. */
 export interface SplitEvent {
@@ -14,11 +17,16 @@ export interface SplitEvent {
   key: string;
   executionName: string;
   startTime: string;
+  /** The execution's input: its ETag, version id and sequencer identify the upload, when it carries them. */
+  upload?: UploadIdentity | null;
 }
 
 /**
- * Reads the uploaded CSV once as a stream, checks its header against the row schema, records header problems, writes
- * the file summary item and returns the chunk manifest (byte ranges, at most MAX_CHUNKS).
+ * Claims the upload for this execution, then reads the uploaded CSV once as a stream, checks its header against the
+ * row schema, records header problems, writes the file summary item and returns the chunk manifest (byte ranges, at
+ * most MAX_CHUNKS) with the ETag and version id it read. When the input names the upload's ETag or version id, only
+ * that version is read. When another execution already claimed the same upload (an event delivered twice), nothing is
+ * read further or written and the result's status is `DUPLICATE`.
  */
 export async function handler(event: SplitEvent, _context?: unknown): Promise<SplitResult> {
   const input = requireFields<SplitEvent>(event, ["bucket", "key", "executionName", "startTime"], "split-csv");
@@ -29,7 +37,48 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
   const schema = await loadRowSchema();
 
   // S3 events may carry the key URL-encoded; every later state reads the key found here (`SplitResult.key`).
-  const object = await openUploadedObject(input.bucket, input.key);
+  const named = uploadFields(input.upload);
+  const object = await openUploadedObject(input.bucket, input.key, {
+    ifMatch: named.etag,
+    versionId: named.versionId,
+  });
+  const claim = await claimUpload(
+    runsTable,
+    {
+      bucket: input.bucket,
+      key: object.key,
+      etag: object.etag,
+      versionId: object.versionId,
+      sequencer: named.sequencer,
+    },
+    input.executionName,
+    expiresAt,
+  ).catch((err: unknown) => {
+    object.discard();
+    throw err;
+  });
+  if (!claim.claimed) {
+    object.discard();
+    log("INFO", "upload already claimed by another execution: nothing to do", {
+      executionName: input.executionName,
+      bucket: input.bucket,
+      key: object.key,
+      etag: object.etag,
+    });
+    return {
+      status: "DUPLICATE",
+      bucket: input.bucket,
+      key: object.key,
+      encoding: "utf-8",
+      header: [],
+      bytes: object.contentLength,
+      chunkCount: 0,
+      chunks: [],
+      etag: object.etag,
+      versionId: object.versionId,
+    };
+  }
+
   const outcome = await splitCsv(object.body, {
     totalBytes: object.contentLength,
     schema,
@@ -81,6 +130,8 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
     bytes: outcome.bytes,
     chunkCount: outcome.chunks.length,
     chunks: outcome.chunks,
+    etag: object.etag,
+    versionId: object.versionId,
   };
   if (outcome.message !== undefined) result.message = outcome.message;
   return result;

@@ -2,7 +2,10 @@
  * The CSV pipeline's state machine, in both patterns.
  *
  * Payload budget (Step Functions keeps at most 256 KiB = 262,144 bytes of state):
- * - SplitCsv returns at most MAX_CHUNKS (256) chunk refs of ≈ 90 bytes each (≈ 23 KB) plus the header and counts;
+ * - SplitCsv returns at most MAX_CHUNKS (256) chunk refs of ≈ 90 bytes each (≈ 23 KB) plus the header, counts and
+ *   the object version it read (ETag, version id);
+ * - Prepare keeps the execution's input as `$.upload` (bucket, key and, from the S3 event, ETag / version id /
+ *   sequencer: well under 4 KB);
  * - each Distributed Map child returns counts only (≈ 250 bytes; ResultSelector drops anything else): ≤ 64 KB for
  *   256 chunks in `$.chunkResults`;
  * - the check returns a bounded summary (≤ 4 KB; never error items) and aggregation returns counts and a result key;
@@ -81,6 +84,8 @@ export const STATE_NAMES = {
   runOutcome: "RunOutcome",
   runFailed: "RunFailed",
   done: "Done",
+  uploadClaimed: "UploadClaimed",
+  duplicate: "Duplicate",
 } as const;
 
 /** Well-formed but fake ARNs (ap-northeast-1, account 123456789012) for synthesis, diagrams and local runs. */
@@ -122,6 +127,7 @@ export const UNPROCESSED_ITEMS_RETRY: RetryProps = {
 
 /** Where each piece of state lives. */
 const PATHS = {
+  upload: "$.upload",
   split: "$.split",
   chunkResults: "$.chunkResults",
   failure: `$.${FAILURE_FIELD}`,
@@ -166,6 +172,8 @@ export function buildPipeline(props: PipelineProps): StateGraph {
       "startTime.$": "$$.Execution.StartTime",
       "bucket.$": "$.bucket",
       "key.$": "$.key",
+      // The input as the rule sent it: the upload's ETag, version id and sequencer, when the event carried them.
+      "upload.$": "$",
       split: { status: "NOT_RUN", "key.$": "$.key", chunkCount: 0, encoding: "utf-8", header: [], chunks: [] },
       chunkResults: [],
       [FAILURE_FIELD]: null,
@@ -173,10 +181,21 @@ export function buildPipeline(props: PipelineProps): StateGraph {
   });
 
   const split = Task.lambdaInvoke(N.splitCsv, {
-    comment: "Cut the CSV into chunks at row boundaries; returns a small manifest",
+    comment:
+      "Claim the upload for this execution, then cut the CSV into chunks at row boundaries; returns a small manifest",
     functionArn: resources.splitCsv,
-    payload: { ...RUN_FIELDS },
-    resultSelector: pick<SplitResult>(["status", "key", "chunkCount", "encoding", "header", "chunks", "bytes"]),
+    payload: { ...RUN_FIELDS, "upload.$": PATHS.upload },
+    resultSelector: pick<SplitResult>([
+      "status",
+      "key",
+      "chunkCount",
+      "encoding",
+      "header",
+      "chunks",
+      "bytes",
+      "etag",
+      "versionId",
+    ]),
     resultPath: PATHS.split,
     timeoutSeconds: o.taskTimeoutSeconds,
   }).addRetry(LAMBDA_RETRY);
@@ -187,6 +206,9 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     "key.$": "$.split.key",
     "encoding.$": "$.split.encoding",
     "header.$": "$.split.header",
+    // Every chunk reads the object version split read: a replaced object fails the read instead of mixing versions.
+    "etag.$": "$.split.etag",
+    "versionId.$": "$.split.versionId",
     // Inside a Distributed Map child, $$.Execution.Name is the child's: the parent's name comes from $.executionName.
     "chunk.$": "$$.Map.Item.Value",
   };
@@ -323,9 +345,19 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     )
     .otherwise(new Succeed(N.done));
 
+  // An event delivered twice starts two executions for one upload: the one that did not claim it ends here, having
+  // processed, counted and notified nothing.
+  const uploadClaimed = new Choice(N.uploadClaimed, { comment: "Did another execution already claim this upload?" })
+    .when(
+      Condition.stringEquals(`${PATHS.split}.status`, "DUPLICATE"),
+      new Succeed(N.duplicate, { comment: "Another execution processes this upload" }),
+    )
+    .otherwise(processChunks);
+
   split.addCatch(checkStep, { resultPath: PATHS.failure });
   processChunks.addCatch(checkStep, { resultPath: PATHS.failure });
-  Chain.start(prepare).next(split).next(processChunks).next(checkStep).next(outcome);
+  Chain.start(prepare).next(split).next(uploadClaimed);
+  Chain.start(processChunks).next(checkStep).next(outcome);
 
   return new StateGraph(prepare, {
     comment: `CSV pipeline (${pattern}): split → Distributed Map of chunks → ${

@@ -1,13 +1,27 @@
 import type { Readable } from "node:stream";
 import { GetObjectCommand, type GetObjectCommandOutput, PutObjectCommand } from "@aws-sdk/client-s3";
-import { InputError } from "../core/errors";
+import { InputError, SourceChangedError } from "../core/errors";
 import { clients } from "./clients";
 
-/** An object's bytes as a stream, with its size. */
+/** An object's bytes as a stream, with its size and the version it belongs to. */
 export interface ObjectStream {
   body: AsyncIterable<Uint8Array>;
   /** Size of what is streamed (the range, when one was asked for). */
   contentLength: number;
+  /** ETag of the object version read, as S3 returns it (quoted). */
+  etag: string;
+  /** Version id of the object version read; null when the bucket is not versioned. */
+  versionId: string | null;
+  /** Stops the read without consuming the rest (the connection is released). */
+  discard(): void;
+}
+
+/** Which version of an object a read must get. */
+export interface ReadCondition {
+  /** The read fails with {@link SourceChangedError} when the object's ETag is another one. */
+  ifMatch?: string;
+  /** Reads exactly this version (versioned buckets). */
+  versionId?: string | null;
 }
 
 function isMissing(err: unknown): boolean {
@@ -15,14 +29,26 @@ function isMissing(err: unknown): boolean {
   return name === "NoSuchKey" || name === "NotFound" || name === "NoSuchBucket";
 }
 
+function isPreconditionFailed(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === "PreconditionFailed" || e?.$metadata?.httpStatusCode === 412;
+}
+
+/** An ETag as HTTP's `If-Match` takes it: quoted (S3 events carry it without quotes). */
+export function quotedEtag(etag: string): string {
+  return etag.startsWith('"') || etag.startsWith('W/"') ? etag : `"${etag}"`;
+}
+
 /**
  * Streams an object (or the byte range [start, end) of it) without loading it whole. A missing object is an
- * `InputError` naming it.
+ * `InputError` naming it; a read whose `ifMatch` no longer holds (S3 answers 412 Precondition Failed: the object
+ * was replaced) is a {@link SourceChangedError}.
  */
 export async function openObject(
   bucket: string,
   key: string,
   range?: { start: number; end: number },
+  condition: ReadCondition = {},
 ): Promise<ObjectStream> {
   let res: GetObjectCommandOutput;
   try {
@@ -31,6 +57,8 @@ export async function openObject(
         Bucket: bucket,
         Key: key,
         Range: range ? `bytes=${range.start}-${range.end - 1}` : undefined,
+        IfMatch: condition.ifMatch === undefined ? undefined : quotedEtag(condition.ifMatch),
+        VersionId: condition.versionId ?? undefined,
       }),
     );
   } catch (err) {
@@ -39,11 +67,23 @@ export async function openObject(
         cause: err,
       });
     }
+    if (isPreconditionFailed(err)) {
+      throw new SourceChangedError(
+        `s3://${bucket}/${key} was replaced after it was split (its ETag is no longer ${condition.ifMatch}).`,
+        { cause: err },
+      );
+    }
     throw err;
   }
   const body = res.Body as (Readable & AsyncIterable<Uint8Array>) | undefined;
   if (body === undefined) throw new InputError(`s3://${bucket}/${key} returned no body.`);
-  return { body, contentLength: res.ContentLength ?? 0 };
+  return {
+    body,
+    contentLength: res.ContentLength ?? 0,
+    etag: res.ETag ?? "",
+    versionId: res.VersionId ?? null,
+    discard: () => body.destroy?.(),
+  };
 }
 
 /**
@@ -63,14 +103,18 @@ export function decodeEventKey(key: string): string {
  * Opens the uploaded object named by an event: the key as given, else — when that does not exist and the key looks
  * URL-encoded — the decoded key. Returns the stream and the key that was found, which later states must use.
  */
-export async function openUploadedObject(bucket: string, key: string): Promise<ObjectStream & { key: string }> {
+export async function openUploadedObject(
+  bucket: string,
+  key: string,
+  condition: ReadCondition = {},
+): Promise<ObjectStream & { key: string }> {
   try {
-    return { ...(await openObject(bucket, key)), key };
+    return { ...(await openObject(bucket, key, undefined, condition)), key };
   } catch (err) {
     const decoded = decodeEventKey(key);
     if (!(err instanceof InputError) || decoded === key) throw err;
     try {
-      return { ...(await openObject(bucket, decoded)), key: decoded };
+      return { ...(await openObject(bucket, decoded, undefined, condition)), key: decoded };
     } catch (second) {
       if (second instanceof InputError) throw err;
       throw second;

@@ -25,6 +25,16 @@ export class InputError extends PipelineError {
 }
 
 /**
+ * The object was replaced after split-csv read it: S3 answered 412 Precondition Failed to a read with `If-Match` on
+ * the ETag the split read. Retrying reads the same new version and fails again; the file must be uploaded again.
+ */
+export class SourceChangedError extends PipelineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ERROR_NAMES.sourceChanged, message, options);
+  }
+}
+
+/**
  * A function's environment is unusable: a variable is missing or malformed. The message names the variable, what
  * it must hold and, where there is one, a valid value. Retrying cannot fix it; redeploying with the variable set can.
  */

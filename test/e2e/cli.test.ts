@@ -7,7 +7,16 @@ import { STATE_NAMES } from "../../workflow/pipeline";
 import { parseDocument, ROOT, runCli, WEEKDAY_MORNING, WEEKDAY_NIGHT } from "./cli-helper";
 
 const S = STATE_NAMES;
-const SEQUENTIAL_STATES = [S.prepare, S.splitCsv, S.processChunks, S.processChunk, S.checkErrors, S.runOutcome, S.done];
+const SEQUENTIAL_STATES = [
+  S.prepare,
+  S.splitCsv,
+  S.uploadClaimed,
+  S.processChunks,
+  S.processChunk,
+  S.checkErrors,
+  S.runOutcome,
+  S.done,
+];
 /** samples/orders.csv, as the samples' generator documents it. */
 const ORDERS = {
   rows: { total: 1000, valid: 891, invalid: 109 },
@@ -104,6 +113,7 @@ describe("npm start (local run, end to end)", function () {
     assert.deepEqual(doc.states, [
       S.prepare,
       S.splitCsv,
+      S.uploadClaimed,
       S.processChunks,
       S.processChunk,
       S.resultProcessing,

@@ -128,6 +128,27 @@ describe("buildPipeline", () => {
         });
       });
 
+      it("hands each chunk the ETag and version id split-csv read, so no chunk reads another version", () => {
+        const map = states[N.processChunks];
+        assert.equal(map.ItemSelector["etag.$"], "$.split.etag");
+        assert.equal(map.ItemSelector["versionId.$"], "$.split.versionId");
+        const kept = Object.keys(states[N.splitCsv].ResultSelector);
+        for (const field of ["etag.$", "versionId.$"]) assert.ok(kept.includes(field), field);
+      });
+
+      it("gives split-csv the execution's input to claim the upload, and ends a duplicate in Duplicate", () => {
+        assert.equal(states[N.prepare].Parameters["upload.$"], "$");
+        assert.equal(states[N.splitCsv].Parameters.Payload["upload.$"], "$.upload");
+        assert.equal(states[N.splitCsv].Next, N.uploadClaimed);
+        const claimed = states[N.uploadClaimed];
+        assert.equal(claimed.Type, "Choice");
+        assert.deepEqual(claimed.Choices, [
+          { Variable: "$.split.status", StringEquals: "DUPLICATE", Next: N.duplicate },
+        ]);
+        assert.equal(claimed.Default, N.processChunks);
+        assert.equal(states[N.duplicate].Type, "Succeed");
+      });
+
       it("sets defaults in Prepare for every path a later state reads", () => {
         assert.deepEqual(states[N.prepare].Parameters.split, {
           status: "NOT_RUN",
@@ -193,7 +214,8 @@ describe("buildPipeline", () => {
     const seq = buildPipeline({ pattern: "sequential", resources: PLACEHOLDER_RESOURCES }).resources();
     const par = buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES }).resources();
     const r = PLACEHOLDER_RESOURCES;
-    assert.deepEqual(seq, { lambdas: [r.splitCsv, r.processChunk, r.checkErrors], topics: [r.alertTopic] });
+    assert.deepEqual([...seq.lambdas].sort(), [r.splitCsv, r.processChunk, r.checkErrors].sort());
+    assert.deepEqual(seq.topics, [r.alertTopic]);
     assert.deepEqual([...par.lambdas].sort(), [r.splitCsv, r.processChunk, r.checkErrors, r.aggregateResults].sort());
     assert.deepEqual(par.topics, [r.alertTopic]);
   });
@@ -214,25 +236,27 @@ describe("toMermaid", () => {
     const text = toMermaid(graph);
     const lines = text.split("\n").map((l) => l.trim());
     assert.equal(lines[0], "flowchart TD");
-    assert.ok(lines.includes('subgraph s2["ProcessChunks (Map)"]'), text);
-    assert.ok(lines.includes('subgraph s4["ResultProcessing (Parallel)"]'), text);
-    assert.ok(lines.includes('subgraph s4_0["branch 0"]') && lines.includes('subgraph s4_1["branch 1"]'), text);
-    assert.ok(lines.includes('s1 -.->|"Catch: States.ALL"| s4'), "SplitCsv's Catch goes to ResultProcessing");
-    assert.ok(lines.includes('s4 -.->|"Catch: States.ALL"| s9'), "ResultProcessing's Catch goes to CheckFailureCause");
-    assert.ok(lines.includes('s14((("CheckFailed")))'), text);
+    assert.ok(lines.includes('subgraph s8["ProcessChunks (Map)"]'), text);
+    assert.ok(lines.includes('subgraph s3["ResultProcessing (Parallel)"]'), text);
+    assert.ok(lines.includes('subgraph s3_0["branch 0"]') && lines.includes('subgraph s3_1["branch 1"]'), text);
+    assert.ok(lines.includes('s1 -.->|"Catch: States.ALL"| s3'), "SplitCsv's Catch goes to ResultProcessing");
+    assert.ok(lines.includes('s3 -.->|"Catch: States.ALL"| s11'), "ResultProcessing's Catch goes to CheckFailureCause");
+    assert.ok(lines.includes('s2 -->|"Default"| s8'), "UploadClaimed goes on to ProcessChunks");
+    assert.ok(lines.includes('s7((("Duplicate")))'), text);
+    assert.ok(lines.includes('s16((("CheckFailed")))'), text);
     assert.equal(text.includes("classDef taken"), false, "nothing highlighted unless asked");
   });
 
   it("highlights the states of the path taken and the edges between them", () => {
     const text = toMermaid(graph, { highlight: [N.prepare, N.splitCsv, N.resultProcessing, N.checkErrors] });
     const lines = text.trimEnd().split("\n");
-    assert.ok(lines.includes("  class s0,s1,s4,s7 taken"), text);
+    assert.ok(lines.includes("  class s0,s1,s3,s6 taken"), text);
     const linkStyle = lines.find((l) => l.trim().startsWith("linkStyle"));
     assert.ok(linkStyle, "highlighted edges are styled");
-    // Edges in order: 0 start→Prepare, 1 Prepare→SplitCsv, 2 SplitCsv→ProcessChunks, 3 SplitCsv-.->ResultProcessing …
+    // Edges in order: 0 start→Prepare, 1 Prepare→SplitCsv, 2 SplitCsv→UploadClaimed, 3 SplitCsv-.->ResultProcessing …
     const styled = linkStyle.trim().split(" ")[1].split(",").map(Number);
     assert.ok(styled.includes(0) && styled.includes(1) && styled.includes(3), linkStyle);
-    assert.ok(!styled.includes(2), "SplitCsv → ProcessChunks was not taken");
+    assert.ok(!styled.includes(2), "SplitCsv → UploadClaimed was not taken");
   });
 });
 

@@ -56,6 +56,8 @@ const ja: NoticeTexts = {
       "split-not-run": "CSV分割処理が実行されていません",
       "chunks-failed": `${total}チャンク中 ${failed}チャンクの結果がありません`,
       "summary-missing": "ファイルの集計結果が見つかりません",
+      "source-changed":
+        "処理中にファイルが置き換えられました。アップロードが完了してから、もう一度アップロードしてください",
     })[reason],
   stateFailure: (step, error) => `${step} が失敗しました: ${error}`,
   escalation: (n, prefix) =>
@@ -99,6 +101,8 @@ const en: NoticeTexts = {
       "split-not-run": "The CSV split step did not run",
       "chunks-failed": `${failed} of ${total} chunks produced no result`,
       "summary-missing": "The file summary is missing",
+      "source-changed":
+        "The file was replaced while it was being processed; upload it again once the upload is complete",
     })[reason],
   stateFailure: (step, error) => `${step} failed: ${error}`,
   escalation: (n, prefix) => `${n} consecutive runs with errors under ${prefix}: escalated to on-call`,

@@ -15,7 +15,13 @@ import { emptyBySeverity } from "./error-record";
 import { type FailureSummary, summarizeFailure } from "./failure";
 
 /** Why a run counts as failed (each is CRITICAL even with zero row errors). */
-export type RunFailureReason = "state-failed" | "file-rejected" | "split-not-run" | "chunks-failed" | "summary-missing";
+export type RunFailureReason =
+  | "state-failed"
+  | "file-rejected"
+  | "split-not-run"
+  | "chunks-failed"
+  | "summary-missing"
+  | "source-changed";
 
 /** The exact outcome of one execution, computed from the run table's consistent summary items. */
 export interface RunSummary {
@@ -50,8 +56,8 @@ function addCounts(into: { byType: CountsByType; bySeverity: CountsBySeverity },
 
 /**
  * Combines the FILE item and every CHUNK item of one execution into exact counts and decides whether the run
- * failed: a Catch put a failure in the input, the file was rejected, split never ran, a chunk left no summary, or
- * split ran but its summary is missing. Pure: the caller reads the items (one consistent Query).
+ * failed: a Catch put a failure in the input, the file was rejected, split never ran, a chunk left no summary,
+ * split ran but its summary is missing, or the file was replaced while chunks were reading it. Pure: the caller reads the items (one consistent Query).
  */
 export function summarizeRun(
   input: CheckInput,
@@ -84,6 +90,7 @@ export function summarizeRun(
   if (input.splitStatus === "NOT_RUN" && !input.failure) reasons.push("split-not-run");
   if (failedChunks > 0) reasons.push("chunks-failed");
   if (input.splitStatus === "OK" && !file) reasons.push("summary-missing");
+  if ((counts.byType.SourceChangedError ?? 0) > 0) reasons.push("source-changed");
 
   const byType: CountsByType = {};
   for (const t of ERROR_TYPES) if (counts.byType[t]) byType[t] = counts.byType[t];
