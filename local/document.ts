@@ -155,7 +155,7 @@ export function collectNotices(
       notices.push(
         ok(last)
           ? { ...got, status: "sent" }
-          : { ...got, status: "failed", reason: `the check did not finish; the channel answered HTTP ${last}` },
+          : { ...got, status: "failed", reason: `the check returned no result (it failed); the channel answered HTTP ${last}` },
       );
     }
   }
