@@ -28,7 +28,8 @@ const notifications = new Notifications("notify", {
 });
 const pipeline = new Pipeline("pipeline", { namePrefix, config, tables, notifications, arns });
 const monitoring = new Monitoring("monitoring", {
-  pipelineName: config.pipelineName,
+  // The `Pipeline` dimension the functions emit (their PIPELINE_NAME): the stack-qualified name.
+  pipelineName: namePrefix,
   namePrefix,
   thresholds: monitoringThresholds(config.alarms),
   functions: pipeline.functions,

@@ -18,7 +18,7 @@ export { type AlarmThresholds, ConfigError, LOG_RETENTION_DAYS };
 
 /** The typed stack configuration, read once. */
 export interface StackConfig {
-  /** Value of the metric dimension `Pipeline`, and the prefix of resource names. */
+  /** The pipeline's name; with the stack's name it prefixes resource names and is the metric dimension `Pipeline`. */
   pipelineName: string;
   pattern: PipelinePattern;
   /** Key prefix under which uploaded `.csv` files start an execution (ends with `/`). */

@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, METRICS, PREFIXES, SCHEMA_OBJECT_KEY } from "../functions/contract";
+import { ENV, PREFIXES, SCHEMA_OBJECT_KEY } from "../functions/contract";
 import type { StackConfig } from "./config";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
 import type { Notifications } from "./notifications";
 import { type HandlerBundle, lambdaCode, stageHandler } from "./package";
+import { roleStatements } from "./role-statements";
 import type { ErrorTable } from "./table";
 
 /** The four handlers: module, memory and timeout. Keys match `workflow/pipeline.ts` resource names. */
@@ -40,6 +41,7 @@ export function taskTimeoutSeconds(key: FunctionKey): number {
 
 /** Arguments of {@link Functions}. */
 export interface FunctionsArgs {
+  /** Prefix of physical names (`stackNamePrefix`); also the functions' PIPELINE_NAME, the `Pipeline` dimension. */
   namePrefix: string;
   config: StackConfig;
   tables: ErrorTable;
@@ -84,102 +86,31 @@ export class Functions extends pulumi.ComponentResource {
       );
     }
 
-    const objects = (prefix: string) => pulumi.interpolate`${bucket.arn}/${prefix}*`;
     const schemaLocation = pulumi.interpolate`s3://${bucket.bucket}/${SCHEMA_OBJECT_KEY}`;
-    const logs = (key: FunctionKey): PolicyStatement => ({
-      Sid: "WriteOwnLogs",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: [pulumi.interpolate`${logGroups[key].arn}:*`],
-    });
-    const readInput: PolicyStatement = {
-      Sid: "ReadInputAndSchema",
-      Action: ["s3:GetObject"],
-      Resource: [objects(config.inputPrefix), pulumi.interpolate`${bucket.arn}/${SCHEMA_OBJECT_KEY}`],
-    };
-    const writeErrors: PolicyStatement = {
-      Sid: "WriteErrorRecords",
-      Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
-      Resource: [tables.table.arn],
-    };
-    const writeSummary: PolicyStatement = {
-      Sid: "WriteRunSummary",
-      Action: ["dynamodb:PutItem"],
-      Resource: [tables.runsTable.arn],
-    };
-    const viaService = (service: string) => ({
-      StringEquals: { "kms:ViaService": pulumi.interpolate`${service}.${arns.region}.amazonaws.com` },
-    });
-    // SES authorizes SendEmail against the sender's identity and, while the account is in the SES sandbox, against
-    // each recipient's identity too: each address and its domain (whichever of the two is the verified identity).
-    const sesIdentities = (addresses: readonly string[]) =>
-      [...new Set(addresses.flatMap((a) => [a, a.split("@")[1]]))].map(
-        (identity) => pulumi.interpolate`arn:${arns.partition}:ses:${arns.region}:${arns.account}:identity/${identity}`,
-      );
-
-    const statements: Record<FunctionKey, PolicyStatement[]> = {
-      splitCsv: [logs("splitCsv"), readInput, writeErrors, writeSummary],
-      processChunk: [logs("processChunk"), readInput, writeErrors, writeSummary],
-      aggregateResults: [
-        logs("aggregateResults"),
-        { Sid: "WriteResults", Action: ["s3:PutObject"], Resource: [objects(PREFIXES.results)] },
-      ],
-      checkErrors: [
-        logs("checkErrors"),
-        {
-          Sid: "ReadErrorExamples",
-          Action: ["dynamodb:Query"],
-          Resource: [tables.executionIndexArn],
-        },
-        {
-          Sid: "RunStateLedger",
-          Action: [
-            "dynamodb:Query",
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:BatchWriteItem",
-          ],
-          Resource: [tables.runsTable.arn],
-        },
-        { Sid: "PublishAlerts", Action: ["sns:Publish"], Resource: [notifications.topic.arn] },
-        {
-          Sid: "EncryptForAlertTopic",
-          Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-          Resource: [notifications.key.arn],
-          Condition: viaService("sns"),
-        },
-        { Sid: "ReadWebhookParameter", Action: ["ssm:GetParameter"], Resource: [notifications.webhookParameter.arn] },
-        {
-          Sid: "DecryptWebhookParameter",
-          Action: ["kms:Decrypt"],
-          Resource: [notifications.key.arn],
-          Condition: viaService("ssm"),
-        },
-        {
-          Sid: "PutPipelineMetrics",
-          Action: ["cloudwatch:PutMetricData"],
-          // PutMetricData has no resource type: "*" is the only value AWS accepts; the namespace condition narrows it.
-          Resource: ["*"],
-          Condition: { StringEquals: { "cloudwatch:namespace": METRICS.namespace } },
-        },
-        ...(config.emailFrom
-          ? [
-              {
-                Sid: "SendEmail",
-                Action: ["ses:SendEmail"],
-                Resource: sesIdentities([config.emailFrom, ...(config.emailTo ?? [])]),
-                Condition: { StringEquals: { "ses:FromAddress": config.emailFrom } },
-              },
-            ]
-          : []),
-      ],
-    };
+    const statements: Record<FunctionKey, PolicyStatement[]> = roleStatements<pulumi.Input<string>>(
+      {
+        bucketArn: bucket.arn,
+        errorTableArn: tables.table.arn,
+        runsTableArn: tables.runsTable.arn,
+        executionIndexArn: tables.executionIndexArn,
+        alertTopicArn: notifications.topic.arn,
+        keyArn: notifications.key.arn,
+        webhookParameterArn: notifications.webhookParameter.arn,
+        logGroupArns: Object.fromEntries(FUNCTION_KEYS.map((k) => [k, logGroups[k].arn])) as Record<
+          FunctionKey,
+          pulumi.Output<string>
+        >,
+        ...arns,
+      },
+      config,
+      (...parts) => pulumi.concat(...parts),
+    );
 
     const common = {
       [ENV.errorTable]: tables.table.name,
       [ENV.runsTable]: tables.runsTable.name,
-      [ENV.pipelineName]: config.pipelineName,
+      // The stack-qualified name: two stacks of one pipeline in an account keep their metrics (and alarms) apart.
+      [ENV.pipelineName]: args.namePrefix,
       [ENV.errorRetentionDays]: String(config.errorRetentionDays),
     };
     const environment: Record<FunctionKey, Record<string, pulumi.Input<string>>> = {

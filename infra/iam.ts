@@ -1,14 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { RoleStatement } from "./role-statements";
 
 /** One IAM policy statement whose resources may be Outputs. */
-export interface PolicyStatement {
-  Sid: string;
-  Effect?: "Allow";
-  Action: string[];
-  Resource: pulumi.Input<string>[];
-  Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
-}
+export type PolicyStatement = RoleStatement<pulumi.Input<string>>;
 
 /** Renders statements as a policy document (Outputs resolved by `pulumi.jsonStringify`). */
 export function policyDocument(statements: PolicyStatement[]): pulumi.Output<string> {

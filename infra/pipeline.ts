@@ -254,8 +254,10 @@ export class Pipeline extends pulumi.ComponentResource {
         arn: this.stateMachine.arn,
         roleArn: ruleRole.role.arn,
         inputTransformer: {
-          inputPaths: { bucket: "$.detail.bucket.name", key: "$.detail.object.key" },
-          inputTemplate: '{"bucket": <bucket>, "key": <key>}',
+          // The whole `object` (etag, version-id when versioned, sequencer): split-csv claims this exact upload,
+          // so a second delivery of the same event ends as a duplicate.
+          inputPaths: { bucket: "$.detail.bucket.name", key: "$.detail.object.key", object: "$.detail.object" },
+          inputTemplate: '{"bucket": <bucket>, "key": <key>, "object": <object>}',
         },
       },
       { parent: this, dependsOn: [ruleRole.policy] },

@@ -34,7 +34,7 @@ process.on("disconnect", () => void stop(0));
 
 process.on("message", (message: ServicesParentMessage) => {
   if (message.type === "start") {
-    startLocalServices(message.options).then(
+    startLocalServices({ ...message.options, onS3Access: (record) => void send({ type: "s3-access", record }) }).then(
       (started) => {
         services = started;
         // The parent talks to the services with its own clients.

@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import type { S3AccessRecord } from "./s3-strict";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalServices, type LocalServicesOptions } from "./services";
 
 /** What the parent sends the services process. */
 export type ServicesParentMessage =
-  | { type: "start"; options: LocalServicesOptions & { storageDir: string } }
+  | { type: "start"; options: Omit<LocalServicesOptions, "onS3Access"> & { storageDir: string } }
   | { type: "stop" };
 
 /** What the services process answers. */
@@ -18,6 +19,7 @@ export type ServicesChildMessage =
       services: Pick<LocalServices, "dynamoEndpoint" | "s3Endpoint" | "errorTable" | "runsTable" | "bucket" | "env">;
     }
   | { type: "failed"; message: string }
+  | { type: "s3-access"; record: S3AccessRecord }
   | { type: "stopped"; maxRssBytes: number };
 
 /** The embedded services running in a process of their own. */
@@ -63,8 +65,13 @@ export async function startServicesProcess(opts: LocalServicesOptions = {}): Pro
     stderr = (stderr + d.toString("utf8")).slice(-4000);
   });
   let maxRssBytes: number | undefined;
+  const s3Access: S3AccessRecord[] = [];
   child.on("message", (m: ServicesChildMessage) => {
     if (m.type === "stopped") maxRssBytes = m.maxRssBytes;
+    else if (m.type === "s3-access") {
+      s3Access.push(m.record);
+      opts.onS3Access?.(m.record);
+    }
   });
 
   const stopChild = async (): Promise<void> => {
@@ -111,7 +118,8 @@ export async function startServicesProcess(opts: LocalServicesOptions = {}): Pro
         done();
         reject(err);
       });
-      child.send({ type: "start", options: { ...opts, storageDir: dir } } satisfies ServicesParentMessage);
+      const { onS3Access: _, ...options } = opts;
+      child.send({ type: "start", options: { ...options, storageDir: dir } } satisfies ServicesParentMessage);
     });
   } catch (err) {
     await stopChild();
@@ -134,6 +142,7 @@ export async function startServicesProcess(opts: LocalServicesOptions = {}): Pro
     ...ready,
     dynamo,
     s3,
+    s3Access,
     pid: child.pid ?? -1,
     peakRssBytes: () => maxRssBytes,
     stop() {

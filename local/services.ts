@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { ERROR_TABLE, keyAttributes, RUNS_TABLE, type TableDefinition } from "../functions/contract";
+import { installS3Strictness, type S3AccessRecord, type S3Roles, withStrictIfMatch } from "./s3-strict";
 
 // biome-ignore lint/suspicious/noExplicitAny: untyped packages
 const dynalite: any = require("dynalite");
@@ -31,6 +32,8 @@ export interface LocalServices {
   s3: S3Client;
   /** Environment variables that point the handlers' SDK clients at these services. */
   env: Record<string, string>;
+  /** Every S3 authorization decision about a request signed by a role's key (see `s3Roles`), in order. */
+  s3Access: S3AccessRecord[];
   stop(): Promise<void>;
 }
 
@@ -94,6 +97,13 @@ export interface LocalServicesOptions {
   storageDir?: string;
   /** Keep DynamoDB's data on disk in `storageDir` (LevelDB) instead of in memory: less memory, much more CPU. */
   dynamoOnDisk?: boolean;
+  /**
+   * Roles by access key: S3 requests signed with one of these keys are authorized against the role's statements,
+   * as S3 would (denied actions and unlistable missing keys answer 403 AccessDenied). Other keys keep full access.
+   */
+  s3Roles?: S3Roles;
+  /** Receives each decision also recorded in `s3Access`. */
+  onS3Access?: (record: S3AccessRecord) => void;
 }
 
 /**
@@ -124,7 +134,17 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
   keepConnections(dyn);
   const dynamoEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
 
-  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: s3Dir });
+  const s3rver = withStrictIfMatch(new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: s3Dir }));
+  const s3Access: S3AccessRecord[] = [];
+  if (opts.s3Roles !== undefined) {
+    installS3Strictness(s3rver, {
+      roles: opts.s3Roles,
+      onAccess: (record) => {
+        s3Access.push(record);
+        opts.onS3Access?.(record);
+      },
+    });
+  }
   const s3Address = await s3rver.run();
   keepConnections(s3rver.httpServer);
   const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
@@ -161,6 +181,7 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
     dynamo,
     s3,
     env,
+    s3Access,
     async stop() {
       if (stopped) return;
       stopped = true;

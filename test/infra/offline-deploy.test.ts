@@ -22,7 +22,8 @@ import {
   writeArchive,
   zipSize,
 } from "../../infra/package";
-import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
+import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/aws-recorder";
+import { type AccessRequest, allowingStatements, type LocalStatement } from "../../local/iam-local";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { type SlackReceiver, startSlackReceiver } from "../../local/slack-receiver";
 import { MOCK_ACCOUNT, MOCK_REGION, type MockResource, TEST_ROW_SCHEMA } from "../support/pulumi-mocks";
@@ -83,32 +84,24 @@ function runtimeSdkDir(root: string): string {
   return nm;
 }
 
-function glob(pattern: string, value: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-      .join(".*")}$`,
-  );
-  return re.test(value);
-}
+/** The access key each function's invocations sign with: the local S3 authorizes its requests as that role. */
+const ROLE_KEYS = Object.fromEntries(
+  FUNCTION_KEYS.map((key) => [key, `${FUNCTION_SPECS[key].name.replace(/-/g, "").toUpperCase()}ROLE`]),
+) as Record<FunctionKey, string>;
 
-interface Statement {
-  Sid: string;
-  Action: string[];
-  Resource: string[];
-  Condition?: { StringEquals?: Record<string, string> };
-}
-
-/** Whether a policy allows `action` on `resource` in `context` (Allow statements, globs, StringEquals conditions). */
-function allows(statements: Statement[], action: string, resource: string, context: Record<string, string>): boolean {
-  return statements.some(
-    (s) =>
-      s.Action.includes(action) &&
-      s.Resource.some((r) => glob(r, resource)) &&
-      Object.entries(s.Condition?.StringEquals ?? {}).every(([k, v]) => context[k] === v),
-  );
-}
+/**
+ * Statements no call of a handler can use here, each with the reason. Every other statement of every role must
+ * allow at least one call the proof makes: a grant no call needs is as wrong as a call no grant allows.
+ */
+const NOT_EXERCISED_LOCALLY: Record<string, string> = {
+  // Lambda's runtime ships the function's stdout to its log group with the role's credentials; the handler makes
+  // no CloudWatch Logs call of its own.
+  WriteOwnLogs: "used by the Lambda runtime, not by the handler",
+  // SNS calls KMS on the publisher's behalf (kms:ViaService sns) to encrypt a message for the encrypted topic.
+  EncryptForAlertTopic: "used by SNS on the check's behalf when it publishes",
+  // SSM calls KMS on the caller's behalf (kms:ViaService ssm) to decrypt the SecureString webhook URL.
+  DecryptWebhookParameter: "used by SSM on the check's behalf when it reads the webhook parameter",
+};
 
 const DOC_COMMANDS: Record<string, string> = {
   PutCommand: "PutItem",
@@ -151,6 +144,61 @@ describe("Lambda archives (offline deploy proof)", () => {
     resources.find((r) => r.type === "aws:lambda/function:Function" && r.name.endsWith(FUNCTION_SPECS[key].name))!;
   const mockTable = (hashKey: string) =>
     resources.find((r) => r.type === "aws:dynamodb/table:Table" && r.inputs.hashKey === hashKey)!;
+  const deployedBucket = () => String(resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.state.bucket);
+  /** The statements of a function's role, as its deployed inline policy renders them. */
+  const roleStatements = (key: FunctionKey): LocalStatement[] => {
+    const policy = resources.find(
+      (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes(`${FUNCTION_SPECS[key].name}-role`),
+    )!;
+    return (JSON.parse(String(policy.inputs.policy)) as { Statement: LocalStatement[] }).Statement;
+  };
+  const tableArn = (name: string) =>
+    name === svc.errorTable
+      ? String(mockTable("errorId").state.arn)
+      : name === svc.runsTable
+        ? String(mockTable("pk").state.arn)
+        : `unknown-table:${name}`;
+
+  /** What IAM authorizes for one SDK call a handler made (DynamoDB, S3), as its role would see it. */
+  function sdkRequests(key: FunctionKey, call: SdkCall): AccessRequest[] {
+    const service = SERVICE_OF_CLIENT[call.client];
+    assert.ok(service, `${key}: unknown client ${call.client}`);
+    const op =
+      call.client === "DynamoDBDocumentClient" ? DOC_COMMANDS[call.command] : call.command.replace(/Command$/, "");
+    const action = `${service}:${op}`;
+    const i = call.input;
+    if (service === "dynamodb") {
+      const tables = (i.RequestItems as string[] | undefined) ?? [String(i.TableName)];
+      return tables.map((t) => ({
+        action,
+        resource: i.IndexName ? `${tableArn(t)}/index/${i.IndexName}` : tableArn(t),
+      }));
+    }
+    if (service === "s3") return [{ action, resource: `arn:aws:s3:::${i.Bucket}/${i.Key}` }];
+    return recordedRequests({ service, action: op, params: i } as RecordedCall);
+  }
+
+  /** What IAM authorizes for one call the SNS/SES/CloudWatch/SSM endpoint received. */
+  function recordedRequests(call: Pick<RecordedCall, "service" | "action" | "params">): AccessRequest[] {
+    const action = `${call.service}:${call.action}`;
+    const p = call.params;
+    switch (call.service) {
+      case "sns":
+        return [{ action, resource: String(p.TopicArn) }];
+      case "ssm":
+        return [{ action, resource: `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter${p.Name}` }];
+      case "cloudwatch":
+        return [{ action, resource: "*", context: { "cloudwatch:namespace": String(p.Namespace) } }];
+      case "ses":
+        return [
+          {
+            action,
+            resource: `arn:aws:ses:${MOCK_REGION}:${MOCK_ACCOUNT}:identity/${p.Source}`,
+            context: { "ses:FromAddress": String(p.Source) },
+          },
+        ];
+    }
+  }
 
   before(async function () {
     this.timeout(180_000);
@@ -175,7 +223,13 @@ describe("Lambda archives (offline deploy proof)", () => {
       };
     }
     defaultBytes = (await defaultPackageBytes()).bytes;
-    svc = await startLocalServices();
+    // The bucket keeps the deployed name, so each role's S3 statements apply to the local bucket as rendered.
+    svc = await startLocalServices({
+      bucket: deployedBucket(),
+      s3Roles: Object.fromEntries(
+        FUNCTION_KEYS.map((key) => [ROLE_KEYS[key], { name: key, statements: roleStatements(key) }]),
+      ),
+    });
     slack = await startSlackReceiver();
     const checkEnv = (mockFn("checkErrors").inputs.environment as { variables: Record<string, string> }).variables;
     aws = await startAwsRecorder({ parameters: { [checkEnv.SLACK_WEBHOOK_PARAMETER]: slack.webhookUrl } });
@@ -191,7 +245,7 @@ describe("Lambda archives (offline deploy proof)", () => {
     const env = { ...(mockFn(key).inputs.environment as { variables: Record<string, string> }).variables };
     const errorsName = String(mockTable("errorId").state.name);
     const runsName = String(mockTable("pk").state.name);
-    const bucket = String(resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.state.bucket);
+    const bucket = deployedBucket();
     for (const [k, v] of Object.entries(env)) {
       env[k] = v
         .split(errorsName)
@@ -219,6 +273,7 @@ describe("Lambda archives (offline deploy proof)", () => {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       ...svc.env,
       ...aws.env,
+      AWS_ACCESS_KEY_ID: ROLE_KEYS[key],
       ...deployedEnv(key),
       ...extraEnv,
     };
@@ -420,54 +475,6 @@ describe("Lambda archives (offline deploy proof)", () => {
     assert.equal(invalid, 1);
   });
 
-  it("allows every SDK call each handler made through that handler's own role", () => {
-    const errorsArn = String(mockTable("errorId").state.arn);
-    const runsArn = String(mockTable("pk").state.arn);
-    const bucket = String(resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.state.bucket);
-    const tableArn = (name: string) =>
-      name === svc.errorTable ? errorsArn : name === svc.runsTable ? runsArn : `unknown-table:${name}`;
-    for (const key of FUNCTION_KEYS) {
-      const policy = resources.find(
-        (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes(`${FUNCTION_SPECS[key].name}-role`),
-      )!;
-      const statements = (JSON.parse(String(policy.inputs.policy)) as { Statement: Statement[] }).Statement;
-      assert.ok((calls[key] ?? []).length > 0, `${key}: no calls recorded (run the end-to-end test first)`);
-      for (const call of calls[key]) {
-        const service = SERVICE_OF_CLIENT[call.client];
-        assert.ok(service, `${key}: unknown client ${call.client}`);
-        const op =
-          service === "dynamodb" && call.client === "DynamoDBDocumentClient"
-            ? DOC_COMMANDS[call.command]
-            : call.command.replace(/Command$/, "");
-        const action = `${service}:${op}`;
-        const i = call.input;
-        const targets: { resource: string; context: Record<string, string> }[] = [];
-        if (service === "dynamodb") {
-          const tables = (i.RequestItems as string[] | undefined) ?? [String(i.TableName)];
-          for (const t of tables)
-            targets.push({ resource: i.IndexName ? `${tableArn(t)}/index/${i.IndexName}` : tableArn(t), context: {} });
-        } else if (service === "s3") targets.push({ resource: `arn:aws:s3:::${bucket}/${i.Key}`, context: {} });
-        else if (service === "sns") targets.push({ resource: String(i.TopicArn), context: {} });
-        else if (service === "ssm")
-          targets.push({ resource: `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter${i.Name}`, context: {} });
-        else if (service === "cloudwatch")
-          targets.push({ resource: "*", context: { "cloudwatch:namespace": String(i.Namespace) } });
-        else if (service === "ses") {
-          targets.push({
-            resource: `arn:aws:ses:${MOCK_REGION}:${MOCK_ACCOUNT}:identity/${i.Source}`,
-            context: { "ses:FromAddress": String(i.Source) },
-          });
-        }
-        for (const t of targets) {
-          assert.ok(
-            allows(statements, action, t.resource, t.context),
-            `${key}: ${action} on ${t.resource} is not allowed by its role`,
-          );
-        }
-      }
-    }
-  });
-
   it("writes every log field the metric filter and the saved query read, in the deployed check's run line", () => {
     const runLines = (logLines.checkErrors ?? []).filter((l) => l.message === "check finished");
     assert.equal(runLines.length, 1, "the check wrote no 'check finished' line (run the end-to-end test first)");
@@ -511,5 +518,136 @@ describe("Lambda archives (offline deploy proof)", () => {
         `alarm ${alarm.inputs.name} watches ${alarm.inputs.metricName} ${JSON.stringify(alarm.inputs.dimensions)}, which the check never emitted`,
       );
     }
+  });
+
+  it("finds an upload whose event key is URL-encoded: split-csv may list the input prefix, so S3 answers 404", async function () {
+    this.timeout(60_000);
+    const key = "incoming/注文 データ.csv";
+    const eventKey = key.split("/").map(encodeURIComponent).join("/").replace(/%20/g, "+");
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: SCHEMA_OBJECT_KEY, Body: JSON.stringify(TEST_ROW_SCHEMA) }),
+    );
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: key, Body: "order_id,email,amount\nORD-000001,a@example.com,1" }),
+    );
+    const exec = { executionName: "offline-encoded-1", startTime: "2026-03-04T03:00:00.000Z" };
+
+    const split = await invoke<SplitResult>("splitCsv", { bucket: svc.bucket, key: eventKey, ...exec });
+
+    assert.equal(split.status, "OK");
+    assert.equal(split.key, key);
+    const listing = svc.s3Access.find((r) => r.action === "s3:ListBucket" && r.context["s3:prefix"] === eventKey);
+    assert.deepEqual(listing?.allowedBy, ["ListInputPrefix"], "S3 answered the encoded key without a listing grant");
+  });
+
+  it("pages on-call through the alert topic for a CRITICAL file and for a failed run", async function () {
+    this.timeout(60_000);
+    const published = () =>
+      aws.calls.filter((c) => c.service === "sns" && c.action === "Publish" && c.accessKeyId === ROLE_KEYS.checkErrors);
+    const before = published().length;
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: SCHEMA_OBJECT_KEY, Body: JSON.stringify(TEST_ROW_SCHEMA) }),
+    );
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: "incoming/no-email.csv", Body: "order_id,amount\nORD-000001,1" }),
+    );
+    const critical = { executionName: "offline-critical-1", startTime: "2026-03-04T03:00:00.000Z" };
+    const now = { [NOTIFY_NOW_ENV]: "2026-03-04T03:30:00.000Z" };
+    type Check = { runFailed: boolean; criticalCount: number; notifications: { channel: string; status: string }[] };
+
+    const split = await invoke<SplitResult>("splitCsv", {
+      bucket: svc.bucket,
+      key: "incoming/no-email.csv",
+      ...critical,
+    });
+    const criticalCheck = await invoke<Check>(
+      "checkErrors",
+      { ...critical, bucket: svc.bucket, key: split.key, chunkCount: 0, splitStatus: split.status, failure: null },
+      now,
+    );
+    const failedCheck = await invoke<Check>(
+      "checkErrors",
+      {
+        executionName: "offline-failed-1",
+        startTime: "2026-03-04T03:00:00.000Z",
+        bucket: svc.bucket,
+        key: "incoming/orders.csv",
+        chunkCount: 0,
+        splitStatus: "NOT_RUN",
+        failure: { Error: "States.TaskFailed", Cause: "split-csv timed out" },
+      },
+      now,
+    );
+
+    assert.equal(split.status, "REJECTED");
+    assert.ok(criticalCheck.criticalCount >= 1);
+    assert.ok(criticalCheck.notifications.some((n) => n.channel === "sns" && n.status === "sent"));
+    assert.equal(failedCheck.runFailed, true);
+    assert.ok(failedCheck.notifications.some((n) => n.channel === "sns" && n.status === "sent"));
+    assert.ok(published().length >= before + 2, "the check did not publish to the alert topic twice");
+  });
+
+  it("allows every SDK call each handler made through that handler's own role", () => {
+    for (const key of FUNCTION_KEYS) {
+      const statements = roleStatements(key);
+      assert.ok((calls[key] ?? []).length > 0, `${key}: no calls recorded (run the scenarios above first)`);
+      for (const call of calls[key]) {
+        for (const request of sdkRequests(key, call)) {
+          assert.ok(
+            allowingStatements(statements, request).length > 0,
+            `${key}: ${request.action} on ${request.resource} is not allowed by its role`,
+          );
+        }
+      }
+    }
+    const roleOfKey = new Map(FUNCTION_KEYS.map((key) => [ROLE_KEYS[key], key]));
+    for (const call of aws.calls) {
+      const key = roleOfKey.get(call.accessKeyId);
+      assert.ok(key, `${call.service}:${call.action} was signed by ${call.accessKeyId}, the key of no function`);
+      for (const request of recordedRequests(call))
+        assert.ok(
+          allowingStatements(roleStatements(key), request).length > 0,
+          `${key}: ${request.action} on ${request.resource} reached ${call.service} but is not allowed by its role`,
+        );
+    }
+    const denied = svc.s3Access.filter((r) => r.allowedBy.length === 0);
+    assert.deepEqual(denied, [], "the local S3 denied a request of a role");
+  });
+
+  it("uses every statement of every role: each allows some call of the proof, but for the named exemptions", () => {
+    const used = Object.fromEntries(FUNCTION_KEYS.map((key) => [key, new Set<string>()])) as Record<
+      FunctionKey,
+      Set<string>
+    >;
+    const roleOfKey = new Map(FUNCTION_KEYS.map((key) => [ROLE_KEYS[key], key]));
+    // S3: what the local S3 allowed each role, the implicit listing check of a missing key included.
+    for (const record of svc.s3Access) {
+      const key = roleOfKey.get(record.accessKeyId);
+      if (key) for (const sid of record.allowedBy) used[key].add(sid);
+    }
+    // SNS, SES, CloudWatch, SSM: what the endpoint received, by the key that signed it.
+    for (const call of aws.calls) {
+      const key = roleOfKey.get(call.accessKeyId);
+      if (!key) continue;
+      for (const request of recordedRequests(call))
+        for (const sid of allowingStatements(roleStatements(key), request)) used[key].add(sid);
+    }
+    // DynamoDB: the calls each handler's process made.
+    for (const key of FUNCTION_KEYS) {
+      for (const call of (calls[key] ?? []).filter((c) => SERVICE_OF_CLIENT[c.client] === "dynamodb"))
+        for (const request of sdkRequests(key, call))
+          for (const sid of allowingStatements(roleStatements(key), request)) used[key].add(sid);
+    }
+
+    const unused = FUNCTION_KEYS.flatMap((key) =>
+      roleStatements(key)
+        .map((s) => s.Sid)
+        .filter((sid) => !used[key].has(sid) && !(sid in NOT_EXERCISED_LOCALLY))
+        .map((sid) => `${key}: ${sid}`),
+    );
+    assert.deepEqual(unused, [], `statements no call of the proof used: ${unused.join(", ")}`);
+    const granted = new Set(FUNCTION_KEYS.flatMap((key) => roleStatements(key).map((s) => s.Sid)));
+    const stale = Object.keys(NOT_EXERCISED_LOCALLY).filter((sid) => !granted.has(sid));
+    assert.deepEqual(stale, [], "exemptions for statements no role has");
   });
 });

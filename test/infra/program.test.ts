@@ -132,7 +132,7 @@ describe("Pulumi program (under mocks)", () => {
     }
     const check = fns.find((f) => f.name.endsWith("check-errors-and-notify"))!;
     const env = (check.inputs.environment as { variables: Record<string, string> }).variables;
-    assert.equal(env.PIPELINE_NAME, "orders");
+    assert.equal(env.PIPELINE_NAME, "orders-dev");
     assert.match(env.ALERT_TOPIC_ARN, /^arn:aws:sns:/);
     assert.equal(env.EMAIL_TO, "ops@example.com,data@example.com");
     assert.match(env.STATE_MACHINE_ARN, /^arn:aws:states:ap-northeast-1:123456789012:stateMachine:orders-dev$/);
@@ -158,6 +158,21 @@ describe("Pulumi program (under mocks)", () => {
         }
       }
     }
+  });
+
+  it("lets only split-csv list the bucket, and only under the input prefix (S3 then answers a missing key 404)", () => {
+    const bucketArn = String(one("aws:s3/bucket:Bucket").state.arn);
+    const listing = ofType("aws:iam/rolePolicy:RolePolicy").flatMap((p) =>
+      (JSON.parse(String(p.inputs.policy)) as { Statement: Statement[] }).Statement.filter((s) =>
+        s.Action.includes("s3:ListBucket"),
+      ).map((s) => ({ policy: p.name, statement: s })),
+    );
+
+    assert.equal(listing.length, 1, `roles that may list the bucket: ${listing.map((l) => l.policy).join(", ")}`);
+    assert.match(listing[0].policy, /split-csv-role/);
+    const { statement } = listing[0];
+    assert.deepEqual(statement.Resource, [bucketArn]);
+    assert.deepEqual(statement.Condition, { StringLike: { "s3:prefix": "incoming/*" } });
   });
 
   it("derives the state machine's invoke grants from the graph and pairs them with the deployed functions", async () => {
@@ -192,10 +207,13 @@ describe("Pulumi program (under mocks)", () => {
     const targets = ofType("aws:cloudwatch/eventTarget:EventTarget");
     const sfnTarget = targets.find((t) => String(t.inputs.arn).includes(":stateMachine:"))!;
     assert.ok(sfnTarget.inputs.roleArn);
-    assert.deepEqual((sfnTarget.inputs.inputTransformer as { inputPaths: unknown }).inputPaths, {
+    const transformer = sfnTarget.inputs.inputTransformer as { inputPaths: unknown; inputTemplate: string };
+    assert.deepEqual(transformer.inputPaths, {
       bucket: "$.detail.bucket.name",
       key: "$.detail.object.key",
+      object: "$.detail.object",
     });
+    assert.equal(transformer.inputTemplate, '{"bucket": <bucket>, "key": <key>, "object": <object>}');
     const flush = targets.find((t) => t.inputs.input !== undefined)!;
     assert.deepEqual(JSON.parse(String(flush.inputs.input)), { digest: "flush" });
     assert.match(
@@ -213,7 +231,7 @@ describe("Pulumi program (under mocks)", () => {
     const errorCount = byName.get("orders-dev-pipeline-error-count-critical")!;
     assert.equal(errorCount.metricName, METRICS.errorCount);
     assert.equal(errorCount.namespace, METRICS.namespace);
-    assert.deepEqual(errorCount.dimensions, { [METRICS.dimension]: "orders" });
+    assert.deepEqual(errorCount.dimensions, { [METRICS.dimension]: "orders-dev" });
     assert.equal(errorCount.statistic, "Sum");
     assert.equal(errorCount.period, 300);
     assert.equal(errorCount.threshold, 10);

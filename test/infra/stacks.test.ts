@@ -18,6 +18,9 @@ settle(resources, 2000).then(() => {
   for (const r of resources) {
     const name = r.inputs.name ?? r.inputs.dashboardName ?? (r.type === "aws:s3/bucket:Bucket" ? r.inputs.bucket : undefined);
     if (typeof name === "string") named.push({ type: r.type, physicalName: name });
+    // The custom metrics' Pipeline dimension: what the functions emit (PIPELINE_NAME) and what the alarms watch.
+    const pipeline = r.inputs.environment?.variables?.PIPELINE_NAME ?? r.inputs.dimensions?.Pipeline;
+    if (typeof pipeline === "string") named.push({ type: "Pipeline dimension", physicalName: pipeline });
   }
   process.stdout.write(JSON.stringify(named));
 });
@@ -63,10 +66,22 @@ describe("Two stacks of one pipeline in one account", () => {
 
   it("gives no two resources of the same type the same physical name across the stacks", () => {
     const key = (r: Named) => `${r.type} ${r.physicalName}`;
-    const all = [...dev, ...prod].map(key);
+    const resource = (r: Named) => r.type !== "Pipeline dimension";
+    const all = [...dev, ...prod].filter(resource).map(key);
     const duplicates = all.filter((k, i) => all.indexOf(k) !== i);
     assert.deepEqual([...new Set(duplicates)], []);
-    assert.equal(new Set(dev.map(key)).size, prod.length, "both stacks declare the same named resources");
+    assert.equal(
+      new Set(dev.filter(resource).map(key)).size,
+      prod.filter(resource).length,
+      "both stacks declare the same named resources",
+    );
+  });
+
+  it("keeps each stack's custom metrics apart: one Pipeline dimension per stack, emitted and watched", () => {
+    const dimension = (named: Named[]) =>
+      [...new Set(named.filter((r) => r.type === "Pipeline dimension").map((r) => r.physicalName))].sort();
+    assert.deepEqual(dimension(dev), ["orders-dev"]);
+    assert.deepEqual(dimension(prod), ["orders-prod"]);
   });
 
   it("keeps each stack's names under its own prefix", () => {

@@ -1,0 +1,154 @@
+import { METRICS, PREFIXES, SCHEMA_OBJECT_KEY } from "../functions/contract";
+import type { FunctionKey } from "./functions";
+
+/**
+ * One IAM policy statement. `S` is how a resource value is held: `pulumi.Input<string>` in the Pulumi program,
+ * `string` where the same statements are evaluated without Pulumi (the local S3 endpoint, tests).
+ */
+export interface RoleStatement<S> {
+  Sid: string;
+  Effect?: "Allow";
+  Action: string[];
+  Resource: S[];
+  Condition?: Record<string, Record<string, S | S[]>>;
+}
+
+/** The ARNs (and account context) the function roles name. */
+export interface RoleRefs<S> {
+  bucketArn: S;
+  errorTableArn: S;
+  runsTableArn: S;
+  executionIndexArn: S;
+  alertTopicArn: S;
+  /** The customer managed key of the alert topic and the webhook parameter. */
+  keyArn: S;
+  webhookParameterArn: S;
+  logGroupArns: Record<FunctionKey, S>;
+  partition: S;
+  region: S;
+  account: S;
+}
+
+/** The stack settings the function roles depend on. */
+export interface RoleSettings {
+  inputPrefix: string;
+  emailFrom?: string;
+  emailTo?: readonly string[];
+}
+
+/** Concatenates resource parts (`pulumi.concat` in the program, `Array.join` without Pulumi). */
+export type JoinParts<S> = (...parts: (S | string)[]) => S;
+
+/**
+ * The statements of each function's role: exactly the actions its code calls, on exact ARNs. The Pulumi program
+ * renders them as each role's inline policy; the local S3 endpoint evaluates the same statements for each
+ * function's requests.
+ *
+ * @example roleStatements(localRefs, { inputPrefix: "incoming/" }, (...p) => p.join(""))
+ */
+export function roleStatements<S>(
+  refs: RoleRefs<S>,
+  settings: RoleSettings,
+  join: JoinParts<S>,
+): Record<FunctionKey, RoleStatement<S>[]> {
+  const objects = (prefix: string) => join(refs.bucketArn, `/${prefix}*`);
+  const logs = (key: FunctionKey): RoleStatement<S> => ({
+    Sid: "WriteOwnLogs",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: [join(refs.logGroupArns[key], ":*")],
+  });
+  const readInput: RoleStatement<S> = {
+    Sid: "ReadInputAndSchema",
+    Action: ["s3:GetObject"],
+    Resource: [objects(settings.inputPrefix), join(refs.bucketArn, `/${SCHEMA_OBJECT_KEY}`)],
+  };
+  // S3 answers a read of a missing key with 403 AccessDenied unless the caller may list the bucket, and with
+  // 404 NoSuchKey when it may; it checks the listing grant with the key as `s3:prefix`. split-csv tells a missing
+  // key from a denied read (an S3 event may carry the key URL-encoded, and then the decoded key is tried), so it may
+  // list the input prefix, and nothing else of the bucket.
+  const listInput: RoleStatement<S> = {
+    Sid: "ListInputPrefix",
+    Action: ["s3:ListBucket"],
+    Resource: [refs.bucketArn],
+    Condition: { StringLike: { "s3:prefix": join(`${settings.inputPrefix}*`) } },
+  };
+  const writeErrors: RoleStatement<S> = {
+    Sid: "WriteErrorRecords",
+    Action: ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+    Resource: [refs.errorTableArn],
+  };
+  const writeSummary: RoleStatement<S> = {
+    Sid: "WriteRunSummary",
+    Action: ["dynamodb:PutItem"],
+    Resource: [refs.runsTableArn],
+  };
+  const viaService = (service: string) => ({
+    StringEquals: { "kms:ViaService": join(`${service}.`, refs.region, ".amazonaws.com") },
+  });
+  // SES authorizes SendEmail against the sender's identity and, while the account is in the SES sandbox, against
+  // each recipient's identity too: each address and its domain (whichever of the two is the verified identity).
+  const sesIdentities = (addresses: readonly string[]) =>
+    [...new Set(addresses.flatMap((a) => [a, a.split("@")[1]]))].map((identity) =>
+      join("arn:", refs.partition, ":ses:", refs.region, ":", refs.account, `:identity/${identity}`),
+    );
+
+  return {
+    splitCsv: [logs("splitCsv"), readInput, listInput, writeErrors, writeSummary],
+    processChunk: [logs("processChunk"), readInput, writeErrors, writeSummary],
+    aggregateResults: [
+      logs("aggregateResults"),
+      { Sid: "WriteResults", Action: ["s3:PutObject"], Resource: [objects(PREFIXES.results)] },
+    ],
+    checkErrors: [
+      logs("checkErrors"),
+      {
+        Sid: "ReadErrorExamples",
+        Action: ["dynamodb:Query"],
+        Resource: [refs.executionIndexArn],
+      },
+      {
+        Sid: "RunStateLedger",
+        Action: [
+          "dynamodb:Query",
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+          "dynamodb:BatchWriteItem",
+        ],
+        Resource: [refs.runsTableArn],
+      },
+      { Sid: "PublishAlerts", Action: ["sns:Publish"], Resource: [refs.alertTopicArn] },
+      {
+        Sid: "EncryptForAlertTopic",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: [refs.keyArn],
+        Condition: viaService("sns"),
+      },
+      { Sid: "ReadWebhookParameter", Action: ["ssm:GetParameter"], Resource: [refs.webhookParameterArn] },
+      {
+        Sid: "DecryptWebhookParameter",
+        Action: ["kms:Decrypt"],
+        Resource: [refs.keyArn],
+        Condition: viaService("ssm"),
+      },
+      {
+        Sid: "PutPipelineMetrics",
+        Action: ["cloudwatch:PutMetricData"],
+        // PutMetricData has no resource type: "*" is the only value AWS accepts; the namespace condition narrows it.
+        Resource: [join("*")],
+        Condition: { StringEquals: { "cloudwatch:namespace": join(METRICS.namespace) } },
+      },
+      ...(settings.emailFrom
+        ? [
+            {
+              Sid: "SendEmail",
+              Action: ["ses:SendEmail"],
+              Resource: sesIdentities([settings.emailFrom, ...(settings.emailTo ?? [])]),
+              Condition: { StringEquals: { "ses:FromAddress": join(settings.emailFrom) } },
+            },
+          ]
+        : []),
+    ],
+  };
+}
