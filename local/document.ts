@@ -155,7 +155,11 @@ export function collectNotices(
       notices.push(
         ok(last)
           ? { ...got, status: "sent" }
-          : { ...got, status: "failed", reason: `the check returned no result (it failed); the channel answered HTTP ${last}` },
+          : {
+              ...got,
+              status: "failed",
+              reason: `the check returned no result (it failed); the channel answered HTTP ${last}`,
+            },
       );
     }
   }
