@@ -3,6 +3,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { PipelineError } from "../functions/core/errors";
+
+/** A function cannot be packaged: the message names the function or file and what to do. */
+export class PackagingError extends PipelineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("PackagingError", message, options);
+  }
+}
 
 /**
  * Lambda packaging.
@@ -214,7 +222,7 @@ export function stageHandler(
   const stageRoot = resolve(projectDir, opts.outDir ?? join("out", "lambda"), name);
   const entryAbs = resolve(projectDir, entry);
   if (!existsSync(entryAbs)) {
-    throw new Error(
+    throw new PackagingError(
       `Cannot package function ${name}: ${entry} does not exist. Check the handler path in infra/functions.ts.`,
     );
   }
@@ -222,7 +230,7 @@ export function stageHandler(
   try {
     esbuild = createRequire(join(projectDir, "package.json")).resolve(BUNDLER_PACKAGE);
   } catch {
-    throw new Error(
+    throw new PackagingError(
       `Cannot package function ${name}: ${BUNDLER_PACKAGE} is not installed in ${projectDir}. Run npm install.`,
     );
   }
@@ -265,7 +273,7 @@ export function stageHandler(
     });
   } catch (err) {
     const detail = String((err as { stderr?: string }).stderr ?? "").trim() || (err as Error).message;
-    throw new Error(`Cannot bundle function ${name} (${entry}):\n${detail}\nFix the import named above.`);
+    throw new PackagingError(`Cannot bundle function ${name} (${entry}):\n${detail}\nFix the import named above.`);
   }
   const { metafile, replaced } = JSON.parse(stdout) as { metafile: Metafile; replaced: string[] };
 
@@ -275,7 +283,7 @@ export function stageHandler(
     const pkg = packageOfInput(input);
     if (pkg?.startsWith("@pulumi/")) {
       rmSync(stageRoot, { recursive: true, force: true });
-      throw new Error(`Function ${name} bundles ${input}: functions/ must never import @pulumi/*.`);
+      throw new PackagingError(`Function ${name} bundles ${input}: functions/ must never import @pulumi/*.`);
     }
     if (pkg) packages.add(pkg);
     for (const imp of info.imports) {
@@ -394,8 +402,8 @@ export async function writeArchive(files: ArchiveFiles, dir: string): Promise<{ 
     if (a.text !== undefined) put(target, Buffer.from(await a.text));
     else if (a.path !== undefined && item instanceof pulumi.asset.FileAsset) put(target, readFileSync(await a.path));
     else if (a.path !== undefined && item instanceof pulumi.asset.FileArchive) {
-      throw new Error(`Archive entry ${path} is a whole directory; packaging lists single files only.`);
-    } else throw new Error(`Archive entry ${path} has an unsupported asset type.`);
+      throw new PackagingError(`Archive entry ${path} is a whole directory; packaging lists single files only.`);
+    } else throw new PackagingError(`Archive entry ${path} has an unsupported asset type.`);
   }
   return { files: count, bytes };
 }

@@ -1,3 +1,4 @@
+import { WorkflowValidationError } from "./errors";
 import { type Chainable, NextableState, type State } from "./states/state";
 
 /**
@@ -38,13 +39,13 @@ export class Chain implements Chainable {
   next(target: State | Chain): Chain {
     const tail = this.tail;
     if (tail === undefined)
-      throw new Error(
+      throw new WorkflowValidationError([
         `The chain starting at "${this.startState.name}" ends with a reference by name; it cannot continue`,
-      );
+      ]);
     if (!(tail instanceof NextableState))
-      throw new Error(
+      throw new WorkflowValidationError([
         `The chain starting at "${this.startState.name}" ends with ${tail.type} state "${tail.name}", which has no Next; wire its branches instead`,
-      );
+      ]);
     tail.next(target);
     const end = target instanceof Chain ? target.tail : target;
     return new Chain(this.startState, end);

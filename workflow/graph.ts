@@ -1,4 +1,6 @@
-import { PipelineError } from "../functions/core/errors";
+export { WorkflowValidationError } from "./errors";
+
+import { WorkflowValidationError } from "./errors";
 import type { Chainable, State, Target } from "./states/state";
 import type { Task } from "./states/task";
 import type { AslDefinition, JsonObject, JsonValue, StateJson } from "./types";
@@ -46,23 +48,6 @@ export function walkDefinition(definition: unknown): RenderedState[] {
 export interface GraphResources {
   lambdas: string[];
   topics: string[];
-}
-
-/**
- * A state machine definition has problems: thrown by `render()` with every problem, one per line, and at once by a
- * wiring mistake (a second Next, Default or item processor) with that one.
- */
-export class WorkflowValidationError extends PipelineError {
-  constructor(
-    readonly problems: string[],
-    options?: { cause?: unknown },
-  ) {
-    super(
-      "WorkflowValidationError",
-      `The state machine definition has ${problems.length} problem(s):\n${problems.map((p) => `- ${p}`).join("\n")}`,
-      options,
-    );
-  }
 }
 
 /**

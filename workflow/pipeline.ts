@@ -24,6 +24,7 @@ import {
   type SplitResult,
 } from "../functions/contract";
 import { Chain } from "./chain";
+import { WorkflowValidationError } from "./errors";
 import { StateGraph } from "./graph";
 import { Choice, Condition } from "./states/choice";
 import { Fail } from "./states/fail";
@@ -158,10 +159,14 @@ const RUN_FIELDS = {
 export function buildPipeline(props: PipelineProps): StateGraph {
   const { pattern, resources } = props;
   if (!PIPELINE_PATTERNS.includes(pattern))
-    throw new Error(`Unknown pipeline pattern "${String(pattern)}"; use "sequential" or "parallel"`);
+    throw new WorkflowValidationError([
+      `Unknown pipeline pattern "${String(pattern)}"; use "sequential" or "parallel"`,
+    ]);
   for (const key of Object.keys(PLACEHOLDER_RESOURCES) as (keyof PipelineResources)[])
     if (typeof resources?.[key] !== "string" || resources[key].length === 0)
-      throw new Error(`Pipeline resource "${key}" is missing; give its ARN (e.g. ${PLACEHOLDER_RESOURCES[key]})`);
+      throw new WorkflowValidationError([
+        `Pipeline resource "${key}" is missing; give its ARN (e.g. ${PLACEHOLDER_RESOURCES[key]})`,
+      ]);
   const o = { ...DEFAULT_PIPELINE_OPTIONS, ...stripUndefined(props.options ?? {}) };
   const N = STATE_NAMES;
 

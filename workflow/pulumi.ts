@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { WorkflowValidationError } from "./errors";
 import type { StateGraph } from "./graph";
 
 /** A definition rendered on Pulumi ARNs, plus the resources its Task states call (for the role's policy). */
@@ -30,7 +31,8 @@ export function renderOnArns<K extends string>(
   const byToken = new Map(keys.map((k) => [tokens[k], arns[k]] as const));
   const input = (token: string): pulumi.Input<string> => {
     const found = byToken.get(token);
-    if (found === undefined) throw new Error(`The graph calls "${token}", which is not one of the given ARNs`);
+    if (found === undefined)
+      throw new WorkflowValidationError([`The graph calls "${token}", which is not one of the given ARNs`]);
     return found;
   };
   const { lambdas, topics } = graph.resources();

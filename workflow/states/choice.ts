@@ -1,4 +1,4 @@
-import { WorkflowValidationError } from "../graph";
+import { WorkflowValidationError } from "../errors";
 import { checkPath } from "../jsonpath";
 import { defined, type JsonObject, type JsonValue, type StateJson } from "../types";
 import { State, type Target, type Transition, targetName } from "./state";

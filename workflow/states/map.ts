@@ -1,4 +1,5 @@
-import { StateGraph, WorkflowValidationError } from "../graph";
+import { WorkflowValidationError } from "../errors";
+import { StateGraph } from "../graph";
 import { checkPath, checkPayloadTemplate } from "../jsonpath";
 import { defined, type JsonObject, type StateJson } from "../types";
 import { RetryableState } from "./retryable";

@@ -1,5 +1,6 @@
 import { Chain } from "../chain";
-import { type StateGraph, WorkflowValidationError } from "../graph";
+import { WorkflowValidationError } from "../errors";
+import type { StateGraph } from "../graph";
 import { checkPath, checkPayloadTemplate } from "../jsonpath";
 import { defined, type JsonObject, type JsonValue, MAX_STATE_NAME_LENGTH, type StateJson } from "../types";
 
