@@ -4,14 +4,17 @@ import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import { PREFIXES } from "../functions/contract";
 import { parseSchema } from "../functions/core/csv/schema";
+import { visible } from "../functions/core/text";
 import type { RunArgs } from "./args";
 import { loadConfig } from "./config";
 import { deliverAgain } from "./duplicate";
 import { Cleanups, openEnvironment } from "./environment";
 import { startExecution } from "./execution";
 import { type FaultPlan, fire, UsageError } from "./faults";
+import type { FunctionStatements } from "./function-roles";
 import { loadPipeline } from "./pipeline-source";
 import { buildReport, type RunReport } from "./report";
+import type { S3AccessRecord } from "./s3-strict";
 import { bindPipelineTasks } from "./tasks";
 
 /** How long a Retry waits locally (AWS waits IntervalSeconds × BackoffRate^n). */
@@ -39,6 +42,14 @@ export interface RunHooks {
   onLog?(line: string): void;
   /** Registers a cleanup to run on exit, Ctrl-C or error (returns a function that unregisters it). */
   onCleanup?(cleanup: () => Promise<void>): () => void;
+  /** The local S3 allowed or denied a request a function signed (with the role and the statements that decided). */
+  onS3Access?(record: S3AccessRecord): void;
+}
+
+/** What a run changes from the deployed setup (tests). */
+export interface RunOptions {
+  /** Replaces the functions' role statements built for the run, e.g. to take a grant away. */
+  functionStatements?(built: FunctionStatements): FunctionStatements;
 }
 
 /** A name like AWS gives executions: unique, ≤ 80 characters, from the start time. */
@@ -56,7 +67,7 @@ export function executionNameFor(startTime: string): string {
  * ./execution), and the report is read while it is still up (./report). Everything it starts is stopped, and the
  * environment it changed restored, before it returns or throws.
  */
-export async function runLocal(args: RunArgs, hooks: RunHooks = {}): Promise<RunReport> {
+export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: RunOptions = {}): Promise<RunReport> {
   const config = loadConfig(args.configPath);
   const schemaText = readFileSync(args.schemaPath, "utf8");
   try {
@@ -94,6 +105,8 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}): Promise<Run
         faults,
         now: args.now,
         onLog: hooks.onLog,
+        onS3Access: hooks.onS3Access,
+        functionStatements: options.functionStatements,
       },
       cleanups,
     );
@@ -142,7 +155,14 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}): Promise<Run
       began,
       definition: pipeline.definition,
       renderMermaid: () => pipeline.mermaid(new Set(outcome.timeline.map((e) => e.state))),
-      input: { bucket: env.bucket, key, bytes, csvPath: args.csvPath, schemaPath: args.schemaPath },
+      // As shown (terminal, report): a file name's control characters made visible, like the file's own text.
+      input: {
+        bucket: env.bucket,
+        key: visible(key),
+        bytes,
+        csvPath: visible(args.csvPath),
+        schemaPath: visible(args.schemaPath),
+      },
       pattern: args.pattern,
       startTime,
       injected: args.injected,

@@ -22,7 +22,7 @@ describe("npm start with untrusted bytes", function () {
   });
 
   it("prints no control character from the file to the terminal, and sends none in any notice", async () => {
-    const file = join(scratch(), "h.csv");
+    const file = join(scratch(), "h\x1b[31m.csv");
     writeFileSync(file, "foo,\x1b[2J\x1b[1;31mStatus SUCCEEDED\x1b[0m\x07\n1,2\n");
 
     const human = await runCli([file, "--now", WEEKDAY_MORNING]);
