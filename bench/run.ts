@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick] [-- --only P1,P3] [-- --out file.json]`: runs the benchmarks, each suite in its own
  * process, prints one table and writes `bench/results.json` (`{ id, measure, ours, anchor, ratio, goal, pass }` per
  * row). Every figure is a ratio against an anchor measured in the same run. `--quick` uses smaller sizes on the same
- * code paths (under a minute). Exit 0 when every suite ran (missed goals are reported, not fatal), 1 when a suite
+ * code paths (under a minute). What a suite prints on stdout before its rows (P6's cost breakdown) follows the table. Exit 0 when every suite ran (missed goals are reported, not fatal), 1 when a suite
  * failed, 2 for a bad flag.
  */
 
@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { lastJson, ROOT, runNode } from "./lib/measure";
 import { assertRow, type BenchRow, renderTable } from "./lib/rows";
 
-const ALL = ["P1", "P2", "P3", "P4", "P5"] as const;
+const ALL = ["P1", "P2", "P3", "P4", "P5", "P6"] as const;
 
 /** Parsed command line of the benchmark runner. */
 export interface BenchArgs {
@@ -49,6 +49,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const rows: BenchRow[] = [];
+  const notes: string[] = [];
   let failed = 0;
   for (const id of args.only) {
     const t0 = performance.now();
@@ -58,6 +59,8 @@ async function main(): Promise<number> {
       const got = lastJson<unknown[]>(run, `bench suite ${id}`);
       got.forEach(assertRow);
       rows.push(...(got as BenchRow[]));
+      const printed = run.stdout.trimEnd().split("\n").slice(0, -1).join("\n").trim();
+      if (printed !== "") notes.push(printed);
       process.stderr.write(`bench: ${id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     } catch (err) {
       failed++;
@@ -66,6 +69,7 @@ async function main(): Promise<number> {
   }
   writeFileSync(args.out, `${JSON.stringify(rows, null, 2)}\n`);
   process.stdout.write(`${renderTable(rows)}\n`);
+  for (const note of notes) process.stdout.write(`\n${note}\n`);
   const missed = rows.filter((r) => !r.pass).map((r) => r.id);
   process.stdout.write(
     `\n${rows.length} rows written to ${args.out}; ${missed.length ? `goals missed: ${missed.join(", ")}` : "every goal met"}\n`,

@@ -2,7 +2,7 @@
  * Runs one benchmark suite in this process and prints its rows as one JSON line (bench/run.ts starts one process per
  * suite, so no suite's heap, services or warm caches disturb another's).
  *
- *   node -r ./local/register.js bench/suite.ts <P1|P2|P3|P4|P5> [--quick]
+ *   node -r ./local/register.js bench/suite.ts <P1|P2|P3|P4|P5|P6> [--quick]
  */
 
 import type { BenchRow } from "./lib/rows";
@@ -11,6 +11,7 @@ import { P2_FULL, P2_QUICK, runP2 } from "./p2-chunk-throughput";
 import { runP3 } from "./p3-package-size";
 import { P4_FULL, P4_QUICK, runP4 } from "./p4-end-to-end";
 import { runP5 } from "./p5-fanout";
+import { P6_FULL, P6_QUICK, runP6 } from "./p6-cost";
 
 /** The suites, in the order they run. */
 export const SUITES = {
@@ -19,6 +20,7 @@ export const SUITES = {
   P3: (_quick: boolean) => runP3(),
   P4: (quick: boolean) => runP4(quick ? P4_QUICK : P4_FULL),
   P5: (quick: boolean) => runP5({ rounds: quick ? 2 : 5 }),
+  P6: (quick: boolean) => runP6(quick ? P6_QUICK : P6_FULL),
 } satisfies Record<string, (quick: boolean) => Promise<BenchRow[]>>;
 export type SuiteId = keyof typeof SUITES;
 
