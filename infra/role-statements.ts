@@ -32,6 +32,10 @@ export interface RoleRefs<S> {
 /** The stack settings the function roles depend on. */
 export interface RoleSettings {
   inputPrefix: string;
+  /** Object key of the row schema the functions read (default: the key the program uploads it to). */
+  schemaKey?: string;
+  /** Prefix aggregate-results writes under (default: the contract's results prefix). */
+  resultsPrefix?: string;
   emailFrom?: string;
   emailTo?: readonly string[];
 }
@@ -60,7 +64,7 @@ export function roleStatements<S>(
   const readInput: RoleStatement<S> = {
     Sid: "ReadInputAndSchema",
     Action: ["s3:GetObject"],
-    Resource: [objects(settings.inputPrefix), join(refs.bucketArn, `/${SCHEMA_OBJECT_KEY}`)],
+    Resource: [objects(settings.inputPrefix), join(refs.bucketArn, `/${settings.schemaKey ?? SCHEMA_OBJECT_KEY}`)],
   };
   // S3 answers a read of a missing key with 403 AccessDenied unless the caller may list the bucket, and with
   // 404 NoSuchKey when it may; it checks the listing grant with the key as `s3:prefix`. split-csv tells a missing
@@ -97,7 +101,11 @@ export function roleStatements<S>(
     processChunk: [logs("processChunk"), readInput, writeErrors, writeSummary],
     aggregateResults: [
       logs("aggregateResults"),
-      { Sid: "WriteResults", Action: ["s3:PutObject"], Resource: [objects(PREFIXES.results)] },
+      {
+        Sid: "WriteResults",
+        Action: ["s3:PutObject"],
+        Resource: [objects(settings.resultsPrefix ?? PREFIXES.results)],
+      },
     ],
     checkErrors: [
       logs("checkErrors"),

@@ -6,14 +6,17 @@ import { createReadStream } from "node:fs";
 import { extname } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { clients } from "../functions/adapters/clients";
-import { ENV, NOTIFY_NOW_ENV, PREFIXES } from "../functions/contract";
+import { ENV, ERROR_TABLE, NOTIFY_NOW_ENV, PREFIXES, RUNS_TABLE } from "../functions/contract";
 import { setLogSink } from "../functions/core/log";
 import { type AwsRecorder, startAwsRecorder } from "./aws-recorder";
 import type { LocalConfig } from "./config";
 import { type DynamoThrottle, startDynamoThrottle } from "./dynamo-throttle";
 import type { FaultPlan } from "./faults";
+import { type FunctionStatements, functionS3Roles, signAsInvokedFunction } from "./function-roles";
+import { localFunctionStatements } from "./iam-local";
 import type { LoadedPipeline } from "./pipeline-source";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./services";
+import type { S3AccessRecord } from "./s3-strict";
+import { LOCAL_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION } from "./services";
 import { startServicesProcess } from "./services-process";
 import { type SlackReceiver, startSlackReceiver } from "./slack-receiver";
 import { STATE_MACHINE_ACCESS_KEY } from "./tasks";
@@ -59,6 +62,10 @@ export interface EnvironmentSpec {
   now?: string;
   /** A handler's JSON log line. */
   onLog?(line: string): void;
+  /** Each decision of the local S3 about a request a function signed. */
+  onS3Access?(record: S3AccessRecord): void;
+  /** Replaces the functions' role statements built for the run (e.g. to take a grant away). */
+  functionStatements?(built: FunctionStatements): FunctionStatements;
 }
 
 /** The running environment. */
@@ -92,7 +99,31 @@ function setEnvironment(values: Record<string, string | undefined>): () => void 
 }
 
 /**
+ * Each function's role statements for a run: the statements the Pulumi program deploys, naming the local bucket
+ * and tables, the run's input prefix, schema key and results prefix, and its e-mail identities.
+ */
+export function runRoleStatements(config: LocalConfig, schemaKey: string): FunctionStatements {
+  return localFunctionStatements(
+    {
+      bucket: LOCAL_BUCKET,
+      errorTable: ERROR_TABLE.defaultName,
+      runsTable: RUNS_TABLE.defaultName,
+      region: LOCAL_REGION,
+    },
+    {
+      inputPrefix: PREFIXES.input,
+      schemaKey,
+      resultsPrefix: PREFIXES.results,
+      emailFrom: config.emailFrom,
+      emailTo: config.emailTo,
+    },
+  );
+}
+
+/**
  * Starts the services and endpoints, uploads the schema and the CSV, and points the handlers' environment at them.
+ * The local S3 authorizes each function's requests against its role, and the handlers' SDK clients sign as the
+ * function whose invocation makes the call (see ./function-roles); the runner's own uploads keep full access.
  * Every step that needs undoing — stopping a service, restoring `process.env` and the log sink — is added to
  * `cleanups`, also when a later step fails.
  */
@@ -104,7 +135,15 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
   });
   cleanups.add(() => setLogSink(previousSink));
 
-  const services = await startServicesProcess();
+  const schemaKey = `${PREFIXES.config}schema${extname(spec.schemaPath) || ".yaml"}`;
+  const built = runRoleStatements(spec.config, schemaKey);
+  const services = await startServicesProcess({
+    bucket: LOCAL_BUCKET,
+    errorTable: ERROR_TABLE.defaultName,
+    runsTable: RUNS_TABLE.defaultName,
+    s3Roles: functionS3Roles(spec.functionStatements?.(built) ?? built),
+    onS3Access: spec.onS3Access,
+  });
   cleanups.add(() => services.stop());
   const slack = await startSlackReceiver(spec.faults);
   cleanups.add(() => slack.stop());
@@ -127,7 +166,6 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     throttle = started;
   }
 
-  const schemaKey = `${PREFIXES.config}schema${extname(spec.schemaPath) || ".yaml"}`;
   await services.s3.send(new PutObjectCommand({ Bucket: services.bucket, Key: schemaKey, Body: spec.schemaText }));
   // Streamed upload without a flexible checksum: with one, the SDK sends an aws-chunked body that s3rver stores as is.
   const uploader = new S3Client({
@@ -171,6 +209,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
       [NOTIFY_NOW_ENV]: spec.now,
     }),
   );
+  cleanups.add(signAsInvokedFunction());
 
   return {
     bucket: services.bucket,

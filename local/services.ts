@@ -21,6 +21,8 @@ const S3rver: any = require("s3rver");
 /** Credentials for the embedded services (they accept any). */
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export const LOCAL_REGION = "ap-northeast-1";
+/** The bucket the embedded S3 creates unless told another name. */
+export const LOCAL_BUCKET = "csv-pipeline-local";
 
 export interface LocalServices {
   dynamoEndpoint: string;
@@ -113,7 +115,7 @@ export interface LocalServicesOptions {
 export async function startLocalServices(opts: LocalServicesOptions = {}): Promise<LocalServices> {
   const errorTable = opts.errorTable ?? ERROR_TABLE.defaultName;
   const runsTable = opts.runsTable ?? RUNS_TABLE.defaultName;
-  const bucket = opts.bucket ?? "csv-pipeline-local";
+  const bucket = opts.bucket ?? LOCAL_BUCKET;
 
   let dir: string;
   let dynamoPath: string | undefined;

@@ -7,11 +7,12 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { CheckOutput, SplitResult } from "../functions/contract";
 import { PipelineError } from "../functions/core/errors";
 import { type FaultPlan, fire, InjectedFaultError } from "./faults";
+import { asFunction } from "./function-roles";
 import type { TaskHandler } from "./invoke";
 import type { LambdaHandler, LoadedPipeline } from "./pipeline-source";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./services";
 
-/** Access key the state machine's own integrations sign with (the functions use the local services' key). */
+/** Access key the state machine's own integrations sign with (each function signs with its own, ./function-roles). */
 export const STATE_MACHINE_ACCESS_KEY = "LOCALSTATESROLE";
 
 /** A failed service call of an optimized integration, named as Step Functions names it (`SNS.<exception>`). */
@@ -149,7 +150,8 @@ export interface PipelineTasks {
 /**
  * Binds every Task state of `pipeline` to its local function, with the faults that act on invocations
  * (`chunk-crash`, `check-crash`, `overwrite-during-run`). Call it once the environment points at the local services: the handler modules
- * and the SNS client read it when loaded.
+ * and the SNS client read it when loaded. Each handler runs as its function (`asFunction`): its SDK calls sign with
+ * that function's key; what the faults do around it (the re-upload) does not.
  */
 export function bindPipelineTasks(pipeline: LoadedPipeline, faults: FaultPlan): PipelineTasks {
   const handlers = pipeline.loadHandlers();
@@ -158,13 +160,13 @@ export function bindPipelineTasks(pipeline: LoadedPipeline, faults: FaultPlan): 
   const alert = snsPublish(pipeline.resources.alertTopic);
   return {
     handlers: pipeline.taskHandlers({
-      splitCsv: capture<SplitResult>(withOverwrite(handlers.splitCsv, faults), (out) => {
+      splitCsv: capture<SplitResult>(withOverwrite(asFunction("splitCsv", handlers.splitCsv), faults), (out) => {
         split = out;
       }),
-      processChunk: withChunkCrash(handlers.processChunk, faults),
-      aggregateResults: handlers.aggregateResults,
+      processChunk: withChunkCrash(asFunction("processChunk", handlers.processChunk), faults),
+      aggregateResults: asFunction("aggregateResults", handlers.aggregateResults),
       checkErrors: capture<CheckOutput>(
-        handlers.checkErrors,
+        asFunction("checkErrors", handlers.checkErrors),
         (out) => {
           check = out;
         },

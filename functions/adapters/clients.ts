@@ -17,6 +17,34 @@ import { type DeliveryOptions, withDeliveryRetry } from "../core/retry";
  */
 const NOTICE_CLIENT_MAX_ATTEMPTS = 1;
 
+/** Static credentials of an SDK client (the SDK's `AwsCredentialIdentity`). */
+export interface ClientCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/**
+ * Where the clients' credentials come from: `undefined` from {@link ClientCredentialsSource} means the SDK's
+ * default chain (on Lambda, the function role's credentials from the environment).
+ */
+export type ClientCredentialsSource = () => ClientCredentials | undefined;
+
+let credentialsSource: ClientCredentialsSource | undefined;
+
+/**
+ * Makes every client take its credentials from `source`, asked on each `clients.<service>()` call; without one
+ * (the default, and how Lambda runs) the clients use the SDK's default chain. Each distinct access key gets its own
+ * client, created with those credentials as a constant: a credentials *function* given to an SDK client is
+ * memoized by the client (resolved once, shared by concurrent requests), so it cannot change per call. Returns the
+ * previous source, to restore it.
+ */
+export function setClientCredentials(source: ClientCredentialsSource | undefined): ClientCredentialsSource | undefined {
+  const previous = credentialsSource;
+  credentialsSource = source;
+  return previous;
+}
+
 /**
  * SDK clients, created lazily once per process (so once per warm Lambda container) and shared by every adapter.
  * Endpoints follow the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables, which is how the local runner points them
@@ -24,26 +52,28 @@ const NOTICE_CLIENT_MAX_ATTEMPTS = 1;
  * CloudWatch keep the SDK's standard retries (3 attempts with backoff).
  */
 const cache = new Map<string, unknown>();
-function once<T>(name: string, make: () => T): T {
-  let client = cache.get(name) as T | undefined;
+function once<T>(name: string, make: (config: { credentials?: ClientCredentials }) => T): T {
+  const credentials = credentialsSource?.();
+  const id = credentials === undefined ? name : `${name}:${credentials.accessKeyId}`;
+  let client = cache.get(id) as T | undefined;
   if (client === undefined) {
-    client = make();
-    cache.set(name, client);
+    client = make(credentials === undefined ? {} : { credentials });
+    cache.set(id, client);
   }
   return client;
 }
 
 export const clients = {
-  dynamo: () => once("dynamo", () => new DynamoDBClient({})),
+  dynamo: () => once("dynamo", (c) => new DynamoDBClient({ ...c })),
   doc: () =>
     once("doc", () =>
       DynamoDBDocumentClient.from(clients.dynamo(), { marshallOptions: { removeUndefinedValues: true } }),
     ),
-  s3: () => once("s3", () => new S3Client({ forcePathStyle: process.env[ENV.s3ForcePathStyle] === "true" })),
-  sns: () => once("sns", () => new SNSClient({ maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
-  ses: () => once("ses", () => new SESClient({ maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
-  ssm: () => once("ssm", () => new SSMClient({ maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
-  cloudwatch: () => once("cloudwatch", () => new CloudWatchClient({})),
+  s3: () => once("s3", (c) => new S3Client({ ...c, forcePathStyle: process.env[ENV.s3ForcePathStyle] === "true" })),
+  sns: () => once("sns", (c) => new SNSClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
+  ses: () => once("ses", (c) => new SESClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
+  ssm: () => once("ssm", (c) => new SSMClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
+  cloudwatch: () => once("cloudwatch", (c) => new CloudWatchClient({ ...c })),
   /** Drops every cached client (tests and the local runner, after changing endpoints). */
   reset: () => cache.clear(),
 };

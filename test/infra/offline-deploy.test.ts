@@ -23,6 +23,7 @@ import {
   zipSize,
 } from "../../infra/package";
 import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/aws-recorder";
+import { FUNCTION_ACCESS_KEYS } from "../../local/function-roles";
 import { type AccessRequest, allowingStatements, type LocalStatement } from "../../local/iam-local";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { type SlackReceiver, startSlackReceiver } from "../../local/slack-receiver";
@@ -84,10 +85,8 @@ function runtimeSdkDir(root: string): string {
   return nm;
 }
 
-/** The access key each function's invocations sign with: the local S3 authorizes its requests as that role. */
-const ROLE_KEYS = Object.fromEntries(
-  FUNCTION_KEYS.map((key) => [key, `${FUNCTION_SPECS[key].name.replace(/-/g, "").toUpperCase()}ROLE`]),
-) as Record<FunctionKey, string>;
+/** The key each function signs with, as in a local run: the local S3 authorizes its requests as that role. */
+const ROLE_KEYS = FUNCTION_ACCESS_KEYS;
 
 /**
  * Statements no call of a handler can use here, each with the reason. Every other statement of every role must
