@@ -81,6 +81,30 @@ export const PROCESSING_STAGES = ["split", "process", "aggregate", "check"] as c
 export type ProcessingStage = (typeof PROCESSING_STAGES)[number];
 
 /** One error record as stored in the error table. */
+/** What a validation message says, as a key; rendered in the reader's language by `renderValidationMessage`. */
+export type ValidationMessageKey =
+  | "required"
+  | "minLength"
+  | "maxLength"
+  | "pattern"
+  | "min"
+  | "max"
+  | "integer"
+  | "decimal"
+  | "date"
+  | "datetime"
+  | "email"
+  | "enum";
+
+/**
+ * A validation message as a key and its values: `column` and the schema's limits, plus `value`, the offending value
+ * (at most 60 characters; absent for a sensitive column). `errorMessage` holds the same message in English.
+ */
+export interface ValidationMessage {
+  key: ValidationMessageKey;
+  params: Record<string, string | number>;
+}
+
 export interface ErrorRecord {
   /** Deterministic: hash of executionName + chunkId + rowNumber + rule. */
   errorId: string;
@@ -95,9 +119,16 @@ export interface ErrorRecord {
   retryCount: number;
   processingStage: ProcessingStage;
   rowNumber: number;
+  /**
+   * 1-based index of the data record (the header excluded), when it is known; `rowNumber` is the line the record
+   * starts on, which differs once a record spans lines.
+   */
+  recordNumber?: number;
   chunkId: number;
   /** Column the error is about, when there is one. */
   column?: string;
+  /** For a ValidationError: the message as a key and values, so a notice can show it in its own language. */
+  message?: ValidationMessage;
   severityRow: string;
   /** Epoch seconds (DynamoDB TTL). */
   expiresAt: number;
@@ -211,6 +242,8 @@ export interface ChunkRef {
   end: number;
   /** 1-based line number, in the original file, of the chunk's first record. */
   firstLine: number;
+  /** 1-based index of the chunk's first data record (the header excluded); absent in older manifests. */
+  firstRecord?: number;
 }
 
 /** `DUPLICATE`: another execution already claimed this upload; nothing was split, counted or written. */

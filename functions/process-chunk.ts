@@ -27,10 +27,16 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   );
   const { chunk } = input;
   if (
-    !(Number.isInteger(chunk.start) && Number.isInteger(chunk.end) && chunk.end > chunk.start && chunk.firstLine >= 1)
+    !(
+      Number.isInteger(chunk.start) &&
+      Number.isInteger(chunk.end) &&
+      chunk.end > chunk.start &&
+      chunk.firstLine >= 1 &&
+      (chunk.firstRecord === undefined || (Number.isInteger(chunk.firstRecord) && chunk.firstRecord >= 1))
+    )
   ) {
     throw new InputError(
-      `process-chunk input has an invalid chunk ${JSON.stringify(chunk)}: expected 0 ≤ start < end and firstLine ≥ 1.`,
+      `process-chunk input has an invalid chunk ${JSON.stringify(chunk)}: expected 0 ≤ start < end, firstLine ≥ 1 and, when given, a whole firstRecord ≥ 1.`,
     );
   }
   const errorTable = requireEnv(ENV.errorTable);

@@ -70,6 +70,27 @@ export function renderSlack(payload: unknown): string[] {
   return out;
 }
 
+/** Links longer than this are shortened in the terminal; `--json`, `--out` and the notices keep them whole. */
+export const MAX_TERMINAL_LINK = 60;
+
+const LINK = /https?:\/\/[^\s<>"`]+/g;
+
+/**
+ * Shortens a long link for the terminal to its host and first path segment:
+ * `https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?…` → `ap-northeast-1.console.aws.amazon.com/cloudwatch/…`.
+ * Links up to {@link MAX_TERMINAL_LINK} characters are kept.
+ */
+export function shortLink(url: string): string {
+  if (url.length <= MAX_TERMINAL_LINK) return url;
+  try {
+    const u = new URL(url);
+    const first = u.pathname.split("/").find((p) => p !== "");
+    return `${u.host}${first ? `/${first}` : ""}/…`;
+  } catch {
+    return `${url.slice(0, MAX_TERMINAL_LINK - 1)}…`;
+  }
+}
+
 function noticeLines(n: DeliveredNotice): string[] {
   const who = n.sender === "state-machine" ? " (state machine alert)" : "";
   const tries = n.attempts.length > 1 ? `, ${n.attempts.length} attempts: ${n.attempts.join(" → ")}` : "";
@@ -90,8 +111,20 @@ function noticeLines(n: DeliveredNotice): string[] {
   }
   const bodyLines = n.channel === "slack" ? renderSlack(n.slackPayload) : n.body.split("\n");
   const MAX = 40;
-  for (const l of bodyLines.slice(0, MAX)) out.push(`    │ ${l}`);
+  let shortened = false;
+  for (const l of bodyLines.slice(0, MAX)) {
+    const line = l.replace(LINK, (match) => {
+      // A link written as "label (url)" ends before the closing parenthesis it did not open.
+      const unbalanced = match.endsWith(")") && match.split("(").length < match.split(")").length;
+      const url = unbalanced ? match.slice(0, -1) : match;
+      const short = shortLink(url);
+      if (short !== url) shortened = true;
+      return `${short}${unbalanced ? ")" : ""}`;
+    });
+    out.push(`    │ ${line}`);
+  }
   if (bodyLines.length > MAX) out.push(`    │ … ${bodyLines.length - MAX} more lines (see --out)`);
+  if (shortened) out.push("    (links shortened here; full links in --json and in report.html with --out)");
   return out;
 }
 

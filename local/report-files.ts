@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { SEVERITIES } from "../functions/contract";
 import { escapeHtml } from "../functions/core/notify/escape";
+import { toSvg } from "../workflow/svg";
+import type { AslDefinition } from "../workflow/types";
 import type { DeliveredNotice } from "./document";
 import { UsageError } from "./faults";
 import { renderSlack } from "./format";
@@ -82,6 +84,16 @@ function stateTable(report: RunReport): string {
   return `<table class="states"><tr><th>state</th><th>result</th><th>duration</th><th>error</th></tr>${rows}</table>`;
 }
 
+/** The state machine drawn inline as SVG, the states entered highlighted; no script and nothing fetched. */
+function workflowFigure(report: RunReport): string {
+  const definition = report.definition as Partial<AslDefinition> | undefined;
+  if (!definition || typeof definition.StartAt !== "string" || !definition.States)
+    return "<p class='muted'>No state machine definition to draw.</p>";
+  const entered = new Map(report.stateSummaries.map((s) => [s.name, s.status] as const));
+  const svg = toSvg(definition as AslDefinition, { entered, title: `State machine, ${report.pattern} pattern` });
+  return `<figure class="workflow">${svg}<figcaption class="muted">Boxes in execution order, top to bottom; Map and Parallel states contain their processors and branches; dashed arrows are Catch paths. States this run entered are green (orange: failed and caught; red: failed).</figcaption></figure>`;
+}
+
 function noticeHtml(n: DeliveredNotice): string {
   const head = `<h3>${escapeHtml(n.channel)} — ${escapeHtml(n.status)}${n.sender === "state-machine" ? " (state machine alert)" : ""}</h3>`;
   const meta = [
@@ -121,7 +133,7 @@ h1{font-size:1.4rem}.status{display:inline-block;padding:.2rem .6rem;border-radi
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}.num{text-align:right}
 pre{background:#f6f6f6;padding:.6rem;overflow:auto;white-space:pre-wrap}.muted{color:#777}
 .states .caught td{background:#fff3e0}.states .failed td{background:#fdecea}
-figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.notice{border-left:4px solid #ccc;padding-left:1rem}
+figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}figure.workflow{overflow-x:auto}figure.workflow figcaption{font-weight:400;margin-top:.3rem}.notice{border-left:4px solid #ccc;padding-left:1rem}
 </style></head><body>
 <h1>CSV pipeline run <code>${escapeHtml(d.executionName)}</code> <span class="status ${d.status}">${d.status}</span></h1>
 <p>File <code>s3://${escapeHtml(report.input.bucket)}/${escapeHtml(report.input.key)}</code> · pattern ${escapeHtml(report.pattern)} · started ${escapeHtml(report.startTime)} · ${report.durationMs} ms${report.injected.length ? ` · injected: ${escapeHtml(report.injected.join(", "))}` : ""}</p>
@@ -140,9 +152,8 @@ ${report.notices.length ? report.notices.map(noticeHtml).join("\n") : "<p>None.<
 <h2>Metrics</h2>
 ${metrics ? `<table><tr><th>namespace</th><th>metric</th><th>value</th><th>unit</th><th>dimensions</th></tr>${metrics}</table>` : "<p>None.</p>"}
 <h2>Workflow (path taken highlighted)</h2>
-<pre class="mermaid">${escapeHtml(mermaid)}</pre>
-<p class="muted">The diagram source is also in pipeline.mmd; with network access it is drawn by Mermaid below.</p>
-<script type="module">import mermaid from "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs";mermaid.initialize({startOnLoad:false});mermaid.run();</script>
+${workflowFigure(report)}
+<details><summary>Mermaid source (also in pipeline.mmd)</summary><pre>${escapeHtml(mermaid)}</pre></details>
 </body></html>
 `;
 }

@@ -255,7 +255,10 @@ function layoutScope(body: AslDefinition, options: SvgOptions): Scope {
       routed.push({ ...e, from: i, target, lane, port });
     }
   });
-  const labelRoom = Math.max(0, ...routed.filter((r) => r.lane >= 0 && r.label).map((r) => textWidth(short(r.label), 10)));
+  const labelRoom = Math.max(
+    0,
+    ...routed.filter((r) => r.lane >= 0 && r.label).map((r) => textWidth(short(r.label), 10)),
+  );
   const width = colW + 28 + laneSpans.length * LANE_GAP + Math.min(labelRoom, 240) + 8;
 
   return {
@@ -267,7 +270,9 @@ function layoutScope(body: AslDefinition, options: SvgOptions): Scope {
       const first = boxes[0];
       if (first) {
         parts.push(`<circle cx="${cx}" cy="${y0 + 6}" r="5" fill="#445"/>`);
-        parts.push(edgePath(`M${cx},${y0 + 11} L${cx},${y0 + tops[0]}`, options.entered?.has(first.name) ?? false, false));
+        parts.push(
+          edgePath(`M${cx},${y0 + 11} L${cx},${y0 + tops[0]}`, options.entered?.has(first.name) ?? false, false),
+        );
       }
       for (const r of routed) {
         const a = boxes[r.from];
@@ -286,12 +291,14 @@ function layoutScope(body: AslDefinition, options: SvgOptions): Scope {
           continue;
         }
         const laneX = x0 + colW + 18 + r.lane * LANE_GAP;
-        const ya = y0 + tops[r.from] + a.h / 2 - 6 + (r.port % 3) * 6;
+        const ya = y0 + tops[r.from] + a.h / 2 - 9 + (r.port % 3) * 11;
         const yb = y0 + tops[r.target] + b.h / 2 + (r.target < r.from ? 6 : -4);
         const xa = cx + a.w / 2;
         const xb = cx + b.w / 2;
-        parts.push(`<g>${tip}${edgePath(`M${xa},${ya} L${laneX},${ya} L${laneX},${yb} L${xb},${yb}`, taken, dashed)}</g>`);
-        if (r.label) parts.push(edgeLabel(laneX + 4, ya - 3, r.label));
+        parts.push(
+          `<g>${tip}${edgePath(`M${xa},${ya} L${laneX},${ya} L${laneX},${yb} L${xb},${yb}`, taken, dashed)}</g>`,
+        );
+        if (r.label) parts.push(edgeLabel(laneX + 4, ya - 2, r.label));
       }
       boxes.forEach((b, i) => {
         parts.push(b.draw(cx - b.w / 2, y0 + tops[i]));
@@ -322,7 +329,7 @@ export function toSvg(definition: AslDefinition, options: SvgOptions = {}): stri
   const w = Math.ceil(scope.w + 20);
   const h = Math.ceil(scope.h + 20);
   const marker = (id: string, colour: string) =>
-    `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${colour}"/></marker>`;
+    `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${colour}"/></marker>`;
   return (
     `<svg role="img" class="workflow" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="${FONT}">` +
     `<title>${esc(options.title ?? "State machine")}</title>` +

@@ -7,7 +7,15 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type ChunkSummaryItem, ERROR_TABLE, type FileSummaryItem, RUN_KEYS, SEVERITY_RANK } from "../contract";
+import {
+  type ChunkSummaryItem,
+  ERROR_TABLE,
+  type FileSummaryItem,
+  RUN_KEYS,
+  SEVERITY_RANK,
+  type ValidationMessage,
+} from "../contract";
+import { isValidationMessageKey } from "../core/csv/validation-messages";
 import { UnprocessedItemsError } from "../core/errors";
 import { NOTIFY_ITEM_TTL_SECONDS, NOTIFY_KEYS } from "../core/notify/keys";
 import type { DigestEntry, ErrorExample } from "../core/notify/messages";
@@ -20,6 +28,15 @@ function isConditionFailure(err: unknown): boolean {
 }
 
 const ttl = (now: Date) => Math.floor(now.getTime() / 1000) + NOTIFY_ITEM_TTL_SECONDS;
+
+/** An error record's `message` when it is one this version can render (older or foreign records have none). */
+function validationMessageOf(value: unknown): ValidationMessage | undefined {
+  const m = value as { key?: unknown; params?: unknown } | null | undefined;
+  if (!m || !isValidationMessageKey(m.key) || typeof m.params !== "object" || m.params === null) return undefined;
+  const params: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(m.params)) if (typeof v === "string" || typeof v === "number") params[k] = v;
+  return { key: m.key, params };
+}
 
 /** Upper bound of GSI pages read for examples (one page is the normal case: `Limit: 5`). */
 const MAX_EXAMPLE_PAGES = 3;
@@ -95,10 +112,12 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
         for (const i of out.Items ?? []) {
           examples.push({
             rowNumber: Number(i.rowNumber) || 0,
+            ...(Number.isInteger(i.recordNumber) && i.recordNumber > 0 ? { recordNumber: i.recordNumber } : {}),
             errorType: String(i.errorType ?? ""),
             severity: String(i.severity ?? ""),
             column: i.column === undefined ? undefined : String(i.column),
             errorMessage: String(i.errorMessage ?? ""),
+            ...(validationMessageOf(i.message) ? { message: validationMessageOf(i.message) } : {}),
             recordData: (i.recordData ?? {}) as Record<string, string>,
           });
         }

@@ -151,3 +151,36 @@ describe("processChunkStream line numbers", () => {
     });
   }
 });
+
+describe("record numbers in error records", () => {
+  it("numbers data records from the chunk's first record, beside the line each starts on", async () => {
+    const text = 'ORD-1,a\n\n"x\ny",b\nORD-2,c\n';
+    const bytes = Buffer.from(text);
+    const records: [number, number | undefined][] = [];
+
+    await processChunkStream(
+      (async function* () {
+        yield bytes;
+      })(),
+      {
+        executionName: "e",
+        startTime: "t",
+        chunk: { id: 0, start: 0, end: bytes.length, firstLine: 10, firstRecord: 7 },
+        header: HEADER,
+        encoding: "utf-8",
+        schema: parseSchema(readFileSync(SCHEMA, "utf8"), SCHEMA),
+        expiresAt: 1,
+      },
+      (r) => {
+        records.push([r.rowNumber, r.recordNumber]);
+        return undefined;
+      },
+    );
+
+    assert.deepEqual(records, [
+      [10, 7],
+      [12, 8],
+      [14, 9],
+    ]);
+  });
+});

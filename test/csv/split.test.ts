@@ -164,3 +164,24 @@ describe("chunk planning", () => {
     assert.equal(out.total.rows, 25);
   });
 });
+
+describe("chunk record numbers", () => {
+  it("gives each chunk the index of its first data record, not counting the header, blank lines or line breaks inside quotes", async () => {
+    const text = 'id,note\n1,a\n\n\n2,"b\nc"\n3,x\r\n\r\n4,y\n5,z\n';
+    const source = (async function* () {
+      yield bytes(text);
+    })();
+
+    const out = await splitCsv(source, { totalBytes: text.length, schema, chunkRows: 2, chunkBytes: 1024 });
+
+    assert.deepEqual(
+      out.chunks.map((c) => [c.firstLine, c.firstRecord]),
+      [
+        [2, 1],
+        [4, 2],
+        [7, 3],
+        [9, 4],
+      ],
+    );
+  });
+});

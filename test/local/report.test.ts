@@ -6,6 +6,7 @@ import { UsageError } from "../../local/faults";
 import { formatHuman } from "../../local/format";
 import { type RunReport, summarizeStates } from "../../local/report";
 import { prepareOutputDir, renderHtml, writeReportFiles } from "../../local/report-files";
+import { buildPipeline, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
 
 const ROOT = join(__dirname, "..", "..");
 const TMP = join(ROOT, ".tmp", `local-report-${process.pid}`);
@@ -88,6 +89,77 @@ describe("run report output", () => {
       /<tr class="caught"><td>ProcessChunks<\/td><td>↷ failed, caught<\/td><td[^>]*>39 ms<\/td><td>Runtime\.ExitError<\/td><\/tr>/,
     );
     assert.match(html, /<tr class="succeeded"><td>Prepare<\/td><td>✔ succeeded<\/td>/);
+  });
+
+  it("draws the workflow inline as SVG, the states entered highlighted, with no script and no URL", () => {
+    const run = report(CAUGHT_MAP);
+    run.definition = buildPipeline({ pattern: "sequential", resources: PLACEHOLDER_RESOURCES }).render();
+
+    const html = renderHtml(run);
+
+    const svg = html.match(/<svg role="img" class="workflow"[\s\S]*?<\/svg>/)?.[0] ?? "";
+    for (const name of ["Prepare", "SplitCsv", "ProcessChunks", "ProcessChunk", "CheckErrorsAndNotify", "Done"])
+      assert.match(svg, new RegExp(`>${name}(?: \\(Map\\))?</text>`), name);
+    assert.match(svg, /data-state="ProcessChunks" data-type="Map" data-entered="caught"/);
+    assert.match(svg, /data-state="ProcessChunk" data-type="Task" data-entered="failed"/);
+    assert.doesNotMatch(svg, /https?:/);
+    assert.doesNotMatch(html, /<script/);
+    assert.doesNotMatch(html, /drawn by Mermaid|cdn\./);
+  });
+});
+
+describe("links in the human summary", () => {
+  const logs = `https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:logs-insights$3FqueryDetail$3D~(end~0~start~-86400~editorString~'fields*20*40timestamp${"*20x".repeat(80)})`;
+  const execution =
+    "https://ap-northeast-1.console.aws.amazon.com/states/home?region=ap-northeast-1#/v2/executions/details/arn";
+
+  it("shortens long links in the terminal and keeps them whole in the document and report.html", () => {
+    const run = report(CAUGHT_MAP);
+    const slackPayload = {
+      text: "t",
+      blocks: [
+        { type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "open" }, url: execution }] },
+      ],
+    };
+    run.notices = [
+      {
+        channel: "slack",
+        status: "sent",
+        sender: "check",
+        body: JSON.stringify(slackPayload),
+        slackPayload,
+        attempts: [200],
+      },
+      {
+        channel: "email",
+        status: "sent",
+        sender: "check",
+        subject: "s",
+        body: `logs: ${logs}\nmore (see ${logs})`,
+        attempts: [200],
+      },
+    ];
+    run.document.notifications = run.notices.map((n) => ({
+      channel: n.channel,
+      status: n.status,
+      attempts: 1,
+      body: n.body,
+    }));
+
+    const text = formatHuman(run);
+    const html = renderHtml(run);
+
+    assert.match(text, /\[open\] ap-northeast-1\.console\.aws\.amazon\.com\/states\/…\n/);
+    assert.match(text, /logs: ap-northeast-1\.console\.aws\.amazon\.com\/cloudwatch\/…\n/);
+    assert.match(text, /more \(see ap-northeast-1\.console\.aws\.amazon\.com\/cloudwatch\/…\)\n/);
+    assert.match(text, /full links in --json/);
+    assert.ok(!text.includes(logs) && !text.includes(execution));
+    assert.ok(
+      text.split("\n").every((l) => l.length <= 120),
+      "no line longer than 120 characters",
+    );
+    assert.ok(JSON.stringify(run.document).includes(JSON.stringify(logs).slice(1, -1)));
+    assert.ok(html.includes(logs.replaceAll("'", "&#39;")) || html.includes(logs));
   });
 });
 

@@ -231,3 +231,69 @@ describe("notice messages", () => {
     assert.equal(d.html.includes("<!channel>"), false);
   });
 });
+
+describe("validation messages in notices", () => {
+  const emailExample: ErrorExample = {
+    rowNumber: 7,
+    errorType: "ValidationError",
+    severity: "HIGH",
+    column: "email",
+    errorMessage: 'email must be an e-mail address such as name@example.com (got "taro@example")',
+    message: { key: "email", params: { column: "email", value: "taro@example.jp x" } },
+    recordData: { email: "taro@example.jp x" },
+  };
+
+  it("shows a validation message in the notice's language, Japanese by default", () => {
+    const text = buildEmailNotice(notice({ examples: [emailExample] })).text;
+
+    assert.match(text, /email は name@example\.com のようなメールアドレスにしてください\(値: "\*\*\* x"\)/);
+    assert.doesNotMatch(text, /must be an e-mail address/);
+  });
+
+  it("shows it in English with locale en", () => {
+    const text = buildEmailNotice(notice({ examples: [emailExample], locale: "en" })).text;
+
+    assert.match(text, /email must be an e-mail address such as name@example\.com \(got "\*\*\* x"\)/);
+  });
+
+  it("keeps the schema's pattern and example unmasked while the value from the file is masked", () => {
+    const example: ErrorExample = {
+      ...emailExample,
+      column: "phone",
+      message: { key: "pattern", params: { column: "phone", pattern: "^0\\d{9}$", value: "03-1234-5678" } },
+      recordData: { phone: "03-1234-5678" },
+    };
+
+    const text = buildEmailNotice(notice({ examples: [example], locale: "en" })).text;
+
+    assert.match(text, /phone must match \^0\\d\{9\}\$ \(got "\*\*\*"\)/);
+    assert.doesNotMatch(text, /03-1234-5678/);
+  });
+});
+
+describe("record and line in notices", () => {
+  const example: ErrorExample = {
+    rowNumber: 33,
+    recordNumber: 26,
+    errorType: "ValidationError",
+    severity: "HIGH",
+    column: "order_id",
+    errorMessage: "order_id must match ^ORD-[0-9]{6}$",
+    recordData: { order_id: "ORD-0026X" },
+  };
+
+  it("names the record and the line it starts on, in Japanese and English", () => {
+    const ja = buildEmailNotice(notice({ examples: [example] })).text;
+    const en = buildEmailNotice(notice({ examples: [example], locale: "en" })).text;
+
+    assert.match(ja, /レコード26\(33行目\) ValidationError \[HIGH\] 列: order_id/);
+    assert.match(en, /Record 26 \(line 33\) ValidationError \[HIGH\] column: order_id/);
+  });
+
+  it("names the line alone when the record's index is unknown", () => {
+    const ja = buildEmailNotice(notice({ examples: [{ ...example, recordNumber: undefined }] })).text;
+
+    assert.match(ja, /33行目 ValidationError/);
+    assert.doesNotMatch(ja, /レコード/);
+  });
+});

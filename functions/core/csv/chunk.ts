@@ -155,11 +155,17 @@ export async function processChunkStream(
   // Line bookkeeping: the last line (relative to the chunk) of the previous record.
   let lastEndLine = 0;
 
-  const report = async (rowNumber: number, list: RowProblem[], recordData: Record<string, string>) => {
+  const firstRecord = job.chunk.firstRecord;
+  const report = async (
+    rowNumber: number,
+    list: RowProblem[],
+    recordData: Record<string, string>,
+    recordNumber?: number,
+  ) => {
     invalid++;
     for (const p of list) {
       countRecord(byType, bySeverity, p);
-      const pending = emit(buildErrorRecord(ctx, rowNumber, p, recordData));
+      const pending = emit(buildErrorRecord(ctx, rowNumber, p, recordData, recordNumber));
       if (pending !== undefined) await pending;
     }
   };
@@ -170,6 +176,8 @@ export async function processChunkStream(
     lastEndLine = startLine + lineFeedsIn(fields);
     const rowNumber = job.chunk.firstLine + startLine - 1;
     rows++;
+    // Once csv-parse has skipped a record, later indexes are uncertain: those records carry their line only.
+    const recordNumber = firstRecord === undefined || skipped.length > 0 ? undefined : firstRecord + rows - 1;
     if (onRow !== undefined) onRow(fields, rowNumber);
     problems.length = 0;
     if (fields.length !== width) {
@@ -177,11 +185,14 @@ export async function processChunkStream(
         rule: "row:columns",
         errorType: "ParseError",
         severity: "HIGH",
-        message: `Row ${rowNumber} has ${fields.length} field${fields.length === 1 ? "" : "s"} but the header has ${width}; check for an unquoted comma, a missing field or a stray line break.`,
+        message: `The record on line ${rowNumber} has ${fields.length} field${fields.length === 1 ? "" : "s"} but the header has ${width}; check for an unquoted comma, a missing field or a stray line break.`,
       });
-      await report(rowNumber, problems, {
-        raw: boundedRawLine(stripBreaks(item.raw).replaceAll(invalidMark, REPLACEMENT_CHAR), sensitive),
-      });
+      await report(
+        rowNumber,
+        problems,
+        { raw: boundedRawLine(stripBreaks(item.raw).replaceAll(invalidMark, REPLACEMENT_CHAR), sensitive) },
+        recordNumber,
+      );
       return;
     }
     let badColumns: string[] | null = null;
@@ -195,13 +206,13 @@ export async function processChunkStream(
         rule: "row:encoding",
         errorType: "EncodingError",
         severity: "HIGH",
-        message: `Row ${rowNumber} has bytes that are not valid ${job.encoding} in column${badColumns.length === 1 ? "" : "s"} ${badColumns.join(", ")}; save the file as UTF-8 (or set the schema's encoding) and upload it again.`,
+        message: `The record on line ${rowNumber} has bytes that are not valid ${job.encoding} in column${badColumns.length === 1 ? "" : "s"} ${badColumns.join(", ")}; save the file as UTF-8 (or set the schema's encoding) and upload it again.`,
       });
     } else if (validator.validate(fields, problems) === 0) {
       return;
     }
     const shown = badColumns === null ? fields : fields.map((f) => f.replaceAll(invalidMark, REPLACEMENT_CHAR));
-    await report(rowNumber, problems, boundedRecordData(job.header, shown, sensitive));
+    await report(rowNumber, problems, boundedRecordData(job.header, shown, sensitive), recordNumber);
   };
 
   // One record of lookahead: only the last record may lack a line break of its own.
@@ -224,13 +235,13 @@ export async function processChunkStream(
           rule: "row:unclosed-quote",
           errorType: "ParseError",
           severity: "CRITICAL",
-          message: `Row ${rowNumber} opens a quote that is never closed, so every following line of the file was read into it and could not be checked; close the quote and upload the file again.`,
+          message: `The record on line ${rowNumber} opens a quote that is never closed, so every following line of the file was read into it and could not be checked; close the quote and upload the file again.`,
         }
       : {
           rule: `row:${skip.code}`,
           errorType: "ParseError",
           severity: "HIGH",
-          message: `Row ${rowNumber} cannot be parsed: ${skip.message}`,
+          message: `The record on line ${rowNumber} cannot be parsed: ${skip.message}`,
         };
     await report(rowNumber, [problem], {
       raw: boundedRawLine(stripBreaks(raw).replaceAll(invalidMark, REPLACEMENT_CHAR), sensitive),

@@ -26,14 +26,18 @@ import type { RowProblem } from "./validate";
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
+const CR = 0x0d;
 
 const FIELD_START = 0;
 const UNQUOTED = 1;
 const QUOTED = 2;
 const QUOTE_IN_QUOTED = 3;
 
-/** Called for each record found: its byte range [start, end) and the 1-based line it starts on. */
-export type RecordSink = (start: number, end: number, startLine: number) => void;
+/**
+ * Called for each record found: its byte range [start, end), the 1-based line it starts on, and whether it is a
+ * blank line (only a line break: the chunk reader skips it, so it is no data record).
+ */
+export type RecordSink = (start: number, end: number, startLine: number, blank: boolean) => void;
 
 /** Finds record boundaries in a byte stream fed piece by piece. */
 export class RowScanner {
@@ -42,6 +46,8 @@ export class RowScanner {
   private line = 1;
   private recordStart: number;
   private recordLine = 1;
+  /** True once the current record has a byte other than CR and LF. */
+  private content = false;
 
   /** @param skip bytes at the start that belong to no record (a BOM). */
   constructor(private readonly skip = 0) {
@@ -62,6 +68,7 @@ export class RowScanner {
   /** Scans the next piece of the stream. */
   feed(buf: Uint8Array, sink: RecordSink): void {
     let state = this.state;
+    let content = this.content;
     let i = 0;
     if (this.offset < this.skip) i = Math.min(buf.length, this.skip - this.offset);
     const base = this.offset;
@@ -75,12 +82,16 @@ export class RowScanner {
       }
       if (c === LF) {
         const end = base + i + 1;
-        sink(this.recordStart, end, this.recordLine);
+        sink(this.recordStart, end, this.recordLine, !content);
         this.line++;
         this.recordStart = end;
         this.recordLine = this.line;
         state = FIELD_START;
-      } else if (c === COMMA) {
+        content = false;
+        continue;
+      }
+      if (c !== CR) content = true;
+      if (c === COMMA) {
         state = FIELD_START;
       } else if (c === QUOTE) {
         if (state === FIELD_START) state = QUOTED;
@@ -91,12 +102,13 @@ export class RowScanner {
       }
     }
     this.state = state;
+    this.content = content;
     this.offset = base + len;
   }
 
   /** Ends the stream: a last record without a final newline is emitted. */
   finish(sink: RecordSink): void {
-    if (this.offset > this.recordStart) sink(this.recordStart, this.offset, this.recordLine);
+    if (this.offset > this.recordStart) sink(this.recordStart, this.offset, this.recordLine, !this.content);
     this.recordStart = this.offset;
   }
 }
@@ -128,17 +140,21 @@ export class ChunkPlanner {
   private start = -1;
   private end = 0;
   private firstLine = 0;
+  private firstRecord = 0;
+  private records = 0;
   private rows = 0;
 
   constructor(private readonly limits: ChunkLimits) {}
 
-  /** Adds the next record. */
-  add(start: number, end: number, startLine: number): void {
+  /** Adds the next record; a blank one (a line break only) is no data record and does not advance the count. */
+  add(start: number, end: number, startLine: number, blank = false): void {
     if (this.start < 0) {
       this.start = start;
       this.firstLine = startLine;
+      this.firstRecord = this.records + 1;
       this.rows = 0;
     }
+    if (!blank) this.records++;
     this.rows++;
     this.end = end;
     const size = end - this.start;
@@ -153,7 +169,13 @@ export class ChunkPlanner {
 
   private close(): void {
     if (this.start < 0) return;
-    this.chunks.push({ id: this.chunks.length + 1, start: this.start, end: this.end, firstLine: this.firstLine });
+    this.chunks.push({
+      id: this.chunks.length + 1,
+      start: this.start,
+      end: this.end,
+      firstLine: this.firstLine,
+      firstRecord: this.firstRecord,
+    });
     this.start = -1;
   }
 }
@@ -316,11 +338,11 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
   const headerParts: Uint8Array[] = [];
   let headerLen = 0;
   let dataRecords = 0;
-  const sink: RecordSink = (start, end, line) => {
+  const sink: RecordSink = (start, end, line, blank) => {
     if (headerRange === null) headerRange = [start, end];
     else {
       dataRecords++;
-      planner.add(start, end, line);
+      planner.add(start, end, line, blank);
     }
   };
   const feed = (buf: Uint8Array) => {

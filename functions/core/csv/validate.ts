@@ -1,5 +1,6 @@
-import type { ErrorType, Severity } from "../../contract";
+import type { ErrorType, Severity, ValidationMessage, ValidationMessageKey } from "../../contract";
 import type { ColumnSpec, RowSchema } from "./schema";
+import { renderValidationMessage } from "./validation-messages";
 
 /** One problem found in one row. `rule` is stable (it feeds the deterministic error id). */
 export interface RowProblem {
@@ -8,10 +9,12 @@ export interface RowProblem {
   severity: Severity;
   message: string;
   column?: string;
+  /** The message as a key and values (validation problems), for notices in another language. */
+  detail?: ValidationMessage;
 }
 
 /** A column check: returns `[rule, message]` when the (non-empty) value breaks it, else null. */
-type Check = (value: string) => [string, string] | null;
+type Check = (value: string) => [string, ValidationMessage] | null;
 
 interface CompiledColumn {
   spec: ColumnSpec;
@@ -22,11 +25,17 @@ interface CompiledColumn {
 
 const MAX_SHOWN_VALUE = 60;
 
-/** Quotes a value for a message, unless the column is sensitive (then nothing of it is shown). */
-function shown(spec: ColumnSpec, value: string): string {
-  if (spec.sensitive) return "";
-  const v = value.length > MAX_SHOWN_VALUE ? `${value.slice(0, MAX_SHOWN_VALUE)}…` : value;
-  return ` (got ${JSON.stringify(v)})`;
+/** A validation message about `spec`'s column; the value is kept (bounded) unless the column is sensitive. */
+function problem(
+  spec: ColumnSpec,
+  key: ValidationMessageKey,
+  params: Record<string, string | number>,
+  value?: string,
+): ValidationMessage {
+  const all: Record<string, string | number> = { column: spec.name, ...params };
+  if (value !== undefined && !spec.sensitive)
+    all.value = value.length > MAX_SHOWN_VALUE ? `${value.slice(0, MAX_SHOWN_VALUE)}…` : value;
+  return { key, params: all };
 }
 
 const INTEGER = /^[+-]?\d+$/;
@@ -56,44 +65,38 @@ export function isCalendarDate(year: number, month: number, day: number): boolea
   return day <= days[month - 1];
 }
 
-function rangeCheck(spec: ColumnSpec, n: number, value: string): [string, string] | null {
-  if (spec.min !== undefined && n < spec.min)
-    return ["min", `${spec.name} must be at least ${spec.min}${shown(spec, value)}`];
-  if (spec.max !== undefined && n > spec.max)
-    return ["max", `${spec.name} must be at most ${spec.max}${shown(spec, value)}`];
+function rangeCheck(spec: ColumnSpec, n: number, value: string): [string, ValidationMessage] | null {
+  if (spec.min !== undefined && n < spec.min) return ["min", problem(spec, "min", { min: spec.min }, value)];
+  if (spec.max !== undefined && n > spec.max) return ["max", problem(spec, "max", { max: spec.max }, value)];
   return null;
 }
 
 function compileCheck(spec: ColumnSpec): Check {
-  const name = spec.name;
   switch (spec.type) {
     case "string": {
       const re = spec.pattern !== undefined ? new RegExp(spec.pattern) : null;
       const { minLength, maxLength } = spec;
       return (v) => {
         if (minLength !== undefined && v.length < minLength) {
-          return ["minLength", `${name} must be at least ${minLength} characters long (got ${v.length})`];
+          return ["minLength", problem(spec, "minLength", { minLength, length: v.length })];
         }
         if (maxLength !== undefined && v.length > maxLength) {
-          return ["maxLength", `${name} must be at most ${maxLength} characters long (got ${v.length})`];
+          return ["maxLength", problem(spec, "maxLength", { maxLength, length: v.length })];
         }
-        if (re !== null && !re.test(v)) return ["pattern", `${name} must match ${spec.pattern}${shown(spec, v)}`];
+        if (re !== null && !re.test(v))
+          return ["pattern", problem(spec, "pattern", { pattern: spec.pattern ?? "" }, v)];
         return null;
       };
     }
     case "integer":
-      return (v) =>
-        INTEGER.test(v) ? rangeCheck(spec, Number(v), v) : ["type", `${name} must be a whole number${shown(spec, v)}`];
+      return (v) => (INTEGER.test(v) ? rangeCheck(spec, Number(v), v) : ["type", problem(spec, "integer", {}, v)]);
     case "decimal":
-      return (v) =>
-        DECIMAL.test(v)
-          ? rangeCheck(spec, Number(v), v)
-          : ["type", `${name} must be a decimal number such as 1234.50${shown(spec, v)}`];
+      return (v) => (DECIMAL.test(v) ? rangeCheck(spec, Number(v), v) : ["type", problem(spec, "decimal", {}, v)]);
     case "date":
       return (v) => {
         const m = DATE.exec(v);
         if (m !== null && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) return null;
-        return ["type", `${name} must be a calendar date as YYYY-MM-DD${shown(spec, v)}`];
+        return ["type", problem(spec, "date", {}, v)];
       };
     case "datetime":
       return (v) => {
@@ -106,21 +109,18 @@ function compileCheck(spec: ColumnSpec): Check {
           (m[6] === undefined || Number(m[6]) < 60) &&
           (m[8] === undefined || (Number(m[8]) < 24 && Number(m[9]) < 60));
         if (ok) return null;
-        return [
-          "type",
-          `${name} must be an ISO-8601 date-time with a UTC offset, e.g. 2024-05-01T09:30:00+09:00${shown(spec, v)}`,
-        ];
+        return ["type", problem(spec, "datetime", {}, v)];
       };
     case "email":
       return (v) => {
         const at = v.lastIndexOf("@");
         if (v.length <= 254 && at > 0 && at <= 64 && EMAIL.test(v)) return null;
-        return ["type", `${name} must be an e-mail address such as name@example.com${shown(spec, v)}`];
+        return ["type", problem(spec, "email", {}, v)];
       };
     case "enum": {
       const allowed = new Set(spec.values ?? []);
       const list = (spec.values ?? []).join(", ");
-      return (v) => (allowed.has(v) ? null : ["values", `${name} must be one of ${list}${shown(spec, v)}`]);
+      return (v) => (allowed.has(v) ? null : ["values", problem(spec, "enum", { values: list }, v)]);
     }
   }
 }
@@ -158,12 +158,14 @@ export class RowValidator {
       const spec = col.spec;
       if (value === "" || value.trim() === "") {
         if (spec.required) {
+          const detail = problem(spec, "required", {});
           out.push({
             rule: `${spec.name}:required`,
             errorType: "ValidationError",
             severity: spec.severity,
-            message: `${spec.name} is required but empty`,
+            message: renderValidationMessage(detail, "en"),
             column: spec.name,
+            detail,
           });
           found++;
         }
@@ -175,8 +177,9 @@ export class RowValidator {
           rule: `${spec.name}:${bad[0]}`,
           errorType: "ValidationError",
           severity: spec.severity,
-          message: bad[1],
+          message: renderValidationMessage(bad[1], "en"),
           column: spec.name,
+          detail: bad[1],
         });
         found++;
       }

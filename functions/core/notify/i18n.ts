@@ -13,7 +13,8 @@ export interface NoticeTexts {
   bySeverity: string;
   count(n: number): string;
   details: string;
-  detailHeading(row: number, type: string, severity: string, column?: string): string;
+  /** `record` is the data record's index (header excluded) when known; `row` the line it starts on. */
+  detailHeading(row: number, type: string, severity: string, column?: string, record?: number): string;
   runFailed: string;
   failureReason(reason: RunFailureReason, failedChunks: number, chunkCount: number): string;
   stateFailure(step: string, error: string): string;
@@ -47,7 +48,8 @@ const ja: NoticeTexts = {
   bySeverity: "重要度別内訳",
   count: (n) => `${n}件`,
   details: "重要なエラー詳細(最大5件)",
-  detailHeading: (row, type, sev, col) => `${row}行目 ${type} [${sev}]${col ? ` 列: ${col}` : ""}`,
+  detailHeading: (row, type, sev, col, record) =>
+    `${record === undefined ? `${row}行目` : `レコード${record}(${row}行目)`} ${type} [${sev}]${col ? ` 列: ${col}` : ""}`,
   runFailed: "処理が完了していません。行エラーの有無にかかわらず重大として扱います。",
   failureReason: (reason, failed, total) =>
     ({
@@ -92,7 +94,8 @@ const en: NoticeTexts = {
   bySeverity: "Errors by severity",
   count: (n) => String(n),
   details: "Critical errors (up to 5)",
-  detailHeading: (row, type, sev, col) => `Row ${row} ${type} [${sev}]${col ? ` column: ${col}` : ""}`,
+  detailHeading: (row, type, sev, col, record) =>
+    `${record === undefined ? `Row ${row}` : `Record ${record} (line ${row})`} ${type} [${sev}]${col ? ` column: ${col}` : ""}`,
   runFailed: "The run did not complete. It is treated as critical whatever the number of row errors.",
   failureReason: (reason, failed, total) =>
     ({

@@ -1,5 +1,6 @@
 import { TZDate } from "@date-fns/tz";
-import { SEVERITIES } from "../../contract";
+import { SEVERITIES, type ValidationMessage } from "../../contract";
+import { renderValidationMessage } from "../csv/validation-messages";
 import type { RunSummary } from "../records/summary";
 import {
   escapeHtml,
@@ -28,10 +29,14 @@ export const MAX_COLUMNS_PER_EXAMPLE = 6;
 /** One HIGH/CRITICAL error shown as an example (fields of the error record). */
 export interface ErrorExample {
   rowNumber: number;
+  /** The data record's index (header excluded), when the record has one. */
+  recordNumber?: number;
   errorType: string;
   severity: string;
   column?: string;
   errorMessage: string;
+  /** The validation message as a key and values, shown in the notice's language instead of `errorMessage`. */
+  message?: ValidationMessage;
   recordData: Record<string, string>;
 }
 
@@ -103,8 +108,14 @@ function prepareExamples(input: NoticeInput): PreparedExample[] {
         safeValue(String(e.errorType), 40),
         safeValue(String(e.severity), 10),
         e.column ? safeValue(e.column, 60) : undefined,
+        e.recordNumber,
       ),
-      message: safeValue(String(e.errorMessage ?? ""), MAX_MESSAGE_CHARS),
+      message: e.message
+        ? truncateChars(
+            neutralizeFormula(renderValidationMessage(e.message, input.locale, (v) => safeValue(v, 80))),
+            MAX_MESSAGE_CHARS,
+          )
+        : safeValue(String(e.errorMessage ?? ""), MAX_MESSAGE_CHARS),
       values: columns.map((c) => ({ column: safeValue(c, 60), value: safeValue(record[c]) })),
     };
   });

@@ -99,6 +99,7 @@ export function buildErrorRecord(
   rowNumber: number,
   problem: RowProblem,
   recordData: Record<string, string>,
+  recordNumber?: number,
 ): ErrorRecord {
   const record: ErrorRecord = {
     errorId: errorIdOf(ctx.executionName, ctx.chunkId, rowNumber, problem.rule),
@@ -115,7 +116,15 @@ export function buildErrorRecord(
     severityRow: severityRowOf(problem.severity, rowNumber),
     expiresAt: ctx.expiresAt,
   };
+  if (recordNumber !== undefined) record.recordNumber = recordNumber;
   if (problem.column !== undefined) record.column = visible(problem.column);
+  if (problem.detail !== undefined)
+    record.message = {
+      key: problem.detail.key,
+      params: Object.fromEntries(
+        Object.entries(problem.detail.params).map(([k, v]) => [k, typeof v === "string" ? visible(v) : v]),
+      ),
+    };
   return record;
 }
 
