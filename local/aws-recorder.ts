@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { type FaultPlan, fire } from "./faults";
-import { readBody, startLoopbackServer } from "./http";
+import { readBody, sigV4Credential, startLoopbackServer } from "./http";
 
 /**
  * A loopback endpoint that speaks enough of SNS, SES, CloudWatch and SSM for the pipeline, through the real
@@ -118,12 +118,6 @@ export function decodeQuery(body: string): Record<string, unknown> {
   return root;
 }
 
-function signer(req: IncomingMessage): { accessKeyId: string; signingName: string } {
-  const auth = String(req.headers.authorization ?? "");
-  const match = /Credential=([^/]+)\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(auth);
-  return { accessKeyId: match?.[1] ?? "", signingName: match?.[2] ?? "" };
-}
-
 function queryAnswer(res: ServerResponse, service: "sns" | "ses", action: string, result: string): void {
   const body =
     `<${action}Response xmlns="${XML_NAMESPACE[service]}"><${action}Result>${result}</${action}Result>` +
@@ -169,7 +163,7 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
 
   const server = await startLoopbackServer(async (req, res) => {
     const text = await readBody(req);
-    const { accessKeyId, signingName } = signer(req);
+    const { accessKeyId, signingName } = sigV4Credential(req.headers);
     const service = SERVICE_BY_SIGNING_NAME[signingName];
     const record = (action: string, params: Record<string, unknown>, status: number): void => {
       calls.push({ service: service ?? "sns", action, params, accessKeyId, status, at: new Date().toISOString() });

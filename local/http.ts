@@ -11,6 +11,22 @@ export function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * The credential scope of a SigV4-signed request — access key and signing name (`s3`, `sns`, `email`, …) — from its
+ * `Authorization` header or, presigned, its `X-Amz-Credential` query parameter; empty strings when unsigned.
+ */
+export function sigV4Credential(
+  headers: Record<string, string | string[] | undefined>,
+  query: Record<string, unknown> = {},
+): { accessKeyId: string; signingName: string } {
+  const fromHeader = /Credential=([^/,\s]+)\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(
+    String(headers.authorization ?? ""),
+  );
+  const scope =
+    fromHeader ?? /^([^/]+)\/\d{8}\/[^/]+\/([^/]+)\/aws4_request$/.exec(String(query["X-Amz-Credential"] ?? ""));
+  return { accessKeyId: scope?.[1] ?? "", signingName: scope?.[2] ?? "" };
+}
+
 /** A loopback HTTP server on 127.0.0.1 with a free port; `close()` also drops keep-alive sockets. */
 export interface LoopbackServer {
   url: string;

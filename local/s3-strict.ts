@@ -9,6 +9,7 @@
  *   that key (`s3:ListBucket` on the bucket, with the key as `s3:prefix`). Keys that belong to no role (the runner's
  *   own uploads, tests) keep full access.
  */
+import { sigV4Credential } from "./http";
 import { type AccessRequest, allowingStatements, type LocalRole } from "./iam-local";
 
 // biome-ignore lint/suspicious/noExplicitAny: untyped package internals
@@ -47,18 +48,6 @@ interface KoaContext {
   status: number;
 }
 type Next = () => Promise<void>;
-
-/** The access key of a SigV4-signed request (`Authorization` header or presigned `X-Amz-Credential`). */
-export function signingAccessKey(
-  headers: Record<string, string | string[] | undefined>,
-  query: Record<string, unknown>,
-): string | undefined {
-  const auth = String(headers.authorization ?? "");
-  const fromHeader = /Credential=([^/,\s]+)\//.exec(auth)?.[1];
-  if (fromHeader !== undefined) return fromHeader;
-  const credential = query["X-Amz-Credential"];
-  return typeof credential === "string" ? credential.split("/")[0] : undefined;
-}
 
 /** Query parameters of ListObjects / ListObjectsV2 (the s3:ListBucket action). */
 const LIST_PARAMETERS = [
@@ -164,10 +153,10 @@ export function installS3Strictness(s3rver: any, opts: S3StrictnessOptions): voi
 }
 
 async function authorize(ctx: KoaContext, next: Next, opts: S3StrictnessOptions): Promise<void> {
-  const accessKeyId = signingAccessKey(ctx.headers, ctx.query);
-  const role = accessKeyId === undefined ? undefined : opts.roles[accessKeyId];
+  const { accessKeyId } = sigV4Credential(ctx.headers, ctx.query);
+  const role = Object.hasOwn(opts.roles, accessKeyId) ? opts.roles[accessKeyId] : undefined;
   const request = role === undefined ? undefined : s3Request(ctx);
-  if (role === undefined || request === undefined || accessKeyId === undefined) return next();
+  if (role === undefined || request === undefined) return next();
   const decide = (req: AccessRequest, allowedBy: string[], status: number) =>
     opts.onAccess?.({
       accessKeyId,
