@@ -128,6 +128,13 @@ describe("splitCsv", () => {
     assert.equal(detectEncoding(bytes("a,b\n"), "auto", false), "utf-8");
     assert.equal(detectEncoding(bytes("a,b\n"), "shift_jis", false), "shift_jis");
   });
+
+  it("reads a file with a UTF-8 BOM as UTF-8 even when the schema says Shift_JIS (a rejected rows.csv uploaded again)", () => {
+    const text = bytes("注文番号,備考\n");
+    assert.equal(detectEncoding(text, "shift_jis", true), "utf-8");
+    assert.equal(detectEncoding(text, "utf-8", true), "utf-8");
+    assert.equal(detectEncoding(iconv.encode("注文番号\n", "cp932"), "shift_jis", false), "shift_jis");
+  });
 });
 
 describe("chunk planning", () => {

@@ -28,14 +28,15 @@ function countReplacements(text: string): number {
 }
 
 /**
- * Chooses the encoding of a file from a prefix of its bytes (BOM excluded). An explicit schema setting wins;
- * `auto` picks UTF-8 when there is a BOM or the prefix is valid UTF-8 (a multi-byte sequence cut at the end of the
+ * Chooses the encoding of a file from a prefix of its bytes (BOM excluded). A UTF-8 BOM wins (the pipeline's own
+ * outputs, such as a rejected `rows.csv` fixed and uploaded again, are UTF-8 with a BOM whatever the schema says);
+ * then an explicit schema setting; `auto` picks UTF-8 when the prefix is valid UTF-8 (a multi-byte sequence cut at the end of the
  * prefix is fine), otherwise the encoding that decodes the prefix with fewer invalid sequences (Shift_JIS on a tie
  * is impossible: a tie means both are equally broken and UTF-8 is kept).
  */
 export function detectEncoding(prefix: Uint8Array, setting: SchemaEncoding, hadBom: boolean): FileEncoding {
-  if (setting !== "auto") return setting;
   if (hadBom) return "utf-8";
+  if (setting !== "auto") return setting;
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(prefix, { stream: true });
     return "utf-8";
