@@ -1,7 +1,19 @@
+import { readRunSummaries } from "./adapters/chunk-summaries";
 import { putJson } from "./adapters/s3";
-import { type AggregateOutput, type ChunkResult, ENV, PREFIXES } from "./contract";
+import { composeObject } from "./adapters/s3-compose";
+import { type AggregateOutput, type ChunkResult, ENV, OUTCOME_KEYS } from "./contract";
 import { requireFields } from "./core/csv/settings";
-import { sumChunkResults } from "./core/records/aggregate";
+import { requireEnv } from "./core/env";
+import { InputError } from "./core/errors";
+import { log } from "./core/log";
+import {
+  aggregateOutputOf,
+  buildManifest,
+  composition,
+  type RunOutcomeInput,
+  type SplitState,
+} from "./core/outcomes/manifest";
+import { outcomeSettings } from "./core/outcomes/settings";
 
 /** What the AggregateResults state passes. */
 export interface AggregateEvent {
@@ -10,19 +22,74 @@ export interface AggregateEvent {
   bucket: string;
   key: string;
   chunkCount: number;
-  chunkResults: ChunkResult[];
+  /** The header the split read (`$.split.header`); empty when it read none. */
+  header?: string[];
+  /** `$.split.status`; when absent, the split's FILE item says. */
+  splitStatus?: SplitState;
+  /** What the Map returned. Not read: the run table's summaries are the truth, also when the Map failed. */
+  chunkResults?: ChunkResult[];
+}
+
+function headerOf(event: AggregateEvent): string[] {
+  const header = event.header ?? [];
+  if (!Array.isArray(header) || header.some((h) => typeof h !== "string")) {
+    throw new InputError(
+      `aggregate-results input has an invalid header ${JSON.stringify(header)}: expected the split's list of column names.`,
+    );
+  }
+  return header;
 }
 
 /**
- * Sums the chunk results of one execution, writes them as JSON to
- * `s3://{RESULTS_BUCKET or bucket}/{RESULTS_PREFIX or "results/"}{executionName}.json` and returns them.
+ * Composes the run's row outcomes and writes its manifest:
+ * 1. reads the FILE and CHUNK summaries of the execution (consistent, every page) — chunks without one are missing;
+ * 2. streams `rejected/<exec>/rows.csv` (BOM, header, each completed chunk's rejected rows) and
+ *    `rejected/<exec>/errors.csv` (BOM, columns, a rejected file's error, each completed chunk's error lines) into
+ *    the input bucket, parts in chunk order;
+ * 3. writes `results/<exec>.json` (RunManifest) to RESULTS_BUCKET, else the input bucket,
+ * and returns the counts. A retry rewrites the same keys with the same bytes (the manifest's `composedAt` aside).
  */
 export async function handler(event: AggregateEvent, _context?: unknown): Promise<AggregateOutput> {
   const input = requireFields<AggregateEvent>(event, ["executionName", "bucket", "key"], "aggregate-results");
-  const bucket = process.env[ENV.resultsBucket] || input.bucket;
-  const prefix = process.env[ENV.resultsPrefix] ?? PREFIXES.results;
-  const resultKey = `${prefix}${input.executionName}.json`;
-  const output = sumChunkResults(input.chunkResults ?? [], Number(input.chunkCount ?? 0), resultKey);
-  await putJson(bucket, resultKey, output);
-  return output;
+  const runsTable = requireEnv(ENV.runsTable);
+  const settings = outcomeSettings();
+  const header = headerOf(input);
+  const exec = input.executionName;
+
+  const { file, chunks } = await readRunSummaries(runsTable, exec);
+  if (chunks.length > 0 && header.length === 0) {
+    throw new InputError(
+      `aggregate-results input lacks the header of ${input.key} while ${chunks.length} chunk(s) of execution ${exec} completed: the state machine must pass $.split.header, or rows.csv would not be a valid input.`,
+    );
+  }
+  const outcome: RunOutcomeInput = {
+    executionName: exec,
+    bucket: input.bucket,
+    key: input.key,
+    chunkCount: Number(input.chunkCount ?? 0),
+    header,
+    splitStatus: input.splitStatus ?? file?.status ?? "NOT_RUN",
+    file,
+    chunks,
+    settings,
+  };
+
+  const files = composition(outcome);
+  const rowsBytes = await composeObject(input.bucket, files.rows);
+  const errorsBytes = await composeObject(input.bucket, files.errors);
+
+  const manifest = buildManifest(outcome, new Date().toISOString());
+  const resultBucket = process.env[ENV.resultsBucket] || input.bucket;
+  const resultKey = OUTCOME_KEYS.manifest(settings, exec);
+  await putJson(resultBucket, resultKey, manifest);
+  log("INFO", "row outcomes composed", {
+    executionName: exec,
+    status: manifest.status,
+    missingChunks: manifest.chunks.missing.length,
+    rejectedRows: manifest.rejected.rowCount,
+    errorLines: manifest.rejected.errorCount,
+    rowsBytes,
+    errorsBytes,
+  });
+  return aggregateOutputOf(manifest, resultKey);
 }

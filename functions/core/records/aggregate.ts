@@ -1,4 +1,14 @@
-import type { AggregateOutput, ChunkResult, CountsByType, ErrorType } from "../../contract";
+import {
+  type AggregateOutput,
+  type ChunkResult,
+  type ChunkSummaryItem,
+  type CountsBySeverity,
+  type CountsByType,
+  ERROR_TYPES,
+  type ErrorType,
+  type FileSummaryItem,
+  SEVERITIES,
+} from "../../contract";
 import { emptyBySeverity } from "./error-record";
 
 /**
@@ -37,4 +47,41 @@ export function sumChunkResults(
     failedChunks: Math.max(0, chunkCount - present),
     resultKey,
   };
+}
+
+/** Exact counts of one execution, from its run-table summaries. */
+export interface SummaryCounts {
+  rows: { total: number; valid: number; invalid: number };
+  errors: { total: number; byType: CountsByType; bySeverity: CountsBySeverity };
+}
+
+/**
+ * Sums the FILE item (its file-level error records) and the CHUNK items (rows and row errors) of one execution.
+ * `byType` lists the contract's error types in their declared order, then any other type, so the same items always
+ * give the same JSON. Values DynamoDB returns malformed count as 0.
+ */
+export function sumSummaries(
+  file: Pick<FileSummaryItem, "errors" | "byType" | "bySeverity"> | undefined,
+  chunks: readonly ChunkSummaryItem[],
+): SummaryCounts {
+  const rows = { total: 0, valid: 0, invalid: 0 };
+  const found: Record<string, number> = {};
+  const bySeverity = emptyBySeverity();
+  let total = 0;
+  const add = (item: { errors?: unknown; byType?: CountsByType; bySeverity?: Partial<CountsBySeverity> }) => {
+    total += Number(item.errors) || 0;
+    for (const [type, n] of Object.entries(item.byType ?? {})) found[type] = (found[type] ?? 0) + (Number(n) || 0);
+    for (const s of SEVERITIES) bySeverity[s] += Number(item.bySeverity?.[s]) || 0;
+  };
+  if (file) add(file);
+  for (const c of chunks) {
+    add(c);
+    rows.total += Number(c.rows) || 0;
+    rows.valid += Number(c.valid) || 0;
+    rows.invalid += Number(c.invalid) || 0;
+  }
+  const byType: CountsByType = {};
+  for (const t of ERROR_TYPES) if (found[t]) byType[t] = found[t];
+  for (const [t, n] of Object.entries(found)) if (!(t in byType) && n) byType[t as ErrorType] = n;
+  return { rows, errors: { total, byType, bySeverity } };
 }
