@@ -9,9 +9,11 @@ import { resolve } from "node:path";
 import YAML from "yaml";
 import * as z from "zod";
 import {
+  DEFAULT_OUTCOME_SETTINGS,
   DEFAULT_PIPELINE_NAME,
   NOTIFICATION_CHANNELS,
   type NotificationChannel,
+  type OutcomeSettings,
   PREFIXES,
 } from "../functions/contract";
 import { parseSchema } from "../functions/core/csv/schema";
@@ -50,12 +52,22 @@ export const CHUNK_BYTES_LIMITS = { min: 1024, max: 256 * 1024 * 1024 } as const
 const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const PREFIX = /^([A-Za-z0-9!_.*'()-]+\/)*$/;
+/**
+ * An output prefix: one or more folders, each ending in "/". No `*`: IAM reads it in a grant's resource as a wildcard
+ * (there is no escape), which would widen the functions' write grants beyond the folder.
+ */
+const OUTPUT_PREFIX = /^([A-Za-z0-9!_.'()-]+\/)+$/;
+
+/** The output prefixes of `outputs`, in the order problems about them are reported. */
+const OUTPUT_PREFIX_KEYS = ["processedPrefix", "rejectedPrefix", "resultsPrefix"] as const;
 
 const RULES = {
   pipelineName:
     "must be 3–32 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen",
   pattern: `must be one of ${PIPELINE_PATTERNS.join(", ")}`,
-  inputPrefix: `must be empty or end with "/", and not be under ${PREFIXES.config} or ${PREFIXES.results}`,
+  inputPrefix: `must end with "/" and not be under ${PREFIXES.config} (nor be the bucket root, where the outputs are written)`,
+  outputPrefix: `must be folders of letters, digits or !_.'()- each ending with "/" (no "*")`,
+  boolean: "must be true or false",
   email: "must be an e-mail address",
   emailTo: "must be a list of e-mail addresses",
   slackMissing: "is missing (a secret)",
@@ -156,6 +168,74 @@ const alarmsField = z.preprocess(
   ),
 );
 
+/** Booleans come as text from a stack (`pulumi config set --path …outputs.bom false`) and as values from a file. */
+function fromBooleanText(value: unknown): unknown {
+  return value === "true" ? true : value === "false" ? false : value;
+}
+
+const outputPrefix = (fallback: string) =>
+  z.string({ error: RULES.outputPrefix }).regex(OUTPUT_PREFIX, { error: RULES.outputPrefix }).default(fallback);
+const flag = (fallback: boolean) =>
+  z.preprocess(fromBooleanText, z.boolean({ error: RULES.boolean })).default(fallback);
+
+/** Whether one prefix is inside (or the same as) the other: objects under the inner one are under both. */
+function overlaps(a: string, b: string): boolean {
+  return a.startsWith(b) || b.startsWith(a);
+}
+
+/** How prefix `a` relates to an overlapping prefix `b`, for a message. */
+function relation(a: string, b: string): string {
+  return a === b ? "is the same as" : a.startsWith(b) ? "is inside" : "contains";
+}
+
+/**
+ * Problems of `outputs` prefixes with each other and with the config prefix: each must be its own folder, apart
+ * from the others (a composed `rows.csv` must never be taken for a part, a part never for a manifest) and from the
+ * objects the program uploads.
+ */
+function outputPrefixIssues(outputs: OutcomeSettings, ctx: z.RefinementCtx): void {
+  // A prefix that is not a folder is reported on its own: compared with the others it would only repeat that.
+  const folders = OUTPUT_PREFIX_KEYS.filter((key) => OUTPUT_PREFIX.test(outputs[key]));
+  folders.forEach((key, i) => {
+    const prefix = outputs[key];
+    for (const other of folders.slice(0, i)) {
+      if (overlaps(prefix, outputs[other]))
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `${relation(prefix, outputs[other])} outputs.${other} ("${outputs[other]}"); give each output its own folder`,
+        });
+    }
+    if (overlaps(prefix, PREFIXES.config))
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `${relation(prefix, PREFIXES.config)} the folder of the program's own objects ("${PREFIXES.config}", the row schema)`,
+      });
+  });
+}
+
+const outputsField = z
+  .preprocess(
+    (value) => (value === undefined ? {} : fromJsonText(value)),
+    z.strictObject(
+      {
+        processed: flag(DEFAULT_OUTCOME_SETTINGS.processed),
+        bom: flag(DEFAULT_OUTCOME_SETTINGS.bom),
+        processedPrefix: outputPrefix(DEFAULT_OUTCOME_SETTINGS.processedPrefix),
+        rejectedPrefix: outputPrefix(DEFAULT_OUTCOME_SETTINGS.rejectedPrefix),
+        resultsPrefix: outputPrefix(DEFAULT_OUTCOME_SETTINGS.resultsPrefix),
+      },
+      {
+        error: (issue) =>
+          issue.code === "unrecognized_keys"
+            ? "is not a known output setting (processed, bom, processedPrefix, rejectedPrefix, resultsPrefix)"
+            : RULES.object,
+      },
+    ),
+  )
+  .superRefine((outputs: OutcomeSettings, ctx) => outputPrefixIssues(outputs, ctx));
+
 /** Every setting, its default and its rule. A stack reads all of them; a local file reads {@link LOCAL_KEYS}. */
 export const SETTINGS_FIELDS = {
   pipelineName: z
@@ -165,10 +245,9 @@ export const SETTINGS_FIELDS = {
   pattern: z.enum(PIPELINE_PATTERNS, { error: RULES.pattern }).default("sequential"),
   inputPrefix: z
     .string({ error: RULES.inputPrefix })
-    .refine((p) => PREFIX.test(p) && !p.startsWith(PREFIXES.config) && !p.startsWith(PREFIXES.results), {
-      error: RULES.inputPrefix,
-    })
+    .refine((p) => p !== "" && PREFIX.test(p) && !overlaps(p, PREFIXES.config), { error: RULES.inputPrefix })
     .default(PREFIXES.input),
+  outputs: outputsField,
   rowSchema: z
     .preprocess(fromJsonText, z.record(z.string(), z.unknown(), { error: "must be a row schema object" }))
     .optional(),
@@ -221,6 +300,7 @@ export const LOCAL_KEYS = [
   "emailTo",
   "onCallEmail",
   "notifyPolicy",
+  "outputs",
 ] as const satisfies readonly SettingKey[];
 export type LocalKey = (typeof LOCAL_KEYS)[number];
 
@@ -232,6 +312,13 @@ const EXAMPLES: Record<SettingKey, unknown> = {
   pipelineName: "orders-pipeline",
   pattern: "parallel",
   inputPrefix: "incoming/",
+  outputs: {
+    processed: true,
+    bom: true,
+    processedPrefix: PREFIXES.processed,
+    rejectedPrefix: PREFIXES.rejected,
+    resultsPrefix: PREFIXES.results,
+  },
   rowSchema: { columns: [{ name: "order_id", type: "string" }] },
   rowSchemaPath: "samples/orders.schema.yaml",
   chunkRows: DEFAULT_CHUNK_ROWS,
@@ -348,8 +435,8 @@ function exampleFor(path: PathSegment[]): ConfigProblem["example"] {
     const fallback = valueAt(DEFAULT_NOTIFY_POLICY, named.slice(1));
     if (fallback !== undefined) return { path: named, value: fallback };
   }
-  if (key === "alarms" && named.length > 1) {
-    const fallback = valueAt(EXAMPLES.alarms, named.slice(1));
+  if ((key === "alarms" || key === "outputs") && named.length > 1) {
+    const fallback = valueAt(EXAMPLES[key], named.slice(1));
     if (fallback !== undefined) return { path: named, value: fallback };
   }
   return { path: [key], value: EXAMPLES[key] };
@@ -417,6 +504,26 @@ export function emailProblems(emailFrom: string | undefined, emailTo: readonly s
     return [problemAt(["emailFrom"], "must be set together with emailTo (both or neither)")];
   }
   return [];
+}
+
+/**
+ * Problems of the output prefixes with the input prefix: an output inside the input prefix would start a run of its
+ * own (a composed `rows.csv` is a `.csv` file), and an input prefix inside an output folder would take outputs for
+ * uploads. Each problem names the output's key.
+ *
+ * @example outputPrefixProblems("incoming/", { ...DEFAULT_OUTCOME_SETTINGS, rejectedPrefix: "incoming/rejected/" })
+ * // [outputs.rejectedPrefix is inside inputPrefix ("incoming/") …]
+ */
+export function outputPrefixProblems(inputPrefix: string, outputs: OutcomeSettings): ConfigProblem[] {
+  return OUTPUT_PREFIX_KEYS.filter((key) => overlaps(outputs[key], inputPrefix)).map((key) => {
+    const why = outputs[key].startsWith(inputPrefix)
+      ? "a .csv written there (such as rows.csv) would start a new run"
+      : "uploads would land among this output's files";
+    return problemAt(
+      ["outputs", key],
+      `${relation(outputs[key], inputPrefix)} inputPrefix ("${inputPrefix}"): ${why}; keep outputs and uploads in separate folders`,
+    );
+  });
 }
 
 /** The result of fitting a policy to the channels that are configured. */

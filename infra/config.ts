@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { OutcomeSettings } from "../functions/contract";
 import type { NotifyPolicy } from "../functions/core/notify/policy";
 import type { PipelinePattern } from "../workflow/pipeline";
 import {
@@ -7,6 +8,7 @@ import {
   type ConfigProblem,
   checkChannels,
   LOG_RETENTION_DAYS,
+  outputPrefixProblems,
   parseSettings,
   readRowSchema,
   type SettingsSource,
@@ -23,6 +25,8 @@ export interface StackConfig {
   pattern: PipelinePattern;
   /** Key prefix under which uploaded `.csv` files start an execution (ends with `/`). */
   inputPrefix: string;
+  /** Where each run's row outcomes go in the bucket, and how its CSV files are written. */
+  outputs: OutcomeSettings;
   /** The row schema as validated JSON text (uploaded to `_config/schema.json`). */
   rowSchemaJson: string;
   /** Where the schema came from (file path or config key), for messages. */
@@ -61,7 +65,7 @@ export interface ParseStackConfigOptions {
 /**
  * Validates raw stack configuration into a {@link StackConfig} with the schema the local runner uses too. Pure apart
  * from reading `rowSchemaPath`. Throws one {@link ConfigError} listing every bad key; an empty value counts as unset
- * (except `inputPrefix`, where "" is the bucket's root).
+ * (except `inputPrefix`, where "" — the bucket's root — is refused rather than taken for the default).
  *
  * @param project the Pulumi project name (config keys are `<project>:<key>`)
  * @param secretUrl the Slack webhook URL as an Output (it is validated through `raw.slackWebhookUrl`)
@@ -83,6 +87,8 @@ export function parseStackConfig(
       ? readRowSchema(project, v.rowSchema, v.rowSchemaPath, options.projectDir ?? process.cwd())
       : { json: "", source: "", problems: [] as ConfigProblem[] };
   problems.push(...rowSchema.problems);
+  if (v.inputPrefix !== undefined && v.outputs !== undefined)
+    problems.push(...outputPrefixProblems(v.inputPrefix, v.outputs));
 
   const channels = checkChannels(v, input.notifyPolicy, input.slackWebhookUrl !== undefined);
   problems.push(...channels.problems);
@@ -94,6 +100,7 @@ export function parseStackConfig(
     pipelineName: ok.pipelineName,
     pattern: ok.pattern,
     inputPrefix: ok.inputPrefix,
+    outputs: ok.outputs,
     rowSchemaJson: rowSchema.json,
     rowSchemaSource: rowSchema.source,
     chunkRows: ok.chunkRows,

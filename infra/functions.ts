@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, PREFIXES, SCHEMA_OBJECT_KEY } from "../functions/contract";
+import { ENV, SCHEMA_OBJECT_KEY } from "../functions/contract";
 import type { StackConfig } from "./config";
+import { outcomeEnvironment } from "./function-env";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
 import type { Notifications } from "./notifications";
 import { type HandlerBundle, lambdaCode, stageHandler } from "./package";
@@ -16,7 +17,13 @@ export const FUNCTION_SPECS = {
     name: "aggregate-results",
     entry: "functions/aggregate-results.ts",
     memorySize: 256,
-    timeout: 120,
+    // Composes a run's rows.csv and errors.csv by streaming up to 256 chunks' parts through S3 (2 parts of 5 MiB
+    // in memory per file, whatever its size). A 1M-row file of ≈ 100-byte rows rejected whole makes ≈ 100 MB of
+    // rows.csv and ≈ 100 MB of errors.csv from 512 parts: composed in 7.5 s against the local S3 (loopback), so
+    // tens of seconds on S3, where each part read pays a request's latency. Five minutes leaves several times that
+    // for slow requests and retries, and is short enough that a stuck composition fails (and the check still runs)
+    // while the run is fresh.
+    timeout: 300,
   },
   checkErrors: {
     name: "check-errors-and-notify",
@@ -113,17 +120,20 @@ export class Functions extends pulumi.ComponentResource {
       [ENV.pipelineName]: args.namePrefix,
       [ENV.errorRetentionDays]: String(config.errorRetentionDays),
     };
+    const outcomes = outcomeEnvironment(config.outputs, config.policy.locale);
     const environment: Record<FunctionKey, Record<string, pulumi.Input<string>>> = {
       splitCsv: {
         ...common,
+        ...outcomes.splitCsv,
         [ENV.schemaLocation]: schemaLocation,
         [ENV.chunkRows]: String(config.chunkRows),
         [ENV.chunkBytes]: String(config.chunkBytes),
       },
-      processChunk: { ...common, [ENV.schemaLocation]: schemaLocation },
-      aggregateResults: { ...common, [ENV.resultsBucket]: bucket.bucket, [ENV.resultsPrefix]: PREFIXES.results },
+      processChunk: { ...common, ...outcomes.processChunk, [ENV.schemaLocation]: schemaLocation },
+      aggregateResults: { ...common, ...outcomes.aggregateResults, [ENV.resultsBucket]: bucket.bucket },
       checkErrors: {
         ...common,
+        ...outcomes.checkErrors,
         [ENV.alertTopicArn]: notifications.topic.arn,
         [ENV.slackWebhookParameter]: notifications.webhookParameter.name,
         ...(config.emailFrom ? { [ENV.emailFrom]: config.emailFrom, [ENV.emailTo]: config.emailTo.join(",") } : {}),

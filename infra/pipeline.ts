@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DIGEST_FLUSH_EVENT, PREFIXES, SCHEMA_OBJECT_KEY } from "../functions/contract";
+import { DIGEST_FLUSH_EVENT, type OutcomeSettings, SCHEMA_OBJECT_KEY } from "../functions/contract";
 import { buildPipeline } from "../workflow/pipeline";
 import { renderOnArns } from "../workflow/pulumi";
 import type { StackConfig } from "./config";
@@ -39,11 +39,45 @@ export function csvKeyPatterns(prefix: string): { wildcard: string }[] {
   return casings.map((ext) => ({ wildcard: `${literal}*.${ext}` }));
 }
 
-/** Days after which chunk results and other transient objects expire. */
+/**
+ * Days after which a run's outputs expire: its manifest, processed parts and rejected files alike. They expire
+ * together so that a manifest never names files that are gone nor leaves them behind unnamed; and the processed and
+ * rejected files are copies of the uploaded rows (e-mail addresses and the like), kept as long as the run's report
+ * and no longer. An operator who needs them longer copies them elsewhere; the upload itself does not expire.
+ */
 export const RESULT_EXPIRY_DAYS = 30;
 
 /**
- * The input bucket (EventBridge notifications on, public access blocked, encrypted, lifecycle on result objects), the
+ * Days after which S3 drops an unfinished multipart upload. The functions stream large outputs as multipart uploads
+ * and may not abort them (no `s3:AbortMultipartUpload`: a grant used only when a write fails); the parts of an upload
+ * cut short by a failed or timed-out invocation stay invisible but billed until this rule removes them. One day is
+ * far longer than any upload of the pipeline or of a file into the input prefix takes.
+ */
+export const INCOMPLETE_UPLOAD_DAYS = 1;
+
+/** The bucket's lifecycle rules: each output prefix expires, and unfinished multipart uploads are dropped. */
+export function lifecycleRules(outputs: OutcomeSettings): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+  const expire = (id: string, prefix: string) => ({
+    id,
+    status: "Enabled",
+    filter: { prefix },
+    expiration: { days: RESULT_EXPIRY_DAYS },
+  });
+  return [
+    expire("expire-results", outputs.resultsPrefix),
+    expire("expire-processed", outputs.processedPrefix),
+    expire("expire-rejected", outputs.rejectedPrefix),
+    {
+      id: "abort-incomplete-uploads",
+      status: "Enabled",
+      filter: { prefix: "" },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: INCOMPLETE_UPLOAD_DAYS },
+    },
+  ];
+}
+
+/**
+ * The input bucket (EventBridge notifications on, public access blocked, encrypted, lifecycle on the outputs), the
  * four functions, the Standard state machine (definition from `workflow/` on real ARNs, its role derived from the
  * graph, logging to a log group) and the EventBridge rule that starts it for each `.csv` under the input prefix.
  */
@@ -95,23 +129,7 @@ export class Pipeline extends pulumi.ComponentResource {
     );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-input-lifecycle`,
-      {
-        bucket: this.bucket.id,
-        rules: [
-          {
-            id: "expire-results",
-            status: "Enabled",
-            filter: { prefix: PREFIXES.results },
-            expiration: { days: RESULT_EXPIRY_DAYS },
-          },
-          {
-            id: "abort-incomplete-uploads",
-            status: "Enabled",
-            filter: { prefix: "" },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-          },
-        ],
-      },
+      { bucket: this.bucket.id, rules: lifecycleRules(config.outputs) },
       { parent: this },
     );
     const notification = new aws.s3.BucketNotification(
@@ -161,10 +179,9 @@ export class Pipeline extends pulumi.ComponentResource {
         options: {
           mapConcurrency: config.mapConcurrency,
           toleratedFailurePercentage: config.toleratedFailurePercentage,
-          // The split, chunk and aggregation tasks share one timeout: the longest of their functions' plus the margin.
-          taskTimeoutSeconds: Math.max(
-            ...(["splitCsv", "processChunk", "aggregateResults"] as const).map(taskTimeoutSeconds),
-          ),
+          // The split and chunk tasks share one timeout: the longer of their functions' plus the margin.
+          taskTimeoutSeconds: Math.max(...(["splitCsv", "processChunk"] as const).map(taskTimeoutSeconds)),
+          aggregateTimeoutSeconds: taskTimeoutSeconds("aggregateResults"),
           checkTimeoutSeconds: taskTimeoutSeconds("checkErrors"),
         },
       }),
@@ -230,7 +247,7 @@ export class Pipeline extends pulumi.ComponentResource {
     this.rule = new aws.cloudwatch.EventRule(
       `${name}-csv-uploaded`,
       {
-        description: `Start ${this.stateMachineName} for each .csv uploaded under ${config.inputPrefix || "(bucket root)"}`,
+        description: `Start ${this.stateMachineName} for each .csv uploaded under ${config.inputPrefix}`,
         eventPattern: pulumi.jsonStringify({
           source: ["aws.s3"],
           "detail-type": ["Object Created"],

@@ -1,4 +1,4 @@
-import { METRICS, PREFIXES, SCHEMA_OBJECT_KEY } from "../functions/contract";
+import { DEFAULT_OUTCOME_SETTINGS, METRICS, type OutcomeSettings, SCHEMA_OBJECT_KEY } from "../functions/contract";
 import type { FunctionKey } from "./functions";
 
 /**
@@ -34,8 +34,8 @@ export interface RoleSettings {
   inputPrefix: string;
   /** Object key of the row schema the functions read (default: the key the program uploads it to). */
   schemaKey?: string;
-  /** Prefix aggregate-results writes under (default: the contract's results prefix). */
-  resultsPrefix?: string;
+  /** Where row outcomes go and whether processed parts are written (default: the contract's defaults). */
+  outputs?: OutcomeSettings;
   emailFrom?: string;
   emailTo?: readonly string[];
 }
@@ -56,6 +56,9 @@ export function roleStatements<S>(
   join: JoinParts<S>,
 ): Record<FunctionKey, RoleStatement<S>[]> {
   const objects = (prefix: string) => join(refs.bucketArn, `/${prefix}*`);
+  const outputs = settings.outputs ?? DEFAULT_OUTCOME_SETTINGS;
+  // The keys of OUTCOME_KEYS, with `*` for the execution name (IAM's `*` also matches "/"; the names have none).
+  const rejectedParts = join(refs.bucketArn, `/${outputs.rejectedPrefix}*/parts/*`);
   const logs = (key: FunctionKey): RoleStatement<S> => ({
     Sid: "WriteOwnLogs",
     Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -96,16 +99,44 @@ export function roleStatements<S>(
       join("arn:", refs.partition, ":ses:", refs.region, ":", refs.account, `:identity/${identity}`),
     );
 
+  // A chunk writes its parts while it reads: the valid rows (when processed parts are on) and its rejected rows and
+  // error lines, which AggregateResults composes. Multipart uploads need s3:PutObject only; s3:AbortMultipartUpload
+  // is not granted (it is used only when a write fails) and the bucket's lifecycle drops unfinished uploads.
+  const writeProcessedParts: RoleStatement<S>[] = outputs.processed
+    ? [
+        {
+          Sid: "WriteProcessedParts",
+          Action: ["s3:PutObject"],
+          Resource: [join(refs.bucketArn, `/${outputs.processedPrefix}*/part-*.csv`)],
+        },
+      ]
+    : [];
+
   return {
     splitCsv: [logs("splitCsv"), readInput, listInput, writeErrors, writeSummary],
-    processChunk: [logs("processChunk"), readInput, writeErrors, writeSummary],
+    processChunk: [
+      logs("processChunk"),
+      readInput,
+      writeErrors,
+      writeSummary,
+      ...writeProcessedParts,
+      { Sid: "WriteRejectedParts", Action: ["s3:PutObject"], Resource: [rejectedParts] },
+    ],
     aggregateResults: [
       logs("aggregateResults"),
+      // The chunks' summaries in the runs table tell which chunks completed, also when the Map failed and handed
+      // over no results.
+      { Sid: "ReadChunkSummaries", Action: ["dynamodb:Query"], Resource: [refs.runsTableArn] },
+      { Sid: "ReadRejectedParts", Action: ["s3:GetObject"], Resource: [rejectedParts] },
       {
-        Sid: "WriteResults",
+        Sid: "WriteRejectedFiles",
         Action: ["s3:PutObject"],
-        Resource: [objects(settings.resultsPrefix ?? PREFIXES.results)],
+        Resource: [
+          join(refs.bucketArn, `/${outputs.rejectedPrefix}*/rows.csv`),
+          join(refs.bucketArn, `/${outputs.rejectedPrefix}*/errors.csv`),
+        ],
       },
+      { Sid: "WriteResults", Action: ["s3:PutObject"], Resource: [objects(outputs.resultsPrefix)] },
     ],
     checkErrors: [
       logs("checkErrors"),

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { type OutcomeSettings, PREFIXES } from "../functions/contract";
 import type { NotifyPolicy } from "../functions/core/notify/policy";
 import {
   ConfigError,
   checkChannels,
   LOCAL_KEYS,
+  outputPrefixProblems,
   parseSettings,
   type SettingsSource,
   throwIfProblems,
@@ -26,6 +28,8 @@ export interface LocalConfig {
   onCallEmail?: string;
   /** The notification policy, routed only to the channels this run configures. */
   notify: NotifyPolicy;
+  /** Where the run's row outcomes go in the local bucket, and how its CSV files are written. */
+  outputs: OutcomeSettings;
 }
 
 /**
@@ -42,7 +46,8 @@ export const CONFIG_EXAMPLE = `pipelineName: csv-pipeline
 chunkRows: 5000
 emailFrom: csv-pipeline@example.com
 emailTo: [ops@example.com]
-notifyPolicy: { locale: en, quietHours: { start: "22:00", end: "07:00" } }`;
+notifyPolicy: { locale: en, quietHours: { start: "22:00", end: "07:00" } }
+outputs: { processed: true, bom: true }`;
 
 function withLocalDefaults(doc: Record<string, unknown>): Record<string, unknown> {
   const input: Record<string, unknown> = { ...doc };
@@ -79,6 +84,8 @@ export function parseLocalConfig(
   const parsed = parseSettings(input, LOCAL_KEYS);
   problems.push(...parsed.problems);
   const v = parsed.values;
+  // A local run uploads under the contract's input prefix.
+  if (v.outputs !== undefined) problems.push(...outputPrefixProblems(PREFIXES.input, v.outputs));
   const channels = checkChannels(v, input.notifyPolicy, true);
   problems.push(...channels.problems);
   for (const warning of channels.warnings) warn(warning);
@@ -94,6 +101,7 @@ export function parseLocalConfig(
     emailTo: ok.emailTo,
     onCallEmail: v.onCallEmail,
     notify: channels.policy as NotifyPolicy,
+    outputs: ok.outputs,
   };
 }
 

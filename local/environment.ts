@@ -8,6 +8,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { clients } from "../functions/adapters/clients";
 import { ENV, ERROR_TABLE, NOTIFY_NOW_ENV, PREFIXES, RUNS_TABLE } from "../functions/contract";
 import { setLogSink } from "../functions/core/log";
+import { mergedOutcomeEnvironment } from "../infra/function-env";
 import { type AwsRecorder, startAwsRecorder } from "./aws-recorder";
 import type { LocalConfig } from "./config";
 import { type DynamoThrottle, startDynamoThrottle } from "./dynamo-throttle";
@@ -100,7 +101,7 @@ function setEnvironment(values: Record<string, string | undefined>): () => void 
 
 /**
  * Each function's role statements for a run: the statements the Pulumi program deploys, naming the local bucket
- * and tables, the run's input prefix, schema key and results prefix, and its e-mail identities.
+ * and tables, the run's input prefix, schema key and output prefixes, and its e-mail identities.
  */
 export function runRoleStatements(config: LocalConfig, schemaKey: string): FunctionStatements {
   return localFunctionStatements(
@@ -113,7 +114,7 @@ export function runRoleStatements(config: LocalConfig, schemaKey: string): Funct
     {
       inputPrefix: PREFIXES.input,
       schemaKey,
-      resultsPrefix: PREFIXES.results,
+      outputs: config.outputs,
       emailFrom: config.emailFrom,
       emailTo: config.emailTo,
     },
@@ -195,7 +196,8 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
       [ENV.chunkRows]: config.chunkRows?.toString(),
       [ENV.chunkBytes]: config.chunkBytes?.toString(),
       [ENV.resultsBucket]: services.bucket,
-      [ENV.resultsPrefix]: PREFIXES.results,
+      // Every function's row-outcome variables with the values the Pulumi program deploys (one process runs them all).
+      ...mergedOutcomeEnvironment(config.outputs, config.notify.locale),
       [ENV.errorRetentionDays]: String(config.errorRetentionDays),
       [ENV.pipelineName]: config.pipelineName,
       [ENV.alertTopicArn]: pipeline.resources.alertTopic,

@@ -8,8 +8,10 @@
  *   sequencer: well under 4 KB);
  * - each Distributed Map child returns counts only (≈ 250 bytes; ResultSelector drops anything else): ≤ 64 KB for
  *   256 chunks in `$.chunkResults`;
- * - the check returns a bounded summary (≤ 4 KB; never error items) and aggregation returns counts and a result key;
- * - failures carry one `{ Error, Cause }` each.
+ * - AggregateResults is handed the chunk results and the header already in state (its payload ≤ 70 KB, below the
+ *   256 KiB an invocation's payload may hold) and returns counts and the manifest key (≤ 1 KB; the row outcomes go to
+ *   S3, never into state); the check returns a bounded summary (≤ 4 KB; never error items);
+ * - failures carry one `{ Error, Cause }` each (the run's, the aggregation's, the check's).
  * Worst case < 100 KB of state — far below 256 KiB, whatever the number of rows or errors.
  */
 import {
@@ -22,6 +24,7 @@ import {
   LAMBDA_TRANSIENT_ERRORS,
   type ProcessChunkInput,
   type SplitResult,
+  type SplitStatus,
 } from "../functions/contract";
 import { Chain } from "./chain";
 import { WorkflowValidationError } from "./errors";
@@ -55,8 +58,10 @@ export interface PipelineOptions {
   mapConcurrency?: number;
   /** Share of failed chunks the Map tolerates, 0..100 (default 0: any failed chunk fails the Map → the check is told). */
   toleratedFailurePercentage?: number;
-  /** Timeout of the split, chunk and aggregation tasks (default 900 s). */
+  /** Timeout of the split and chunk tasks (default 900 s). */
   taskTimeoutSeconds?: number;
+  /** Timeout of the aggregation task, which composes the run's rejected files and manifest (default 300 s). */
+  aggregateTimeoutSeconds?: number;
   /** Timeout of the check task (default 300 s). */
   checkTimeoutSeconds?: number;
 }
@@ -103,6 +108,7 @@ export const DEFAULT_PIPELINE_OPTIONS: Required<PipelineOptions> = {
   mapConcurrency: 100,
   toleratedFailurePercentage: 0,
   taskTimeoutSeconds: 900,
+  aggregateTimeoutSeconds: 300,
   checkTimeoutSeconds: 300,
 };
 
@@ -126,6 +132,21 @@ export const UNPROCESSED_ITEMS_RETRY: RetryProps = {
   jitterStrategy: "FULL",
 };
 
+/**
+ * What AggregateResults is handed: the run, the header split read (the first line of `rows.csv`), how the split
+ * ended and the chunk results the Map returned (empty when the split or the Map failed).
+ */
+export interface AggregatePayload {
+  executionName: string;
+  startTime: string;
+  bucket: string;
+  key: string;
+  header: string[];
+  splitStatus: SplitStatus | "NOT_RUN";
+  chunkCount: number;
+  chunkResults: ChunkResult[];
+}
+
 /** Where each piece of state lives. */
 const PATHS = {
   upload: "$.upload",
@@ -133,6 +154,7 @@ const PATHS = {
   chunkResults: "$.chunkResults",
   failure: `$.${FAILURE_FIELD}`,
   check: "$.check",
+  aggregate: "$.aggregate",
   results: "$.results",
   checkFailure: "$.checkFailure",
   aggregationFailure: "$.aggregationFailure",
@@ -293,8 +315,45 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     .when(Condition.isPresent(`${PATHS.checkFailure}.Cause`), notifyCheckFailure)
     .otherwise(noCauseGiven);
 
+  // AggregateResults runs in both patterns, and also after a failed split or Map: it composes what the chunks that
+  // ran wrote (rejected rows, errors) and writes the manifest naming what is missing.
+  const aggregateFields: (keyof AggregateOutput & string)[] = [
+    "rows",
+    "valid",
+    "invalid",
+    "byType",
+    "bySeverity",
+    "chunks",
+    "failedChunks",
+    "resultKey",
+  ];
+  const aggregateInput: Template<AggregatePayload> = {
+    ...RUN_FIELDS,
+    "key.$": "$.split.key",
+    "header.$": "$.split.header",
+    "splitStatus.$": "$.split.status",
+    "chunkCount.$": "$.split.chunkCount",
+    "chunkResults.$": PATHS.chunkResults,
+  };
+  const aggregate = Task.lambdaInvoke(N.aggregateResults, {
+    comment:
+      "Sum the chunk counts, compose the run's rejected rows.csv and errors.csv from the chunks' parts, write the manifest",
+    functionArn: resources.aggregateResults,
+    payload: aggregateInput,
+    resultSelector: pick<AggregateOutput>(aggregateFields),
+    resultPath: pattern === "sequential" ? PATHS.aggregate : undefined,
+    timeoutSeconds: o.aggregateTimeoutSeconds,
+  }).addRetry(LAMBDA_RETRY);
+
+  // The state a failed split or Map continues with: the one that leads to the check.
+  let afterMap: Task | Parallel;
   let checkStep: Task | Parallel;
   if (pattern === "sequential") {
+    // The check runs after the aggregation, so the rejected folder its notice links to is there. A failed
+    // aggregation is caught into its own field: `$.failure` keeps telling the check what failed before.
+    aggregate.addCatch(check, { resultPath: PATHS.aggregationFailure });
+    Chain.start(aggregate).next(check);
+    afterMap = aggregate;
     checkStep = check;
   } else {
     check.end();
@@ -302,31 +361,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
       comment: "Record the aggregation failure; the check in the other branch still runs",
       parameters: { failed: true, "error.$": PATHS.aggregationFailure },
     }).end();
-    const aggregateFields: (keyof AggregateOutput & string)[] = [
-      "rows",
-      "valid",
-      "invalid",
-      "byType",
-      "bySeverity",
-      "chunks",
-      "failedChunks",
-      "resultKey",
-    ];
-    const aggregate = Task.lambdaInvoke(N.aggregateResults, {
-      comment: "Sum the chunk counts and write the run's result file",
-      functionArn: resources.aggregateResults,
-      payload: {
-        ...RUN_FIELDS,
-        "key.$": "$.split.key",
-        "chunkCount.$": "$.split.chunkCount",
-        "chunkResults.$": PATHS.chunkResults,
-      },
-      resultSelector: pick<AggregateOutput>(aggregateFields),
-      timeoutSeconds: o.taskTimeoutSeconds,
-    })
-      .addRetry(LAMBDA_RETRY)
-      .addCatch(aggregationFailed, { resultPath: PATHS.aggregationFailure })
-      .end();
+    aggregate.addCatch(aggregationFailed, { resultPath: PATHS.aggregationFailure }).end();
     checkStep = new Parallel(N.resultProcessing, {
       comment: "Aggregate results beside the error check",
       resultSelector: { "aggregate.$": "$[0]", "check.$": "$[1]" },
@@ -334,6 +369,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     })
       .branch(aggregate)
       .branch(check);
+    afterMap = checkStep;
   }
   checkStep.addCatch(checkFailureCause, { resultPath: PATHS.checkFailure });
 
@@ -359,14 +395,15 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     )
     .otherwise(processChunks);
 
-  split.addCatch(checkStep, { resultPath: PATHS.failure });
-  processChunks.addCatch(checkStep, { resultPath: PATHS.failure });
+  split.addCatch(afterMap, { resultPath: PATHS.failure });
+  processChunks.addCatch(afterMap, { resultPath: PATHS.failure });
   Chain.start(prepare).next(split).next(uploadClaimed);
-  Chain.start(processChunks).next(checkStep).next(outcome);
+  Chain.start(processChunks).next(afterMap);
+  checkStep.next(outcome);
 
   return new StateGraph(prepare, {
     comment: `CSV pipeline (${pattern}): split → Distributed Map of chunks → ${
-      pattern === "sequential" ? "error check & notify" : "aggregation ‖ error check & notify"
+      pattern === "sequential" ? "aggregation → error check & notify" : "aggregation ‖ error check & notify"
     }; a failed check pages on-call`,
   });
 }

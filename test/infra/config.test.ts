@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
+import { DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
 import { PipelineError } from "../../functions/core/errors";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
 import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, type RawConfig } from "../../infra/config";
@@ -170,6 +171,110 @@ describe("stack config", () => {
     }
     raw.slackWebhookUrl ??= "https://hooks.slack.com/services/T/B/X"; // set with --secret by each user
     assert.equal(parse(raw).rowSchemaSource, "samples/orders.schema.yaml");
+  });
+});
+
+describe("outputs in the stack config", () => {
+  const outputs = (o: Record<string, unknown>) => JSON.stringify(o);
+
+  it("defaults to the contract's outcome settings", () => {
+    assert.deepEqual(parse(valid).outputs, DEFAULT_OUTCOME_SETTINGS);
+    assert.deepEqual(parse({ ...valid, outputs: "" }).outputs, DEFAULT_OUTCOME_SETTINGS, "empty counts as unset");
+  });
+
+  it("reads flags as booleans or their text (pulumi config set --path …outputs.bom false) and keeps the other defaults", () => {
+    const cfg = parse({
+      ...valid,
+      outputs: outputs({ processed: "false", bom: false, rejectedPrefix: "quality/rejected/" }),
+    });
+    assert.deepEqual(cfg.outputs, {
+      processed: false,
+      bom: false,
+      processedPrefix: "processed/",
+      rejectedPrefix: "quality/rejected/",
+      resultsPrefix: "results/",
+    });
+  });
+
+  it("refuses prefixes that are not folders, or that would widen a grant, naming the key", () => {
+    assert.deepEqual(stackProblems({ ...valid, outputs: outputs({ rejectedPrefix: "rejected" }) }), [
+      `csv-pipeline:outputs.rejectedPrefix must be folders of letters, digits or !_.'()- each ending with "/" (no "*") (got "rejected"). Example: pulumi config set --path 'csv-pipeline:outputs.rejectedPrefix' rejected/`,
+    ]);
+    assert.deepEqual(stackProblems({ ...valid, outputs: outputs({ processedPrefix: "out*/" }) }), [
+      `csv-pipeline:outputs.processedPrefix must be folders of letters, digits or !_.'()- each ending with "/" (no "*") (got "out*/"). Example: pulumi config set --path 'csv-pipeline:outputs.processedPrefix' processed/`,
+    ]);
+    assert.deepEqual(stackProblems({ ...valid, outputs: outputs({ resultsPrefix: "" }) }).length, 1);
+  });
+
+  it("refuses outputs that share a folder: the same, or one inside another", () => {
+    const problems = stackProblems({
+      ...valid,
+      outputs: outputs({ processedPrefix: "out/", rejectedPrefix: "out/rejected/", resultsPrefix: "out/" }),
+    });
+    assert.deepEqual(problems, [
+      `csv-pipeline:outputs.rejectedPrefix is inside outputs.processedPrefix ("out/"); give each output its own folder (got "out/rejected/"). Example: pulumi config set --path 'csv-pipeline:outputs.rejectedPrefix' rejected/`,
+      `csv-pipeline:outputs.resultsPrefix is the same as outputs.processedPrefix ("out/"); give each output its own folder (got "out/"). Example: pulumi config set --path 'csv-pipeline:outputs.resultsPrefix' results/`,
+      `csv-pipeline:outputs.resultsPrefix contains outputs.rejectedPrefix ("out/rejected/"); give each output its own folder (got "out/"). Example: pulumi config set --path 'csv-pipeline:outputs.resultsPrefix' results/`,
+    ]);
+  });
+
+  it("refuses an output inside or containing the config folder", () => {
+    assert.deepEqual(stackProblems({ ...valid, outputs: outputs({ resultsPrefix: "_config/results/" }) }), [
+      `csv-pipeline:outputs.resultsPrefix is inside the folder of the program's own objects ("_config/", the row schema) (got "_config/results/"). Example: pulumi config set --path 'csv-pipeline:outputs.resultsPrefix' results/`,
+    ]);
+  });
+
+  it("refuses an output under the input prefix: the rows.csv written there would start a new run", () => {
+    assert.deepEqual(stackProblems({ ...valid, outputs: outputs({ rejectedPrefix: "incoming/rejected/" }) }), [
+      `csv-pipeline:outputs.rejectedPrefix is inside inputPrefix ("incoming/"): a .csv written there (such as rows.csv) would start a new run; keep outputs and uploads in separate folders. Example: pulumi config set --path 'csv-pipeline:outputs.rejectedPrefix' rejected/`,
+    ]);
+    assert.deepEqual(stackProblems({ ...valid, inputPrefix: "processed/" }), [
+      `csv-pipeline:outputs.processedPrefix is the same as inputPrefix ("processed/"): a .csv written there (such as rows.csv) would start a new run; keep outputs and uploads in separate folders. Example: pulumi config set --path 'csv-pipeline:outputs.processedPrefix' processed/`,
+    ]);
+  });
+
+  it("refuses an input prefix inside an output folder, naming the output", () => {
+    assert.deepEqual(stackProblems({ ...valid, inputPrefix: "results/incoming/" }), [
+      `csv-pipeline:outputs.resultsPrefix contains inputPrefix ("results/incoming/"): uploads would land among this output's files; keep outputs and uploads in separate folders. Example: pulumi config set --path 'csv-pipeline:outputs.resultsPrefix' results/`,
+    ]);
+  });
+
+  it("refuses the bucket root and the config folder as the input prefix", () => {
+    const rule = `must end with "/" and not be under _config/ (nor be the bucket root, where the outputs are written)`;
+    assert.deepEqual(stackProblems({ ...valid, inputPrefix: "" }), [
+      `csv-pipeline:inputPrefix ${rule} (got ""). Example: pulumi config set csv-pipeline:inputPrefix incoming/`,
+    ]);
+    assert.deepEqual(stackProblems({ ...valid, inputPrefix: "_config/in/" }), [
+      `csv-pipeline:inputPrefix ${rule} (got "_config/in/"). Example: pulumi config set csv-pipeline:inputPrefix incoming/`,
+    ]);
+    // The results folder is no longer a special case: an input beside the outputs is fine.
+    assert.equal(parse({ ...valid, inputPrefix: "uploads/orders/" }).inputPrefix, "uploads/orders/");
+  });
+
+  it("names unknown output settings and non-boolean flags", () => {
+    assert.deepEqual(stackProblems({ ...valid, outputs: outputs({ procesed: false, bom: "yes" }) }), [
+      "csv-pipeline:outputs.bom must be true or false (got \"yes\"). Example: pulumi config set --path 'csv-pipeline:outputs.bom' true",
+      "csv-pipeline:outputs.procesed is not a known output setting (processed, bom, processedPrefix, rejectedPrefix, resultsPrefix). Example: pulumi config set --path 'csv-pipeline:outputs.processed' true",
+    ]);
+  });
+
+  it("says the same about outputs in a local --config file, against the local input prefix", () => {
+    assert.deepEqual(fileProblems({ outputs: { rejectedPrefix: "incoming/rejected/" } }), [
+      `outputs.rejectedPrefix is inside inputPrefix ("incoming/"): a .csv written there (such as rows.csv) would start a new run; keep outputs and uploads in separate folders. Example: outputs: { rejectedPrefix: "rejected/" }`,
+    ]);
+    const stack = stackProblems({ ...valid, outputs: outputs({ rejectedPrefix: "processed/r/" }) });
+    const local = fileProblems({ outputs: { rejectedPrefix: "processed/r/" } });
+    assert.equal(
+      stack[0].replace(/^csv-pipeline:/, "").replace(/\. Example: .*$/, ""),
+      local[0].replace(/\. Example: .*$/, ""),
+    );
+    const cfg = parseLocalConfig({ outputs: { processed: false, bom: false } }, { kind: "file", path: "local.yaml" });
+    assert.deepEqual(cfg.outputs, { ...DEFAULT_OUTCOME_SETTINGS, processed: false, bom: false });
+    assert.deepEqual(
+      parseLocalConfig({}, { kind: "file", path: "local.yaml" }).outputs,
+      DEFAULT_OUTCOME_SETTINGS,
+      "a file without outputs takes the defaults",
+    );
   });
 });
 

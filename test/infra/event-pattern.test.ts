@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { DEFAULT_OUTCOME_SETTINGS, OUTCOME_KEYS } from "../../functions/contract";
 import { csvKeyPatterns } from "../../infra/pipeline";
 import type { MockResource } from "../support/pulumi-mocks";
 import { type Json, matchesEventPattern } from "./support/event-pattern";
@@ -59,6 +60,23 @@ describe("Upload rule event pattern", () => {
       assert.equal(matchesEventPattern(pattern, objectCreated(bucket, key)), false);
     });
   }
+
+  it("never starts a run for a run's own outputs (the rejected rows.csv is a valid input, but not there)", () => {
+    const s = DEFAULT_OUTCOME_SETTINGS;
+    const exec = "0b6f8a1e-5c1d-4f2e-9a7b-2d3c4e5f6a7b";
+    const keys = [
+      OUTCOME_KEYS.rejectedRows(s, exec),
+      OUTCOME_KEYS.rejectedErrors(s, exec),
+      OUTCOME_KEYS.rowsPart(s, exec, 3),
+      OUTCOME_KEYS.errorsPart(s, exec, 3),
+      OUTCOME_KEYS.processedPart(s, exec, 3),
+      OUTCOME_KEYS.manifest(s, exec),
+    ];
+    assert.deepEqual(
+      keys.filter((key) => matchesEventPattern(pattern, objectCreated(bucket, key))),
+      [],
+    );
+  });
 
   it("ignores other buckets and other S3 events", () => {
     assert.equal(matchesEventPattern(pattern, objectCreated("another-bucket", "incoming/x.csv")), false);

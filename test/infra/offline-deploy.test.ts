@@ -3,15 +3,22 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import {
+  type AggregateOutput,
   type ChunkRef,
   type ChunkResult,
+  CSV_OUTPUT_EOL,
+  DEFAULT_OUTCOME_SETTINGS,
   DIGEST_FLUSH_EVENT,
+  ERRORS_CSV_COLUMNS,
   NOTIFY_NOW_ENV,
+  OUTCOME_KEYS,
+  type RunManifest,
   SCHEMA_OBJECT_KEY,
   type SplitResult,
 } from "../../functions/contract";
+import { UTF8_BOM } from "../../functions/core/outcomes/csv-text";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { CHECK_RUNS_QUERY, CRITICAL_FILTER_PATTERN } from "../../infra/monitoring";
 import {
@@ -85,6 +92,9 @@ function runtimeSdkDir(root: string): string {
   return nm;
 }
 
+/** The outputs of the stack under test (TEST_CONFIG sets none: the defaults). */
+const OUTPUTS = DEFAULT_OUTCOME_SETTINGS;
+
 /** The key each function signs with, as in a local run: the local S3 authorizes its requests as that role. */
 const ROLE_KEYS = FUNCTION_ACCESS_KEYS;
 
@@ -113,6 +123,13 @@ const DOC_COMMANDS: Record<string, string> = {
   BatchGetCommand: "BatchGetItem",
   TransactWriteCommand: "TransactWriteItems",
   TransactGetCommand: "TransactGetItems",
+};
+/** S3 commands IAM authorizes under another action's name: every step of a multipart upload but its abort is a PutObject. */
+const S3_ACTIONS: Record<string, string> = {
+  CreateMultipartUpload: "PutObject",
+  UploadPart: "PutObject",
+  CompleteMultipartUpload: "PutObject",
+  ListParts: "ListMultipartUploadParts",
 };
 const SERVICE_OF_CLIENT: Record<string, string> = {
   S3Client: "s3",
@@ -162,8 +179,13 @@ describe("Lambda archives (offline deploy proof)", () => {
   function sdkRequests(key: FunctionKey, call: SdkCall): AccessRequest[] {
     const service = SERVICE_OF_CLIENT[call.client];
     assert.ok(service, `${key}: unknown client ${call.client}`);
+    const command = call.command.replace(/Command$/, "");
     const op =
-      call.client === "DynamoDBDocumentClient" ? DOC_COMMANDS[call.command] : call.command.replace(/Command$/, "");
+      call.client === "DynamoDBDocumentClient"
+        ? DOC_COMMANDS[call.command]
+        : service === "s3"
+          ? (S3_ACTIONS[command] ?? command)
+          : command;
     const action = `${service}:${op}`;
     const i = call.input;
     if (service === "dynamodb") {
@@ -255,6 +277,12 @@ describe("Lambda archives (offline deploy proof)", () => {
         .join(svc.bucket);
     }
     return env;
+  }
+
+  /** An object's bytes, read with the services' own client (no role). */
+  async function objectBytes(key: string): Promise<Buffer> {
+    const got = await svc.s3.send(new GetObjectCommand({ Bucket: svc.bucket, Key: key }));
+    return Buffer.from((await got.Body?.transformToByteArray()) ?? []);
   }
 
   function invoke<T>(key: FunctionKey, event: unknown, extraEnv: Record<string, string> = {}): Promise<T> {
@@ -397,14 +425,56 @@ describe("Lambda archives (offline deploy proof)", () => {
       2,
     );
 
-    const agg = await invoke<{ rows: number; resultKey: string }>("aggregateResults", {
+    const agg = await invoke<AggregateOutput>("aggregateResults", {
       ...exec,
       bucket: svc.bucket,
       key: "incoming/orders.csv",
+      header: split.header,
+      splitStatus: split.status,
       chunkCount: split.chunkCount,
       chunkResults: results,
     });
     assert.equal(agg.rows, 4);
+    assert.equal(agg.invalid, 2);
+    assert.equal(agg.resultKey, OUTCOME_KEYS.manifest(OUTPUTS, exec.executionName));
+
+    // The row outcomes, written under each function's own grants (the local S3 enforced them).
+    const eol = CSV_OUTPUT_EOL;
+    assert.deepEqual(
+      await objectBytes(OUTCOME_KEYS.rejectedRows(OUTPUTS, exec.executionName)),
+      Buffer.from(
+        `${UTF8_BOM}order_id,email,amount${eol}BAD-1,b@example.com,20${eol}ORD-000003,not-an-email,-5${eol}`,
+        "utf8",
+      ),
+    );
+    const errorsCsv = (await objectBytes(OUTCOME_KEYS.rejectedErrors(OUTPUTS, exec.executionName))).toString("utf8");
+    const errorLines = errorsCsv.split(eol);
+    assert.equal(errorLines[0], `${UTF8_BOM}${ERRORS_CSV_COLUMNS.join(",")}`);
+    assert.equal(errorLines.at(-1), "", "errors.csv ends with a line break");
+    assert.deepEqual(
+      errorLines.slice(1, -1).map((l) => l.split(",").slice(0, 5).join(",")),
+      ["2,3,order_id,ValidationError,HIGH", "3,4,email,ValidationError,MEDIUM", "3,4,amount,ValidationError,MEDIUM"],
+    );
+    assert.ok(!errorsCsv.includes("not-an-email"), "errors.csv shows a sensitive value unmasked");
+    const processed: string[] = [];
+    for (const chunk of split.chunks as ChunkRef[]) {
+      const part = (await objectBytes(OUTCOME_KEYS.processedPart(OUTPUTS, exec.executionName, chunk.id))).toString();
+      assert.ok(part.startsWith(`${UTF8_BOM}order_id,email,amount${eol}`), part);
+      processed.push(part.slice(`${UTF8_BOM}order_id,email,amount${eol}`.length));
+    }
+    assert.equal(processed.join(""), `ORD-000001,a@example.com,10${eol}ORD-000004,d@example.com,40${eol}`);
+    const manifest = JSON.parse(
+      (await objectBytes(OUTCOME_KEYS.manifest(OUTPUTS, exec.executionName))).toString("utf8"),
+    ) as RunManifest;
+    assert.equal(manifest.status, "COMPLETE");
+    assert.deepEqual(manifest.rows, { total: 4, valid: 2, invalid: 2 });
+    assert.deepEqual(manifest.rejected, {
+      folder: OUTCOME_KEYS.rejectedFolder(OUTPUTS, exec.executionName),
+      rows: OUTCOME_KEYS.rejectedRows(OUTPUTS, exec.executionName),
+      errors: OUTCOME_KEYS.rejectedErrors(OUTPUTS, exec.executionName),
+      rowCount: 2,
+      errorCount: 3,
+    });
 
     const check = await invoke<{
       hasErrors: boolean;
@@ -425,6 +495,10 @@ describe("Lambda archives (offline deploy proof)", () => {
     assert.equal(check.hasErrors, true);
     assert.ok(check.errorCount >= 2);
     assert.ok(slack.deliveries.length >= 1, "Slack received nothing");
+    assert.ok(
+      JSON.stringify(slack.deliveries).includes(`prefix=${OUTCOME_KEYS.rejectedFolder(OUTPUTS, exec.executionName)}`),
+      "the notice does not link the run's rejected folder",
+    );
     assert.ok(check.notifications.some((n) => n.channel === "slack" && n.status === "sent"));
     assert.ok(aws.calls.some((c) => c.service === "cloudwatch" && c.action === "PutMetricData"));
 
@@ -580,6 +654,28 @@ describe("Lambda archives (offline deploy proof)", () => {
 
     assert.equal(split.status, "REJECTED");
     assert.ok(criticalCheck.criticalCount >= 1);
+    // A rejected file still gets its outcomes: no rows, the file's error, and the manifest.
+    const composed = await invoke<AggregateOutput>("aggregateResults", {
+      ...critical,
+      bucket: svc.bucket,
+      key: split.key,
+      header: split.header,
+      splitStatus: split.status,
+      chunkCount: 0,
+      chunkResults: [],
+    });
+    assert.equal(composed.rows, 0);
+    const rejectedManifest = JSON.parse(
+      (await objectBytes(OUTCOME_KEYS.manifest(OUTPUTS, critical.executionName))).toString("utf8"),
+    ) as RunManifest;
+    assert.deepEqual(rejectedManifest.chunks, { expected: 0, completed: 0, missing: [] });
+    assert.equal(rejectedManifest.rejected.rowCount, 0);
+    const fileErrors = (await objectBytes(OUTCOME_KEYS.rejectedErrors(OUTPUTS, critical.executionName)))
+      .toString("utf8")
+      .split(CSV_OUTPUT_EOL)
+      .slice(1, -1);
+    assert.equal(fileErrors.length, rejectedManifest.rejected.errorCount);
+    assert.ok(fileErrors.length >= 1 && fileErrors.every((l) => l.includes(",CRITICAL,")), fileErrors.join("\n"));
     assert.ok(criticalCheck.notifications.some((n) => n.channel === "sns" && n.status === "sent"));
     assert.equal(failedCheck.runFailed, true);
     assert.ok(failedCheck.notifications.some((n) => n.channel === "sns" && n.status === "sent"));

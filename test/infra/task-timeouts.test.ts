@@ -47,7 +47,7 @@ describe("Task timeouts of the deployed definition", () => {
     }
   });
 
-  it("waits in every Lambda Task at least the margin longer than its function may run", () => {
+  it("waits in every Lambda Task exactly the margin longer than its function may run", () => {
     assert.ok(TASK_TIMEOUT_MARGIN_SECONDS > 0, "the margin must be positive");
     const lambdaTasks = tasks.filter((t) => t.functionArn !== undefined);
     assert.equal(new Set(lambdaTasks.map((t) => keyOfArn.get(t.functionArn!))).size, FUNCTION_KEYS.length);
@@ -56,10 +56,23 @@ describe("Task timeouts of the deployed definition", () => {
       assert.ok(key, `${task.name} calls ${task.functionArn}, which is not a deployed function`);
       const fnTimeout = timeoutOf.get(key)!;
       assert.equal(fnTimeout, FUNCTION_SPECS[key].timeout);
-      assert.ok(
-        task.TimeoutSeconds !== undefined && task.TimeoutSeconds >= fnTimeout + TASK_TIMEOUT_MARGIN_SECONDS,
-        `${task.name}: TimeoutSeconds ${task.TimeoutSeconds} does not exceed ${key}'s timeout ${fnTimeout} s by ${TASK_TIMEOUT_MARGIN_SECONDS} s`,
+      assert.equal(
+        task.TimeoutSeconds,
+        fnTimeout + TASK_TIMEOUT_MARGIN_SECONDS,
+        `${task.name}: TimeoutSeconds ${task.TimeoutSeconds} is not ${key}'s timeout ${fnTimeout} s + ${TASK_TIMEOUT_MARGIN_SECONDS} s`,
       );
     }
+  });
+
+  it("gives the aggregation a timeout fit for composing a large run's files, and its task one margin more", () => {
+    assert.equal(FUNCTION_SPECS.aggregateResults.timeout, 300);
+    assert.equal(timeoutOf.get("aggregateResults"), 300);
+    const aggregate = tasks.filter(
+      (t) => t.functionArn !== undefined && keyOfArn.get(t.functionArn) === "aggregateResults",
+    );
+    assert.deepEqual(
+      aggregate.map((t) => [t.name, t.TimeoutSeconds]),
+      [["AggregateResults", 360]],
+    );
   });
 });

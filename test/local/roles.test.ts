@@ -49,30 +49,68 @@ function signers(records: readonly S3AccessRecord[]): string[] {
 
 /**
  * What the sample run's functions read and write in S3, each under its own role: split-csv and process-chunk read
- * the input, and in the parallel pattern aggregate-results writes under the results prefix. (The schema is read
+ * the input, process-chunk writes its parts (the processed part only when `processed` is on), and aggregate-results
+ * — in both patterns — reads the rejected parts and writes rows.csv, errors.csv and the manifest. (The schema is read
  * once per process, so a later run in the same process may not read it again.)
  */
-function assertSampleAccess(records: readonly S3AccessRecord[], pattern: RunArgs["pattern"]): void {
+function assertSampleAccess(
+  records: readonly S3AccessRecord[],
+  outputs: { processed: string | null; rejected: string; results: string } = {
+    processed: PREFIXES.processed,
+    rejected: PREFIXES.rejected,
+    results: PREFIXES.results,
+  },
+): void {
   assert.deepEqual(signers(records), [
-    ...(pattern === "parallel" ? ["aggregateResults:AGGREGATERESULTSROLE"] : []),
+    "aggregateResults:AGGREGATERESULTSROLE",
     "processChunk:PROCESSCHUNKROLE",
     "splitCsv:SPLITCSVROLE",
   ]);
   for (const r of records) assert.equal(roleOfKey.get(r.accessKeyId), r.role, `${r.accessKeyId} decided as ${r.role}`);
   const denied = records.filter((r) => r.allowedBy.length === 0 || r.status === 403);
   assert.deepEqual(denied, [], "the local S3 denied a function's request in a normal run");
+  const bucket = "arn:aws:s3:::csv-pipeline-local/";
   const by = (role: FunctionKey, action: string) =>
-    records.filter((r) => r.role === role && r.action === action).map((r) => r.resource);
-  const input = "arn:aws:s3:::csv-pipeline-local/incoming/orders.csv";
+    records
+      .filter((r) => r.role === role && r.action === action)
+      .map((r) => `${r.resource.replace(bucket, "")} ${r.allowedBy.join("+")}`)
+      .sort();
+  const input = "incoming/orders.csv ReadInputAndSchema";
   assert.ok(by("splitCsv", "s3:GetObject").includes(input));
   assert.ok(by("processChunk", "s3:GetObject").includes(input));
-  if (pattern === "parallel") {
-    assert.equal(by("aggregateResults", "s3:PutObject").length, 1);
-    assert.match(
-      by("aggregateResults", "s3:PutObject")[0],
-      /^arn:aws:s3:::csv-pipeline-local\/results\/local-.*\.json$/,
-    );
-  }
+  // One chunk, number 1 (the sample is far below a chunk's size): its parts, under the run's prefixes.
+  const exec = "local-[0-9T]+-[0-9a-f]{6}";
+  const parts = (kind: "rows" | "errors") => `${outputs.rejected}${exec}/parts/${kind}-00001\\.csv`;
+  const expected = (patterns: string[]) => patterns.map((p) => new RegExp(`^${p}$`));
+  /** Each access matches one pattern, and each pattern one access. */
+  const matchAll = (got: string[], patterns: RegExp[], what: string) => {
+    assert.equal(got.length, patterns.length, `${what}: ${got.join(", ")}`);
+    for (const re of patterns)
+      assert.equal(got.filter((g) => re.test(g)).length, 1, `${what}: ${re} in ${got.join(", ")}`);
+  };
+  matchAll(
+    by("processChunk", "s3:PutObject"),
+    expected([
+      `${parts("errors")} WriteRejectedParts`,
+      ...(outputs.processed === null ? [] : [`${outputs.processed}${exec}/part-00001\\.csv WriteProcessedParts`]),
+      `${parts("rows")} WriteRejectedParts`,
+    ]),
+    "process-chunk's writes",
+  );
+  matchAll(
+    by("aggregateResults", "s3:GetObject"),
+    expected([`${parts("errors")} ReadRejectedParts`, `${parts("rows")} ReadRejectedParts`]),
+    "aggregate-results' reads",
+  );
+  matchAll(
+    by("aggregateResults", "s3:PutObject"),
+    expected([
+      `${outputs.rejected}${exec}/errors\\.csv WriteRejectedFiles`,
+      `${outputs.rejected}${exec}/rows\\.csv WriteRejectedFiles`,
+      `${outputs.results}${exec}\\.json WriteResults`,
+    ]),
+    "aggregate-results' writes",
+  );
 }
 
 describe("function roles in a local run", () => {
@@ -165,7 +203,7 @@ describe("function roles in a local run", () => {
       assert.equal(report.document.status, "SUCCEEDED", JSON.stringify(report.failure));
       assert.deepEqual(report.document.rows, ORDERS_ROWS);
       assert.equal(report.document.errors.total, ORDERS_ERRORS);
-      assertSampleAccess(access, "sequential");
+      assertSampleAccess(access);
     });
 
     it("keeps each function's key while AggregateResults runs beside the check (parallel)", async () => {
@@ -174,7 +212,32 @@ describe("function roles in a local run", () => {
 
       assert.equal(report.document.status, "SUCCEEDED", JSON.stringify(report.failure));
       assert.deepEqual(report.document.rows, ORDERS_ROWS);
-      assertSampleAccess(access, "parallel");
+      assertSampleAccess(access);
+    });
+
+    it("writes under the prefixes of --config outputs with the same grants, no processed part when it is off", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "csv-roles-outputs-"));
+      try {
+        const config = join(dir, "outputs.yaml");
+        writeFileSync(
+          config,
+          "outputs: { processed: false, bom: false, rejectedPrefix: quality/rejected/, resultsPrefix: quality/results/ }\n",
+        );
+        const access: S3AccessRecord[] = [];
+
+        const report = await runLocal(args({ configPath: config, outDir: join(dir, "out") }), {
+          onS3Access: (r) => access.push(r),
+        });
+
+        assert.equal(report.document.status, "SUCCEEDED", JSON.stringify(report.failure));
+        assert.deepEqual(report.document.rows, ORDERS_ROWS);
+        assertSampleAccess(access, { processed: null, rejected: "quality/rejected/", results: "quality/results/" });
+        // OUTPUT_BOM=false reached the functions: the composed rows.csv begins with the header itself.
+        const rows = readFileSync(join(dir, "out", "rejected", "rows.csv"));
+        assert.equal(rows.subarray(0, 8).toString("utf8"), "order_id");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("fails the run with AccessDenied when split-csv's role may not read the input prefix", async () => {
@@ -260,7 +323,7 @@ cp.fork = function (...a) {
         .split("\n")
         .filter(Boolean)
         .map((l) => JSON.parse(l) as S3AccessRecord);
-      assertSampleAccess(records, "sequential");
+      assertSampleAccess(records);
     });
   });
 });

@@ -39,6 +39,16 @@ describe("NotifyCheckFailure", () => {
               throw failure("InputError", "the object is not readable");
             }),
             [N.processChunk]: ok({}),
+            [N.aggregateResults]: ok({
+              rows: 0,
+              valid: 0,
+              invalid: 0,
+              byType: {},
+              bySeverity: {},
+              chunks: 0,
+              failedChunks: 0,
+              resultKey: "results/orders-20240131-parent.json",
+            }),
             // As the Task state sees it (no Lambda wrapping): the error's message is the Catch's Cause.
             [N.checkErrors]: () => {
               throw failure(shape === "no Cause" ? "Lambda.Unknown" : "States.TaskFailed", cause);

@@ -158,6 +158,7 @@ describe("one upload, one processed run (the pipeline run locally against local 
           "every chunk reads the version split-csv read",
         );
         assert.equal(first.seen.checks.length, 1);
+        assert.equal(first.seen.aggregates, 1, "the run that claimed the upload composes its outcomes once");
         assert.equal(b.status, "SUCCEEDED");
         assert.deepEqual(b.states, [N.prepare, N.splitCsv, N.uploadClaimed, N.duplicate]);
         assert.deepEqual(second.seen.chunks, []);
@@ -183,6 +184,7 @@ describe("one upload, one processed run (the pipeline run locally against local 
         const ended = results.map((r) => r.states.at(-1)).sort();
         assert.deepEqual(ended, [N.done, N.duplicate].sort());
         assert.equal(runs[0].seen.checks.length + runs[1].seen.checks.length, 1);
+        assert.equal(runs[0].seen.aggregates + runs[1].seen.aggregates, 1);
       });
 
       it("lets a retry of the same execution through after it claimed the upload", async () => {

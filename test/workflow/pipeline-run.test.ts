@@ -31,6 +31,7 @@ function fakes(
     split?: Error;
     chunk?: (input: ProcessChunkInput, attempt: number) => Error | undefined;
     check?: Error;
+    aggregate?: Error;
   } = {},
 ) {
   const seen = {
@@ -40,6 +41,8 @@ function fakes(
     aggregate: [] as Json[],
     sns: [] as Json[],
     contexts: [] as string[],
+    /** The aggregation and the check, in the order their invocations began. */
+    calls: [] as string[],
   };
   const attempts = new Map<number, number>();
   const handlers: Record<string, TaskHandler> = {
@@ -81,6 +84,7 @@ function fakes(
     }),
     [N.checkErrors]: lambdaInvoke((event: CheckInput) => {
       seen.check.push(event);
+      seen.calls.push(N.checkErrors);
       if (faults.check) throw faults.check;
       const out: CheckOutput = {
         hasErrors: true,
@@ -96,6 +100,8 @@ function fakes(
     }),
     [N.aggregateResults]: lambdaInvoke((event) => {
       seen.aggregate.push(event);
+      seen.calls.push(N.aggregateResults);
+      if (faults.aggregate) throw faults.aggregate;
       return {
         rows: 20,
         valid: 18,
@@ -125,9 +131,37 @@ async function run(pattern: PipelinePattern, handlers: Record<string, TaskHandle
 }
 
 const CHECK_STEP: Record<PipelinePattern, string[]> = {
-  sequential: [N.checkErrors],
+  sequential: [N.aggregateResults, N.checkErrors],
   parallel: [N.resultProcessing, N.aggregateResults, N.checkErrors],
 };
+
+/** What AggregateResults receives when the split produced nothing (Prepare's defaults). */
+const AGGREGATE_AFTER_FAILED_SPLIT = {
+  executionName: EXECUTION.Name,
+  startTime: EXECUTION.StartTime,
+  ...INPUT,
+  header: [],
+  splitStatus: "NOT_RUN",
+  chunkCount: 0,
+  chunkResults: [],
+};
+
+/**
+ * In the sequential pattern the aggregation has ended before the check begins (the notice links the rejected folder
+ * it wrote); in the parallel pattern both run, side by side.
+ */
+function assertAggregationBeforeCheck(pattern: PipelinePattern, result: RunResult, calls: string[]): void {
+  const aggregate = result.timeline.find((e) => e.state === N.aggregateResults);
+  const check = result.timeline.find((e) => e.state === N.checkErrors);
+  assert.ok(aggregate && check, `states: ${result.states.join(", ")}`);
+  if (pattern === "sequential") {
+    assert.deepEqual(calls, [N.aggregateResults, N.checkErrors]);
+    assert.ok(
+      aggregate.endMs !== undefined && aggregate.endMs <= check.startMs,
+      `AggregateResults ended at ${aggregate.endMs} ms, after the check began at ${check.startMs} ms`,
+    );
+  } else assert.deepEqual([...calls].sort(), [N.aggregateResults, N.checkErrors].sort());
+}
 
 for (const pattern of ["sequential", "parallel"] as const) {
   describe(`pipeline (${pattern}) run locally`, () => {
@@ -181,11 +215,20 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.equal(result.output.split.extra, undefined);
       const check = pattern === "sequential" ? result.output.check : result.output.results.check;
       assert.equal(check.errorCount, 2);
-      if (pattern === "parallel") {
-        assert.equal(result.output.results.aggregate.resultKey, "results/x.json");
-        assert.equal(seen.aggregate[0].chunkResults.length, 2);
-        assert.equal(seen.aggregate[0].executionName, EXECUTION.Name);
-      }
+      assert.deepEqual(seen.aggregate.length, 1);
+      const { chunkResults: handed, ...aggregateRun } = seen.aggregate[0];
+      assert.deepEqual(aggregateRun, {
+        executionName: EXECUTION.Name,
+        startTime: EXECUTION.StartTime,
+        ...INPUT,
+        header: ["order_id", "email"],
+        splitStatus: "OK",
+        chunkCount: 2,
+      });
+      assert.deepEqual(handed, chunkResults);
+      const aggregate = pattern === "sequential" ? result.output.aggregate : result.output.results.aggregate;
+      assert.equal(aggregate.resultKey, "results/x.json");
+      assertAggregationBeforeCheck(pattern, result, seen.calls);
     });
 
     it("still runs the check, told the failure, when the split fails", async () => {
@@ -207,6 +250,9 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.equal(cause.errorType, "InputError");
       assert.equal(cause.errorMessage, "s3://csv-in/incoming/orders.csv: not found");
       assert.ok(Array.isArray(cause.trace) && cause.trace.length > 0);
+      // The aggregation still runs: it writes the manifest (and empty rejected files) for the failed run.
+      assert.deepEqual(seen.aggregate, [AGGREGATE_AFTER_FAILED_SPLIT]);
+      assertAggregationBeforeCheck(pattern, result, seen.calls);
     });
 
     it("retries a chunk that fails once, then succeeds without telling the check of a failure", async () => {
@@ -258,7 +304,65 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.equal(seen.check[0].splitStatus, "OK");
       assert.equal(seen.check[0].failure?.Error, "ProcessingError");
       assert.match(seen.check[0].failure?.Cause ?? "", /chunk 0: schema unreadable/);
-      if (pattern === "parallel") assert.deepEqual(seen.aggregate[0].chunkResults, []);
+      // A failed Map returns no results: the aggregation composes what the chunks that ran wrote, from S3.
+      assert.equal(seen.aggregate.length, 1);
+      assert.deepEqual(seen.aggregate[0].chunkResults, []);
+      assert.equal(seen.aggregate[0].splitStatus, "OK");
+      assert.equal(seen.aggregate[0].chunkCount, 2);
+      assert.deepEqual(seen.aggregate[0].header, ["order_id", "email"]);
+      assertAggregationBeforeCheck(pattern, result, seen.calls);
+    });
+
+    it("still runs the check when the aggregation fails for good, and the run's outcome is the check's", async () => {
+      const { handlers, seen } = fakes({ aggregate: errorOf("ProcessingError", "rejected/x/parts: read failed") });
+
+      const result = await run(pattern, handlers);
+
+      assert.equal(result.status, "SUCCEEDED", "an aggregation failure alone does not fail the run");
+      assert.equal(result.retries[N.aggregateResults] ?? 0, 0, "ProcessingError is not retried");
+      const aggregate = result.timeline.find((e) => e.state === N.aggregateResults);
+      assert.equal(aggregate?.outcome, "caught");
+      assert.equal(seen.check.length, 1);
+      assert.equal(seen.check[0].failure, null, "the aggregation's failure does not take the run's failure field");
+      assertAggregationBeforeCheck(pattern, result, seen.calls);
+      if (pattern === "sequential") {
+        assert.deepEqual(result.states, [
+          N.prepare,
+          N.splitCsv,
+          N.uploadClaimed,
+          N.processChunks,
+          N.processChunk,
+          N.processChunk,
+          N.aggregateResults,
+          N.checkErrors,
+          N.runOutcome,
+          N.done,
+        ]);
+        assert.equal(result.output.aggregationFailure.Error, "ProcessingError");
+        assert.equal(result.output.aggregate, undefined);
+        assert.equal(result.output.failure, null);
+      } else {
+        assert.ok(result.states.includes(N.aggregationFailed), result.states.join(", "));
+        assert.equal(result.output.results.aggregate.failed, true);
+        assert.equal(result.output.results.aggregate.error.Error, "ProcessingError");
+      }
+    });
+
+    it("keeps the Map's failure for the check when the aggregation then fails too", async () => {
+      const { handlers, seen } = fakes({
+        chunk: (input) => (input.chunk.id === 1 ? errorOf("ProcessingError", "chunk 1 lost") : undefined),
+        aggregate: errorOf("ProcessingError", "aggregation lost"),
+      });
+
+      const result = await run(pattern, handlers);
+
+      assert.equal(result.status, "FAILED");
+      assert.equal(result.error?.Error, "RunFailed");
+      assert.equal(seen.check.length, 1);
+      assert.equal(seen.check[0].failure?.Error, "ProcessingError");
+      assert.match(seen.check[0].failure?.Cause ?? "", /chunk 1 lost/);
+      assert.doesNotMatch(seen.check[0].failure?.Cause ?? "", /aggregation lost/);
+      assertAggregationBeforeCheck(pattern, result, seen.calls);
     });
 
     it("pages on-call through SNS and fails the execution when the check itself fails", async () => {

@@ -72,7 +72,7 @@ describe("buildPipeline", () => {
         const lambdaTasks = Object.entries<Any>(states).filter(
           ([, s]) => s.Resource === "arn:aws:states:::lambda:invoke",
         );
-        assert.equal(lambdaTasks.length, pattern === "sequential" ? 3 : 4);
+        assert.equal(lambdaTasks.length, 4);
         for (const [name, s] of lambdaTasks) {
           assert.deepEqual(
             s.Retry[0],
@@ -90,12 +90,14 @@ describe("buildPipeline", () => {
         assert.deepEqual(states[N.processChunk].Retry[1].ErrorEquals, [ERROR_NAMES.unprocessedItems]);
       });
 
-      it("sends split and Map failures to the check, and check failures to NotifyCheckFailure → CheckFailed", () => {
+      it("sends split and Map failures to the aggregation before the check, and check failures to NotifyCheckFailure → CheckFailed", () => {
+        const afterMap = pattern === "sequential" ? N.aggregateResults : N.resultProcessing;
         const checkStep = pattern === "sequential" ? N.checkErrors : N.resultProcessing;
         for (const name of [N.splitCsv, N.processChunks])
           assert.deepEqual(states[name].Catch, [
-            { ErrorEquals: ["States.ALL"], Next: checkStep, ResultPath: "$.failure" },
+            { ErrorEquals: ["States.ALL"], Next: afterMap, ResultPath: "$.failure" },
           ]);
+        assert.equal(states[N.processChunks].Next, afterMap);
         assert.deepEqual(states[checkStep].Catch, [
           { ErrorEquals: ["States.ALL"], Next: N.checkFailureCause, ResultPath: "$.checkFailure" },
         ]);
@@ -149,6 +151,30 @@ describe("buildPipeline", () => {
         assert.equal(states[N.duplicate].Type, "Succeed");
       });
 
+      it("hands AggregateResults the run, the header, how the split ended and the chunk results", () => {
+        assert.deepEqual(states[N.aggregateResults].Parameters.Payload, {
+          "executionName.$": "$.executionName",
+          "startTime.$": "$.startTime",
+          "bucket.$": "$.bucket",
+          "key.$": "$.split.key",
+          "header.$": "$.split.header",
+          "splitStatus.$": "$.split.status",
+          "chunkCount.$": "$.split.chunkCount",
+          "chunkResults.$": "$.chunkResults",
+        });
+        assert.deepEqual(Object.keys(states[N.aggregateResults].ResultSelector), [
+          "rows.$",
+          "valid.$",
+          "invalid.$",
+          "byType.$",
+          "bySeverity.$",
+          "chunks.$",
+          "failedChunks.$",
+          "resultKey.$",
+        ]);
+        assert.equal(states[N.aggregateResults].TimeoutSeconds, 300);
+      });
+
       it("sets defaults in Prepare for every path a later state reads", () => {
         assert.deepEqual(states[N.prepare].Parameters.split, {
           status: "NOT_RUN",
@@ -175,18 +201,43 @@ describe("buildPipeline", () => {
     assert.equal(states[N.aggregationFailed].Type, "Pass");
   });
 
+  it("runs AggregateResults before the check in the sequential pattern; its failure is caught into its own field", () => {
+    const states = flatten(buildPipeline({ pattern: "sequential", resources: PLACEHOLDER_RESOURCES }).render());
+    const aggregate = states[N.aggregateResults];
+    assert.equal(aggregate.Next, N.checkErrors);
+    assert.equal(aggregate.ResultPath, "$.aggregate");
+    assert.deepEqual(
+      aggregate.Retry.map((r: Any) => r.ErrorEquals),
+      [[...LAMBDA_TRANSIENT_ERRORS]],
+    );
+    // `$.failure` keeps what failed before (split or Map): the aggregation's failure must not overwrite it.
+    assert.deepEqual(aggregate.Catch, [
+      { ErrorEquals: ["States.ALL"], Next: N.checkErrors, ResultPath: "$.aggregationFailure" },
+    ]);
+    assert.equal(states[N.checkErrors].Next, N.runOutcome);
+    assert.equal(states[N.resultProcessing], undefined);
+    assert.equal(states[N.aggregationFailed], undefined);
+  });
+
   it("applies options, rendering 0 as 0", () => {
     const states = flatten(
       buildPipeline({
         pattern: "sequential",
         resources: PLACEHOLDER_RESOURCES,
-        options: { mapConcurrency: 7, toleratedFailurePercentage: 0, taskTimeoutSeconds: 120, checkTimeoutSeconds: 60 },
+        options: {
+          mapConcurrency: 7,
+          toleratedFailurePercentage: 0,
+          taskTimeoutSeconds: 120,
+          aggregateTimeoutSeconds: 90,
+          checkTimeoutSeconds: 60,
+        },
       }).render(),
     );
     assert.equal(states[N.processChunks].MaxConcurrency, 7);
     assert.equal(states[N.processChunks].ToleratedFailurePercentage, 0);
     assert.equal(states[N.splitCsv].TimeoutSeconds, 120);
     assert.equal(states[N.processChunk].TimeoutSeconds, 120);
+    assert.equal(states[N.aggregateResults].TimeoutSeconds, 90);
     assert.equal(states[N.checkErrors].TimeoutSeconds, 60);
   });
 
@@ -214,18 +265,21 @@ describe("buildPipeline", () => {
     const seq = buildPipeline({ pattern: "sequential", resources: PLACEHOLDER_RESOURCES }).resources();
     const par = buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES }).resources();
     const r = PLACEHOLDER_RESOURCES;
-    assert.deepEqual([...seq.lambdas].sort(), [r.splitCsv, r.processChunk, r.checkErrors].sort());
+    assert.deepEqual([...seq.lambdas].sort(), [r.splitCsv, r.processChunk, r.checkErrors, r.aggregateResults].sort());
     assert.deepEqual(seq.topics, [r.alertTopic]);
     assert.deepEqual([...par.lambdas].sort(), [r.splitCsv, r.processChunk, r.checkErrors, r.aggregateResults].sort());
     assert.deepEqual(par.topics, [r.alertTopic]);
   });
 
   it("keeps the task names the local runner overrides", () => {
-    const def = buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES }).render();
-    assert.deepEqual(
-      taskNames(def).sort(),
-      [N.aggregateResults, N.checkErrors, N.notifyCheckFailure, N.processChunk, N.splitCsv].sort(),
-    );
+    for (const pattern of PIPELINE_PATTERNS) {
+      const def = buildPipeline({ pattern, resources: PLACEHOLDER_RESOURCES }).render();
+      assert.deepEqual(
+        taskNames(def).sort(),
+        [N.aggregateResults, N.checkErrors, N.notifyCheckFailure, N.processChunk, N.splitCsv].sort(),
+        pattern,
+      );
+    }
   });
 });
 

@@ -74,8 +74,9 @@ describe("renderOnArns", () => {
     const lambdas = await Promise.all(rendered.lambdas.map((l) => resolve(pulumi.output(l))));
     assert.deepEqual(lambdas, [
       "arn:aws:lambda:us-west-2:1:function:s",
-      PLACEHOLDER_RESOURCES.checkErrors,
+      PLACEHOLDER_RESOURCES.aggregateResults,
       PLACEHOLDER_RESOURCES.processChunk,
+      PLACEHOLDER_RESOURCES.checkErrors,
     ]);
     assert.deepEqual(rendered.topics, [PLACEHOLDER_RESOURCES.alertTopic]);
   });

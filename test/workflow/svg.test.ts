@@ -38,7 +38,7 @@ describe("toSvg", () => {
     assert.match(svg, /stroke-dasharray="6 4"[^>]*class="edge catch"/);
   });
 
-  it("orders states by execution: the split before the Map, the Map before the check", () => {
+  it("orders states by execution: the split before the Map, the Map before the aggregation, then the check", () => {
     const definition = buildPipeline({ pattern: "sequential", resources: PLACEHOLDER_RESOURCES }).render();
 
     const svg = toSvg(definition);
@@ -46,7 +46,8 @@ describe("toSvg", () => {
     const at = (name: string) => svg.indexOf(`data-state="${name}"`);
     assert.ok(at(N.prepare) < at(N.splitCsv));
     assert.ok(at(N.splitCsv) < at(N.processChunks));
-    assert.ok(at(N.processChunks) < at(N.checkErrors));
+    assert.ok(at(N.processChunks) < at(N.aggregateResults));
+    assert.ok(at(N.aggregateResults) < at(N.checkErrors));
     assert.ok(at(N.checkErrors) < at(N.runOutcome));
   });
 
