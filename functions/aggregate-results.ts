@@ -1,7 +1,7 @@
 import { readRunSummaries } from "./adapters/chunk-summaries";
 import { putJson } from "./adapters/s3";
 import { composeObject } from "./adapters/s3-compose";
-import { type AggregateOutput, type ChunkResult, ENV, OUTCOME_KEYS } from "./contract";
+import { type AggregateInput, type AggregateOutput, ENV, OUTCOME_KEYS } from "./contract";
 import { requireFields } from "./core/csv/settings";
 import { requireEnv } from "./core/env";
 import { InputError } from "./core/errors";
@@ -16,19 +16,9 @@ import {
 import { outcomeSettings } from "./core/outcomes/settings";
 
 /** What the AggregateResults state passes. */
-export interface AggregateEvent {
-  executionName: string;
-  startTime: string;
-  bucket: string;
-  key: string;
-  chunkCount: number;
-  /** The header the split read (`$.split.header`); empty when it read none. */
-  header?: string[];
-  /** `$.split.status`; when absent, the split's FILE item says. */
-  splitStatus?: SplitState;
-  /** What the Map returned. Not read: the run table's summaries are the truth, also when the Map failed. */
-  chunkResults?: ChunkResult[];
-}
+/** The AggregateResults payload; `header` and `splitStatus` may be absent (older definitions, direct invokes). */
+export type AggregateEvent = Omit<AggregateInput, "header" | "splitStatus" | "chunkResults"> &
+  Partial<Pick<AggregateInput, "header" | "splitStatus" | "chunkResults">>;
 
 function headerOf(event: AggregateEvent): string[] {
   const header = event.header ?? [];

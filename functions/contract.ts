@@ -334,6 +334,21 @@ export interface CheckOutput {
 }
 
 /** What aggregate-results returns and writes to S3. */
+/** What the AggregateResults state passes (both patterns). */
+export interface AggregateInput {
+  executionName: string;
+  startTime: string;
+  bucket: string;
+  key: string;
+  chunkCount: number;
+  /** The header the split read (`$.split.header`); empty when it read none. */
+  header: string[];
+  /** `$.split.status`; `NOT_RUN` when the split failed before it returned. */
+  splitStatus: SplitStatus | "NOT_RUN";
+  /** What the Map returned. Not read: the runs table's summaries are the truth, also when the Map failed. */
+  chunkResults: ChunkResult[];
+}
+
 export interface AggregateOutput {
   rows: number;
   valid: number;

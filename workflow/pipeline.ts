@@ -15,6 +15,7 @@
  * Worst case < 100 KB of state — far below 256 KiB, whatever the number of rows or errors.
  */
 import {
+  type AggregateInput,
   type AggregateOutput,
   type CheckInput,
   type CheckOutput,
@@ -131,21 +132,6 @@ export const UNPROCESSED_ITEMS_RETRY: RetryProps = {
   maxDelaySeconds: 30,
   jitterStrategy: "FULL",
 };
-
-/**
- * What AggregateResults is handed: the run, the header split read (the first line of `rows.csv`), how the split
- * ended and the chunk results the Map returned (empty when the split or the Map failed).
- */
-export interface AggregatePayload {
-  executionName: string;
-  startTime: string;
-  bucket: string;
-  key: string;
-  header: string[];
-  splitStatus: SplitStatus | "NOT_RUN";
-  chunkCount: number;
-  chunkResults: ChunkResult[];
-}
 
 /** Where each piece of state lives. */
 const PATHS = {
@@ -327,7 +313,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     "failedChunks",
     "resultKey",
   ];
-  const aggregateInput: Template<AggregatePayload> = {
+  const aggregateInput: Template<AggregateInput> = {
     ...RUN_FIELDS,
     "key.$": "$.split.key",
     "header.$": "$.split.header",
