@@ -25,6 +25,7 @@ import {
   runCheck,
   validateCheckInput,
 } from "./core/notify/run";
+import { outcomeSettings } from "./core/outcomes/settings";
 
 /** Everything the handler reads from its environment. */
 export interface HandlerConfig extends CheckConfig {
@@ -61,6 +62,7 @@ export function loadCheckConfig(env: NodeJS.ProcessEnv = process.env): HandlerCo
     consoleRegion: env[ENV.consoleRegion] || env.AWS_REGION || "ap-northeast-1",
     stateMachineArn: env[ENV.stateMachineArn] || undefined,
     checkLogGroup: env[ENV.checkLogGroup] || env.AWS_LAMBDA_LOG_GROUP_NAME || undefined,
+    outcomes: outcomeSettings(env),
     alertTopicArn: used.has("sns") ? need(ENV.alertTopicArn) : undefined,
     slackWebhookParameter: used.has("slack") ? need(ENV.slackWebhookParameter) : undefined,
     emailFrom: used.has("email") ? need(ENV.emailFrom) : undefined,
@@ -103,7 +105,13 @@ function sender(cfg: HandlerConfig): ChannelSender {
 let cached: { key: string; cfg: HandlerConfig } | undefined;
 function config(): HandlerConfig {
   const key = JSON.stringify(
-    [ENV, process.env[ENV.notifyPolicy], process.env[ENV.runsTable], process.env[ENV.errorTable]].map(String),
+    [
+      ENV,
+      process.env[ENV.notifyPolicy],
+      process.env[ENV.runsTable],
+      process.env[ENV.errorTable],
+      process.env[ENV.rejectedPrefix],
+    ].map(String),
   );
   if (!cached || cached.key !== key) cached = { key, cfg: loadCheckConfig() };
   return cached.cfg;

@@ -253,9 +253,88 @@ describe("check-errors-and-notify handler", function () {
     );
     assert.equal(slack.received.length, 1);
     assert.ok(slack.received[0].body.includes(input.key));
+    const digest = JSON.stringify(slack.received[0].json);
+    assert.ok(digest.includes("エラー 4件 / 却下された行 4行"), digest);
+    assert.ok(
+      digest.includes(
+        `<https://ap-northeast-1.console.aws.amazon.com/s3/buckets/in-bucket?region=ap-northeast-1&amp;prefix=rejected/${input.executionName}/&amp;showversions=false|却下フォルダを開く>`,
+      ),
+      digest,
+    );
     const second = (await handler({ digest: "flush" })) as { results: { channel: string; status: string }[] };
     assert.equal(second.results.find((r) => r.channel === "slack")?.status, "empty");
     assert.equal(slack.received.length, 1);
+  });
+
+  it("states the rejected rows and links their folder under REJECTED_PREFIX in Slack, SNS and e-mail", async () => {
+    process.env.REJECTED_PREFIX = "outcomes/rejected/";
+    try {
+      const input = fresh();
+      await seed(input, { CRITICAL: 1, MEDIUM: 2 });
+
+      const out = await run(input);
+
+      assert.deepEqual(
+        out.notifications.map((x) => [x.channel, x.status]),
+        [
+          ["sns", "sent"],
+          ["slack", "sent"],
+          ["email", "sent"],
+        ],
+      );
+      const url = `https://ap-northeast-1.console.aws.amazon.com/s3/buckets/in-bucket?region=ap-northeast-1&prefix=outcomes/rejected/${input.executionName}/&showversions=false`;
+      const lines = [
+        "却下された行: 6行",
+        `却下フォルダ: s3://in-bucket/outcomes/rejected/${input.executionName}/`,
+        "- rows.csv: 修正して再アップロードする行",
+        "- errors.csv: すべてのエラー(行番号・列・理由)",
+        `却下フォルダを開く: ${url}`,
+      ].join("\n");
+      const message = sns.commandCalls(PublishCommand)[0].args[0].input.Message ?? "";
+      assert.ok(message.includes(`件数: エラー 6件(重要 2件) / 行 100件(不正 6件)\n\n${lines}\n\n`), message);
+      const email = ses.commandCalls(SendEmailCommand)[0].args[0].input.Message?.Body;
+      assert.ok(email?.Text?.Data?.includes(`\n\n${lines}\n\n`));
+      assert.ok(email?.Html?.Data?.includes(`<p><a href="${url.replace(/&/g, "&amp;")}">却下フォルダを開く</a></p>`));
+      const blocks = (slack.received[0].json as { blocks: { text?: { text: string } }[] }).blocks;
+      assert.equal(
+        blocks[2].text?.text,
+        [
+          "*却下された行: 6行*",
+          `却下フォルダ: \`s3://in-bucket/outcomes/rejected/${input.executionName}/\``,
+          "• `rows.csv`: 修正して再アップロードする行",
+          "• `errors.csv`: すべてのエラー(行番号・列・理由)",
+          `<${url.replace(/&/g, "&amp;")}|却下フォルダを開く>`,
+        ].join("\n"),
+      );
+    } finally {
+      delete process.env.REJECTED_PREFIX;
+    }
+  });
+
+  it("links no rejected folder for a file rejected before any row was read", async () => {
+    const input = fresh({ chunkCount: 0, splitStatus: "REJECTED" });
+    await putFileItem(svc.runsTable, input.executionName, {
+      key: input.key,
+      status: "REJECTED",
+      chunkCount: 0,
+      errors: 1,
+      byType: { ValidationError: 1 },
+      bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 1 },
+      message: "required column email is missing",
+    });
+
+    const out = await run(input);
+
+    assert.equal(out.notifications.length, 3);
+    const bodies = [
+      sns.commandCalls(PublishCommand)[0].args[0].input.Message ?? "",
+      ses.commandCalls(SendEmailCommand)[0].args[0].input.Message?.Body?.Html?.Data ?? "",
+      slack.received[0].body,
+    ];
+    for (const body of bodies) {
+      assert.match(body, /required column email is missing/);
+      assert.doesNotMatch(body, /却下された行|rows\.csv|\/s3\/buckets\//);
+    }
   });
 
   it("rate-limits non-critical notices per window and reports the suppressed count on the next one", async () => {
@@ -542,6 +621,10 @@ describe("check-errors-and-notify handler", function () {
     assert.throws(
       () => loadCheckConfig({ ...process.env, NOTIFY_POLICY: '{"locale":"fr"}' }),
       /NOTIFY_POLICY is invalid: locale/,
+    );
+    assert.throws(
+      () => loadCheckConfig({ ...process.env, REJECTED_PREFIX: "rejected" }),
+      /REJECTED_PREFIX must end with "\/"/,
     );
     const noEmail = loadCheckConfig({
       ...process.env,

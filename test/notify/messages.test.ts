@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { neutralizeFormula, slackCode, truncateUtf8 } from "../../functions/core/notify/escape";
+import { DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
+import { neutralizeFormula, slackCode, slackLink, truncateUtf8 } from "../../functions/core/notify/escape";
+import { s3FolderConsoleUrl } from "../../functions/core/notify/links";
 import { maskRecord, maskText } from "../../functions/core/notify/mask";
 import {
   buildDigest,
@@ -12,6 +14,8 @@ import {
   SLACK_LIMITS,
   SNS_LIMITS,
 } from "../../functions/core/notify/messages";
+import { parseNotifyPolicy } from "../../functions/core/notify/policy";
+import { rejectedRowsOf } from "../../functions/core/notify/run";
 import { sampleSummary } from "./support";
 
 const INJECTIONS = [
@@ -295,5 +299,282 @@ describe("record and line in notices", () => {
 
     assert.match(ja, /33行目 ValidationError/);
     assert.doesNotMatch(ja, /レコード/);
+  });
+});
+
+describe("rejected rows in notices", () => {
+  const FOLDER_URL =
+    "https://ap-northeast-1.console.aws.amazon.com/s3/buckets/in-bucket?region=ap-northeast-1&prefix=rejected/exec-1/&showversions=false";
+  const cfg = { pipelineName: "p", policy: parseNotifyPolicy({}), consoleRegion: "ap-northeast-1" };
+  /** The sample run (3 rejected rows), without examples or other links so that whole bodies stay short. */
+  const run = (over: Partial<NoticeInput> = {}): NoticeInput => {
+    const summary = sampleSummary();
+    return {
+      summary,
+      level: "HIGH",
+      examples: [],
+      locale: "ja",
+      timeZone: "Asia/Tokyo",
+      links: {},
+      rejected: rejectedRowsOf(summary, cfg),
+      ...over,
+    };
+  };
+  const slackSection = (input: NoticeInput) =>
+    buildSlackNotice(input)
+      .blocks.map((b) => (b.text as { text?: string } | undefined)?.text ?? "")
+      .find((t) => t.includes("rows.csv"));
+
+  it("links the run's rejected folder in the S3 console, in the input bucket under the rejected prefix", () => {
+    assert.deepEqual(rejectedRowsOf(sampleSummary(), cfg), {
+      rows: 3,
+      folder: "s3://in-bucket/rejected/exec-1/",
+      url: FOLDER_URL,
+      missingChunks: 0,
+    });
+    const custom = { ...DEFAULT_OUTCOME_SETTINGS, rejectedPrefix: "out/bad rows/" };
+    assert.equal(
+      rejectedRowsOf(sampleSummary(), { ...cfg, consoleRegion: "us-west-2", outcomes: custom })?.url,
+      "https://us-west-2.console.aws.amazon.com/s3/buckets/in-bucket?region=us-west-2&prefix=out/bad%20rows/exec-1/&showversions=false",
+    );
+  });
+
+  it("percent-encodes the prefix except its slashes, so no character can change the query", () => {
+    assert.equal(
+      s3FolderConsoleUrl("ap-northeast-1", "b", "a+b&c=d#e/却下 x?/"),
+      "https://ap-northeast-1.console.aws.amazon.com/s3/buckets/b?region=ap-northeast-1&prefix=a%2Bb%26c%3Dd%23e/%E5%8D%B4%E4%B8%8B%20x%3F/&showversions=false",
+    );
+    const prefix = new URL(s3FolderConsoleUrl("ap-northeast-1", "b", "a+b&c=d#e/却下 x?/")!).searchParams.get("prefix");
+    assert.equal(prefix, "a+b&c=d#e/却下 x?/");
+  });
+
+  it("gives no link longer than 2,000 characters (the rest of a Slack section is the folder and its text)", () => {
+    const base = s3FolderConsoleUrl("ap-northeast-1", "b", "")!.length;
+    assert.equal(s3FolderConsoleUrl("ap-northeast-1", "b", "p".repeat(2000 - base))?.length, 2000);
+    assert.equal(s3FolderConsoleUrl("ap-northeast-1", "b", "p".repeat(2001 - base)), undefined);
+    assert.equal(s3FolderConsoleUrl("ap-northeast-1", "b", "却".repeat(300)), undefined, "9 characters each, encoded");
+  });
+
+  it("escapes a Slack link's FOLDER_URL and label, and keeps the label from ending the link", () => {
+    assert.equal(slackLink("https://x/?a=1&b=<2>", "a|b <c>"), "<https://x/?a=1&amp;b=&lt;2&gt;|a¦b &lt;c&gt;>");
+  });
+
+  it("keeps CSV payloads inert in Slack with the section present: the folder link is the only markup", () => {
+    const input = { ...notice(), rejected: rejectedRowsOf(sampleSummary(), cfg) };
+    const texts = mrkdwnStrings(buildSlackNotice(input)).map((t) =>
+      t.replace(`<${FOLDER_URL.replace(/&/g, "&amp;")}|却下フォルダを開く>`, ""),
+    );
+    for (const t of texts) assert.doesNotMatch(t, /[<>]/, `raw angle bracket in: ${t}`);
+  });
+
+  it("gives nothing when no row was rejected, also for a file rejected before any row was read", () => {
+    assert.equal(rejectedRowsOf(sampleSummary({ rows: { total: 100, valid: 100, invalid: 0 } }), cfg), undefined);
+    const fileRejected = sampleSummary({
+      errorCount: 1,
+      rows: { total: 0, valid: 0, invalid: 0 },
+      chunkCount: 0,
+      chunksReported: 0,
+      runFailed: true,
+      failureReasons: ["file-rejected"],
+      fileMessage: "required column email is missing",
+    });
+    assert.equal(rejectedRowsOf(fileRejected, cfg), undefined);
+    const input = run({ summary: fileRejected, level: "CRITICAL", rejected: rejectedRowsOf(fileRejected, cfg) });
+    for (const body of [
+      buildSnsNotice(input).message,
+      buildEmailNotice(input).html,
+      JSON.stringify(buildSlackNotice(input)),
+    ]) {
+      assert.doesNotMatch(body, /却下された行|rows\.csv|s3\/buckets/);
+    }
+  });
+
+  it("writes the SNS / e-mail text in Japanese byte for byte", () => {
+    assert.equal(
+      buildSnsNotice(run()).message,
+      [
+        "⚠️ CSV処理エラー [HIGH]",
+        "",
+        "実行名: exec-1",
+        "ファイル: s3://in-bucket/incoming/shop-a/orders.csv",
+        "開始時刻: 2025-06-02 12:00:00 Asia/Tokyo",
+        "件数: エラー 3件(重要 2件) / 行 100件(不正 3件)",
+        "",
+        "却下された行: 3行",
+        "却下フォルダ: s3://in-bucket/rejected/exec-1/",
+        "- rows.csv: 修正して再アップロードする行",
+        "- errors.csv: すべてのエラー(行番号・列・理由)",
+        `却下フォルダを開く: ${FOLDER_URL}`,
+        "",
+        "エラータイプ別内訳:",
+        "- ValidationError: 3件",
+        "",
+        "重要度別内訳: CRITICAL: 0件, HIGH: 2件, MEDIUM: 1件, LOW: 0件",
+        "",
+        "至急確認をお願いします。",
+      ].join("\n"),
+    );
+    assert.equal(buildEmailNotice(run()).text, buildSnsNotice(run()).message);
+  });
+
+  it("writes the SNS / e-mail text in English byte for byte", () => {
+    assert.equal(
+      buildSnsNotice(run({ locale: "en" })).message,
+      [
+        "⚠️ CSV processing errors [HIGH]",
+        "",
+        "Execution: exec-1",
+        "File: s3://in-bucket/incoming/shop-a/orders.csv",
+        "Started: 2025-06-02 12:00:00 Asia/Tokyo",
+        "Totals: 3 errors (2 critical) / 100 rows (3 invalid)",
+        "",
+        "Rejected rows: 3",
+        "Rejected folder: s3://in-bucket/rejected/exec-1/",
+        "- rows.csv: the rows to fix and re-upload",
+        "- errors.csv: every error (row, column, reason)",
+        `Open rejected folder: ${FOLDER_URL}`,
+        "",
+        "Errors by type:",
+        "- ValidationError: 3",
+        "",
+        "Errors by severity: CRITICAL: 0, HIGH: 2, MEDIUM: 1, LOW: 0",
+        "",
+        "Please check at once.",
+      ].join("\n"),
+    );
+  });
+
+  it("puts a Slack section after the totals with an escaped mrkdwn link, in Japanese and English", () => {
+    const link = FOLDER_URL.replace(/&/g, "&amp;");
+    assert.equal(
+      slackSection(run()),
+      [
+        "*却下された行: 3行*",
+        "却下フォルダ: `s3://in-bucket/rejected/exec-1/`",
+        "• `rows.csv`: 修正して再アップロードする行",
+        "• `errors.csv`: すべてのエラー(行番号・列・理由)",
+        `<${link}|却下フォルダを開く>`,
+      ].join("\n"),
+    );
+    assert.equal(
+      slackSection(run({ locale: "en" })),
+      [
+        "*Rejected rows: 3*",
+        "Rejected folder: `s3://in-bucket/rejected/exec-1/`",
+        "• `rows.csv`: the rows to fix and re-upload",
+        "• `errors.csv`: every error (row, column, reason)",
+        `<${link}|Open rejected folder>`,
+      ].join("\n"),
+    );
+    const blocks = buildSlackNotice(run()).blocks;
+    assert.equal(
+      blocks.findIndex((b) => String((b.text as { text?: string })?.text).includes("rows.csv")),
+      2,
+    );
+  });
+
+  it("writes the e-mail HTML part with the folder, both files and the link, escaped", () => {
+    const fragment = (locale: "ja" | "en") => {
+      const html = buildEmailNotice(run({ locale })).html;
+      return html.slice(html.indexOf("<h3>"), html.indexOf("\n", html.indexOf("<h3>")));
+    };
+    const href = FOLDER_URL.replace(/&/g, "&amp;");
+    assert.equal(
+      fragment("ja"),
+      "<h3>却下された行: 3行</h3><p>却下フォルダ: <code>s3://in-bucket/rejected/exec-1/</code></p>" +
+        "<ul><li><code>rows.csv</code>: 修正して再アップロードする行</li><li><code>errors.csv</code>: すべてのエラー(行番号・列・理由)</li></ul>" +
+        `<p><a href="${href}">却下フォルダを開く</a></p>`,
+    );
+    assert.equal(
+      fragment("en"),
+      "<h3>Rejected rows: 3</h3><p>Rejected folder: <code>s3://in-bucket/rejected/exec-1/</code></p>" +
+        "<ul><li><code>rows.csv</code>: the rows to fix and re-upload</li><li><code>errors.csv</code>: every error (row, column, reason)</li></ul>" +
+        `<p><a href="${href}">Open rejected folder</a></p>`,
+    );
+  });
+
+  it("says which rows are missing when chunks left no result", () => {
+    const summary = sampleSummary({
+      chunkCount: 3,
+      chunksReported: 1,
+      failedChunks: 2,
+      runFailed: true,
+      failureReasons: ["chunks-failed"],
+    });
+    const input = run({ summary, level: "CRITICAL", rejected: rejectedRowsOf(summary, cfg) });
+    assert.match(
+      buildSnsNotice(input).message,
+      /- errors\.csv: すべてのエラー\(行番号・列・理由\)\n結果のない 2チャンクの行はどちらのファイルにも含まれていません\n却下フォルダを開く: /,
+    );
+    assert.match(
+      slackSection({ ...input, locale: "en" }) ?? "",
+      /\nRows of the 2 chunks that left no result are in neither file\n</,
+    );
+    assert.match(
+      buildEmailNotice(input).html,
+      /<\/ul><p>結果のない 2チャンクの行はどちらのファイルにも含まれていません<\/p><p><a href=/,
+    );
+  });
+
+  it("leaves the link out of a section it would not fit, and keeps the section within 3,000 characters", () => {
+    const summary = sampleSummary({ bucket: "b".repeat(63) });
+    const rejected = {
+      rows: 3,
+      folder: `s3://${"b".repeat(63)}/${"p".repeat(1000)}/`,
+      url: `https://x/${"q".repeat(1990)}`,
+      missingChunks: 0,
+    };
+    const text = slackSection(run({ summary, rejected }))!;
+    assert.ok(text.length <= SLACK_LIMITS.sectionText, `length ${text.length}`);
+    assert.doesNotMatch(text, /https:/);
+    assert.match(text, /errors\.csv/);
+    assert.match(buildSnsNotice(run({ summary, rejected })).message, /却下フォルダを開く: https:\/\/x\/q{1990}\n/);
+  });
+
+  it("lists the rejected rows and the folder link of each deferred run in the digest", () => {
+    const entry = {
+      executionName: "exec-1",
+      bucket: "in-bucket",
+      key: "incoming/a.csv",
+      level: "MEDIUM" as const,
+      errorCount: 4,
+      criticalCount: 0,
+      startTime: "2025-06-02T14:00:00Z",
+      deferredAt: "2025-06-02T14:01:00Z",
+      quietReason: "night" as const,
+    };
+    const entries = [
+      { ...entry, rejected: { rows: 3, url: FOLDER_URL } },
+      { ...entry, executionName: "exec-2", key: "incoming/b.csv", deferredAt: "2025-06-02T14:02:00Z" },
+    ];
+    const ja = buildDigest(entries, "ja", "Asia/Tokyo");
+    assert.equal(
+      ja.text,
+      [
+        "🌙 通知ダイジェスト(2件)",
+        "静穏時間帯に保留された通知です。",
+        "",
+        "- [MEDIUM] s3://in-bucket/incoming/a.csv エラー 4件 / 却下された行 3行 (2025-06-02 23:00:00 Asia/Tokyo)",
+        `  却下フォルダを開く: ${FOLDER_URL}`,
+        "- [MEDIUM] s3://in-bucket/incoming/b.csv エラー 4件 (2025-06-02 23:00:00 Asia/Tokyo)",
+      ].join("\n"),
+    );
+    const en = buildDigest(entries, "en", "Asia/Tokyo");
+    assert.equal(
+      en.text.split("\n").slice(3, 5).join("\n"),
+      `- [MEDIUM] s3://in-bucket/incoming/a.csv: 4 errors, 3 rejected rows (2025-06-02 23:00:00 Asia/Tokyo)\n  Open rejected folder: ${FOLDER_URL}`,
+    );
+    const slackText = mrkdwnStrings(ja.slack).join("\n");
+    assert.ok(
+      slackText.includes(
+        `• *MEDIUM* \`s3://in-bucket/incoming/a.csv\` エラー 4件 / 却下された行 3行 (2025-06-02 23:00:00 Asia/Tokyo) <${FOLDER_URL.replace(/&/g, "&amp;")}|却下フォルダを開く>`,
+      ),
+      slackText,
+    );
+    assert.ok(
+      ja.html.includes(
+        `<li>[MEDIUM] s3://in-bucket/incoming/a.csv エラー 4件 / 却下された行 3行 (2025-06-02 23:00:00 Asia/Tokyo) <a href="${FOLDER_URL.replace(/&/g, "&amp;")}">却下フォルダを開く</a></li>`,
+      ),
+    );
   });
 });

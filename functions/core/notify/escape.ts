@@ -18,6 +18,14 @@ export function slackCode(text: string): string {
   return flat === "" ? "` `" : `\`${flat}\``;
 }
 
+/**
+ * A Slack mrkdwn link `<url|label>` to one of our own console pages. Both parts are escaped (a console URL's query
+ * has `&`); `|` cannot end the URL early, since a link we build percent-encodes it.
+ */
+export function slackLink(url: string, label: string): string {
+  return `<${escapeMrkdwn(url)}|${escapeMrkdwn(label.replace(/\|/g, "¦"))}>`;
+}
+
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
   return text

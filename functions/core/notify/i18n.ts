@@ -24,11 +24,21 @@ export interface NoticeTexts {
   action: string;
   openExecution: string;
   openLogs: string;
+  /** Heading of the rejected-rows part: how many rows were rejected. */
+  rejectedRows(n: number): string;
+  rejectedFolder: string;
+  /** What `rows.csv` and `errors.csv` in the rejected folder hold. */
+  rejectedRowsFile: string;
+  rejectedErrorsFile: string;
+  /** Chunks that left no result: their rows are in neither file. */
+  rejectedPartial(failedChunks: number): string;
+  openRejected: string;
   moreBlocks(n: number): string;
   truncated: string;
   digestTitle(runs: number): string;
   digestIntro(reason: QuietReason | "window"): string;
-  digestLine(level: string, file: string, errors: number, time: string): string;
+  /** `rejected`: the run's rejected rows, when it rejected any. */
+  digestLine(level: string, file: string, errors: number, time: string, rejected?: number): string;
   digestMore(n: number): string;
 }
 
@@ -69,12 +79,19 @@ const ja: NoticeTexts = {
   action: "至急確認をお願いします。",
   openExecution: "実行を開く",
   openLogs: "ログを開く",
+  rejectedRows: (n) => `却下された行: ${n}行`,
+  rejectedFolder: "却下フォルダ",
+  rejectedRowsFile: "修正して再アップロードする行",
+  rejectedErrorsFile: "すべてのエラー(行番号・列・理由)",
+  rejectedPartial: (n) => `結果のない ${n}チャンクの行はどちらのファイルにも含まれていません`,
+  openRejected: "却下フォルダを開く",
   moreBlocks: (n) => `他 ${n}件は省略しました`,
   truncated: "\n\n[サイズ上限のため以降を省略しました]",
   digestTitle: (n) => `🌙 通知ダイジェスト(${n}件)`,
   digestIntro: (r) =>
     r === "window" ? "静穏時間帯に保留された通知です。" : "静穏時間帯(夜間・週末・祝日)に保留された通知です。",
-  digestLine: (level, file, errors, time) => `[${level}] ${file} エラー ${errors}件 (${time})`,
+  digestLine: (level, file, errors, time, rejected) =>
+    `[${level}] ${file} エラー ${errors}件${rejected ? ` / 却下された行 ${rejected}行` : ""} (${time})`,
   digestMore: (n) => `他 ${n}件`,
 };
 
@@ -114,6 +131,12 @@ const en: NoticeTexts = {
   action: "Please check at once.",
   openExecution: "Open execution",
   openLogs: "Open logs",
+  rejectedRows: (n) => `Rejected rows: ${n}`,
+  rejectedFolder: "Rejected folder",
+  rejectedRowsFile: "the rows to fix and re-upload",
+  rejectedErrorsFile: "every error (row, column, reason)",
+  rejectedPartial: (n) => `Rows of the ${n} ${n === 1 ? "chunk" : "chunks"} that left no result are in neither file`,
+  openRejected: "Open rejected folder",
   moreBlocks: (n) => `${n} more omitted`,
   truncated: "\n\n[Truncated: the message reached the size limit]",
   digestTitle: (n) => `🌙 Notification digest (${n})`,
@@ -121,7 +144,8 @@ const en: NoticeTexts = {
     r === "window"
       ? "Notices held back during quiet hours."
       : "Notices held back during quiet hours (night, weekend, holiday).",
-  digestLine: (level, file, errors, time) => `[${level}] ${file}: ${errors} errors (${time})`,
+  digestLine: (level, file, errors, time, rejected) =>
+    `[${level}] ${file}: ${errors} errors${rejected ? `, ${rejected} rejected ${rejected === 1 ? "row" : "rows"}` : ""} (${time})`,
   digestMore: (n) => `${n} more`,
 };
 

@@ -36,3 +36,25 @@ export function logsInsightsUrl(
     `~source~(~'${insightsEscape(logGroup)}))`;
   return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:logs-insights$3FqueryDetail$3D${detail}`;
 }
+
+/**
+ * Longest console link a notice carries. A Slack section holds 3,000 characters and the link shares it with its
+ * label and the folder's name; a longer link (only a pathological prefix makes one) is left out, the `s3://` location
+ * stays.
+ */
+export const MAX_CONSOLE_URL_CHARS = 2000;
+
+/**
+ * The S3 console page listing one folder (key prefix) of a bucket, in the form the console itself puts in the address
+ * bar: `https://<region>.console.aws.amazon.com/s3/buckets/<bucket>?region=<region>&prefix=<prefix>&showversions=false`.
+ * The prefix is percent-encoded except for its `/` separators (so `+`, `&`, `#`, spaces and non-ASCII cannot change
+ * the query). Undefined when the link would be longer than {@link MAX_CONSOLE_URL_CHARS}.
+ *
+ * @example s3FolderConsoleUrl("ap-northeast-1", "in-bucket", "rejected/exec-1/")
+ * // https://ap-northeast-1.console.aws.amazon.com/s3/buckets/in-bucket?region=ap-northeast-1&prefix=rejected/exec-1/&showversions=false
+ */
+export function s3FolderConsoleUrl(region: string, bucket: string, prefix: string): string | undefined {
+  const q = (v: string) => encodeURIComponent(v).replace(/%2F/g, "/");
+  const url = `https://${region}.console.aws.amazon.com/s3/buckets/${encodeURIComponent(bucket)}?region=${q(region)}&prefix=${q(prefix)}&showversions=false`;
+  return url.length <= MAX_CONSOLE_URL_CHARS ? url : undefined;
+}

@@ -8,6 +8,7 @@ import {
   neutralizeFormula,
   singleLine,
   slackCode,
+  slackLink,
   truncateChars,
   truncateUtf8,
 } from "./escape";
@@ -40,6 +41,21 @@ export interface ErrorExample {
   recordData: Record<string, string>;
 }
 
+/**
+ * The run's rejected rows and where they are: the rejected folder holds `rows.csv` (the rows as in the file, to fix
+ * and upload again) and `errors.csv` (every error). Given only when the run rejected rows.
+ */
+export interface RejectedRows {
+  /** Rows rejected (the summary's `rows.invalid`). */
+  rows: number;
+  /** `s3://<bucket>/<rejected prefix><execution>/`. */
+  folder: string;
+  /** The folder in the S3 console; absent when the link would be too long for a notice. */
+  url?: string;
+  /** Chunks that left no result: their rows are in neither file. */
+  missingChunks: number;
+}
+
 /** Everything a run notice shows. */
 export interface NoticeInput {
   summary: RunSummary;
@@ -48,6 +64,7 @@ export interface NoticeInput {
   locale: "ja" | "en";
   timeZone: string;
   links: { execution?: string; logs?: string };
+  rejected?: RejectedRows;
   escalation?: { count: number; prefix: string };
   /** Notices the rate limit held back on this channel before this one. */
   suppressed?: { count: number; since: string };
@@ -137,6 +154,24 @@ function failureLines(input: NoticeInput): string[] {
   return lines;
 }
 
+/** The lines of the rejected-rows part that every channel shows (heading, folder, the two files, a note). */
+function rejectedParts(input: NoticeInput) {
+  const r = input.rejected;
+  if (!r || r.rows <= 0) return undefined;
+  const t = texts(input.locale);
+  return {
+    heading: t.rejectedRows(r.rows),
+    // A key is at most 1,024 bytes, so a real folder is never cut: the bound only keeps the Slack section in its limit.
+    folder: truncateChars(r.folder, 1100),
+    files: [
+      ["rows.csv", t.rejectedRowsFile],
+      ["errors.csv", t.rejectedErrorsFile],
+    ] as const,
+    note: r.missingChunks > 0 ? t.rejectedPartial(r.missingChunks) : undefined,
+    url: r.url,
+  };
+}
+
 function countLines(input: NoticeInput): { byType: string[]; bySeverity: string[] } {
   const t = texts(input.locale);
   const s = input.summary;
@@ -186,6 +221,18 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
   }
   if (input.escalation)
     blocks.push(section(`*${escapeMrkdwn(t.escalation(input.escalation.count, input.escalation.prefix))}*`));
+  const rejected = rejectedParts(input);
+  if (rejected) {
+    const text = [
+      `*${escapeMrkdwn(rejected.heading)}*`,
+      `${escapeMrkdwn(t.rejectedFolder)}: ${slackCode(rejected.folder)}`,
+      ...rejected.files.map(([name, what]) => `• ${slackCode(name)}: ${escapeMrkdwn(what)}`),
+      ...(rejected.note ? [escapeMrkdwn(rejected.note)] : []),
+    ].join("\n");
+    const link = rejected.url ? `\n${slackLink(rejected.url, t.openRejected)}` : "";
+    // A link cut by the section limit would be broken markup: it goes whole or not at all.
+    blocks.push(section(text.length + link.length <= SLACK_LIMITS.sectionText ? text + link : text));
+  }
   if (input.level !== "SUCCESS") {
     const counts = countLines(input);
     if (counts.byType.length)
@@ -250,6 +297,17 @@ export function buildPlainText(input: NoticeInput): string {
   ];
   if (s.runFailed) lines.push("", t.runFailed, ...failureLines(input).map((l) => `- ${l}`));
   if (input.escalation) lines.push("", t.escalation(input.escalation.count, input.escalation.prefix));
+  const rejected = rejectedParts(input);
+  if (rejected) {
+    lines.push(
+      "",
+      rejected.heading,
+      `${t.rejectedFolder}: ${rejected.folder}`,
+      ...rejected.files.map(([name, what]) => `- ${name}: ${what}`),
+      ...(rejected.note ? [rejected.note] : []),
+      ...(rejected.url ? [`${t.openRejected}: ${rejected.url}`] : []),
+    );
+  }
   if (input.level === "SUCCESS") lines.push("", t.success);
   else {
     const counts = countLines(input);
@@ -313,6 +371,18 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
     );
   if (input.escalation)
     parts.push(`<p><strong>${h(t.escalation(input.escalation.count, input.escalation.prefix))}</strong></p>`);
+  const rejected = rejectedParts(input);
+  if (rejected) {
+    parts.push(
+      [
+        `<h3>${h(rejected.heading)}</h3>`,
+        `<p>${h(t.rejectedFolder)}: <code>${h(rejected.folder)}</code></p>`,
+        `<ul>${rejected.files.map(([name, what]) => `<li><code>${h(name)}</code>: ${h(what)}</li>`).join("")}</ul>`,
+        rejected.note ? `<p>${h(rejected.note)}</p>` : "",
+        rejected.url ? `<p><a href="${h(rejected.url)}">${h(t.openRejected)}</a></p>` : "",
+      ].join(""),
+    );
+  }
   if (input.level === "SUCCESS") parts.push(`<p>${h(t.success)}</p>`);
   else {
     const counts = countLines(input);
@@ -358,6 +428,8 @@ export interface DigestEntry {
   startTime: string;
   deferredAt: string;
   quietReason: QuietReason;
+  /** The run's rejected rows and their folder in the S3 console, when it rejected rows. */
+  rejected?: { rows: number; url?: string };
 }
 
 /** Most runs listed in one digest; the rest are counted. */
@@ -377,15 +449,18 @@ export function buildDigest(entries: DigestEntry[], locale: "ja" | "en", timeZon
   const sorted = [...entries].sort((a, b) => a.deferredAt.localeCompare(b.deferredAt));
   const shown = sorted.slice(0, DIGEST_MAX_LINES);
   const more = sorted.length - shown.length;
-  const plain = shown.map((e) =>
-    t.digestLine(e.level, `s3://${e.bucket}/${safeValue(e.key, 300)}`, e.errorCount, formatTime(e.startTime, timeZone)),
-  );
+  const line = (e: DigestEntry, file: string) =>
+    t.digestLine(e.level, file, e.errorCount, formatTime(e.startTime, timeZone), e.rejected?.rows);
+  const plain = shown.map((e) => ({
+    line: line(e, `s3://${e.bucket}/${safeValue(e.key, 300)}`),
+    url: e.rejected?.url,
+  }));
   const title = t.digestTitle(sorted.length);
   const slackLines = shown.map(
     (e) =>
       `• *${escapeMrkdwn(e.level)}* ${slackCode(`s3://${e.bucket}/${truncateChars(e.key, 300)}`)} ${escapeMrkdwn(
-        t.digestLine(e.level, "", e.errorCount, formatTime(e.startTime, timeZone)).replace(/^\[[A-Z]+\]\s*/, ""),
-      )}`,
+        line(e, "").replace(/^\[[A-Z]+\]\s*/, ""),
+      )}${e.rejected?.url ? ` ${slackLink(e.rejected.url, t.openRejected)}` : ""}`,
   );
   const blocks: Record<string, unknown>[] = [
     { type: "header", text: { type: "plain_text", text: truncateChars(title, SLACK_LIMITS.headerText), emoji: true } },
@@ -406,12 +481,17 @@ export function buildDigest(entries: DigestEntry[], locale: "ja" | "en", timeZon
     title,
     t.digestIntro("window"),
     "",
-    ...plain.map((l) => `- ${l}`),
+    ...plain.flatMap((l) => [`- ${l.line}`, ...(l.url ? [`  ${t.openRejected}: ${l.url}`] : [])]),
     ...(more > 0 ? [t.digestMore(more)] : []),
   ].join("\n");
   const html = `<!DOCTYPE html><html lang="${locale}"><head><meta charset="utf-8"></head><body><h2>${escapeHtml(title)}</h2><p>${escapeHtml(
     t.digestIntro("window"),
-  )}</p><ul>${plain.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul>${more > 0 ? `<p>${escapeHtml(t.digestMore(more))}</p>` : ""}</body></html>`;
+  )}</p><ul>${plain
+    .map(
+      (l) =>
+        `<li>${escapeHtml(l.line)}${l.url ? ` <a href="${escapeHtml(l.url)}">${escapeHtml(t.openRejected)}</a>` : ""}</li>`,
+    )
+    .join("")}</ul>${more > 0 ? `<p>${escapeHtml(t.digestMore(more))}</p>` : ""}</body></html>`;
   return {
     slack: { text: escapeMrkdwn(title), blocks: fitBlocks(blocks, locale) },
     subject: truncateChars(singleLine(title), SNS_LIMITS.subjectChars),

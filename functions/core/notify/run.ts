@@ -1,16 +1,19 @@
 import {
   type CheckInput,
   type CheckOutput,
+  DEFAULT_OUTCOME_SETTINGS,
   NOTIFICATION_CHANNELS,
   type NotificationChannel,
   type NotificationStatus,
+  OUTCOME_KEYS,
+  type OutcomeSettings,
   SEVERITY_RANK,
   type Severity,
 } from "../../contract";
 import { InputError, NotificationDeliveryError } from "../errors";
 import type { Logger } from "../log";
 import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
-import { executionConsoleUrl, logsInsightsUrl } from "./links";
+import { executionConsoleUrl, logsInsightsUrl, s3FolderConsoleUrl } from "./links";
 import {
   buildDigest,
   buildEmailNotice,
@@ -19,6 +22,7 @@ import {
   type DigestEntry,
   type ErrorExample,
   type NoticeInput,
+  type RejectedRows,
 } from "./messages";
 import type { NotifyPolicy } from "./policy";
 import { channelsFor, keyPrefixOf, type NoticeLevel, quietReason, rateWindowStart } from "./policy-rules";
@@ -31,6 +35,8 @@ export interface CheckConfig {
   consoleRegion: string;
   stateMachineArn?: string;
   checkLogGroup?: string;
+  /** Where the run's row outcomes are (the rejected folder is linked from notices); default: the contract's. */
+  outcomes?: OutcomeSettings;
 }
 
 /**
@@ -77,6 +83,23 @@ function renderFor(channel: NotificationChannel, notice: NoticeInput): ChannelMe
   if (channel === "slack") return { channel, payload: buildSlackNotice(notice) };
   if (channel === "sns") return { channel, notice: buildSnsNotice(notice) };
   return { channel, notice: buildEmailNotice(notice) };
+}
+
+/**
+ * The run's rejected rows and their folder (`rows.csv` + `errors.csv`) in the input bucket, or undefined when no row
+ * was rejected — also for a file rejected before any row was read: the notice names what is wrong with the file, and
+ * the whole file is what to fix.
+ */
+export function rejectedRowsOf(summary: RunSummary, cfg: CheckConfig): RejectedRows | undefined {
+  if (summary.rows.invalid <= 0) return undefined;
+  const prefix = OUTCOME_KEYS.rejectedFolder(cfg.outcomes ?? DEFAULT_OUTCOME_SETTINGS, summary.executionName);
+  const url = s3FolderConsoleUrl(cfg.consoleRegion, summary.bucket, prefix);
+  return {
+    rows: summary.rows.invalid,
+    folder: `s3://${summary.bucket}/${prefix}`,
+    ...(url ? { url } : {}),
+    missingChunks: summary.failedChunks,
+  };
 }
 
 /** Checks that the input names an execution and a file; throws an {@link InputError} naming the fields. */
@@ -144,6 +167,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
       execution: executionConsoleUrl(cfg.consoleRegion, cfg.stateMachineArn, input.executionName),
       logs: logsInsightsUrl(cfg.consoleRegion, cfg.checkLogGroup, input.executionName),
     },
+    rejected: rejectedRowsOf(summary, cfg),
     escalation: escalated ? { count: streak, prefix } : undefined,
   };
 
@@ -312,6 +336,14 @@ async function notifyChannel(
       startTime: ctx.summary.startTime,
       deferredAt: ctx.now.toISOString(),
       quietReason: ctx.quiet,
+      ...(ctx.notice.rejected
+        ? {
+            rejected: {
+              rows: ctx.notice.rejected.rows,
+              ...(ctx.notice.rejected.url ? { url: ctx.notice.rejected.url } : {}),
+            },
+          }
+        : {}),
     };
     await store.putDigestEntry(channel, entry, ctx.now);
     const reason = `deferred: quiet hours (${ctx.quiet}); sent in the next digest`;
