@@ -6,13 +6,7 @@ import { requireFields } from "./core/csv/settings";
 import { requireEnv } from "./core/env";
 import { InputError } from "./core/errors";
 import { log } from "./core/log";
-import {
-  aggregateOutputOf,
-  buildManifest,
-  composition,
-  type RunOutcomeInput,
-  type SplitState,
-} from "./core/outcomes/manifest";
+import { aggregateOutputOf, buildManifest, composition, type RunOutcomeInput } from "./core/outcomes/manifest";
 import { outcomeSettings } from "./core/outcomes/settings";
 
 /** What the AggregateResults state passes. */

@@ -25,7 +25,6 @@ import {
   LAMBDA_TRANSIENT_ERRORS,
   type ProcessChunkInput,
   type SplitResult,
-  type SplitStatus,
 } from "../functions/contract";
 import { Chain } from "./chain";
 import { WorkflowValidationError } from "./errors";
