@@ -1,5 +1,6 @@
 import { ErrorWriter, putChunkSummary } from "./adapters/error-store";
 import { openObject } from "./adapters/s3";
+import { S3TextWriter } from "./adapters/s3-writer";
 import { loadRowSchema } from "./adapters/schema-source";
 import { type ChunkResult, type ChunkSummaryItem, ENV, type ProcessChunkInput, RUN_KEYS } from "./contract";
 import { processChunkStream } from "./core/csv/chunk";
@@ -7,17 +8,26 @@ import { requireFields, retentionDays } from "./core/csv/settings";
 import { requireEnv } from "./core/env";
 import { InputError, SourceChangedError } from "./core/errors";
 import { log } from "./core/log";
+import { errorLineFields } from "./core/outcomes/chunk-outcomes";
+import { ChunkParts } from "./core/outcomes/chunk-parts";
+import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 import { buildErrorRecord, expiresAtOf } from "./core/records/error-record";
 import { sourceChangedProblem, sourceChangedResult } from "./core/records/upload";
 
 /**
  * Processes one chunk: a ranged read of the original object — of the version split-csv read (`If-Match` on its
  * ETag, and its version id when the bucket is versioned) — streaming parse and validation, error records written in
- * batches of 25, then the chunk's summary item (one PutItem, idempotent). Returns counts only.
+ * batches of 25, the chunk's row outcomes written to S3 while it reads (`OUTCOME_KEYS.processedPart` unless
+ * `OUTPUT_PROCESSED` is false, `rowsPart`, `errorsPart`), then the chunk's summary item (one PutItem, idempotent).
+ * Returns counts only.
+ *
+ * The parts are finished before the summary is written, so a chunk summary means its parts exist; when anything
+ * fails, the parts not yet finished are dropped and the error is rethrown. The keys are deterministic: a retried
+ * chunk overwrites its parts.
  *
  * When the object was replaced since the split (S3 answers 412), the chunk counts no rows of the new version: it
- * records one CRITICAL `SourceChangedError` and returns counts holding only that error, so the run's check reports
- * it and fails the run.
+ * records one CRITICAL `SourceChangedError` (and its one error line) and returns counts holding only that error, so
+ * the run's check reports it and fails the run.
  */
 export async function handler(event: ProcessChunkInput, _context?: unknown): Promise<ChunkResult> {
   const input = requireFields<ProcessChunkInput>(
@@ -44,47 +54,68 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   const expiresAt = expiresAtOf(Date.now(), retentionDays());
   const schema = await loadRowSchema();
 
+  const settings = outcomeSettings();
+  const locale = outputLocale();
+
   const writer = new ErrorWriter(errorTable);
+  const parts = new ChunkParts({
+    settings,
+    executionName: input.executionName,
+    chunkId: chunk.id,
+    header: input.header,
+    open: (key) => new S3TextWriter(input.bucket, key),
+  });
   let result: ChunkResult;
   try {
-    const object = await openObject(
-      input.bucket,
-      input.key,
-      { start: chunk.start, end: chunk.end },
-      { ifMatch: input.etag || undefined, versionId: input.versionId },
-    );
-    result = await processChunkStream(
-      object.body,
-      {
+    try {
+      const object = await openObject(
+        input.bucket,
+        input.key,
+        { start: chunk.start, end: chunk.end },
+        { ifMatch: input.etag || undefined, versionId: input.versionId },
+      );
+      result = await processChunkStream(
+        object.body,
+        {
+          executionName: input.executionName,
+          startTime: input.startTime,
+          chunk,
+          header: input.header,
+          encoding: input.encoding,
+          schema,
+          expiresAt,
+        },
+        (record) => writer.add(record),
+        { outcomes: { sink: parts.sink, locale } },
+      );
+    } catch (err) {
+      // Only the ranged read throws this, before any row reached the parts.
+      if (!(err instanceof SourceChangedError)) throw err;
+      log("ERROR", "the object was replaced after the split: the chunk reads nothing", {
+        executionName: input.executionName,
+        chunkId: chunk.id,
+        error: err,
+      });
+      const ctx = {
         executionName: input.executionName,
         startTime: input.startTime,
-        chunk,
-        header: input.header,
-        encoding: input.encoding,
-        schema,
+        chunkId: chunk.id,
         expiresAt,
-      },
-      (record) => writer.add(record),
-    );
+        processingStage: "process" as const,
+      };
+      const problem = sourceChangedProblem(chunk);
+      const pending = writer.add(buildErrorRecord(ctx, chunk.firstLine, problem, {}));
+      if (pending) await pending;
+      const written = parts.sink.error(errorLineFields(undefined, chunk.firstLine, problem, locale));
+      if (written) await written;
+      result = sourceChangedResult(chunk.id);
+    }
+    await writer.flush();
+    await parts.end();
   } catch (err) {
-    if (!(err instanceof SourceChangedError)) throw err;
-    log("ERROR", "the object was replaced after the split: the chunk reads nothing", {
-      executionName: input.executionName,
-      chunkId: chunk.id,
-      error: err,
-    });
-    const ctx = {
-      executionName: input.executionName,
-      startTime: input.startTime,
-      chunkId: chunk.id,
-      expiresAt,
-      processingStage: "process" as const,
-    };
-    const pending = writer.add(buildErrorRecord(ctx, chunk.firstLine, sourceChangedProblem(chunk), {}));
-    if (pending) await pending;
-    result = sourceChangedResult(chunk.id);
+    await parts.abort();
+    throw err;
   }
-  await writer.flush();
 
   const item: ChunkSummaryItem = {
     ...result,

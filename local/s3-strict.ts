@@ -78,17 +78,24 @@ export function s3Request(ctx: Pick<KoaContext, "method" | "path" | "query" | "h
         if (typeof ctx.query[name] === "string") context[`s3:${name}`] = ctx.query[name] as string;
       return { action: "s3:ListBucket", resource: `arn:aws:s3:::${bucket}`, context };
     }
+    if (method === "GET" && has("uploads")) {
+      return { action: "s3:ListBucketMultipartUploads", resource: `arn:aws:s3:::${bucket}` };
+    }
     // Bucket requests the functions never make: named so that no statement of theirs allows them.
     return { action: `s3:${method} bucket?${query.join("&")}`, resource: `arn:aws:s3:::${bucket}` };
   }
   const resource = `arn:aws:s3:::${bucket}/${key}`;
   let action: string;
+  // Multipart uploads as S3 authorizes them: CreateMultipartUpload (POST ?uploads), UploadPart (PUT ?partNumber&uploadId)
+  // and CompleteMultipartUpload (POST ?uploadId) need s3:PutObject; ListParts (GET ?uploadId) needs
+  // s3:ListMultipartUploadParts; AbortMultipartUpload (DELETE ?uploadId) needs s3:AbortMultipartUpload.
   if (method === "GET" || method === "HEAD") {
-    if (has("tagging")) action = "s3:GetObjectTagging";
+    if (has("uploadId")) action = "s3:ListMultipartUploadParts";
+    else if (has("tagging")) action = "s3:GetObjectTagging";
     else if (has("acl")) action = "s3:GetObjectAcl";
     else action = has("versionId") ? "s3:GetObjectVersion" : "s3:GetObject";
   } else if (method === "PUT" || method === "POST") {
-    // PutObject, CopyObject's target and every step of a multipart upload need s3:PutObject.
+    // PutObject, CopyObject's target and every step of a multipart upload but the abort need s3:PutObject.
     action = has("tagging") ? "s3:PutObjectTagging" : has("acl") ? "s3:PutObjectAcl" : "s3:PutObject";
   } else if (method === "DELETE") {
     action = has("uploadId") ? "s3:AbortMultipartUpload" : "s3:DeleteObject";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { processChunkStream } from "../../functions/core/csv/chunk";
+import { parse } from "csv-parse/sync";
+import { CSV_PARSE_OPTIONS, processChunkStream } from "../../functions/core/csv/chunk";
 import { parseSchema } from "../../functions/core/csv/schema";
 
 const SCHEMA = join(__dirname, "..", "..", "samples", "orders.schema.yaml");
@@ -138,6 +139,15 @@ const CASES: { input: string; rows: [string[], number][]; records: [number, stri
       [11, '"open,***'],
     ],
   },
+  {
+    // Blank CRLF lines before an unclosed quote leave one CR each ahead of its text.
+    input: 'x\r\n\r\n\r\n"open,\r\nrest\r\n',
+    rows: [[["x"], 10]],
+    records: [
+      [10, "x"],
+      [13, '"open,***'],
+    ],
+  },
 ];
 
 describe("processChunkStream line numbers", () => {
@@ -150,6 +160,56 @@ describe("processChunkStream line numbers", () => {
       }
     });
   }
+});
+
+describe("processChunkStream row texts for the outcome sink", () => {
+  // One column, no rules: one-field rows are valid, the others rejected (column count).
+  const schema = parseSchema("columns:\n  - { name: a, type: string }\n", "one.yaml");
+
+  async function texts(input: string, piece: number): Promise<string[]> {
+    const bytes = Buffer.from(input);
+    const out: string[] = [];
+    const collect = (text: string) => void out.push(text);
+    await processChunkStream(
+      (async function* () {
+        for (let i = 0; i < bytes.length; i += piece) yield bytes.subarray(i, i + piece);
+      })(),
+      {
+        executionName: "e",
+        startTime: "t",
+        chunk: { id: 0, start: 0, end: bytes.length, firstLine: 10 },
+        header: ["a"],
+        encoding: "utf-8",
+        schema,
+        expiresAt: 1,
+      },
+      () => undefined,
+      { outcomes: { sink: { valid: collect, rejected: collect, error: () => undefined }, locale: "en" } },
+    );
+    return out;
+  }
+
+  for (const c of CASES) {
+    it(`gives each row of ${JSON.stringify(c.input)} as read, without blank lines or its own line break`, async () => {
+      for (const piece of [1, 3, 1 << 16]) {
+        const got = await texts(c.input, piece);
+        const reread = parse(got.map((t) => `${t}\r\n`).join(""), {
+          ...CSV_PARSE_OPTIONS,
+          record_delimiter: [...CSV_PARSE_OPTIONS.record_delimiter],
+        }) as string[][];
+        assert.deepEqual(
+          reread,
+          c.rows.map(([fields]) => fields),
+          `texts ${JSON.stringify(got)}, read ${piece} bytes at a time`,
+        );
+        assert.ok(got.every((t) => !/^\r?\n/.test(t)));
+      }
+    });
+  }
+
+  it("keeps a record's quoted line breaks and drops its own CRLF", async () => {
+    assert.deepEqual(await texts('"x\r\ny"\r\n\r\nb,c\r\n', 2), ['"x\r\ny"', "b,c"]);
+  });
 });
 
 describe("record numbers in error records", () => {

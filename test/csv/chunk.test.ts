@@ -76,6 +76,7 @@ describe("processChunkStream", () => {
     assert.equal(out.records.length, 1);
     const [rec] = out.records;
     assert.deepEqual([rec.errorType, rec.severity, rec.rowNumber], ["ParseError", "CRITICAL", 3]);
+    assert.equal(rec.recordNumber, 2, "the skipped record is the chunk's last: its number is known");
     assert.match(rec.errorMessage, /^The record on line 3 opens a quote that is never closed/);
     assert.ok(rec.recordData.raw.length <= RECORD_DATA_LIMITS.rawChars);
     assert.ok(!rec.recordData.raw.includes("b@example.com"), "the sensitive column of the raw line is masked");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { type BatchWriteCommand, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { clients } from "../../functions/adapters/clients";
 import { ErrorWriter } from "../../functions/adapters/error-store";
@@ -10,13 +10,17 @@ import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import { handler as aggregate } from "../../functions/aggregate-results";
 import {
   type ChunkResult,
+  DEFAULT_OUTCOME_SETTINGS,
   ERROR_TABLE,
   type ErrorRecord,
   type FileSummaryItem,
+  OUTCOME_KEYS,
   type ProcessChunkInput,
   RUN_KEYS,
+  type RunManifest,
   type SplitResult,
 } from "../../functions/contract";
+import { setLogSink } from "../../functions/core/log";
 import { handler as processChunk } from "../../functions/process-chunk";
 import { handler as splitCsv } from "../../functions/split-csv";
 import { type LocalServices, startLocalServices } from "../../local/services";
@@ -55,6 +59,49 @@ describe("CSV handlers on local DynamoDB and S3", () => {
 
   async function put(key: string, body: Buffer | string) {
     await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: key, Body: body }));
+  }
+
+  /** An object's bytes, or null when there is none. */
+  async function bytesOf(key: string): Promise<Buffer | null> {
+    try {
+      const res = await svc.s3.send(new GetObjectCommand({ Bucket: svc.bucket, Key: key }));
+      return Buffer.from(await res.Body!.transformToByteArray());
+    } catch (err) {
+      if ((err as Error).name === "NoSuchKey") return null;
+      throw err;
+    }
+  }
+
+  async function keysUnder(prefix: string): Promise<string[]> {
+    const page = await svc.s3.send(new ListObjectsV2Command({ Bucket: svc.bucket, Prefix: prefix }));
+    return (page.Contents ?? []).map((o) => o.Key!).sort();
+  }
+
+  async function chunkSummary(executionName: string, chunkId: number) {
+    const item = await clients.doc().send(
+      new GetCommand({
+        TableName: svc.runsTable,
+        Key: { pk: RUN_KEYS.execution(executionName), sk: RUN_KEYS.chunk(chunkId) },
+        ConsistentRead: true,
+      }),
+    );
+    return item.Item;
+  }
+
+  /** Splits an uploaded file and gives the process-chunk input of each chunk (with the ETag split read). */
+  async function chunkInputs(executionName: string, key: string): Promise<ProcessChunkInput[]> {
+    const split = await splitCsv({ bucket: svc.bucket, key, executionName, startTime: START });
+    return split.chunks.map((chunk) => ({
+      executionName,
+      startTime: START,
+      bucket: svc.bucket,
+      key,
+      encoding: split.encoding,
+      header: split.header,
+      chunk,
+      etag: split.etag,
+      versionId: split.versionId,
+    }));
   }
 
   async function recordsOf(executionName: string): Promise<ErrorRecord[]> {
@@ -106,6 +153,8 @@ describe("CSV handlers on local DynamoDB and S3", () => {
       bucket: svc.bucket,
       key: "incoming/orders.csv",
       chunkCount: split.chunkCount,
+      header: split.header,
+      splitStatus: split.status,
       chunkResults: results,
     });
     assert.deepEqual(
@@ -122,7 +171,16 @@ describe("CSV handlers on local DynamoDB and S3", () => {
     const stored = await clients
       .s3()
       .send(new (await import("@aws-sdk/client-s3")).GetObjectCommand({ Bucket: svc.bucket, Key: agg.resultKey }));
-    assert.deepEqual(JSON.parse(await stored.Body!.transformToString()), agg);
+    const manifest = JSON.parse(await stored.Body!.transformToString()) as RunManifest;
+    assert.deepEqual(
+      { rows: manifest.rows, errors: manifest.errors.total, status: manifest.status, chunks: manifest.chunks },
+      {
+        rows: { total: agg.rows, valid: agg.valid, invalid: agg.invalid },
+        errors: 109,
+        status: "COMPLETE",
+        chunks: { expected: 4, completed: 4, missing: [] },
+      },
+    );
 
     const records = await recordsOf("exec-orders");
     assert.equal(records.length, 109);
@@ -326,6 +384,184 @@ describe("CSV handlers on local DynamoDB and S3", () => {
         err.cause instanceof Error,
     );
     assert.equal(writer.calls, 8);
+  });
+
+  describe("row outcome parts", () => {
+    const S = DEFAULT_OUTCOME_SETTINGS;
+    const HEADER = "order_id,email,amount,quantity,status,ordered_at,updated_at,note";
+    const GOOD = "ORD-000001,a@example.com,10.00,1,NEW,2024-05-01,2024-05-01T09:00:00+09:00,ok";
+    const QUOTED = 'ORD-000002,b@example.com,5,2,PAID,2024-05-02,2024-05-02T09:00:00Z,"two\r\nlines"';
+    const BAD = "ORD-3,not-an-email,1,1,NEW,2024-05-01,2024-05-01T09:00:00Z,=HYPERLINK(1)";
+    const RAGGED = "ORD-000004,d@example.com,1";
+    const FILE = `${HEADER}\r\n${GOOD}\r\n\r\n${QUOTED}\r\n${BAD}\r\n${RAGGED}\r\n`;
+    let saved: NodeJS.ProcessEnv;
+    beforeEach(() => {
+      saved = { ...process.env };
+    });
+    afterEach(() => restoreEnv(saved));
+
+    it("writes the processed, rows and errors parts of a chunk byte for byte before its summary", async () => {
+      await put("incoming/parts.csv", FILE);
+      const [input] = await chunkInputs("exec-parts", "incoming/parts.csv");
+
+      const result = await processChunk(input);
+
+      assert.deepEqual([result.rows, result.valid, result.invalid], [4, 2, 2]);
+      assert.equal(
+        (await bytesOf(OUTCOME_KEYS.processedPart(S, "exec-parts", 1)))?.toString("utf8"),
+        `\uFEFF${HEADER}\r\n${GOOD}\r\n${QUOTED}\r\n`,
+      );
+      assert.deepEqual(
+        await bytesOf(OUTCOME_KEYS.rowsPart(S, "exec-parts", 1)),
+        Buffer.from(`${BAD}\r\n${RAGGED}\r\n`),
+      );
+      assert.equal(
+        (await bytesOf(OUTCOME_KEYS.errorsPart(S, "exec-parts", 1)))?.toString("utf8"),
+        '3,6,order_id,ValidationError,HIGH,"order_id は ^ORD-[0-9]{6}$ に一致する必要があります(値: ""ORD-3"")"\r\n' +
+          "3,6,email,ValidationError,MEDIUM,email は name@example.com のようなメールアドレスにしてください\r\n" +
+          '4,7,,ParseError,HIGH,"The record on line 7 has 3 fields but the header has 8; check for an unquoted comma, a missing field or a stray line break."\r\n',
+      );
+      assert.deepEqual(await keysUnder("processed/exec-parts/"), [OUTCOME_KEYS.processedPart(S, "exec-parts", 1)]);
+      assert.deepEqual(await keysUnder("rejected/exec-parts/"), [
+        OUTCOME_KEYS.errorsPart(S, "exec-parts", 1),
+        OUTCOME_KEYS.rowsPart(S, "exec-parts", 1),
+      ]);
+      assert.equal((await chunkSummary("exec-parts", 1))?.invalid, 2);
+    });
+
+    it("follows OUTPUT_PROCESSED, OUTPUT_BOM, OUTPUT_LOCALE and the prefixes, and writes one part set per chunk", async () => {
+      Object.assign(process.env, {
+        OUTPUT_PROCESSED: "false",
+        OUTPUT_LOCALE: "en",
+        REJECTED_PREFIX: "bad/",
+        CHUNK_ROWS: "3",
+      });
+      await put("incoming/parts-settings.csv", FILE);
+      const inputs = await chunkInputs("exec-settings", "incoming/parts-settings.csv");
+      assert.equal(inputs.length, 2);
+
+      for (const input of inputs) await processChunk(input);
+
+      const settings = { ...S, processed: false, rejectedPrefix: "bad/" };
+      assert.deepEqual(await keysUnder("processed/exec-settings/"), []);
+      assert.deepEqual(await keysUnder("bad/exec-settings/"), [
+        OUTCOME_KEYS.errorsPart(settings, "exec-settings", 1),
+        OUTCOME_KEYS.errorsPart(settings, "exec-settings", 2),
+        OUTCOME_KEYS.rowsPart(settings, "exec-settings", 1),
+        OUTCOME_KEYS.rowsPart(settings, "exec-settings", 2),
+      ]);
+      assert.deepEqual(await bytesOf(OUTCOME_KEYS.rowsPart(settings, "exec-settings", 1)), Buffer.alloc(0));
+      assert.deepEqual(await bytesOf(OUTCOME_KEYS.errorsPart(settings, "exec-settings", 1)), Buffer.alloc(0));
+      assert.equal(
+        (await bytesOf(OUTCOME_KEYS.rowsPart(settings, "exec-settings", 2)))?.toString("utf8"),
+        `${BAD}\r\n${RAGGED}\r\n`,
+      );
+      assert.match(
+        (await bytesOf(OUTCOME_KEYS.errorsPart(settings, "exec-settings", 2)))!.toString("utf8"),
+        /^3,6,order_id,ValidationError,HIGH,"order_id must match \^ORD-\[0-9\]\{6\}\$ \(got ""ORD-3""\)"\r\n/,
+      );
+    });
+
+    it("finishes its parts before it writes the chunk summary", async () => {
+      await put("incoming/parts-order.csv", FILE);
+      const [input] = await chunkInputs("exec-order", "incoming/parts-order.csv");
+      process.env.RUNS_TABLE_NAME = "no-such-table";
+
+      await assert.rejects(processChunk(input), (err: Error) => err.name === "ResourceNotFoundException");
+
+      assert.deepEqual(
+        await bytesOf(OUTCOME_KEYS.rowsPart(S, "exec-order", 1)),
+        Buffer.from(`${BAD}\r\n${RAGGED}\r\n`),
+      );
+      assert.equal((await keysUnder("processed/exec-order/")).length, 1);
+    });
+
+    it("overwrites the parts of a retried chunk", async () => {
+      process.env.OUTPUT_BOM = "false";
+      await put("incoming/parts-retry.csv", FILE);
+      const [input] = await chunkInputs("exec-retry", "incoming/parts-retry.csv");
+      const key = OUTCOME_KEYS.processedPart(S, "exec-retry", 1);
+      await put(key, "left by an earlier attempt\r\n");
+
+      await processChunk(input);
+      await processChunk(input);
+
+      assert.equal((await bytesOf(key))?.toString("utf8"), `${HEADER}\r\n${GOOD}\r\n${QUOTED}\r\n`);
+    });
+
+    it("writes the header, no rows and the one error line when the object was replaced after the split", async () => {
+      await put("incoming/parts-replaced.csv", FILE);
+      const [input] = await chunkInputs("exec-replaced", "incoming/parts-replaced.csv");
+      await put("incoming/parts-replaced.csv", `${FILE}${GOOD}\r\n`);
+
+      const previousSink = setLogSink(() => undefined);
+      const result = await processChunk(input).finally(() => setLogSink(previousSink));
+
+      assert.deepEqual(result.byType, { SourceChangedError: 1 });
+      assert.equal(
+        (await bytesOf(OUTCOME_KEYS.processedPart(S, "exec-replaced", 1)))?.toString("utf8"),
+        `\uFEFF${HEADER}\r\n`,
+      );
+      assert.deepEqual(await bytesOf(OUTCOME_KEYS.rowsPart(S, "exec-replaced", 1)), Buffer.alloc(0));
+      assert.equal(
+        (await bytesOf(OUTCOME_KEYS.errorsPart(S, "exec-replaced", 1)))?.toString("utf8"),
+        ",2,,SourceChangedError,CRITICAL,The file was replaced while it was being processed: rows from line 2 of this chunk were not read. Upload the file again once the upload is complete.\r\n",
+      );
+    });
+
+    it("writes a processed part over 5 MiB as a multipart upload that reads back identical", async function () {
+      this.timeout(180_000);
+      const expected = emptyExpected();
+      const lines = [...generateOrderLines({ rows: 60_000, errorRate: 0, seed: 11 }, expected)];
+      await put("incoming/parts-big.csv", lines.join(""));
+      Object.assign(process.env, { CHUNK_ROWS: "1000000", CHUNK_BYTES: String(64 * 1024 * 1024) });
+      const inputs = await chunkInputs("exec-parts-big", "incoming/parts-big.csv");
+      assert.equal(inputs.length, 1);
+
+      const result = await processChunk(inputs[0]);
+
+      assert.deepEqual([result.rows, result.invalid], [60_000, 0]);
+      const want = Buffer.from(`\uFEFF${lines.map((l) => `${l.slice(0, -1)}\r\n`).join("")}`, "utf8");
+      assert.ok(want.length > 5 * 1024 * 1024, `${want.length} bytes`);
+      const got = await bytesOf(OUTCOME_KEYS.processedPart(S, "exec-parts-big", 1));
+      assert.equal(got?.length, want.length);
+      assert.ok(got?.equals(want), "the processed part reads back byte for byte");
+    });
+
+    it("leaves no part object and no summary when the chunk fails, also in the middle of a multipart upload", async function () {
+      this.timeout(180_000);
+      const expected = emptyExpected();
+      const lines = [...generateOrderLines({ rows: 60_000, errorRate: 0, seed: 12 }, expected)];
+      await put("incoming/parts-fail.csv", `${lines.join("")}${BAD}\n`);
+      Object.assign(process.env, { CHUNK_ROWS: "1000000", CHUNK_BYTES: String(64 * 1024 * 1024) });
+      const inputs = await chunkInputs("exec-parts-fail", "incoming/parts-fail.csv");
+      // The error records cannot be written: the chunk fails after its processed part passed 5 MiB.
+      process.env.ERROR_TABLE_NAME = "no-such-table";
+      const commands: string[] = [];
+      const s3 = clients.s3();
+      s3.middlewareStack.add(
+        (next, context) => async (args) => {
+          commands.push(String(context.commandName));
+          return next(args);
+        },
+        { step: "initialize", name: "recordPartCommands" },
+      );
+      const previousSink = setLogSink(() => undefined);
+      try {
+        await assert.rejects(processChunk(inputs[0]), (err: Error) => err.name === "ResourceNotFoundException");
+      } finally {
+        setLogSink(previousSink);
+        s3.middlewareStack.remove("recordPartCommands");
+      }
+
+      assert.ok(commands.includes("UploadPartCommand"), commands.join(", "));
+      assert.ok(commands.includes("AbortMultipartUploadCommand"), commands.join(", "));
+      assert.ok(!commands.includes("CompleteMultipartUploadCommand") && !commands.includes("PutObjectCommand"));
+
+      assert.deepEqual(await keysUnder("processed/exec-parts-fail/"), []);
+      assert.deepEqual(await keysUnder("rejected/exec-parts-fail/"), []);
+      assert.equal(await chunkSummary("exec-parts-fail", 1), undefined);
+    });
   });
 
   it("reads the Shift_JIS sample through S3 with its own schema", async () => {

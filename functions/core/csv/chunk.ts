@@ -2,6 +2,7 @@ import { Readable, type Transform } from "node:stream";
 import { parse } from "csv-parse";
 import iconv from "iconv-lite";
 import type { ChunkRef, ChunkResult, CountsByType, ErrorRecord } from "../../contract";
+import { type ChunkOutcomeSink, errorLineFields } from "../outcomes/chunk-outcomes";
 import {
   boundedRawLine,
   boundedRecordData,
@@ -14,6 +15,7 @@ import { type FileEncoding, iconvName, REPLACEMENT_CHAR } from "./encoding";
 import type { RowSchema } from "./schema";
 import { INVALID_UTF8_MARK, Utf8Guard } from "./utf8";
 import { type RowProblem, RowValidator } from "./validate";
+import type { MessageLocale } from "./validation-messages";
 
 /** Everything needed to process one chunk. */
 export interface ChunkJob {
@@ -30,6 +32,22 @@ export interface ChunkJob {
 /** Receives each error record; may return a promise to apply backpressure. */
 export type RecordEmitter = (record: ErrorRecord) => undefined | Promise<void>;
 
+/** Sees every parsed row: its fields and the line it starts on (tests, tools). */
+export type RowObserver = (fields: readonly string[], rowNumber: number) => void;
+
+/** Where a chunk's row outcomes go, and the language of their error messages. */
+export interface ChunkOutcomes {
+  sink: ChunkOutcomeSink;
+  locale: MessageLocale;
+}
+
+/** Optional parts of {@link processChunkStream}. */
+export interface ChunkStreamOptions {
+  onRow?: RowObserver;
+  /** Receives each row's outcome (valid text, rejected text, error lines) in file order. */
+  outcomes?: ChunkOutcomes;
+}
+
 /** Options of csv-parse used for chunks and, in tests, for whole files (so both read records the same way). */
 export const CSV_PARSE_OPTIONS = {
   relax_quotes: true,
@@ -43,6 +61,8 @@ interface Skipped {
   code: string;
   raw: string;
   message: string;
+  /** Records csv-parse had given before it skipped this one. */
+  after: number;
 }
 
 interface ParsedRecord {
@@ -87,17 +107,36 @@ function stripBreaks(raw: string): string {
   return raw.replace(/^[\r\n]+/, "").replace(/[\r\n]+$/, "");
 }
 
+/** A record's own text: its `raw` without the blank lines before it and without the first character of its line break. */
+function recordText(raw: string, blank: number, terminated: boolean): string {
+  return raw.slice(blank, terminated ? raw.length - 1 : raw.length);
+}
+
+/** Leading CR and LF characters of a skipped record's raw text: one per blank line csv-parse skipped before it. */
+function leadingBreaks(raw: string): number {
+  let k = 0;
+  while (k < raw.length && (raw.charCodeAt(k) === CR || raw.charCodeAt(k) === LF)) k++;
+  return k;
+}
+
 /**
  * Parses one chunk (a byte stream of whole records, without the header), validates every row and emits one error
  * record per problem. Returns exact counts: rows = valid + invalid; a row with several problems is one invalid row.
- * Row numbers are the row's first line in the original file. `onRow` sees every parsed row (tests, tools).
+ * Row numbers are the row's first line in the original file.
+ *
+ * With `options.outcomes`, every row's outcome also goes to its sink, in file order: a valid row's text (only when
+ * the sink takes valid rows: otherwise valid rows cost nothing more), or a rejected row's text followed by one error
+ * line per problem. `options.onRow` (or a function given in its place) sees every parsed row.
  */
 export async function processChunkStream(
   source: AsyncIterable<Uint8Array>,
   job: ChunkJob,
   emit: RecordEmitter,
-  onRow?: (fields: readonly string[], rowNumber: number) => void,
+  options: RowObserver | ChunkStreamOptions = {},
 ): Promise<ChunkResult> {
+  const { onRow, outcomes }: ChunkStreamOptions = typeof options === "function" ? { onRow: options } : options;
+  const sink = outcomes?.sink;
+  const onValid = sink?.valid?.bind(sink);
   const validator = new RowValidator(job.schema, job.header);
   const sensitive = validator.sensitive;
   const width = job.header.length;
@@ -125,6 +164,7 @@ export async function processChunkStream(
         code: (err as { code?: string }).code ?? "CSV_ERROR",
         raw: raw ?? "",
         message: err?.message ?? "",
+        after: parser.info.records,
       });
       return undefined;
     },
@@ -135,6 +175,7 @@ export async function processChunkStream(
   // is data). Other encodings decode invalid bytes to U+FFFD, which they cannot encode, so there it is the mark.
   const guard = job.encoding === "utf-8" ? new Utf8Guard() : null;
   const invalidMark = guard === null ? REPLACEMENT_CHAR : INVALID_UTF8_MARK;
+  const shown = (text: string) => (guard === null ? text : text.replaceAll(invalidMark, REPLACEMENT_CHAR));
   async function* tracked(): AsyncGenerator<Uint8Array> {
     for await (const piece of source) {
       if (piece.length > 0) lastByte = piece[piece.length - 1];
@@ -156,28 +197,46 @@ export async function processChunkStream(
   let lastEndLine = 0;
 
   const firstRecord = job.chunk.firstRecord;
+  // The index of the n-th record csv-parse gives, in the chunk: n, plus the records it skipped before that one (it
+  // calls `on_skip` before it gives the next record). With these options it only skips an unclosed quote, which
+  // runs to the end of the chunk, so the skipped records are the chunk's last ones and are reported last.
+  const indexOf = (n: number): number => {
+    let index = n;
+    for (const s of skipped) if (s.after < n) index++;
+    return index;
+  };
   const report = async (
     rowNumber: number,
     list: RowProblem[],
     recordData: Record<string, string>,
-    recordNumber?: number,
+    recordNumber: number | undefined,
+    rejectedText: string | undefined,
   ) => {
     invalid++;
+    if (rejectedText !== undefined && sink !== undefined) {
+      const pending = sink.rejected(rejectedText);
+      if (pending !== undefined) await pending;
+    }
     for (const p of list) {
       countRecord(byType, bySeverity, p);
       const pending = emit(buildErrorRecord(ctx, rowNumber, p, recordData, recordNumber));
       if (pending !== undefined) await pending;
+      if (outcomes !== undefined) {
+        const written = outcomes.sink.error(errorLineFields(recordNumber, rowNumber, p, outcomes.locale));
+        if (written !== undefined) await written;
+      }
     }
   };
 
   const handle = async (item: ParsedRecord, terminated: boolean): Promise<void> => {
     const fields = item.record;
-    const startLine = lastEndLine + 1 + blankLinesBefore(item.raw, fields, terminated);
+    const blank = blankLinesBefore(item.raw, fields, terminated);
+    const startLine = lastEndLine + 1 + blank;
     lastEndLine = startLine + lineFeedsIn(fields);
     const rowNumber = job.chunk.firstLine + startLine - 1;
     rows++;
-    // Once csv-parse has skipped a record, later indexes are uncertain: those records carry their line only.
-    const recordNumber = firstRecord === undefined || skipped.length > 0 ? undefined : firstRecord + rows - 1;
+    const recordNumber =
+      firstRecord === undefined ? undefined : firstRecord - 1 + (skipped.length === 0 ? rows : indexOf(rows));
     if (onRow !== undefined) onRow(fields, rowNumber);
     problems.length = 0;
     if (fields.length !== width) {
@@ -192,6 +251,7 @@ export async function processChunkStream(
         problems,
         { raw: boundedRawLine(stripBreaks(item.raw).replaceAll(invalidMark, REPLACEMENT_CHAR), sensitive) },
         recordNumber,
+        sink === undefined ? undefined : shown(recordText(item.raw, blank, terminated)),
       );
       return;
     }
@@ -209,26 +269,42 @@ export async function processChunkStream(
         message: `The record on line ${rowNumber} has bytes that are not valid ${job.encoding} in column${badColumns.length === 1 ? "" : "s"} ${badColumns.join(", ")}; save the file as UTF-8 (or set the schema's encoding) and upload it again.`,
       });
     } else if (validator.validate(fields, problems) === 0) {
+      if (onValid !== undefined) {
+        const pending = onValid(recordText(item.raw, blank, terminated));
+        if (pending !== undefined) await pending;
+      }
       return;
     }
-    const shown = badColumns === null ? fields : fields.map((f) => f.replaceAll(invalidMark, REPLACEMENT_CHAR));
-    await report(rowNumber, problems, boundedRecordData(job.header, shown, sensitive), recordNumber);
+    const values = badColumns === null ? fields : fields.map((f) => f.replaceAll(invalidMark, REPLACEMENT_CHAR));
+    await report(
+      rowNumber,
+      problems,
+      boundedRecordData(job.header, values, sensitive),
+      recordNumber,
+      sink === undefined ? undefined : shown(recordText(item.raw, blank, terminated)),
+    );
   };
 
-  // One record of lookahead: only the last record may lack a line break of its own.
+  // One record of lookahead: only the last record may lack a line break of its own, and only when no skipped record
+  // (an unclosed quote, read to the end of the chunk) follows it.
   let pending: ParsedRecord | undefined;
   for await (const item of parser as AsyncIterable<ParsedRecord>) {
     if (pending !== undefined) await handle(pending, true);
     pending = item;
   }
-  if (pending !== undefined) await handle(pending, lastByte === LF);
+  if (pending !== undefined) await handle(pending, lastByte === LF || skipped.length > 0);
 
-  for (const skip of skipped) {
+  for (let j = 0; j < skipped.length; j++) {
+    const skip = skipped[j];
     rows++;
-    const raw = skip.raw.replace(/^\r/, "");
-    const leading = raw.length - raw.replace(/^(?:\r?\n)+/, "").length;
-    const rowNumber =
-      job.chunk.firstLine + lastEndLine + (leading > 0 ? raw.slice(0, leading).split("\n").length - 1 : 0);
+    // The record runs to the end of the chunk: its text has no line break of its own, and the line breaks it ends
+    // with are inside its open quote.
+    const blank = leadingBreaks(skip.raw);
+    const text = skip.raw.slice(blank).replace(/[\r\n]+$/, "");
+    const startLine = lastEndLine + 1 + blank;
+    lastEndLine = startLine + (text.match(/\n/g)?.length ?? 0);
+    const rowNumber = job.chunk.firstLine + startLine - 1;
+    const recordNumber = firstRecord === undefined ? undefined : firstRecord + skip.after + j;
     const unclosed = skip.code === "CSV_QUOTE_NOT_CLOSED";
     const problem: RowProblem = unclosed
       ? {
@@ -243,9 +319,13 @@ export async function processChunkStream(
           severity: "HIGH",
           message: `The record on line ${rowNumber} cannot be parsed: ${skip.message}`,
         };
-    await report(rowNumber, [problem], {
-      raw: boundedRawLine(stripBreaks(raw).replaceAll(invalidMark, REPLACEMENT_CHAR), sensitive),
-    });
+    await report(
+      rowNumber,
+      [problem],
+      { raw: boundedRawLine(text.replaceAll(invalidMark, REPLACEMENT_CHAR), sensitive) },
+      recordNumber,
+      sink === undefined ? undefined : text.replaceAll(invalidMark, REPLACEMENT_CHAR),
+    );
   }
 
   return { chunkId: job.chunk.id, rows, valid: rows - invalid, invalid, byType, bySeverity };
