@@ -314,6 +314,12 @@ export interface CheckInput {
   chunkCount: number;
   splitStatus: SplitStatus | "NOT_RUN";
   failure?: StateFailure | null;
+  /**
+   * AggregateResults failed after its retries: `rows.csv`, `errors.csv` and the manifest may be missing. Only the
+   * sequential pattern passes it (null when the aggregation succeeded); in the parallel pattern the check runs beside
+   * the aggregation and is never told.
+   */
+  aggregationFailure?: StateFailure | null;
 }
 
 export const NOTIFICATION_CHANNELS = ["slack", "sns", "email"] as const;

@@ -132,6 +132,9 @@ export const UNPROCESSED_ITEMS_RETRY: RetryProps = {
   jitterStrategy: "FULL",
 };
 
+/** Where a Catch puts the aggregation's error: apart from `$.failure`, which tells the check what failed before. */
+const AGGREGATION_FAILURE_FIELD = "aggregationFailure";
+
 /** Where each piece of state lives. */
 const PATHS = {
   upload: "$.upload",
@@ -142,7 +145,7 @@ const PATHS = {
   aggregate: "$.aggregate",
   results: "$.results",
   checkFailure: "$.checkFailure",
-  aggregationFailure: "$.aggregationFailure",
+  aggregationFailure: `$.${AGGREGATION_FAILURE_FIELD}`,
 } as const;
 
 /** Keys of T mapped to JSONPath strings: keeps templates in step with contract.ts (a renamed field fails to compile). */
@@ -189,6 +192,8 @@ export function buildPipeline(props: PipelineProps): StateGraph {
       split: { status: "NOT_RUN", "key.$": "$.key", chunkCount: 0, encoding: "utf-8", header: [], chunks: [] },
       chunkResults: [],
       [FAILURE_FIELD]: null,
+      // The check reads it (sequential pattern): a path that is absent would fail the check's payload, uncatchably.
+      ...(pattern === "sequential" ? { [AGGREGATION_FAILURE_FIELD]: null } : {}),
     },
   });
 
@@ -247,12 +252,16 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     resultPath: PATHS.chunkResults,
   }).itemProcessor(processChunk);
 
-  const checkInput: Template<CheckInput> = {
+  const checkInput: Template<Omit<CheckInput, typeof AGGREGATION_FAILURE_FIELD>> &
+    Partial<Template<Pick<CheckInput, typeof AGGREGATION_FAILURE_FIELD>>> = {
     ...RUN_FIELDS,
     "key.$": "$.split.key",
     "chunkCount.$": "$.split.chunkCount",
     "splitStatus.$": "$.split.status",
     "failure.$": PATHS.failure,
+    // Sequential: the check runs after the aggregation and is told whether it failed (Prepare's null when it did not).
+    // Parallel: the check runs beside the aggregation, whose outcome is not known when the check begins.
+    ...(pattern === "sequential" ? { "aggregationFailure.$": PATHS.aggregationFailure } : {}),
   };
   const checkOutputFields: (keyof CheckOutput & string)[] = [
     "hasErrors",
@@ -335,7 +344,8 @@ export function buildPipeline(props: PipelineProps): StateGraph {
   let checkStep: Task | Parallel;
   if (pattern === "sequential") {
     // The check runs after the aggregation, so the rejected folder its notice links to is there. A failed
-    // aggregation is caught into its own field: `$.failure` keeps telling the check what failed before.
+    // aggregation is caught into its own field, which the check is given: `$.failure` keeps telling it what failed
+    // before. The check then says the rejected files could not be written and fails the run (RunOutcome).
     aggregate.addCatch(check, { resultPath: PATHS.aggregationFailure });
     Chain.start(aggregate).next(check);
     afterMap = aggregate;
@@ -358,8 +368,9 @@ export function buildPipeline(props: PipelineProps): StateGraph {
   }
   checkStep.addCatch(checkFailureCause, { resultPath: PATHS.checkFailure });
 
-  // Row errors are data: the run succeeds. A rejected file, a failed step or missing chunks fail the execution
-  // (after the check has reported them), so its status and the ExecutionsFailed alarm tell the truth.
+  // Row errors are data: the run succeeds. A rejected file, a failed step (in the sequential pattern the aggregation
+  // too: its rejected files and manifest are missing) or missing chunks fail the execution (after the check has
+  // reported them), so its status and the ExecutionsFailed alarm tell the truth.
   const runFailedPath = pattern === "sequential" ? `${PATHS.check}.runFailed` : `${PATHS.results}.check.runFailed`;
   const outcome = new Choice(N.runOutcome, { comment: "Fail the execution when the check found the run failed" })
     .when(

@@ -337,6 +337,88 @@ describe("check-errors-and-notify handler", function () {
     }
   });
 
+  it("fails the run and pages on-call, at night too, when told the aggregation failed: the rejected files are missing", async () => {
+    clock(MON_NIGHT);
+    const trace = "    at composeObject (/var/task/index.js:812:11)";
+    const caught = {
+      Error: "AccessDenied",
+      Cause: JSON.stringify({
+        errorType: "AccessDenied",
+        errorMessage: "Access Denied",
+        trace: ["AccessDenied: Access Denied", trace],
+      }),
+    };
+    // The same run, told nothing: MEDIUM row errors alone are held back for the morning digest.
+    const quiet = fresh();
+    await seed(quiet, { MEDIUM: 1 });
+    assert.deepEqual(
+      (await run(quiet)).notifications.map((x) => [x.channel, x.status]),
+      [["slack", "suppressed"]],
+    );
+    const input = fresh({ aggregationFailure: caught });
+    await seed(input, { MEDIUM: 1 });
+
+    const out = await run(input);
+
+    // The counts come from the runs table, as without the failure; the run fails (RunOutcome → RunFailed).
+    assert.deepEqual(
+      { runFailed: out.runFailed, hasErrors: out.hasErrors, errorCount: out.errorCount, rows: out.rows },
+      { runFailed: true, hasErrors: true, errorCount: 2, rows: { total: 100, valid: 98, invalid: 2 } },
+    );
+    assert.deepEqual(
+      out.notifications.map((x) => [x.channel, x.status]),
+      [
+        ["sns", "sent"],
+        ["slack", "sent"],
+        ["email", "sent"],
+      ],
+    );
+    const url = `https://ap-northeast-1.console.aws.amazon.com/s3/buckets/in-bucket?region=ap-northeast-1&prefix=rejected/${input.executionName}/&showversions=false`;
+    const pub = sns.commandCalls(PublishCommand)[0].args[0].input;
+    assert.equal(pub.Subject, "🚨 CSV処理失敗 [CRITICAL] orders.csv");
+    assert.equal(pub.MessageAttributes?.severity?.StringValue, "CRITICAL");
+    const failed = [
+      "処理が完了していません。行エラーの有無にかかわらず重大として扱います。",
+      "- 結果の集計が失敗しました。却下行のファイルと実行結果のマニフェストが作成されていない可能性があります",
+      "- AggregateResults が失敗しました: AccessDenied: Access Denied",
+    ].join("\n");
+    const rejected = [
+      "却下された行: 2行",
+      `却下フォルダ: s3://in-bucket/rejected/${input.executionName}/`,
+      "却下行のファイル(rows.csv / errors.csv)を作成できませんでした: AccessDenied",
+      `却下フォルダを開く: ${url}`,
+    ].join("\n");
+    const email = ses.commandCalls(SendEmailCommand)[0].args[0].input.Message?.Body;
+    for (const text of [pub.Message ?? "", email?.Text?.Data ?? ""]) {
+      assert.ok(text.includes(`\n\n${failed}\n\n${rejected}\n\n`), text);
+      assert.doesNotMatch(text, /rows\.csv: |composeObject|\/var\/task/);
+    }
+    assert.ok(
+      email?.Html?.Data?.includes("<p>却下行のファイル(rows.csv / errors.csv)を作成できませんでした: AccessDenied</p>"),
+    );
+    const blocks = (slack.received[0].json as { blocks: { text?: { text: string } }[] }).blocks;
+    assert.equal(
+      blocks[3].text?.text,
+      [
+        "*却下された行: 2行*",
+        `却下フォルダ: \`s3://in-bucket/rejected/${input.executionName}/\``,
+        "却下行のファイル(rows.csv / errors.csv)を作成できませんでした: AccessDenied",
+        `<${url.replace(/&/g, "&amp;")}|却下フォルダを開く>`,
+      ].join("\n"),
+    );
+    // The whole cause, trace included, goes to the log only; the run's one line says why it failed.
+    const stateFailed = logs.filter((l) => l.message === "state failed" && l.executionName === input.executionName);
+    assert.deepEqual(
+      stateFailed.map((l) => [l.level, l.step, l.error, l.cause, "severity" in l]),
+      [["ERROR", "AggregateResults", "AccessDenied", caught.Cause, false]],
+    );
+    const line = logs.find((l) => l.message === "check finished" && l.executionName === input.executionName);
+    assert.deepEqual(
+      [line?.severity, line?.runFailed, line?.failureReasons],
+      ["CRITICAL", true, ["aggregation-failed"]],
+    );
+  });
+
   it("rate-limits non-critical notices per window and reports the suppressed count on the next one", async () => {
     setPolicy({ rateLimit: { max: 2, windowMinutes: 10 }, locale: "en" });
     clock("2025-06-03T01:00:00.000Z"); // Tuesday 10:00 JST, a window no other test uses

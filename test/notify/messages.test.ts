@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
+import { type CheckInput, DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
 import { neutralizeFormula, slackCode, slackLink, truncateUtf8 } from "../../functions/core/notify/escape";
 import { s3FolderConsoleUrl } from "../../functions/core/notify/links";
 import { maskRecord, maskText } from "../../functions/core/notify/mask";
 import {
+  AGGREGATION_STEP,
   buildDigest,
   buildEmailNotice,
   buildSlackNotice,
@@ -15,7 +16,8 @@ import {
   SNS_LIMITS,
 } from "../../functions/core/notify/messages";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
-import { rejectedRowsOf } from "../../functions/core/notify/run";
+import { aggregationFailureOf, rejectedRowsOf, validateCheckInput } from "../../functions/core/notify/run";
+import { STATE_NAMES } from "../../workflow/pipeline";
 import { sampleSummary } from "./support";
 
 const INJECTIONS = [
@@ -576,5 +578,274 @@ describe("rejected rows in notices", () => {
         `<li>[MEDIUM] s3://in-bucket/incoming/a.csv エラー 4件 / 却下された行 3行 (2025-06-02 23:00:00 Asia/Tokyo) <a href="${FOLDER_URL.replace(/&/g, "&amp;")}">却下フォルダを開く</a></li>`,
       ),
     );
+  });
+});
+
+describe("a failed aggregation in notices", () => {
+  const FOLDER_URL =
+    "https://ap-northeast-1.console.aws.amazon.com/s3/buckets/in-bucket?region=ap-northeast-1&prefix=rejected/exec-1/&showversions=false";
+  const cfg = { pipelineName: "p", policy: parseNotifyPolicy({}), consoleRegion: "ap-northeast-1" };
+  /** As Step Functions catches an S3 AccessDenied thrown by the aggregation Lambda: the Cause is its error document. */
+  const CAUGHT = {
+    Error: "AccessDenied",
+    Cause: JSON.stringify({
+      errorType: "AccessDenied",
+      errorMessage: "Access Denied",
+      trace: ["AccessDenied: Access Denied", "    at composeObject (/var/task/index.js:812:11)"],
+    }),
+  };
+  const checkInput = (aggregationFailure: CheckInput["aggregationFailure"]): CheckInput => ({
+    executionName: "exec-1",
+    startTime: "2025-06-02T03:00:00.000Z",
+    bucket: "in-bucket",
+    key: "incoming/shop-a/orders.csv",
+    chunkCount: 1,
+    splitStatus: "OK",
+    failure: null,
+    aggregationFailure,
+  });
+  /** The sample run (3 rejected rows) as the check renders it once told the aggregation failed: a failed run. */
+  const failedRun = (locale: "ja" | "en", over: Partial<NoticeInput> = {}): NoticeInput => {
+    const summary = sampleSummary({ runFailed: true });
+    return {
+      summary,
+      level: "CRITICAL",
+      examples: [],
+      locale,
+      timeZone: "Asia/Tokyo",
+      links: {},
+      rejected: rejectedRowsOf(summary, cfg),
+      aggregationFailure: aggregationFailureOf(checkInput(CAUGHT)),
+      ...over,
+    };
+  };
+
+  it("keeps the error's name and the message, never the trace; none when the aggregation did not fail", () => {
+    assert.deepEqual(aggregationFailureOf(checkInput(CAUGHT)), { error: "AccessDenied", cause: "Access Denied" });
+    assert.deepEqual(aggregationFailureOf(checkInput({ Error: "", Cause: "" })), { error: "Error", cause: "" });
+    assert.equal(aggregationFailureOf(checkInput(null)), undefined);
+    assert.equal(aggregationFailureOf(checkInput(undefined)), undefined);
+    assert.equal(AGGREGATION_STEP, STATE_NAMES.aggregateResults);
+  });
+
+  it("passes the aggregation's failure through the check's input, null when the state machine gave none", () => {
+    assert.deepEqual(validateCheckInput(checkInput(CAUGHT)).aggregationFailure, CAUGHT);
+    const { aggregationFailure: _, ...parallel } = checkInput(null);
+    assert.equal(validateCheckInput(parallel).aggregationFailure, null);
+  });
+
+  it("writes the SNS / e-mail text in Japanese byte for byte", () => {
+    const message = buildSnsNotice(failedRun("ja")).message;
+
+    assert.equal(
+      message,
+      [
+        "🚨 CSV処理失敗 [CRITICAL]",
+        "",
+        "実行名: exec-1",
+        "ファイル: s3://in-bucket/incoming/shop-a/orders.csv",
+        "開始時刻: 2025-06-02 12:00:00 Asia/Tokyo",
+        "件数: エラー 3件(重要 2件) / 行 100件(不正 3件)",
+        "",
+        "処理が完了していません。行エラーの有無にかかわらず重大として扱います。",
+        "- 結果の集計が失敗しました。却下行のファイルと実行結果のマニフェストが作成されていない可能性があります",
+        "- AggregateResults が失敗しました: AccessDenied: Access Denied",
+        "",
+        "却下された行: 3行",
+        "却下フォルダ: s3://in-bucket/rejected/exec-1/",
+        "却下行のファイル(rows.csv / errors.csv)を作成できませんでした: AccessDenied",
+        `却下フォルダを開く: ${FOLDER_URL}`,
+        "",
+        "エラータイプ別内訳:",
+        "- ValidationError: 3件",
+        "",
+        "重要度別内訳: CRITICAL: 0件, HIGH: 2件, MEDIUM: 1件, LOW: 0件",
+        "",
+        "至急確認をお願いします。",
+      ].join("\n"),
+    );
+    assert.equal(buildEmailNotice(failedRun("ja")).text, message);
+    assert.equal(buildSnsNotice(failedRun("ja")).subject, "🚨 CSV処理失敗 [CRITICAL] orders.csv");
+  });
+
+  it("writes the SNS / e-mail text in English byte for byte", () => {
+    const message = buildSnsNotice(failedRun("en")).message;
+
+    assert.equal(
+      message,
+      [
+        "🚨 CSV processing failed [CRITICAL]",
+        "",
+        "Execution: exec-1",
+        "File: s3://in-bucket/incoming/shop-a/orders.csv",
+        "Started: 2025-06-02 12:00:00 Asia/Tokyo",
+        "Totals: 3 errors (2 critical) / 100 rows (3 invalid)",
+        "",
+        "The run did not complete. It is treated as critical whatever the number of row errors.",
+        "- Aggregating the results failed: the rejected-row files and the run manifest may be missing",
+        "- AggregateResults failed: AccessDenied: Access Denied",
+        "",
+        "Rejected rows: 3",
+        "Rejected folder: s3://in-bucket/rejected/exec-1/",
+        "The rejected-row files (rows.csv, errors.csv) could not be written: AccessDenied",
+        `Open rejected folder: ${FOLDER_URL}`,
+        "",
+        "Errors by type:",
+        "- ValidationError: 3",
+        "",
+        "Errors by severity: CRITICAL: 0, HIGH: 2, MEDIUM: 1, LOW: 0",
+        "",
+        "Please check at once.",
+      ].join("\n"),
+    );
+    assert.equal(buildEmailNotice(failedRun("en")).text, message);
+  });
+
+  it("writes the e-mail HTML part byte for byte, in Japanese and English", () => {
+    const href = FOLDER_URL.replace(/&/g, "&amp;");
+
+    assert.equal(
+      buildEmailNotice(failedRun("ja")).html,
+      [
+        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"></head><body><h2>🚨 CSV処理失敗 [CRITICAL]</h2>',
+        '<table><tr><th align="left">実行名</th><td>exec-1</td></tr><tr><th align="left">ファイル</th><td>s3://in-bucket/incoming/shop-a/orders.csv</td></tr><tr><th align="left">開始時刻</th><td>2025-06-02 12:00:00 Asia/Tokyo</td></tr><tr><th align="left">件数</th><td>エラー 3件(重要 2件) / 行 100件(不正 3件)</td></tr></table>',
+        "<p><strong>処理が完了していません。行エラーの有無にかかわらず重大として扱います。</strong></p><ul><li>結果の集計が失敗しました。却下行のファイルと実行結果のマニフェストが作成されていない可能性があります</li><li>AggregateResults が失敗しました: AccessDenied: Access Denied</li></ul>",
+        `<h3>却下された行: 3行</h3><p>却下フォルダ: <code>s3://in-bucket/rejected/exec-1/</code></p><p>却下行のファイル(rows.csv / errors.csv)を作成できませんでした: AccessDenied</p><p><a href="${href}">却下フォルダを開く</a></p>`,
+        "<h3>エラータイプ別内訳</h3><ul><li>ValidationError: 3件</li></ul>",
+        "<p>重要度別内訳: CRITICAL: 0件, HIGH: 2件, MEDIUM: 1件, LOW: 0件</p>",
+        "<p>至急確認をお願いします。</p></body></html>",
+      ].join("\n"),
+    );
+    assert.equal(
+      buildEmailNotice(failedRun("en")).html,
+      [
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head><body><h2>🚨 CSV processing failed [CRITICAL]</h2>',
+        '<table><tr><th align="left">Execution</th><td>exec-1</td></tr><tr><th align="left">File</th><td>s3://in-bucket/incoming/shop-a/orders.csv</td></tr><tr><th align="left">Started</th><td>2025-06-02 12:00:00 Asia/Tokyo</td></tr><tr><th align="left">Totals</th><td>3 errors (2 critical) / 100 rows (3 invalid)</td></tr></table>',
+        "<p><strong>The run did not complete. It is treated as critical whatever the number of row errors.</strong></p><ul><li>Aggregating the results failed: the rejected-row files and the run manifest may be missing</li><li>AggregateResults failed: AccessDenied: Access Denied</li></ul>",
+        `<h3>Rejected rows: 3</h3><p>Rejected folder: <code>s3://in-bucket/rejected/exec-1/</code></p><p>The rejected-row files (rows.csv, errors.csv) could not be written: AccessDenied</p><p><a href="${href}">Open rejected folder</a></p>`,
+        "<h3>Errors by type</h3><ul><li>ValidationError: 3</li></ul>",
+        "<p>Errors by severity: CRITICAL: 0, HIGH: 2, MEDIUM: 1, LOW: 0</p>",
+        "<p>Please check at once.</p></body></html>",
+      ].join("\n"),
+    );
+  });
+
+  it("builds the Slack message byte for byte, in Japanese and English", () => {
+    const link = FOLDER_URL.replace(/&/g, "&amp;");
+    const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", text } });
+    const facts = (texts: string[]) => ({ type: "section", fields: texts.map((text) => ({ type: "mrkdwn", text })) });
+    const header = (text: string) => ({ type: "header", text: { type: "plain_text", text, emoji: true } });
+
+    assert.equal(
+      JSON.stringify(buildSlackNotice(failedRun("ja"))),
+      JSON.stringify({
+        text: "🚨 CSV処理失敗 [CRITICAL] s3://in-bucket/incoming/shop-a/orders.csv",
+        blocks: [
+          header("🚨 CSV処理失敗 [CRITICAL]"),
+          facts([
+            "*実行名*\n`exec-1`",
+            "*ファイル*\n`s3://in-bucket/incoming/shop-a/orders.csv`",
+            "*開始時刻*\n2025-06-02 12:00:00 Asia/Tokyo",
+            "*件数*\nエラー 3件(重要 2件) / 行 100件(不正 3件)",
+          ]),
+          section(
+            [
+              "*処理が完了していません。行エラーの有無にかかわらず重大として扱います。*",
+              "• `結果の集計が失敗しました。却下行のファイルと実行結果のマニフェストが作成されていない可能性があります`",
+              "• `AggregateResults が失敗しました: AccessDenied: Access Denied`",
+            ].join("\n"),
+          ),
+          section(
+            [
+              "*却下された行: 3行*",
+              "却下フォルダ: `s3://in-bucket/rejected/exec-1/`",
+              "却下行のファイル(rows.csv / errors.csv)を作成できませんでした: AccessDenied",
+              `<${link}|却下フォルダを開く>`,
+            ].join("\n"),
+          ),
+          section("*エラータイプ別内訳*\n• ValidationError: 3件"),
+          section("*重要度別内訳*\nCRITICAL: 0件  ·  HIGH: 2件  ·  MEDIUM: 1件  ·  LOW: 0件"),
+        ],
+      }),
+    );
+    assert.equal(
+      JSON.stringify(buildSlackNotice(failedRun("en"))),
+      JSON.stringify({
+        text: "🚨 CSV processing failed [CRITICAL] s3://in-bucket/incoming/shop-a/orders.csv",
+        blocks: [
+          header("🚨 CSV processing failed [CRITICAL]"),
+          facts([
+            "*Execution*\n`exec-1`",
+            "*File*\n`s3://in-bucket/incoming/shop-a/orders.csv`",
+            "*Started*\n2025-06-02 12:00:00 Asia/Tokyo",
+            "*Totals*\n3 errors (2 critical) / 100 rows (3 invalid)",
+          ]),
+          section(
+            [
+              "*The run did not complete. It is treated as critical whatever the number of row errors.*",
+              "• `Aggregating the results failed: the rejected-row files and the run manifest may be missing`",
+              "• `AggregateResults failed: AccessDenied: Access Denied`",
+            ].join("\n"),
+          ),
+          section(
+            [
+              "*Rejected rows: 3*",
+              "Rejected folder: `s3://in-bucket/rejected/exec-1/`",
+              "The rejected-row files (rows.csv, errors.csv) could not be written: AccessDenied",
+              `<${link}|Open rejected folder>`,
+            ].join("\n"),
+          ),
+          section("*Errors by type*\n• ValidationError: 3"),
+          section("*Errors by severity*\nCRITICAL: 0  ·  HIGH: 2  ·  MEDIUM: 1  ·  LOW: 0"),
+        ],
+      }),
+    );
+  });
+
+  it("still says what is missing with no rejected row: the failure section names the manifest", () => {
+    const summary = sampleSummary({
+      errorCount: 0,
+      criticalCount: 0,
+      byType: {},
+      bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 },
+      rows: { total: 100, valid: 100, invalid: 0 },
+      runFailed: true,
+    });
+    const input = failedRun("en", { summary, rejected: rejectedRowsOf(summary, cfg) });
+
+    const text = buildSnsNotice(input).message;
+
+    assert.ok(
+      text.includes(
+        "\n- Aggregating the results failed: the rejected-row files and the run manifest may be missing\n- AggregateResults failed: AccessDenied: Access Denied\n",
+      ),
+      text,
+    );
+    assert.doesNotMatch(text, /Rejected rows|could not be written|rows\.csv/);
+  });
+
+  it("keeps the error's name inert in Slack and HTML, and bounded", () => {
+    const hostile = { error: `<!channel> <b>${"E".repeat(300)}`, cause: "" };
+    const input = failedRun("en", { aggregationFailure: hostile });
+
+    const slack = mrkdwnStrings(buildSlackNotice(input));
+    const html = buildEmailNotice(input).html;
+
+    for (const t of slack) assert.doesNotMatch(t.replace(/<https:[^|>]+\|[^>]+>/g, ""), /[<>]/, t);
+    assert.equal(html.includes("<!channel>") || html.includes("<b>"), false);
+    const line = buildSnsNotice(input)
+      .message.split("\n")
+      .find((l) => l.includes("could not be written"));
+    assert.equal(
+      line,
+      `The rejected-row files (rows.csv, errors.csv) could not be written: <!channel> <b>${"E".repeat(85)}…`,
+    );
+  });
+
+  it("says the files are there when the aggregation did not fail", () => {
+    const text = buildSnsNotice(failedRun("ja", { aggregationFailure: undefined })).message;
+
+    assert.match(text, /- rows\.csv: 修正して再アップロードする行\n- errors\.csv: /);
+    assert.doesNotMatch(text, /作成できませんでした|結果の集計/);
   });
 });

@@ -9,7 +9,13 @@ import type {
 } from "../../functions/contract";
 import { type RunResult, runDefinition } from "../../local/execution";
 import { type Json, lambdaInvoke, type TaskHandler } from "../../local/invoke";
-import { buildPipeline, STATE_NAMES as N, type PipelinePattern, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
+import {
+  buildPipeline,
+  LAMBDA_RETRY,
+  STATE_NAMES as N,
+  type PipelinePattern,
+  PLACEHOLDER_RESOURCES,
+} from "../../workflow/pipeline";
 
 const EXECUTION = { Name: "orders-20240131-parent", StartTime: "2024-01-31T09:00:00.000Z" };
 const INPUT = { bucket: "csv-in", key: "incoming/orders.csv" };
@@ -31,7 +37,8 @@ function fakes(
     split?: Error;
     chunk?: (input: ProcessChunkInput, attempt: number) => Error | undefined;
     check?: Error;
-    aggregate?: Error;
+    /** An error for every attempt, or per attempt (1-based). */
+    aggregate?: Error | ((attempt: number) => Error | undefined);
   } = {},
 ) {
   const seen = {
@@ -45,6 +52,7 @@ function fakes(
     calls: [] as string[],
   };
   const attempts = new Map<number, number>();
+  let aggregateAttempts = 0;
   const handlers: Record<string, TaskHandler> = {
     [N.splitCsv]: lambdaInvoke((event, ctx) => {
       seen.split.push(event);
@@ -93,7 +101,8 @@ function fakes(
         byType: { ValidationError: 2 },
         bySeverity: { LOW: 0, MEDIUM: 2, HIGH: 0, CRITICAL: 0 },
         rows: { total: 20, valid: 18, invalid: 2 },
-        runFailed: event.failure != null,
+        // As the real check decides: a failed step, the aggregation included, fails the run.
+        runFailed: event.failure != null || event.aggregationFailure != null,
         notifications: [{ channel: "slack", status: "sent" }],
       };
       return out;
@@ -101,7 +110,9 @@ function fakes(
     [N.aggregateResults]: lambdaInvoke((event) => {
       seen.aggregate.push(event);
       seen.calls.push(N.aggregateResults);
-      if (faults.aggregate) throw faults.aggregate;
+      aggregateAttempts++;
+      const fault = typeof faults.aggregate === "function" ? faults.aggregate(aggregateAttempts) : faults.aggregate;
+      if (fault) throw fault;
       return {
         rows: 20,
         valid: 18,
@@ -128,6 +139,14 @@ async function run(pattern: PipelinePattern, handlers: Record<string, TaskHandle
     context: { Execution: EXECUTION },
     retryIntervalMs: 0,
   });
+}
+
+/**
+ * What the check is told of the aggregation: in the sequential pattern `aggregationFailure` (Prepare's null when the
+ * aggregation succeeded); in the parallel pattern nothing, since it runs beside the aggregation.
+ */
+function toldOfAggregation(pattern: PipelinePattern, failure: CheckInput["aggregationFailure"] = null) {
+  return pattern === "sequential" ? { aggregationFailure: failure } : {};
 }
 
 const CHECK_STEP: Record<PipelinePattern, string[]> = {
@@ -200,6 +219,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
           chunkCount: 2,
           splitStatus: "OK",
           failure: null,
+          ...toldOfAggregation(pattern),
         },
       ]);
       const chunkResults = result.output.chunkResults as Json[];
@@ -250,6 +270,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.equal(cause.errorType, "InputError");
       assert.equal(cause.errorMessage, "s3://csv-in/incoming/orders.csv: not found");
       assert.ok(Array.isArray(cause.trace) && cause.trace.length > 0);
+      assert.equal(got.aggregationFailure, toldOfAggregation(pattern).aggregationFailure);
       // The aggregation still runs: it writes the manifest (and empty rejected files) for the failed run.
       assert.deepEqual(seen.aggregate, [AGGREGATE_AFTER_FAILED_SPLIT]);
       assertAggregationBeforeCheck(pattern, result, seen.calls);
@@ -280,6 +301,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
         N.done,
       ]);
       assert.equal(seen.check[0].failure, null);
+      assert.equal(seen.check[0].aggregationFailure, toldOfAggregation(pattern).aggregationFailure);
       assert.equal(seen.check[0].chunkCount, 2);
     });
 
@@ -313,12 +335,11 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assertAggregationBeforeCheck(pattern, result, seen.calls);
     });
 
-    it("still runs the check when the aggregation fails for good, and the run's outcome is the check's", async () => {
+    it("still runs the check when the aggregation fails for good; only the sequential check is told, and fails the run", async () => {
       const { handlers, seen } = fakes({ aggregate: errorOf("ProcessingError", "rejected/x/parts: read failed") });
 
       const result = await run(pattern, handlers);
 
-      assert.equal(result.status, "SUCCEEDED", "an aggregation failure alone does not fail the run");
       assert.equal(result.retries[N.aggregateResults] ?? 0, 0, "ProcessingError is not retried");
       const aggregate = result.timeline.find((e) => e.state === N.aggregateResults);
       assert.equal(aggregate?.outcome, "caught");
@@ -326,6 +347,14 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.equal(seen.check[0].failure, null, "the aggregation's failure does not take the run's failure field");
       assertAggregationBeforeCheck(pattern, result, seen.calls);
       if (pattern === "sequential") {
+        // The check is told, says the rejected files could not be written, and fails the run (ExecutionsFailed).
+        const told = seen.check[0].aggregationFailure;
+        assert.equal(told?.Error, "ProcessingError");
+        const cause = JSON.parse(told?.Cause ?? "{}");
+        assert.equal(cause.errorType, "ProcessingError");
+        assert.equal(cause.errorMessage, "rejected/x/parts: read failed");
+        assert.equal(result.status, "FAILED");
+        assert.equal(result.error?.Error, "RunFailed");
         assert.deepEqual(result.states, [
           N.prepare,
           N.splitCsv,
@@ -336,15 +365,48 @@ for (const pattern of ["sequential", "parallel"] as const) {
           N.aggregateResults,
           N.checkErrors,
           N.runOutcome,
-          N.done,
+          N.runFailed,
         ]);
-        assert.equal(result.output.aggregationFailure.Error, "ProcessingError");
-        assert.equal(result.output.aggregate, undefined);
-        assert.equal(result.output.failure, null);
       } else {
+        // Beside the check, the aggregation's failure reaches neither the check nor the run's outcome.
+        assert.equal("aggregationFailure" in seen.check[0], false);
+        assert.equal(result.status, "SUCCEEDED", "the parallel check cannot know of the aggregation's failure");
         assert.ok(result.states.includes(N.aggregationFailed), result.states.join(", "));
         assert.equal(result.output.results.aggregate.failed, true);
         assert.equal(result.output.results.aggregate.error.Error, "ProcessingError");
+      }
+    });
+
+    it("retries an aggregation that Lambda throttles, then tells the check nothing failed once it succeeds", async () => {
+      const { handlers, seen } = fakes({
+        aggregate: (attempt) =>
+          attempt <= 2 ? errorOf("Lambda.TooManyRequestsException", "Rate exceeded") : undefined,
+      });
+
+      const result = await run(pattern, handlers);
+
+      assert.equal(result.status, "SUCCEEDED");
+      assert.equal(result.retries[N.aggregateResults], 2);
+      assert.equal(seen.check[0].aggregationFailure, toldOfAggregation(pattern).aggregationFailure);
+      assert.equal(seen.check[0].failure, null);
+    });
+
+    it("catches the aggregation once Lambda keeps throttling it past its retries", async () => {
+      const { handlers, seen } = fakes({ aggregate: errorOf("Lambda.TooManyRequestsException", "Rate exceeded") });
+
+      const result = await run(pattern, handlers);
+
+      const retries = LAMBDA_RETRY.maxAttempts ?? 0;
+      assert.equal(retries, 6);
+      assert.equal(result.retries[N.aggregateResults], retries);
+      assert.equal(seen.aggregate.length, retries + 1, "the first attempt and every retry");
+      assert.equal(seen.check.length, 1);
+      if (pattern === "sequential") {
+        assert.equal(seen.check[0].aggregationFailure?.Error, "Lambda.TooManyRequestsException");
+        assert.equal(result.status, "FAILED");
+        assert.equal(result.error?.Error, "RunFailed");
+      } else {
+        assert.equal(result.status, "SUCCEEDED");
       }
     });
 
@@ -362,6 +424,10 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.equal(seen.check[0].failure?.Error, "ProcessingError");
       assert.match(seen.check[0].failure?.Cause ?? "", /chunk 1 lost/);
       assert.doesNotMatch(seen.check[0].failure?.Cause ?? "", /aggregation lost/);
+      if (pattern === "sequential") {
+        assert.equal(seen.check[0].aggregationFailure?.Error, "ProcessingError");
+        assert.match(seen.check[0].aggregationFailure?.Cause ?? "", /aggregation lost/);
+      } else assert.equal("aggregationFailure" in seen.check[0], false);
       assertAggregationBeforeCheck(pattern, result, seen.calls);
     });
 

@@ -127,6 +127,8 @@ describe("buildPipeline", () => {
           "chunkCount.$": "$.split.chunkCount",
           "splitStatus.$": "$.split.status",
           "failure.$": "$.failure",
+          // Only after the aggregation (sequential) can the check be told whether it failed.
+          ...(pattern === "sequential" ? { "aggregationFailure.$": "$.aggregationFailure" } : {}),
         });
       });
 
@@ -186,6 +188,16 @@ describe("buildPipeline", () => {
         });
         assert.deepEqual(states[N.prepare].Parameters.chunkResults, []);
         assert.equal(states[N.prepare].Parameters.failure, null);
+        if (pattern === "sequential") assert.equal(states[N.prepare].Parameters.aggregationFailure, null);
+        else assert.equal("aggregationFailure" in states[N.prepare].Parameters, false);
+      });
+
+      it("reads in the check's payload only top-level fields that Prepare sets (an absent path fails uncatchably)", () => {
+        const prepared = new Set(Object.keys(states[N.prepare].Parameters).map((k) => k.replace(/\.\$$/, "")));
+        const read = Object.values<string>(states[N.checkErrors].Parameters.Payload).map(
+          (path) => /^\$\.([A-Za-z]+)/.exec(path)?.[1],
+        );
+        for (const field of read) assert.ok(field && prepared.has(field), `Prepare does not set $.${field}`);
       });
     });
   }

@@ -18,6 +18,8 @@ export interface NoticeTexts {
   runFailed: string;
   failureReason(reason: RunFailureReason, failedChunks: number, chunkCount: number): string;
   stateFailure(step: string, error: string): string;
+  /** The aggregation failed: what the run is missing. */
+  aggregationFailed: string;
   escalation(count: number, prefix: string): string;
   suppressed(count: number, since: string): string;
   success: string;
@@ -32,6 +34,8 @@ export interface NoticeTexts {
   rejectedErrorsFile: string;
   /** Chunks that left no result: their rows are in neither file. */
   rejectedPartial(failedChunks: number): string;
+  /** The aggregation failed: `rows.csv` and `errors.csv` may be missing (`error`: the error's name). */
+  rejectedFilesNotWritten(error: string): string;
   openRejected: string;
   moreBlocks(n: number): string;
   truncated: string;
@@ -72,6 +76,8 @@ const ja: NoticeTexts = {
         "処理中にファイルが置き換えられました。アップロードが完了してから、もう一度アップロードしてください",
     })[reason],
   stateFailure: (step, error) => `${step} が失敗しました: ${error}`,
+  aggregationFailed:
+    "結果の集計が失敗しました。却下行のファイルと実行結果のマニフェストが作成されていない可能性があります",
   escalation: (n, prefix) =>
     `同じプレフィックス ${prefix} で ${n}回連続してエラーが発生したため、オンコールへエスカレーションします`,
   suppressed: (n, since) => `レート制限により ${since} 以降 ${n}件の通知を抑止しました`,
@@ -84,6 +90,7 @@ const ja: NoticeTexts = {
   rejectedRowsFile: "修正して再アップロードする行",
   rejectedErrorsFile: "すべてのエラー(行番号・列・理由)",
   rejectedPartial: (n) => `結果のない ${n}チャンクの行はどちらのファイルにも含まれていません`,
+  rejectedFilesNotWritten: (e) => `却下行のファイル(rows.csv / errors.csv)を作成できませんでした: ${e}`,
   openRejected: "却下フォルダを開く",
   moreBlocks: (n) => `他 ${n}件は省略しました`,
   truncated: "\n\n[サイズ上限のため以降を省略しました]",
@@ -125,6 +132,7 @@ const en: NoticeTexts = {
         "The file was replaced while it was being processed; upload it again once the upload is complete",
     })[reason],
   stateFailure: (step, error) => `${step} failed: ${error}`,
+  aggregationFailed: "Aggregating the results failed: the rejected-row files and the run manifest may be missing",
   escalation: (n, prefix) => `${n} consecutive runs with errors under ${prefix}: escalated to on-call`,
   suppressed: (n, since) => `${n} notices suppressed by the rate limit since ${since}`,
   success: "All rows were processed successfully.",
@@ -136,6 +144,7 @@ const en: NoticeTexts = {
   rejectedRowsFile: "the rows to fix and re-upload",
   rejectedErrorsFile: "every error (row, column, reason)",
   rejectedPartial: (n) => `Rows of the ${n} ${n === 1 ? "chunk" : "chunks"} that left no result are in neither file`,
+  rejectedFilesNotWritten: (e) => `The rejected-row files (rows.csv, errors.csv) could not be written: ${e}`,
   openRejected: "Open rejected folder",
   moreBlocks: (n) => `${n} more omitted`,
   truncated: "\n\n[Truncated: the message reached the size limit]",

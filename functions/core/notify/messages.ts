@@ -56,6 +56,20 @@ export interface RejectedRows {
   missingChunks: number;
 }
 
+/** State name of the aggregation step, as `workflow/pipeline.ts` names it. */
+export const AGGREGATION_STEP = "AggregateResults";
+
+/**
+ * AggregateResults failed after its retries (the sequential pattern tells the check): the rejected files and the
+ * manifest may be missing. A notice shows the error's name and a short cause; the whole cause goes to the logs.
+ */
+export interface AggregationFailure {
+  /** The error's name, e.g. `ProcessingError`, `States.Timeout`. */
+  error: string;
+  /** The cause without trace or file paths, bounded (see `shortCause`). */
+  cause: string;
+}
+
 /** Everything a run notice shows. */
 export interface NoticeInput {
   summary: RunSummary;
@@ -65,6 +79,8 @@ export interface NoticeInput {
   timeZone: string;
   links: { execution?: string; logs?: string };
   rejected?: RejectedRows;
+  /** The aggregation failed: the rejected-rows part says its files could not be written. */
+  aggregationFailure?: AggregationFailure;
   escalation?: { count: number; prefix: string };
   /** Notices the rate limit held back on this channel before this one. */
   suppressed?: { count: number; since: string };
@@ -151,22 +167,40 @@ function failureLines(input: NoticeInput): string[] {
     const { step, error, cause } = s.failure;
     lines.push(t.stateFailure(step, safeValue(cause === "" ? error : `${error}: ${cause}`, MAX_MESSAGE_CHARS)));
   }
+  const aggregation = input.aggregationFailure;
+  if (aggregation) {
+    const { error, cause } = aggregation;
+    lines.push(
+      t.aggregationFailed,
+      t.stateFailure(AGGREGATION_STEP, safeValue(cause === "" ? error : `${error}: ${cause}`, MAX_MESSAGE_CHARS)),
+    );
+  }
   return lines;
 }
 
-/** The lines of the rejected-rows part that every channel shows (heading, folder, the two files, a note). */
+/** Longest error name a notice shows. */
+const MAX_ERROR_NAME_CHARS = 100;
+
+/**
+ * The lines of the rejected-rows part that every channel shows: heading, folder, then either the two files or — when
+ * the aggregation failed — that they could not be written (the folder still holds the chunks' parts), a note.
+ */
 function rejectedParts(input: NoticeInput) {
   const r = input.rejected;
   if (!r || r.rows <= 0) return undefined;
   const t = texts(input.locale);
+  const failed = input.aggregationFailure;
   return {
     heading: t.rejectedRows(r.rows),
     // A key is at most 1,024 bytes, so a real folder is never cut: the bound only keeps the Slack section in its limit.
     folder: truncateChars(r.folder, 1100),
-    files: [
-      ["rows.csv", t.rejectedRowsFile],
-      ["errors.csv", t.rejectedErrorsFile],
-    ] as const,
+    files: failed
+      ? []
+      : ([
+          ["rows.csv", t.rejectedRowsFile],
+          ["errors.csv", t.rejectedErrorsFile],
+        ] as const),
+    notWritten: failed ? t.rejectedFilesNotWritten(safeValue(failed.error, MAX_ERROR_NAME_CHARS)) : undefined,
     note: r.missingChunks > 0 ? t.rejectedPartial(r.missingChunks) : undefined,
     url: r.url,
   };
@@ -227,6 +261,7 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
       `*${escapeMrkdwn(rejected.heading)}*`,
       `${escapeMrkdwn(t.rejectedFolder)}: ${slackCode(rejected.folder)}`,
       ...rejected.files.map(([name, what]) => `• ${slackCode(name)}: ${escapeMrkdwn(what)}`),
+      ...(rejected.notWritten ? [escapeMrkdwn(rejected.notWritten)] : []),
       ...(rejected.note ? [escapeMrkdwn(rejected.note)] : []),
     ].join("\n");
     const link = rejected.url ? `\n${slackLink(rejected.url, t.openRejected)}` : "";
@@ -304,6 +339,7 @@ export function buildPlainText(input: NoticeInput): string {
       rejected.heading,
       `${t.rejectedFolder}: ${rejected.folder}`,
       ...rejected.files.map(([name, what]) => `- ${name}: ${what}`),
+      ...(rejected.notWritten ? [rejected.notWritten] : []),
       ...(rejected.note ? [rejected.note] : []),
       ...(rejected.url ? [`${t.openRejected}: ${rejected.url}`] : []),
     );
@@ -377,7 +413,10 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
       [
         `<h3>${h(rejected.heading)}</h3>`,
         `<p>${h(t.rejectedFolder)}: <code>${h(rejected.folder)}</code></p>`,
-        `<ul>${rejected.files.map(([name, what]) => `<li><code>${h(name)}</code>: ${h(what)}</li>`).join("")}</ul>`,
+        rejected.files.length
+          ? `<ul>${rejected.files.map(([name, what]) => `<li><code>${h(name)}</code>: ${h(what)}</li>`).join("")}</ul>`
+          : "",
+        rejected.notWritten ? `<p>${h(rejected.notWritten)}</p>` : "",
         rejected.note ? `<p>${h(rejected.note)}</p>` : "",
         rejected.url ? `<p><a href="${h(rejected.url)}">${h(t.openRejected)}</a></p>` : "",
       ].join(""),

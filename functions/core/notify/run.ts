@@ -12,9 +12,12 @@ import {
 } from "../../contract";
 import { InputError, NotificationDeliveryError } from "../errors";
 import type { Logger } from "../log";
+import { shortCause } from "../records/failure";
 import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
 import { executionConsoleUrl, logsInsightsUrl, s3FolderConsoleUrl } from "./links";
 import {
+  AGGREGATION_STEP,
+  type AggregationFailure,
   buildDigest,
   buildEmailNotice,
   buildSlackNotice,
@@ -102,6 +105,19 @@ export function rejectedRowsOf(summary: RunSummary, cfg: CheckConfig): RejectedR
   };
 }
 
+/**
+ * What a notice says about a failed aggregation: the error's name and a short cause (the whole cause goes to the
+ * logs only), or undefined when the aggregation did not fail or the check was not told.
+ */
+export function aggregationFailureOf(input: CheckInput): AggregationFailure | undefined {
+  const f = input.aggregationFailure;
+  if (!f) return undefined;
+  return {
+    error: typeof f.Error === "string" && f.Error !== "" ? f.Error : "Error",
+    cause: shortCause(f.Cause),
+  };
+}
+
 /** Checks that the input names an execution and a file; throws an {@link InputError} naming the fields. */
 export function validateCheckInput(event: unknown): CheckInput {
   const e = (event ?? {}) as Partial<CheckInput>;
@@ -110,7 +126,7 @@ export function validateCheckInput(event: unknown): CheckInput {
   );
   if (missing.length) {
     throw new InputError(
-      `check-errors-and-notify input lacks ${missing.join(", ")}: the state machine must pass { executionName, startTime, bucket, key, chunkCount, splitStatus, failure }.`,
+      `check-errors-and-notify input lacks ${missing.join(", ")}: the state machine must pass { executionName, startTime, bucket, key, chunkCount, splitStatus, failure, aggregationFailure }.`,
     );
   }
   return {
@@ -121,6 +137,7 @@ export function validateCheckInput(event: unknown): CheckInput {
     chunkCount: Number(e.chunkCount) || 0,
     splitStatus: e.splitStatus === "OK" || e.splitStatus === "REJECTED" ? e.splitStatus : "NOT_RUN",
     failure: e.failure ?? null,
+    aggregationFailure: e.aggregationFailure ?? null,
   };
 }
 
@@ -134,7 +151,14 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const now = deps.now();
   const { policy } = cfg;
   const { file, chunks } = await deps.store.readRun(input.executionName);
-  const summary = summarizeRun(input, file, chunks);
+  const aggregation = aggregationFailureOf(input);
+  // A failed aggregation fails the run like any failed step: the rejected files the notice points users to and the
+  // manifest the run promises may be missing, and only on-call can compose them again. So the notice is CRITICAL
+  // (on-call paged, never held back by quiet hours or the rate limit), the execution fails (RunOutcome) and the
+  // ExecutionsFailed alarm counts it. The counts stay: they come from the runs table, not from the aggregation.
+  const runSummary = summarizeRun(input, file, chunks);
+  const summary: RunSummary = aggregation ? { ...runSummary, runFailed: true } : runSummary;
+  const failureReasons = [...summary.failureReasons, ...(aggregation ? ["aggregation-failed"] : [])];
   if (input.failure && summary.failure) {
     // Notices carry a short cause; the whole one (a Lambda error's trace included) goes to the logs only. No
     // `severity` field: the metric filter counts one line per run.
@@ -143,6 +167,14 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
       step: summary.failure.step,
       error: input.failure.Error,
       cause: input.failure.Cause,
+    });
+  }
+  if (input.aggregationFailure && aggregation) {
+    deps.log.error("state failed", {
+      executionName: input.executionName,
+      step: AGGREGATION_STEP,
+      error: input.aggregationFailure.Error,
+      cause: input.aggregationFailure.Cause,
     });
   }
   const hasErrors = summary.errorCount > 0 || summary.runFailed;
@@ -167,7 +199,10 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
       execution: executionConsoleUrl(cfg.consoleRegion, cfg.stateMachineArn, input.executionName),
       logs: logsInsightsUrl(cfg.consoleRegion, cfg.checkLogGroup, input.executionName),
     },
+    // In the parallel pattern the check runs beside the aggregation and is never told of its failure: there the
+    // notice links the rejected folder as if rows.csv and errors.csv were written.
     rejected: rejectedRowsOf(summary, cfg),
+    aggregationFailure: aggregation,
     escalation: escalated ? { count: streak, prefix } : undefined,
   };
 
@@ -209,7 +244,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     key: input.key,
     severity: level === "SUCCESS" ? "NONE" : level,
     runFailed: summary.runFailed,
-    failureReasons: summary.failureReasons,
+    failureReasons,
     errorCount: summary.errorCount,
     criticalCount: summary.criticalCount,
     byType: summary.byType,
