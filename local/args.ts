@@ -46,7 +46,8 @@ Options:
   --pattern <p>          ${PIPELINE_PATTERNS.map((p, i) => (i === 0 ? `${p} (default)` : p)).join(" | ")}
   --now <ISO-8601>       the run's clock, e.g. 2025-06-02T23:30:00+09:00 (quiet hours, holidays, start time)
   --json                 print exactly one JSON document on stdout (logs go to stderr)
-  --out <dir>            write run.json, each notice, the diagram with the path taken and report.html
+  --out <dir>            write run.json, each notice, the diagram with the path taken, report.html (every error)
+                         and the row outcomes: rejected/rows.csv, rejected/errors.csv, processed/, results.json
   --inject <fault[:n]>   inject a fault (repeatable, n = how many times):
 ${FAULT_NAMES.map((n) => `                           ${n.padEnd(20)} ${FAULT_HELP[n].what}`).join("\n")}
   --verbose              show the handlers' JSON logs on stderr

@@ -75,10 +75,14 @@ async function main(argv: string[]): Promise<number> {
   let writeError: string | undefined;
   if (args.outDir) {
     try {
-      written = writeReportFiles(args.outDir, report);
+      written = await writeReportFiles(args.outDir, report);
     } catch (err) {
       writeError = `error: could not write the run's files to ${args.outDir}: ${err instanceof Error ? err.message : String(err)}`;
     }
+    // The row outcome files were copied during the run, while the local S3 was up.
+    const copyError = report.outcomes.filesError;
+    if (writeError === undefined && copyError !== undefined)
+      writeError = `error: could not copy the run's row outcome files to ${args.outDir}: ${copyError}`;
   }
   if (args.json) {
     process.stdout.write(`${JSON.stringify(report.document, null, 2)}\n`);

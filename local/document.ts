@@ -22,8 +22,28 @@ export interface RunDocument {
   metrics: MetricEntry[];
   /** How each state entered ended, in the order of `states`. */
   stateResults: StateResult[];
+  /** The run's row outcomes, from its manifest (`null` when no manifest was written, e.g. the aggregation failed). */
+  outcomes: RunOutcomes | null;
   /** With `--inject duplicate-event`: the second execution started for the same upload, and how it ended. */
   duplicateExecutions?: DuplicateExecution[];
+}
+
+/** Where a run's row outcomes are in the input bucket (object keys), as its manifest names them. */
+export interface RunOutcomes {
+  /** `results/<exec>.json`. */
+  manifest: string;
+  /** `rejected/<exec>/rows.csv`: the header and every rejected row. */
+  rejectedRows: string;
+  /** `rejected/<exec>/errors.csv`: one line per error. */
+  rejectedErrors: string;
+  /** `processed/<exec>/part-NNNNN.csv`, one per completed chunk (empty when `outputs.processed` is off). */
+  processedParts: string[];
+  /** Data rows in `rows.csv`. */
+  rowCount: number;
+  /** Lines (errors) in `errors.csv`. */
+  errorCount: number;
+  /** Chunks whose outcome is not in the files (their ids). */
+  missingChunks: number[];
 }
 
 /** How one state ended, all its entries (Map iterations) taken together. */

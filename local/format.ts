@@ -1,4 +1,4 @@
-import { relative } from "node:path";
+import { dirname, relative } from "node:path";
 import { SEVERITIES } from "../functions/contract";
 import type { DeliveredNotice } from "./document";
 import type { RunReport, StateSummary } from "./report";
@@ -143,6 +143,39 @@ function stateLines(states: readonly StateSummary[]): string[] {
   });
 }
 
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+/**
+ * One or two lines on the row outcomes: the rejected rows and errors files in the bucket (as the manifest names
+ * them), and what `--out` saved of them — or that the local S3, and they with it, goes when the run ends.
+ */
+function outcomeLines(report: RunReport, rel: (p: string) => string): string[] {
+  const { keys, manifest, files } = report.outcomes;
+  const out: string[] = [];
+  if (manifest) {
+    const errorsName = manifest.rejected.errors.startsWith(keys.rejectedFolder)
+      ? manifest.rejected.errors.slice(keys.rejectedFolder.length)
+      : manifest.rejected.errors;
+    const missing = manifest.chunks.missing;
+    out.push(
+      `Rejected    ${plural(manifest.rejected.rowCount, "row")} → ${manifest.rejected.rows}, ${plural(manifest.rejected.errorCount, "error")} → ${errorsName}` +
+        (missing.length > 0 ? `; chunk${missing.length === 1 ? "" : "s"} ${missing.join(", ")} missing` : ""),
+    );
+  } else {
+    out.push(`Rejected    no manifest: ${keys.manifest} was not written`);
+  }
+  if (files) {
+    const saved = [files.rejectedRows, files.rejectedErrors].filter((p): p is string => p !== undefined).map(rel);
+    if (files.processedParts.length > 0) {
+      saved.push(`${rel(dirname(files.processedParts[0]))}/ (${plural(files.processedParts.length, "part")})`);
+    }
+    out.push(`Saved       ${saved.length > 0 ? saved.join(", ") : "nothing: no outcome file was written"}`);
+  } else if (!report.outcomes.filesError) {
+    out.push("            (in the run's local S3, removed when the run ends: --out DIR keeps a copy)");
+  }
+  return out;
+}
+
 /** The human summary printed on stdout. */
 export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   const d = report.document;
@@ -173,6 +206,7 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   out.push("");
   out.push(`Rows        total ${d.rows.total}   valid ${d.rows.valid}   invalid ${d.rows.invalid}`);
   out.push(`Errors      total ${d.errors.total}   critical (HIGH + CRITICAL) ${d.errors.critical}`);
+  out.push(...outcomeLines(report, rel));
   const types = Object.entries(d.errors.byType).filter(([, n]) => n > 0);
   if (types.length > 0) {
     out.push("");

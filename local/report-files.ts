@@ -1,12 +1,26 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { finished } from "node:stream/promises";
 import { SEVERITIES } from "../functions/contract";
 import { escapeHtml } from "../functions/core/notify/escape";
 import { toSvg } from "../workflow/svg";
 import type { AslDefinition } from "../workflow/types";
 import type { DeliveredNotice } from "./document";
+import {
+  ERROR_DATA_TAIL,
+  ERROR_TABLE_PAGE_END,
+  type ErrorLine,
+  ErrorSummarizer,
+  type ErrorTableSummary,
+  errorDataHead,
+  errorRowEncoder,
+  errorTableHtml,
+  readErrorLines,
+  summarizeErrorsFile,
+} from "./error-table";
 import { UsageError } from "./faults";
 import { renderSlack } from "./format";
+import { OUT_PATHS } from "./outcomes";
 import type { RunReport } from "./report";
 
 function noticeFiles(n: DeliveredNotice, i: number): { name: string; content: string }[] {
@@ -109,8 +123,85 @@ function noticeHtml(n: DeliveredNotice): string {
   return `<section class="notice">${head}<ul>${meta}</ul>${body}</section>`;
 }
 
-/** A self-contained HTML page: status, counts, error breakdown chart, state timeline, notices, metrics, diagram. */
-export function renderHtml(report: RunReport, mermaid = report.renderMermaid()): string {
+/** The error table's part of the page: what the report knows of `errors.csv`. */
+export type ErrorTableSource =
+  | { kind: "table"; summary: ErrorTableSummary; csvName: string }
+  | { kind: "none"; reason: string };
+
+/** What the page says when it has no error table. */
+function noErrorTable(report: RunReport): ErrorTableSource {
+  const { files, filesError, keys } = report.outcomes;
+  if (filesError) return { kind: "none", reason: `The run's outcome files could not be copied: ${filesError}` };
+  if (!files) return { kind: "none", reason: "The run's errors.csv was not copied out of the local S3." };
+  return { kind: "none", reason: `${keys.rejectedErrors} was not written, so this report has no error list.` };
+}
+
+/** The row outcomes as the page lists them: the files `--out` saved, linked relative to the page. */
+function outcomesHtml(report: RunReport, dir: string | undefined): string {
+  const { manifest, files, keys } = report.outcomes;
+  const items: string[] = [];
+  const link = (path: string, note: string) => {
+    const href = dir === undefined ? path : relative(dir, path).split("\\").join("/");
+    return `<li><a href="${escapeHtml(encodeURI(href))}">${escapeHtml(href)}</a> — ${escapeHtml(note)}</li>`;
+  };
+  if (manifest) {
+    items.push(
+      `<li>In the bucket: <code>s3://${escapeHtml(manifest.bucket)}/${escapeHtml(keys.rejectedFolder)}</code> (rejected), <code>${escapeHtml(keys.manifest)}</code> (manifest, ${escapeHtml(manifest.status)})</li>`,
+    );
+    if (manifest.chunks.missing.length > 0)
+      items.push(
+        `<li><strong>Chunks missing</strong>: ${manifest.chunks.missing.join(", ")} of ${manifest.chunks.expected}; their rows are in none of the files.</li>`,
+      );
+  } else {
+    items.push(`<li>No manifest: <code>${escapeHtml(keys.manifest)}</code> was not written.</li>`);
+  }
+  if (files) {
+    if (files.rejectedRows)
+      items.push(
+        link(
+          files.rejectedRows,
+          `the rejected rows${manifest ? ` (${manifest.rejected.rowCount})` : ""}, a valid input again once fixed`,
+        ),
+      );
+    if (files.rejectedErrors)
+      items.push(
+        link(files.rejectedErrors, `one line per error${manifest ? ` (${manifest.rejected.errorCount})` : ""}`),
+      );
+    for (const part of files.processedParts) items.push(link(part, "valid rows of one chunk"));
+    if (files.manifest) items.push(link(files.manifest, "the manifest"));
+  }
+  return `<ul class="outcomes">${items.join("")}</ul>`;
+}
+
+/**
+ * A self-contained HTML page: status, counts, error breakdown chart, row outcomes, every error (with `errors`),
+ * state timeline, notices, metrics, diagram. Without an error table it has no script at all.
+ */
+export function renderHtml(
+  report: RunReport,
+  mermaid = report.renderMermaid(),
+  errors?: { lines: readonly ErrorLine[]; csvName: string },
+  dir?: string,
+): string {
+  if (!errors) return `${renderPage(report, mermaid, noErrorTable(report), dir)}</body></html>\n`;
+  const summarizer = new ErrorSummarizer();
+  for (const l of errors.lines) summarizer.add(l);
+  const summary = summarizer.summary();
+  const encode = errorRowEncoder(summary);
+  return (
+    renderPage(report, mermaid, { kind: "table", summary, csvName: errors.csvName }, dir) +
+    errorDataHead(summary) +
+    errors.lines.map(encode).join("") +
+    ERROR_DATA_TAIL +
+    ERROR_TABLE_PAGE_END
+  );
+}
+
+/**
+ * The page up to the end of its content. With an error table it ends by opening the element the table's data goes
+ * in (see {@link ERROR_TABLE_PAGE_END}); else the caller closes the body.
+ */
+function renderPage(report: RunReport, mermaid: string, table: ErrorTableSource, dir: string | undefined): string {
   const d = report.document;
   const types = Object.entries(d.errors.byType).filter(([, n]) => n > 0) as [string, number][];
   const severities = SEVERITIES.map((s) => [s, d.errors.bySeverity[s]] as [string, number]);
@@ -133,6 +224,9 @@ h1{font-size:1.4rem}.status{display:inline-block;padding:.2rem .6rem;border-radi
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}.num{text-align:right}
 pre{background:#f6f6f6;padding:.6rem;overflow:auto;white-space:pre-wrap}.muted{color:#777}
 .states .caught td{background:#fff3e0}.states .failed td{background:#fdecea}
+.error-filters{margin:.5rem 0}.error-filters label{margin-right:1rem}table.errors td{vertical-align:top}
+table.errors td:last-child{white-space:pre-wrap;word-break:break-word}.sev-HIGH td,.sev-CRITICAL td{background:#fdecea}
+.pager{margin:.5rem 0}
 figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}figure.workflow{overflow-x:auto}figure.workflow figcaption{font-weight:400;margin-top:.3rem}.notice{border-left:4px solid #ccc;padding-left:1rem}
 </style></head><body>
 <h1>CSV pipeline run <code>${escapeHtml(d.executionName)}</code> <span class="status ${d.status}">${d.status}</span></h1>
@@ -143,6 +237,10 @@ ${report.failure ? `<p><strong>${escapeHtml(report.failure.error)}</strong>: ${e
 <tr><td class="num">${d.rows.total}</td><td class="num">${d.rows.valid}</td><td class="num">${d.rows.invalid}</td><td class="num">${d.errors.total}</td><td class="num">${d.errors.critical}</td></tr></table>
 ${types.length ? barChart("Errors by type", types, () => "#5b8def") : "<p>No error records.</p>"}
 ${barChart("Errors by severity", severities, (s) => SEVERITY_COLOURS[s] ?? "#888")}
+<h2>Row outcomes</h2>
+${outcomesHtml(report, dir)}
+<h2 id="errors">Every error${table.kind === "table" ? ` (${table.summary.total})` : ""}</h2>
+${table.kind === "table" ? errorTableHtml(table.summary, table.csvName) : `<p class="muted">${escapeHtml(table.reason)}</p>`}
 <h2>States</h2>
 ${stateTable(report)}
 <h2>State timeline</h2>
@@ -154,8 +252,7 @@ ${metrics ? `<table><tr><th>namespace</th><th>metric</th><th>value</th><th>unit<
 <h2>Workflow (path taken highlighted)</h2>
 ${workflowFigure(report)}
 <details><summary>Mermaid source (also in pipeline.mmd)</summary><pre>${escapeHtml(mermaid)}</pre></details>
-</body></html>
-`;
+${table.kind === "table" ? '<script type="application/json" id="error-data">' : ""}`;
 }
 
 /**
@@ -192,11 +289,69 @@ export function prepareOutputDir(dir: string): void {
 }
 
 /**
+ * Writes report.html to `path`, streaming the error table's data from `errorsCsv` (read twice: once for the
+ * filters and the first page, once for the data) so that no list of errors is held whole.
+ */
+async function writeReportHtml(path: string, report: RunReport, mermaid: string, dir: string): Promise<void> {
+  const errorsCsv = report.outcomes.files?.rejectedErrors;
+  let table: ErrorTableSource = noErrorTable(report);
+  if (errorsCsv) {
+    try {
+      table = { kind: "table", summary: await summarizeErrorsFile(errorsCsv), csvName: OUT_PATHS.rejectedErrors };
+    } catch (err) {
+      table = { kind: "none", reason: `${OUT_PATHS.rejectedErrors} could not be read: ${(err as Error).message}` };
+    }
+  }
+  const out = createWriteStream(path);
+  // Rows are small: gathered into pieces of about 64 KB, so the stream is not called once per error.
+  let pending = "";
+  const flush = async () => {
+    const text = pending;
+    pending = "";
+    if (text === "" || out.write(text)) return;
+    await new Promise<void>((resolve, reject) => {
+      const onDrain = () => {
+        out.off("error", onError);
+        resolve();
+      };
+      const onError = (err: Error) => {
+        out.off("drain", onDrain);
+        reject(err);
+      };
+      out.once("drain", onDrain);
+      out.once("error", onError);
+    });
+  };
+  const write = async (text: string) => {
+    pending += text;
+    if (pending.length >= 65_536) await flush();
+  };
+  try {
+    await write(renderPage(report, mermaid, table, dir));
+    if (table.kind === "table" && errorsCsv) {
+      await write(errorDataHead(table.summary));
+      const encode = errorRowEncoder(table.summary);
+      for await (const l of readErrorLines(errorsCsv)) await write(encode(l));
+      await write(ERROR_DATA_TAIL + ERROR_TABLE_PAGE_END);
+    } else {
+      await write("</body></html>\n");
+    }
+    await flush();
+    out.end();
+    await finished(out);
+  } catch (err) {
+    out.destroy();
+    throw err;
+  }
+}
+
+/**
  * Writes a run's files into `dir` (created if needed): `run.json` (the DESIGN.md document), `notices/` (each notice
  * exactly as its channel received it, plus `index.json`), `pipeline.mmd` (path taken highlighted), `report.html`
- * and `logs.jsonl` (the handlers' JSON logs). Returns the paths written.
+ * (with every error of `rejected/errors.csv`, which the run copied there) and `logs.jsonl` (the handlers' JSON logs).
+ * Returns the paths written, the row outcome files the run copied included.
  */
-export function writeReportFiles(dir: string, report: RunReport): string[] {
+export async function writeReportFiles(dir: string, report: RunReport): Promise<string[]> {
   const written: string[] = [];
   const put = (name: string, content: string) => {
     const path = join(dir, name);
@@ -222,7 +377,13 @@ export function writeReportFiles(dir: string, report: RunReport): string[] {
   put(join("notices", "index.json"), `${JSON.stringify(index, null, 2)}\n`);
   const mermaid = report.renderMermaid();
   put("pipeline.mmd", `${mermaid}\n`);
-  put("report.html", renderHtml(report, mermaid));
+  await writeReportHtml(join(dir, "report.html"), report, mermaid, dir);
+  written.push(join(dir, "report.html"));
   put("logs.jsonl", report.logs.map((l) => `${l}\n`).join(""));
+  const files = report.outcomes.files;
+  if (files) {
+    for (const f of [files.manifest, files.rejectedRows, files.rejectedErrors, ...files.processedParts])
+      if (f !== undefined) written.push(f);
+  }
   return written;
 }

@@ -4,7 +4,7 @@
  * loopback endpoints received.
  */
 import { dynamoRunStore } from "../functions/adapters/run-store";
-import type { CheckOutput, SplitResult } from "../functions/contract";
+import type { CheckOutput, RunManifest, SplitResult } from "../functions/contract";
 import { summarizeRun } from "../functions/core/records/summary";
 import type { Pattern } from "./args";
 import {
@@ -17,6 +17,7 @@ import {
 } from "./document";
 import type { LocalEnvironment } from "./environment";
 import type { ExecutionOutcome, TimelineEntry } from "./execution";
+import { type OutcomeFiles, type OutcomeKeys, outcomesOf } from "./outcomes";
 import { STATE_MACHINE_ACCESS_KEY } from "./tasks";
 
 /** Everything a run produced: the DESIGN.md document plus what the human output and `--out` show. */
@@ -42,6 +43,20 @@ export interface RunReport {
   readonly servicesPeakRssBytes?: number;
   throttledBatches: number;
   logs: string[];
+  /** The run's row outcomes: their keys in the input bucket, the manifest, and what `--out` received of them. */
+  outcomes: RunOutcomesReport;
+}
+
+/** A run's row outcomes as the report shows them. */
+export interface RunOutcomesReport {
+  /** Where the outcomes are (or would be) in the input bucket. */
+  keys: OutcomeKeys;
+  /** `results/<exec>.json`, when it was written. */
+  manifest?: RunManifest;
+  /** With `--out`: the files copied there. */
+  files?: OutcomeFiles;
+  /** With `--out`: why copying them failed. */
+  filesError?: string;
 }
 
 /** Every entry of one state (all its Map iterations) taken together. */
@@ -140,6 +155,7 @@ export interface ReportContext
   input: RunReport["input"];
   split?: SplitResult;
   check?: CheckOutput;
+  outcomes: RunOutcomesReport;
 }
 
 /**
@@ -163,6 +179,7 @@ export async function buildReport(
     notifications: notices.map(noticeEntry),
     metrics: collectMetrics(env.aws.calls),
     stateResults: stateSummaries.map(stateResult),
+    outcomes: run.outcomes.manifest ? outcomesOf(run.outcomes.manifest, run.outcomes.keys.manifest) : null,
   };
   return {
     document,
@@ -183,5 +200,6 @@ export async function buildReport(
     },
     throttledBatches: env.throttledBatches(),
     logs: env.logs,
+    outcomes: run.outcomes,
   };
 }

@@ -12,6 +12,7 @@ import { Cleanups, openEnvironment } from "./environment";
 import { startExecution } from "./execution";
 import { type FaultPlan, fire, UsageError } from "./faults";
 import type { FunctionStatements } from "./function-roles";
+import { copyOutcomeFiles, type OutcomeFiles, OutcomeReader, outcomeKeys } from "./outcomes";
 import { loadPipeline } from "./pipeline-source";
 import { buildReport, type RunReport } from "./report";
 import type { S3AccessRecord } from "./s3-strict";
@@ -150,6 +151,24 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
         ]
       : [];
 
+    // Read while the local S3 is up: the manifest, and with --out a copy of every outcome file.
+    const s3Endpoint = process.env.AWS_ENDPOINT_URL_S3;
+    if (!s3Endpoint) throw new Error("the local S3 endpoint (AWS_ENDPOINT_URL_S3) is not set for the run");
+    const keys = outcomeKeys(config.outputs, executionName);
+    const reader = new OutcomeReader(s3Endpoint, env.bucket);
+    cleanups.add(() => reader.close());
+    const manifest = await reader.manifest(keys.manifest);
+    let outcomeFiles: OutcomeFiles | undefined;
+    let outcomeFilesError: string | undefined;
+    if (args.outDir) {
+      try {
+        outcomeFiles = await copyOutcomeFiles(reader, keys, manifest, args.outDir);
+      } catch (err) {
+        // Reported after the summary, as when the other --out files cannot be written.
+        outcomeFilesError = err instanceof Error ? err.message : String(err);
+      }
+    }
+
     const report = await buildReport(env, outcome, {
       executionName,
       began,
@@ -169,6 +188,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
       mapConcurrency,
       split,
       check,
+      outcomes: { keys, manifest, files: outcomeFiles, filesError: outcomeFilesError },
     });
     if (duplicates.length > 0) report.document.duplicateExecutions = duplicates;
     return report;

@@ -11,12 +11,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { ERROR_TABLE, keyAttributes, RUNS_TABLE, type TableDefinition } from "../functions/contract";
-import { installS3Strictness, type S3AccessRecord, type S3Roles, withStrictIfMatch } from "./s3-strict";
-
-// biome-ignore lint/suspicious/noExplicitAny: untyped packages
-const dynalite: any = require("dynalite");
-// biome-ignore lint/suspicious/noExplicitAny: untyped packages
-const S3rver: any = require("s3rver");
+import type { S3AccessRecord, S3Roles } from "./s3-strict";
 
 /** Credentials for the embedded services (they accept any). */
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -130,6 +125,14 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
     dir = mkdtempSync(join(tmpdir(), "csv-pipeline-s3-"));
   }
   const s3Dir = opts.storageDir !== undefined ? join(dir, "s3") : dir;
+
+  // Loaded here, not at the top: the runner imports this module's constants but runs the services in a process of
+  // its own, and neither server (nor the LevelDB and Koa stacks below them) belongs in the runner's memory.
+  // biome-ignore lint/suspicious/noExplicitAny: untyped packages
+  const dynalite: any = require("dynalite");
+  // biome-ignore lint/suspicious/noExplicitAny: untyped packages
+  const S3rver: any = require("s3rver");
+  const { installS3Strictness, withStrictIfMatch } = require("./s3-strict") as typeof import("./s3-strict");
 
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: dynamoPath });
   await listen(dyn);

@@ -13,6 +13,7 @@ const SEQUENTIAL_STATES = [
   S.uploadClaimed,
   S.processChunks,
   S.processChunk,
+  S.aggregateResults,
   S.checkErrors,
   S.runOutcome,
   S.done,
@@ -53,7 +54,8 @@ function channels(doc: { notifications: { channel: string; status: string }[] })
 }
 
 describe("npm start (local run, end to end)", function () {
-  this.timeout(60_000);
+  // A few runs each; on a shared 2-core machine one run can take 30 s.
+  this.timeout(120_000);
   const tmps: string[] = [];
   afterEach(() => {
     for (const t of tmps.splice(0)) rmSync(t, { recursive: true, force: true });
@@ -74,6 +76,7 @@ describe("npm start (local run, end to end)", function () {
       "notifications",
       "metrics",
       "stateResults",
+      "outcomes",
     ]);
     assert.deepEqual(
       doc.stateResults.map((r) => [r.name, r.status]),
@@ -85,6 +88,16 @@ describe("npm start (local run, end to end)", function () {
     assert.deepEqual(doc.states, SEQUENTIAL_STATES);
     assert.deepEqual(doc.rows, ORDERS.rows);
     assert.deepEqual(doc.errors, ORDERS.errors);
+    const exec = doc.executionName;
+    assert.deepEqual(doc.outcomes, {
+      manifest: `results/${exec}.json`,
+      rejectedRows: `rejected/${exec}/rows.csv`,
+      rejectedErrors: `rejected/${exec}/errors.csv`,
+      processedParts: [`processed/${exec}/part-00001.csv`],
+      rowCount: ORDERS.rows.invalid,
+      errorCount: ORDERS.errors.total,
+      missingChunks: [],
+    });
     // HIGH errors route to Slack and e-mail; nothing is CRITICAL, so on-call (SNS) is not paged.
     assert.deepEqual(channels(doc), ["slack:sent", "email:sent"]);
     const slack = JSON.parse(doc.notifications[0].body) as { blocks: { type: string }[] };
@@ -93,6 +106,22 @@ describe("npm start (local run, end to end)", function () {
     const email = doc.notifications[1];
     assert.ok(email.subject && !/[\r\n]/.test(email.subject), "an e-mail subject on one line");
     assert.match(email.body, /109/);
+    const folder = `rejected/${doc.executionName}/`;
+    assert.ok(
+      email.body.includes(
+        [
+          "件数: エラー 109件(重要 35件) / 行 1000件(不正 109件)",
+          "",
+          "却下された行: 109行",
+          `却下フォルダ: s3://csv-pipeline-local/${folder}`,
+          "- rows.csv: 修正して再アップロードする行",
+          "- errors.csv: すべてのエラー(行番号・列・理由)",
+          `却下フォルダを開く: https://ap-northeast-1.console.aws.amazon.com/s3/buckets/csv-pipeline-local?region=ap-northeast-1&prefix=${folder}&showversions=false`,
+          "",
+        ].join("\n"),
+      ),
+      email.body,
+    );
     const metric = (name: string) => doc.metrics.find((m) => m.name === name);
     assert.equal(metric(METRICS.errorCount)?.value, 109);
     assert.equal(metric(METRICS.criticalErrorCount)?.value, 35);
@@ -137,6 +166,11 @@ describe("npm start (local run, end to end)", function () {
     assert.match(result.stdout, /ValidationError\s+90/);
     assert.match(result.stdout, /\[slack\] sent/);
     assert.match(result.stdout, /│ ▌/, "Slack's header block shown readably");
+    assert.match(
+      result.stdout,
+      /│ \*却下された行: 109行\*\n {4}│ 却下フォルダ: `s3:\/\/csv-pipeline-local\/rejected\/local-[0-9T]+-[0-9a-f]{6}\/`\n {4}│ • `rows\.csv`: 修正して再アップロードする行\n {4}│ • `errors\.csv`: すべてのエラー\(行番号・列・理由\)\n {4}│ 却下フォルダを開く \(ap-northeast-1\.console\.aws\.amazon\.com\/s3\/…\)\n/,
+      "the rejected rows and their folder link, in Slack's section",
+    );
     assert.match(result.stdout, /CSV\/Processing\s+ErrorCount\s+109\s+Count\s+Pipeline=csv-pipeline/);
   });
 
@@ -177,6 +211,11 @@ describe("npm start (local run, end to end)", function () {
         assert.equal(doc.rows.total, doc.rows.valid + doc.rows.invalid);
         assert.deepEqual(doc.errors.byType, want.byType);
         assert.deepEqual(channels(doc), want.channels);
+        for (const n of doc.notifications) {
+          // A rejected file had no row read: its notices name the file's problem and link no rejected rows.
+          if (doc.rows.invalid === 0) assert.doesNotMatch(n.body, /却下された行|rows\.csv/, `${n.channel} body`);
+          else assert.match(n.body, new RegExp(`却下された行: ${doc.rows.invalid}行`), `${n.channel} body`);
+        }
       });
     }
   });

@@ -4,9 +4,10 @@ import { join } from "node:path";
 import type { TimelineEntry } from "../../local/execution";
 import { UsageError } from "../../local/faults";
 import { formatHuman } from "../../local/format";
-import { type RunReport, summarizeStates } from "../../local/report";
+import { summarizeStates } from "../../local/report";
 import { prepareOutputDir, renderHtml, writeReportFiles } from "../../local/report-files";
 import { buildPipeline, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
+import { reportFixture } from "./report-fixture";
 
 const ROOT = join(__dirname, "..", "..");
 const TMP = join(ROOT, ".tmp", `local-report-${process.pid}`);
@@ -24,34 +25,7 @@ const CAUGHT_MAP: TimelineEntry[] = [
   entry("CheckErrorsAndNotify", { startMs: 41, endMs: 90, retries: 1, error: "Lambda.ServiceException" }),
 ];
 
-function report(timeline: TimelineEntry[]): RunReport {
-  const stateSummaries = summarizeStates(timeline);
-  return {
-    document: {
-      executionName: "local-20250603T010000-abcdef",
-      status: "SUCCEEDED",
-      states: stateSummaries.map((s) => s.name),
-      rows: { total: 0, valid: 0, invalid: 0 },
-      errors: { total: 0, critical: 0, byType: {}, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } },
-      notifications: [],
-      metrics: [],
-      stateResults: [],
-    },
-    notices: [],
-    timeline,
-    stateSummaries,
-    definition: {},
-    renderMermaid: () => "flowchart TD\n",
-    input: { bucket: "b", key: "incoming/x.csv", bytes: 10, csvPath: "/x.csv", schemaPath: "/x.schema.yaml" },
-    pattern: "sequential",
-    startTime: "2025-06-03T01:00:00.000Z",
-    durationMs: 90,
-    injected: [],
-    mapConcurrency: { configured: 4, local: 4, cpus: 2, perCpu: 2 },
-    throttledBatches: 0,
-    logs: [],
-  };
-}
+const report = (timeline: TimelineEntry[]) => reportFixture(timeline);
 
 describe("summarizeStates", () => {
   it("tells a caught failure from a success and from an uncaught failure, one line per state", () => {
@@ -193,10 +167,10 @@ describe("report files", () => {
     }
   });
 
-  it("fails the write promptly, with the file system's error, when the directory became unusable", () => {
+  it("fails the write promptly, with the file system's error, when the directory became unusable", async () => {
     const dir = join(TMP, "gone");
     writeFileSync(dir, "");
 
-    assert.throws(() => writeReportFiles(dir, report(CAUGHT_MAP)), /ENOTDIR/);
+    await assert.rejects(writeReportFiles(dir, report(CAUGHT_MAP)), /ENOTDIR/);
   });
 });

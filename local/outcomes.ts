@@ -1,0 +1,212 @@
+/**
+ * A run's row outcomes as the local runner sees them: the manifest read from the local S3, and, with `--out`, the
+ * files copied out of it before the local services stop. The runner reads with its own full-access key (as the user
+ * who owns the bucket would), never with a function's role.
+ */
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { OUTCOME_KEYS, type OutcomeSettings, type RunManifest } from "../functions/contract";
+import type { RunOutcomes } from "./document";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./services";
+
+/** Where `--out` puts the row outcomes, relative to its directory. */
+export const OUT_PATHS = {
+  manifest: "results.json",
+  rejectedRows: join("rejected", "rows.csv"),
+  rejectedErrors: join("rejected", "errors.csv"),
+  processedDir: "processed",
+} as const;
+
+/** The object keys a run's outcomes have, whether or not they were written. */
+export interface OutcomeKeys {
+  manifest: string;
+  rejectedFolder: string;
+  rejectedRows: string;
+  rejectedErrors: string;
+  processedFolder: string;
+}
+
+/** The keys of execution `exec`'s outcomes under `settings`. */
+export function outcomeKeys(settings: OutcomeSettings, exec: string): OutcomeKeys {
+  return {
+    manifest: OUTCOME_KEYS.manifest(settings, exec),
+    rejectedFolder: OUTCOME_KEYS.rejectedFolder(settings, exec),
+    rejectedRows: OUTCOME_KEYS.rejectedRows(settings, exec),
+    rejectedErrors: OUTCOME_KEYS.rejectedErrors(settings, exec),
+    processedFolder: `${settings.processedPrefix}${exec}/`,
+  };
+}
+
+/** The document's view of a manifest. */
+export function outcomesOf(manifest: RunManifest, manifestKey: string): RunOutcomes {
+  return {
+    manifest: manifestKey,
+    rejectedRows: manifest.rejected.rows,
+    rejectedErrors: manifest.rejected.errors,
+    processedParts: manifest.processed?.parts ?? [],
+    rowCount: manifest.rejected.rowCount,
+    errorCount: manifest.rejected.errorCount,
+    missingChunks: manifest.chunks.missing,
+  };
+}
+
+/** What `--out` received of the row outcomes: absolute paths of the files copied. */
+export interface OutcomeFiles {
+  manifest?: string;
+  rejectedRows?: string;
+  rejectedErrors?: string;
+  processedParts: string[];
+  /** Keys that were to be copied and did not exist (nothing is written in their place). */
+  absent: string[];
+}
+
+function isMissing(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404;
+}
+
+/** Reads the local S3 as the bucket's owner. */
+export class OutcomeReader {
+  private readonly s3: S3Client;
+
+  /** `endpoint`: the local S3's URL (the runner's own key has full access there). */
+  constructor(
+    endpoint: string,
+    readonly bucket: string,
+  ) {
+    this.s3 = new S3Client({
+      endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      forcePathStyle: true,
+      // Byte copies of what the functions wrote: nothing to verify against (s3rver sends no checksums).
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+  }
+
+  /** The object's body as a stream, or `undefined` when there is no such object. */
+  private async open(key: string): Promise<Readable | undefined> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return res.Body as Readable | undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The run's manifest, or `undefined` when none was written. Throws when it is not a manifest (naming the key). */
+  async manifest(key: string): Promise<RunManifest | undefined> {
+    const body = await this.open(key);
+    if (body === undefined) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
+    const text = Buffer.concat(chunks).toString("utf8");
+    let parsed: Partial<RunManifest>;
+    try {
+      parsed = JSON.parse(text) as Partial<RunManifest>;
+    } catch (err) {
+      throw new Error(`s3://${this.bucket}/${key} is not JSON: ${(err as Error).message}`, { cause: err });
+    }
+    if (
+      typeof parsed?.rejected?.rows !== "string" ||
+      typeof parsed.rejected.errors !== "string" ||
+      !Array.isArray(parsed.chunks?.missing)
+    ) {
+      throw new Error(`s3://${this.bucket}/${key} is not a run manifest (no rejected.rows, rejected.errors or chunks)`);
+    }
+    return parsed as RunManifest;
+  }
+
+  /** Every key under `prefix`, in key order. */
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return keys.sort();
+  }
+
+  /**
+   * Streams the object into `path` byte for byte (through a temporary name, so a failed copy leaves no file).
+   * Returns false, writing nothing, when the object does not exist.
+   */
+  async copy(key: string, path: string): Promise<boolean> {
+    const body = await this.open(key);
+    if (body === undefined) return false;
+    ensureDir(dirname(path));
+    const partial = join(dirname(path), `.${basename(path)}.copying`);
+    try {
+      await pipeline(body, createWriteStream(partial));
+      renameSync(partial, path);
+    } catch (err) {
+      rmSync(partial, { force: true });
+      throw err;
+    }
+    return true;
+  }
+
+  close(): void {
+    this.s3.destroy();
+  }
+}
+
+/** Creates `path` unless it exists (its parent is the `--out` directory, checked before the run). */
+function ensureDir(path: string): void {
+  if (!existsSync(path)) mkdirSync(path);
+}
+
+/** Removes what an earlier run left in `dir`'s outcome paths, so that every outcome file there is this run's. */
+function clearEarlierOutcomes(dir: string): void {
+  rmSync(join(dir, OUT_PATHS.manifest), { force: true });
+  rmSync(join(dir, OUT_PATHS.rejectedRows), { force: true });
+  rmSync(join(dir, OUT_PATHS.rejectedErrors), { force: true });
+  const processed = join(dir, OUT_PATHS.processedDir);
+  if (existsSync(processed)) {
+    for (const name of readdirSync(processed)) {
+      if (/^part-\d+\.csv$/.test(name)) rmSync(join(processed, name), { force: true });
+    }
+  }
+}
+
+/**
+ * Copies a run's outcomes into `dir`: `results.json` (the manifest), `rejected/rows.csv`, `rejected/errors.csv` and
+ * `processed/part-NNNNN.csv`. Whatever exists is copied, also after a failed run; nothing is made up for what does
+ * not. The parts are the manifest's, or, without a manifest, whatever is under the run's processed folder.
+ */
+export async function copyOutcomeFiles(
+  reader: OutcomeReader,
+  keys: OutcomeKeys,
+  manifest: RunManifest | undefined,
+  dir: string,
+): Promise<OutcomeFiles> {
+  clearEarlierOutcomes(dir);
+  const files: OutcomeFiles = { processedParts: [], absent: [] };
+  const copy = async (key: string, path: string): Promise<string | undefined> => {
+    if (await reader.copy(key, path)) return path;
+    files.absent.push(key);
+    return undefined;
+  };
+  const copied = {
+    manifest: manifest ? await copy(keys.manifest, join(dir, OUT_PATHS.manifest)) : undefined,
+    rejectedRows: await copy(manifest?.rejected.rows ?? keys.rejectedRows, join(dir, OUT_PATHS.rejectedRows)),
+    rejectedErrors: await copy(manifest?.rejected.errors ?? keys.rejectedErrors, join(dir, OUT_PATHS.rejectedErrors)),
+  };
+  for (const [name, path] of Object.entries(copied)) if (path !== undefined) files[name as keyof typeof copied] = path;
+  const parts = manifest
+    ? (manifest.processed?.parts ?? [])
+    : (await reader.list(keys.processedFolder)).filter((k) => /\/part-\d+\.csv$/.test(k));
+  for (const key of parts) {
+    const path = await copy(key, join(dir, OUT_PATHS.processedDir, basename(key)));
+    if (path) files.processedParts.push(path);
+  }
+  return files;
+}

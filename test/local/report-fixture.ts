@@ -1,0 +1,39 @@
+import { DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
+import type { TimelineEntry } from "../../local/execution";
+import { outcomeKeys } from "../../local/outcomes";
+import { type RunReport, summarizeStates } from "../../local/report";
+
+/** Execution name of {@link reportFixture}'s run. */
+export const FIXTURE_EXECUTION = "local-20250603T010000-abcdef";
+
+/** A run report with the given timeline, no rows, no notices, no metrics and no row outcomes. */
+export function reportFixture(timeline: TimelineEntry[] = []): RunReport {
+  const stateSummaries = summarizeStates(timeline);
+  return {
+    document: {
+      executionName: FIXTURE_EXECUTION,
+      status: "SUCCEEDED",
+      states: stateSummaries.map((s) => s.name),
+      rows: { total: 0, valid: 0, invalid: 0 },
+      errors: { total: 0, critical: 0, byType: {}, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } },
+      notifications: [],
+      metrics: [],
+      stateResults: [],
+      outcomes: null,
+    },
+    notices: [],
+    timeline,
+    stateSummaries,
+    definition: {},
+    renderMermaid: () => "flowchart TD\n",
+    input: { bucket: "b", key: "incoming/x.csv", bytes: 10, csvPath: "/x.csv", schemaPath: "/x.schema.yaml" },
+    pattern: "sequential",
+    startTime: "2025-06-03T01:00:00.000Z",
+    durationMs: 90,
+    injected: [],
+    mapConcurrency: { configured: 4, local: 4, cpus: 2, perCpu: 2 },
+    throttledBatches: 0,
+    logs: [],
+    outcomes: { keys: outcomeKeys(DEFAULT_OUTCOME_SETTINGS, FIXTURE_EXECUTION) },
+  };
+}
