@@ -94,11 +94,28 @@ export type ValidationMessageKey =
   | "date"
   | "datetime"
   | "email"
-  | "enum";
+  | "enum"
+  // Structural problems of a record, the header, the file or its upload (no schema rule of a column).
+  | "rowColumns"
+  | "rowEncoding"
+  | "rowUnclosedQuote"
+  | "rowUnparsable"
+  | "headerDuplicate"
+  | "headerMissing"
+  | "headerExtra"
+  | "headerUnnamed"
+  | "headerTooLong"
+  | "headerParse"
+  | "headerUnclosedQuote"
+  | "fileEmpty"
+  | "fileNotText"
+  | "sourceChanged";
 
 /**
- * A validation message as a key and its values: `column` and the schema's limits, plus `value`, the offending value
- * (at most 60 characters; absent for a sensitive column). `errorMessage` holds the same message in English.
+ * A message as a key and its values, so that every reader sees it in its own language. A validation message has
+ * `column` and the schema's limits, plus `value`, the offending value (at most 60 characters; absent for a sensitive
+ * column). A structural message has line numbers and counts, and what it quotes of the file (header names, a
+ * parser's reason) bounded to a few hundred characters. `errorMessage` holds the same message in English.
  */
 export interface ValidationMessage {
   key: ValidationMessageKey;
@@ -320,6 +337,15 @@ export interface CheckInput {
    * the aggregation and is never told.
    */
   aggregationFailure?: StateFailure | null;
+  /**
+   * What AggregateResults composed into `rows.csv` and `errors.csv` (its output, `$.aggregate`): `chunks`, the
+   * completed chunks whose parts it found, and `invalid`, the rejected rows it wrote. When a chunk fails the Map is
+   * caught at once while other chunks may still run: those that finish after the composition are counted by the
+   * check but are in neither file. Only the sequential pattern passes it (Prepare's null when the aggregation
+   * failed); in the parallel pattern the check runs beside the aggregation and cannot know. The state machine passes
+   * the whole AggregateOutput; the check reads these two fields.
+   */
+  composed?: Pick<AggregateOutput, "chunks" | "invalid"> | null;
 }
 
 export const NOTIFICATION_CHANNELS = ["slack", "sns", "email"] as const;

@@ -419,7 +419,7 @@ describe("CSV handlers on local DynamoDB and S3", () => {
         (await bytesOf(OUTCOME_KEYS.errorsPart(S, "exec-parts", 1)))?.toString("utf8"),
         '3,6,order_id,ValidationError,HIGH,"order_id は ^ORD-[0-9]{6}$ に一致する必要があります(値: ""ORD-3"")"\r\n' +
           "3,6,email,ValidationError,MEDIUM,email は name@example.com のようなメールアドレスにしてください\r\n" +
-          '4,7,,ParseError,HIGH,"The record on line 7 has 3 fields but the header has 8; check for an unquoted comma, a missing field or a stray line break."\r\n',
+          "4,7,,ParseError,HIGH,7行目のレコードは項目が3個ですが、ヘッダーは8列です。引用符で囲まれていないカンマ、項目の不足、余分な改行がないか確認してください\r\n",
       );
       assert.deepEqual(await keysUnder("processed/exec-parts/"), [OUTCOME_KEYS.processedPart(S, "exec-parts", 1)]);
       assert.deepEqual(await keysUnder("rejected/exec-parts/"), [
@@ -505,7 +505,7 @@ describe("CSV handlers on local DynamoDB and S3", () => {
       assert.deepEqual(await bytesOf(OUTCOME_KEYS.rowsPart(S, "exec-replaced", 1)), Buffer.alloc(0));
       assert.equal(
         (await bytesOf(OUTCOME_KEYS.errorsPart(S, "exec-replaced", 1)))?.toString("utf8"),
-        ",2,,SourceChangedError,CRITICAL,The file was replaced while it was being processed: rows from line 2 of this chunk were not read. Upload the file again once the upload is complete.\r\n",
+        ",2,,SourceChangedError,CRITICAL,処理中にファイルが置き換えられたため、このチャンクの2行目以降の行は読み込まれていません。アップロードが完了してから、もう一度アップロードしてください\r\n",
       );
     });
 

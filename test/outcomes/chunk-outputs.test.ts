@@ -153,10 +153,15 @@ const MIXED_ROWS =
   "A8,f@example.com,caf\uFFFD\r\n" +
   'A9,g@example.com,"never closed\nrest\r\n';
 
-const MIXED_PARSE_ERRORS =
+const MIXED_PARSE_ERRORS_EN =
   '7,11,,ParseError,HIGH,"The record on line 11 has 2 fields but the header has 3; check for an unquoted comma, a missing field or a stray line break."\r\n' +
-  "8,12,,EncodingError,HIGH,The record on line 12 has bytes that are not valid utf-8 in column =note; save the file as UTF-8 (or set the schema's encoding) and upload it again.\r\n" +
+  "8,12,'=note,EncodingError,HIGH,The record on line 12 has bytes that are not valid utf-8 in column =note; save the file as UTF-8 (or set the schema's encoding) and upload it again.\r\n" +
   '9,13,,ParseError,CRITICAL,"The record on line 13 opens a quote that is never closed, so every following line of the file was read into it and could not be checked; close the quote and upload the file again."\r\n';
+
+const MIXED_PARSE_ERRORS_JA =
+  "7,11,,ParseError,HIGH,11行目のレコードは項目が2個ですが、ヘッダーは3列です。引用符で囲まれていないカンマ、項目の不足、余分な改行がないか確認してください\r\n" +
+  "8,12,'=note,EncodingError,HIGH,12行目のレコードの列 =note に utf-8 として不正なバイトがあります。ファイルを UTF-8 で保存し直して(またはスキーマの encoding を設定して)、もう一度アップロードしてください\r\n" +
+  "9,13,,ParseError,CRITICAL,13行目のレコードで開いた引用符が閉じられていないため、以降の行がすべてこのレコードとして読み込まれ、チェックできませんでした。引用符を閉じて、もう一度アップロードしてください\r\n";
 
 describe("chunk outcome parts", () => {
   it("writes valid rows as read, rejected rows as read and one masked error line per problem (en)", async () => {
@@ -174,14 +179,14 @@ describe("chunk outcome parts", () => {
         "4,8,email,ValidationError,MEDIUM,email is required but empty\r\n" +
         "5,9,email,ValidationError,MEDIUM,email must be an e-mail address such as name@example.com\r\n" +
         "6,10,'=note,ValidationError,MEDIUM,'=note must be at most 10 characters long (got 20)\r\n" +
-        MIXED_PARSE_ERRORS,
+        MIXED_PARSE_ERRORS_EN,
     );
     assert.deepEqual([out.rows, out.valid, out.invalid], [9, 2, 7]);
     assert.ok(!out.parts.get(ERRORS)!.includes("not-mail"), "the sensitive column's value is not in errors");
     assert.ok(!out.parts.get(ERRORS)!.includes("090-1234-5678"), "a phone number is masked");
   });
 
-  it("renders validation messages in the output locale (ja); other messages as they are", async () => {
+  it("renders validation and structural messages in the output locale (ja)", async () => {
     const out = await writeParts(MIXED, SCHEMA, { locale: "ja", piece: 1 });
 
     assert.equal(
@@ -190,7 +195,7 @@ describe("chunk outcome parts", () => {
         "4,8,email,ValidationError,MEDIUM,email は必須ですが空です\r\n" +
         "5,9,email,ValidationError,MEDIUM,email は name@example.com のようなメールアドレスにしてください\r\n" +
         "6,10,'=note,ValidationError,MEDIUM,'=note は10文字以内にしてください(20文字)\r\n" +
-        MIXED_PARSE_ERRORS,
+        MIXED_PARSE_ERRORS_JA,
     );
     assert.equal(out.parts.get(ROWS), MIXED_ROWS);
   });
@@ -226,7 +231,7 @@ columns:
     assert.equal(
       out.parts.get(ERRORS),
       '2,3,状態,ValidationError,MEDIUM,"状態 は 新規, 発送済 のいずれかにしてください(値: ""取消"")"\r\n' +
-        "3,4,,EncodingError,HIGH,The record on line 4 has bytes that are not valid shift_jis in column 状態; save the file as UTF-8 (or set the schema's encoding) and upload it again.\r\n",
+        "3,4,状態,EncodingError,HIGH,4行目のレコードの列 状態 に shift_jis として不正なバイトがあります。ファイルを UTF-8 で保存し直して(またはスキーマの encoding を設定して)、もう一度アップロードしてください\r\n",
     );
     assert.ok(Buffer.from(out.parts.get(ROWS)!, "utf8").includes(Buffer.from("髙橋", "utf8")));
   });

@@ -15,7 +15,7 @@ import { type FileEncoding, iconvName, REPLACEMENT_CHAR } from "./encoding";
 import type { RowSchema } from "./schema";
 import { INVALID_UTF8_MARK, Utf8Guard } from "./utf8";
 import { type RowProblem, RowValidator } from "./validate";
-import type { MessageLocale } from "./validation-messages";
+import { boundedParam, type MessageLocale } from "./validation-messages";
 
 /** Everything needed to process one chunk. */
 export interface ChunkJob {
@@ -117,6 +117,51 @@ function leadingBreaks(raw: string): number {
   let k = 0;
   while (k < raw.length && (raw.charCodeAt(k) === CR || raw.charCodeAt(k) === LF)) k++;
   return k;
+}
+
+/**
+ * The problem of a record with bytes that are invalid in `encoding`, in the columns named (header order). It names
+ * its column when there is exactly one (with a name), so errors.csv and notices can point at it; the message lists
+ * them all either way.
+ */
+function encodingProblem(rowNumber: number, encoding: FileEncoding, columns: readonly string[]): RowProblem {
+  const list = columns.join(", ");
+  const problem: RowProblem = {
+    rule: "row:encoding",
+    errorType: "EncodingError",
+    severity: "HIGH",
+    message: `The record on line ${rowNumber} has bytes that are not valid ${encoding} in column${columns.length === 1 ? "" : "s"} ${list}; save the file as UTF-8 (or set the schema's encoding) and upload it again.`,
+    detail: {
+      key: "rowEncoding",
+      params: { line: rowNumber, encoding, columns: boundedParam(list), count: columns.length },
+    },
+  };
+  if (columns.length === 1 && columns[0] !== "") problem.column = columns[0];
+  return problem;
+}
+
+/**
+ * The problem of a record csv-parse skipped with error `code` and its `reason`: an unclosed quote (CRITICAL: it
+ * swallowed the rest of the chunk) or another parse error (HIGH).
+ */
+export function skippedRecordProblem(code: string, reason: string, rowNumber: number): RowProblem {
+  if (code === "CSV_QUOTE_NOT_CLOSED") {
+    return {
+      rule: "row:unclosed-quote",
+      errorType: "ParseError",
+      severity: "CRITICAL",
+      message: `The record on line ${rowNumber} opens a quote that is never closed, so every following line of the file was read into it and could not be checked; close the quote and upload the file again.`,
+      detail: { key: "rowUnclosedQuote", params: { line: rowNumber } },
+    };
+  }
+  return {
+    rule: `row:${code}`,
+    errorType: "ParseError",
+    severity: "HIGH",
+    message: `The record on line ${rowNumber} cannot be parsed: ${reason}`,
+    // The parser's reason may quote the file: bounded here, masked by whoever renders it.
+    detail: { key: "rowUnparsable", params: { line: rowNumber, reason: boundedParam(reason) } },
+  };
 }
 
 /**
@@ -245,6 +290,7 @@ export async function processChunkStream(
         errorType: "ParseError",
         severity: "HIGH",
         message: `The record on line ${rowNumber} has ${fields.length} field${fields.length === 1 ? "" : "s"} but the header has ${width}; check for an unquoted comma, a missing field or a stray line break.`,
+        detail: { key: "rowColumns", params: { line: rowNumber, fields: fields.length, width } },
       });
       await report(
         rowNumber,
@@ -262,12 +308,7 @@ export async function processChunkStream(
       badColumns.push(job.header[i]);
     }
     if (badColumns !== null) {
-      problems.push({
-        rule: "row:encoding",
-        errorType: "EncodingError",
-        severity: "HIGH",
-        message: `The record on line ${rowNumber} has bytes that are not valid ${job.encoding} in column${badColumns.length === 1 ? "" : "s"} ${badColumns.join(", ")}; save the file as UTF-8 (or set the schema's encoding) and upload it again.`,
-      });
+      problems.push(encodingProblem(rowNumber, job.encoding, badColumns));
     } else if (validator.validate(fields, problems) === 0) {
       if (onValid !== undefined) {
         const pending = onValid(recordText(item.raw, blank, terminated));
@@ -305,23 +346,9 @@ export async function processChunkStream(
     lastEndLine = startLine + (text.match(/\n/g)?.length ?? 0);
     const rowNumber = job.chunk.firstLine + startLine - 1;
     const recordNumber = firstRecord === undefined ? undefined : firstRecord + skip.after + j;
-    const unclosed = skip.code === "CSV_QUOTE_NOT_CLOSED";
-    const problem: RowProblem = unclosed
-      ? {
-          rule: "row:unclosed-quote",
-          errorType: "ParseError",
-          severity: "CRITICAL",
-          message: `The record on line ${rowNumber} opens a quote that is never closed, so every following line of the file was read into it and could not be checked; close the quote and upload the file again.`,
-        }
-      : {
-          rule: `row:${skip.code}`,
-          errorType: "ParseError",
-          severity: "HIGH",
-          message: `The record on line ${rowNumber} cannot be parsed: ${skip.message}`,
-        };
     await report(
       rowNumber,
-      [problem],
+      [skippedRecordProblem(skip.code, skip.message, rowNumber)],
       { raw: boundedRawLine(text.replaceAll(invalidMark, REPLACEMENT_CHAR), sensitive) },
       recordNumber,
       sink === undefined ? undefined : text.replaceAll(invalidMark, REPLACEMENT_CHAR),

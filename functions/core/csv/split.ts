@@ -15,13 +15,14 @@
  * `""` inside quotes is a literal quote), so a record it sees is exactly a record the parser sees.
  */
 import { parse as parseSync } from "csv-parse/sync";
-import type { ChunkRef, SplitStatus } from "../../contract";
+import type { ChunkRef, SplitStatus, ValidationMessage } from "../../contract";
 import { MAX_CHUNKS } from "../../contract";
 import { visible } from "../text";
 import { decodeBytes, detectEncoding, type FileEncoding, hasUtf8Bom } from "./encoding";
 import type { RowSchema } from "./schema";
 import { sniffNotText } from "./sniff";
 import type { RowProblem } from "./validate";
+import { boundedParam } from "./validation-messages";
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -210,8 +211,13 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
-function critical(rule: string, errorType: RowProblem["errorType"], message: string): RowProblem {
-  return { rule, errorType, severity: "CRITICAL", message };
+function critical(
+  rule: string,
+  errorType: RowProblem["errorType"],
+  message: string,
+  detail: ValidationMessage,
+): RowProblem {
+  return { rule, errorType, severity: "CRITICAL", message, detail };
 }
 
 function rejected(encoding: FileEncoding, bytes: number, header: string[], problem: RowProblem): SplitOutcome {
@@ -242,6 +248,7 @@ export function checkHeader(
           "header:duplicate",
           "SchemaError",
           `The header names column "${name}" twice (positions ${seen + 1} and ${i + 1}); rename or remove one and upload the file again.`,
+          { key: "headerDuplicate", params: { name: boundedParam(name), first: seen + 1, second: i + 1 } },
         ),
         warnings: [],
       };
@@ -256,6 +263,14 @@ export function checkHeader(
         "header:missing",
         "SchemaError",
         `The header lacks the required column${s} ${missing.join(", ")} (found: ${header.join(", ")}). Add the column${s} to the first line of the file, or make ${missing.length === 1 ? "it" : "them"} optional in the row schema, and upload the file again.`,
+        {
+          key: "headerMissing",
+          params: {
+            columns: boundedParam(missing.join(", ")),
+            count: missing.length,
+            found: boundedParam(header.join(", ")),
+          },
+        },
       ),
       warnings: [],
     };
@@ -273,6 +288,10 @@ export function checkHeader(
           ? `Header column ${i + 1} has no name; its values are not checked.`
           : `The header has a column "${name}" that the row schema does not define; its values are not checked.`,
       column: name,
+      detail:
+        name === ""
+          ? { key: "headerUnnamed", params: { position: i + 1 } }
+          : { key: "headerExtra", params: { name: boundedParam(name) } },
     });
   });
   return { warnings };
@@ -313,6 +332,7 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
         "file:empty",
         "SchemaError",
         "The file is empty: it needs a header line naming the columns and then the rows.",
+        { key: "fileEmpty", params: {} },
       ),
     );
   }
@@ -328,6 +348,10 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
         "file:not-text",
         "EncodingError",
         `The file is not CSV text: it ${notText.phrase}. To fix it, ${notText.advice}.`,
+        {
+          key: "fileNotText",
+          params: { looksLike: notText.looksLike, phrase: notText.phrase, advice: notText.advice },
+        },
       ),
     );
   }
@@ -367,6 +391,7 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
           "header:too-long",
           "ParseError",
           `The header line is longer than ${MAX_HEADER_BYTES} bytes; check that the file is a CSV with a header line.`,
+          { key: "headerTooLong", params: { max: MAX_HEADER_BYTES } },
         ),
       );
     }
@@ -388,6 +413,8 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
           "header:parse",
           "ParseError",
           `The header line cannot be parsed (${(err as Error).message}); fix its quoting and upload the file again.`,
+          // The parser's reason may quote the header: bounded here, masked by whoever renders it.
+          { key: "headerParse", params: { reason: boundedParam((err as Error).message) } },
         ),
       );
     }
@@ -434,6 +461,7 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
           "header:unclosed-quote",
           "ParseError",
           "The header line opens a quote that is never closed, so the whole file reads as one line; fix the quoting and upload the file again.",
+          { key: "headerUnclosedQuote", params: {} },
         ),
       );
     }

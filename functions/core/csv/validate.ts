@@ -9,7 +9,10 @@ export interface RowProblem {
   severity: Severity;
   message: string;
   column?: string;
-  /** The message as a key and values (validation problems), for notices in another language. */
+  /**
+   * The message as a key and values, so notices and errors.csv can show it in their language; `message` is its
+   * English text. Every problem the pipeline finds has one; a problem without one is shown as `message`.
+   */
   detail?: ValidationMessage;
 }
 

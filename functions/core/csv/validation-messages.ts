@@ -4,9 +4,31 @@ import type { ValidationMessage, ValidationMessageKey } from "../../contract";
 export type MessageLocale = "ja" | "en";
 
 type Params = ValidationMessage["params"];
-type Template = (p: Params) => string;
+/** Makes a text that came from the file fit to show (the caller's masking hook). */
+type Show = (value: string) => string;
+type Template = (p: Params, show: Show) => string;
 
 const s = (p: Params, k: string): string => String(p[k] ?? "");
+/** A param that came from the file (header names, a parser's reason): shown through the caller's hook. */
+const f = (p: Params, k: string, show: Show): string => show(s(p, k));
+const plural = (p: Params, k: string): string => (Number(p[k]) === 1 ? "" : "s");
+
+/** What an upload that is not CSV text looks like (the `looksLike` of the sniffer) and what to do, in Japanese. */
+const SAVE_AS_CSV_JA = "作成したプログラムで開いて CSV(UTF-8)として保存し、そのファイルをアップロードしてください";
+const NOT_TEXT_JA: Record<string, { what: string; advice: string }> = {
+  "gzip-compressed": {
+    what: "gzip で圧縮されています",
+    advice: "展開(gunzip)して、中の CSV ファイルをアップロードしてください",
+  },
+  "ZIP or XLSX": {
+    what: "ZIP アーカイブか Excel ブック(XLSX)です",
+    advice: `Excel ブックなら${SAVE_AS_CSV_JA}。ZIP アーカイブなら中の CSV ファイルをアップロードしてください`,
+  },
+  XLS: { what: "Excel 97-2003 ブック(XLS)です", advice: SAVE_AS_CSV_JA },
+  PDF: { what: "PDF 文書です", advice: "表を CSV としてエクスポートし、そのファイルをアップロードしてください" },
+  "UTF-16 text": { what: "UTF-16 のテキストです", advice: SAVE_AS_CSV_JA },
+  binary: { what: "バイナリデータのようです", advice: SAVE_AS_CSV_JA },
+};
 
 const EN: Record<ValidationMessageKey, Template> = {
   required: (p) => `${s(p, "column")} is required but empty`,
@@ -21,6 +43,32 @@ const EN: Record<ValidationMessageKey, Template> = {
   datetime: (p) => `${s(p, "column")} must be an ISO-8601 date-time with a UTC offset, e.g. 2024-05-01T09:30:00+09:00`,
   email: (p) => `${s(p, "column")} must be an e-mail address such as name@example.com`,
   enum: (p) => `${s(p, "column")} must be one of ${s(p, "values")}`,
+  rowColumns: (p) =>
+    `The record on line ${s(p, "line")} has ${s(p, "fields")} field${plural(p, "fields")} but the header has ${s(p, "width")}; check for an unquoted comma, a missing field or a stray line break.`,
+  rowEncoding: (p, show) =>
+    `The record on line ${s(p, "line")} has bytes that are not valid ${s(p, "encoding")} in column${plural(p, "count")} ${f(p, "columns", show)}; save the file as UTF-8 (or set the schema's encoding) and upload it again.`,
+  rowUnclosedQuote: (p) =>
+    `The record on line ${s(p, "line")} opens a quote that is never closed, so every following line of the file was read into it and could not be checked; close the quote and upload the file again.`,
+  rowUnparsable: (p, show) => `The record on line ${s(p, "line")} cannot be parsed: ${f(p, "reason", show)}`,
+  headerDuplicate: (p, show) =>
+    `The header names column "${f(p, "name", show)}" twice (positions ${s(p, "first")} and ${s(p, "second")}); rename or remove one and upload the file again.`,
+  headerMissing: (p, show) => {
+    const one = Number(p.count) === 1;
+    return `The header lacks the required column${one ? "" : "s"} ${s(p, "columns")} (found: ${f(p, "found", show)}). Add the column${one ? "" : "s"} to the first line of the file, or make ${one ? "it" : "them"} optional in the row schema, and upload the file again.`;
+  },
+  headerExtra: (p, show) =>
+    `The header has a column "${f(p, "name", show)}" that the row schema does not define; its values are not checked.`,
+  headerUnnamed: (p) => `Header column ${s(p, "position")} has no name; its values are not checked.`,
+  headerTooLong: (p) =>
+    `The header line is longer than ${s(p, "max")} bytes; check that the file is a CSV with a header line.`,
+  headerParse: (p, show) =>
+    `The header line cannot be parsed (${f(p, "reason", show)}); fix its quoting and upload the file again.`,
+  headerUnclosedQuote: () =>
+    "The header line opens a quote that is never closed, so the whole file reads as one line; fix the quoting and upload the file again.",
+  fileEmpty: () => "The file is empty: it needs a header line naming the columns and then the rows.",
+  fileNotText: (p) => `The file is not CSV text: it ${s(p, "phrase")}. To fix it, ${s(p, "advice")}.`,
+  sourceChanged: (p) =>
+    `The file was replaced while it was being processed: rows from line ${s(p, "line")} of this chunk were not read. Upload the file again once the upload is complete.`,
 };
 
 const JA: Record<ValidationMessageKey, Template> = {
@@ -37,7 +85,49 @@ const JA: Record<ValidationMessageKey, Template> = {
     `${s(p, "column")} は UTC オフセット付きの ISO-8601 日時にしてください(例: 2024-05-01T09:30:00+09:00)`,
   email: (p) => `${s(p, "column")} は name@example.com のようなメールアドレスにしてください`,
   enum: (p) => `${s(p, "column")} は ${s(p, "values")} のいずれかにしてください`,
+  rowColumns: (p) =>
+    `${s(p, "line")}行目のレコードは項目が${s(p, "fields")}個ですが、ヘッダーは${s(p, "width")}列です。引用符で囲まれていないカンマ、項目の不足、余分な改行がないか確認してください`,
+  rowEncoding: (p, show) =>
+    `${s(p, "line")}行目のレコードの列 ${f(p, "columns", show)} に ${s(p, "encoding")} として不正なバイトがあります。ファイルを UTF-8 で保存し直して(またはスキーマの encoding を設定して)、もう一度アップロードしてください`,
+  rowUnclosedQuote: (p) =>
+    `${s(p, "line")}行目のレコードで開いた引用符が閉じられていないため、以降の行がすべてこのレコードとして読み込まれ、チェックできませんでした。引用符を閉じて、もう一度アップロードしてください`,
+  rowUnparsable: (p, show) => `${s(p, "line")}行目のレコードを解析できません: ${f(p, "reason", show)}`,
+  headerDuplicate: (p, show) =>
+    `ヘッダーに列 "${f(p, "name", show)}" が2回あります(${s(p, "first")}番目と${s(p, "second")}番目)。どちらかの名前を変えるか削除して、もう一度アップロードしてください`,
+  headerMissing: (p, show) =>
+    `ヘッダーに必須列 ${s(p, "columns")} がありません(ヘッダーの列: ${f(p, "found", show)})。ファイルの1行目に列を追加するか、行スキーマで任意の列にして、もう一度アップロードしてください`,
+  headerExtra: (p, show) =>
+    `ヘッダーの列 "${f(p, "name", show)}" は行スキーマに定義されていないため、値はチェックされません`,
+  headerUnnamed: (p) => `ヘッダーの${s(p, "position")}列目に名前がないため、値はチェックされません`,
+  headerTooLong: (p) =>
+    `ヘッダー行が ${s(p, "max")} バイトを超えています。ヘッダー行のある CSV ファイルか確認してください`,
+  headerParse: (p, show) =>
+    `ヘッダー行を解析できません(${f(p, "reason", show)})。引用符を修正して、もう一度アップロードしてください`,
+  headerUnclosedQuote: () =>
+    "ヘッダー行で開いた引用符が閉じられていないため、ファイル全体が1行として読み込まれます。引用符を修正して、もう一度アップロードしてください",
+  fileEmpty: () => "ファイルが空です。1行目に列名を並べたヘッダー行、その後にデータ行が必要です",
+  fileNotText: (p) => {
+    const ja = NOT_TEXT_JA[s(p, "looksLike")];
+    // A kind this version does not know: its English words rather than a wrong Japanese one.
+    if (ja === undefined) return `ファイルが CSV テキストではありません(${s(p, "phrase")})。${s(p, "advice")}`;
+    return `ファイルが CSV テキストではありません: ${ja.what}。${ja.advice}`;
+  },
+  sourceChanged: (p) =>
+    `処理中にファイルが置き換えられたため、このチャンクの${s(p, "line")}行目以降の行は読み込まれていません。アップロードが完了してから、もう一度アップロードしてください`,
 };
+
+/** Longest text from the file that a message keeps in its params (header names, a parser's reason): records stay small. */
+export const MAX_PARAM_CHARS = 200;
+
+/** `text` cut to `max` characters, ending with `…` when cut. */
+export function boundedParam(text: string, max: number = MAX_PARAM_CHARS): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  // Never cut a surrogate pair in half.
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
 
 const GOT: Record<MessageLocale, (value: string) => string> = {
   en: (v) => ` (got ${v})`,
@@ -50,9 +140,10 @@ export function isValidationMessageKey(key: unknown): key is ValidationMessageKe
 }
 
 /**
- * Renders a validation message in `locale`. The schema's words (column, pattern, limits, examples) are shown as
- * they are; the offending value (`params.value`, absent for a sensitive column) is passed through `showValue`
- * first, so a caller can mask and bound what came from the file without touching what came from the schema.
+ * Renders a validation or structural message in `locale`. The schema's words (column, pattern, limits, examples),
+ * line numbers and counts are shown as they are; what came from the file — the offending value (`params.value`,
+ * absent for a sensitive column), header names, a parser's reason — is passed through `showValue` first, so a caller
+ * can mask and bound it without touching the rest.
  * @example renderValidationMessage({ key: "pattern", params: { column: "id", pattern: "^A$", value: "B" } }, "ja")
  */
 export function renderValidationMessage(
@@ -61,7 +152,7 @@ export function renderValidationMessage(
   showValue: (value: string) => string = (v) => v,
 ): string {
   const template = (locale === "ja" ? JA : EN)[message.key];
-  const text = template(message.params);
+  const text = template(message.params, showValue);
   const value = message.params.value;
   return value === undefined ? text : `${text}${GOT[locale](JSON.stringify(showValue(String(value))))}`;
 }

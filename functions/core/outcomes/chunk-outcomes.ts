@@ -22,12 +22,21 @@ export interface ChunkOutcomeSink {
 }
 
 /**
+ * A problem's message for `errors.csv`, in `locale` (rendered from its `detail`; a problem without one keeps its
+ * English `message`) and masked as the notices mask it: values of sensitive columns are never in it, and e-mail
+ * addresses, phone and card numbers from the file are `***`. Not yet made visible nor neutralised for spreadsheets.
+ */
+export function errorLineMessage(problem: Pick<RowProblem, "message" | "detail">, locale: MessageLocale): string {
+  return problem.detail === undefined
+    ? maskText(problem.message)
+    : renderValidationMessage(problem.detail, locale, (value) => maskText(value));
+}
+
+/**
  * The fields of one `errors.csv` line, in `ERRORS_CSV_COLUMNS` order: `row` (the record number, empty when it is
  * unknown), `line` (the record's first line in the file), `column` (empty when the problem names none),
- * `errorType`, `severity`, `message`. The message is in `locale` (validation problems are rendered from their key)
- * and masked as the notices mask it: values of sensitive columns are never in it, and e-mail addresses, phone and
- * card numbers from the file are `***`. Every field is neutralised for spreadsheets (`=…` becomes `'=…`), since the
- * file is opened in Excel.
+ * `errorType`, `severity`, `message` (see {@link errorLineMessage}). Every field is neutralised for spreadsheets
+ * (`=…` becomes `'=…`), since the file is opened in Excel.
  *
  * @example errorLineFields(7, 9, problem, "en") // ["7", "9", "email", "ValidationError", "MEDIUM", "email must …"]
  */
@@ -37,10 +46,7 @@ export function errorLineFields(
   problem: RowProblem,
   locale: MessageLocale,
 ): string[] {
-  const message =
-    problem.detail === undefined
-      ? maskText(problem.message)
-      : renderValidationMessage(problem.detail, locale, (value) => maskText(value));
+  const message = errorLineMessage(problem, locale);
   return [
     row === undefined ? "" : String(row),
     String(line),

@@ -66,6 +66,7 @@ export function sourceChangedProblem(chunk: ChunkRef): RowProblem {
     message:
       `The file was replaced while it was being processed: rows from line ${chunk.firstLine} of this chunk were not read. ` +
       "Upload the file again once the upload is complete.",
+    detail: { key: "sourceChanged", params: { line: chunk.firstLine } },
   };
 }
 
