@@ -61,7 +61,10 @@ describe("npm start --inject overwrite-during-run / duplicate-event (end to end)
     assert.match(page.subject ?? "", /CRITICAL/);
     assert.match(page.body, /SourceChangedError/);
     assert.match(page.body, /処理中にファイルが置き換えられました/);
-    assert.match(page.body, /Upload the file again once the upload is complete/);
+    assert.match(
+      page.body,
+      /このチャンクの2行目以降の行は読み込まれていません。アップロードが完了してから、もう一度アップロードしてください/,
+    );
     assert.equal(doc.metrics.find((m) => m.name === METRICS.rowsProcessed)?.value, 0);
   });
 
