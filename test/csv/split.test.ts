@@ -101,6 +101,14 @@ describe("splitCsv", () => {
     assert.match(dup.message ?? "", /names column "id" twice \(positions 1 and 3\)/);
   });
 
+  it("quotes a very long header only in part when a required column is missing (the record must fit DynamoDB)", async () => {
+    const header = Array.from({ length: 5000 }, (_, i) => `column_with_a_long_name_${i}`).join(",");
+    const out = await split(`${header}\n1\n`);
+    assert.equal(out.status, "REJECTED");
+    assert.match(out.message ?? "", /lacks the required column id \(found: column_with_a_long_name_0, /);
+    assert.ok((out.message ?? "").length < 600, `message of ${(out.message ?? "").length} characters`);
+  });
+
   it("warns (LOW) once per unknown extra column and goes on", async () => {
     const out = await split("id,note,colour,size\n1,x,red,L\n");
     assert.equal(out.status, "OK");

@@ -262,7 +262,8 @@ export function checkHeader(
       reject: critical(
         "header:missing",
         "SchemaError",
-        `The header lacks the required column${s} ${missing.join(", ")} (found: ${header.join(", ")}). Add the column${s} to the first line of the file, or make ${missing.length === 1 ? "it" : "them"} optional in the row schema, and upload the file again.`,
+        // Bounded as the params are: a 1 MiB header quoted whole would not fit a DynamoDB item (400 KB) or the state.
+        `The header lacks the required column${s} ${boundedParam(missing.join(", "))} (found: ${boundedParam(header.join(", "))}). Add the column${s} to the first line of the file, or make ${missing.length === 1 ? "it" : "them"} optional in the row schema, and upload the file again.`,
         {
           key: "headerMissing",
           params: {
