@@ -7,7 +7,7 @@ import { requireEnv } from "./core/env";
 import { InputError } from "./core/errors";
 import { log } from "./core/log";
 import { aggregateOutputOf, buildManifest, composition, type RunOutcomeInput } from "./core/outcomes/manifest";
-import { outcomeSettings } from "./core/outcomes/settings";
+import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 
 /** What the AggregateResults state passes. */
 /** The AggregateResults payload; `header` and `splitStatus` may be absent (older definitions, direct invokes). */
@@ -56,6 +56,7 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
     file,
     chunks,
     settings,
+    locale: outputLocale(),
   };
 
   const files = composition(outcome);

@@ -242,6 +242,9 @@ export interface FileSummaryItem {
   bySeverity: CountsBySeverity;
   errors: number;
   message?: string;
+  /** The rejection's message as a key (rendered in the reader's language) and the column it names, if any. */
+  detail?: ValidationMessage;
+  column?: string;
   updatedAt: string;
   expiresAt: number;
 }

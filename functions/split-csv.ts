@@ -119,6 +119,9 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
     expiresAt,
   };
   if (outcome.message !== undefined) summary.message = outcome.message;
+  const rejection = outcome.status === "REJECTED" ? outcome.problems.find((p) => p.severity !== "LOW") : undefined;
+  if (rejection?.detail !== undefined) summary.detail = rejection.detail;
+  if (rejection?.column !== undefined) summary.column = rejection.column;
   await putFileSummary(runsTable, summary);
 
   const result: SplitResult = {

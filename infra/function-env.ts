@@ -30,7 +30,12 @@ export function outcomeEnvironment(
   return {
     splitCsv: {},
     processChunk: { ...prefixes, ...writing, [ENV.outputLocale]: locale },
-    aggregateResults: { ...prefixes, [ENV.resultsPrefix]: outputs.resultsPrefix, ...writing },
+    aggregateResults: {
+      ...prefixes,
+      [ENV.resultsPrefix]: outputs.resultsPrefix,
+      ...writing,
+      [ENV.outputLocale]: locale,
+    },
     checkErrors: { [ENV.rejectedPrefix]: outputs.rejectedPrefix },
   };
 }

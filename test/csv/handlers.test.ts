@@ -263,6 +263,7 @@ describe("CSV handlers on local DynamoDB and S3", () => {
       }),
     );
     assert.deepEqual([file.Item?.status, file.Item?.errors, file.Item?.bySeverity.CRITICAL], ["REJECTED", 1, 1]);
+    assert.deepEqual([file.Item?.detail?.key, file.Item?.detail?.params.columns], ["headerMissing", "email"]);
   });
 
   it("processes 100k rows with 10% errors: exact counts and ⌈errors/25⌉ BatchWriteItem calls", async function () {

@@ -121,6 +121,8 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
           RESULTS_PREFIX: "results/",
           OUTPUT_PROCESSED: "true",
           OUTPUT_BOM: "true",
+          // The language of a rejected file's line in errors.csv.
+          OUTPUT_LOCALE: "ja",
         },
         checkErrors: { REJECTED_PREFIX: "rejected/" },
       });
@@ -246,6 +248,7 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
         RESULTS_PREFIX: "quality/results/",
         OUTPUT_PROCESSED: "false",
         OUTPUT_BOM: "false",
+        OUTPUT_LOCALE: "en",
       });
       assert.deepEqual(deployed.functions.checkErrors.env, { REJECTED_PREFIX: "quality/rejected/" });
     });

@@ -87,6 +87,7 @@ describe("row outcome manifest (pure)", () => {
       chunkItem("e1", 2, 0),
     ],
     settings: S,
+    locale: "en",
     ...over,
   });
 
@@ -160,7 +161,7 @@ describe("row outcome manifest (pure)", () => {
     });
     const input = base({ chunkCount: 0, chunks: [], file, header: [], splitStatus: "REJECTED" });
 
-    assert.deepEqual(fileErrorFields(file), [
+    assert.deepEqual(fileErrorFields(file, "en"), [
       "",
       "1",
       "",
@@ -181,7 +182,27 @@ describe("row outcome manifest (pure)", () => {
       bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 1 },
     });
     assert.equal(manifest.rejected.errorCount, 1);
-    assert.equal(fileErrorFields(fileItem("e1")), undefined);
+    assert.equal(fileErrorFields(fileItem("e1"), "en"), undefined);
+  });
+
+  it("renders a rejected file's line in the output language from its message key, with the column it names", () => {
+    const file = fileItem("e1", {
+      status: "REJECTED",
+      byType: { SchemaError: 1 },
+      bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 1 },
+      errors: 1,
+      message: 'The header names column "id" twice (positions 1 and 3). …',
+      detail: { key: "headerDuplicate", params: { name: "id", first: 1, second: 3 } },
+      column: "id",
+    });
+    assert.deepEqual(fileErrorFields(file, "ja"), [
+      "",
+      "1",
+      "id",
+      "SchemaError",
+      "CRITICAL",
+      'ヘッダーに列 "id" が2回あります(1番目と3番目)。どちらかの名前を変えるか削除して、もう一度アップロードしてください',
+    ]);
   });
 
   it("composes the header (quoted as CSV) without a BOM when the BOM is off, and parts in chunk order", () => {

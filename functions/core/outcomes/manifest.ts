@@ -12,10 +12,11 @@ import {
   type Severity,
   type SplitStatus,
 } from "../../contract";
+import type { MessageLocale } from "../csv/validation-messages";
 import { neutralizeFormula } from "../notify/escape";
-import { maskText } from "../notify/mask";
 import { sumSummaries } from "../records/aggregate";
 import { visible } from "../text";
+import { errorLineMessage } from "./chunk-outcomes";
 import { csvLine, UTF8_BOM } from "./csv-text";
 
 /** How far the split got: its status, or `NOT_RUN` when it failed before returning one. */
@@ -36,6 +37,8 @@ export interface RunOutcomeInput {
   file: FileSummaryItem | undefined;
   chunks: readonly ChunkSummaryItem[];
   settings: OutcomeSettings;
+  /** Language of the rejected file's line in `errors.csv` (the chunks' lines use the same). */
+  locale: MessageLocale;
 }
 
 /** One object appended to a composed file. */
@@ -82,12 +85,16 @@ const SEVERITIES_HIGH_FIRST: readonly Severity[] = [...SEVERITIES].reverse();
  * characters made visible and formula-neutralised, as the chunks write their error lines.
  * Undefined when the file was not rejected: header warnings of an accepted file are counted, not listed.
  */
-export function fileErrorFields(file: FileSummaryItem | undefined): string[] | undefined {
+export function fileErrorFields(file: FileSummaryItem | undefined, locale: MessageLocale): string[] | undefined {
   if (file?.status !== "REJECTED") return undefined;
   const errorType: ErrorType = firstCounted(ERROR_TYPES, file.byType ?? {}) ?? "SchemaError";
   const severity: Severity = firstCounted(SEVERITIES_HIGH_FIRST, file.bySeverity ?? {}) ?? "CRITICAL";
-  const message = file.message ? file.message : "The file was rejected before its rows were read.";
-  return ["", "1", "", errorType, severity, neutralizeFormula(visible(maskText(message)))];
+  const message = errorLineMessage(
+    { message: file.message ? file.message : "The file was rejected before its rows were read.", detail: file.detail },
+    locale,
+  );
+  const column = file.column === undefined ? "" : neutralizeFormula(visible(file.column));
+  return ["", "1", column, errorType, severity, neutralizeFormula(visible(message))];
 }
 
 /**
@@ -100,7 +107,7 @@ export function composition(input: RunOutcomeInput): { rows: ComposedFile; error
   const exec = input.executionName;
   const bom = s.bom ? UTF8_BOM : "";
   const { completed } = chunkProgress(input.chunkCount, input.chunks);
-  const fileError = fileErrorFields(input.file);
+  const fileError = fileErrorFields(input.file, input.locale);
   return {
     rows: {
       key: OUTCOME_KEYS.rejectedRows(s, exec),
@@ -144,7 +151,7 @@ export function buildManifest(input: RunOutcomeInput, composedAt: string): RunMa
       rows: OUTCOME_KEYS.rejectedRows(s, exec),
       errors: OUTCOME_KEYS.rejectedErrors(s, exec),
       rowCount: counts.rows.invalid,
-      errorCount: chunkErrors + (fileErrorFields(input.file) ? 1 : 0),
+      errorCount: chunkErrors + (fileErrorFields(input.file, input.locale) ? 1 : 0),
     },
     composedAt,
   };
