@@ -10,7 +10,8 @@
  *   256 chunks in `$.chunkResults`;
  * - AggregateResults is handed the chunk results and the header already in state (its payload ≤ 70 KB, below the
  *   256 KiB an invocation's payload may hold) and returns counts and the manifest key (≤ 1 KB; the row outcomes go to
- *   S3, never into state); the check returns a bounded summary (≤ 4 KB; never error items);
+ *   S3, never into state), which the sequential check is handed too; the check returns a bounded summary (≤ 4 KB;
+ *   never error items);
  * - failures carry one `{ Error, Cause }` each (the run's, the aggregation's, the check's).
  * Worst case < 100 KB of state — far below 256 KiB, whatever the number of rows or errors.
  */
@@ -89,6 +90,7 @@ export const STATE_NAMES = {
   checkFailed: "CheckFailed",
   runOutcome: "RunOutcome",
   runFailed: "RunFailed",
+  rowOutcomesMissing: "RowOutcomesMissing",
   done: "Done",
   uploadClaimed: "UploadClaimed",
   duplicate: "Duplicate",
@@ -134,6 +136,10 @@ export const UNPROCESSED_ITEMS_RETRY: RetryProps = {
 
 /** Where a Catch puts the aggregation's error: apart from `$.failure`, which tells the check what failed before. */
 const AGGREGATION_FAILURE_FIELD = "aggregationFailure";
+/** Where the aggregation's result goes in the sequential pattern (AggregateOutput; Prepare's null until it succeeds). */
+const AGGREGATE_FIELD = "aggregate";
+/** What the check is told only in the sequential pattern, where the aggregation has ended before it begins. */
+type AfterAggregation = typeof AGGREGATION_FAILURE_FIELD | "composed";
 
 /** Where each piece of state lives. */
 const PATHS = {
@@ -142,7 +148,7 @@ const PATHS = {
   chunkResults: "$.chunkResults",
   failure: `$.${FAILURE_FIELD}`,
   check: "$.check",
-  aggregate: "$.aggregate",
+  aggregate: `$.${AGGREGATE_FIELD}`,
   results: "$.results",
   checkFailure: "$.checkFailure",
   aggregationFailure: `$.${AGGREGATION_FAILURE_FIELD}`,
@@ -192,8 +198,9 @@ export function buildPipeline(props: PipelineProps): StateGraph {
       split: { status: "NOT_RUN", "key.$": "$.key", chunkCount: 0, encoding: "utf-8", header: [], chunks: [] },
       chunkResults: [],
       [FAILURE_FIELD]: null,
-      // The check reads it (sequential pattern): a path that is absent would fail the check's payload, uncatchably.
-      ...(pattern === "sequential" ? { [AGGREGATION_FAILURE_FIELD]: null } : {}),
+      // The check reads both (sequential pattern): a path that is absent would fail the check's payload, uncatchably.
+      // `aggregate` stays null when the aggregation fails: then nothing was composed.
+      ...(pattern === "sequential" ? { [AGGREGATION_FAILURE_FIELD]: null, [AGGREGATE_FIELD]: null } : {}),
     },
   });
 
@@ -252,16 +259,21 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     resultPath: PATHS.chunkResults,
   }).itemProcessor(processChunk);
 
-  const checkInput: Template<Omit<CheckInput, typeof AGGREGATION_FAILURE_FIELD>> &
-    Partial<Template<Pick<CheckInput, typeof AGGREGATION_FAILURE_FIELD>>> = {
+  const checkInput: Template<Omit<CheckInput, AfterAggregation>> &
+    Partial<Template<Pick<CheckInput, AfterAggregation>>> = {
     ...RUN_FIELDS,
     "key.$": "$.split.key",
     "chunkCount.$": "$.split.chunkCount",
     "splitStatus.$": "$.split.status",
     "failure.$": PATHS.failure,
-    // Sequential: the check runs after the aggregation and is told whether it failed (Prepare's null when it did not).
-    // Parallel: the check runs beside the aggregation, whose outcome is not known when the check begins.
-    ...(pattern === "sequential" ? { "aggregationFailure.$": PATHS.aggregationFailure } : {}),
+    // Sequential: the check runs after the aggregation and is told whether it failed (Prepare's null when it did
+    // not) and what it composed (Prepare's null when it failed): a failed Map is caught at once, while other chunks
+    // may still run, so chunks the check counts can have finished after rows.csv and errors.csv were written.
+    // Parallel: the check runs beside the aggregation, whose outcome is not known when the check begins: it cannot
+    // tell a failed aggregation, nor chunks that finished after the composition.
+    ...(pattern === "sequential"
+      ? { "aggregationFailure.$": PATHS.aggregationFailure, "composed.$": PATHS.aggregate }
+      : {}),
   };
   const checkOutputFields: (keyof CheckOutput & string)[] = [
     "hasErrors",
@@ -368,11 +380,26 @@ export function buildPipeline(props: PipelineProps): StateGraph {
   }
   checkStep.addCatch(checkFailureCause, { resultPath: PATHS.checkFailure });
 
-  // Row errors are data: the run succeeds. A rejected file, a failed step (in the sequential pattern the aggregation
-  // too: its rejected files and manifest are missing) or missing chunks fail the execution (after the check has
-  // reported them), so its status and the ExecutionsFailed alarm tell the truth.
+  // Row errors are data: the run succeeds. A rejected file, a failed step (the aggregation too: its rejected files
+  // and manifest are missing) or missing chunks fail the execution (after the check has reported them), so its status
+  // and the ExecutionsFailed alarm tell the truth.
   const runFailedPath = pattern === "sequential" ? `${PATHS.check}.runFailed` : `${PATHS.results}.check.runFailed`;
-  const outcome = new Choice(N.runOutcome, { comment: "Fail the execution when the check found the run failed" })
+  const outcome = new Choice(N.runOutcome, { comment: "Fail the execution when the run failed" });
+  if (pattern === "parallel") {
+    // The check ran beside the aggregation and could not report its failure (the sequential check does, and fails
+    // the run through runFailed): the branch's AggregationFailed result fails the run here, first, since this Cause
+    // is the only place that says so. A successful aggregation's result has no `failed` field.
+    const aggregationFailed = `${PATHS.results}.aggregate.failed`;
+    outcome.when(
+      Condition.and(Condition.isPresent(aggregationFailed), Condition.booleanEquals(aggregationFailed, true)),
+      new Fail(N.rowOutcomesMissing, {
+        error: "RunFailed",
+        cause:
+          "The row outcome files (rows.csv and errors.csv in the rejected folder, the run manifest) could not be written: AggregateResults failed after its retries. The error check ran beside it and did not report this",
+      }),
+    );
+  }
+  outcome
     .when(
       Condition.booleanEquals(runFailedPath, true),
       new Fail(N.runFailed, {

@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { METRICS, type NotificationChannel, type NotificationStatus } from "../../functions/contract";
+import { parseSchema } from "../../functions/core/csv/schema";
+import { checkHeader } from "../../functions/core/csv/split";
+import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/args";
 import type { RunDocument } from "../../local/document";
 import { STATE_NAMES } from "../../workflow/pipeline";
 import { type CliResult, parseDocument, runCli, WEEKDAY_MORNING } from "./cli-helper";
@@ -38,7 +41,9 @@ interface Expected {
   errors: { total: number; critical: number };
   /** Every notice, in the order the run reports them. */
   notices: ExpectedNotice[];
-  /** With duplicate-event: how the second execution for the same upload ended. */
+  /** The row outcomes (`outcomes` of the document, from the manifest, which every run writes): the missing chunks. */
+  outcomes: { missingChunks: number[] };
+  /** With duplicate-event: how the second execution for the same upload ended (it writes nothing). */
   duplicate?: "duplicate";
 }
 
@@ -57,11 +62,27 @@ const check = (channel: NotificationChannel, status: NotificationStatus, http: n
 const PAGE: ExpectedNotice = { sender: "state-machine", channel: "sns", status: "sent", http: [200] };
 
 /** samples/orders.csv: 1,000 rows, 109 row errors, 35 of them HIGH; its notices go to Slack and e-mail. */
-const SAMPLE = { rows: 1000, errors: { total: 109, critical: 35 } };
-/** The file has one chunk: when it crashes no row is counted, and the failed run is CRITICAL (on-call paged). */
-const CRASHED = { rows: 0, errors: { total: 0, critical: 0 } };
+const SAMPLE = { rows: 1000, errors: { total: 109, critical: 35 }, outcomes: { missingChunks: [] } };
+/**
+ * The file has one chunk: when it crashes no row is counted, and the failed run is CRITICAL (on-call paged). The
+ * aggregation still writes the manifest, which names the chunk as missing.
+ */
+const CRASHED = { rows: 0, errors: { total: 0, critical: 0 }, outcomes: { missingChunks: [1] } };
 /** The file replaced mid-run: its one chunk reports one CRITICAL SourceChangedError and reads no row. */
-const REPLACED = { rows: 0, errors: { total: 1, critical: 1 } };
+const REPLACED = { rows: 0, errors: { total: 1, critical: 1 }, outcomes: { missingChunks: [] } };
+
+/** The chunks of samples/orders.csv at the default chunk size. */
+const CHUNK_IDS = [1];
+/**
+ * Header warnings the split records for samples/orders.csv: a LOW SchemaError per header column the schema does not
+ * define. `errors.total` counts them; `errors.csv` lists the chunks' errors only (a header warning of an accepted file
+ * is counted, not listed), so with every chunk composed errorCount = errors.total − these. The sample's header is the
+ * schema's columns: none.
+ */
+const SPLIT_WARNINGS = checkHeader(
+  readFileSync(DEFAULT_CSV, "utf8").split(/\r?\n/, 1)[0].split(","),
+  parseSchema(readFileSync(DEFAULT_SCHEMA, "utf8"), DEFAULT_SCHEMA),
+).warnings.length;
 
 const OK = { exit: 0, status: "SUCCEEDED", end: S.done, check: "succeeded" } as const;
 const RUN_FAILED = { exit: 1, status: "FAILED", end: S.runFailed, check: "succeeded" } as const;
@@ -323,6 +344,14 @@ function faultsInHelp(usage: string): string[] {
   return names;
 }
 
+/** The handlers' JSON log lines among what a `--verbose` run wrote to stderr. */
+function logLines(stderr: string): { executionName?: string; message?: string }[] {
+  return stderr
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as { executionName?: string; message?: string });
+}
+
 /** One line per notice: `sender/channel:status [HTTP statuses]`. */
 const noticeLine = (n: ExpectedNotice) => `${n.sender}/${n.channel}:${n.status} [${n.http.join(",")}]`;
 
@@ -350,6 +379,8 @@ describe("npm start --inject: the fault matrix (samples/orders.csv, weekday morn
     const out = join(outRoot, String(i));
     const args = ["--json", "--now", WEEKDAY_MORNING, "--out", out];
     for (const f of c.faults) args.push("--inject", f);
+    // The handlers' log lines (stderr) name the execution they work for: they show what the duplicate one did.
+    if (c.want.duplicate) args.push("--verbose");
     const result = await runCli(args);
     tmps.push(result.tmp);
     const doc = parseDocument(result);
@@ -478,6 +509,36 @@ describe("npm start --inject: the fault matrix (samples/orders.csv, weekday morn
       );
       for (const m of doc.metrics) assert.equal(m.namespace, METRICS.namespace);
 
+      // Row outcomes: every run writes its manifest, also when the Map or the check failed.
+      const outcomes = doc.outcomes;
+      assert.ok(outcomes, `outcomes: the manifest of ${doc.executionName} was written`);
+      const exec = doc.executionName;
+      assert.deepEqual(
+        [outcomes.manifest, outcomes.rejectedRows, outcomes.rejectedErrors],
+        [`results/${exec}.json`, `rejected/${exec}/rows.csv`, `rejected/${exec}/errors.csv`],
+        "outcome keys",
+      );
+      assert.deepEqual(outcomes.missingChunks, want.outcomes.missingChunks, "chunks the manifest names as missing");
+      assert.deepEqual(
+        outcomes.processedParts,
+        CHUNK_IDS.filter((id) => !want.outcomes.missingChunks.includes(id)).map(
+          (id) => `processed/${exec}/part-${String(id).padStart(5, "0")}.csv`,
+        ),
+        "one processed part per composed chunk",
+      );
+      if (want.outcomes.missingChunks.length > 0) {
+        // The files hold what the composition found, never more than the check counted.
+        assert.ok(outcomes.rowCount <= doc.rows.invalid, `rowCount ${outcomes.rowCount} ≤ rows.invalid`);
+        assert.ok(outcomes.errorCount <= doc.errors.total, `errorCount ${outcomes.errorCount} ≤ errors.total`);
+      } else {
+        assert.equal(outcomes.rowCount, doc.rows.invalid, "rowCount = rows.invalid");
+        assert.equal(
+          outcomes.errorCount,
+          doc.errors.total - SPLIT_WARNINGS,
+          "errorCount = errors.total − header warnings",
+        );
+      }
+
       if (want.duplicate) {
         const second = doc.duplicateExecutions ?? [];
         assert.deepEqual(
@@ -486,6 +547,15 @@ describe("npm start --inject: the fault matrix (samples/orders.csv, weekday morn
           "the second execution for the same upload",
         );
         assert.notEqual(second[0].executionName, doc.executionName);
+        // It wrote nothing: its split found the upload claimed (the one line naming it); no chunk ran, and neither the
+        // aggregation (no manifest, no rejected files) nor the check (no notice, no metric) logged a line for it.
+        const named = logLines(result.stderr).filter((l) => l.executionName === second[0].executionName);
+        assert.deepEqual(
+          named.map((l) => l.message),
+          ["upload already claimed by another execution: nothing to do"],
+          "the duplicate execution's log lines",
+        );
+        assert.ok(!JSON.stringify(outcomes).includes(second[0].executionName), "the outcomes are the first run's");
       } else {
         assert.equal(doc.duplicateExecutions, undefined, "no second execution");
       }

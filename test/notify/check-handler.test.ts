@@ -419,6 +419,51 @@ describe("check-errors-and-notify handler", function () {
     );
   });
 
+  it("says in every channel which counted chunks finished after the rejected files were written, counts exact", async () => {
+    // 4 chunks; the first crashed and the Map was caught at once. The aggregation composed 1 chunk; 2 more finished
+    // after it and before the check, which reads their summaries.
+    const input = fresh({
+      chunkCount: 4,
+      failure: { Error: "Runtime.ExitError", Cause: "chunk 1 exited with status 1" },
+      aggregationFailure: null,
+      composed: { chunks: 1, invalid: 5 },
+    });
+    await seed(input, { MEDIUM: 5 }, 3);
+
+    const out = await run(input);
+
+    assert.deepEqual(out.rows, { total: 150, valid: 135, invalid: 15 }, "the runs table's counts, not the manifest's");
+    assert.equal(out.runFailed, true);
+    assert.deepEqual(
+      out.notifications.map((x) => [x.channel, x.status]),
+      [
+        ["sns", "sent"],
+        ["slack", "sent"],
+        ["email", "sent"],
+      ],
+    );
+    const late =
+      "rows.csv と errors.csv の作成後に 2チャンクが完了しました。その却下行(10行)とエラーは、却下フォルダの parts/ にあるチャンクごとのファイルにのみあります";
+    const missing = "結果のない 1チャンクの行はどちらのファイルにも含まれていません";
+    const lines = [
+      "却下された行: 15行",
+      `却下フォルダ: s3://in-bucket/rejected/${input.executionName}/`,
+      "- rows.csv: 修正して再アップロードする行",
+      "- errors.csv: すべてのエラー(行番号・列・理由)",
+      late,
+      missing,
+    ].join("\n");
+    const message = sns.commandCalls(PublishCommand)[0].args[0].input.Message ?? "";
+    assert.ok(message.includes(`\n\n${lines}\n`), message);
+    const email = ses.commandCalls(SendEmailCommand)[0].args[0].input.Message?.Body;
+    assert.ok(email?.Text?.Data?.includes(`\n\n${lines}\n`));
+    assert.ok(email?.Html?.Data?.includes(`</ul><p>${late}</p><p>${missing}</p><p><a href=`));
+    const blocks = (slack.received[0].json as { blocks: { text?: { text: string } }[] }).blocks;
+    assert.ok(blocks[3].text?.text.includes(`\n${late}\n${missing}\n<https://`), blocks[3].text?.text);
+    const line = logs.find((l) => l.message === "check finished" && l.executionName === input.executionName);
+    assert.deepEqual([line?.failedChunks, line?.lateChunks], [1, 2]);
+  });
+
   it("rate-limits non-critical notices per window and reports the suppressed count on the next one", async () => {
     setPolicy({ rateLimit: { max: 2, windowMinutes: 10 }, locale: "en" });
     clock("2025-06-03T01:00:00.000Z"); // Tuesday 10:00 JST, a window no other test uses

@@ -16,7 +16,12 @@ import {
   SNS_LIMITS,
 } from "../../functions/core/notify/messages";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
-import { aggregationFailureOf, rejectedRowsOf, validateCheckInput } from "../../functions/core/notify/run";
+import {
+  aggregationFailureOf,
+  lateChunksOf,
+  rejectedRowsOf,
+  validateCheckInput,
+} from "../../functions/core/notify/run";
 import { STATE_NAMES } from "../../workflow/pipeline";
 import { sampleSummary } from "./support";
 
@@ -847,5 +852,248 @@ describe("a failed aggregation in notices", () => {
 
     assert.match(text, /- rows\.csv: 修正して再アップロードする行\n- errors\.csv: /);
     assert.doesNotMatch(text, /作成できませんでした|結果の集計/);
+  });
+});
+
+describe("chunks that finished after the rejected files were written", () => {
+  const FOLDER_URL =
+    "https://ap-northeast-1.console.aws.amazon.com/s3/buckets/in-bucket?region=ap-northeast-1&prefix=rejected/exec-1/&showversions=false";
+  const cfg = { pipelineName: "p", policy: parseNotifyPolicy({}), consoleRegion: "ap-northeast-1" };
+  /**
+   * The first of 4 chunks crashed and the Map failed at once; the aggregation composed 1 chunk (10 rejected rows)
+   * while 2 more were still running. The check, after it, counts 3 chunks and 74 rejected rows.
+   */
+  const raced = sampleSummary({
+    errorCount: 74,
+    criticalCount: 19,
+    byType: { ValidationError: 62, ParseError: 12 },
+    bySeverity: { LOW: 0, MEDIUM: 55, HIGH: 19, CRITICAL: 0 },
+    rows: { total: 750, valid: 676, invalid: 74 },
+    chunkCount: 4,
+    chunksReported: 3,
+    failedChunks: 1,
+    runFailed: true,
+    failureReasons: ["state-failed", "chunks-failed"],
+    failure: { step: "ProcessChunks", error: "Runtime.ExitError", cause: "chunk 1 exited with status 1" },
+  });
+  const COMPOSED = { chunks: 1, invalid: 10 };
+  const racedRun = (locale: "ja" | "en", composed: CheckInput["composed"] = COMPOSED): NoticeInput => ({
+    summary: raced,
+    level: "CRITICAL",
+    examples: [],
+    locale,
+    timeZone: "Asia/Tokyo",
+    links: {},
+    rejected: rejectedRowsOf(raced, cfg, composed),
+  });
+
+  it("counts the chunks and the rejected rows the check found beyond what was composed", () => {
+    assert.deepEqual(rejectedRowsOf(raced, cfg, COMPOSED), {
+      rows: 74,
+      folder: "s3://in-bucket/rejected/exec-1/",
+      url: FOLDER_URL,
+      missingChunks: 1,
+      late: { chunks: 2, rows: 64, parts: "parts/" },
+    });
+    assert.deepEqual(lateChunksOf(raced, { chunks: 0, invalid: 0 }), { chunks: 3, rows: 74 });
+    // Everything counted was composed; or the check was not told (aggregation failed, parallel pattern).
+    assert.equal(lateChunksOf(raced, { chunks: 3, invalid: 74 }), undefined);
+    assert.equal(lateChunksOf(raced, null), undefined);
+    assert.equal(lateChunksOf(raced, undefined), undefined);
+    assert.equal(rejectedRowsOf(raced, cfg, null)?.late, undefined);
+    // Rows are never negative, and the parts' folder follows the configured rejected prefix.
+    assert.deepEqual(lateChunksOf(raced, { chunks: 2, invalid: 80 }), { chunks: 1, rows: 0 });
+    const custom = { ...DEFAULT_OUTCOME_SETTINGS, rejectedPrefix: "out/bad rows/" };
+    assert.deepEqual(rejectedRowsOf(raced, { ...cfg, outcomes: custom }, COMPOSED)?.late, {
+      chunks: 2,
+      rows: 64,
+      parts: "parts/",
+    });
+  });
+
+  it("passes what was composed through the check's input: two numbers, or null", () => {
+    const input = {
+      executionName: "exec-1",
+      startTime: "2025-06-02T03:00:00.000Z",
+      bucket: "in-bucket",
+      key: "incoming/shop-a/orders.csv",
+      chunkCount: 4,
+      splitStatus: "OK",
+      failure: null,
+      aggregationFailure: null,
+    };
+    // The state machine passes the aggregation's whole output ($.aggregate).
+    const aggregate = {
+      rows: 250,
+      valid: 240,
+      invalid: 10,
+      byType: {},
+      bySeverity: {},
+      chunks: 1,
+      failedChunks: 3,
+      resultKey: "results/exec-1.json",
+    };
+    assert.deepEqual(validateCheckInput({ ...input, composed: aggregate }).composed, { chunks: 1, invalid: 10 });
+    assert.equal(validateCheckInput({ ...input, composed: null }).composed, null);
+    assert.equal(validateCheckInput(input).composed, null, "parallel: not told");
+    assert.equal(validateCheckInput({ ...input, composed: { chunks: "x", invalid: 1 } }).composed, null);
+  });
+
+  it("writes the SNS / e-mail text in Japanese byte for byte", () => {
+    const message = buildSnsNotice(racedRun("ja")).message;
+
+    assert.equal(
+      message,
+      [
+        "🚨 CSV処理失敗 [CRITICAL]",
+        "",
+        "実行名: exec-1",
+        "ファイル: s3://in-bucket/incoming/shop-a/orders.csv",
+        "開始時刻: 2025-06-02 12:00:00 Asia/Tokyo",
+        "件数: エラー 74件(重要 19件) / 行 750件(不正 74件)",
+        "",
+        "処理が完了していません。行エラーの有無にかかわらず重大として扱います。",
+        "- ステートマシンの処理が失敗しました",
+        "- 4チャンク中 1チャンクの結果がありません",
+        "- ProcessChunks が失敗しました: Runtime.ExitError: chunk 1 exited with status 1",
+        "",
+        "却下された行: 74行",
+        "却下フォルダ: s3://in-bucket/rejected/exec-1/",
+        "- rows.csv: 修正して再アップロードする行",
+        "- errors.csv: すべてのエラー(行番号・列・理由)",
+        "rows.csv と errors.csv の作成後に 2チャンクが完了しました。その却下行(64行)とエラーは、却下フォルダの parts/ にあるチャンクごとのファイルにのみあります",
+        "結果のない 1チャンクの行はどちらのファイルにも含まれていません",
+        `却下フォルダを開く: ${FOLDER_URL}`,
+        "",
+        "エラータイプ別内訳:",
+        "- ValidationError: 62件",
+        "- ParseError: 12件",
+        "",
+        "重要度別内訳: CRITICAL: 0件, HIGH: 19件, MEDIUM: 55件, LOW: 0件",
+        "",
+        "至急確認をお願いします。",
+      ].join("\n"),
+    );
+    assert.equal(buildEmailNotice(racedRun("ja")).text, message);
+  });
+
+  it("writes the SNS / e-mail text in English byte for byte, one chunk in the singular", () => {
+    const message = buildSnsNotice(racedRun("en")).message;
+
+    assert.equal(
+      message,
+      [
+        "🚨 CSV processing failed [CRITICAL]",
+        "",
+        "Execution: exec-1",
+        "File: s3://in-bucket/incoming/shop-a/orders.csv",
+        "Started: 2025-06-02 12:00:00 Asia/Tokyo",
+        "Totals: 74 errors (19 critical) / 750 rows (74 invalid)",
+        "",
+        "The run did not complete. It is treated as critical whatever the number of row errors.",
+        "- A state of the state machine failed",
+        "- 1 of 4 chunks produced no result",
+        "- ProcessChunks failed: Runtime.ExitError: chunk 1 exited with status 1",
+        "",
+        "Rejected rows: 74",
+        "Rejected folder: s3://in-bucket/rejected/exec-1/",
+        "- rows.csv: the rows to fix and re-upload",
+        "- errors.csv: every error (row, column, reason)",
+        "2 chunks finished after rows.csv and errors.csv were written: their rejected rows (64) and errors are only in the per-chunk files under parts/ in the rejected folder",
+        "Rows of the 1 chunk that left no result are in neither file",
+        `Open rejected folder: ${FOLDER_URL}`,
+        "",
+        "Errors by type:",
+        "- ValidationError: 62",
+        "- ParseError: 12",
+        "",
+        "Errors by severity: CRITICAL: 0, HIGH: 19, MEDIUM: 55, LOW: 0",
+        "",
+        "Please check at once.",
+      ].join("\n"),
+    );
+    assert.equal(buildEmailNotice(racedRun("en")).text, message);
+    assert.match(
+      buildSnsNotice(racedRun("en", { chunks: 2, invalid: 70 })).message,
+      /\n1 chunk finished after rows\.csv and errors\.csv were written: its rejected rows \(4\) and errors are only in the per-chunk files under parts\/ in the rejected folder\n/,
+    );
+  });
+
+  it("writes the e-mail HTML part's rejected rows byte for byte, in Japanese and English", () => {
+    const fragment = (locale: "ja" | "en") => {
+      const html = buildEmailNotice(racedRun(locale)).html;
+      return html.slice(html.indexOf("<h3>"), html.indexOf("\n", html.indexOf("<h3>")));
+    };
+    const href = FOLDER_URL.replace(/&/g, "&amp;");
+
+    assert.equal(
+      fragment("ja"),
+      "<h3>却下された行: 74行</h3><p>却下フォルダ: <code>s3://in-bucket/rejected/exec-1/</code></p>" +
+        "<ul><li><code>rows.csv</code>: 修正して再アップロードする行</li><li><code>errors.csv</code>: すべてのエラー(行番号・列・理由)</li></ul>" +
+        "<p>rows.csv と errors.csv の作成後に 2チャンクが完了しました。その却下行(64行)とエラーは、却下フォルダの parts/ にあるチャンクごとのファイルにのみあります</p>" +
+        "<p>結果のない 1チャンクの行はどちらのファイルにも含まれていません</p>" +
+        `<p><a href="${href}">却下フォルダを開く</a></p>`,
+    );
+    assert.equal(
+      fragment("en"),
+      "<h3>Rejected rows: 74</h3><p>Rejected folder: <code>s3://in-bucket/rejected/exec-1/</code></p>" +
+        "<ul><li><code>rows.csv</code>: the rows to fix and re-upload</li><li><code>errors.csv</code>: every error (row, column, reason)</li></ul>" +
+        "<p>2 chunks finished after rows.csv and errors.csv were written: their rejected rows (64) and errors are only in the per-chunk files under parts/ in the rejected folder</p>" +
+        "<p>Rows of the 1 chunk that left no result are in neither file</p>" +
+        `<p><a href="${href}">Open rejected folder</a></p>`,
+    );
+  });
+
+  it("builds the Slack section byte for byte, in Japanese and English", () => {
+    const link = FOLDER_URL.replace(/&/g, "&amp;");
+    const section = (locale: "ja" | "en") =>
+      buildSlackNotice(racedRun(locale)).blocks.find((b) =>
+        String((b.text as { text?: string } | undefined)?.text).includes("rows.csv"),
+      );
+
+    assert.deepEqual(section("ja"), {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: [
+          "*却下された行: 74行*",
+          "却下フォルダ: `s3://in-bucket/rejected/exec-1/`",
+          "• `rows.csv`: 修正して再アップロードする行",
+          "• `errors.csv`: すべてのエラー(行番号・列・理由)",
+          "rows.csv と errors.csv の作成後に 2チャンクが完了しました。その却下行(64行)とエラーは、却下フォルダの parts/ にあるチャンクごとのファイルにのみあります",
+          "結果のない 1チャンクの行はどちらのファイルにも含まれていません",
+          `<${link}|却下フォルダを開く>`,
+        ].join("\n"),
+      },
+    });
+    assert.deepEqual(section("en"), {
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: [
+          "*Rejected rows: 74*",
+          "Rejected folder: `s3://in-bucket/rejected/exec-1/`",
+          "• `rows.csv`: the rows to fix and re-upload",
+          "• `errors.csv`: every error (row, column, reason)",
+          "2 chunks finished after rows.csv and errors.csv were written: their rejected rows (64) and errors are only in the per-chunk files under parts/ in the rejected folder",
+          "Rows of the 1 chunk that left no result are in neither file",
+          `<${link}|Open rejected folder>`,
+        ].join("\n"),
+      },
+    });
+  });
+
+  it("says nothing of late chunks when every counted chunk was composed, or when the check was not told", () => {
+    for (const composed of [{ chunks: 3, invalid: 74 }, null]) {
+      const input = racedRun("en", composed);
+      for (const body of [
+        buildSnsNotice(input).message,
+        buildEmailNotice(input).html,
+        JSON.stringify(buildSlackNotice(input)),
+      ]) {
+        assert.doesNotMatch(body, /finished after|parts\//, JSON.stringify(composed));
+        assert.match(body, /Rows of the 1 chunk that left no result are in neither file/);
+      }
+    }
   });
 });

@@ -76,7 +76,7 @@ describe("a local run whose aggregation cannot write the rejected files", functi
     }
   });
 
-  it("parallel: the check runs beside the aggregation and is not told; the execution succeeds", async () => {
+  it("parallel: the check runs beside the aggregation and is not told; RunOutcome fails the execution", async () => {
     const logs: Record<string, unknown>[] = [];
 
     const report = await runLocal(
@@ -86,9 +86,18 @@ describe("a local run whose aggregation cannot write the rejected files", functi
     );
 
     const doc = report.document;
-    assert.equal(doc.status, "SUCCEEDED");
+    assert.equal(doc.status, "FAILED", "the ExecutionsFailed alarm must count a run whose row files are missing");
+    assert.deepEqual(doc.states.slice(-2), [N.runOutcome, N.rowOutcomesMissing]);
     assert.ok(doc.states.includes(N.aggregationFailed), doc.states.join(", "));
+    assert.deepEqual(report.failure, {
+      error: "RunFailed",
+      cause:
+        "The row outcome files (rows.csv and errors.csv in the rejected folder, the run manifest) could not be written: AggregateResults failed after its retries. The error check ran beside it and did not report this",
+    });
+    assert.equal(doc.outcomes, null, "no manifest was written");
+    // The check, beside it, knew nothing of it: it reported the rows alone (HIGH, not a failed run).
     assert.equal(logs.filter((l) => l.message === "state failed" && l.step === N.aggregateResults).length, 0);
+    assert.deepEqual(doc.rows, ORDERS_ROWS);
     for (const notice of doc.notifications.filter((n) => n.status === "sent"))
       assert.equal(notice.body.includes(NOT_WRITTEN), false, notice.channel);
   });

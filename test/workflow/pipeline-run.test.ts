@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type {
+  AggregateOutput,
   CheckInput,
   CheckOutput,
   ChunkRef,
@@ -31,14 +32,30 @@ function errorOf(name: string, message: string): Error {
   return e;
 }
 
+/** What the stand-in AggregateResults returns: it composed both chunks. */
+const COMPOSED_BOTH: AggregateOutput = {
+  rows: 20,
+  valid: 18,
+  invalid: 2,
+  byType: {},
+  bySeverity: { LOW: 0, MEDIUM: 2, HIGH: 0, CRITICAL: 0 },
+  chunks: 2,
+  failedChunks: 0,
+  resultKey: "results/x.json",
+};
+
 /** Stand-in Lambdas that record what they receive; `faults` makes them throw. */
 function fakes(
   faults: {
     split?: Error;
     chunk?: (input: ProcessChunkInput, attempt: number) => Error | undefined;
+    /** Holds a chunk's invocation until the promise settles (a chunk still running). */
+    chunkRunsUntil?: (input: ProcessChunkInput) => Promise<unknown> | undefined;
     check?: Error;
     /** An error for every attempt, or per attempt (1-based). */
     aggregate?: Error | ((attempt: number) => Error | undefined);
+    /** What the aggregation returns (default: it composed both chunks). */
+    composed?: AggregateOutput;
   } = {},
 ) {
   const seen = {
@@ -48,7 +65,7 @@ function fakes(
     aggregate: [] as Json[],
     sns: [] as Json[],
     contexts: [] as string[],
-    /** The aggregation and the check, in the order their invocations began. */
+    /** The aggregation and the check, in the order their invocations began, and the ends of held chunks. */
     calls: [] as string[],
   };
   const attempts = new Map<number, number>();
@@ -79,6 +96,11 @@ function fakes(
       attempts.set(event.chunk.id, attempt);
       const fault = faults.chunk?.(event, attempt);
       if (fault) throw fault;
+      const held = faults.chunkRunsUntil?.(event);
+      if (held) {
+        await held;
+        seen.calls.push(`${N.processChunk} ${event.chunk.id} ended`);
+      }
       const out: ChunkResult & { debug: string } = {
         chunkId: event.chunk.id,
         rows: 10,
@@ -113,16 +135,7 @@ function fakes(
       aggregateAttempts++;
       const fault = typeof faults.aggregate === "function" ? faults.aggregate(aggregateAttempts) : faults.aggregate;
       if (fault) throw fault;
-      return {
-        rows: 20,
-        valid: 18,
-        invalid: 2,
-        byType: {},
-        bySeverity: {},
-        chunks: 2,
-        failedChunks: 0,
-        resultKey: "results/x.json",
-      };
+      return faults.composed ?? COMPOSED_BOTH;
     }),
     [N.notifyCheckFailure]: (input: Json) => {
       seen.sns.push(input);
@@ -143,10 +156,15 @@ async function run(pattern: PipelinePattern, handlers: Record<string, TaskHandle
 
 /**
  * What the check is told of the aggregation: in the sequential pattern `aggregationFailure` (Prepare's null when the
- * aggregation succeeded); in the parallel pattern nothing, since it runs beside the aggregation.
+ * aggregation succeeded) and `composed`, its whole output (Prepare's null when it failed); in the parallel pattern
+ * nothing, since it runs beside the aggregation.
  */
-function toldOfAggregation(pattern: PipelinePattern, failure: CheckInput["aggregationFailure"] = null) {
-  return pattern === "sequential" ? { aggregationFailure: failure } : {};
+function toldOfAggregation(
+  pattern: PipelinePattern,
+  failure: CheckInput["aggregationFailure"] = null,
+  composed: AggregateOutput | null = failure ? null : COMPOSED_BOTH,
+) {
+  return pattern === "sequential" ? { aggregationFailure: failure, composed } : {};
 }
 
 const CHECK_STEP: Record<PipelinePattern, string[]> = {
@@ -271,6 +289,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.equal(cause.errorMessage, "s3://csv-in/incoming/orders.csv: not found");
       assert.ok(Array.isArray(cause.trace) && cause.trace.length > 0);
       assert.equal(got.aggregationFailure, toldOfAggregation(pattern).aggregationFailure);
+      assert.deepEqual(got.composed, toldOfAggregation(pattern).composed);
       // The aggregation still runs: it writes the manifest (and empty rejected files) for the failed run.
       assert.deepEqual(seen.aggregate, [AGGREGATE_AFTER_FAILED_SPLIT]);
       assertAggregationBeforeCheck(pattern, result, seen.calls);
@@ -335,7 +354,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assertAggregationBeforeCheck(pattern, result, seen.calls);
     });
 
-    it("still runs the check when the aggregation fails for good; only the sequential check is told, and fails the run", async () => {
+    it("still runs the check when the aggregation fails for good, and fails the run: told to the sequential check, in RunOutcome in parallel", async () => {
       const { handlers, seen } = fakes({ aggregate: errorOf("ProcessingError", "rejected/x/parts: read failed") });
 
       const result = await run(pattern, handlers);
@@ -353,6 +372,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
         const cause = JSON.parse(told?.Cause ?? "{}");
         assert.equal(cause.errorType, "ProcessingError");
         assert.equal(cause.errorMessage, "rejected/x/parts: read failed");
+        assert.equal(seen.check[0].composed, null, "nothing was composed: Prepare's null");
         assert.equal(result.status, "FAILED");
         assert.equal(result.error?.Error, "RunFailed");
         assert.deepEqual(result.states, [
@@ -368,12 +388,31 @@ for (const pattern of ["sequential", "parallel"] as const) {
           N.runFailed,
         ]);
       } else {
-        // Beside the check, the aggregation's failure reaches neither the check nor the run's outcome.
+        // Beside the check, the aggregation's failure does not reach the check: RunOutcome fails the run on it, so
+        // the ExecutionsFailed alarm counts a run whose row outcome files are missing.
         assert.equal("aggregationFailure" in seen.check[0], false);
-        assert.equal(result.status, "SUCCEEDED", "the parallel check cannot know of the aggregation's failure");
-        assert.ok(result.states.includes(N.aggregationFailed), result.states.join(", "));
-        assert.equal(result.output.results.aggregate.failed, true);
-        assert.equal(result.output.results.aggregate.error.Error, "ProcessingError");
+        assert.equal("composed" in seen.check[0], false);
+        assert.equal(result.status, "FAILED");
+        assert.equal(result.error?.Error, "RunFailed");
+        assert.match(
+          result.error?.Cause ?? "",
+          /^The row outcome files \(rows\.csv and errors\.csv in the rejected folder, the run manifest\) could not be written: AggregateResults failed/,
+        );
+        assert.deepEqual(result.states, [
+          N.prepare,
+          N.splitCsv,
+          N.uploadClaimed,
+          N.processChunks,
+          N.processChunk,
+          N.processChunk,
+          N.resultProcessing,
+          N.aggregateResults,
+          N.checkErrors,
+          N.aggregationFailed,
+          N.runOutcome,
+          N.rowOutcomesMissing,
+        ]);
+        assert.equal(result.output, undefined);
       }
     });
 
@@ -401,13 +440,11 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.equal(result.retries[N.aggregateResults], retries);
       assert.equal(seen.aggregate.length, retries + 1, "the first attempt and every retry");
       assert.equal(seen.check.length, 1);
-      if (pattern === "sequential") {
+      if (pattern === "sequential")
         assert.equal(seen.check[0].aggregationFailure?.Error, "Lambda.TooManyRequestsException");
-        assert.equal(result.status, "FAILED");
-        assert.equal(result.error?.Error, "RunFailed");
-      } else {
-        assert.equal(result.status, "SUCCEEDED");
-      }
+      assert.equal(result.status, "FAILED");
+      assert.equal(result.error?.Error, "RunFailed");
+      assert.equal(result.states.at(-1), pattern === "sequential" ? N.runFailed : N.rowOutcomesMissing);
     });
 
     it("keeps the Map's failure for the check when the aggregation then fails too", async () => {
@@ -428,7 +465,52 @@ for (const pattern of ["sequential", "parallel"] as const) {
         assert.equal(seen.check[0].aggregationFailure?.Error, "ProcessingError");
         assert.match(seen.check[0].aggregationFailure?.Cause ?? "", /aggregation lost/);
       } else assert.equal("aggregationFailure" in seen.check[0], false);
+      // The parallel check reported the Map's failure; the Cause says what it could not: the row files are missing.
+      assert.equal(result.states.at(-1), pattern === "sequential" ? N.runFailed : N.rowOutcomesMissing);
       assertAggregationBeforeCheck(pattern, result, seen.calls);
+    });
+
+    it("composes while a chunk still runs after the Map failed, and hands the check what was composed", async () => {
+      // As on AWS: a failed child fails the Map at once; a child already running goes on and ends later.
+      let aggregationBegan: () => void = () => undefined;
+      const began = new Promise<void>((resolve) => {
+        aggregationBegan = resolve;
+      });
+      const composedNothing: AggregateOutput = {
+        ...COMPOSED_BOTH,
+        rows: 0,
+        valid: 0,
+        invalid: 0,
+        bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 },
+        chunks: 0,
+        failedChunks: 2,
+      };
+      const { handlers, seen } = fakes({
+        chunk: (input) => (input.chunk.id === 0 ? errorOf("Runtime.ExitError", "chunk 0 exited") : undefined),
+        // Chunk 1 runs until the aggregation has begun (10 s at most, so a Map that waited fails the test, not hangs).
+        chunkRunsUntil: (input) =>
+          input.chunk.id === 1 ? Promise.race([began, new Promise((r) => setTimeout(r, 10_000))]) : undefined,
+        composed: composedNothing,
+      });
+      const aggregate = handlers[N.aggregateResults];
+      handlers[N.aggregateResults] = (input: Json) => {
+        aggregationBegan();
+        return aggregate(input);
+      };
+
+      const result = await run(pattern, handlers);
+
+      assert.equal(result.status, "FAILED");
+      assert.equal(result.error?.Error, "RunFailed");
+      const chunkEnded = seen.calls.indexOf(`${N.processChunk} 1 ended`);
+      assert.ok(
+        chunkEnded > seen.calls.indexOf(N.aggregateResults),
+        `chunk 1 ended after the aggregation began: ${seen.calls.join(", ")}`,
+      );
+      assert.equal(seen.check[0].failure?.Error, "Runtime.ExitError");
+      // Sequential: the check learns what the aggregation composed, and can tell the late chunk apart.
+      assert.deepEqual(seen.check[0].composed, toldOfAggregation(pattern, null, composedNothing).composed);
+      if (pattern === "parallel") assert.equal("composed" in seen.check[0], false);
     });
 
     it("pages on-call through SNS and fails the execution when the check itself fails", async () => {

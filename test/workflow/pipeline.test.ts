@@ -127,8 +127,10 @@ describe("buildPipeline", () => {
           "chunkCount.$": "$.split.chunkCount",
           "splitStatus.$": "$.split.status",
           "failure.$": "$.failure",
-          // Only after the aggregation (sequential) can the check be told whether it failed.
-          ...(pattern === "sequential" ? { "aggregationFailure.$": "$.aggregationFailure" } : {}),
+          // Only after the aggregation (sequential) can the check be told whether it failed and what it composed.
+          ...(pattern === "sequential"
+            ? { "aggregationFailure.$": "$.aggregationFailure", "composed.$": "$.aggregate" }
+            : {}),
         });
       });
 
@@ -188,8 +190,10 @@ describe("buildPipeline", () => {
         });
         assert.deepEqual(states[N.prepare].Parameters.chunkResults, []);
         assert.equal(states[N.prepare].Parameters.failure, null);
-        if (pattern === "sequential") assert.equal(states[N.prepare].Parameters.aggregationFailure, null);
-        else assert.equal("aggregationFailure" in states[N.prepare].Parameters, false);
+        for (const field of ["aggregationFailure", "aggregate"]) {
+          if (pattern === "sequential") assert.equal(states[N.prepare].Parameters[field], null, field);
+          else assert.equal(field in states[N.prepare].Parameters, false, field);
+        }
       });
 
       it("reads in the check's payload only top-level fields that Prepare sets (an absent path fails uncatchably)", () => {
@@ -229,6 +233,39 @@ describe("buildPipeline", () => {
     assert.equal(states[N.checkErrors].Next, N.runOutcome);
     assert.equal(states[N.resultProcessing], undefined);
     assert.equal(states[N.aggregationFailed], undefined);
+  });
+
+  it("fails the run in RunOutcome when the check says so, and in the parallel pattern first when the aggregation failed", () => {
+    const seq = flatten(buildPipeline({ pattern: "sequential", resources: PLACEHOLDER_RESOURCES }).render());
+    const par = flatten(buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES }).render());
+
+    // Sequential: the check is told of a failed aggregation and fails the run through runFailed.
+    assert.deepEqual(seq[N.runOutcome].Choices, [
+      { Variable: "$.check.runFailed", BooleanEquals: true, Next: N.runFailed },
+    ]);
+    assert.equal(seq[N.rowOutcomesMissing], undefined);
+    // Parallel: AggregationFailed's `failed` (absent when the aggregation succeeded) fails the run on its own.
+    assert.deepEqual(par[N.runOutcome].Choices, [
+      {
+        And: [
+          { Variable: "$.results.aggregate.failed", IsPresent: true },
+          { Variable: "$.results.aggregate.failed", BooleanEquals: true },
+        ],
+        Next: N.rowOutcomesMissing,
+      },
+      { Variable: "$.results.check.runFailed", BooleanEquals: true, Next: N.runFailed },
+    ]);
+    assert.equal(par[N.aggregationFailed].Parameters.failed, true);
+    assert.equal(par[N.rowOutcomesMissing].Type, "Fail");
+    assert.equal(par[N.rowOutcomesMissing].Error, "RunFailed");
+    assert.match(
+      par[N.rowOutcomesMissing].Cause,
+      /^The row outcome files \(rows\.csv and errors\.csv .*could not be written/,
+    );
+    for (const states of [seq, par]) {
+      assert.equal(states[N.runOutcome].Default, N.done);
+      assert.equal(states[N.runFailed].Error, "RunFailed");
+    }
   });
 
   it("applies options, rendering 0 as 0", () => {
@@ -309,7 +346,7 @@ describe("toMermaid", () => {
     assert.ok(lines.includes('s3 -.->|"Catch: States.ALL"| s11'), "ResultProcessing's Catch goes to CheckFailureCause");
     assert.ok(lines.includes('s2 -->|"Default"| s8'), "UploadClaimed goes on to ProcessChunks");
     assert.ok(lines.includes('s7((("Duplicate")))'), text);
-    assert.ok(lines.includes('s16((("CheckFailed")))'), text);
+    assert.ok(lines.includes('s17((("CheckFailed")))'), text);
     assert.equal(text.includes("classDef taken"), false, "nothing highlighted unless asked");
   });
 

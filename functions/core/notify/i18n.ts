@@ -34,6 +34,11 @@ export interface NoticeTexts {
   rejectedErrorsFile: string;
   /** Chunks that left no result: their rows are in neither file. */
   rejectedPartial(failedChunks: number): string;
+  /**
+   * Chunks that finished after `rows.csv` and `errors.csv` were written: their `rows` rejected rows and their errors
+   * are only in the per-chunk files under `parts` (a folder inside the rejected folder).
+   */
+  rejectedLate(chunks: number, rows: number, parts: string): string;
   /** The aggregation failed: `rows.csv` and `errors.csv` may be missing (`error`: the error's name). */
   rejectedFilesNotWritten(error: string): string;
   openRejected: string;
@@ -90,6 +95,8 @@ const ja: NoticeTexts = {
   rejectedRowsFile: "修正して再アップロードする行",
   rejectedErrorsFile: "すべてのエラー(行番号・列・理由)",
   rejectedPartial: (n) => `結果のない ${n}チャンクの行はどちらのファイルにも含まれていません`,
+  rejectedLate: (n, rows, parts) =>
+    `rows.csv と errors.csv の作成後に ${n}チャンクが完了しました。その却下行(${rows}行)とエラーは、却下フォルダの ${parts} にあるチャンクごとのファイルにのみあります`,
   rejectedFilesNotWritten: (e) => `却下行のファイル(rows.csv / errors.csv)を作成できませんでした: ${e}`,
   openRejected: "却下フォルダを開く",
   moreBlocks: (n) => `他 ${n}件は省略しました`,
@@ -144,6 +151,8 @@ const en: NoticeTexts = {
   rejectedRowsFile: "the rows to fix and re-upload",
   rejectedErrorsFile: "every error (row, column, reason)",
   rejectedPartial: (n) => `Rows of the ${n} ${n === 1 ? "chunk" : "chunks"} that left no result are in neither file`,
+  rejectedLate: (n, rows, parts) =>
+    `${n} ${n === 1 ? "chunk" : "chunks"} finished after rows.csv and errors.csv were written: ${n === 1 ? "its" : "their"} rejected rows (${rows}) and errors are only in the per-chunk files under ${parts} in the rejected folder`,
   rejectedFilesNotWritten: (e) => `The rejected-row files (rows.csv, errors.csv) could not be written: ${e}`,
   openRejected: "Open rejected folder",
   moreBlocks: (n) => `${n} more omitted`,

@@ -54,6 +54,12 @@ export interface RejectedRows {
   url?: string;
   /** Chunks that left no result: their rows are in neither file. */
   missingChunks: number;
+  /**
+   * Chunks the check counted that finished after `rows.csv` and `errors.csv` were written (a failed Map is caught at
+   * once while other chunks still run): their rejected rows (`rows`, exact) and errors are only in the chunks' parts,
+   * under `parts` (relative to the folder). Absent when every counted chunk was composed or the check was not told.
+   */
+  late?: { chunks: number; rows: number; parts: string };
 }
 
 /** State name of the aggregation step, as `workflow/pipeline.ts` names it. */
@@ -183,7 +189,8 @@ const MAX_ERROR_NAME_CHARS = 100;
 
 /**
  * The lines of the rejected-rows part that every channel shows: heading, folder, then either the two files or — when
- * the aggregation failed — that they could not be written (the folder still holds the chunks' parts), a note.
+ * the aggregation failed — that they could not be written (the folder still holds the chunks' parts), then which
+ * chunks finished after the files were written and which left no result.
  */
 function rejectedParts(input: NoticeInput) {
   const r = input.rejected;
@@ -201,6 +208,7 @@ function rejectedParts(input: NoticeInput) {
           ["errors.csv", t.rejectedErrorsFile],
         ] as const),
     notWritten: failed ? t.rejectedFilesNotWritten(safeValue(failed.error, MAX_ERROR_NAME_CHARS)) : undefined,
+    late: r.late && r.late.chunks > 0 ? t.rejectedLate(r.late.chunks, r.late.rows, r.late.parts) : undefined,
     note: r.missingChunks > 0 ? t.rejectedPartial(r.missingChunks) : undefined,
     url: r.url,
   };
@@ -262,6 +270,7 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
       `${escapeMrkdwn(t.rejectedFolder)}: ${slackCode(rejected.folder)}`,
       ...rejected.files.map(([name, what]) => `• ${slackCode(name)}: ${escapeMrkdwn(what)}`),
       ...(rejected.notWritten ? [escapeMrkdwn(rejected.notWritten)] : []),
+      ...(rejected.late ? [escapeMrkdwn(rejected.late)] : []),
       ...(rejected.note ? [escapeMrkdwn(rejected.note)] : []),
     ].join("\n");
     const link = rejected.url ? `\n${slackLink(rejected.url, t.openRejected)}` : "";
@@ -340,6 +349,7 @@ export function buildPlainText(input: NoticeInput): string {
       `${t.rejectedFolder}: ${rejected.folder}`,
       ...rejected.files.map(([name, what]) => `- ${name}: ${what}`),
       ...(rejected.notWritten ? [rejected.notWritten] : []),
+      ...(rejected.late ? [rejected.late] : []),
       ...(rejected.note ? [rejected.note] : []),
       ...(rejected.url ? [`${t.openRejected}: ${rejected.url}`] : []),
     );
@@ -417,6 +427,7 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
           ? `<ul>${rejected.files.map(([name, what]) => `<li><code>${h(name)}</code>: ${h(what)}</li>`).join("")}</ul>`
           : "",
         rejected.notWritten ? `<p>${h(rejected.notWritten)}</p>` : "",
+        rejected.late ? `<p>${h(rejected.late)}</p>` : "",
         rejected.note ? `<p>${h(rejected.note)}</p>` : "",
         rejected.url ? `<p><a href="${h(rejected.url)}">${h(t.openRejected)}</a></p>` : "",
       ].join(""),

@@ -89,19 +89,49 @@ function renderFor(channel: NotificationChannel, notice: NoticeInput): ChannelMe
 }
 
 /**
+ * Chunks the check counts (from the runs table) beyond those the aggregation composed into `rows.csv` and
+ * `errors.csv`, and their rejected rows: a failed Map is caught at once while other chunks still run, and those that
+ * finish after the composition are in the per-chunk parts only. Undefined when none did, or when the check was not
+ * told what was composed (the aggregation failed, or the parallel pattern, where the check runs beside it).
+ */
+export function lateChunksOf(
+  summary: RunSummary,
+  composed: CheckInput["composed"],
+): { chunks: number; rows: number } | undefined {
+  if (!composed) return undefined;
+  const chunks = summary.chunksReported - composed.chunks;
+  if (!(chunks > 0)) return undefined;
+  return { chunks, rows: Math.max(summary.rows.invalid - composed.invalid, 0) };
+}
+
+/** The folder of the chunks' parts, relative to the rejected folder (e.g. `parts/`), as the contract names the keys. */
+function partsFolderOf(settings: OutcomeSettings, exec: string): string {
+  const part = OUTCOME_KEYS.rowsPart(settings, exec, 1).slice(OUTCOME_KEYS.rejectedFolder(settings, exec).length);
+  return part.slice(0, part.lastIndexOf("/") + 1);
+}
+
+/**
  * The run's rejected rows and their folder (`rows.csv` + `errors.csv`) in the input bucket, or undefined when no row
  * was rejected — also for a file rejected before any row was read: the notice names what is wrong with the file, and
- * the whole file is what to fix.
+ * the whole file is what to fix. `composed` (what the aggregation wrote into the files) tells which counted chunks
+ * finished after the files were written.
  */
-export function rejectedRowsOf(summary: RunSummary, cfg: CheckConfig): RejectedRows | undefined {
+export function rejectedRowsOf(
+  summary: RunSummary,
+  cfg: CheckConfig,
+  composed?: CheckInput["composed"],
+): RejectedRows | undefined {
   if (summary.rows.invalid <= 0) return undefined;
-  const prefix = OUTCOME_KEYS.rejectedFolder(cfg.outcomes ?? DEFAULT_OUTCOME_SETTINGS, summary.executionName);
+  const settings = cfg.outcomes ?? DEFAULT_OUTCOME_SETTINGS;
+  const prefix = OUTCOME_KEYS.rejectedFolder(settings, summary.executionName);
   const url = s3FolderConsoleUrl(cfg.consoleRegion, summary.bucket, prefix);
+  const late = lateChunksOf(summary, composed);
   return {
     rows: summary.rows.invalid,
     folder: `s3://${summary.bucket}/${prefix}`,
     ...(url ? { url } : {}),
     missingChunks: summary.failedChunks,
+    ...(late ? { late: { ...late, parts: partsFolderOf(settings, summary.executionName) } } : {}),
   };
 }
 
@@ -126,7 +156,7 @@ export function validateCheckInput(event: unknown): CheckInput {
   );
   if (missing.length) {
     throw new InputError(
-      `check-errors-and-notify input lacks ${missing.join(", ")}: the state machine must pass { executionName, startTime, bucket, key, chunkCount, splitStatus, failure, aggregationFailure }.`,
+      `check-errors-and-notify input lacks ${missing.join(", ")}: the state machine must pass { executionName, startTime, bucket, key, chunkCount, splitStatus, failure, aggregationFailure, composed }.`,
     );
   }
   return {
@@ -138,7 +168,17 @@ export function validateCheckInput(event: unknown): CheckInput {
     splitStatus: e.splitStatus === "OK" || e.splitStatus === "REJECTED" ? e.splitStatus : "NOT_RUN",
     failure: e.failure ?? null,
     aggregationFailure: e.aggregationFailure ?? null,
+    composed: composedOf(e.composed),
   };
+}
+
+/** The aggregation's counts the check reads, or null when it was not given them as numbers (not told). */
+function composedOf(value: unknown): CheckInput["composed"] {
+  const c = value as Partial<Record<"chunks" | "invalid", unknown>> | null | undefined;
+  const chunks = Number(c?.chunks);
+  const invalid = Number(c?.invalid);
+  if (c == null || typeof c !== "object" || !Number.isFinite(chunks) || !Number.isFinite(invalid)) return null;
+  return { chunks, invalid };
 }
 
 /**
@@ -199,9 +239,11 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
       execution: executionConsoleUrl(cfg.consoleRegion, cfg.stateMachineArn, input.executionName),
       logs: logsInsightsUrl(cfg.consoleRegion, cfg.checkLogGroup, input.executionName),
     },
-    // In the parallel pattern the check runs beside the aggregation and is never told of its failure: there the
-    // notice links the rejected folder as if rows.csv and errors.csv were written.
-    rejected: rejectedRowsOf(summary, cfg),
+    // In the parallel pattern the check runs beside the aggregation and is told neither of its failure nor of what it
+    // composed: there the notice links the rejected folder as if rows.csv and errors.csv were written and held every
+    // chunk counted (RunOutcome fails a run whose aggregation failed; chunks that finished after the composition
+    // cannot be told apart there).
+    rejected: rejectedRowsOf(summary, cfg, input.composed),
     aggregationFailure: aggregation,
     escalation: escalated ? { count: streak, prefix } : undefined,
   };
@@ -251,6 +293,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     bySeverity: summary.bySeverity,
     rows: summary.rows,
     failedChunks: summary.failedChunks,
+    lateChunks: lateChunksOf(summary, input.composed)?.chunks ?? 0,
     streak,
     escalated,
     quietHours: quiet ?? null,

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/args";
+import type { RunReport } from "../../local/report";
+import { runLocal } from "../../local/run";
+import type { S3AccessRecord } from "../../local/s3-strict";
+import { STATE_NAMES as N } from "../../workflow/pipeline";
+import { WEEKDAY_MORNING } from "../e2e/cli-helper";
+
+/** samples/orders.csv in chunks of 250 rows: four chunks, every one of 250 rows. */
+const CHUNK_ROWS = 250;
+const CHUNKS = 4;
+
+const lateNote = (chunks: number, rows: number) =>
+  `rows.csv と errors.csv の作成後に ${chunks}チャンクが完了しました。その却下行(${rows}行)とエラーは、却下フォルダの parts/ にあるチャンクごとのファイルにのみあります`;
+
+/**
+ * The real pipeline run locally (definition, handlers, local S3 enforcing each function's role) with the first chunk
+ * crashing: the Map fails at once while the other chunks still run, as on AWS, so the aggregation composes the files
+ * before some chunks have finished. The local runner does not wait for them, and neither does Step Functions.
+ */
+describe("a local run whose first chunk crashes while the others still run (sequential)", function () {
+  this.timeout(180_000);
+  let dir: string;
+  let report: RunReport;
+  const writes: S3AccessRecord[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "csv-late-chunks-"));
+    const configPath = join(dir, "chunks.yaml");
+    writeFileSync(configPath, `chunkRows: ${CHUNK_ROWS}\n`);
+    report = await runLocal(
+      {
+        csvPath: DEFAULT_CSV,
+        schemaPath: DEFAULT_SCHEMA,
+        configPath,
+        pattern: "sequential",
+        now: WEEKDAY_MORNING,
+        json: true,
+        faults: { "chunk-crash": Number.POSITIVE_INFINITY },
+        injected: ["chunk-crash"],
+        verbose: false,
+      },
+      { onS3Access: (r) => (r.action === "s3:PutObject" && r.status < 300 ? writes.push(r) : undefined) },
+    );
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("composes fewer chunks than the check counts, and every notice says how many finished after the files", () => {
+    const doc = report.document;
+    assert.equal(doc.status, "FAILED");
+    assert.deepEqual(doc.states.slice(-4), [N.aggregateResults, N.checkErrors, N.runOutcome, N.runFailed]);
+    const outcomes = doc.outcomes;
+    assert.ok(outcomes, "the manifest was written");
+    // The check's counts (the runs table when it ran) and the manifest's (the runs table when the files were composed).
+    const counted = doc.rows.total / CHUNK_ROWS;
+    const composed = CHUNKS - outcomes.missingChunks.length;
+    assert.ok(Number.isInteger(counted) && counted < CHUNKS, `the check counted ${doc.rows.total} rows`);
+    const late = counted - composed;
+    assert.ok(late >= 1, `the Map failed at once: chunks still running finished after the composition (${late})`);
+    const lateRows = doc.rows.invalid - outcomes.rowCount;
+    assert.ok(lateRows > 0, `${doc.rows.invalid} rejected rows counted, ${outcomes.rowCount} composed`);
+
+    const note = lateNote(late, lateRows);
+    const missing = `結果のない ${CHUNKS - counted}チャンクの行はどちらのファイルにも含まれていません`;
+    // A failed run pages on-call too. (Whether a channel then answered in time is not this test's concern.)
+    assert.deepEqual(
+      doc.notifications.map((n) => n.channel),
+      ["sns", "slack", "email"],
+    );
+    for (const notice of doc.notifications) {
+      // Slack's body is its JSON payload, where a line break is written `\n`.
+      const text = (s: string) => (notice.channel === "slack" ? JSON.stringify(s).slice(1, -1) : s);
+      // The rejected count stays the exact one, from the runs table.
+      assert.ok(notice.body.includes(text(`却下された行: ${doc.rows.invalid}行`)), notice.channel);
+      assert.ok(notice.body.includes(text(`${note}\n${missing}\n`)), `${notice.channel}: ${notice.body}`);
+    }
+    const email = report.notices.find((n) => n.channel === "email");
+    assert.ok(email?.html?.includes(`<p>${note}</p><p>${missing}</p>`), email?.html);
+  });
+
+  it("leaves the late chunks' rejected rows in their parts, where the notice sends the reader", () => {
+    const outcomes = report.document.outcomes;
+    assert.ok(outcomes);
+    const exec = report.document.executionName;
+    const partsWritten = new Set(
+      writes
+        .filter((w) => w.role === "processChunk")
+        .map((w) => /\/rejected\/[^/]+\/parts\/rows-(\d{5})\.csv$/.exec(w.resource)?.[1])
+        .filter((id): id is string => id !== undefined)
+        .map(Number),
+    );
+    assert.ok(
+      writes.every((w) => !w.resource.includes("/parts/") || w.resource.includes(`/rejected/${exec}/parts/`)),
+      "parts under this execution's rejected folder",
+    );
+    const counted = report.document.rows.total / CHUNK_ROWS;
+    const composedIds = Array.from({ length: CHUNKS }, (_, i) => i + 1).filter(
+      (id) => !outcomes.missingChunks.includes(id),
+    );
+    // A chunk the check counted wrote its part before its summary; one still running when the check read may too.
+    assert.ok(partsWritten.size >= counted, `row parts written by chunks: ${[...partsWritten]}`);
+    for (const id of composedIds) assert.ok(partsWritten.has(id), `chunk ${id} composed, so it wrote its part`);
+  });
+});
