@@ -22,8 +22,15 @@ interface P4Measure {
   oursMs: number;
   bareMs: number;
   oursRssBytes: number;
+  /** Peak RSS of the largest process the run started (the services process). */
   servicesRssBytes: number;
+  /** Peak RSS of every process the run started, added up. */
+  startedRssBytes: number;
   bareRssBytes: number;
+  oursCpuSeconds: number;
+  /** CPU time of every process the run started, added up. */
+  startedCpuSeconds: number;
+  bareCpuSeconds: number;
 }
 
 /** Runs bare csv-parse and the local run on one generated file; checks both counted every row. */
@@ -31,16 +38,11 @@ async function measure(file: string, rows: number, errorRate: number): Promise<P
   const expected = await writeOrdersFile(file, { rows, errorRate, seed: 7 });
   const bare = await runNode(["bench/p4-bare.ts", file]);
   const bareOut = lastJson<{ rows: number }>(bare, "p4-bare");
-  // The local run hosts its services in a process of its own: its peak is sampled from /proc and counted too.
+  // The local run hosts its services in a process of its own (and bundles it first): every process it starts is
+  // sampled from /proc and counted too.
   const tree = sampleProcessTree();
   const ours = await runNode(["local/cli.ts", file, "--json", "--now", NOW]);
-  const servicesRssBytes = Math.max(
-    0,
-    ...tree
-      .stop()
-      .filter((p) => p.depth >= 2)
-      .map((p) => p.peakRssBytes),
-  );
+  const started = tree.stop().filter((p) => p.depth >= 2);
   const doc = lastJson<{ status: string; rows: { total: number } }>(
     { ...ours, stdout: ours.stdout.trim().replace(/\n\s*/g, " ") },
     "npm start --json",
@@ -54,8 +56,12 @@ async function measure(file: string, rows: number, errorRate: number): Promise<P
     oursMs: ours.ms,
     bareMs: bare.ms,
     oursRssBytes: ours.maxRssBytes,
-    servicesRssBytes,
+    servicesRssBytes: Math.max(0, ...started.map((p) => p.peakRssBytes)),
+    startedRssBytes: started.reduce((sum, p) => sum + p.peakRssBytes, 0),
     bareRssBytes: bare.maxRssBytes,
+    oursCpuSeconds: ours.cpuSeconds,
+    startedCpuSeconds: started.reduce((sum, p) => sum + p.cpuSeconds, 0),
+    bareCpuSeconds: bare.cpuSeconds,
   };
 }
 
@@ -72,6 +78,7 @@ export async function runP4(opts: P4Options): Promise<BenchRow[]> {
     const clean = await measure(join(dir, "clean.csv"), opts.rows, 0);
     const label = opts.rows.toLocaleString("en-US");
     const reportOnly = { kind: "ratio-max", max: Number.POSITIVE_INFINITY, text: "report only" } as const;
+    const bareCpu = `vs bare csv-parse's CPU s`;
     return [
       row("P4.wall", `wall ms for ${label} rows (10 % bad), local run vs bare csv-parse`, m.oursMs, m.bareMs, {
         kind: "ratio-max",
@@ -79,8 +86,8 @@ export async function runP4(opts: P4Options): Promise<BenchRow[]> {
       }),
       row(
         "P4.rss",
-        `peak RSS MB for ${label} rows (10 % bad), local run (runner + services process, sum of peaks) vs bare csv-parse`,
-        (m.oursRssBytes + m.servicesRssBytes) / MB,
+        `peak RSS MB for ${label} rows (10 % bad), local run (runner + every process it starts, sum of peaks) vs bare csv-parse`,
+        (m.oursRssBytes + m.startedRssBytes) / MB,
         m.bareRssBytes / MB,
         { kind: "ours-max", max: 512, text: "ours ≤ 512 MB" },
       ),
@@ -89,13 +96,34 @@ export async function runP4(opts: P4Options): Promise<BenchRow[]> {
         `peak RSS MB for ${label} rows (10 % bad), runner process vs bare csv-parse`,
         m.oursRssBytes / MB,
         m.bareRssBytes / MB,
-        reportOnly,
+        { kind: "ours-max", max: 256, text: "ours ≤ 256 MB" },
       ),
       row(
         "P4.rss.services",
-        `peak RSS MB for ${label} rows (10 % bad), services process (DynamoDB, S3) vs bare csv-parse`,
+        `peak RSS MB for ${label} rows (10 % bad), services process (DynamoDB on disk, S3) vs bare csv-parse`,
         m.servicesRssBytes / MB,
         m.bareRssBytes / MB,
+        reportOnly,
+      ),
+      row(
+        "P4.cpu.runner",
+        `CPU s for ${label} rows (10 % bad), runner process, ${bareCpu}`,
+        m.oursCpuSeconds,
+        m.bareCpuSeconds,
+        reportOnly,
+      ),
+      row(
+        "P4.cpu.services",
+        `CPU s for ${label} rows (10 % bad), processes the runner starts (services, bundler), ${bareCpu}`,
+        m.startedCpuSeconds,
+        m.bareCpuSeconds,
+        reportOnly,
+      ),
+      row(
+        "P4.cpu.services.bad-rows",
+        `CPU s the 10 % bad rows add to those processes (error records, rejected parts), ${bareCpu}`,
+        Math.max(0, m.startedCpuSeconds - clean.startedCpuSeconds),
+        m.bareCpuSeconds,
         reportOnly,
       ),
       row(
@@ -107,8 +135,8 @@ export async function runP4(opts: P4Options): Promise<BenchRow[]> {
       ),
       row(
         "P4.rss.clean",
-        `peak RSS MB for ${label} rows without bad rows, runner + services process vs bare csv-parse`,
-        (clean.oursRssBytes + clean.servicesRssBytes) / MB,
+        `peak RSS MB for ${label} rows without bad rows, runner + every process it starts vs bare csv-parse`,
+        (clean.oursRssBytes + clean.startedRssBytes) / MB,
         clean.bareRssBytes / MB,
         reportOnly,
       ),

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 
-/** Peak resident set size of one process seen under this one. */
+/** Peak resident set size and CPU time of one process seen under this one. */
 export interface TreePeak {
   pid: number;
   ppid: number;
@@ -8,7 +8,12 @@ export interface TreePeak {
   depth: number;
   /** `VmHWM` from /proc: the process's own peak RSS, bytes. */
   peakRssBytes: number;
+  /** User + system CPU time (`utime` + `stime` of /proc/<pid>/stat) at the last sample, seconds. */
+  cpuSeconds: number;
 }
+
+/** Clock ticks per second of /proc/<pid>/stat times (`USER_HZ`, 100 on Linux). */
+const CLOCK_TICKS = 100;
 
 function readStatus(pid: number): { ppid: number; hwmKb: number } | undefined {
   try {
@@ -21,11 +26,23 @@ function readStatus(pid: number): { ppid: number; hwmKb: number } | undefined {
   }
 }
 
+/** utime + stime of a process, seconds (fields 14 and 15 of /proc/<pid>/stat, counted after the command name). */
+function readCpuSeconds(pid: number): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Samples every `intervalMs` the peak RSS (`VmHWM`, Linux /proc) of every process below this one, so a measured run
- * that starts processes of its own is reported with all of them. VmHWM only grows, so the last sample before a
- * process exits is its peak up to one interval before the exit. `stop()` returns what was seen; on a system
- * without /proc it returns nothing.
+ * Samples every `intervalMs` the peak RSS (`VmHWM`, Linux /proc) and the CPU time of every process below this one, so
+ * a measured run that starts processes of its own is reported with all of them. VmHWM only grows, so the last sample
+ * before a process exits is its peak up to one interval before the exit; its CPU time likewise misses at most the
+ * last interval. `stop()` returns what was seen; on a system without /proc it returns nothing.
  */
 export function sampleProcessTree(intervalMs = 100): { stop(): TreePeak[] } {
   const root = process.pid;
@@ -54,7 +71,14 @@ export function sampleProcessTree(intervalMs = 100): { stop(): TreePeak[] } {
       if (up !== root || pid === root) continue;
       const prev = seen.get(pid);
       const bytes = s.hwmKb * 1024;
-      if (!prev || bytes > prev.peakRssBytes) seen.set(pid, { pid, ppid: s.ppid, depth, peakRssBytes: bytes });
+      const cpu = readCpuSeconds(pid) ?? prev?.cpuSeconds ?? 0;
+      seen.set(pid, {
+        pid,
+        ppid: s.ppid,
+        depth,
+        peakRssBytes: Math.max(bytes, prev?.peakRssBytes ?? 0),
+        cpuSeconds: Math.max(cpu, prev?.cpuSeconds ?? 0),
+      });
     }
   };
   sample();

@@ -65,10 +65,11 @@ function bundleChild(dir: string): { file: string; nodePath: string } {
 
 /**
  * Starts DynamoDB and S3 (the same embedded services as `startLocalServices`) in a child process, with their data
- * on disk in a temporary directory: the run's CPU work and the services' work use two cores, and neither the error
- * records nor the uploaded file sit in the run's memory. `stop()` stops the process (killing it if it does not exit
- * within `SERVICES_STOP_TIMEOUT_MS`) and removes the directory; if this process dies first, the child notices the
- * closed channel and cleans up after itself.
+ * on disk in a temporary directory (DynamoDB too, unless `dynamoOnDisk: false`): the run's CPU work and the services'
+ * work use two cores, neither the error records nor the uploaded file sit in the run's memory, and the services
+ * process's own memory stays bounded whatever the number of records. `stop()` stops the process (killing it if it
+ * does not exit within `SERVICES_STOP_TIMEOUT_MS`) and removes the directory; if this process dies first, the child
+ * notices the closed channel and cleans up after itself.
  */
 export async function startServicesProcess(opts: LocalServicesOptions = {}): Promise<ServicesProcess> {
   const dir = mkdtempSync(join(tmpdir(), "csv-pipeline-services-"));
@@ -77,7 +78,7 @@ export async function startServicesProcess(opts: LocalServicesOptions = {}): Pro
     const bundle = bundleChild(dir);
     child = fork(bundle.file, [], {
       // No flags of this process: profilers or measuring preloads given to the runner stay out of the child.
-      execArgv: process.env.P4W_CHILD_FLAGS ? process.env.P4W_CHILD_FLAGS.split(" ") : [],
+      execArgv: [],
       env: { ...process.env, NODE_PATH: bundle.nodePath },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "json",
@@ -145,7 +146,10 @@ export async function startServicesProcess(opts: LocalServicesOptions = {}): Pro
         reject(err);
       });
       const { onS3Access: _, ...options } = opts;
-      child.send({ type: "start", options: { ...options, storageDir: dir, ...(process.env.P4W_DISK ? { dynamoOnDisk: process.env.P4W_DISK === "1" } : {}) } } satisfies ServicesParentMessage);
+      child.send({
+        type: "start",
+        options: { dynamoOnDisk: true, ...options, storageDir: dir },
+      } satisfies ServicesParentMessage);
     });
   } catch (err) {
     await stopChild();

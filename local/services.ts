@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -65,6 +65,32 @@ export function createTableInput(table: TableDefinition, tableName: string): Cre
   };
 }
 
+/**
+ * LevelDB's write buffer (memtable) for DynamoDB on disk. LevelDB's default (4 MB) flushes a new table file every
+ * few thousand error records and compacts them again and again: with 32 MB, storing 100,000 records took about a
+ * quarter less CPU, for about 25 MB more memory.
+ */
+export const DYNAMO_WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
+
+/**
+ * dynalite opens its on-disk store as `new Level(path, { valueEncoding: "json" })` and takes no LevelDB options, so
+ * the write buffer is set on the `Level` class it loads (the `level` package resolved from dynalite itself), before
+ * dynalite is loaded. Nothing but dynalite opens a LevelDB database in a process that runs the local services.
+ */
+function setDynaliteWriteBuffer(bytes: number): void {
+  const levelPath = require.resolve("level", { paths: [dirname(require.resolve("dynalite"))] });
+  // biome-ignore lint/suspicious/noExplicitAny: untyped package
+  const level: any = require(levelPath);
+  if (level.Level.writeBufferBytes !== undefined) return;
+  const Base = level.Level;
+  level.Level = class extends Base {
+    static writeBufferBytes = bytes;
+    constructor(location: string, options: object) {
+      super(location, { ...options, writeBufferSize: bytes });
+    }
+  };
+}
+
 function listen(server: { listen: (port: number, host: string, cb: (err?: Error) => void) => void }): Promise<void> {
   return new Promise((resolve, reject) =>
     server.listen(0, "127.0.0.1", (err?: Error) => (err ? reject(err) : resolve())),
@@ -92,7 +118,12 @@ export interface LocalServicesOptions {
    * On disk, a large run's error records do not grow the process's memory.
    */
   storageDir?: string;
-  /** Keep DynamoDB's data on disk in `storageDir` (LevelDB) instead of in memory: less memory, much more CPU. */
+  /**
+   * Keep DynamoDB's data on disk in `storageDir` (LevelDB, with a {@link DYNAMO_WRITE_BUFFER_BYTES} write buffer)
+   * instead of in memory. In memory, dynalite holds every item and index entry for the life of the process (about
+   * 5 KB of memory per error record); on disk its memory stays bounded whatever the number of items, for a little
+   * more CPU.
+   */
   dynamoOnDisk?: boolean;
   /**
    * Roles by access key: S3 requests signed with one of these keys are authorized against the role's statements,
@@ -128,6 +159,8 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
 
   // Loaded here, not at the top: the runner imports this module's constants but runs the services in a process of
   // its own, and neither server (nor the LevelDB and Koa stacks below them) belongs in the runner's memory.
+  // Before dynalite loads: it takes the `Level` class once, when its database module is first required.
+  setDynaliteWriteBuffer(DYNAMO_WRITE_BUFFER_BYTES);
   // biome-ignore lint/suspicious/noExplicitAny: untyped packages
   const dynalite: any = require("dynalite");
   // biome-ignore lint/suspicious/noExplicitAny: untyped packages

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 
 /** Root of the repository. */
 export const ROOT = resolve(__dirname, "..", "..");
-/** Preload that writes the process's peak RSS (bytes) and peak heap to `BENCH_USAGE_FILE` when it exits. */
+/** Preload that writes the process's peak RSS (bytes) and CPU seconds to `BENCH_USAGE_FILE` when it exits. */
 export const USAGE_PRELOAD = join(__dirname, "usage-preload.js");
 
 /** Median of a non-empty list. */
@@ -32,6 +32,8 @@ export interface ChildRun {
   ms: number;
   /** Peak resident set size of the child, bytes. */
   maxRssBytes: number;
+  /** CPU time the child used (user + system), seconds; 0 when it did not report one. */
+  cpuSeconds: number;
 }
 
 /**
@@ -65,8 +67,11 @@ export function runNode(
       if (timer) clearTimeout(timer);
       const ms = performance.now() - t0;
       let maxRssBytes = 0;
+      let cpuSeconds = 0;
       try {
-        maxRssBytes = JSON.parse(readFileSync(usageFile, "utf8")).maxRssBytes;
+        const usage = JSON.parse(readFileSync(usageFile, "utf8"));
+        maxRssBytes = usage.maxRssBytes;
+        cpuSeconds = usage.cpuSeconds;
       } catch {
         maxRssBytes = 0;
       }
@@ -77,6 +82,7 @@ export function runNode(
         stderr: Buffer.concat(err).toString("utf8"),
         ms,
         maxRssBytes,
+        cpuSeconds,
       });
     });
   });

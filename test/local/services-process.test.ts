@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { ListTablesCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { ErrorWriter } from "../../functions/adapters/error-store";
+import { ERROR_TABLE, type ErrorRecord } from "../../functions/contract";
 import { localMapConcurrency } from "../../local/run";
+import { startLocalServices } from "../../local/services";
 import { startServicesProcess } from "../../local/services-process";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -13,6 +16,25 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** What is in `dir`, Node's own compile cache (which outlives any process by design) aside. */
 function entries(dir: string): string[] {
   return readdirSync(dir).filter((name) => !name.startsWith("v8-compile-cache"));
+}
+
+/** An error record of one execution with a row copy of about 600 bytes (the size of a real one). */
+function record(executionName: string, rowNumber: number): ErrorRecord {
+  return {
+    errorId: `${executionName}-${rowNumber}`,
+    timestamp: "2025-06-03T02:00:00.000Z",
+    executionName,
+    errorType: "ValidationError",
+    severity: "HIGH",
+    errorMessage: `order_id does not match ^ORD-[0-9]{6}$ (row ${rowNumber})`,
+    recordData: { order_id: "ORD-12", note: "x".repeat(600) },
+    retryCount: 0,
+    processingStage: "process",
+    rowNumber,
+    chunkId: 1,
+    severityRow: `1#${String(rowNumber).padStart(12, "0")}`,
+    expiresAt: 1_751_000_000,
+  };
 }
 
 function alive(pid: number): boolean {
@@ -66,6 +88,45 @@ describe("startServicesProcess", function () {
     assert.ok((svc.peakRssBytes() ?? 0) > 10 * 1024 * 1024, `peak RSS reported: ${svc.peakRssBytes()}`);
   });
 
+  it("runs from a JavaScript bundle without the TypeScript loader, and keeps DynamoDB on disk", async () => {
+    const svc = await startServicesProcess();
+    try {
+      const [dataDir] = entries(tmp);
+      const cmdline = readFileSync(`/proc/${svc.pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+      assert.deepEqual(cmdline.slice(1), [join(tmp, dataDir, "services-child.js")], "no -r register.js, no flags");
+      assert.ok(existsSync(join(tmp, dataDir, "dynamo", "CURRENT")), "a LevelDB store in the data directory");
+      // Pages and the index behave as on AWS with the items on disk: 60 records, read back 25 at a time.
+      const writer = new ErrorWriter(svc.errorTable, { client: svc.dynamo });
+      for (let row = 1; row <= 60; row++) await writer.add(record("exec-disk", row));
+      await writer.flush();
+      let rows: number[] = [];
+      let ExclusiveStartKey: QueryCommand["input"]["ExclusiveStartKey"];
+      let pages = 0;
+      do {
+        const page = await svc.dynamo.send(
+          new QueryCommand({
+            TableName: svc.errorTable,
+            IndexName: ERROR_TABLE.executionIndex.name,
+            KeyConditionExpression: "executionName = :e",
+            ExpressionAttributeValues: { ":e": { S: "exec-disk" } },
+            Limit: 25,
+            ExclusiveStartKey,
+          }),
+        );
+        rows = rows.concat((page.Items ?? []).map((i) => Number(i.rowNumber?.N)));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+        pages++;
+      } while (ExclusiveStartKey);
+      assert.deepEqual(
+        rows,
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      );
+      assert.ok(pages >= 3, `read in pages of 25 (got ${pages})`);
+    } finally {
+      await svc.stop();
+    }
+  });
+
   it("cleans up by itself when the process that started it exits without stopping it", async () => {
     const script =
       "require('./local/services-process').startServicesProcess().then((s) => {" +
@@ -81,5 +142,34 @@ describe("startServicesProcess", function () {
     while ((alive(pid) || entries(tmp).length > 0) && Date.now() < deadline) await sleep(100);
     assert.equal(alive(pid), false, "the orphaned services process exited");
     assert.deepEqual(entries(tmp), [], "and removed its data directory");
+  });
+});
+
+describe("startLocalServices with DynamoDB on disk", function () {
+  this.timeout(60_000);
+
+  it("gives LevelDB a 32 MB write buffer: 10 MB of records stay in its log, no table file is flushed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "csv-services-disk-test-"));
+    const svc = await startLocalServices({ storageDir: dir, dynamoOnDisk: true });
+    try {
+      const writer = new ErrorWriter(svc.errorTable, { client: svc.dynamo });
+      // ~700 bytes per item and as much again in the index: past LevelDB's default 4 MB buffer several times over.
+      for (let row = 1; row <= 7_000; row++) await writer.add(record("exec-buffer", row));
+      await writer.flush();
+      assert.equal(writer.written, 7_000);
+      const files = readdirSync(join(dir, "dynamo"));
+      assert.ok(
+        files.some((f) => f.endsWith(".log")),
+        `a write-ahead log: ${files.join(", ")}`,
+      );
+      assert.deepEqual(
+        files.filter((f) => f.endsWith(".ldb")),
+        [],
+        "no table file flushed",
+      );
+    } finally {
+      await svc.stop();
+    }
+    assert.equal(existsSync(dir), false, "stop() removes the data directory");
   });
 });
