@@ -369,13 +369,14 @@ export async function runP6(opts: P6Options): Promise<BenchRow[]> {
     await svc.stop();
   }
 
-  // Lambda: one split, one invocation per chunk, one check (the sequential pattern runs no aggregation).
+  // Lambda: one split, one invocation per chunk, the aggregation (row outcome files and manifest; its duration is not
+  // measured here, so its GB-seconds are not counted) and one check.
   const gbSeconds = (key: FunctionKey, ms: number) => (Math.ceil(ms) / 1000) * (FUNCTION_SPECS[key].memorySize / 1024);
   const lambdaGbSeconds =
     gbSeconds("splitCsv", split.ms) +
     runs.reduce((a, r) => a + gbSeconds("processChunk", r.ms), 0) +
     gbSeconds("checkErrors", check.ms);
-  const lambdaRequests = 1 + chunks.length + 1;
+  const lambdaRequests = 1 + chunks.length + 1 + 1;
   const definition = buildPipeline({ pattern: PATTERN, resources: PLACEHOLDER_RESOURCES }).render();
   const sfnTransitions = stateTransitions(definition, chunks.length);
 
@@ -415,8 +416,11 @@ export async function runP6(opts: P6Options): Promise<BenchRow[]> {
     },
     // split: the schema and the object; each chunk: the schema (once per cold container: counted every time) and
     // its byte range.
-    s3Get: 2 + 2 * chunks.length,
-    s3Put: 0,
+    // aggregation: each chunk's rows and errors parts.
+    s3Get: 2 + 2 * chunks.length + 2 * chunks.length,
+    // Row outcomes: three parts per chunk (processed, rejected rows, error lines); rows.csv, errors.csv and the
+    // manifest (a file over 5 MiB is a multipart upload: a few requests more, not counted).
+    s3Put: 3 * chunks.length + 3,
     putMetricData: check.metrics,
     ...messages,
   };
