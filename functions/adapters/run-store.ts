@@ -7,20 +7,14 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import {
-  type ChunkSummaryItem,
-  ERROR_TABLE,
-  type FileSummaryItem,
-  RUN_KEYS,
-  SEVERITY_RANK,
-  type ValidationMessage,
-} from "../contract";
+import { ERROR_TABLE, RUN_KEYS, SEVERITY_RANK, type ValidationMessage } from "../contract";
 import { isValidationMessageKey } from "../core/csv/validation-messages";
 import { UnprocessedItemsError } from "../core/errors";
 import { NOTIFY_ITEM_TTL_SECONDS, NOTIFY_KEYS } from "../core/notify/keys";
 import type { DigestEntry, ErrorExample } from "../core/notify/messages";
 import type { LedgerClaim, LedgerStatus, MetricsClaim, RateDecision, RunStorePort } from "../core/notify/ports";
 import { type BackoffOptions, withRetry } from "../core/retry";
+import { readRunSummaries } from "./chunk-summaries";
 import { clients } from "./clients";
 
 function isConditionFailure(err: unknown): boolean {
@@ -72,28 +66,7 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
   }
 
   return {
-    async readRun(executionName) {
-      // Only FILE and CHUNK# items: the range `sk BETWEEN "CHUNK#" AND "FILE"` holds exactly those (sorted
-      // byte-wise, "CHUNK#…" < "FILE" < "NOTIFY#…"), so the cost follows the number of chunks, never the errors.
-      const items = await queryAll({
-        TableName: T,
-        ConsistentRead: true,
-        KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
-        ExpressionAttributeValues: {
-          ":pk": RUN_KEYS.execution(executionName),
-          ":lo": RUN_KEYS.chunkPrefix,
-          ":hi": RUN_KEYS.file,
-        },
-      });
-      let file: FileSummaryItem | undefined;
-      const chunks: ChunkSummaryItem[] = [];
-      for (const item of items) {
-        const sk = String(item.sk);
-        if (sk === RUN_KEYS.file) file = item as unknown as FileSummaryItem;
-        else if (sk.startsWith(RUN_KEYS.chunkPrefix)) chunks.push(item as unknown as ChunkSummaryItem);
-      }
-      return { file, chunks };
-    },
+    readRun: (executionName) => readRunSummaries(T, executionName),
 
     async readExamples(executionName, limit) {
       const examples: ErrorExample[] = [];
