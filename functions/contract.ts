@@ -456,6 +456,11 @@ export const ENV = {
   outputBom: "OUTPUT_BOM",
   /** Language of `errors.csv` messages (`ja` | `en`): the notices' locale. */
   outputLocale: "OUTPUT_LOCALE",
+  /**
+   * JSON list of the stack's feeds ({@link FeedEnvEntry}[]): which prefix belongs to which feed, and each feed's
+   * settings that differ from the function's own variables. Unset: one feed, {@link DEFAULT_FEED}, for every key.
+   */
+  feeds: "FEEDS",
 } as const;
 
 /** Local-only clock override (ISO-8601) of the check function, set by the local runner's `--now`. */
@@ -500,6 +505,11 @@ export const METRICS = {
   notificationsFailed: "NotificationsFailed",
   /** From the log metric filter on the check function's JSON logs. */
   criticalErrorDetected: "CriticalErrorDetected",
+  /**
+   * The second dimension: each run's values are published twice, with `{Pipeline}` and with `{Pipeline, Feed}`.
+   * Bounded by the number of feeds a stack configures (at most {@link MAX_FEEDS}).
+   */
+  feedDimension: "Feed",
 } as const;
 
 /** Default pipeline name (metric dimension value) when none is configured. */
@@ -588,3 +598,50 @@ export interface RunManifest {
 
 /** Object key of the row schema (JSON) the program uploads and the split and chunk functions read. */
 export const SCHEMA_OBJECT_KEY = `${PREFIXES.config}schema.json`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Feeds: several CSV feeds in one stack, each under its own input prefix, with its own schema and recipients
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The feed of a stack configured with the single-feed keys (`inputPrefix`, `rowSchemaPath`, …). */
+export const DEFAULT_FEED = "default";
+
+/** Most feeds one stack may have: each adds a rule, alarms, a dashboard row and metric streams. */
+export const MAX_FEEDS = 20;
+
+/**
+ * A feed's name: lower-case letters, digits and hyphens, starting with a letter, at most 24 characters. It appears in
+ * resource names, an SSM parameter path, an S3 key and a metric dimension, which all accept these characters.
+ */
+export const FEED_NAME_PATTERN = /^[a-z](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
+
+/**
+ * One feed as a function reads it from `FEEDS`. Every function gets `name` and `prefix`, and only the settings it
+ * reads; a setting absent from an entry means the function's own variable (the stack's value), so the environment
+ * stays within Lambda's 4 KB however many feeds share a value.
+ */
+export interface FeedEnvEntry {
+  name: string;
+  /** Key prefix of the feed's uploads (ends with "/"); prefixes of a stack never nest, so one key has one feed. */
+  prefix: string;
+  /** `s3://bucket/key` of the feed's row schema (split-csv, process-chunk); else `SCHEMA_LOCATION`. */
+  schema?: string;
+  /** Language of the feed's `errors.csv` (process-chunk, aggregate-results); else `OUTPUT_LOCALE`. */
+  locale?: "ja" | "en";
+  /** The feed's notification policy as JSON (check); else `NOTIFY_POLICY`. */
+  notifyPolicy?: string;
+  /** The feed's e-mail recipients, comma-separated (check); else `EMAIL_TO`. */
+  emailTo?: string;
+  /** Name of the SSM SecureString holding the feed's Slack webhook URL (check); else `SLACK_WEBHOOK_PARAMETER`. */
+  slackWebhookParameter?: string;
+}
+
+/**
+ * Object key of a feed's row schema: the {@link DEFAULT_FEED}'s is `SCHEMA_OBJECT_KEY` (where a single-feed stack
+ * has always kept it), every other feed's is under `_config/feeds/<name>/`.
+ *
+ * @example feedSchemaKey("orders") // "_config/feeds/orders/schema.json"
+ */
+export function feedSchemaKey(feed: string): string {
+  return feed === DEFAULT_FEED ? SCHEMA_OBJECT_KEY : `${PREFIXES.config}feeds/${feed}/schema.json`;
+}

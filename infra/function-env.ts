@@ -3,8 +3,9 @@
  * these on the deployed functions and the local runner on its handlers, from this one place, so the two never
  * differ. Free of `@pulumi/*`, so the local runner can use it without loading the Pulumi SDK.
  */
-import { ENV, type OutcomeSettings } from "../functions/contract";
+import { ENV, type FeedEnvEntry, type OutcomeSettings } from "../functions/contract";
 import type { MessageLocale } from "../functions/core/csv/validation-messages";
+import type { NotifyPolicy } from "../functions/core/notify/policy";
 import type { FunctionKey } from "./functions";
 
 /**
@@ -46,4 +47,105 @@ export function outcomeEnvironment(
  */
 export function mergedOutcomeEnvironment(outputs: OutcomeSettings, locale: MessageLocale): Record<string, string> {
   return Object.assign({}, ...Object.values(outcomeEnvironment(outputs, locale)));
+}
+
+/** One feed's settings as the functions read them (see `FeedEnvEntry`). */
+export interface FeedEnvSettings {
+  name: string;
+  /** Key prefix of the feed's uploads. */
+  prefix: string;
+  /** Object key of the feed's row schema in the bucket (`feedSchemaKey`). */
+  schemaKey: string;
+  /** The feed's notices' language: its `errors.csv` speaks it too. */
+  locale: MessageLocale;
+  /** The feed's notification policy, routed to its channels. */
+  notifyPolicy: NotifyPolicy;
+  /** The feed's e-mail recipients (empty when it sends no e-mail). */
+  emailTo: readonly string[];
+  /** Name of the SSM parameter holding the feed's Slack webhook URL (unset when it posts to no Slack). */
+  slackWebhookParameter?: string;
+}
+
+/**
+ * The feed variables of each function: its own variables hold the first feed's values, and `FEEDS` lists every feed
+ * with only the settings that function reads and that differ from its own variables (see `FeedEnvEntry`). split-csv
+ * and process-chunk read the schema, process-chunk and aggregate-results the locale, the check the policy, the
+ * recipients and the webhook parameter.
+ *
+ * @param bucket the bucket the schemas are uploaded to
+ * @example feedEnvironment([orders, stock], "my-bucket").splitCsv.FEEDS
+ * // '[{"name":"orders","prefix":"orders/"},{"name":"stock","prefix":"stock/","schema":"s3://my-bucket/_config/feeds/stock/schema.json"}]'
+ */
+export function feedEnvironment(
+  feeds: readonly FeedEnvSettings[],
+  bucket: string,
+): Record<FunctionKey, Record<string, string>> {
+  const [first] = feeds;
+  if (first === undefined) throw new Error("feedEnvironment: a stack has at least one feed");
+  const schema = (f: FeedEnvSettings) => `s3://${bucket}/${f.schemaKey}`;
+  const policy = (f: FeedEnvSettings) => JSON.stringify(f.notifyPolicy);
+  const emailTo = (f: FeedEnvSettings) => f.emailTo.join(",");
+  const own = {
+    [ENV.schemaLocation]: schema(first),
+    [ENV.outputLocale]: first.locale,
+    [ENV.notifyPolicy]: policy(first),
+    [ENV.emailTo]: emailTo(first),
+    ...(first.slackWebhookParameter ? { [ENV.slackWebhookParameter]: first.slackWebhookParameter } : {}),
+  };
+  const base = {
+    schema: own[ENV.schemaLocation],
+    locale: own[ENV.outputLocale],
+    notifyPolicy: own[ENV.notifyPolicy],
+    emailTo: own[ENV.emailTo],
+    slackWebhookParameter: first.slackWebhookParameter,
+  };
+  /** `FEEDS` with the given settings of each feed, where they differ from the first feed's. */
+  const list = (fields: (keyof FeedEnvEntry)[]): string =>
+    JSON.stringify(
+      feeds.map((f) => {
+        const values: FeedEnvEntry = {
+          name: f.name,
+          prefix: f.prefix,
+          schema: schema(f),
+          locale: f.locale,
+          notifyPolicy: policy(f),
+          emailTo: emailTo(f),
+          slackWebhookParameter: f.slackWebhookParameter,
+        };
+        const entry: Record<string, string> = { name: f.name, prefix: f.prefix };
+        for (const field of fields) {
+          const value = values[field];
+          if (value !== undefined && value !== base[field as keyof typeof base]) entry[field] = value;
+        }
+        return entry;
+      }),
+    );
+  return {
+    splitCsv: { [ENV.schemaLocation]: own[ENV.schemaLocation], [ENV.feeds]: list(["schema"]) },
+    processChunk: {
+      [ENV.schemaLocation]: own[ENV.schemaLocation],
+      [ENV.outputLocale]: own[ENV.outputLocale],
+      [ENV.feeds]: list(["schema", "locale"]),
+    },
+    aggregateResults: { [ENV.outputLocale]: own[ENV.outputLocale], [ENV.feeds]: list(["locale"]) },
+    checkErrors: {
+      [ENV.notifyPolicy]: own[ENV.notifyPolicy],
+      [ENV.emailTo]: own[ENV.emailTo],
+      ...(first.slackWebhookParameter ? { [ENV.slackWebhookParameter]: first.slackWebhookParameter } : {}),
+      [ENV.feeds]: list(["notifyPolicy", "emailTo", "slackWebhookParameter"]),
+    },
+  };
+}
+
+/** Lambda's limit on a function's environment: the names and values of all its variables together. */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * Bytes a function's environment counts against {@link LAMBDA_ENVIRONMENT_LIMIT_BYTES}: the UTF-8 length of every
+ * name and value.
+ */
+export function environmentBytes(variables: Readonly<Record<string, string>>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(variables)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
 }

@@ -102,7 +102,7 @@ export class Functions extends pulumi.ComponentResource {
         executionIndexArn: tables.executionIndexArn,
         alertTopicArn: notifications.topic.arn,
         keyArn: notifications.key.arn,
-        webhookParameterArn: notifications.webhookParameter.arn,
+        webhookParameterArns: [notifications.webhookParameter.arn],
         logGroupArns: Object.fromEntries(FUNCTION_KEYS.map((k) => [k, logGroups[k].arn])) as Record<
           FunctionKey,
           pulumi.Output<string>

@@ -22,7 +22,8 @@ export interface RoleRefs<S> {
   alertTopicArn: S;
   /** The customer managed key of the alert topic and the webhook parameter. */
   keyArn: S;
-  webhookParameterArn: S;
+  /** The SSM parameters holding Slack webhook URLs: the stack's and each feed's own. */
+  webhookParameterArns: S[];
   logGroupArns: Record<FunctionKey, S>;
   partition: S;
   region: S;
@@ -31,13 +32,29 @@ export interface RoleRefs<S> {
 
 /** The stack settings the function roles depend on. */
 export interface RoleSettings {
-  inputPrefix: string;
-  /** Object key of the row schema the functions read (default: the key the program uploads it to). */
+  /** Each feed's input prefix and the object key of its row schema. */
+  feeds?: readonly RoleFeed[];
+  /** A single feed's input prefix, when `feeds` is not given. */
+  inputPrefix?: string;
+  /** That feed's schema key (default: the key the program uploads it to). */
   schemaKey?: string;
   /** Where row outcomes go and whether processed parts are written (default: the contract's defaults). */
   outputs?: OutcomeSettings;
   emailFrom?: string;
   emailTo?: readonly string[];
+}
+
+/** What the function roles need of one feed. */
+export interface RoleFeed {
+  prefix: string;
+  schemaKey: string;
+}
+
+/** The feeds of the settings: `feeds`, or the one feed `inputPrefix` and `schemaKey` describe. */
+function roleFeeds(settings: RoleSettings): readonly RoleFeed[] {
+  if (settings.feeds !== undefined) return settings.feeds;
+  if (settings.inputPrefix === undefined) throw new Error("roleStatements: give feeds or inputPrefix");
+  return [{ prefix: settings.inputPrefix, schemaKey: settings.schemaKey ?? SCHEMA_OBJECT_KEY }];
 }
 
 /** Concatenates resource parts (`pulumi.concat` in the program, `Array.join` without Pulumi). */
@@ -64,10 +81,14 @@ export function roleStatements<S>(
     Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
     Resource: [join(refs.logGroupArns[key], ":*")],
   });
+  const feeds = roleFeeds(settings);
   const readInput: RoleStatement<S> = {
     Sid: "ReadInputAndSchema",
     Action: ["s3:GetObject"],
-    Resource: [objects(settings.inputPrefix), join(refs.bucketArn, `/${settings.schemaKey ?? SCHEMA_OBJECT_KEY}`)],
+    Resource: [
+      ...feeds.map((feed) => objects(feed.prefix)),
+      ...[...new Set(feeds.map((feed) => feed.schemaKey))].map((key) => join(refs.bucketArn, `/${key}`)),
+    ],
   };
   // S3 answers a read of a missing key with 403 AccessDenied unless the caller may list the bucket, and with
   // 404 NoSuchKey when it may; it checks the listing grant with the key as `s3:prefix`. split-csv tells a missing
@@ -77,7 +98,11 @@ export function roleStatements<S>(
     Sid: "ListInputPrefix",
     Action: ["s3:ListBucket"],
     Resource: [refs.bucketArn],
-    Condition: { StringLike: { "s3:prefix": join(`${settings.inputPrefix}*`) } },
+    Condition: {
+      StringLike: {
+        "s3:prefix": feeds.length === 1 ? join(`${feeds[0].prefix}*`) : feeds.map((feed) => join(`${feed.prefix}*`)),
+      },
+    },
   };
   const writeErrors: RoleStatement<S> = {
     Sid: "WriteErrorRecords",
@@ -164,7 +189,7 @@ export function roleStatements<S>(
         Resource: [refs.keyArn],
         Condition: viaService("sns"),
       },
-      { Sid: "ReadWebhookParameter", Action: ["ssm:GetParameter"], Resource: [refs.webhookParameterArn] },
+      { Sid: "ReadWebhookParameter", Action: ["ssm:GetParameter"], Resource: refs.webhookParameterArns },
       {
         Sid: "DecryptWebhookParameter",
         Action: ["kms:Decrypt"],

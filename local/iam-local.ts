@@ -103,7 +103,7 @@ export function localFunctionStatements(
       executionIndexArn: `${errorTableArn}/index/${ERROR_TABLE.executionIndex.name}`,
       alertTopicArn: arn("sns", "csv-pipeline-alerts"),
       keyArn: arn("kms", "key/local"),
-      webhookParameterArn: arn("ssm", "parameter/csv-pipeline/slack-webhook"),
+      webhookParameterArns: [arn("ssm", "parameter/csv-pipeline/slack-webhook")],
       logGroupArns: {
         splitCsv: logGroup("splitCsv"),
         processChunk: logGroup("processChunk"),

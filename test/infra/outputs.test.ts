@@ -300,7 +300,7 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
       executionIndexArn: "i",
       alertTopicArn: "t",
       keyArn: "k",
-      webhookParameterArn: "w",
+      webhookParameterArns: ["w"],
       logGroupArns: { splitCsv: "l1", processChunk: "l2", aggregateResults: "l3", checkErrors: "l4" },
       partition: "aws",
       region: "ap-northeast-1",
