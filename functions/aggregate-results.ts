@@ -1,10 +1,11 @@
 import { readRunSummaries } from "./adapters/chunk-summaries";
-import { putJson } from "./adapters/s3";
+import { decodeEventKey, putJson } from "./adapters/s3";
 import { composeObject } from "./adapters/s3-compose";
 import { type AggregateInput, type AggregateOutput, ENV, OUTCOME_KEYS } from "./contract";
 import { requireFields } from "./core/csv/settings";
 import { requireEnv } from "./core/env";
 import { InputError } from "./core/errors";
+import { feedLabel, findFeed } from "./core/feeds";
 import { log } from "./core/log";
 import { aggregateOutputOf, buildManifest, composition, type RunOutcomeInput } from "./core/outcomes/manifest";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
@@ -31,7 +32,8 @@ function headerOf(event: AggregateEvent): string[] {
  *    `rejected/<exec>/errors.csv` (BOM, columns, a rejected file's error, each completed chunk's error lines) into
  *    the input bucket, parts in chunk order;
  * 3. writes `results/<exec>.json` (RunManifest) to RESULTS_BUCKET, else the input bucket,
- * and returns the counts. A retry rewrites the same keys with the same bytes (the manifest's `composedAt` aside).
+ * and returns the counts. `errors.csv` speaks the locale of the key's feed; the manifest names the feed
+ * (`UNKNOWN_FEED`, and the function's own locale, when the key is under none: the split failed, nothing to compose). A retry rewrites the same keys with the same bytes (the manifest's `composedAt` aside).
  */
 export async function handler(event: AggregateEvent, _context?: unknown): Promise<AggregateOutput> {
   const input = requireFields<AggregateEvent>(event, ["executionName", "bucket", "key"], "aggregate-results");
@@ -39,6 +41,9 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
   const settings = outcomeSettings();
   const header = headerOf(input);
   const exec = input.executionName;
+  // The split's (decoded) key, or the event's when the split failed: either form finds the feed.
+  const entry = findFeed(input.key) ?? findFeed(decodeEventKey(input.key));
+  const feed = feedLabel(entry);
 
   const { file, chunks } = await readRunSummaries(runsTable, exec);
   if (chunks.length > 0 && header.length === 0) {
@@ -56,7 +61,8 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
     file,
     chunks,
     settings,
-    locale: outputLocale(),
+    locale: outputLocale(process.env, entry),
+    feed,
   };
 
   const files = composition(outcome);
@@ -69,6 +75,7 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
   await putJson(resultBucket, resultKey, manifest);
   log("INFO", "row outcomes composed", {
     executionName: exec,
+    feed,
     status: manifest.status,
     missingChunks: manifest.chunks.missing.length,
     rejectedRows: manifest.rejected.rowCount,

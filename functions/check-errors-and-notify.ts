@@ -1,5 +1,6 @@
 import { putRunMetrics } from "./adapters/metrics";
 import { dynamoRunStore } from "./adapters/run-store";
+import { decodeEventKey } from "./adapters/s3";
 import { sendEmailNotice } from "./adapters/ses";
 import { postSlackWebhook } from "./adapters/slack";
 import { publishSnsNotice } from "./adapters/sns";
@@ -10,11 +11,14 @@ import {
   DIGEST_FLUSH_EVENT,
   type DigestFlushEvent,
   ENV,
+  type FeedEnvEntry,
   NOTIFY_NOW_ENV,
   type NotificationChannel,
 } from "./contract";
 import { requireEnv, timeEnv } from "./core/env";
-import { createLogger } from "./core/log";
+import { EnvironmentError } from "./core/errors";
+import { ANY_KEY_FEED, feedLabel, findFeed, readFeeds } from "./core/feeds";
+import { createLogger, withFields } from "./core/log";
 import { parseNotifyPolicy } from "./core/notify/policy";
 import type { ChannelSender } from "./core/notify/ports";
 import {
@@ -27,7 +31,7 @@ import {
 } from "./core/notify/run";
 import { outcomeSettings } from "./core/outcomes/settings";
 
-/** Everything the handler reads from its environment. */
+/** Everything the handler reads from its environment, for the notices of one feed. */
 export interface HandlerConfig extends CheckConfig {
   errorTable: string;
   runsTable: string;
@@ -35,25 +39,53 @@ export interface HandlerConfig extends CheckConfig {
   slackWebhookParameter?: string;
   emailFrom?: string;
   emailTo: string[];
+  /**
+   * The feed whose rate limit, digest and failure streaks the notices count against: the run's feed, or — for a key
+   * under no feed's prefix, notified with the function's own variables — the first feed, whose values those are.
+   */
+  noticeScope: string;
+  /** The `Feed` metric dimension: the run's feed; unset for a key under no feed's prefix. */
+  metricFeed?: string;
 }
 
+/** Where a setting of a feed comes from, for error messages. */
+const fromFeed = (feed: FeedEnvEntry, field: keyof FeedEnvEntry) => `${ENV.feeds} entry "${feed.name}" ${field}`;
+
 /**
- * Reads and validates the configuration. Tables are always required; each channel's variables are required when
- * the policy routes anything to that channel. A missing variable fails with its name; a bad policy names the key.
+ * Reads and validates the configuration of one feed's notices: `feed`'s `FEEDS` settings over the function's own
+ * variables (the first feed's values); `null` for a key under no feed's prefix (the own variables, reported as
+ * `UNKNOWN_FEED`). Tables are always required; each channel's variables are required when the policy routes anything
+ * to that channel. A missing variable fails with its name; a bad policy names the key (and the feed, when it is its own).
  */
-export function loadCheckConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig {
-  const policy = parseNotifyPolicy(env[ENV.notifyPolicy], ENV.notifyPolicy);
+export function loadCheckConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  feed: FeedEnvEntry | null = ANY_KEY_FEED,
+): HandlerConfig {
+  const policy =
+    feed?.notifyPolicy !== undefined
+      ? parseNotifyPolicy(feed.notifyPolicy, fromFeed(feed, "notifyPolicy"))
+      : parseNotifyPolicy(env[ENV.notifyPolicy], ENV.notifyPolicy);
   const used = new Set<NotificationChannel>([
     ...Object.values(policy.routing).flat(),
     ...(policy.successNotice ? (["slack"] as const) : []),
   ]);
   const need = (name: string): string => requireEnv(name, env);
-  const emailTo = used.has("email")
-    ? need(ENV.emailTo)
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
+  let emailTo: string[] = [];
+  if (used.has("email")) {
+    const list = feed?.emailTo ?? need(ENV.emailTo);
+    emailTo = list
+      .split(",")
+      .map((a) => a.trim())
+      .filter(Boolean);
+    if (feed?.emailTo !== undefined && emailTo.length === 0) {
+      throw new EnvironmentError(
+        `${fromFeed(feed, "emailTo")} names no recipient while its policy routes notices to e-mail: give the feed notify.emailTo or route it to no e-mail.`,
+      );
+    }
+  }
+  const slackWebhookParameter = used.has("slack")
+    ? (feed?.slackWebhookParameter ?? need(ENV.slackWebhookParameter))
+    : undefined;
   return {
     errorTable: need(ENV.errorTable),
     runsTable: need(ENV.runsTable),
@@ -64,9 +96,12 @@ export function loadCheckConfig(env: NodeJS.ProcessEnv = process.env): HandlerCo
     checkLogGroup: env[ENV.checkLogGroup] || env.AWS_LAMBDA_LOG_GROUP_NAME || undefined,
     outcomes: outcomeSettings(env),
     alertTopicArn: used.has("sns") ? need(ENV.alertTopicArn) : undefined,
-    slackWebhookParameter: used.has("slack") ? need(ENV.slackWebhookParameter) : undefined,
+    slackWebhookParameter,
     emailFrom: used.has("email") ? need(ENV.emailFrom) : undefined,
     emailTo,
+    feed: feedLabel(feed ?? undefined),
+    noticeScope: feed?.name ?? readFeeds(env)[0].name,
+    ...(feed ? { metricFeed: feed.name } : {}),
   };
 }
 
@@ -102,45 +137,66 @@ function sender(cfg: HandlerConfig): ChannelSender {
   };
 }
 
-let cached: { key: string; cfg: HandlerConfig } | undefined;
-function config(): HandlerConfig {
-  const key = JSON.stringify(
-    [
-      ENV,
-      process.env[ENV.notifyPolicy],
-      process.env[ENV.runsTable],
-      process.env[ENV.errorTable],
-      process.env[ENV.rejectedPrefix],
-    ].map(String),
-  );
-  if (!cached || cached.key !== key) cached = { key, cfg: loadCheckConfig() };
-  return cached.cfg;
+/** The variables a config is read from: a config is read again when one of them changed (tests, the local runner). */
+const CONFIG_VARIABLES = [
+  ENV.feeds,
+  ENV.notifyPolicy,
+  ENV.runsTable,
+  ENV.errorTable,
+  ENV.rejectedPrefix,
+  ENV.emailTo,
+  ENV.emailFrom,
+  ENV.slackWebhookParameter,
+  ENV.alertTopicArn,
+  ENV.pipelineName,
+];
+
+/** Configs by feed (`UNKNOWN_FEED` for a key under none), each read once per warm container. */
+const cached = new Map<string, { key: string; cfg: HandlerConfig }>();
+function config(feed: FeedEnvEntry | null): HandlerConfig {
+  const key = JSON.stringify(CONFIG_VARIABLES.map((name) => process.env[name] ?? null));
+  const label = feedLabel(feed ?? undefined);
+  const hit = cached.get(label);
+  if (hit?.key === key) return hit.cfg;
+  const cfg = loadCheckConfig(process.env, feed);
+  cached.set(label, { key, cfg });
+  return cfg;
 }
 
 function deps(cfg: HandlerConfig): CheckDeps {
   return {
     now,
-    store: dynamoRunStore({ runsTable: cfg.runsTable, errorTable: cfg.errorTable }),
+    store: dynamoRunStore({ runsTable: cfg.runsTable, errorTable: cfg.errorTable, feed: cfg.noticeScope }),
     send: sender(cfg),
-    putMetrics: (values, at) => putRunMetrics(cfg.pipelineName, values, at),
-    log,
+    putMetrics: (values, at) => putRunMetrics(cfg.pipelineName, values, at, cfg.metricFeed),
+    log: withFields(log, { feed: cfg.feed }),
   };
 }
 
-/** What a digest flush returns. */
+/** What a digest flush returns: each feed's digest per channel. */
 export interface DigestFlushOutput {
   digest: DigestFlushEvent["digest"];
-  results: DigestOutcome[];
+  results: (DigestOutcome & { feed: string })[];
 }
 
 /**
- * Lambda entry point. A {@link CheckInput} (from the state machine) runs the error check and notification; a
- * `{ "digest": "flush" }` event (from the schedule) delivers deferred digests.
+ * Lambda entry point. A {@link CheckInput} (from the state machine) runs the error check and notification with the
+ * settings of the feed its key is under (`findFeed`; the function's own variables when it is under none); a
+ * `{ "digest": "flush" }` event (from the schedule) delivers every feed's deferred digests.
  */
 export async function handler(event: unknown, _context?: unknown): Promise<CheckOutput | DigestFlushOutput> {
-  const cfg = config();
   if ((event as Partial<DigestFlushEvent>)?.digest === DIGEST_FLUSH_EVENT.digest) {
-    return { digest: DIGEST_FLUSH_EVENT.digest, results: await flushDigests(cfg, deps(cfg)) };
+    const perFeed = await Promise.all(
+      readFeeds().map(async (feed) => {
+        const cfg = config(feed);
+        const results = await flushDigests(cfg, deps(cfg));
+        return results.map((r) => ({ ...r, feed: feed.name }));
+      }),
+    );
+    return { digest: DIGEST_FLUSH_EVENT.digest, results: perFeed.flat() };
   }
-  return runCheck(validateCheckInput(event), cfg, deps(cfg));
+  const input = validateCheckInput(event);
+  // The key is the split's (decoded) one, or the event's when the split failed: either form finds the feed.
+  const cfg = config(findFeed(input.key) ?? findFeed(decodeEventKey(input.key)) ?? null);
+  return runCheck(input, cfg, deps(cfg));
 }

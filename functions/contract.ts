@@ -144,6 +144,8 @@ export interface ErrorRecord {
   chunkId: number;
   /** Column the error is about, when there is one. */
   column?: string;
+  /** The feed of the uploaded file (`feedOfKey`); absent in records written before a stack had feeds. */
+  feed?: string;
   /** For a ValidationError: the message as a key and values, so a notice can show it in its own language. */
   message?: ValidationMessage;
   severityRow: string;
@@ -222,6 +224,8 @@ export interface ChunkSummaryItem extends ChunkResult {
   pk: string;
   sk: string;
   executionName: string;
+  /** The feed of the uploaded file; absent in items written before a stack had feeds. */
+  feed?: string;
   errors: number;
   updatedAt: string;
   expiresAt: number;
@@ -234,6 +238,8 @@ export interface FileSummaryItem {
   executionName: string;
   bucket: string;
   key: string;
+  /** The feed of the uploaded file; absent in items written before a stack had feeds. */
+  feed?: string;
   status: SplitStatus;
   encoding: string;
   chunkCount: number;
@@ -274,6 +280,8 @@ export interface SplitResult {
   status: SplitStatus;
   bucket: string;
   key: string;
+  /** The feed whose prefix the key is under (its schema was read). Not passed on by the state machine. */
+  feed?: string;
   encoding: "utf-8" | "shift_jis";
   header: string[];
   bytes: number;
@@ -585,6 +593,8 @@ export interface RunManifest {
   bucket: string;
   /** The uploaded file. */
   key: string;
+  /** The feed of the file ({@link UNKNOWN_FEED} when its key is under no feed's prefix); absent in older manifests. */
+  feed?: string;
   /** `COMPLETE`: every chunk's outcome is in; `PARTIAL`: chunks are missing (named in `chunks.missing`). */
   status: "COMPLETE" | "PARTIAL";
   rows: { total: number; valid: number; invalid: number };
@@ -605,6 +615,13 @@ export const SCHEMA_OBJECT_KEY = `${PREFIXES.config}schema.json`;
 
 /** The feed of a stack configured with the single-feed keys (`inputPrefix`, `rowSchemaPath`, …). */
 export const DEFAULT_FEED = "default";
+
+/**
+ * What logs, manifests and the SNS `feed` attribute say for a key under no feed's prefix (a run started by hand, or
+ * by a rule the configuration no longer has). Not a feed name (`FEED_NAME_PATTERN` rejects it), so no feed can
+ * claim it; the stack's on-call filter matches it to be paged for such runs.
+ */
+export const UNKNOWN_FEED = "(unknown)";
 
 /** Most feeds one stack may have: each adds a rule, alarms, a dashboard row and metric streams. */
 export const MAX_FEEDS = 20;

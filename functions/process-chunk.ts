@@ -7,6 +7,7 @@ import { processChunkStream } from "./core/csv/chunk";
 import { requireFields, retentionDays } from "./core/csv/settings";
 import { requireEnv } from "./core/env";
 import { InputError, SourceChangedError } from "./core/errors";
+import { feedOfKey, schemaLocationOf } from "./core/feeds";
 import { log } from "./core/log";
 import { errorLineFields } from "./core/outcomes/chunk-outcomes";
 import { ChunkParts } from "./core/outcomes/chunk-parts";
@@ -15,7 +16,8 @@ import { buildErrorRecord, expiresAtOf } from "./core/records/error-record";
 import { sourceChangedProblem, sourceChangedResult } from "./core/records/upload";
 
 /**
- * Processes one chunk: a ranged read of the original object — of the version split-csv read (`If-Match` on its
+ * Processes one chunk of a file of the feed its key is under (that feed's schema, and its locale in `errors.csv`;
+ * records and the summary carry the feed): a ranged read of the original object — of the version split-csv read (`If-Match` on its
  * ETag, and its version id when the bucket is versioned) — streaming parse and validation, error records written in
  * batches of 25, the chunk's row outcomes written to S3 while it reads (`OUTCOME_KEYS.processedPart` unless
  * `OUTPUT_PROCESSED` is false, `rowsPart`, `errorsPart`), then the chunk's summary item (one PutItem, idempotent).
@@ -52,10 +54,13 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   const errorTable = requireEnv(ENV.errorTable);
   const runsTable = requireEnv(ENV.runsTable);
   const expiresAt = expiresAtOf(Date.now(), retentionDays());
-  const schema = await loadRowSchema();
+  // The split found the key under a feed (else it failed and no chunk runs); a key under none is an InputError here.
+  const entry = feedOfKey(input.bucket, input.key);
+  const feed = entry.name;
+  const schema = await loadRowSchema(schemaLocationOf(entry));
 
   const settings = outcomeSettings();
-  const locale = outputLocale();
+  const locale = outputLocale(process.env, entry);
 
   const writer = new ErrorWriter(errorTable);
   const parts = new ChunkParts({
@@ -84,6 +89,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
           encoding: input.encoding,
           schema,
           expiresAt,
+          feed,
         },
         (record) => writer.add(record),
         { outcomes: { sink: parts.sink, locale } },
@@ -93,6 +99,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
       if (!(err instanceof SourceChangedError)) throw err;
       log("ERROR", "the object was replaced after the split: the chunk reads nothing", {
         executionName: input.executionName,
+        feed,
         chunkId: chunk.id,
         error: err,
       });
@@ -102,6 +109,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
         chunkId: chunk.id,
         expiresAt,
         processingStage: "process" as const,
+        feed,
       };
       const problem = sourceChangedProblem(chunk);
       const pending = writer.add(buildErrorRecord(ctx, chunk.firstLine, problem, {}));
@@ -122,6 +130,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
     pk: RUN_KEYS.execution(input.executionName),
     sk: RUN_KEYS.chunk(chunk.id),
     executionName: input.executionName,
+    feed,
     errors: Object.values(result.bySeverity).reduce((a, b) => a + b, 0),
     updatedAt: new Date().toISOString(),
     expiresAt,

@@ -1,5 +1,5 @@
 import { ErrorWriter, putFileSummary } from "./adapters/error-store";
-import { openUploadedObject } from "./adapters/s3";
+import { decodeEventKey, openUploadedObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
 import { claimUpload } from "./adapters/upload-claim";
 import type { CountsByType, UploadIdentity } from "./contract";
@@ -7,6 +7,7 @@ import { ENV, type FileSummaryItem, RUN_KEYS, type SplitResult } from "./contrac
 import { chunkSettings, requireFields, retentionDays } from "./core/csv/settings";
 import { splitCsv } from "./core/csv/split";
 import { requireEnv } from "./core/env";
+import { feedOfKey, findFeed, schemaLocationOf } from "./core/feeds";
 import { log } from "./core/log";
 import { buildErrorRecord, countRecord, emptyBySeverity, expiresAtOf } from "./core/records/error-record";
 import { uploadFields } from "./core/records/upload";
@@ -22,8 +23,9 @@ export interface SplitEvent {
 }
 
 /**
- * Claims the upload for this execution, then reads the uploaded CSV once as a stream, checks its header against the
- * row schema, records header problems, writes the file summary item and returns the chunk manifest (byte ranges, at
+ * Finds the upload's feed from its key (an {@link InputError} when the key is under no feed's prefix: nothing is
+ * claimed or written), claims the upload for this execution, then reads the uploaded CSV once as a stream, checks its header against the
+ * feed's row schema, records header problems, writes the file summary item and returns the chunk manifest (byte ranges, at
  * most MAX_CHUNKS) with the ETag and version id it read. When the input names the upload's ETag or version id, only
  * that version is read. When another execution already claimed the same upload (an event delivered twice), nothing is
  * read further or written and the result's status is `DUPLICATE`.
@@ -34,7 +36,10 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
   const runsTable = requireEnv(ENV.runsTable);
   const settings = chunkSettings();
   const expiresAt = expiresAtOf(Date.now(), retentionDays());
-  const schema = await loadRowSchema();
+
+  // A key under no feed fails before anything is read or written: the role may read only the feeds' prefixes (S3
+  // would answer 403), and the message names every feed's prefix. The event's key may be URL-encoded: either form.
+  if (!findFeed(input.key) && !findFeed(decodeEventKey(input.key))) feedOfKey(input.bucket, input.key);
 
   // S3 events may carry the key URL-encoded; every later state reads the key found here (`SplitResult.key`).
   const named = uploadFields(input.upload);
@@ -42,6 +47,18 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
     ifMatch: named.etag,
     versionId: named.versionId,
   });
+  // The feed comes before the claim: an upload under no feed is not this stack's to process, and a claim would make
+  // a re-run of the same object — once the configuration gives its prefix a feed — a duplicate that reads nothing.
+  let feed: string;
+  let schema: Awaited<ReturnType<typeof loadRowSchema>>;
+  try {
+    const entry = feedOfKey(input.bucket, object.key);
+    feed = entry.name;
+    schema = await loadRowSchema(schemaLocationOf(entry));
+  } catch (err) {
+    object.discard();
+    throw err;
+  }
   const claim = await claimUpload(
     runsTable,
     {
@@ -63,12 +80,14 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
       executionName: input.executionName,
       bucket: input.bucket,
       key: object.key,
+      feed,
       etag: object.etag,
     });
     return {
       status: "DUPLICATE",
       bucket: input.bucket,
       key: object.key,
+      feed,
       encoding: "utf-8",
       header: [],
       bytes: object.contentLength,
@@ -95,6 +114,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
     chunkId: 0,
     expiresAt,
     processingStage: "split" as const,
+    feed,
   };
   for (const problem of outcome.problems) {
     countRecord(byType, bySeverity, problem);
@@ -109,6 +129,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
     executionName: input.executionName,
     bucket: input.bucket,
     key: object.key,
+    feed,
     status: outcome.status,
     encoding: outcome.encoding,
     chunkCount: outcome.chunks.length,
@@ -128,6 +149,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
     status: outcome.status,
     bucket: input.bucket,
     key: object.key,
+    feed,
     encoding: outcome.encoding,
     header: outcome.header,
     bytes: outcome.bytes,

@@ -7,7 +7,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { ERROR_TABLE, RUN_KEYS, SEVERITY_RANK, type ValidationMessage } from "../contract";
+import { ERROR_TABLE, SEVERITY_RANK, type ValidationMessage } from "../contract";
 import { isValidationMessageKey } from "../core/csv/validation-messages";
 import { UnprocessedItemsError } from "../core/errors";
 import { NOTIFY_ITEM_TTL_SECONDS, NOTIFY_KEYS } from "../core/notify/keys";
@@ -46,13 +46,22 @@ export interface RunStoreOptions {
   leaseMs?: number;
   /** Backoff of BatchWriteItem calls that leave items unprocessed (tests). */
   deleteRetry?: BackoffOptions;
+  /**
+   * The feed whose notices this store keeps: its rate limit, suppressed count, digest and failure streaks are apart
+   * from other feeds' (they go to other recipients). Unset or `default`: the keys of a stack without feeds.
+   */
+  feed?: string;
 }
 
-/** The DynamoDB implementation of {@link RunStorePort} (runs table + the error table's `ExecutionName-index`). */
+/**
+ * The DynamoDB implementation of {@link RunStorePort} (runs table + the error table's `ExecutionName-index`), for the
+ * notices of one feed (`opts.feed`).
+ */
 export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
   const doc = () => clients.doc();
   const T = opts.runsTable;
   const leaseMs = opts.leaseMs ?? 120_000;
+  const { feed } = opts;
 
   async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
@@ -179,7 +188,7 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
     },
 
     async acquireRateSlot(channel, windowStart, max, now): Promise<RateDecision> {
-      const Key = NOTIFY_KEYS.rate(channel);
+      const Key = NOTIFY_KEYS.rate(channel, feed);
       const expiresAt = ttl(now);
       // 1. A slot in the current window; takes the suppressed count atomically (ALL_OLD) to report it.
       try {
@@ -234,7 +243,7 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
         .send(
           new UpdateCommand({
             TableName: T,
-            Key: NOTIFY_KEYS.rate(channel),
+            Key: NOTIFY_KEYS.rate(channel, feed),
             UpdateExpression: "REMOVE suppressed, suppressedSince",
             ConditionExpression: "attribute_exists(suppressed)",
             ReturnValues: "ALL_OLD",
@@ -251,7 +260,7 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
       await doc().send(
         new UpdateCommand({
           TableName: T,
-          Key: NOTIFY_KEYS.rate(channel),
+          Key: NOTIFY_KEYS.rate(channel, feed),
           UpdateExpression: "ADD suppressed :n SET suppressedSince = if_not_exists(suppressedSince, :since)",
           ExpressionAttributeValues: { ":n": s.count, ":since": s.since },
         }),
@@ -259,7 +268,7 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
     },
 
     async recordStreak(keyPrefix, executionName, failed, now) {
-      const Key = NOTIFY_KEYS.streak(keyPrefix);
+      const Key = NOTIFY_KEYS.streak(keyPrefix, feed);
       const base = { ":e": executionName, ":now": now.toISOString(), ":x": ttl(now) };
       try {
         const out = await doc().send(
@@ -288,7 +297,7 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
       await doc().send(
         new PutCommand({
           TableName: T,
-          Item: { ...NOTIFY_KEYS.digestEntry(channel, entry.executionName), ...entry, expiresAt: ttl(now) },
+          Item: { ...NOTIFY_KEYS.digestEntry(channel, entry.executionName, feed), ...entry, expiresAt: ttl(now) },
         }),
       );
     },
@@ -298,7 +307,11 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
         await doc().send(
           new PutCommand({
             TableName: T,
-            Item: { ...NOTIFY_KEYS.digestLock(channel), leaseUntil: now.getTime() + leaseMs, expiresAt: ttl(now) },
+            Item: {
+              ...NOTIFY_KEYS.digestLock(channel, feed),
+              leaseUntil: now.getTime() + leaseMs,
+              expiresAt: ttl(now),
+            },
             ConditionExpression: "attribute_not_exists(pk) OR leaseUntil < :now",
             ExpressionAttributeValues: { ":now": now.getTime() },
           }),
@@ -315,7 +328,10 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
         TableName: T,
         ConsistentRead: true,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
-        ExpressionAttributeValues: { ":pk": RUN_KEYS.channel(channel), ":p": NOTIFY_KEYS.digestEntryPrefix },
+        ExpressionAttributeValues: {
+          ":pk": NOTIFY_KEYS.digestPartition(channel, feed),
+          ":p": NOTIFY_KEYS.digestEntryPrefix,
+        },
       });
       return items.map(({ pk: _pk, sk: _sk, expiresAt: _x, ...rest }) => rest as unknown as DigestEntry);
     },
@@ -324,7 +340,7 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
       for (let i = 0; i < executionNames.length; i += 25) {
         let requests = executionNames
           .slice(i, i + 25)
-          .map((e) => ({ DeleteRequest: { Key: NOTIFY_KEYS.digestEntry(channel, e) } }));
+          .map((e) => ({ DeleteRequest: { Key: NOTIFY_KEYS.digestEntry(channel, e, feed) } }));
         try {
           await withRetry(
             async (n) => {
@@ -351,7 +367,7 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
     },
 
     async releaseDigestFlush(channel) {
-      await doc().send(new DeleteCommand({ TableName: T, Key: NOTIFY_KEYS.digestLock(channel) }));
+      await doc().send(new DeleteCommand({ TableName: T, Key: NOTIFY_KEYS.digestLock(channel, feed) }));
     },
   };
 }

@@ -3,26 +3,28 @@ import { parseSchema, type RowSchema } from "../core/csv/schema";
 import { requireEnv } from "../core/env";
 import { parseS3Location, readObjectText } from "./s3";
 
-let cached: { location: string; schema: Promise<RowSchema> } | null = null;
+/** Schemas read by this container, by location: a stack's feeds each have their own. */
+const cache = new Map<string, Promise<RowSchema>>();
 
 /**
- * The row schema named by `SCHEMA_LOCATION` (`s3://bucket/key` of a YAML or JSON file), read once per warm
- * container (again only when the location changes). A failed read is not cached.
+ * The row schema at `location` (`s3://bucket/key` of a YAML or JSON file; default `SCHEMA_LOCATION`), read once per
+ * warm container and location. A failed read is not cached.
+ *
+ * @example await loadRowSchema(schemaLocationOf(feedOfKey(bucket, key)))
  */
-export function loadRowSchema(): Promise<RowSchema> {
-  const location = requireEnv(ENV.schemaLocation);
-  if (cached !== null && cached.location === location) return cached.schema;
+export function loadRowSchema(location: string = requireEnv(ENV.schemaLocation)): Promise<RowSchema> {
+  const known = cache.get(location);
+  if (known) return known;
   const { bucket, key } = parseS3Location(location, ENV.schemaLocation);
   const schema = readObjectText(bucket, key).then((text) => parseSchema(text, location));
-  const entry = { location, schema };
-  cached = entry;
+  cache.set(location, schema);
   schema.catch(() => {
-    if (cached === entry) cached = null;
+    if (cache.get(location) === schema) cache.delete(location);
   });
   return schema;
 }
 
-/** Forgets the cached schema (tests and the local runner, after uploading another one). */
+/** Forgets the cached schemas (tests and the local runner, after uploading others). */
 export function resetRowSchemaCache(): void {
-  cached = null;
+  cache.clear();
 }

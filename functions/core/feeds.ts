@@ -3,8 +3,8 @@
  * function of the object key: every function finds it from the key it already has, and no state has to carry it
  * (a run started by hand with only `bucket` and `key` finds its feed as an upload does).
  */
-import { DEFAULT_FEED, ENV, FEED_NAME_PATTERN, type FeedEnvEntry } from "../contract";
-import type { Env } from "./env";
+import { DEFAULT_FEED, ENV, FEED_NAME_PATTERN, type FeedEnvEntry, UNKNOWN_FEED } from "../contract";
+import { type Env, requireEnv } from "./env";
 import { EnvironmentError, InputError } from "./errors";
 
 /** The one feed of a function whose `FEEDS` is unset: every key is its own (unit tests, older deployments). */
@@ -67,4 +67,17 @@ export function feedOfKey(bucket: string, key: string, env: Env = process.env): 
   throw new InputError(
     `s3://${bucket}/${key} is under no feed's prefix (${known}); upload it under the prefix of the feed it belongs to.`,
   );
+}
+
+/**
+ * `s3://bucket/key` of the feed's row schema: its `FEEDS` entry's `schema`, else the function's `SCHEMA_LOCATION`
+ * (the first feed's, which the entry leaves out).
+ */
+export function schemaLocationOf(feed: FeedEnvEntry, env: Env = process.env): string {
+  return feed.schema ?? requireEnv(ENV.schemaLocation, env);
+}
+
+/** The feed's name as logs, manifests and the SNS `feed` attribute carry it: {@link UNKNOWN_FEED} for none. */
+export function feedLabel(feed: FeedEnvEntry | undefined): string {
+  return feed?.name ?? UNKNOWN_FEED;
 }

@@ -87,3 +87,18 @@ export function createLogger(name: string): Logger {
     error: (m, f) => log("ERROR", m, f, name),
   };
 }
+
+/**
+ * A logger whose every line carries `fields` (a line's own fields of the same name win).
+ *
+ * @example withFields(createLogger("check"), { feed: "orders" }).info("check finished") // … "feed":"orders" …
+ */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  const all = (own?: Record<string, unknown>) => ({ ...fields, ...own });
+  return {
+    debug: (m, f) => logger.debug(m, all(f)),
+    info: (m, f) => logger.info(m, all(f)),
+    warn: (m, f) => logger.warn(m, all(f)),
+    error: (m, f) => logger.error(m, all(f)),
+  };
+}

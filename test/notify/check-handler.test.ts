@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -60,6 +60,8 @@ describe("check-errors-and-notify handler", function () {
     await putChunkItems(svc.runsTable, input.executionName, chunks, { rows: 50, bySeverity: sev });
   };
   const run = (input: CheckInput) => handler(input, {}) as Promise<CheckOutput>;
+  /** The data published with the `{Pipeline}` dimension alone (each value is published with `{Pipeline, Feed}` too). */
+  const onPipeline = (data: MetricDatum[] | undefined) => (data ?? []).filter((m) => m.Dimensions?.length === 1);
 
   before(async () => {
     sns = mockClient(SNSClient);
@@ -147,16 +149,23 @@ describe("check-errors-and-notify handler", function () {
     assert.equal(metrics.length, 1);
     const put = metrics[0].args[0].input;
     assert.equal(put.Namespace, "CSV/Processing");
+    const pipeline = [{ Name: "Pipeline", Value: "orders-pipeline" }];
+    const feed = [...pipeline, { Name: "Feed", Value: "default" }];
+    const values = [
+      ["ErrorCount", 6],
+      ["CriticalErrorCount", 4],
+      ["RowsProcessed", 100],
+      ["NotificationsSent", 2],
+      ["NotificationsSuppressed", 0],
+      ["NotificationsFailed", 0],
+    ];
     assert.deepEqual(
       put.MetricData?.map((m) => [m.MetricName, m.Value, m.Unit, m.Dimensions]),
       [
-        ["ErrorCount", 6, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
-        ["CriticalErrorCount", 4, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
-        ["RowsProcessed", 100, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
-        ["NotificationsSent", 2, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
-        ["NotificationsSuppressed", 0, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
-        ["NotificationsFailed", 0, "Count", [{ Name: "Pipeline", Value: "orders-pipeline" }]],
+        ...values.map(([name, value]) => [name, value, "Count", pipeline]),
+        ...values.map(([name, value]) => [name, value, "Count", feed]),
       ],
+      "each value on {Pipeline}, then on {Pipeline, Feed} (a stack without FEEDS has the one feed default)",
     );
     const line = logs.filter((l) => l.message === "check finished");
     assert.equal(line.length, 1);
@@ -193,6 +202,7 @@ describe("check-errors-and-notify handler", function () {
     assert.deepEqual(pub.MessageAttributes, {
       severity: { DataType: "String", StringValue: "CRITICAL" },
       executionName: { DataType: "String", StringValue: input.executionName },
+      feed: { DataType: "String", StringValue: "default" },
     });
     assert.ok(pub.Message?.includes("ステートマシンの処理が失敗しました"));
     assert.ok(
@@ -249,7 +259,7 @@ describe("check-errors-and-notify handler", function () {
     };
     assert.deepEqual(
       flushed.results.find((r) => r.channel === "slack"),
-      { channel: "slack", status: "sent", runs: 1 },
+      { channel: "slack", status: "sent", runs: 1, feed: "default" },
     );
     assert.equal(slack.received.length, 1);
     assert.ok(slack.received[0].body.includes(input.key));
@@ -637,7 +647,7 @@ describe("check-errors-and-notify handler", function () {
     const metricSums = () => {
       const sums: Record<string, number> = {};
       for (const call of cw.commandCalls(PutMetricDataCommand))
-        for (const m of call.args[0].input.MetricData ?? [])
+        for (const m of onPipeline(call.args[0].input.MetricData))
           sums[m.MetricName!] = (sums[m.MetricName!] ?? 0) + m.Value!;
       return sums;
     };
@@ -656,7 +666,7 @@ describe("check-errors-and-notify handler", function () {
     const calls = cw.commandCalls(PutMetricDataCommand);
     assert.equal(calls.length, 2, "the third run decided nothing and publishes nothing");
     assert.deepEqual(
-      calls[1].args[0].input.MetricData?.map((m) => [m.MetricName, m.Value]),
+      onPipeline(calls[1].args[0].input.MetricData).map((m) => [m.MetricName, m.Value]),
       [["NotificationsSent", 1]],
       "the retry that delivered the e-mail adds only that",
     );
@@ -681,7 +691,7 @@ describe("check-errors-and-notify handler", function () {
     const calls = cw.commandCalls(PutMetricDataCommand);
     assert.equal(calls.length, 2);
     assert.deepEqual(
-      calls[1].args[0].input.MetricData?.map((m) => [m.MetricName, m.Value]),
+      onPipeline(calls[1].args[0].input.MetricData).map((m) => [m.MetricName, m.Value]),
       [
         ["ErrorCount", 2],
         ["CriticalErrorCount", 0],

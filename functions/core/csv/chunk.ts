@@ -27,6 +27,8 @@ export interface ChunkJob {
   schema: RowSchema;
   /** TTL of the records (epoch seconds). */
   expiresAt: number;
+  /** The feed of the file: each error record carries it. */
+  feed?: string;
 }
 
 /** Receives each error record; may return a promise to apply backpressure. */
@@ -191,6 +193,7 @@ export async function processChunkStream(
     chunkId: job.chunk.id,
     expiresAt: job.expiresAt,
     processingStage: "process",
+    feed: job.feed,
   };
   const byType: CountsByType = {};
   const bySeverity = emptyBySeverity();

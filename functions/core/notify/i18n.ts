@@ -4,6 +4,10 @@ import type { NoticeLevel, QuietReason } from "./policy-rules";
 /** Every sentence a notice shows, per locale. The only place notice wording lives. */
 export interface NoticeTexts {
   title(level: NoticeLevel, runFailed: boolean): string;
+  /** Label of the feed line. */
+  feed: string;
+  /** The feed line's value: its name, or what to say when the key is under no feed's prefix (`name` undefined). */
+  feedValue(name: string | undefined): string;
   execution: string;
   file: string;
   startTime: string;
@@ -58,6 +62,8 @@ const ja: NoticeTexts = {
       : level === "SUCCESS"
         ? "✅ CSV処理完了"
         : `${level === "CRITICAL" ? "🚨" : level === "HIGH" ? "⚠️" : "ℹ️"} CSV処理エラー [${level}]`,
+  feed: "フィード",
+  feedValue: (name) => name ?? "不明(どのフィードのプレフィックスにも属さないキー)",
   execution: "実行名",
   file: "ファイル",
   startTime: "開始時刻",
@@ -116,6 +122,8 @@ const en: NoticeTexts = {
       : level === "SUCCESS"
         ? "✅ CSV processing completed"
         : `${level === "CRITICAL" ? "🚨" : level === "HIGH" ? "⚠️" : "ℹ️"} CSV processing errors [${level}]`,
+  feed: "Feed",
+  feedValue: (name) => name ?? "unknown (the key is under no feed's prefix)",
   execution: "Execution",
   file: "File",
   startTime: "Started",

@@ -1,5 +1,5 @@
 import { TZDate } from "@date-fns/tz";
-import { SEVERITIES, type ValidationMessage } from "../../contract";
+import { DEFAULT_FEED, SEVERITIES, UNKNOWN_FEED, type ValidationMessage } from "../../contract";
 import { renderValidationMessage } from "../csv/validation-messages";
 import type { RunSummary } from "../records/summary";
 import {
@@ -79,6 +79,11 @@ export interface AggregationFailure {
 /** Everything a run notice shows. */
 export interface NoticeInput {
   summary: RunSummary;
+  /**
+   * The run's feed: a notice names it on a line of its own unless it is `default` (or unset), and says so when the
+   * key is under no feed's prefix (`UNKNOWN_FEED`).
+   */
+  feed?: string;
   level: NoticeLevel;
   examples: ErrorExample[];
   locale: "ja" | "en";
@@ -104,6 +109,8 @@ export interface SnsNotice {
   message: string;
   severity: string;
   executionName: string;
+  /** The `feed` message attribute, always set (`default` when unset): subscriptions of a feed's on-call match it. */
+  feed?: string;
   truncated: boolean;
 }
 
@@ -158,6 +165,12 @@ function prepareExamples(input: NoticeInput): PreparedExample[] {
       values: columns.map((c) => ({ column: safeValue(c, 60), value: safeValue(record[c]) })),
     };
   });
+}
+
+/** The feed line's value, or undefined when the notice names no feed (the `default` one). */
+function feedValue(feed: string | undefined, locale: "ja" | "en"): string | undefined {
+  if (feed === undefined || feed === DEFAULT_FEED) return undefined;
+  return texts(locale).feedValue(feed === UNKNOWN_FEED ? undefined : feed);
 }
 
 function fileLabel(s: RunSummary): string {
@@ -243,6 +256,7 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
   const t = texts(input.locale);
   const s = input.summary;
   const title = t.title(input.level, s.runFailed);
+  const feed = feedValue(input.feed, input.locale);
   const blocks: Record<string, unknown>[] = [
     {
       type: "header",
@@ -251,6 +265,7 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
     {
       type: "section",
       fields: [
+        ...(feed === undefined ? [] : [`*${t.feed}*\n${slackCode(feed)}`]),
         `*${t.execution}*\n${slackCode(truncateChars(s.executionName, 200))}`,
         `*${t.file}*\n${slackCode(truncateChars(fileLabel(s), 500))}`,
         `*${t.startTime}*\n${escapeMrkdwn(formatTime(s.startTime, input.timeZone))}`,
@@ -331,9 +346,11 @@ export function fitBlocks(blocks: Record<string, unknown>[], locale: "ja" | "en"
 export function buildPlainText(input: NoticeInput): string {
   const t = texts(input.locale);
   const s = input.summary;
+  const feed = feedValue(input.feed, input.locale);
   const lines = [
     t.title(input.level, s.runFailed),
     "",
+    ...(feed === undefined ? [] : [`${t.feed}: ${feed}`]),
     `${t.execution}: ${s.executionName}`,
     `${t.file}: ${fileLabel(s)}`,
     `${t.startTime}: ${formatTime(s.startTime, input.timeZone)}`,
@@ -377,7 +394,7 @@ export function buildPlainText(input: NoticeInput): string {
 
 /**
  * Builds the SNS notice: subject under 100 characters on one line; message within 256 KB (minus room for the
- * attributes), cut with an explicit note when longer; `severity` and `executionName` for subscription filters.
+ * attributes), cut with an explicit note when longer; `severity`, `executionName` and `feed` for subscription filters.
  */
 export function buildSnsNotice(input: NoticeInput): SnsNotice {
   const body = truncateUtf8(
@@ -390,6 +407,7 @@ export function buildSnsNotice(input: NoticeInput): SnsNotice {
     message: body.text,
     severity: input.level,
     executionName: input.summary.executionName,
+    feed: input.feed ?? DEFAULT_FEED,
     truncated: body.truncated,
   };
 }
@@ -399,7 +417,9 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
   const t = texts(input.locale);
   const s = input.summary;
   const h = escapeHtml;
+  const feed = feedValue(input.feed, input.locale);
   const rows = [
+    ...(feed === undefined ? [] : [[t.feed, feed]]),
     [t.execution, s.executionName],
     [t.file, fileLabel(s)],
     [t.startTime, formatTime(s.startTime, input.timeZone)],
@@ -493,9 +513,18 @@ export interface DigestNotice {
   html: string;
 }
 
-/** Builds one digest of deferred notices (oldest first, at most {@link DIGEST_MAX_LINES} listed). */
-export function buildDigest(entries: DigestEntry[], locale: "ja" | "en", timeZone: string): DigestNotice {
+/**
+ * Builds one digest of deferred notices (oldest first, at most {@link DIGEST_MAX_LINES} listed). A feed's digest
+ * (`feed` other than `default`) names it on a line below the introduction.
+ */
+export function buildDigest(
+  entries: DigestEntry[],
+  locale: "ja" | "en",
+  timeZone: string,
+  feed?: string,
+): DigestNotice {
   const t = texts(locale);
+  const feedText = feedValue(feed, locale);
   const sorted = [...entries].sort((a, b) => a.deferredAt.localeCompare(b.deferredAt));
   const shown = sorted.slice(0, DIGEST_MAX_LINES);
   const more = sorted.length - shown.length;
@@ -514,7 +543,11 @@ export function buildDigest(entries: DigestEntry[], locale: "ja" | "en", timeZon
   );
   const blocks: Record<string, unknown>[] = [
     { type: "header", text: { type: "plain_text", text: truncateChars(title, SLACK_LIMITS.headerText), emoji: true } },
-    section(t.digestIntro("window")),
+    section(
+      feedText === undefined
+        ? t.digestIntro("window")
+        : `${t.digestIntro("window")}\n*${t.feed}*: ${slackCode(feedText)}`,
+    ),
   ];
   // Pack lines into sections of at most 3,000 characters.
   let current: string[] = [];
@@ -530,13 +563,14 @@ export function buildDigest(entries: DigestEntry[], locale: "ja" | "en", timeZon
   const text = [
     title,
     t.digestIntro("window"),
+    ...(feedText === undefined ? [] : [`${t.feed}: ${feedText}`]),
     "",
     ...plain.flatMap((l) => [`- ${l.line}`, ...(l.url ? [`  ${t.openRejected}: ${l.url}`] : [])]),
     ...(more > 0 ? [t.digestMore(more)] : []),
   ].join("\n");
   const html = `<!DOCTYPE html><html lang="${locale}"><head><meta charset="utf-8"></head><body><h2>${escapeHtml(title)}</h2><p>${escapeHtml(
     t.digestIntro("window"),
-  )}</p><ul>${plain
+  )}</p>${feedText === undefined ? "" : `<p>${escapeHtml(`${t.feed}: ${feedText}`)}</p>`}<ul>${plain
     .map(
       (l) =>
         `<li>${escapeHtml(l.line)}${l.url ? ` <a href="${escapeHtml(l.url)}">${escapeHtml(t.openRejected)}</a>` : ""}</li>`,

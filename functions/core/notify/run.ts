@@ -1,6 +1,7 @@
 import {
   type CheckInput,
   type CheckOutput,
+  DEFAULT_FEED,
   DEFAULT_OUTCOME_SETTINGS,
   NOTIFICATION_CHANNELS,
   type NotificationChannel,
@@ -40,6 +41,11 @@ export interface CheckConfig {
   checkLogGroup?: string;
   /** Where the run's row outcomes are (the rejected folder is linked from notices); default: the contract's. */
   outcomes?: OutcomeSettings;
+  /**
+   * The feed whose settings these are, as notices and logs name it: a feed's name, or `UNKNOWN_FEED` for a key under
+   * no feed's prefix. Unset: `default`.
+   */
+  feed?: string;
 }
 
 /**
@@ -231,6 +237,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
 
   const notice: NoticeInput = {
     summary,
+    feed: cfg.feed,
     level,
     examples,
     locale: policy.locale,
@@ -282,6 +289,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const logFields = {
     executionName: input.executionName,
     pipeline: cfg.pipelineName,
+    feed: cfg.feed ?? DEFAULT_FEED,
     bucket: input.bucket,
     key: input.key,
     severity: level === "SUCCESS" ? "NONE" : level,
@@ -496,7 +504,7 @@ export async function flushDigests(cfg: CheckConfig, deps: CheckDeps): Promise<D
       try {
         const entries = await deps.store.readDigestEntries(channel);
         if (!entries.length) return { channel, status: "empty", runs: 0 };
-        const digest = buildDigest(entries, cfg.policy.locale, cfg.policy.timeZone);
+        const digest = buildDigest(entries, cfg.policy.locale, cfg.policy.timeZone, cfg.feed);
         const top = entries.reduce<Severity>(
           (acc, e) => (e.level !== "SUCCESS" && SEVERITY_RANK[e.level] < SEVERITY_RANK[acc] ? e.level : acc),
           "LOW",
@@ -512,6 +520,7 @@ export async function flushDigests(cfg: CheckConfig, deps: CheckDeps): Promise<D
                     message: digest.text,
                     severity: top,
                     executionName: "digest",
+                    feed: cfg.feed ?? DEFAULT_FEED,
                     truncated: false,
                   },
                 }

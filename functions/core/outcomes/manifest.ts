@@ -39,6 +39,8 @@ export interface RunOutcomeInput {
   settings: OutcomeSettings;
   /** Language of the rejected file's line in `errors.csv` (the chunks' lines use the same). */
   locale: MessageLocale;
+  /** The feed of the file, as the manifest names it (`feedLabel`); the manifest leaves it out when not given. */
+  feed?: string;
 }
 
 /** One object appended to a composed file. */
@@ -137,6 +139,7 @@ export function buildManifest(input: RunOutcomeInput, composedAt: string): RunMa
     executionName: exec,
     bucket: input.bucket,
     key: input.key,
+    ...(input.feed !== undefined ? { feed: input.feed } : {}),
     status: missing.length > 0 || input.splitStatus === "NOT_RUN" ? "PARTIAL" : "COMPLETE",
     rows: counts.rows,
     errors: counts.errors,

@@ -1,4 +1,4 @@
-import { DEFAULT_OUTCOME_SETTINGS, ENV, type OutcomeSettings } from "../../contract";
+import { DEFAULT_OUTCOME_SETTINGS, ENV, type FeedEnvEntry, type OutcomeSettings } from "../../contract";
 import type { MessageLocale } from "../csv/validation-messages";
 import type { Env } from "../env";
 import { InputError } from "../errors";
@@ -30,10 +30,15 @@ export function outcomeSettings(env: Env = process.env): OutcomeSettings {
   };
 }
 
-/** Language of the messages in `errors.csv` (OUTPUT_LOCALE, default `ja` as the notices). */
-export function outputLocale(env: Env = process.env): MessageLocale {
-  const value = env[ENV.outputLocale];
+/**
+ * Language of the messages in `errors.csv`: the feed's (`locale` of its `FEEDS` entry) when it has its own, else
+ * OUTPUT_LOCALE; default `ja`, as the notices.
+ */
+export function outputLocale(env: Env = process.env, feed?: FeedEnvEntry): MessageLocale {
+  const own = feed?.locale !== undefined;
+  const value: string | undefined = own ? feed?.locale : env[ENV.outputLocale];
   if (value === undefined || value === "") return "ja";
   if (value === "ja" || value === "en") return value;
-  throw new InputError(`${ENV.outputLocale} must be "ja" or "en" (got ${JSON.stringify(value)}).`);
+  const where = own ? `${ENV.feeds} entry "${feed?.name}" has a locale that` : ENV.outputLocale;
+  throw new InputError(`${where} must be "ja" or "en" (got ${JSON.stringify(value)}).`);
 }

@@ -80,6 +80,8 @@ export interface RecordContext {
   chunkId: number;
   expiresAt: number;
   processingStage: ProcessingStage;
+  /** The feed of the file (`feedOfKey`); records carry it when given. */
+  feed?: string;
 }
 
 /** The row copy with control characters made visible in its keys (header names) and values. */
@@ -118,6 +120,7 @@ export function buildErrorRecord(
   };
   if (recordNumber !== undefined) record.recordNumber = recordNumber;
   if (problem.column !== undefined) record.column = visible(problem.column);
+  if (ctx.feed !== undefined) record.feed = ctx.feed;
   if (problem.detail !== undefined)
     record.message = {
       key: problem.detail.key,
