@@ -11,6 +11,8 @@ import * as z from "zod";
 import {
   DEFAULT_OUTCOME_SETTINGS,
   DEFAULT_PIPELINE_NAME,
+  FEED_NAME_PATTERN,
+  MAX_FEEDS,
   NOTIFICATION_CHANNELS,
   type NotificationChannel,
   type OutcomeSettings,
@@ -75,7 +77,14 @@ const RULES = {
   topicArn: "must be an SNS topic ARN",
   logRetention: `must be one CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")})`,
   object: "must be an object",
+  feedName: "must be 1–24 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+  feedSchema: "must be a schema file path or an inline row schema object",
+  feeds: "must be a list of feeds, each with a name, prefix and schema",
 } as const;
+
+/** The keys a feed may set, and the keys of its `notify`. */
+const FEED_KEYS = ["name", "prefix", "schema", "notify", "alarms"] as const;
+const FEED_NOTIFY_KEYS = ["slackWebhookUrl", "emailTo", "onCallEmail", "notifyPolicy"] as const;
 
 /** Numbers come as text from a stack and as numbers from a YAML file: both are read as numbers. */
 function fromNumberText(value: unknown): unknown {
@@ -107,9 +116,39 @@ function wholeNumber(
 
 const email = z.email({ error: RULES.email });
 
+/** One problem of a notification policy, as a path inside the policy. */
+interface PolicyIssue {
+  path: PathSegment[];
+  message: string;
+  /** A key the policy does not know (its value is not shown). */
+  unknownKey: boolean;
+}
+
+/** The problems of a {@link PolicyError}, each at its path inside the policy (unknown keys one by one). */
+function policyIssues(err: PolicyError): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  for (const problem of err.problems) {
+    const at = problem.indexOf(": ");
+    const where = problem.slice(0, at);
+    const path = where === "(root)" ? [] : where.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const message = problem.slice(at + 2);
+    const unknown = /^Unrecognized keys?: (.*)$/.exec(message);
+    if (unknown) {
+      for (const key of unknown[1].split(", ")) {
+        issues.push({ path: [...path, JSON.parse(key)], message: "is not a known setting", unknownKey: true });
+      }
+    } else issues.push({ path, message, unknownKey: false });
+  }
+  return issues;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 const policyField = z.preprocess(fromJsonText, z.unknown()).transform((value, ctx): NotifyPolicy => {
   if (value === undefined) return parseNotifyPolicy({});
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isObject(value)) {
     ctx.addIssue({ code: "custom", message: RULES.object });
     return z.NEVER;
   }
@@ -117,22 +156,13 @@ const policyField = z.preprocess(fromJsonText, z.unknown()).transform((value, ct
     return parseNotifyPolicy(value);
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
-    for (const problem of err.problems) {
-      const at = problem.indexOf(": ");
-      const where = problem.slice(0, at);
-      const path = where === "(root)" ? [] : where.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-      const message = problem.slice(at + 2);
-      const unknown = /^Unrecognized keys?: (.*)$/.exec(message);
-      if (unknown) {
-        for (const key of unknown[1].split(", ")) {
-          ctx.addIssue({
-            code: "custom",
-            path: [...path, JSON.parse(key)],
-            message: "is not a known setting",
-            params: { unknownKey: true },
-          });
-        }
-      } else ctx.addIssue({ code: "custom", path, message });
+    for (const issue of policyIssues(err)) {
+      ctx.addIssue({
+        code: "custom",
+        path: issue.path,
+        message: issue.message,
+        ...(issue.unknownKey ? { params: { unknownKey: true } } : {}),
+      });
     }
     return z.NEVER;
   }
@@ -171,6 +201,11 @@ const alarmsField = z.preprocess(
 /** Booleans come as text from a stack (`pulumi config set --path …outputs.bom false`) and as values from a file. */
 function fromBooleanText(value: unknown): unknown {
   return value === "true" ? true : value === "false" ? false : value;
+}
+
+/** An input prefix (`inputPrefix`, a feed's `prefix`): a folder, not the bucket root, apart from `_config/`. */
+function validInputPrefix(prefix: string): boolean {
+  return prefix !== "" && PREFIX.test(prefix) && !overlaps(prefix, PREFIXES.config);
 }
 
 const outputPrefix = (fallback: string) =>
@@ -236,6 +271,47 @@ const outputsField = z
   )
   .superRefine((outputs: OutcomeSettings, ctx) => outputPrefixIssues(outputs, ctx));
 
+const HTTPS_URL = /^https:\/\/\S+$/;
+
+const feedNotify = z.strictObject(
+  {
+    slackWebhookUrl: z.string({ error: RULES.slackUrl }).regex(HTTPS_URL, { error: RULES.slackUrl }).optional(),
+    emailTo: z.array(email, { error: RULES.emailTo }).optional(),
+    onCallEmail: email.optional(),
+    notifyPolicy: z.record(z.string(), z.unknown(), { error: RULES.object }).optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `is not a known notify setting (${FEED_NOTIFY_KEYS.join(", ")})`
+        : RULES.object,
+  },
+);
+
+const feedEntry = z.strictObject(
+  {
+    name: z
+      .string({ error: (issue) => (issue.input === undefined ? "is missing" : RULES.feedName) })
+      .regex(FEED_NAME_PATTERN, { error: RULES.feedName }),
+    prefix: z
+      .string({ error: (issue) => (issue.input === undefined ? "is missing" : RULES.inputPrefix) })
+      .refine(validInputPrefix, { error: RULES.inputPrefix }),
+    schema: z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
+      error: (issue) => (issue.input === undefined ? `is missing: ${RULES.feedSchema}` : RULES.feedSchema),
+    }),
+    notify: feedNotify.optional(),
+    alarms: alarmsField.optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? `is not a known feed setting (${FEED_KEYS.join(", ")})` : RULES.object,
+  },
+);
+
+// The number of feeds and their names and prefixes across the list are checked by feedListProblems, so that a bad
+// entry never hides them.
+const feedsField = z.preprocess(fromJsonText, z.array(feedEntry, { error: RULES.feeds })).optional();
+
 /** Every setting, its default and its rule. A stack reads all of them; a local file reads {@link LOCAL_KEYS}. */
 export const SETTINGS_FIELDS = {
   pipelineName: z
@@ -252,6 +328,7 @@ export const SETTINGS_FIELDS = {
     .preprocess(fromJsonText, z.record(z.string(), z.unknown(), { error: "must be a row schema object" }))
     .optional(),
   rowSchemaPath: z.string().optional(),
+  feeds: feedsField,
   chunkRows: wholeNumber(1, 1_000_000, DEFAULT_CHUNK_ROWS),
   chunkBytes: wholeNumber(
     CHUNK_BYTES_LIMITS.min,
@@ -301,11 +378,33 @@ export const LOCAL_KEYS = [
   "onCallEmail",
   "notifyPolicy",
   "outputs",
+  "feeds",
 ] as const satisfies readonly SettingKey[];
 export type LocalKey = (typeof LOCAL_KEYS)[number];
 
-/** Keys whose value is never shown in a message. */
+/** Keys whose value is never shown in a message, at the top or inside a feed's `notify`. */
 const SECRET_KEYS: ReadonlySet<string> = new Set<SettingKey>(["slackWebhookUrl"]);
+
+/** Whether a key path names a secret (`slackWebhookUrl`, `feeds[0].notify.slackWebhookUrl`). */
+function isSecretPath(path: readonly PathSegment[]): boolean {
+  return path.some((segment) => SECRET_KEYS.has(String(segment)));
+}
+
+/** A valid feed with every key it may set, for examples beside a problem inside a feed. */
+const FEED_EXAMPLE = {
+  name: "orders",
+  prefix: "incoming/orders/",
+  schema: "schemas/orders.schema.yaml",
+  notify: {
+    emailTo: ["orders-team@example.com"],
+    slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXX",
+    onCallEmail: "orders-oncall@example.com",
+    notifyPolicy: { locale: "en" },
+  },
+  alarms: { errorCount: 10, criticalErrorCount: 1, periodSeconds: 300 },
+};
+/** The keys every feed sets. */
+const FEED_SHORT_EXAMPLE = { name: FEED_EXAMPLE.name, prefix: FEED_EXAMPLE.prefix, schema: FEED_EXAMPLE.schema };
 
 /** A valid value per key, shown beside a problem with that key. */
 const EXAMPLES: Record<SettingKey, unknown> = {
@@ -321,6 +420,7 @@ const EXAMPLES: Record<SettingKey, unknown> = {
   },
   rowSchema: { columns: [{ name: "order_id", type: "string" }] },
   rowSchemaPath: "samples/orders.schema.yaml",
+  feeds: [FEED_SHORT_EXAMPLE],
   chunkRows: DEFAULT_CHUNK_ROWS,
   chunkBytes: DEFAULT_CHUNK_BYTES,
   mapConcurrency: 100,
@@ -392,13 +492,13 @@ export function renderExample(source: SettingsSource, example: ConfigProblem["ex
   if (source.kind === "file") {
     let value = example.value;
     for (const segment of [...rest].reverse()) value = typeof segment === "number" ? [value] : { [segment]: value };
-    return `${key}: ${YAML.stringify(value, { collectionStyle: "flow", defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" }).trim()}`;
+    return `${key}: ${YAML.stringify(value, { collectionStyle: "flow", defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN", lineWidth: 0 }).trim()}`;
   }
   const leaf = firstLeaf(example.path, example.value);
   const full = `${source.project}:${keyPath(leaf.path)}`;
-  if (SECRET_KEYS.has(String(key))) return `pulumi config set --secret ${full} ${shellWord(leaf.value)}`;
-  if (leaf.path.length === 1) return `pulumi config set ${full} ${shellWord(leaf.value)}`;
-  return `pulumi config set --path '${full}' ${shellWord(leaf.value)}`;
+  const secret = isSecretPath(leaf.path) ? "--secret " : "";
+  if (leaf.path.length === 1) return `pulumi config set ${secret}${full} ${shellWord(leaf.value)}`;
+  return `pulumi config set ${secret}--path '${full}' ${shellWord(leaf.value)}`;
 }
 
 /** One line per problem: the key as the source names it, what is wrong, and an example. */
@@ -428,8 +528,29 @@ function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
   return here;
 }
 
+/** An example for a key inside feed `path[1]`: the nearest key of {@link FEED_EXAMPLE} (or the policy's default). */
+function feedExampleFor(path: PathSegment[]): ConfigProblem["example"] {
+  const [, index] = path;
+  if (typeof index !== "number") return { path: ["feeds"], value: EXAMPLES.feeds };
+  const named = path.slice(2).filter((p): p is string => typeof p === "string");
+  if (named[0] === "notify" && named[1] === "notifyPolicy" && named.length > 2) {
+    const fallback = valueAt(DEFAULT_NOTIFY_POLICY, named.slice(2));
+    if (fallback !== undefined) return { path: ["feeds", index, ...named], value: fallback };
+  }
+  for (let n = named.length; n > 0; n--) {
+    const value = valueAt(FEED_EXAMPLE, named.slice(0, n));
+    if (value === undefined) continue;
+    // Beside an unknown key of `notify` or `alarms`: one known key of it, not all of them.
+    const first = n < named.length && isObject(value) ? Object.entries(value)[0] : undefined;
+    if (first) return { path: ["feeds", index, ...named.slice(0, n), first[0]], value: first[1] };
+    return { path: ["feeds", index, ...named.slice(0, n)], value };
+  }
+  return { path: ["feeds", index], value: FEED_SHORT_EXAMPLE };
+}
+
 function exampleFor(path: PathSegment[]): ConfigProblem["example"] {
   const key = path[0] as SettingKey;
+  if (key === "feeds") return feedExampleFor(path);
   const named = path.filter((p): p is string => typeof p === "string");
   if (key === "notifyPolicy" && named.length > 1) {
     const fallback = valueAt(DEFAULT_NOTIFY_POLICY, named.slice(1));
@@ -476,7 +597,7 @@ export function parseSettings<K extends SettingKey>(
         continue;
       }
       const unknownKey = issue.code === "custom" && issue.params?.unknownKey === true;
-      const shown = SECRET_KEYS.has(key) || unknownKey ? "" : describeInput(valueAt(input, path));
+      const shown = isSecretPath(path) || unknownKey ? "" : describeInput(valueAt(input, path));
       problems.push(problemAt(path, `${issue.message}${shown}`));
     }
   }
@@ -513,15 +634,20 @@ export function emailProblems(emailFrom: string | undefined, emailTo: readonly s
  *
  * @example outputPrefixProblems("incoming/", { ...DEFAULT_OUTCOME_SETTINGS, rejectedPrefix: "incoming/rejected/" })
  * // [outputs.rejectedPrefix is inside inputPrefix ("incoming/") …]
+ * @param inputKey how a message names the input prefix (a feed's is `feeds[1].prefix`)
  */
-export function outputPrefixProblems(inputPrefix: string, outputs: OutcomeSettings): ConfigProblem[] {
+export function outputPrefixProblems(
+  inputPrefix: string,
+  outputs: OutcomeSettings,
+  inputKey = "inputPrefix",
+): ConfigProblem[] {
   return OUTPUT_PREFIX_KEYS.filter((key) => overlaps(outputs[key], inputPrefix)).map((key) => {
     const why = outputs[key].startsWith(inputPrefix)
       ? "a .csv written there (such as rows.csv) would start a new run"
       : "uploads would land among this output's files";
     return problemAt(
       ["outputs", key],
-      `${relation(outputs[key], inputPrefix)} inputPrefix ("${inputPrefix}"): ${why}; keep outputs and uploads in separate folders`,
+      `${relation(outputs[key], inputPrefix)} ${inputKey} ("${inputPrefix}"): ${why}; keep outputs and uploads in separate folders`,
     );
   });
 }
@@ -535,9 +661,12 @@ export interface RoutedPolicy {
   problems: ConfigProblem[];
 }
 
-function notConfigured(channel: NotificationChannel): string {
+/** Why a channel is not configured, when it is not for want of its stack keys (`feeds[1].notify.emailTo is empty`). */
+export type ChannelReasons = Partial<Record<NotificationChannel, string>>;
+
+function notConfigured(channel: NotificationChannel, reasons: ChannelReasons = {}): string {
   const keys = CHANNEL_KEYS[channel];
-  return `is not configured (${keys.join(" and ")} ${keys.length > 1 ? "are" : "is"} not set)`;
+  return `is not configured (${reasons[channel] ?? `${keys.join(" and ")} ${keys.length > 1 ? "are" : "is"} not set`})`;
 }
 
 /**
@@ -547,6 +676,7 @@ function notConfigured(channel: NotificationChannel): string {
  * were never given.
  *
  * @param raw the policy as given (JSON text or an object), to tell explicit routes from defaults
+ * @param reasons why a channel is not configured, where its stack keys do not say (a feed's own recipients)
  * @example
  * routeToConfiguredChannels(parseNotifyPolicy({}), {}, { slack: true, sns: true, email: false }).policy.routing.HIGH
  * // ["slack"]
@@ -555,6 +685,7 @@ export function routeToConfiguredChannels(
   policy: NotifyPolicy,
   raw: unknown,
   configured: Readonly<Record<NotificationChannel, boolean>>,
+  reasons: ChannelReasons = {},
 ): RoutedPolicy {
   const given = fromJsonText(raw) as { routing?: Record<string, unknown>; successNotice?: unknown } | undefined;
   const routing = { ...policy.routing };
@@ -570,10 +701,14 @@ export function routeToConfiguredChannels(
     if (Array.isArray(given?.routing?.[level])) {
       for (const channel of missing) {
         problems.push(
-          problemAt(["notifyPolicy", "routing", level], `routes to ${channel}, which ${notConfigured(channel)}`, {
-            path: ["notifyPolicy", "routing", level],
-            value: kept.length > 0 ? kept : NOTIFICATION_CHANNELS.filter((c) => configured[c]).slice(0, 1),
-          }),
+          problemAt(
+            ["notifyPolicy", "routing", level],
+            `routes to ${channel}, which ${notConfigured(channel, reasons)}`,
+            {
+              path: ["notifyPolicy", "routing", level],
+              value: kept.length > 0 ? kept : NOTIFICATION_CHANNELS.filter((c) => configured[c]).slice(0, 1),
+            },
+          ),
         );
       }
       continue;
@@ -585,7 +720,7 @@ export function routeToConfiguredChannels(
   if (successNotice && !configured.slack) {
     if (given?.successNotice === true) {
       problems.push(
-        problemAt(["notifyPolicy", "successNotice"], `posts to slack, which ${notConfigured("slack")}`, {
+        problemAt(["notifyPolicy", "successNotice"], `posts to slack, which ${notConfigured("slack", reasons)}`, {
           path: ["notifyPolicy", "successNotice"],
           value: false,
         }),
@@ -594,10 +729,10 @@ export function routeToConfiguredChannels(
   }
   const warnings = [...dropped].map(
     ([channel, levels]) =>
-      `notifyPolicy.routing: ${channel} ${notConfigured(channel)}; dropped from ${levels.join(", ")}`,
+      `notifyPolicy.routing: ${channel} ${notConfigured(channel, reasons)}; dropped from ${levels.join(", ")}`,
   );
   if (successNotice !== policy.successNotice) {
-    warnings.push(`notifyPolicy.successNotice: slack ${notConfigured("slack")}; the success notice is off`);
+    warnings.push(`notifyPolicy.successNotice: slack ${notConfigured("slack", reasons)}; the success notice is off`);
   }
   return { policy: { ...policy, routing, successNotice }, warnings, problems };
 }
@@ -657,5 +792,278 @@ export function readRowSchema(
     return { json: JSON.stringify(parseSchema(text, source)), source, problems: [] };
   } catch (err) {
     return { ...none, problems: [problemAt([key], `is not a valid row schema: ${(err as Error).message}`)] };
+  }
+}
+
+/**
+ * A feed checked together with the rest of the settings: what a stack's and a local run's feed are built from. Its
+ * recipients and policy are the stack's where the feed's `notify` says nothing.
+ */
+export interface ResolvedFeed {
+  name: string;
+  prefix: string;
+  /** The schema as written: the file's text, or the inline schema as JSON. */
+  schemaText: string;
+  /** The schema as validated JSON text. */
+  schemaJson: string;
+  /** The schema file's absolute path; unset when the schema is inline. */
+  schemaPath?: string;
+  /** Where the schema came from: the path as configured, or the config key of an inline schema. */
+  schemaSource: string;
+  /** The feed's own Slack webhook URL (a secret), when its `notify` sets one. */
+  slackWebhookUrl?: string;
+  /** Whether the feed posts to Slack (its own webhook or the stack's). */
+  slack: boolean;
+  emailTo: string[];
+  onCallEmail?: string;
+  /** Whether `onCallEmail` is the feed's own. */
+  ownOnCall: boolean;
+  /** The stack's policy with the feed's `notify.notifyPolicy` deep-merged over it, routed to the feed's channels. */
+  policy: NotifyPolicy;
+  alarms?: AlarmThresholds;
+}
+
+/** The single-feed keys and the feed key that replaces each. */
+const SINGLE_FEED_KEYS = { inputPrefix: "prefix", rowSchemaPath: "schema", rowSchema: "schema" } as const;
+
+/**
+ * With `feeds`, each feed sets its own prefix and schema: a single-feed key beside them is a problem naming it (of
+ * the keys the source reads: a local file reports the others as unknown).
+ */
+function singleFeedKeyProblems(input: Readonly<Record<string, unknown>>, keys: readonly string[]): ConfigProblem[] {
+  return Object.entries(SINGLE_FEED_KEYS)
+    .filter(([key]) => keys.includes(key) && input[key] !== undefined)
+    .map(([key, field]) =>
+      problemAt(
+        [key],
+        `is set together with feeds, where each feed sets its own ${field}; remove ${key}`,
+        feedExampleFor(["feeds", 0, field]),
+      ),
+    );
+}
+
+/**
+ * Problems of the feed list as a whole: how many feeds, a name used twice, a prefix inside (or around) another. It
+ * reads the list as given, so that a bad entry hides none of them.
+ */
+function feedListProblems(list: unknown): ConfigProblem[] {
+  if (!Array.isArray(list)) return [];
+  const problems: ConfigProblem[] = [];
+  if (list.length === 0 || list.length > MAX_FEEDS) {
+    problems.push(problemAt(["feeds"], `must list from 1 to ${MAX_FEEDS} feeds (got ${list.length})`));
+  }
+  const names = new Map<string, number>();
+  const prefixes: { index: number; prefix: string }[] = [];
+  list.forEach((entry: unknown, i) => {
+    if (!isObject(entry)) return;
+    const { name, prefix } = entry;
+    if (typeof name === "string" && FEED_NAME_PATTERN.test(name)) {
+      const first = names.get(name);
+      if (first === undefined) names.set(name, i);
+      else
+        problems.push(
+          problemAt(
+            ["feeds", i, "name"],
+            `is the same as feeds[${first}].name; give each feed its own name (got "${name}")`,
+          ),
+        );
+    }
+    if (typeof prefix === "string" && validInputPrefix(prefix)) {
+      for (const other of prefixes.filter((p) => overlaps(prefix, p.prefix))) {
+        problems.push(
+          problemAt(
+            ["feeds", i, "prefix"],
+            `${relation(prefix, other.prefix)} feeds[${other.index}].prefix ("${other.prefix}"): an upload must belong to one feed; give each feed its own folder (got "${prefix}")`,
+          ),
+        );
+      }
+      prefixes.push({ index: i, prefix });
+    }
+  });
+  return problems;
+}
+
+/** `over` merged into `base`: objects key by key, anything else (lists included) replaced. */
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (!isObject(base) || !isObject(over)) return over;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) merged[key] = deepMerge(base[key], value);
+  return merged;
+}
+
+/** Moves a problem found in a feed's `notify` (paths from `notifyPolicy`) under `feeds[i].notify`. */
+function inFeedNotify(index: number, problem: ConfigProblem): ConfigProblem {
+  const at = ["feeds", index, "notify"];
+  return {
+    path: [...at, ...problem.path],
+    message: problem.message,
+    example: { path: [...at, ...problem.example.path], value: problem.example.value },
+  };
+}
+
+/** How {@link resolveFeeds} reads the settings beside the feeds and the feeds' schema files. */
+export interface ResolveFeedsOptions {
+  /** The keys the source reads ({@link STACK_KEYS} or {@link LOCAL_KEYS}). */
+  keys: readonly string[];
+  /** The warnings of the stack's own routing: a feed does not repeat them. */
+  stackWarnings: readonly string[];
+  /** Whether the stack has a Slack webhook. */
+  slack: boolean;
+  /** The folder a feed's schema path is relative to (the stack's project, or the local file's folder). */
+  schemaDir: string;
+  /** How messages name an inline schema (`csv-pipeline:feeds[1].schema`). */
+  inlineSchemaSource: (index: number) => string;
+}
+
+/**
+ * Checks `feeds` with the rest of the settings and gives each feed its settings: no single-feed key beside them,
+ * 1–{@link MAX_FEEDS} feeds with distinct names and prefixes that do not nest, no output folder inside or around a
+ * feed's prefix, a feed's own `emailTo` only with the stack's `emailFrom`, a schema that reads and validates. Each
+ * feed's policy is the stack's (as given) with the feed's `notify.notifyPolicy` deep-merged over it, validated, and
+ * routed to the feed's channels: Slack (its own webhook or the stack's), e-mail (`emailFrom` and a non-empty
+ * `emailTo`, its own or the stack's) and on-call (its own `onCallEmail` or the stack's). Every problem names its key
+ * (`feeds[1].notify.emailTo`). Each entry is checked on its own, so one bad feed hides nothing about another.
+ *
+ * @param input the settings as given (to tell explicit routes from defaults, and which single-feed keys are set)
+ * @param values the settings {@link parseSettings} read from `input` (the problems of `feeds` it found are not repeated)
+ * @returns the feeds (complete only when there are no problems), the problems, and warnings to show
+ * @example resolveFeeds(input, values, options).feeds.map((f) => f.name) // ["orders", "stock"]
+ */
+export function resolveFeeds(
+  input: Readonly<Record<string, unknown>>,
+  values: Partial<Settings>,
+  options: ResolveFeedsOptions,
+): { feeds: ResolvedFeed[]; problems: ConfigProblem[]; warnings: string[] } {
+  const list = fromJsonText(input.feeds);
+  const problems = [...singleFeedKeyProblems(input, options.keys), ...feedListProblems(list)];
+  const warnings: string[] = [];
+  const feeds: ResolvedFeed[] = [];
+  if (!Array.isArray(list)) return { feeds, problems, warnings };
+  const { emailFrom, emailTo, onCallEmail, notifyPolicy, outputs } = values;
+  // Routing needs the stack's channel settings valid; when they are not, their own problems are reported.
+  const channelsValid =
+    "emailFrom" in values &&
+    emailTo !== undefined &&
+    "onCallEmail" in values &&
+    notifyPolicy !== undefined &&
+    emailProblems(emailFrom, emailTo).length === 0;
+  const rawPolicy = fromJsonText(input.notifyPolicy) ?? {};
+  list.forEach((entry: unknown, i) => {
+    if (!isObject(entry)) return; // parseSettings reported it
+    // Each part is checked on its own, as far as it is valid (parseSettings reported what is not).
+    const key = `feeds[${i}]`;
+    const schemaField = feedEntry.shape.schema.safeParse(entry.schema);
+    const schema = schemaField.success
+      ? readFeedSchema(i, schemaField.data, options.schemaDir, options.inlineSchemaSource(i))
+      : undefined;
+    problems.push(...(schema?.problems ?? []));
+    const prefix = feedEntry.shape.prefix.safeParse(entry.prefix);
+    if (prefix.success && outputs !== undefined)
+      problems.push(...outputPrefixProblems(prefix.data, outputs, `${key}.prefix`));
+    const notify = feedEntry.shape.notify.safeParse(entry.notify);
+    const own = notify.success ? (notify.data ?? {}) : undefined;
+    if (own?.emailTo !== undefined && own.emailTo.length > 0 && "emailFrom" in values && emailFrom === undefined) {
+      problems.push(
+        problemAt(["feeds", i, "notify", "emailTo"], "needs emailFrom (the sender) to be set", {
+          path: ["emailFrom"],
+          value: EXAMPLES.emailFrom,
+        }),
+      );
+    }
+    let policy: NotifyPolicy | undefined;
+    const ownPolicy = isObject(entry.notify) ? entry.notify.notifyPolicy : undefined;
+    const merged = deepMerge(rawPolicy, isObject(ownPolicy) ? ownPolicy : undefined);
+    if (channelsValid) {
+      try {
+        policy = parseNotifyPolicy(merged);
+      } catch (err) {
+        if (!(err instanceof PolicyError)) throw err;
+        for (const issue of policyIssues(err)) {
+          const shown = issue.unknownKey ? "" : describeInput(valueAt(merged, issue.path));
+          problems.push(problemAt(["feeds", i, "notify", "notifyPolicy", ...issue.path], `${issue.message}${shown}`));
+        }
+      }
+    }
+    const feed = feedEntry.safeParse(entry);
+    if (!feed.success || own === undefined || schema === undefined) return;
+    const resolved: ResolvedFeed = {
+      name: feed.data.name,
+      prefix: feed.data.prefix,
+      schemaText: schema.text,
+      schemaJson: schema.json,
+      ...(schema.path !== undefined ? { schemaPath: schema.path } : {}),
+      schemaSource: schema.source,
+      ...(own.slackWebhookUrl !== undefined ? { slackWebhookUrl: own.slackWebhookUrl } : {}),
+      slack: own.slackWebhookUrl !== undefined || options.slack,
+      emailTo: own.emailTo ?? emailTo ?? [],
+      onCallEmail: own.onCallEmail ?? onCallEmail,
+      ownOnCall: own.onCallEmail !== undefined,
+      policy: policy ?? DEFAULT_NOTIFY_POLICY,
+      ...(feed.data.alarms !== undefined ? { alarms: feed.data.alarms } : {}),
+    };
+    feeds.push(resolved);
+    if (policy === undefined) return;
+    const reasons: ChannelReasons =
+      emailFrom !== undefined && own.emailTo?.length === 0 ? { email: `${key}.notify.emailTo is empty` } : {};
+    const routed = routeToConfiguredChannels(
+      policy,
+      merged,
+      {
+        slack: resolved.slack,
+        email: emailFrom !== undefined && resolved.emailTo.length > 0,
+        sns: resolved.onCallEmail !== undefined,
+      },
+      reasons,
+    );
+    resolved.policy = routed.policy;
+    problems.push(...routed.problems.map((p) => inFeedNotify(i, p)));
+    warnings.push(
+      ...routed.warnings.filter((w) => !options.stackWarnings.includes(w)).map((w) => `${key}.notify.${w}`),
+    );
+  });
+  return { feeds, problems, warnings };
+}
+
+/**
+ * Reads and checks the row schema of feed `index`: a file (relative to `baseDir`) or an inline object. Problems name
+ * `feeds[<index>].schema`.
+ *
+ * @param inlineSource how messages name an inline schema (`csv-pipeline:feeds[1].schema`)
+ * @returns the schema as written (`text`), as validated JSON, the file's absolute path, and where it came from
+ */
+export function readFeedSchema(
+  index: number,
+  schema: string | Record<string, unknown>,
+  baseDir: string,
+  inlineSource: string,
+): { text: string; json: string; path?: string; source: string; problems: ConfigProblem[] } {
+  const key: PathSegment[] = ["feeds", index, "schema"];
+  const path = typeof schema === "string" ? resolve(baseDir, schema) : undefined;
+  const source = typeof schema === "string" ? schema : inlineSource;
+  let text: string;
+  if (path !== undefined) {
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      return {
+        text: "",
+        json: "",
+        path,
+        source,
+        problems: [problemAt(key, `names a file that cannot be read (${path})`)],
+      };
+    }
+  } else text = JSON.stringify(schema);
+  try {
+    return { text, json: JSON.stringify(parseSchema(text, source)), path, source, problems: [] };
+  } catch (err) {
+    return {
+      text,
+      json: "",
+      path,
+      source,
+      problems: [problemAt(key, `is not a valid row schema: ${(err as Error).message}`)],
+    };
   }
 }

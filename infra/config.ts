@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { OutcomeSettings } from "../functions/contract";
+import { DEFAULT_FEED, type OutcomeSettings } from "../functions/contract";
 import type { NotifyPolicy } from "../functions/core/notify/policy";
 import type { PipelinePattern } from "../workflow/pipeline";
 import {
@@ -11,6 +11,7 @@ import {
   outputPrefixProblems,
   parseSettings,
   readRowSchema,
+  resolveFeeds,
   type SettingsSource,
   STACK_KEYS,
   throwIfProblems,
@@ -18,19 +19,47 @@ import {
 
 export { type AlarmThresholds, ConfigError, LOG_RETENTION_DAYS };
 
+/**
+ * One CSV feed of a stack: its uploads (under `prefix`), its row schema and who hears about its runs. The single-feed
+ * keys (`inputPrefix`, `rowSchemaPath`/`rowSchema`) make one feed named `default`; `feeds` makes one per entry.
+ */
+export interface FeedConfig {
+  /** `FEED_NAME_PATTERN`; unique in the stack. */
+  name: string;
+  /** Key prefix of the feed's uploads (ends with "/"); no feed's prefix is inside another's. */
+  prefix: string;
+  /** The row schema as validated JSON text (uploaded to `feedSchemaKey(name)`). */
+  schemaJson: string;
+  /** Where the schema came from (file path or config key), for messages. */
+  schemaSource: string;
+  /**
+   * The feed's own Slack webhook URL (a secret), when `notify.slackWebhookUrl` overrides the stack's: it gets its own
+   * SSM SecureString. Unset: the feed posts to the stack's webhook, if the stack has one.
+   */
+  slackWebhookUrl?: pulumi.Output<string>;
+  /** Whether the feed posts to Slack at all (its own webhook or the stack's). */
+  slack: boolean;
+  /** The feed's e-mail recipients (its override or the stack's `emailTo`); empty when it sends no e-mail. */
+  emailTo: string[];
+  /** The address paged for the feed's CRITICAL notices (its override or the stack's `onCallEmail`). */
+  onCallEmail?: string;
+  /** Whether `onCallEmail` is the feed's own override (subscribed with a filter on the feed). */
+  ownOnCall: boolean;
+  /** The feed's notification policy: the stack's, with the feed's `notify.notifyPolicy` merged over it, routed to its channels. */
+  policy: NotifyPolicy;
+  /** Alarms on the feed's own metrics (`{Pipeline, Feed}`), when the feed configures `alarms`. */
+  alarms?: AlarmThresholds;
+}
+
 /** The typed stack configuration, read once. */
 export interface StackConfig {
   /** The pipeline's name; with the stack's name it prefixes resource names and is the metric dimension `Pipeline`. */
   pipelineName: string;
   pattern: PipelinePattern;
-  /** Key prefix under which uploaded `.csv` files start an execution (ends with `/`). */
-  inputPrefix: string;
+  /** The stack's feeds, at least one, in configuration order. */
+  feeds: FeedConfig[];
   /** Where each run's row outcomes go in the bucket, and how its CSV files are written. */
   outputs: OutcomeSettings;
-  /** The row schema as validated JSON text (uploaded to `_config/schema.json`). */
-  rowSchemaJson: string;
-  /** Where the schema came from (file path or config key), for messages. */
-  rowSchemaSource: string;
   chunkRows: number;
   chunkBytes: number;
   mapConcurrency: number;
@@ -56,7 +85,7 @@ export const CONFIG_KEYS = STACK_KEYS;
 
 /** Options of {@link parseStackConfig}. */
 export interface ParseStackConfigOptions {
-  /** Directory `rowSchemaPath` is relative to (default: the working directory). */
+  /** Directory `rowSchemaPath` and the feeds' schema paths are relative to (default: the working directory). */
   projectDir?: string;
   /** Receives each setting that was adjusted, e.g. a channel taken out of the default routing. */
   warn?: (message: string) => void;
@@ -64,8 +93,11 @@ export interface ParseStackConfigOptions {
 
 /**
  * Validates raw stack configuration into a {@link StackConfig} with the schema the local runner uses too. Pure apart
- * from reading `rowSchemaPath`. Throws one {@link ConfigError} listing every bad key; an empty value counts as unset
+ * from reading the schema files. Throws one {@link ConfigError} listing every bad key; an empty value counts as unset
  * (except `inputPrefix`, where "" — the bucket's root — is refused rather than taken for the default).
+ *
+ * Without `feeds`, the single-feed keys make one feed, `default`; with `feeds` (JSON text, as `pulumi config` holds
+ * it), each entry is a feed, whose own Slack webhook URL becomes a secret Output.
  *
  * @param project the Pulumi project name (config keys are `<project>:<key>`)
  * @param secretUrl the Slack webhook URL as an Output (it is validated through `raw.slackWebhookUrl`)
@@ -78,31 +110,74 @@ export function parseStackConfig(
   options: ParseStackConfigOptions = {},
 ): StackConfig {
   const source: SettingsSource = { kind: "stack", project };
+  const projectDir = options.projectDir ?? process.cwd();
   const input: Record<string, string | undefined> = {};
   for (const key of CONFIG_KEYS) input[key] = raw[key] === "" && key !== "inputPrefix" ? undefined : raw[key];
 
   const { values: v, problems } = parseSettings(input, CONFIG_KEYS);
-  const rowSchema =
-    "rowSchema" in v && "rowSchemaPath" in v
-      ? readRowSchema(project, v.rowSchema, v.rowSchemaPath, options.projectDir ?? process.cwd())
-      : { json: "", source: "", problems: [] as ConfigProblem[] };
-  problems.push(...rowSchema.problems);
-  if (v.inputPrefix !== undefined && v.outputs !== undefined)
-    problems.push(...outputPrefixProblems(v.inputPrefix, v.outputs));
+  const slack = input.slackWebhookUrl !== undefined;
+  const channels = checkChannels(v, input.notifyPolicy, slack);
+  const warnings = channels.warnings.map((w) => `${project}:${w}`);
 
-  const channels = checkChannels(v, input.notifyPolicy, input.slackWebhookUrl !== undefined);
-  problems.push(...channels.problems);
-  for (const warning of channels.warnings) options.warn?.(`${project}:${warning}`);
+  let feeds: FeedConfig[] = [];
+  if (input.feeds === undefined) {
+    const rowSchema =
+      "rowSchema" in v && "rowSchemaPath" in v
+        ? readRowSchema(project, v.rowSchema, v.rowSchemaPath, projectDir)
+        : { json: "", source: "", problems: [] as ConfigProblem[] };
+    problems.push(...rowSchema.problems);
+    if (v.inputPrefix !== undefined && v.outputs !== undefined)
+      problems.push(...outputPrefixProblems(v.inputPrefix, v.outputs));
+    problems.push(...channels.problems);
+    feeds = [
+      {
+        name: DEFAULT_FEED,
+        prefix: v.inputPrefix as string,
+        schemaJson: rowSchema.json,
+        schemaSource: rowSchema.source,
+        slack,
+        emailTo: v.emailTo as string[],
+        onCallEmail: v.onCallEmail,
+        ownOnCall: false,
+        policy: channels.policy as NotifyPolicy,
+      },
+    ];
+  } else {
+    problems.push(...channels.problems);
+    const resolved = resolveFeeds(input, v, {
+      keys: CONFIG_KEYS,
+      stackWarnings: channels.warnings,
+      slack,
+      schemaDir: projectDir,
+      inlineSchemaSource: (i) => `${project}:feeds[${i}].schema`,
+    });
+    problems.push(...resolved.problems);
+    warnings.push(...resolved.warnings.map((w) => `${project}:${w}`));
+    feeds = resolved.feeds.map(
+      (feed): FeedConfig => ({
+        name: feed.name,
+        prefix: feed.prefix,
+        schemaJson: feed.schemaJson,
+        schemaSource: feed.schemaSource,
+        ...(feed.slackWebhookUrl !== undefined ? { slackWebhookUrl: pulumi.secret(feed.slackWebhookUrl) } : {}),
+        slack: feed.slack,
+        emailTo: feed.emailTo,
+        onCallEmail: feed.onCallEmail,
+        ownOnCall: feed.ownOnCall,
+        policy: feed.policy,
+        ...(feed.alarms !== undefined ? { alarms: feed.alarms } : {}),
+      }),
+    );
+  }
 
+  for (const warning of warnings) options.warn?.(warning);
   throwIfProblems(source, problems);
   const ok = v as Required<typeof v>;
   return {
     pipelineName: ok.pipelineName,
     pattern: ok.pattern,
-    inputPrefix: ok.inputPrefix,
+    feeds,
     outputs: ok.outputs,
-    rowSchemaJson: rowSchema.json,
-    rowSchemaSource: rowSchema.source,
     chunkRows: ok.chunkRows,
     chunkBytes: ok.chunkBytes,
     mapConcurrency: ok.mapConcurrency,
@@ -119,18 +194,23 @@ export function parseStackConfig(
   };
 }
 
+/** Keys read as raw text through the runtime (they may hold secrets, whose plain text is only checked, never shown). */
+const RAW_KEYS: readonly string[] = ["slackWebhookUrl", "feeds"];
+
 /**
  * Reads the stack's configuration once through `pulumi.Config`, the Slack webhook URL through `requireSecret`, and
- * validates it. A notification channel the stack does not configure is taken out of the default routing with a
- * warning naming `notifyPolicy.routing`.
+ * validates it. `feeds` is read as its raw JSON text: a feed's `notify.slackWebhookUrl` set with `--secret` makes the
+ * whole key secret, and each feed's URL is wrapped with `pulumi.secret`. A notification channel the stack does not
+ * configure is taken out of the default routing with a warning naming `notifyPolicy.routing`.
  */
 export function loadStackConfig(): StackConfig {
   const project = pulumi.getProject();
   const cfg = new pulumi.Config(project);
   const raw: RawConfig = {};
-  for (const key of CONFIG_KEYS) if (key !== "slackWebhookUrl") raw[key] = cfg.get(key);
-  // The secret's plain text is read only to check its form; messages never show it.
+  for (const key of CONFIG_KEYS) if (!RAW_KEYS.includes(key)) raw[key] = cfg.get(key);
+  // The secrets' plain text is read only to check its form; messages never show it.
   raw.slackWebhookUrl = pulumi.runtime.getConfig(`${project}:slackWebhookUrl`);
+  raw.feeds = pulumi.runtime.getConfig(`${project}:feeds`);
   const secret = raw.slackWebhookUrl ? cfg.requireSecret("slackWebhookUrl") : pulumi.secret("");
   return parseStackConfig(project, raw, secret, { warn: (message) => pulumi.log.warn(message) });
 }

@@ -38,7 +38,9 @@ describe("stack config", () => {
     const cfg = parse({ rowSchema: SCHEMA, slackWebhookUrl: valid.slackWebhookUrl });
     assert.equal(cfg.pipelineName, "csv-pipeline");
     assert.equal(cfg.pattern, "sequential");
-    assert.equal(cfg.inputPrefix, "incoming/");
+    assert.equal(cfg.feeds.length, 1);
+    assert.equal(cfg.feeds[0].name, "default");
+    assert.equal(cfg.feeds[0].prefix, "incoming/");
     assert.equal(cfg.chunkRows, 5000);
     assert.equal(cfg.chunkBytes, 4 * 1024 * 1024);
     assert.equal(cfg.mapConcurrency, 100);
@@ -48,7 +50,8 @@ describe("stack config", () => {
     assert.deepEqual(cfg.alarms, { errorCount: 10, criticalErrorCount: 1, periodSeconds: 300 });
     assert.equal(cfg.policy.timeZone, "Asia/Tokyo");
     assert.equal(cfg.logRetentionDays, 30);
-    assert.equal(JSON.parse(cfg.rowSchemaJson).columns[0].name, "order_id");
+    assert.equal(JSON.parse(cfg.feeds[0].schemaJson).columns[0].name, "order_id");
+    assert.equal(cfg.feeds[0].schemaSource, "csv-pipeline:rowSchema");
   });
 
   it("reads numbers from text and objects from JSON text, as pulumi config holds them", () => {
@@ -170,7 +173,7 @@ describe("stack config", () => {
             : JSON.stringify(v);
     }
     raw.slackWebhookUrl ??= "https://hooks.slack.com/services/T/B/X"; // set with --secret by each user
-    assert.equal(parse(raw).rowSchemaSource, "samples/orders.schema.yaml");
+    assert.equal(parse(raw).feeds[0].schemaSource, "samples/orders.schema.yaml");
   });
 });
 
@@ -248,7 +251,7 @@ describe("outputs in the stack config", () => {
       `csv-pipeline:inputPrefix ${rule} (got "_config/in/"). Example: pulumi config set csv-pipeline:inputPrefix incoming/`,
     ]);
     // The results folder is no longer a special case: an input beside the outputs is fine.
-    assert.equal(parse({ ...valid, inputPrefix: "uploads/orders/" }).inputPrefix, "uploads/orders/");
+    assert.equal(parse({ ...valid, inputPrefix: "uploads/orders/" }).feeds[0].prefix, "uploads/orders/");
   });
 
   it("names unknown output settings and non-boolean flags", () => {
