@@ -25,6 +25,7 @@ const notifications = new Notifications("notify", {
   slackWebhookUrl: config.slackWebhookUrl,
   onCallEmail: config.onCallEmail,
   emailTo: config.emailTo,
+  feeds: config.feeds,
 });
 const pipeline = new Pipeline("pipeline", { namePrefix, config, tables, notifications, arns });
 const monitoring = new Monitoring("monitoring", {
@@ -38,10 +39,16 @@ const monitoring = new Monitoring("monitoring", {
   alertTopic: notifications.topic,
   teamTopic: notifications.teamTopic,
   onCallTopicArn: config.onCallTopicArn,
+  feeds: config.feeds,
 });
 
 export const bucketName = pipeline.bucket.bucket;
-export const uploadCommand = pulumi.interpolate`aws s3 cp samples/orders.csv s3://${pipeline.bucket.bucket}/${config.inputPrefix}orders.csv`;
+/** An upload that starts a run of the first feed. */
+export const uploadCommand = pulumi.interpolate`aws s3 cp samples/orders.csv s3://${pipeline.bucket.bucket}/${config.feeds[0].prefix}orders.csv`;
+/** Where each feed's files go: feed name → `s3://bucket/prefix`. */
+export const uploadPrefixes = pipeline.bucket.bucket.apply((bucket) =>
+  Object.fromEntries(config.feeds.map((feed) => [feed.name, `s3://${bucket}/${feed.prefix}`])),
+);
 export const stateMachineArn = pipeline.stateMachine.arn;
 export const alertTopicArn = notifications.topic.arn;
 export const teamTopicArn = notifications.teamTopic.arn;

@@ -149,3 +149,44 @@ export function environmentBytes(variables: Readonly<Record<string, string>>): n
   for (const [name, value] of Object.entries(variables)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
   return bytes;
 }
+
+/** The configuration key of each `FEEDS` entry field, for messages (the entry's index is the feed's in `feeds`). */
+const FEED_FIELD_KEYS: Record<Exclude<keyof FeedEnvEntry, "name" | "prefix">, string> = {
+  schema: "schema",
+  locale: "notify.notifyPolicy.locale",
+  notifyPolicy: "notify.notifyPolicy",
+  emailTo: "notify.emailTo",
+  slackWebhookParameter: "notify.slackWebhookUrl",
+};
+
+/**
+ * Fails when a function's environment exceeds {@link LAMBDA_ENVIRONMENT_LIMIT_BYTES} (AWS would refuse the function
+ * part-way through a deployment). The message names the function, its size and, largest first, the `feeds`
+ * settings that `FEEDS` holds because they differ from the first feed's — in practice `notify.notifyPolicy`
+ * overrides, each of which puts the feed's whole merged policy there — with what to do.
+ *
+ * @example checkEnvironmentSize("check-errors-and-notify", variables) // throws when over 4 KB
+ */
+export function checkEnvironmentSize(functionName: string, variables: Readonly<Record<string, string>>): void {
+  const bytes = environmentBytes(variables);
+  if (bytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return;
+  const settings: { key: string; bytes: number }[] = [];
+  const feedsText = variables[ENV.feeds];
+  if (feedsText) {
+    for (const [i, entry] of (JSON.parse(feedsText) as FeedEnvEntry[]).entries()) {
+      for (const [field, key] of Object.entries(FEED_FIELD_KEYS)) {
+        const value = entry[field as keyof FeedEnvEntry];
+        // What the setting adds to FEEDS: its value as a JSON string, quotes and escapes included.
+        if (value !== undefined)
+          settings.push({ key: `feeds[${i}].${key}`, bytes: Buffer.byteLength(JSON.stringify(value)) });
+      }
+    }
+  }
+  settings.sort((a, b) => b.bytes - a.bytes);
+  const held = settings.length
+    ? ` ${ENV.feeds} (${Buffer.byteLength(feedsText ?? "")} bytes) repeats each feed setting that differs from the first feed's: ${settings.map((s) => `${s.key} (${s.bytes} bytes)`).join(", ")}.`
+    : "";
+  throw new Error(
+    `The environment of function ${functionName} is ${bytes} bytes; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}.${held} A feed whose notify.notifyPolicy makes its policy differ from the first feed's carries that whole policy: let more feeds share one policy, shorten long lists (quietHours.extraDates, emailTo), or split the feeds over two stacks.`,
+  );
+}

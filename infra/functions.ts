@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, SCHEMA_OBJECT_KEY } from "../functions/contract";
+import { ENV, feedSchemaKey } from "../functions/contract";
 import type { StackConfig } from "./config";
-import { outcomeEnvironment } from "./function-env";
+import { checkEnvironmentSize, type FeedEnvSettings, feedEnvironment, outcomeEnvironment } from "./function-env";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
 import type { Notifications } from "./notifications";
 import { type HandlerBundle, lambdaCode, stageHandler } from "./package";
@@ -73,7 +73,8 @@ export interface DeployedFunction {
 /**
  * The four Lambda handlers as `aws.lambda.CallbackFunction`s (nodejs22.x, arm64), each with its own role granting
  * exactly the actions its code calls on exact ARNs, a log group with retention, and its environment from the
- * contract module's `ENV` names.
+ * contract module's `ENV` names: its own variables hold the first feed's settings and `FEEDS` every feed's (see
+ * `feedEnvironment`).
  */
 export class Functions extends pulumi.ComponentResource {
   readonly functions: Record<FunctionKey, DeployedFunction>;
@@ -93,7 +94,8 @@ export class Functions extends pulumi.ComponentResource {
       );
     }
 
-    const schemaLocation = pulumi.interpolate`s3://${bucket.bucket}/${SCHEMA_OBJECT_KEY}`;
+    // Every webhook parameter some feed reads, and nothing else: the check may read exactly these.
+    const webhookParameters = notifications.webhookParametersInUse();
     const statements: Record<FunctionKey, PolicyStatement[]> = roleStatements<pulumi.Input<string>>(
       {
         bucketArn: bucket.arn,
@@ -102,14 +104,20 @@ export class Functions extends pulumi.ComponentResource {
         executionIndexArn: tables.executionIndexArn,
         alertTopicArn: notifications.topic.arn,
         keyArn: notifications.key.arn,
-        webhookParameterArns: [notifications.webhookParameter.arn],
+        webhookParameterArns: webhookParameters.map((p) => p.arn),
         logGroupArns: Object.fromEntries(FUNCTION_KEYS.map((k) => [k, logGroups[k].arn])) as Record<
           FunctionKey,
           pulumi.Output<string>
         >,
         ...arns,
       },
-      config,
+      {
+        feeds: config.feeds.map((f) => ({ prefix: f.prefix, schemaKey: feedSchemaKey(f.name) })),
+        outputs: config.outputs,
+        emailFrom: config.emailFrom,
+        // SES in its sandbox authorizes each recipient: the stack's and every feed's.
+        emailTo: [...new Set([...config.emailTo, ...config.feeds.flatMap((f) => f.emailTo)])],
+      },
       (...parts) => pulumi.concat(...parts),
     );
 
@@ -120,29 +128,61 @@ export class Functions extends pulumi.ComponentResource {
       [ENV.pipelineName]: args.namePrefix,
       [ENV.errorRetentionDays]: String(config.errorRetentionDays),
     };
-    const outcomes = outcomeEnvironment(config.outputs, config.policy.locale);
-    const environment: Record<FunctionKey, Record<string, pulumi.Input<string>>> = {
+    const [first] = config.feeds;
+    const outcomes = outcomeEnvironment(config.outputs, first.policy.locale);
+    const own: Record<FunctionKey, Record<string, pulumi.Input<string>>> = {
       splitCsv: {
         ...common,
         ...outcomes.splitCsv,
-        [ENV.schemaLocation]: schemaLocation,
         [ENV.chunkRows]: String(config.chunkRows),
         [ENV.chunkBytes]: String(config.chunkBytes),
       },
-      processChunk: { ...common, ...outcomes.processChunk, [ENV.schemaLocation]: schemaLocation },
+      processChunk: { ...common, ...outcomes.processChunk },
       aggregateResults: { ...common, ...outcomes.aggregateResults, [ENV.resultsBucket]: bucket.bucket },
       checkErrors: {
         ...common,
         ...outcomes.checkErrors,
         [ENV.alertTopicArn]: notifications.topic.arn,
+        // The first feed's parameter, when it posts to Slack, replaces the stack's (see feedEnvironment).
         [ENV.slackWebhookParameter]: notifications.webhookParameter.name,
-        ...(config.emailFrom ? { [ENV.emailFrom]: config.emailFrom, [ENV.emailTo]: config.emailTo.join(",") } : {}),
-        [ENV.notifyPolicy]: JSON.stringify(config.policy),
+        ...(config.emailFrom ? { [ENV.emailFrom]: config.emailFrom } : {}),
         [ENV.consoleRegion]: arns.region,
         [ENV.stateMachineArn]: args.stateMachineArn,
         [ENV.checkLogGroup]: logGroups.checkErrors.name,
       },
     };
+    // The schema locations name the bucket and the webhook parameters are resources: the feed variables are known
+    // once both are.
+    const feedVariables = pulumi
+      .all([
+        bucket.bucket,
+        pulumi.all(config.feeds.map((f) => notifications.webhookParameterOf(f.name)?.name ?? pulumi.output(""))),
+      ])
+      .apply(([bucketName, parameterNames]) =>
+        feedEnvironment(
+          config.feeds.map(
+            (f, i): FeedEnvSettings => ({
+              name: f.name,
+              prefix: f.prefix,
+              schemaKey: feedSchemaKey(f.name),
+              locale: f.policy.locale,
+              notifyPolicy: f.policy,
+              emailTo: f.emailTo,
+              slackWebhookParameter: parameterNames[i] || undefined,
+            }),
+          ),
+          bucketName,
+        ),
+      );
+    const environment = {} as Record<FunctionKey, pulumi.Output<Record<string, string>>>;
+    for (const key of FUNCTION_KEYS) {
+      environment[key] = pulumi.all([pulumi.all(own[key]), feedVariables]).apply(([variables, feeds]) => {
+        const merged = { ...variables, ...feeds[key] };
+        // Here every value is known: a function AWS would refuse fails the program, naming what makes it large.
+        checkEnvironmentSize(FUNCTION_SPECS[key].name, merged);
+        return merged;
+      });
+    }
 
     const deployed = {} as Record<FunctionKey, DeployedFunction>;
     for (const key of FUNCTION_KEYS) {

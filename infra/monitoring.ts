@@ -51,8 +51,11 @@ export function monitoringThresholds(alarms: AlarmThresholds): MonitoringThresho
   };
 }
 
-/** Kinds of monitored things; the dashboard lays its graphs out by kind. */
-export type MonitorKind = "pipeline" | "stateMachine" | "function" | "table";
+/**
+ * Kinds of monitored things; the dashboard lays its graphs out by kind, except a feed's, which make the feed's own
+ * row.
+ */
+export type MonitorKind = "pipeline" | "stateMachine" | "function" | "table" | "feed";
 
 /** One alarmed metric of a monitor. */
 export interface MonitorAlarm {
@@ -167,13 +170,23 @@ export interface MonitoringArgs {
   teamTopic: aws.sns.Topic;
   /** Existing on-call topic (PagerDuty/Opsgenie) that Critical alarms also notify. */
   onCallTopicArn?: string;
+  /** The stack's feeds, in configuration order: each gets a dashboard row, and alarms when it sets `alarms`. */
+  feeds: readonly MonitoredFeed[];
+}
+
+/** What monitoring needs of one feed. */
+export interface MonitoredFeed {
+  name: string;
+  prefix: string;
+  /** Alarms on the feed's own metrics (`{Pipeline, Feed}`); unset: the feed has none of its own. */
+  alarms?: AlarmThresholds;
 }
 
 /**
  * Monitoring in the manner of cdk-monitoring-constructs: one monitor per thing watched (the pipeline's own
  * metrics, the state machine, each function, each table), each declaring its alarms with thresholds by severity
  * and its graphs; one naming scheme ({@link alarmId}) and one action helper ({@link alarmActions}) for every alarm;
- * a dashboard laid out by monitor kind, with the alarms and the saved query.
+ * a dashboard laid out by monitor kind, with the alarms and the saved query, and one row per feed.
  */
 export class Monitoring extends pulumi.ComponentResource {
   readonly monitors: Monitor[];
@@ -195,6 +208,7 @@ export class Monitoring extends pulumi.ComponentResource {
       ...(Object.keys(TABLE_OPERATIONS) as TableKey[]).map((key) =>
         tableMonitor(key, args.tables[key], args.thresholds, period),
       ),
+      ...args.feeds.map((feed) => feedMonitor(args.pipelineName, feed, period)),
     ];
     this.specs = this.monitors.flatMap((monitor) =>
       monitor.alarms.flatMap((alarm) =>
@@ -275,6 +289,21 @@ export class Monitoring extends pulumi.ComponentResource {
       new cw.RowWidget(new cw.TextWidget({ markdown: `# ${args.pipelineName}: CSV processing`, width: 24, height: 1 })),
     ];
     for (let i = 0; i < halfWidth.length; i += 2) rows.push(new cw.RowWidget(...halfWidth.slice(i, i + 2)));
+    for (const feed of args.feeds) {
+      const monitor = this.monitors.find((m) => m.id === feedMonitorId(feed.name))!;
+      const alarms = this.specs.filter((spec) => spec.monitor === monitor.id);
+      const lines = [
+        `### Feed ${feed.name}`,
+        `Uploads under \`${feed.prefix}\``,
+        alarms.length > 0 ? alarms.map((spec) => `- ${spec.description}`).join("\n") : "No alarms of its own.",
+      ];
+      rows.push(
+        new cw.RowWidget(
+          new cw.TextWidget({ markdown: lines.join("\n\n"), width: 6, height: 6 }),
+          ...monitor.graphs.map((g) => new cw.LineGraphMetricWidget({ title: g.title, metrics: g.metrics, width: 9 })),
+        ),
+      );
+    }
     rows.push(
       new cw.RowWidget(
         new cw.LogWidget({
@@ -361,6 +390,59 @@ function pipelineMonitor(pipelineName: string, t: MonitoringThresholds, period: 
             statistic: "Sum",
           }),
         ],
+      },
+    ],
+  };
+}
+
+/** The monitor id of a feed: the middle of its alarms' names (`<prefix>-feed-<name>-error-count-critical`). */
+export function feedMonitorId(feed: string): string {
+  return `feed-${feed}`;
+}
+
+/**
+ * One feed's own metrics, on `{Pipeline, Feed}`: alarms at the feed's `alarms` thresholds (none when it sets none)
+ * and the graphs of its dashboard row.
+ */
+export function feedMonitor(pipelineName: string, feed: MonitoredFeed, dashboardPeriod: number): Monitor {
+  const period = feed.alarms?.periodSeconds ?? dashboardPeriod;
+  const custom = (metricName: string) =>
+    new cw.Metric({
+      namespace: METRICS.namespace,
+      name: metricName,
+      dimensions: { [METRICS.dimension]: pipelineName, [METRICS.feedDimension]: feed.name },
+      period,
+      statistic: "Sum",
+    });
+  const thresholds = (value: number | undefined): SeverityThresholds =>
+    value === undefined ? {} : { Critical: value };
+  return {
+    id: feedMonitorId(feed.name),
+    kind: "feed",
+    alarms: [
+      {
+        id: "error-count",
+        metric: custom(METRICS.errorCount),
+        thresholds: thresholds(feed.alarms?.errorCount),
+        comparison: "GreaterThanThreshold",
+        describe: (n) => `Feed ${feed.name}: more than ${n} row errors in ${period} s`,
+      },
+      {
+        id: "critical-error-count",
+        metric: custom(METRICS.criticalErrorCount),
+        thresholds: thresholds(feed.alarms?.criticalErrorCount),
+        comparison: "GreaterThanOrEqualToThreshold",
+        describe: (n) => `Feed ${feed.name}: at least ${n} HIGH/CRITICAL row errors in ${period} s`,
+      },
+    ],
+    graphs: [
+      {
+        title: `${feed.name}: row errors`,
+        metrics: [METRICS.errorCount, METRICS.criticalErrorCount, METRICS.rowsProcessed].map(custom),
+      },
+      {
+        title: `${feed.name}: notifications`,
+        metrics: [METRICS.notificationsSent, METRICS.notificationsSuppressed, METRICS.notificationsFailed].map(custom),
       },
     ],
   };

@@ -10,6 +10,21 @@ export interface NotificationsArgs {
   onCallEmail?: string;
   /** E-mail addresses subscribed to the team topic (Warning alarms). */
   emailTo: string[];
+  /** The stack's feeds (at least one), in configuration order. */
+  feeds: readonly NotificationFeed[];
+}
+
+/** What the notifications need of one feed. */
+export interface NotificationFeed {
+  name: string;
+  /** The feed's own Slack webhook URL (secret): it gets its own SSM SecureString. */
+  slackWebhookUrl?: pulumi.Input<string>;
+  /** Whether the feed posts to Slack at all (its own webhook or the stack's). */
+  slack: boolean;
+  /** The address paged for the feed's CRITICAL notices. */
+  onCallEmail?: string;
+  /** Whether `onCallEmail` is the feed's own (not the stack's). */
+  ownOnCall: boolean;
 }
 
 /**
@@ -19,12 +34,59 @@ export interface NotificationsArgs {
  */
 export const CRITICAL_FILTER_POLICY = { severity: ["CRITICAL", { exists: false }] } as const;
 
+/** The SNS message attribute naming the feed of a notice. */
+export const FEED_ATTRIBUTE = "feed";
+
+/** SNS filter policy values: exact strings, `{ exists: false }` (attribute absent), `{ "anything-but": [...] }`. */
+export type FilterValue = string | { exists: false } | { "anything-but": string[] };
+
+/** The on-call e-mail addresses of the feeds that have their own, each with the feeds it is paged for. */
+export function feedOnCallGroups(feeds: readonly NotificationFeed[], stackOnCall?: string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const feed of feeds) {
+    // A feed whose own address is the stack's is paged through the stack's subscription: SNS keeps one
+    // subscription per topic and endpoint, so a second one with another filter would fight over it.
+    if (!feed.ownOnCall || !feed.onCallEmail || feed.onCallEmail === stackOnCall) continue;
+    groups.set(feed.onCallEmail, [...(groups.get(feed.onCallEmail) ?? []), feed.name]);
+  }
+  return groups;
+}
+
+/**
+ * Filter policy of the stack's on-call e-mail: CRITICAL notices and alarms ({@link CRITICAL_FILTER_POLICY}). When
+ * some feeds page an on-call of their own, their notices are left out — by exclusion, so that a notice of any other
+ * feed (also of a run whose key is under no feed's prefix) still pages the stack's on-call — and messages without a
+ * `feed` attribute (alarms, the check-failure page) still come through.
+ *
+ * @example stackOnCallFilterPolicy([orders, stockWithOwnOnCall]) // { severity: […], feed: [{ "anything-but": ["stock"] }, { exists: false }] }
+ */
+export function stackOnCallFilterPolicy(
+  feeds: readonly NotificationFeed[],
+  stackOnCall?: string,
+): Record<string, FilterValue[]> {
+  const pagedElsewhere = [...feedOnCallGroups(feeds, stackOnCall).values()].flat();
+  const severity = [...CRITICAL_FILTER_POLICY.severity];
+  if (pagedElsewhere.length === 0) return { severity };
+  return { severity, [FEED_ATTRIBUTE]: [{ "anything-but": pagedElsewhere }, { exists: false }] };
+}
+
+/** Filter policy of a feed's own on-call e-mail: the CRITICAL notices of its feeds only (alarms page the stack's). */
+export function feedOnCallFilterPolicy(feedNames: readonly string[]): Record<string, FilterValue[]> {
+  return { severity: ["CRITICAL"], [FEED_ATTRIBUTE]: [...feedNames] };
+}
+
+/** Name of the SSM parameter of a feed's own Slack webhook. */
+export function feedWebhookParameterName(namePrefix: string, feed: string): string {
+  return `/${namePrefix}/slack/${feed}/webhook-url`;
+}
+
 /**
  * The alert topic (encrypted with a customer-managed KMS key that CloudWatch alarms may use — the AWS-managed
  * `aws/sns` key does not let alarms publish), the on-call path as subscriptions filtered on the `severity` message
  * attribute; a team topic for Warning alarms with the `emailTo` subscriptions; and the SSM SecureString holding the
  * Slack webhook URL. An existing on-call topic (PagerDuty/Opsgenie) is not subscribed here — SNS cannot subscribe a
- * topic to a topic — Critical alarms notify it directly (see Monitoring).
+ * topic to a topic — Critical alarms notify it directly (see Monitoring). Per feed: its own Slack webhook as its own
+ * SecureString, and its own on-call e-mail subscribed to its CRITICAL notices (the `feed` message attribute).
  */
 export class Notifications extends pulumi.ComponentResource {
   readonly key: aws.kms.Key;
@@ -32,10 +94,14 @@ export class Notifications extends pulumi.ComponentResource {
   /** Warning alarms: the team hears them, on-call is not paged. */
   readonly teamTopic: aws.sns.Topic;
   readonly webhookParameter: aws.ssm.Parameter;
+  /** The SSM SecureStrings of the feeds with their own Slack webhook, by feed name. */
+  readonly feedWebhookParameters: Record<string, aws.ssm.Parameter> = {};
   readonly subscriptions: aws.sns.TopicSubscription[] = [];
+  private readonly feeds: readonly NotificationFeed[];
 
   constructor(name: string, args: NotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("csv-pipeline:index:Notifications", name, {}, opts);
+    this.feeds = args.feeds;
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
@@ -74,27 +140,29 @@ export class Notifications extends pulumi.ComponentResource {
     const subscribe = (
       suffix: string,
       topic: aws.sns.Topic,
-      protocol: string,
       endpoint: pulumi.Input<string>,
-      critical: boolean,
+      filterPolicy?: Record<string, FilterValue[]>,
     ) => {
       this.subscriptions.push(
         new aws.sns.TopicSubscription(
           `${name}-${suffix}`,
           {
             topic: topic.arn,
-            protocol,
+            protocol: "email",
             endpoint,
-            ...(critical
-              ? { filterPolicyScope: "MessageAttributes", filterPolicy: JSON.stringify(CRITICAL_FILTER_POLICY) }
+            ...(filterPolicy
+              ? { filterPolicyScope: "MessageAttributes", filterPolicy: JSON.stringify(filterPolicy) }
               : {}),
           },
           { parent: this },
         ),
       );
     };
-    if (args.onCallEmail) subscribe("oncall-email", this.topic, "email", args.onCallEmail, true);
-    for (const [i, address] of args.emailTo.entries()) subscribe(`email-${i}`, this.teamTopic, "email", address, false);
+    if (args.onCallEmail)
+      subscribe("oncall-email", this.topic, args.onCallEmail, stackOnCallFilterPolicy(args.feeds, args.onCallEmail));
+    for (const [address, feeds] of feedOnCallGroups(args.feeds, args.onCallEmail))
+      subscribe(`oncall-email-${feeds[0]}`, this.topic, address, feedOnCallFilterPolicy(feeds));
+    for (const [i, address] of args.emailTo.entries()) subscribe(`email-${i}`, this.teamTopic, address);
 
     this.webhookParameter = new aws.ssm.Parameter(
       `${name}-slack-webhook`,
@@ -108,10 +176,42 @@ export class Notifications extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    for (const feed of args.feeds) {
+      if (feed.slackWebhookUrl === undefined) continue;
+      this.feedWebhookParameters[feed.name] = new aws.ssm.Parameter(
+        // Always suffixed: the stack's own parameter keeps the unsuffixed name, whatever the feed is called.
+        `${name}-slack-webhook-${feed.name}`,
+        {
+          name: feedWebhookParameterName(args.namePrefix, feed.name),
+          type: "SecureString",
+          keyId: this.key.arn,
+          value: pulumi.secret(feed.slackWebhookUrl),
+          description: `Slack incoming webhook URL of feed ${feed.name}, read by check-errors-and-notify`,
+        },
+        { parent: this },
+      );
+    }
+
     this.registerOutputs({
       topicArn: this.topic.arn,
       teamTopicArn: this.teamTopic.arn,
       webhookParameterName: this.webhookParameter.name,
     });
+  }
+
+  /**
+   * The SSM parameter a feed's Slack notices read: its own, else the stack's; `undefined` when the feed posts to no
+   * Slack.
+   */
+  webhookParameterOf(feed: string): aws.ssm.Parameter | undefined {
+    const config = this.feeds.find((f) => f.name === feed);
+    if (!config?.slack) return undefined;
+    return this.feedWebhookParameters[feed] ?? this.webhookParameter;
+  }
+
+  /** Every webhook parameter some feed reads (the check may read exactly these). */
+  webhookParametersInUse(): aws.ssm.Parameter[] {
+    const used = this.feeds.map((f) => this.webhookParameterOf(f.name)).filter((p) => p !== undefined);
+    return [...new Set(used)];
   }
 }

@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DIGEST_FLUSH_EVENT, type OutcomeSettings, SCHEMA_OBJECT_KEY } from "../functions/contract";
+import { DEFAULT_FEED, DIGEST_FLUSH_EVENT, feedSchemaKey, type OutcomeSettings } from "../functions/contract";
 import { buildPipeline } from "../workflow/pipeline";
 import { renderOnArns } from "../workflow/pulumi";
 import type { StackConfig } from "./config";
 import { FUNCTION_KEYS, type FunctionKey, Functions, taskTimeoutSeconds } from "./functions";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
+import { feedResourceName } from "./naming";
 import type { Notifications } from "./notifications";
 import type { ErrorTable } from "./table";
 
@@ -76,14 +77,28 @@ export function lifecycleRules(outputs: OutcomeSettings): aws.types.input.s3.Buc
   ];
 }
 
+/** What the pipeline deployed for one feed: its schema object and the rule (with its target) that starts its runs. */
+export interface DeployedFeed {
+  name: string;
+  prefix: string;
+  schemaObject: aws.s3.BucketObjectv2;
+  rule: aws.cloudwatch.EventRule;
+  target: aws.cloudwatch.EventTarget;
+}
+
 /**
  * The input bucket (EventBridge notifications on, public access blocked, encrypted, lifecycle on the outputs), the
  * four functions, the Standard state machine (definition from `workflow/` on real ARNs, its role derived from the
- * graph, logging to a log group) and the EventBridge rule that starts it for each `.csv` under the input prefix.
+ * graph, logging to a log group) and, per feed, its row schema object and the EventBridge rule that starts the state
+ * machine for each `.csv` under the feed's prefix. The `default` feed's resources keep the names a single-feed stack
+ * has always had; other feeds' names end in `-<feed>`.
  */
 export class Pipeline extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
+  /** The first feed's schema object. */
   readonly schemaObject: aws.s3.BucketObjectv2;
+  /** Each feed's schema object and rule, in configuration order. */
+  readonly feeds: DeployedFeed[] = [];
   readonly functions: Functions;
   readonly stateMachineName: string;
   readonly stateMachineArn: pulumi.Output<string>;
@@ -91,6 +106,7 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly stateMachineRole: aws.iam.Role;
   readonly stateMachineStatements: PolicyStatement[];
   readonly stateMachineLogGroup: aws.cloudwatch.LogGroup;
+  /** The first feed's rule. */
   readonly rule: aws.cloudwatch.EventRule;
   readonly ruleRole: aws.iam.Role;
   readonly ruleStatements: PolicyStatement[];
@@ -137,16 +153,20 @@ export class Pipeline extends pulumi.ComponentResource {
       { bucket: this.bucket.id, eventbridge: true },
       { parent: this },
     );
-    this.schemaObject = new aws.s3.BucketObjectv2(
-      `${name}-schema`,
-      {
-        bucket: this.bucket.id,
-        key: SCHEMA_OBJECT_KEY,
-        content: config.rowSchemaJson,
-        contentType: "application/json",
-      },
-      { parent: this },
+    const schemaObjects = config.feeds.map(
+      (feed) =>
+        new aws.s3.BucketObjectv2(
+          feedResourceName(`${name}-schema`, feed.name),
+          {
+            bucket: this.bucket.id,
+            key: feedSchemaKey(feed.name),
+            content: feed.schemaJson,
+            contentType: "application/json",
+          },
+          { parent: this },
+        ),
     );
+    this.schemaObject = schemaObjects[0];
 
     this.stateMachineName = args.namePrefix.slice(0, 80);
     this.stateMachineArn = pulumi.interpolate`arn:${arns.partition}:states:${arns.region}:${arns.account}:stateMachine:${this.stateMachineName}`;
@@ -244,41 +264,46 @@ export class Pipeline extends pulumi.ComponentResource {
       { parent: this, dependsOn: [sfnRole.policy] },
     );
 
-    this.rule = new aws.cloudwatch.EventRule(
-      `${name}-csv-uploaded`,
-      {
-        description: `Start ${this.stateMachineName} for each .csv uploaded under ${config.inputPrefix}`,
-        eventPattern: pulumi.jsonStringify({
-          source: ["aws.s3"],
-          "detail-type": ["Object Created"],
-          detail: {
-            bucket: { name: [this.bucket.bucket] },
-            object: { key: csvKeyPatterns(config.inputPrefix) },
-          },
-        }),
-      },
-      { parent: this, dependsOn: [notification] },
-    );
     this.ruleStatements = [
       { Sid: "StartPipeline", Action: ["states:StartExecution"], Resource: [this.stateMachine.arn] },
     ];
     const ruleRole = serviceRole(`${name}-rule-role`, "events.amazonaws.com", this.ruleStatements, this);
     this.ruleRole = ruleRole.role;
-    new aws.cloudwatch.EventTarget(
-      `${name}-csv-uploaded-target`,
-      {
-        rule: this.rule.name,
-        arn: this.stateMachine.arn,
-        roleArn: ruleRole.role.arn,
-        inputTransformer: {
-          // The whole `object` (etag, version-id when versioned, sequencer): split-csv claims this exact upload,
-          // so a second delivery of the same event ends as a duplicate.
-          inputPaths: { bucket: "$.detail.bucket.name", key: "$.detail.object.key", object: "$.detail.object" },
-          inputTemplate: '{"bucket": <bucket>, "key": <key>, "object": <object>}',
+    for (const [i, feed] of config.feeds.entries()) {
+      const ruleName = feedResourceName(`${name}-csv-uploaded`, feed.name);
+      const rule = new aws.cloudwatch.EventRule(
+        ruleName,
+        {
+          description: `Start ${this.stateMachineName} for each .csv uploaded under ${feed.prefix}${feed.name === DEFAULT_FEED ? "" : ` (feed ${feed.name})`}`,
+          eventPattern: pulumi.jsonStringify({
+            source: ["aws.s3"],
+            "detail-type": ["Object Created"],
+            detail: {
+              bucket: { name: [this.bucket.bucket] },
+              object: { key: csvKeyPatterns(feed.prefix) },
+            },
+          }),
         },
-      },
-      { parent: this, dependsOn: [ruleRole.policy] },
-    );
+        { parent: this, dependsOn: [notification] },
+      );
+      const target = new aws.cloudwatch.EventTarget(
+        `${ruleName}-target`,
+        {
+          rule: rule.name,
+          arn: this.stateMachine.arn,
+          roleArn: ruleRole.role.arn,
+          inputTransformer: {
+            // The whole `object` (etag, version-id when versioned, sequencer): split-csv claims this exact upload,
+            // so a second delivery of the same event ends as a duplicate. The functions find the feed from the key.
+            inputPaths: { bucket: "$.detail.bucket.name", key: "$.detail.object.key", object: "$.detail.object" },
+            inputTemplate: '{"bucket": <bucket>, "key": <key>, "object": <object>}',
+          },
+        },
+        { parent: this, dependsOn: [ruleRole.policy] },
+      );
+      this.feeds.push({ name: feed.name, prefix: feed.prefix, schemaObject: schemaObjects[i], rule, target });
+    }
+    this.rule = this.feeds[0].rule;
 
     // Deferred quiet-hours notices go out as a digest: the check flushes them when this schedule calls it.
     this.digestSchedule = new aws.cloudwatch.EventRule(

@@ -189,13 +189,18 @@ export function roleStatements<S>(
         Resource: [refs.keyArn],
         Condition: viaService("sns"),
       },
-      { Sid: "ReadWebhookParameter", Action: ["ssm:GetParameter"], Resource: refs.webhookParameterArns },
-      {
-        Sid: "DecryptWebhookParameter",
-        Action: ["kms:Decrypt"],
-        Resource: [refs.keyArn],
-        Condition: viaService("ssm"),
-      },
+      // Exactly the webhook parameters some feed reads; none when no feed posts to Slack.
+      ...(refs.webhookParameterArns.length > 0
+        ? [
+            { Sid: "ReadWebhookParameter", Action: ["ssm:GetParameter"], Resource: refs.webhookParameterArns },
+            {
+              Sid: "DecryptWebhookParameter",
+              Action: ["kms:Decrypt"],
+              Resource: [refs.keyArn],
+              Condition: viaService("ssm"),
+            },
+          ]
+        : []),
       {
         Sid: "PutPipelineMetrics",
         Action: ["cloudwatch:PutMetricData"],

@@ -3,6 +3,24 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { installMocks, PROJECT, settle } from "../test/support/pulumi-mocks";
 
+const PLACEHOLDER_WEBHOOK = "https://hooks.slack.com/services/T00000000/B00000000/synthplaceholder";
+
+/** A config value with every encrypted `{ secure: … }` inside it replaced by the placeholder webhook URL. */
+function withPlaceholders(value: unknown): { value: unknown; secret: boolean } {
+  if (typeof value !== "object" || value === null) return { value, secret: false };
+  if (!Array.isArray(value) && "secure" in value) return { value: PLACEHOLDER_WEBHOOK, secret: true };
+  let secret = false;
+  const walk = (v: unknown) => {
+    const r = withPlaceholders(v);
+    secret ||= r.secret;
+    return r.value;
+  };
+  const out = Array.isArray(value)
+    ? value.map(walk)
+    : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+  return { value: out, secret };
+}
+
 /**
  * Renders the Pulumi program of the dev stack (Pulumi.dev.yaml) under mocks and writes, into `out/`:
  * `dashboard.json` (the CloudWatch dashboard body), `policies/<role>.json` (each role's inline policy) and
@@ -11,14 +29,15 @@ import { installMocks, PROJECT, settle } from "../test/support/pulumi-mocks";
 async function main(): Promise<void> {
   const doc = YAML.parse(readFileSync("Pulumi.dev.yaml", "utf8")) as { config: Record<string, unknown> };
   const config: Record<string, string> = {};
+  const secretKeys = new Set([`${PROJECT}:slackWebhookUrl`]);
   for (const [key, value] of Object.entries(doc.config)) {
-    if (typeof value === "object" && value !== null && "secure" in value) {
-      config[key] = "https://hooks.slack.com/services/T00000000/B00000000/synthplaceholder";
-    } else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    // Secrets are per-user (`pulumi config set --secret`, with `--path` inside `feeds`): synth renders placeholders.
+    const { value: plain, secret } = withPlaceholders(value);
+    if (secret) secretKeys.add(key);
+    config[key] = typeof plain === "string" ? plain : JSON.stringify(plain);
   }
-  // The webhook is a per-user secret (`pulumi config set --secret`): synth renders with a placeholder.
-  config[`${PROJECT}:slackWebhookUrl`] ??= "https://hooks.slack.com/services/T00000000/B00000000/synthplaceholder";
-  const resources = installMocks(config, [`${PROJECT}:slackWebhookUrl`]);
+  config[`${PROJECT}:slackWebhookUrl`] ??= PLACEHOLDER_WEBHOOK;
+  const resources = installMocks(config, [...secretKeys]);
   require("../index");
   await settle(resources, 1000);
 
