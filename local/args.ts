@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { PREFIXES } from "../functions/contract";
 import { LOCAL_KEYS } from "../infra/config-schema";
 import { PIPELINE_PATTERNS, type PipelinePattern } from "../workflow/pipeline";
 import { FAULT_HELP, FAULT_NAMES, type FaultPlan, parseFaults, UsageError } from "./faults";
@@ -10,8 +11,15 @@ export type Pattern = PipelinePattern;
 /** Parsed command line of the local runner. */
 export interface RunArgs {
   csvPath: string;
+  /** The schema a run without feeds uses: `--schema`, else the one beside the CSV, else the sample's. */
   schemaPath: string;
+  /** Whether `--schema` named `schemaPath`: then it also replaces the schema of the feed picked from `--config`. */
+  schemaGiven?: boolean;
   configPath?: string;
+  /** `--feed <name>`: the config's feed the file runs under. */
+  feed?: string;
+  /** `--key <key>`: the object key the file is uploaded to (default: the feed's prefix and the file's name). */
+  key?: string;
   pattern: PipelinePattern;
   /** The run's clock (execution start time and the notification policy's "now"), ISO-8601. */
   now?: string;
@@ -37,12 +45,17 @@ that is deployed, the real Lambda handlers, and loopback SNS, SES, CloudWatch, S
 Without a file it runs samples/orders.csv.
 
 Options:
-  --schema <file>        row schema (YAML or JSON); default: <file>.schema.yaml beside the CSV if present,
-                         else samples/orders.schema.yaml
+  --schema <file>        row schema (YAML or JSON); default: the feed's schema with feeds in --config, else
+                         <file>.schema.yaml beside the CSV if present, else samples/orders.schema.yaml
   --config <file>        local settings (YAML or JSON) with the stack config's keys and rules:
                          ${LOCAL_KEYS.slice(0, 5).join(", ")},
                          ${LOCAL_KEYS.slice(5).join(", ")}
-                         (emailTo: [] turns e-mail off; onCallEmail: null turns on-call off)
+                         (emailTo: [] turns e-mail off; onCallEmail: null turns on-call off;
+                         a feed's schema path is relative to the file: see samples/feeds.yaml)
+  --feed <name>          the feed of the config's feeds the file runs under (its prefix, schema and recipients);
+                         default: the feed whose prefix --key is under, else the only feed
+  --key <key>            the object key the file is uploaded to, e.g. incoming/orders/2025-06-01.csv;
+                         default: the feed's prefix and the file's name (without feeds: incoming/<file>)
   --pattern <p>          ${PIPELINE_PATTERNS.map((p, i) => (i === 0 ? `${p} (default)` : p)).join(" | ")}
   --now <ISO-8601>       the run's clock, e.g. 2025-06-02T23:30:00+09:00 (quiet hours, holidays, start time)
   --json                 print exactly one JSON document on stdout (logs go to stderr)
@@ -56,7 +69,7 @@ ${FAULT_NAMES.map((n) => `                           ${n.padEnd(20)} ${FAULT_HEL
 Exit codes: 0 the execution succeeded (row errors are data), 1 it failed, 2 usage error.
 `;
 
-const VALUE_FLAGS = new Set(["--schema", "--config", "--pattern", "--now", "--out", "--inject"]);
+const VALUE_FLAGS = new Set(["--schema", "--config", "--feed", "--key", "--pattern", "--now", "--out", "--inject"]);
 const BOOLEAN_FLAGS = new Set(["--json", "--verbose"]);
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -65,6 +78,26 @@ function requireFile(path: string, what: string): string {
   if (!existsSync(full)) throw new UsageError(`${what} not found: ${path}`);
   if (!statSync(full).isFile()) throw new UsageError(`${what} is not a file: ${path}`);
   return full;
+}
+
+/** S3's limit on an object key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * Checks a `--key` value: an S3 object key as an upload has it — not empty, at most {@link MAX_KEY_BYTES} bytes, no
+ * leading "/" (S3 would keep it as part of the key, and no feed's prefix starts with one), not a folder, and not
+ * under `_config/`, where the stack keeps its schemas.
+ */
+export function checkKey(key: string): string {
+  if (key.startsWith("/")) throw new UsageError(`--key ${key}: an object key has no leading "/"; e.g. incoming/x.csv`);
+  if (key.endsWith("/")) throw new UsageError(`--key ${key}: names a folder; end it with the file's name`);
+  if (key.startsWith(PREFIXES.config))
+    throw new UsageError(
+      `--key ${key}: ${PREFIXES.config} holds the stack's schemas, not uploads; use a feed's prefix`,
+    );
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES)
+    throw new UsageError(`--key: ${Buffer.byteLength(key)} bytes; S3 object keys have at most ${MAX_KEY_BYTES}`);
+  return key;
 }
 
 /** The schema used when `--schema` is not given: `<name>.schema.{yaml,yml,json}` beside the CSV, else the sample's. */
@@ -127,6 +160,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   const csvPath = positional[0] === undefined ? DEFAULT_CSV : requireFile(positional[0], "CSV file");
   const schemaPath =
     values["--schema"] === undefined ? defaultSchemaFor(csvPath) : requireFile(values["--schema"], "schema file");
+  const key = values["--key"] === undefined ? undefined : checkKey(values["--key"]);
   const configPath = values["--config"] === undefined ? undefined : requireFile(values["--config"], "config file");
   const outDir = values["--out"] === undefined ? undefined : resolve(values["--out"]);
   if (outDir !== undefined && existsSync(outDir) && !statSync(outDir).isDirectory()) {
@@ -137,7 +171,10 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     args: {
       csvPath,
       schemaPath,
+      schemaGiven: values["--schema"] !== undefined,
       configPath,
+      feed: values["--feed"],
+      key,
       pattern,
       now,
       json: flags.has("--json"),

@@ -9,6 +9,8 @@ import type { SlackDelivery } from "./slack-receiver";
  */
 export interface RunDocument {
   executionName: string;
+  /** The name of the feed the file ran under (`default` when the config sets no feeds). */
+  feed: string;
   status: "SUCCEEDED" | "FAILED";
   states: string[];
   rows: { total: number; valid: number; invalid: number };
@@ -84,6 +86,8 @@ export interface DeliveredNotice extends Omit<NoticeEntry, "attempts"> {
   slackPayload?: unknown;
   attributes?: Record<string, string>;
   recipients?: string[];
+  /** Slack: the webhook path the last attempt was posted to (the stack's or a feed's own, see ./slack-receiver). */
+  webhookPath?: string;
   /** HTTP statuses of every attempt, in order. */
   attempts: number[];
 }
@@ -115,7 +119,14 @@ function received(
   if (channel === "slack") {
     if (sender !== "check" || slack.length === 0) return undefined;
     const last = slack[slack.length - 1];
-    return { channel, sender, body: last.body, slackPayload: last.json, attempts: slack.map((d) => d.status) };
+    return {
+      channel,
+      sender,
+      body: last.body,
+      slackPayload: last.json,
+      webhookPath: last.path,
+      attempts: slack.map((d) => d.status),
+    };
   }
   const service = channel === "sns" ? "sns" : "ses";
   const calls = aws.filter(

@@ -3,14 +3,14 @@
  * endpoints, the input objects uploaded to S3, and the environment variables the handlers read.
  */
 import { createReadStream } from "node:fs";
-import { extname } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { clients } from "../functions/adapters/clients";
-import { ENV, ERROR_TABLE, NOTIFY_NOW_ENV, PREFIXES, RUNS_TABLE } from "../functions/contract";
+import { resetRowSchemaCache } from "../functions/adapters/schema-source";
+import { ENV, ERROR_TABLE, type FeedEnvEntry, feedSchemaKey, NOTIFY_NOW_ENV, RUNS_TABLE } from "../functions/contract";
 import { setLogSink } from "../functions/core/log";
-import { mergedOutcomeEnvironment } from "../infra/function-env";
+import { type FeedEnvSettings, feedEnvironment, mergedOutcomeEnvironment } from "../infra/function-env";
 import { type AwsRecorder, startAwsRecorder } from "./aws-recorder";
-import type { LocalConfig } from "./config";
+import type { LocalConfig, LocalFeed } from "./config";
 import { type DynamoThrottle, startDynamoThrottle } from "./dynamo-throttle";
 import type { FaultPlan } from "./faults";
 import { type FunctionStatements, functionS3Roles, signAsInvokedFunction } from "./function-roles";
@@ -24,6 +24,11 @@ import { STATE_MACHINE_ACCESS_KEY } from "./tasks";
 
 /** SSM parameter holding the Slack webhook URL in a local run. */
 export const LOCAL_SLACK_PARAMETER = "/csv-pipeline/local/slack-webhook-url";
+
+/** SSM parameter holding the Slack webhook URL of a feed that sets its own (`notify.slackWebhookUrl`). */
+export function feedSlackParameter(feed: string): string {
+  return `/csv-pipeline/local/slack/${feed}/webhook-url`;
+}
 
 /** Undo steps, run last-in first-out; a failing step does not stop the others. */
 export class Cleanups {
@@ -51,8 +56,8 @@ export interface EnvironmentSpec {
   csvPath: string;
   /** Size of the CSV file in bytes. */
   bytes: number;
-  schemaPath: string;
-  schemaText: string;
+  /** Every feed of the run: each one's schema is uploaded and its settings are in the functions' environment. */
+  feeds: readonly LocalFeed[];
   /** Object key the CSV is uploaded to. */
   key: string;
   config: LocalConfig;
@@ -101,24 +106,70 @@ function setEnvironment(values: Record<string, string | undefined>): () => void 
 
 /**
  * Each function's role statements for a run: the statements the Pulumi program deploys, naming the local bucket
- * and tables, the run's input prefix, schema key and output prefixes, and its e-mail identities.
+ * and tables, every feed's prefix and schema key, the output prefixes, and the e-mail identities of the sender and
+ * every feed's recipients.
  */
-export function runRoleStatements(config: LocalConfig, schemaKey: string): FunctionStatements {
+export function runRoleStatements(config: LocalConfig, feeds: readonly LocalFeed[]): FunctionStatements {
   return localFunctionStatements(
     {
       bucket: LOCAL_BUCKET,
       errorTable: ERROR_TABLE.defaultName,
       runsTable: RUNS_TABLE.defaultName,
       region: LOCAL_REGION,
+      webhookParameters: webhookParameters(feeds),
     },
     {
-      inputPrefix: PREFIXES.input,
-      schemaKey,
+      feeds: feeds.map((feed) => ({ prefix: feed.prefix, schemaKey: feedSchemaKey(feed.name) })),
       outputs: config.outputs,
       emailFrom: config.emailFrom,
-      emailTo: config.emailTo,
+      emailTo: recipients(feeds),
     },
   );
+}
+
+/** Every feed's e-mail recipients, each once, in order of the feeds. */
+function recipients(feeds: readonly LocalFeed[]): string[] {
+  return [...new Set(feeds.flatMap((feed) => feed.emailTo))];
+}
+
+/** The SSM parameter a feed's Slack webhook URL is read from: its own, or the stack's. */
+function slackParameterOf(feed: LocalFeed): string {
+  return feed.ownSlack ? feedSlackParameter(feed.name) : LOCAL_SLACK_PARAMETER;
+}
+
+/** The webhook parameters in use: the stack's and each feed's own, each once. */
+function webhookParameters(feeds: readonly LocalFeed[]): string[] {
+  return [...new Set(feeds.map(slackParameterOf))];
+}
+
+/**
+ * The feed variables of every function in one set, for the one process the local handlers share: each function's
+ * own variables agree (they hold the first feed's values); `FEEDS` differs per function only in which differing
+ * settings an entry lists, so the set's `FEEDS` has each feed's entries merged, and each function still reads its
+ * own settings from it.
+ */
+export function mergedFeedEnvironment(feeds: readonly LocalFeed[], bucket: string): Record<string, string> {
+  const settings = feeds.map(
+    (feed): FeedEnvSettings => ({
+      name: feed.name,
+      prefix: feed.prefix,
+      schemaKey: feedSchemaKey(feed.name),
+      locale: feed.notify.locale,
+      notifyPolicy: feed.notify,
+      emailTo: feed.emailTo,
+      slackWebhookParameter: slackParameterOf(feed),
+    }),
+  );
+  const merged: Record<string, string> = {};
+  const entries = new Map<string, FeedEnvEntry>();
+  for (const variables of Object.values(feedEnvironment(settings, bucket))) {
+    for (const [name, value] of Object.entries(variables)) {
+      if (name !== ENV.feeds) merged[name] = value;
+      else for (const e of JSON.parse(value) as FeedEnvEntry[]) entries.set(e.name, { ...entries.get(e.name), ...e });
+    }
+  }
+  merged[ENV.feeds] = JSON.stringify([...entries.values()]);
+  return merged;
 }
 
 /**
@@ -136,8 +187,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
   });
   cleanups.add(() => setLogSink(previousSink));
 
-  const schemaKey = `${PREFIXES.config}schema${extname(spec.schemaPath) || ".yaml"}`;
-  const built = runRoleStatements(spec.config, schemaKey);
+  const built = runRoleStatements(spec.config, spec.feeds);
   const services = await startServicesProcess({
     bucket: LOCAL_BUCKET,
     errorTable: ERROR_TABLE.defaultName,
@@ -146,15 +196,20 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     onS3Access: spec.onS3Access,
   });
   cleanups.add(() => services.stop());
-  const slack = await startSlackReceiver(spec.faults);
+  const ownSlack = spec.feeds.filter((feed) => feed.ownSlack).map((feed) => feed.name);
+  const slack = await startSlackReceiver(spec.faults, ownSlack);
   cleanups.add(() => slack.stop());
   const aws = await startAwsRecorder({
-    parameters: { [LOCAL_SLACK_PARAMETER]: slack.webhookUrl },
+    // The stack's webhook and each feed's own, as the SecureStrings a deploy creates (each a path of the receiver).
+    parameters: {
+      [LOCAL_SLACK_PARAMETER]: slack.webhookUrl,
+      ...Object.fromEntries(ownSlack.map((feed) => [feedSlackParameter(feed), slack.feedWebhookUrls[feed]])),
+    },
     faults: spec.faults,
     snsFailureExemptKeys: [STATE_MACHINE_ACCESS_KEY],
     // As a new account: in the SES sandbox, with the identities a deploy must verify (the sender and recipients).
     ses: {
-      verified: [...(spec.config.emailFrom ? [spec.config.emailFrom] : []), ...spec.config.emailTo],
+      verified: [...(spec.config.emailFrom ? [spec.config.emailFrom] : []), ...recipients(spec.feeds)],
       sandbox: true,
       region: LOCAL_REGION,
     },
@@ -167,7 +222,13 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     throttle = started;
   }
 
-  await services.s3.send(new PutObjectCommand({ Bucket: services.bucket, Key: schemaKey, Body: spec.schemaText }));
+  // Each feed's schema where a deploy puts it; a schema an earlier run in this process read is not reused.
+  for (const feed of spec.feeds) {
+    await services.s3.send(
+      new PutObjectCommand({ Bucket: services.bucket, Key: feedSchemaKey(feed.name), Body: feed.schemaText }),
+    );
+  }
+  resetRowSchemaCache();
   // Streamed upload without a flexible checksum: with one, the SDK sends an aws-chunked body that s3rver stores as is.
   const uploader = new S3Client({
     endpoint: services.s3Endpoint,
@@ -192,19 +253,17 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
       ...services.env,
       ...aws.env,
       AWS_ENDPOINT_URL_DYNAMODB: throttle?.endpoint ?? services.dynamoEndpoint,
-      [ENV.schemaLocation]: `s3://${services.bucket}/${schemaKey}`,
       [ENV.chunkRows]: config.chunkRows?.toString(),
       [ENV.chunkBytes]: config.chunkBytes?.toString(),
       [ENV.resultsBucket]: services.bucket,
-      // Every function's row-outcome variables with the values the Pulumi program deploys (one process runs them all).
-      ...mergedOutcomeEnvironment(config.outputs, config.notify.locale),
+      // Every function's row-outcome and feed variables with the values the Pulumi program deploys (one process
+      // runs them all): the first feed's settings as the functions' own, and FEEDS.
+      ...mergedOutcomeEnvironment(config.outputs, spec.feeds[0].notify.locale),
+      ...mergedFeedEnvironment(spec.feeds, services.bucket),
       [ENV.errorRetentionDays]: String(config.errorRetentionDays),
       [ENV.pipelineName]: config.pipelineName,
       [ENV.alertTopicArn]: pipeline.resources.alertTopic,
-      [ENV.slackWebhookParameter]: LOCAL_SLACK_PARAMETER,
       [ENV.emailFrom]: config.emailFrom,
-      [ENV.emailTo]: config.emailTo.join(","),
-      [ENV.notifyPolicy]: JSON.stringify(config.notify),
       [ENV.consoleRegion]: LOCAL_REGION,
       [ENV.stateMachineArn]: pipeline.stateMachineArn,
       [ENV.checkLogGroup]: "/aws/lambda/csv-pipeline-check-errors-and-notify",

@@ -98,6 +98,7 @@ function noticeLines(n: DeliveredNotice): string[] {
   const out = [head];
   if (n.subject !== undefined) out.push(`    Subject: ${n.subject}`);
   if (n.recipients) out.push(`    To: ${n.recipients.join(", ")}`);
+  if (n.webhookPath !== undefined) out.push(`    Webhook: ${n.webhookPath}`);
   if (n.attributes && Object.keys(n.attributes).length > 0) {
     out.push(
       `    Attributes: ${Object.entries(n.attributes)
@@ -185,6 +186,7 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   out.push(
     `  file        ${rel(report.input.csvPath)} (${formatBytes(report.input.bytes)}) → s3://${report.input.bucket}/${report.input.key}`,
   );
+  out.push(`  feed        ${report.feed.name} (${report.feed.prefix})`);
   out.push(`  schema      ${rel(report.input.schemaPath)}`);
   out.push(`  pattern     ${report.pattern}`);
   const mc = report.mapConcurrency;

@@ -79,6 +79,8 @@ export interface LocalRoleNames {
   runsTable: string;
   region: string;
   account?: string;
+  /** Names of the SSM parameters holding Slack webhook URLs (default: one stand-in for the stack's). */
+  webhookParameters?: readonly string[];
 }
 
 /**
@@ -103,7 +105,10 @@ export function localFunctionStatements(
       executionIndexArn: `${errorTableArn}/index/${ERROR_TABLE.executionIndex.name}`,
       alertTopicArn: arn("sns", "csv-pipeline-alerts"),
       keyArn: arn("kms", "key/local"),
-      webhookParameterArns: [arn("ssm", "parameter/csv-pipeline/slack-webhook")],
+      // A parameter's ARN names it without its leading "/" (`parameter/a/b` for `/a/b`).
+      webhookParameterArns: (names.webhookParameters ?? ["/csv-pipeline/slack-webhook"]).map((name) =>
+        arn("ssm", `parameter/${name.replace(/^\//, "")}`),
+      ),
       logGroupArns: {
         splitCsv: logGroup("splitCsv"),
         processChunk: logGroup("processChunk"),

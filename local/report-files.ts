@@ -114,6 +114,7 @@ function noticeHtml(n: DeliveredNotice): string {
     n.reason ? `<li>Reason: ${escapeHtml(n.reason)}</li>` : "",
     n.subject !== undefined ? `<li>Subject: ${escapeHtml(n.subject)}</li>` : "",
     n.recipients ? `<li>To: ${escapeHtml(n.recipients.join(", "))}</li>` : "",
+    n.webhookPath !== undefined ? `<li>Webhook: <code>${escapeHtml(n.webhookPath)}</code></li>` : "",
     n.attempts.length > 0 ? `<li>HTTP attempts: ${n.attempts.join(" → ")}</li>` : "",
   ].join("");
   const body =
@@ -230,7 +231,7 @@ table.errors td:last-child{white-space:pre-wrap;word-break:break-word}.sev-HIGH 
 figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}figure.workflow{overflow-x:auto}figure.workflow figcaption{font-weight:400;margin-top:.3rem}.notice{border-left:4px solid #ccc;padding-left:1rem}
 </style></head><body>
 <h1>CSV pipeline run <code>${escapeHtml(d.executionName)}</code> <span class="status ${d.status}">${d.status}</span></h1>
-<p>File <code>s3://${escapeHtml(report.input.bucket)}/${escapeHtml(report.input.key)}</code> · pattern ${escapeHtml(report.pattern)} · started ${escapeHtml(report.startTime)} · ${report.durationMs} ms${report.injected.length ? ` · injected: ${escapeHtml(report.injected.join(", "))}` : ""}</p>
+<p>File <code>s3://${escapeHtml(report.input.bucket)}/${escapeHtml(report.input.key)}</code> · feed <strong class="feed">${escapeHtml(report.feed.name)}</strong> (<code>${escapeHtml(report.feed.prefix)}</code>) · pattern ${escapeHtml(report.pattern)} · started ${escapeHtml(report.startTime)} · ${report.durationMs} ms${report.injected.length ? ` · injected: ${escapeHtml(report.injected.join(", "))}` : ""}</p>
 ${report.failure ? `<p><strong>${escapeHtml(report.failure.error)}</strong>: ${escapeHtml(report.failure.cause)}</p>` : ""}
 <h2>Rows and errors</h2>
 <table><tr><th>rows</th><th>valid</th><th>invalid</th><th>errors</th><th>critical (HIGH + CRITICAL)</th></tr>
@@ -368,6 +369,7 @@ export async function writeReportFiles(dir: string, report: RunReport): Promise<
     ...(n.subject !== undefined ? { subject: n.subject } : {}),
     ...(n.attributes ? { attributes: n.attributes } : {}),
     ...(n.recipients ? { recipients: n.recipients } : {}),
+    ...(n.webhookPath !== undefined ? { webhookPath: n.webhookPath } : {}),
     attempts: n.attempts,
     files: noticeFiles(n, i).map((f) => `notices/${f.name}`),
   }));

@@ -31,6 +31,8 @@ export interface RunReport {
   /** Mermaid flowchart of the definition with the states entered highlighted. */
   renderMermaid(): string;
   input: { bucket: string; key: string; bytes: number; csvPath: string; schemaPath: string };
+  /** The feed the file ran under (the document's `feed` is its name) and the prefix it owns. */
+  feed: { name: string; prefix: string };
   pattern: Pattern;
   startTime: string;
   durationMs: number;
@@ -148,7 +150,10 @@ async function storedCounts(
 
 /** What `buildReport` needs besides the environment and the execution's outcome. */
 export interface ReportContext
-  extends Pick<RunReport, "definition" | "renderMermaid" | "pattern" | "startTime" | "injected" | "mapConcurrency"> {
+  extends Pick<
+    RunReport,
+    "definition" | "renderMermaid" | "feed" | "pattern" | "startTime" | "injected" | "mapConcurrency"
+  > {
   executionName: string;
   /** When the run began (epoch ms), for its duration. */
   began: number;
@@ -172,6 +177,7 @@ export async function buildReport(
   const stateSummaries = summarizeStates(outcome.timeline);
   const document: RunDocument = {
     executionName: run.executionName,
+    feed: run.feed.name,
     status: outcome.status,
     states: stateSummaries.map((s) => s.name),
     rows: counts.rows,
@@ -189,6 +195,7 @@ export async function buildReport(
     definition: run.definition,
     renderMermaid: run.renderMermaid,
     input: run.input,
+    feed: run.feed,
     pattern: run.pattern,
     startTime: run.startTime,
     durationMs: Date.now() - run.began,

@@ -1,8 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename } from "node:path";
-import { PREFIXES } from "../functions/contract";
 import { parseSchema } from "../functions/core/csv/schema";
 import { visible } from "../functions/core/text";
 import type { RunArgs } from "./args";
@@ -11,6 +9,7 @@ import { deliverAgain } from "./duplicate";
 import { Cleanups, openEnvironment } from "./environment";
 import { startExecution } from "./execution";
 import { type FaultPlan, fire, UsageError } from "./faults";
+import { pickFeed } from "./feeds";
 import type { FunctionStatements } from "./function-roles";
 import { copyOutcomeFiles, type OutcomeFiles, OutcomeReader, outcomeKeys } from "./outcomes";
 import { loadPipeline } from "./pipeline-source";
@@ -70,11 +69,23 @@ export function executionNameFor(startTime: string): string {
  */
 export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: RunOptions = {}): Promise<RunReport> {
   const config = loadConfig(args.configPath);
-  const schemaText = readFileSync(args.schemaPath, "utf8");
-  try {
-    parseSchema(schemaText, args.schemaPath);
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
+  // The schema chosen for the file: the feed's own unless --schema replaces it (always, without feeds).
+  const schema =
+    !config.feeds?.length || args.schemaGiven
+      ? { path: args.schemaPath, text: readFileSync(args.schemaPath, "utf8") }
+      : undefined;
+  const { feeds, feed, key } = pickFeed(config, {
+    feed: args.feed,
+    key: args.key,
+    csvPath: args.csvPath,
+    schema,
+  });
+  if (schema) {
+    try {
+      parseSchema(schema.text, schema.path);
+    } catch (err) {
+      throw new UsageError((err as Error).message, { cause: err });
+    }
   }
   const cpus = availableParallelism();
   const mapConcurrency = {
@@ -88,7 +99,6 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
   const startTime = new Date(args.now ? Date.parse(args.now) : Date.now()).toISOString();
   const executionName = executionNameFor(startTime);
   const bytes = statSync(args.csvPath).size;
-  const key = `${PREFIXES.input}${basename(args.csvPath)}`;
 
   const cleanups = new Cleanups();
   const unregister = hooks.onCleanup?.(() => cleanups.run());
@@ -98,8 +108,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
       {
         csvPath: args.csvPath,
         bytes,
-        schemaPath: args.schemaPath,
-        schemaText,
+        feeds,
         key,
         config,
         pipeline,
@@ -180,8 +189,9 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
         key: visible(key),
         bytes,
         csvPath: visible(args.csvPath),
-        schemaPath: visible(args.schemaPath),
+        schemaPath: visible(feed.schemaPath ?? `inline in ${args.configPath ?? "the config"} (feed ${feed.name})`),
       },
+      feed: { name: feed.name, prefix: visible(feed.prefix) },
       pattern: args.pattern,
       startTime,
       injected: args.injected,

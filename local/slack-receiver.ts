@@ -26,6 +26,8 @@ export interface SlackAnswer {
 export interface SlackReceiver {
   /** An incoming-webhook-shaped URL on the loopback server. */
   webhookUrl: string;
+  /** Each feed's own webhook URL (the feeds given to {@link startSlackReceiver}), by feed name. */
+  feedWebhookUrls: Record<string, string>;
   /** Every request, in order of arrival (also those whose answer is still delayed). */
   deliveries: SlackDelivery[];
   /** Answers for the next requests to the webhook, taken in order before the faults and Slack's own rules. */
@@ -38,12 +40,22 @@ export interface SlackReceiver {
 /** Path of the local webhook, shaped like Slack's `/services/T…/B…/…`. */
 export const LOCAL_WEBHOOK_PATH = "/services/T0LOCAL00/B0LOCAL00/localwebhooksecret0000000";
 
+/** Path of a feed's own local webhook: another channel of the same workspace, so a delivery tells which it went to. */
+export function feedWebhookPath(feed: string): string {
+  return `/services/T0LOCAL00/B0FEED000/${feed}`;
+}
+
 /**
  * A loopback stand-in for a Slack incoming webhook: records each request and answers like Slack does — `200 ok`,
  * `400 invalid_payload` for a body that is not JSON, `404 no_service` for another path — unless an answer is
  * scripted (`script`) or a fault is injected (`slack-429` → `429` with `Retry-After: 1`, `slack-5xx` → `500`).
+ * Besides the stack's webhook it serves one for each of `feeds` (see {@link feedWebhookPath}).
  */
-export async function startSlackReceiver(faults: FaultPlan = {}): Promise<SlackReceiver> {
+export async function startSlackReceiver(
+  faults: FaultPlan = {},
+  feeds: readonly string[] = [],
+): Promise<SlackReceiver> {
+  const paths = new Set([LOCAL_WEBHOOK_PATH, ...feeds.map(feedWebhookPath)]);
   const deliveries: SlackDelivery[] = [];
   const script: SlackAnswer[] = [];
   const server = await startLoopbackServer(async (req, res) => {
@@ -56,7 +68,7 @@ export async function startSlackReceiver(faults: FaultPlan = {}): Promise<SlackR
     }
     const path = req.url ?? "";
     const decide = (): SlackAnswer => {
-      if (req.method !== "POST" || path !== LOCAL_WEBHOOK_PATH) return { status: 404, body: "no_service" };
+      if (req.method !== "POST" || !paths.has(path)) return { status: 404, body: "no_service" };
       const scripted = script.shift();
       if (scripted) return scripted;
       if (fire(faults, "slack-429")) return { status: 429, headers: { "retry-after": "1" }, body: "rate_limited" };
@@ -80,6 +92,7 @@ export async function startSlackReceiver(faults: FaultPlan = {}): Promise<SlackR
   });
   return {
     webhookUrl: `${server.url}${LOCAL_WEBHOOK_PATH}`,
+    feedWebhookUrls: Object.fromEntries(feeds.map((feed) => [feed, `${server.url}${feedWebhookPath(feed)}`])),
     deliveries,
     script,
     reset: () => {

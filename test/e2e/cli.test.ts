@@ -69,6 +69,7 @@ describe("npm start (local run, end to end)", function () {
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(Object.keys(doc), [
       "executionName",
+      "feed",
       "status",
       "states",
       "rows",
@@ -84,6 +85,8 @@ describe("npm start (local run, end to end)", function () {
     );
     for (const r of doc.stateResults) assert.ok(Number.isInteger(r.durationMs) && r.durationMs >= 0, r.name);
     assert.match(doc.executionName, /^local-20250603T010000-[0-9a-f]{6}$/);
+    // Without feeds in a config, the run has the one feed a single-feed stack has.
+    assert.equal(doc.feed, "default");
     assert.equal(doc.status, "SUCCEEDED");
     assert.deepEqual(doc.states, SEQUENTIAL_STATES);
     assert.deepEqual(doc.rows, ORDERS.rows);
@@ -127,10 +130,15 @@ describe("npm start (local run, end to end)", function () {
     assert.equal(metric(METRICS.criticalErrorCount)?.value, 35);
     assert.equal(metric(METRICS.rowsProcessed)?.value, 1000);
     assert.equal(metric(METRICS.notificationsSent)?.value, 2);
-    for (const m of doc.metrics) {
-      assert.equal(m.namespace, METRICS.namespace);
-      assert.deepEqual(Object.keys(m.dimensions), [METRICS.dimension], "no per-execution dimension");
-    }
+    // Each value twice: on {Pipeline} (the stack's alarms) and on {Pipeline, Feed} — never a per-execution dimension.
+    const pipeline = doc.metrics.filter((m) => Object.keys(m.dimensions).length === 1);
+    assert.equal(pipeline.length * 2, doc.metrics.length);
+    for (const m of doc.metrics) assert.equal(m.namespace, METRICS.namespace);
+    for (const m of pipeline) assert.deepEqual(Object.keys(m.dimensions), [METRICS.dimension], m.name);
+    assert.deepEqual(
+      doc.metrics.slice(pipeline.length),
+      pipeline.map((m) => ({ ...m, dimensions: { ...m.dimensions, [METRICS.feedDimension]: "default" } })),
+    );
   });
 
   it("runs the parallel pattern: aggregation beside the check, same counts", async () => {
@@ -395,7 +403,7 @@ describe("npm start (local run, end to end)", function () {
     assert.ok(replaced, "the directory was replaced mid-run");
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /^Status {6}SUCCEEDED$/m);
-    assert.match(result.stdout, /^Metrics \(6\)$/m);
+    assert.match(result.stdout, /^Metrics \(12\)$/m);
     assert.doesNotMatch(result.stdout, /Wrote \d+ files/);
     const last = result.stderr.trimEnd().split("\n").at(-1) ?? "";
     assert.match(last, new RegExp(`^error: could not write the run's files to ${out}: ENOTDIR`));

@@ -486,7 +486,14 @@ describe("npm start --inject: the fault matrix (samples/orders.csv, weekday morn
       );
 
       // Metrics: the run's counts exactly once, whatever was retried; the notices the check decided, once each.
-      const points = (name: string) => doc.metrics.filter((m) => m.name === name);
+      // Each value goes on {Pipeline} and again on {Pipeline, Feed}: the stack's series counts, the feed's mirrors it.
+      const stackSeries = doc.metrics.filter((m) => !(METRICS.feedDimension in m.dimensions));
+      assert.deepEqual(
+        doc.metrics.filter((m) => METRICS.feedDimension in m.dimensions),
+        stackSeries.map((m) => ({ ...m, dimensions: { ...m.dimensions, [METRICS.feedDimension]: "default" } })),
+        "the feed's series mirrors the stack's",
+      );
+      const points = (name: string) => stackSeries.filter((m) => m.name === name);
       const total = (name: string) => points(name).reduce((sum, m) => sum + m.value, 0);
       for (const name of [METRICS.errorCount, METRICS.criticalErrorCount, METRICS.rowsProcessed]) {
         assert.equal(points(name).length, 1, `${name} published once: ${JSON.stringify(points(name))}`);

@@ -12,6 +12,7 @@ export function reportFixture(timeline: TimelineEntry[] = []): RunReport {
   return {
     document: {
       executionName: FIXTURE_EXECUTION,
+      feed: "default",
       status: "SUCCEEDED",
       states: stateSummaries.map((s) => s.name),
       rows: { total: 0, valid: 0, invalid: 0 },
@@ -27,6 +28,7 @@ export function reportFixture(timeline: TimelineEntry[] = []): RunReport {
     definition: {},
     renderMermaid: () => "flowchart TD\n",
     input: { bucket: "b", key: "incoming/x.csv", bytes: 10, csvPath: "/x.csv", schemaPath: "/x.schema.yaml" },
+    feed: { name: "default", prefix: "incoming/" },
     pattern: "sequential",
     startTime: "2025-06-03T01:00:00.000Z",
     durationMs: 90,
