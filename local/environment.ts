@@ -8,11 +8,16 @@ import { clients } from "../functions/adapters/clients";
 import { resetRowSchemaCache } from "../functions/adapters/schema-source";
 import { ENV, ERROR_TABLE, type FeedEnvEntry, feedSchemaKey, NOTIFY_NOW_ENV, RUNS_TABLE } from "../functions/contract";
 import { setLogSink } from "../functions/core/log";
-import { type FeedEnvSettings, feedEnvironment, mergedOutcomeEnvironment } from "../infra/function-env";
+import {
+  checkEnvironmentSize,
+  type FeedEnvSettings,
+  feedEnvironment,
+  mergedOutcomeEnvironment,
+} from "../infra/function-env";
 import { type AwsRecorder, startAwsRecorder } from "./aws-recorder";
 import type { LocalConfig, LocalFeed } from "./config";
 import { type DynamoThrottle, startDynamoThrottle } from "./dynamo-throttle";
-import type { FaultPlan } from "./faults";
+import { type FaultPlan, UsageError } from "./faults";
 import { type FunctionStatements, functionS3Roles, signAsInvokedFunction } from "./function-roles";
 import { localFunctionStatements } from "./iam-local";
 import type { LoadedPipeline } from "./pipeline-source";
@@ -162,7 +167,16 @@ export function mergedFeedEnvironment(feeds: readonly LocalFeed[], bucket: strin
   );
   const merged: Record<string, string> = {};
   const entries = new Map<string, FeedEnvEntry>();
-  for (const variables of Object.values(feedEnvironment(settings, bucket))) {
+  const perFunction = feedEnvironment(settings, bucket);
+  // As strict as a deploy: a function whose feed variables alone exceed Lambda's 4 KB would be refused there.
+  for (const [key, variables] of Object.entries(perFunction)) {
+    try {
+      checkEnvironmentSize(key, variables);
+    } catch (err) {
+      throw new UsageError(`--config: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  for (const variables of Object.values(perFunction)) {
     for (const [name, value] of Object.entries(variables)) {
       if (name !== ENV.feeds) merged[name] = value;
       else for (const e of JSON.parse(value) as FeedEnvEntry[]) entries.set(e.name, { ...entries.get(e.name), ...e });

@@ -210,6 +210,23 @@ describe("a run's feed environment", () => {
     assert.equal(env[ENV.feeds], '[{"name":"default","prefix":"incoming/"}]');
   });
 
+  it("refuses feeds whose settings would take a function's environment over Lambda's 4 KB, as a deploy does", () => {
+    const extraDates = Array.from({ length: 300 }, (_, i) =>
+      new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10),
+    );
+    const long = feed("long", "incoming/long/", {
+      notify: { ...jp.notify, quietHours: { ...jp.notify.quietHours, extraDates } },
+    });
+    assert.throws(
+      () => mergedFeedEnvironment([orders, long], "bucket"),
+      (err: Error) =>
+        err instanceof UsageError &&
+        /^--config: The environment of function checkErrors is \d{4} bytes; Lambda allows 4096\. FEEDS \(\d+ bytes\) repeats each feed setting that differs from the first feed's: feeds\[1\]\.notify\.notifyPolicy \(\d+ bytes\)/.test(
+          err.message,
+        ),
+    );
+  });
+
   it("grants every feed's prefix and schema, every webhook parameter and every feed's recipients", () => {
     const statements = runRoleStatements(configWith([orders, jp]), [orders, jp]);
     const resources = (fn: keyof typeof statements, sid: string) =>
