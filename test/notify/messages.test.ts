@@ -396,6 +396,30 @@ describe("rejected rows in notices", () => {
     }
   });
 
+  it("gives a rejected file's reason in the notice's language, from the file summary's message key", () => {
+    const detail = { key: "headerMissing", params: { columns: "email", count: 1, found: "order_id, amount" } } as const;
+    const rejected = sampleSummary({
+      errorCount: 1,
+      runFailed: true,
+      failureReasons: ["file-rejected"],
+      fileMessage: "The header lacks the required column email (found: order_id, amount). …",
+      fileDetail: detail,
+    });
+    const ja = buildSnsNotice(run({ summary: rejected, level: "CRITICAL" })).message;
+    assert.ok(
+      ja.includes(
+        "\n- ヘッダーに必須列 email がありません(ヘッダーの列: order_id, amount)。ファイルの1行目に列を追加するか、行スキーマで任意の列にして、もう一度アップロードしてください\n",
+      ),
+      ja,
+    );
+    assert.doesNotMatch(ja, /The header lacks/);
+    const en = buildSnsNotice(run({ summary: rejected, level: "CRITICAL", locale: "en" })).message;
+    assert.match(en, /\n- The header lacks the required column email \(found: order_id, amount\)\. Add the column/);
+    // An item of an older run has the English message only: it is shown as it is.
+    const older = buildSnsNotice(run({ summary: { ...rejected, fileDetail: undefined }, level: "CRITICAL" })).message;
+    assert.ok(older.includes("\n- The header lacks the required column email (found: order_id, amount). …\n"), older);
+  });
+
   it("writes the SNS / e-mail text in Japanese byte for byte", () => {
     assert.equal(
       buildSnsNotice(run()).message,

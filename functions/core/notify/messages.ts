@@ -181,7 +181,15 @@ function failureLines(input: NoticeInput): string[] {
   const t = texts(input.locale);
   const s = input.summary;
   const lines = s.failureReasons.map((r) => t.failureReason(r, s.failedChunks, s.chunkCount));
-  if (s.fileMessage) lines.push(safeValue(s.fileMessage, MAX_MESSAGE_CHARS));
+  // The rejection in the notice's language; an item written before messages had keys has the English text only.
+  if (s.fileDetail)
+    lines.push(
+      safeValue(
+        renderValidationMessage(s.fileDetail, input.locale, (v) => safeValue(v, 80)),
+        MAX_MESSAGE_CHARS,
+      ),
+    );
+  else if (s.fileMessage) lines.push(safeValue(s.fileMessage, MAX_MESSAGE_CHARS));
   if (s.failure) {
     const { step, error, cause } = s.failure;
     lines.push(t.stateFailure(step, safeValue(cause === "" ? error : `${error}: ${cause}`, MAX_MESSAGE_CHARS)));

@@ -8,6 +8,7 @@ import {
   type FileSummaryItem,
   SEVERITIES,
   type Severity,
+  type ValidationMessage,
 } from "../../contract";
 import type { NoticeLevel } from "../notify/policy-rules";
 import { visible } from "../text";
@@ -42,8 +43,10 @@ export interface RunSummary {
   failureReasons: RunFailureReason[];
   /** The Catch's error name and a bounded cause, when a state failed. */
   failure?: FailureSummary;
-  /** split-csv's message (e.g. which header column is missing). */
+  /** split-csv's message (e.g. which header column is missing), in English. */
   fileMessage?: string;
+  /** The same message as a key, so a notice shows it in its own language (absent in items of older runs). */
+  fileDetail?: ValidationMessage;
 }
 
 function addCounts(into: { byType: CountsByType; bySeverity: CountsBySeverity }, from: Partial<FileSummaryItem>) {
@@ -113,6 +116,7 @@ export function summarizeRun(
     failureReasons: reasons,
     failure: input.failure ? summarizeFailure(input.failure, input.splitStatus) : undefined,
     fileMessage: file?.message,
+    fileDetail: file?.detail,
   };
 }
 
