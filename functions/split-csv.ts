@@ -9,7 +9,13 @@ import { splitCsv } from "./core/csv/split";
 import { requireEnv } from "./core/env";
 import { feedOfKey, findFeed, schemaLocationOf } from "./core/feeds";
 import { log } from "./core/log";
-import { buildErrorRecord, countRecord, emptyBySeverity, expiresAtOf } from "./core/records/error-record";
+import {
+  buildErrorRecord,
+  countRecord,
+  emptyBySeverity,
+  expiresAtOf,
+  visibleMessage,
+} from "./core/records/error-record";
 import { uploadFields } from "./core/records/upload";
 
 /** What the SplitCsv state passes. */
@@ -141,7 +147,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
   };
   if (outcome.message !== undefined) summary.message = outcome.message;
   const rejection = outcome.status === "REJECTED" ? outcome.problems.find((p) => p.severity !== "LOW") : undefined;
-  if (rejection?.detail !== undefined) summary.detail = rejection.detail;
+  if (rejection?.detail !== undefined) summary.detail = visibleMessage(rejection.detail);
   if (rejection?.column !== undefined) summary.column = rejection.column;
   await putFileSummary(runsTable, summary);
 

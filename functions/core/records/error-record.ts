@@ -6,6 +6,7 @@ import {
   type ProcessingStage,
   SEVERITY_RANK,
   type Severity,
+  type ValidationMessage,
 } from "../../contract";
 import type { RowProblem } from "../csv/validate";
 import { visible } from "../text";
@@ -121,14 +122,21 @@ export function buildErrorRecord(
   if (recordNumber !== undefined) record.recordNumber = recordNumber;
   if (problem.column !== undefined) record.column = visible(problem.column);
   if (ctx.feed !== undefined) record.feed = ctx.feed;
-  if (problem.detail !== undefined)
-    record.message = {
-      key: problem.detail.key,
-      params: Object.fromEntries(
-        Object.entries(problem.detail.params).map(([k, v]) => [k, typeof v === "string" ? visible(v) : v]),
-      ),
-    };
+  if (problem.detail !== undefined) record.message = visibleMessage(problem.detail);
   return record;
+}
+
+/**
+ * A message key with the file's text in its parameters made visible (control characters as `\xNN`), as every
+ * stored message holds it: a terminal, a notice or a spreadsheet never receives a control character from the file.
+ */
+export function visibleMessage(message: ValidationMessage): ValidationMessage {
+  return {
+    key: message.key,
+    params: Object.fromEntries(
+      Object.entries(message.params).map(([k, v]) => [k, typeof v === "string" ? visible(v) : v]),
+    ),
+  };
 }
 
 /** Zeroed counts by severity (every severity present, so counts can be added to it). */
