@@ -95,6 +95,9 @@ export function checkKey(key: string): string {
     throw new UsageError(
       `--key ${key}: ${PREFIXES.config} holds the stack's schemas, not uploads; use a feed's prefix`,
     );
+  // The upload rule matches ".csv" in any letter case (infra/pipeline.ts): any other key starts no run on AWS.
+  if (!/\.csv$/i.test(key))
+    throw new UsageError(`--key ${key}: only a key ending in .csv (any letter case) starts a run; e.g. incoming/x.csv`);
   if (Buffer.byteLength(key) > MAX_KEY_BYTES)
     throw new UsageError(`--key: ${Buffer.byteLength(key)} bytes; S3 object keys have at most ${MAX_KEY_BYTES}`);
   return key;

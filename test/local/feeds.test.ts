@@ -159,6 +159,10 @@ describe("parseArgs --feed and --key", () => {
       "--key _config/schema.json: _config/ holds the stack's schemas, not uploads; use a feed's prefix",
     ],
     ["incoming/orders/", "--key incoming/orders/: names a folder; end it with the file's name"],
+    [
+      "incoming/orders/a.txt",
+      "--key incoming/orders/a.txt: only a key ending in .csv (any letter case) starts a run; e.g. incoming/x.csv",
+    ],
     [`incoming/${"é".repeat(509)}.csv`, "--key: 1031 bytes; S3 object keys have at most 1024"],
   ];
   for (const [key, message] of bad) {
