@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { type FilterPolicy, type OnCallFeed, onCallSubscriptions } from "./subscriptions";
 
 /** Arguments of {@link Notifications}. */
 export interface NotificationsArgs {
@@ -15,64 +16,11 @@ export interface NotificationsArgs {
 }
 
 /** What the notifications need of one feed. */
-export interface NotificationFeed {
-  name: string;
+export interface NotificationFeed extends OnCallFeed {
   /** The feed's own Slack webhook URL (secret): it gets its own SSM SecureString. */
   slackWebhookUrl?: pulumi.Input<string>;
   /** Whether the feed posts to Slack at all (its own webhook or the stack's). */
   slack: boolean;
-  /** The address paged for the feed's CRITICAL notices. */
-  onCallEmail?: string;
-  /** Whether `onCallEmail` is the feed's own (not the stack's). */
-  ownOnCall: boolean;
-}
-
-/**
- * Subscription filter policy of the on-call path: notices whose `severity` attribute is CRITICAL, and messages with no
- * `severity` attribute at all — CloudWatch alarm notifications carry no message attributes, and only Critical alarms
- * publish to the alert topic.
- */
-export const CRITICAL_FILTER_POLICY = { severity: ["CRITICAL", { exists: false }] } as const;
-
-/** The SNS message attribute naming the feed of a notice. */
-export const FEED_ATTRIBUTE = "feed";
-
-/** SNS filter policy values: exact strings, `{ exists: false }` (attribute absent), `{ "anything-but": [...] }`. */
-export type FilterValue = string | { exists: false } | { "anything-but": string[] };
-
-/** The on-call e-mail addresses of the feeds that have their own, each with the feeds it is paged for. */
-export function feedOnCallGroups(feeds: readonly NotificationFeed[], stackOnCall?: string): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const feed of feeds) {
-    // A feed whose own address is the stack's is paged through the stack's subscription: SNS keeps one
-    // subscription per topic and endpoint, so a second one with another filter would fight over it.
-    if (!feed.ownOnCall || !feed.onCallEmail || feed.onCallEmail === stackOnCall) continue;
-    groups.set(feed.onCallEmail, [...(groups.get(feed.onCallEmail) ?? []), feed.name]);
-  }
-  return groups;
-}
-
-/**
- * Filter policy of the stack's on-call e-mail: CRITICAL notices and alarms ({@link CRITICAL_FILTER_POLICY}). When
- * some feeds page an on-call of their own, their notices are left out — by exclusion, so that a notice of any other
- * feed (also of a run whose key is under no feed's prefix) still pages the stack's on-call — and messages without a
- * `feed` attribute (alarms, the check-failure page) still come through.
- *
- * @example stackOnCallFilterPolicy([orders, stockWithOwnOnCall]) // { severity: […], feed: [{ "anything-but": ["stock"] }, { exists: false }] }
- */
-export function stackOnCallFilterPolicy(
-  feeds: readonly NotificationFeed[],
-  stackOnCall?: string,
-): Record<string, FilterValue[]> {
-  const pagedElsewhere = [...feedOnCallGroups(feeds, stackOnCall).values()].flat();
-  const severity = [...CRITICAL_FILTER_POLICY.severity];
-  if (pagedElsewhere.length === 0) return { severity };
-  return { severity, [FEED_ATTRIBUTE]: [{ "anything-but": pagedElsewhere }, { exists: false }] };
-}
-
-/** Filter policy of a feed's own on-call e-mail: the CRITICAL notices of its feeds only (alarms page the stack's). */
-export function feedOnCallFilterPolicy(feedNames: readonly string[]): Record<string, FilterValue[]> {
-  return { severity: ["CRITICAL"], [FEED_ATTRIBUTE]: [...feedNames] };
 }
 
 /** Name of the SSM parameter of a feed's own Slack webhook. */
@@ -141,7 +89,7 @@ export class Notifications extends pulumi.ComponentResource {
       suffix: string,
       topic: aws.sns.Topic,
       endpoint: pulumi.Input<string>,
-      filterPolicy?: Record<string, FilterValue[]>,
+      filterPolicy?: FilterPolicy,
     ) => {
       this.subscriptions.push(
         new aws.sns.TopicSubscription(
@@ -158,10 +106,11 @@ export class Notifications extends pulumi.ComponentResource {
         ),
       );
     };
-    if (args.onCallEmail)
-      subscribe("oncall-email", this.topic, args.onCallEmail, stackOnCallFilterPolicy(args.feeds, args.onCallEmail));
-    for (const [address, feeds] of feedOnCallGroups(args.feeds, args.onCallEmail))
-      subscribe(`oncall-email-${feeds[0]}`, this.topic, address, feedOnCallFilterPolicy(feeds));
+    // The same list the local runner's SNS delivers through (./subscriptions), so the two never differ.
+    for (const sub of onCallSubscriptions(args.feeds, args.onCallEmail)) {
+      const suffix = sub.owner.kind === "stack" ? "oncall-email" : `oncall-email-${sub.owner.feeds[0]}`;
+      subscribe(suffix, this.topic, sub.endpoint, sub.filterPolicy);
+    }
     for (const [i, address] of args.emailTo.entries()) subscribe(`email-${i}`, this.teamTopic, address);
 
     this.webhookParameter = new aws.ssm.Parameter(

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
+import { type FilterPolicy, filterPolicyMatches } from "../infra/subscriptions";
 import { type FaultPlan, fire } from "./faults";
 import { readBody, sigV4Credential, startLoopbackServer } from "./http";
 
@@ -28,6 +29,18 @@ export interface RecordedCall {
   /** HTTP status the endpoint answered. */
   status: number;
   at: string;
+  /**
+   * SNS Publish answered 200, with the topic's subscriptions given: the endpoints whose filter policy matched the
+   * message attributes, in subscription order (empty when none matched — SNS accepts the message all the same).
+   */
+  deliveredTo?: string[];
+}
+
+/** A subscription of the alert topic: where SNS delivers a message that passes its filter policy. */
+export interface TopicSubscription {
+  endpoint: string;
+  /** Unset: every message is delivered. */
+  filterPolicy?: FilterPolicy;
 }
 
 export interface AwsRecorderOptions {
@@ -35,6 +48,11 @@ export interface AwsRecorderOptions {
   parameters?: Record<string, string>;
   /** Shared, consumed as faults fire. */
   faults?: FaultPlan;
+  /**
+   * The alert topic's subscriptions (the on-call e-mails a deploy creates): each accepted Publish records the
+   * endpoints SNS would deliver it to. Without this option no delivery is recorded.
+   */
+  snsSubscriptions?: readonly TopicSubscription[];
   /** Access keys exempt from `sns-failure` (the state machine's own role). */
   snsFailureExemptKeys?: readonly string[];
   /**
@@ -89,6 +107,29 @@ const XML_NAMESPACE: Record<"sns" | "ses", string> = {
 /** Escapes text for an XML element. */
 function xml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * The String message attributes of a decoded Publish (`MessageAttributes.entry.N.Name` and
+ * `MessageAttributes.entry.N.Value.StringValue`), by name.
+ */
+export function publishAttributes(params: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const entries = Array.isArray(params.MessageAttributes) ? (params.MessageAttributes as unknown[]) : [];
+  for (const entry of entries) {
+    const e = (entry ?? {}) as { Name?: unknown; Value?: { StringValue?: unknown } };
+    if (typeof e.Name === "string" && typeof e.Value?.StringValue === "string") out[e.Name] = e.Value.StringValue;
+  }
+  return out;
+}
+
+/** The endpoints of `subscriptions` whose filter policy passes a message with these attributes, each once. */
+export function matchingEndpoints(
+  subscriptions: readonly TopicSubscription[],
+  attributes: Readonly<Record<string, string>>,
+): string[] {
+  const matched = subscriptions.filter((s) => !s.filterPolicy || filterPolicyMatches(s.filterPolicy, attributes));
+  return [...new Set(matched.map((s) => s.endpoint))];
 }
 
 /**
@@ -165,8 +206,21 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
     const text = await readBody(req);
     const { accessKeyId, signingName } = sigV4Credential(req.headers);
     const service = SERVICE_BY_SIGNING_NAME[signingName];
-    const record = (action: string, params: Record<string, unknown>, status: number): void => {
-      calls.push({ service: service ?? "sns", action, params, accessKeyId, status, at: new Date().toISOString() });
+    const record = (
+      action: string,
+      params: Record<string, unknown>,
+      status: number,
+      extra: Pick<RecordedCall, "deliveredTo"> = {},
+    ): void => {
+      calls.push({
+        service: service ?? "sns",
+        action,
+        params,
+        accessKeyId,
+        status,
+        at: new Date().toISOString(),
+        ...extra,
+      });
     };
 
     if (service === "sns" || service === "ses") {
@@ -179,7 +233,13 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
           record(action, params, 500);
           return queryError(res, "sns", 500, "InternalError", "Injected fault: SNS is unavailable.");
         }
-        record(action, params, 200);
+        const subscriptions = options.snsSubscriptions;
+        record(
+          action,
+          params,
+          200,
+          subscriptions ? { deliveredTo: matchingEndpoints(subscriptions, publishAttributes(params)) } : {},
+        );
         return queryAnswer(res, "sns", action, `<MessageId>${randomUUID()}</MessageId>`);
       }
       if (service === "ses" && (action === "SendEmail" || action === "SendRawEmail")) {

@@ -66,6 +66,11 @@ export interface NoticeEntry {
   /** HTTP attempts the channel received for this notice in this run, across check attempts (at most 3). */
   attempts: number;
   subject?: string;
+  /**
+   * SNS only: the alert topic's subscribed addresses the notice was delivered to — those whose filter policy its
+   * message attributes pass (empty when none did, or nothing was published).
+   */
+  deliveredTo?: string[];
   /** Exactly what the channel received ("" when nothing reached it, e.g. a suppressed notice). */
   body: string;
 }
@@ -108,6 +113,13 @@ function attributesOf(params: SnsParams): Record<string, string> {
   return out;
 }
 
+const ok = (status: number) => status >= 200 && status < 300;
+
+/** Every address the accepted publishes among `calls` were delivered to, each once, in order. */
+function deliveredTo(calls: readonly RecordedCall[]): string[] {
+  return [...new Set(calls.filter((c) => ok(c.status)).flatMap((c) => c.deliveredTo ?? []))];
+}
+
 /** What one channel received from one sender: every attempt, the last one's content. */
 function received(
   channel: NotificationChannel,
@@ -140,7 +152,15 @@ function received(
   const attempts = calls.map((c) => c.status);
   if (channel === "sns") {
     const p = last.params as SnsParams;
-    return { channel, sender, subject: p.Subject, body: p.Message ?? "", attributes: attributesOf(p), attempts };
+    return {
+      channel,
+      sender,
+      subject: p.Subject,
+      body: p.Message ?? "",
+      attributes: attributesOf(p),
+      deliveredTo: deliveredTo(calls),
+      attempts,
+    };
   }
   const p = last.params as SesParams;
   return {
@@ -153,8 +173,6 @@ function received(
     attempts,
   };
 }
-
-const ok = (status: number) => status >= 200 && status < 300;
 
 /**
  * Pairs what the check reported for each channel with what that channel actually received; when the check never
@@ -173,7 +191,13 @@ export function collectNotices(
       // What the channel got, across check attempts (a retried check reports an earlier delivery as sent).
       const got = received(n.channel, "check", aws, slack, stateMachineKey);
       notices.push({
-        ...(got ?? { channel: n.channel, sender: "check", body: "", attempts: [] }),
+        ...(got ?? {
+          channel: n.channel,
+          sender: "check",
+          body: "",
+          attempts: [],
+          ...(n.channel === "sns" ? { deliveredTo: [] } : {}),
+        }),
         status: n.status,
         ...(n.reason !== undefined ? { reason: n.reason } : {}),
       });
@@ -210,6 +234,7 @@ export function noticeEntry(n: DeliveredNotice): NoticeEntry {
     ...(n.reason !== undefined ? { reason: n.reason } : {}),
     attempts: n.attempts.length,
     ...(n.subject !== undefined ? { subject: n.subject } : {}),
+    ...(n.deliveredTo !== undefined ? { deliveredTo: n.deliveredTo } : {}),
     body: n.body,
   };
 }

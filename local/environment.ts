@@ -14,6 +14,7 @@ import {
   feedEnvironment,
   mergedOutcomeEnvironment,
 } from "../infra/function-env";
+import { type OnCallSubscription, onCallSubscriptions } from "../infra/subscriptions";
 import { type AwsRecorder, startAwsRecorder } from "./aws-recorder";
 import type { LocalConfig, LocalFeed } from "./config";
 import { type DynamoThrottle, startDynamoThrottle } from "./dynamo-throttle";
@@ -148,6 +149,21 @@ function webhookParameters(feeds: readonly LocalFeed[]): string[] {
 }
 
 /**
+ * The alert topic's on-call e-mail subscriptions a deploy of this config creates: the file's `onCallEmail` and each
+ * feed's own (a feed's address that is not the file's is its own, as a stack's `feeds[i].notify.onCallEmail`).
+ */
+export function runSubscriptions(config: LocalConfig, feeds: readonly LocalFeed[]): OnCallSubscription[] {
+  return onCallSubscriptions(
+    feeds.map((feed) => ({
+      name: feed.name,
+      onCallEmail: feed.onCallEmail,
+      ownOnCall: feed.onCallEmail !== undefined && feed.onCallEmail !== config.onCallEmail,
+    })),
+    config.onCallEmail,
+  );
+}
+
+/**
  * The feed variables of every function in one set, for the one process the local handlers share: each function's
  * own variables agree (they hold the first feed's values); `FEEDS` differs per function only in which differing
  * settings an entry lists, so the set's `FEEDS` has each feed's entries merged, and each function still reads its
@@ -221,6 +237,8 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     },
     faults: spec.faults,
     snsFailureExemptKeys: [STATE_MACHINE_ACCESS_KEY],
+    // SNS delivers each publish only to the subscriptions whose filter policy its attributes pass, as on AWS.
+    snsSubscriptions: runSubscriptions(spec.config, spec.feeds),
     // As a new account: in the SES sandbox, with the identities a deploy must verify (the sender and recipients).
     ses: {
       verified: [...(spec.config.emailFrom ? [spec.config.emailFrom] : []), ...recipients(spec.feeds)],

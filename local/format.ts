@@ -98,6 +98,8 @@ function noticeLines(n: DeliveredNotice): string[] {
   const out = [head];
   if (n.subject !== undefined) out.push(`    Subject: ${n.subject}`);
   if (n.recipients) out.push(`    To: ${n.recipients.join(", ")}`);
+  if (n.deliveredTo)
+    out.push(`    To: ${n.deliveredTo.length > 0 ? n.deliveredTo.join(", ") : "no subscription matched"}`);
   if (n.webhookPath !== undefined) out.push(`    Webhook: ${n.webhookPath}`);
   if (n.attributes && Object.keys(n.attributes).length > 0) {
     out.push(

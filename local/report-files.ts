@@ -114,6 +114,9 @@ function noticeHtml(n: DeliveredNotice): string {
     n.reason ? `<li>Reason: ${escapeHtml(n.reason)}</li>` : "",
     n.subject !== undefined ? `<li>Subject: ${escapeHtml(n.subject)}</li>` : "",
     n.recipients ? `<li>To: ${escapeHtml(n.recipients.join(", "))}</li>` : "",
+    n.deliveredTo
+      ? `<li>To: ${n.deliveredTo.length > 0 ? escapeHtml(n.deliveredTo.join(", ")) : "no subscription matched"}</li>`
+      : "",
     n.webhookPath !== undefined ? `<li>Webhook: <code>${escapeHtml(n.webhookPath)}</code></li>` : "",
     n.attempts.length > 0 ? `<li>HTTP attempts: ${n.attempts.join(" → ")}</li>` : "",
   ].join("");
@@ -369,6 +372,7 @@ export async function writeReportFiles(dir: string, report: RunReport): Promise<
     ...(n.subject !== undefined ? { subject: n.subject } : {}),
     ...(n.attributes ? { attributes: n.attributes } : {}),
     ...(n.recipients ? { recipients: n.recipients } : {}),
+    ...(n.deliveredTo ? { deliveredTo: n.deliveredTo } : {}),
     ...(n.webhookPath !== undefined ? { webhookPath: n.webhookPath } : {}),
     attempts: n.attempts,
     files: noticeFiles(n, i).map((f) => `notices/${f.name}`),

@@ -14,6 +14,7 @@ interface NoticeIndexEntry {
   status: string;
   subject?: string;
   recipients?: string[];
+  deliveredTo?: string[];
   webhookPath?: string;
   files: string[];
 }
@@ -182,5 +183,65 @@ describe("npm start with two feeds in one --config (end to end)", function () {
       "error: the config has 2 feeds: pick one with --feed <name> or --key <key>; " +
         "orders (incoming/orders/), orders-jp (incoming/orders-jp/) (see --help)\n",
     );
+  });
+});
+
+describe("npm start: a CRITICAL notice pages the on-call whose SNS subscription filter matches (end to end)", function () {
+  this.timeout(240_000);
+  const BROKEN = join(ROOT, "samples", "broken-missing-column.csv");
+  const dirs: string[] = [];
+  let jp: { result: CliResult; doc: RunDocument; out: string };
+  let orders: { result: CliResult; out: string };
+
+  before(async () => {
+    const outJp = mkdtempSync(join(tmpdir(), "csv-feeds-oncall-"));
+    const outOrders = mkdtempSync(join(tmpdir(), "csv-feeds-oncall-"));
+    dirs.push(outJp, outOrders);
+    const common = ["--config", CONFIG, "--now", WEEKDAY_MORNING];
+    // orders-jp has its own onCallEmail; orders pages the file's (the local default oncall@example.com).
+    const [jpResult, ordersResult] = await Promise.all([
+      runCli([BROKEN, ...common, "--key", "incoming/orders-jp/broken.csv", "--json", "--out", outJp]),
+      runCli([BROKEN, ...common, "--feed", "orders", "--out", outOrders]),
+    ]);
+    dirs.push(jpResult.tmp, ordersResult.tmp);
+    jp = { result: jpResult, doc: parseDocument(jpResult), out: outJp };
+    orders = { result: ordersResult, out: outOrders };
+  });
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("delivers orders-jp's CRITICAL SNS notice to jp-oncall@example.com only", () => {
+    assert.equal(jp.result.code, 1, jp.result.stderr);
+    assert.equal(jp.doc.feed, "orders-jp");
+    assert.equal(jp.doc.errors.bySeverity.CRITICAL, 1);
+    const sns = jp.doc.notifications.filter((n) => n.channel === "sns");
+    assert.deepEqual(
+      sns.map((n) => [n.status, n.subject, n.deliveredTo]),
+      [["sent", "🚨 CSV処理失敗 [CRITICAL] broken.csv", ["jp-oncall@example.com"]]],
+    );
+    const index = JSON.parse(readFileSync(join(jp.out, "notices", "index.json"), "utf8")) as NoticeIndexEntry[];
+    assert.deepEqual(
+      index.filter((n) => n.channel === "sns").map((n) => n.deliveredTo),
+      [["jp-oncall@example.com"]],
+    );
+    assert.match(readFileSync(join(jp.out, "report.html"), "utf8"), /<li>To: jp-oncall@example\.com<\/li>/);
+  });
+
+  it("delivers the same file's notice under orders to the stack's on-call only, and prints who", () => {
+    assert.equal(orders.result.code, 1, orders.result.stderr);
+    const doc = JSON.parse(readFileSync(join(orders.out, "run.json"), "utf8")) as RunDocument;
+    assert.equal(doc.feed, "orders");
+    assert.deepEqual(
+      doc.notifications.filter((n) => n.channel === "sns").map((n) => [n.status, n.deliveredTo]),
+      [["sent", ["oncall@example.com"]]],
+    );
+    const lines = orders.result.stdout.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("  [sns] "));
+    assert.deepEqual(lines.slice(at, at + 3), [
+      "  [sns] sent",
+      "    Subject: 🚨 CSV processing failed [CRITICAL] broken-missing-column.csv",
+      "    To: oncall@example.com",
+    ]);
   });
 });
