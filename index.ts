@@ -36,7 +36,7 @@ const monitoring = new Monitoring("monitoring", {
   functions: pipeline.functions,
   stateMachine: pipeline.stateMachine,
   tables: tables.tables,
-  alertTopic: notifications.topic,
+  alarmTopic: notifications.alarmTopic,
   teamTopic: notifications.teamTopic,
   onCallTopicArn: config.onCallTopicArn,
   feeds: config.feeds,
@@ -51,6 +51,7 @@ export const uploadPrefixes = pipeline.bucket.bucket.apply((bucket) =>
 );
 export const stateMachineArn = pipeline.stateMachine.arn;
 export const alertTopicArn = notifications.topic.arn;
+export const alarmTopicArn = notifications.alarmTopic.arn;
 export const teamTopicArn = notifications.teamTopic.arn;
 export const onCallTopicArn = config.onCallTopicArn;
 export const errorTableName = tables.table.name;

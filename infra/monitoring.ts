@@ -103,8 +103,8 @@ export function alarmId(monitor: string, alarm: string, severity: AlarmSeverity)
 
 /** Who is notified when an alarm of a severity fires and when it recovers. */
 export interface AlarmTargets {
-  /** Critical alarms: the alert topic (on-call subscriptions filter on it). */
-  alertTopicArn: pulumi.Input<string>;
+  /** Critical alarms: the alarm topic (the on-call e-mail is subscribed to it without a filter). */
+  alarmTopicArn: pulumi.Input<string>;
   /** Warning alarms: the team. */
   teamTopicArn: pulumi.Input<string>;
   /** Existing on-call topic (PagerDuty/Opsgenie) that Critical alarms also notify. */
@@ -118,8 +118,8 @@ export function alarmActions(
 ): { alarmActions: pulumi.Input<string>[]; okActions: pulumi.Input<string>[] } {
   if (severity === "Warning") return { alarmActions: [targets.teamTopicArn], okActions: [] };
   return {
-    alarmActions: [targets.alertTopicArn, ...(targets.onCallTopicArn ? [targets.onCallTopicArn] : [])],
-    okActions: [targets.alertTopicArn],
+    alarmActions: [targets.alarmTopicArn, ...(targets.onCallTopicArn ? [targets.onCallTopicArn] : [])],
+    okActions: [targets.alarmTopicArn],
   };
 }
 
@@ -165,7 +165,8 @@ export interface MonitoringArgs {
   stateMachine: aws.sfn.StateMachine;
   /** The pipeline's tables by the contract's key. */
   tables: Record<TableKey, aws.dynamodb.Table>;
-  alertTopic: aws.sns.Topic;
+  /** Critical alarms go here (on-call, unfiltered). */
+  alarmTopic: aws.sns.Topic;
   /** Warning alarms go here (the team), not to on-call. */
   teamTopic: aws.sns.Topic;
   /** Existing on-call topic (PagerDuty/Opsgenie) that Critical alarms also notify. */
@@ -232,7 +233,7 @@ export class Monitoring extends pulumi.ComponentResource {
     );
 
     const targets: AlarmTargets = {
-      alertTopicArn: args.alertTopic.arn,
+      alarmTopicArn: args.alarmTopic.arn,
       teamTopicArn: args.teamTopic.arn,
       onCallTopicArn: args.onCallTopicArn,
     };

@@ -7,7 +7,7 @@ export interface NotificationsArgs {
   namePrefix: string;
   /** The Slack incoming webhook URL (secret), stored as an SSM SecureString. */
   slackWebhookUrl: pulumi.Input<string>;
-  /** On-call e-mail subscribed to the alert topic's CRITICAL notices and alarm notifications. */
+  /** On-call e-mail: subscribed to the alert topic's CRITICAL notices and to the alarm topic (every Critical alarm). */
   onCallEmail?: string;
   /** E-mail addresses subscribed to the team topic (Warning alarms). */
   emailTo: string[];
@@ -29,16 +29,20 @@ export function feedWebhookParameterName(namePrefix: string, feed: string): stri
 }
 
 /**
- * The alert topic (encrypted with a customer-managed KMS key that CloudWatch alarms may use — the AWS-managed
- * `aws/sns` key does not let alarms publish), the on-call path as subscriptions filtered on the `severity` message
- * attribute; a team topic for Warning alarms with the `emailTo` subscriptions; and the SSM SecureString holding the
- * Slack webhook URL. An existing on-call topic (PagerDuty/Opsgenie) is not subscribed here — SNS cannot subscribe a
+ * The alert topic of the notices, with the on-call path as subscriptions filtered on the `severity` message attribute;
+ * the alarm topic of Critical alarms, with the on-call e-mail subscribed unfiltered (an alarm notification carries no
+ * message attributes, and SNS matches no filter policy against such a message); a team topic for Warning alarms with
+ * the `emailTo` subscriptions; all encrypted with a customer-managed KMS key that CloudWatch alarms may use (the
+ * AWS-managed `aws/sns` key does not let alarms publish); and the SSM SecureString holding the Slack webhook URL. An existing on-call topic (PagerDuty/Opsgenie) is not subscribed here — SNS cannot subscribe a
  * topic to a topic — Critical alarms notify it directly (see Monitoring). Per feed: its own Slack webhook as its own
  * SecureString, and its own on-call e-mail subscribed to its CRITICAL notices (the `feed` message attribute).
  */
 export class Notifications extends pulumi.ComponentResource {
   readonly key: aws.kms.Key;
+  /** The notices: the check's and the state machine's check-failure page. */
   readonly topic: aws.sns.Topic;
+  /** Critical alarms: on-call is paged by every message (no filter). */
+  readonly alarmTopic: aws.sns.Topic;
   /** Warning alarms: the team hears them, on-call is not paged. */
   readonly teamTopic: aws.sns.Topic;
   readonly webhookParameter: aws.ssm.Parameter;
@@ -83,6 +87,7 @@ export class Notifications extends pulumi.ComponentResource {
     );
 
     this.topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: this.key.arn }, { parent: this });
+    this.alarmTopic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: this.key.arn }, { parent: this });
     this.teamTopic = new aws.sns.Topic(`${name}-team`, { kmsMasterKeyId: this.key.arn }, { parent: this });
 
     const subscribe = (
@@ -111,6 +116,7 @@ export class Notifications extends pulumi.ComponentResource {
       const suffix = sub.owner.kind === "stack" ? "oncall-email" : `oncall-email-${sub.owner.feeds[0]}`;
       subscribe(suffix, this.topic, sub.endpoint, sub.filterPolicy);
     }
+    if (args.onCallEmail) subscribe("oncall-email-alarms", this.alarmTopic, args.onCallEmail);
     for (const [i, address] of args.emailTo.entries()) subscribe(`email-${i}`, this.teamTopic, address);
 
     this.webhookParameter = new aws.ssm.Parameter(
@@ -143,6 +149,7 @@ export class Notifications extends pulumi.ComponentResource {
 
     this.registerOutputs({
       topicArn: this.topic.arn,
+      alarmTopicArn: this.alarmTopic.arn,
       teamTopicArn: this.teamTopic.arn,
       webhookParameterName: this.webhookParameter.name,
     });

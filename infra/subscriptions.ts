@@ -5,12 +5,12 @@
  */
 
 /**
- * Subscription filter policy of the on-call path: notices whose `severity` attribute is CRITICAL, and messages with
- * attributes but no `severity` among them. Note: SNS never matches `{ exists: false }` against a message with no
- * attributes at all (see {@link filterPolicyMatches}), so a CloudWatch alarm notification, which carries none, does
- * not pass this filter.
+ * Subscription filter policy of the on-call path on the alert topic: notices whose `severity` attribute is CRITICAL.
+ * CloudWatch alarm notifications carry no message attributes, and SNS never matches a filter policy against a message
+ * without attributes (not even `{ exists: false }`, see {@link filterPolicyMatches}): Critical alarms therefore page
+ * on-call through a topic of their own, whose on-call subscription has no filter (`infra/notifications.ts`).
  */
-export const CRITICAL_FILTER_POLICY = { severity: ["CRITICAL", { exists: false }] } as const;
+export const CRITICAL_FILTER_POLICY = { severity: ["CRITICAL"] } as const;
 
 /** The SNS message attribute naming the feed of a notice. */
 export const FEED_ATTRIBUTE = "feed";
@@ -66,7 +66,7 @@ export function stackOnCallFilterPolicy(feeds: readonly OnCallFeed[], stackOnCal
   return { severity, [FEED_ATTRIBUTE]: [{ "anything-but": pagedElsewhere }, { exists: false }] };
 }
 
-/** Filter policy of a feed's own on-call e-mail: the CRITICAL notices of its feeds only (alarms page the stack's). */
+/** Filter policy of a feed's own on-call e-mail: the CRITICAL notices of its feeds only (alarms page the stack's on-call). */
 export function feedOnCallFilterPolicy(feedNames: readonly string[]): FilterPolicy {
   return { severity: ["CRITICAL"], [FEED_ATTRIBUTE]: [...feedNames] };
 }
@@ -76,7 +76,7 @@ export function feedOnCallFilterPolicy(feedNames: readonly string[]): FilterPoli
  * then each address a feed pages on its own (once, with every feed it is paged for).
  *
  * @example onCallSubscriptions([{ name: "orders", onCallEmail: "oncall@x", ownOnCall: false }], "oncall@x")
- * // [{ endpoint: "oncall@x", filterPolicy: { severity: ["CRITICAL", { exists: false }] }, owner: { kind: "stack" } }]
+ * // [{ endpoint: "oncall@x", filterPolicy: { severity: ["CRITICAL"] }, owner: { kind: "stack" } }]
  */
 export function onCallSubscriptions(feeds: readonly OnCallFeed[], stackOnCall?: string): OnCallSubscription[] {
   const subscriptions: OnCallSubscription[] = [];

@@ -203,7 +203,7 @@ describe("Feeds in the Pulumi program (under mocks)", () => {
             "notify-oncall-email",
             "oncall@example.com",
             alert,
-            { severity: ["CRITICAL", { exists: false }], feed: [{ "anything-but": ["stock"] }, { exists: false }] },
+            { severity: ["CRITICAL"], feed: [{ "anything-but": ["stock"] }, { exists: false }] },
           ],
           ["notify-oncall-email-stock", "stock-oncall@example.com", alert, { severity: ["CRITICAL"], feed: ["stock"] }],
         ],
@@ -213,6 +213,8 @@ describe("Feeds in the Pulumi program (under mocks)", () => {
       assert.deepEqual(
         subs.filter((s) => s.inputs.filterPolicy === undefined).map((s) => [s.inputs.endpoint, s.inputs.topic]),
         [
+          // Every Critical alarm pages the stack's on-call, unfiltered: an alarm notification has no attributes.
+          ["oncall@example.com", v.topic("-alarms")],
           ["ops@example.com", team],
           ["data@example.com", team],
         ],
@@ -232,8 +234,8 @@ describe("Feeds in the Pulumi program (under mocks)", () => {
       assert.equal(errors.threshold, 50);
       assert.equal(errors.period, 300);
       assert.equal(errors.comparisonOperator, "GreaterThanThreshold");
-      assert.deepEqual(errors.alarmActions, [v.topic("-alerts"), TEST_CONFIG[`${PROJECT}:onCallTopicArn`]]);
-      assert.deepEqual(errors.okActions, [v.topic("-alerts")]);
+      assert.deepEqual(errors.alarmActions, [v.topic("-alarms"), TEST_CONFIG[`${PROJECT}:onCallTopicArn`]]);
+      assert.deepEqual(errors.okActions, [v.topic("-alarms")]);
       assert.equal(v.alarms.get("orders-dev-feed-orders-critical-error-count-critical")!.threshold, 1);
       // The stack's own alarms stay on {Pipeline}.
       assert.deepEqual(v.alarms.get("orders-dev-pipeline-error-count-critical")!.dimensions, {
@@ -327,6 +329,7 @@ describe("Feeds in the Pulumi program (under mocks)", () => {
         "notify-email-0",
         "notify-email-1",
         "notify-oncall-email",
+        "notify-oncall-email-alarms",
       ]);
       assert.ok(
         !resources.some((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.includes("-feed-")),

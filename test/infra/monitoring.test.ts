@@ -24,15 +24,18 @@ describe("Monitoring", () => {
   });
 
   describe("alarmActions", () => {
-    const targets = { alertTopicArn: "alert", teamTopicArn: "team", onCallTopicArn: "pager" };
+    const targets = { alarmTopicArn: "alarms", teamTopicArn: "team", onCallTopicArn: "pager" };
 
     it("informs the team of Warning alarms and never pages", () => {
       assert.deepEqual(alarmActions("Warning", targets), { alarmActions: ["team"], okActions: [] });
     });
 
-    it("pages on-call for Critical alarms and reports their recovery on the alert topic", () => {
-      assert.deepEqual(alarmActions("Critical", targets), { alarmActions: ["alert", "pager"], okActions: ["alert"] });
-      assert.deepEqual(alarmActions("Critical", { ...targets, onCallTopicArn: undefined }).alarmActions, ["alert"]);
+    it("pages on-call for Critical alarms and reports their recovery on the alarm topic", () => {
+      assert.deepEqual(alarmActions("Critical", targets), {
+        alarmActions: ["alarms", "pager"],
+        okActions: ["alarms"],
+      });
+      assert.deepEqual(alarmActions("Critical", { ...targets, onCallTopicArn: undefined }).alarmActions, ["alarms"]);
     });
   });
 

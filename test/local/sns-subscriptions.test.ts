@@ -79,7 +79,7 @@ describe("onCallSubscriptions", () => {
     assert.deepEqual(onCallSubscriptions([feed("default", "oncall@example.com")], "oncall@example.com"), [
       {
         endpoint: "oncall@example.com",
-        filterPolicy: { severity: ["CRITICAL", { exists: false }] },
+        filterPolicy: { severity: ["CRITICAL"] },
         owner: { kind: "stack" },
       },
     ]);
@@ -95,7 +95,7 @@ describe("onCallSubscriptions", () => {
       {
         endpoint: "oncall@example.com",
         filterPolicy: {
-          severity: ["CRITICAL", { exists: false }],
+          severity: ["CRITICAL"],
           feed: [{ "anything-but": ["stock"] }, { exists: false }],
         },
         owner: { kind: "stack" },
@@ -118,7 +118,7 @@ describe("onCallSubscriptions", () => {
       {
         endpoint: "oncall@example.com",
         filterPolicy: {
-          severity: ["CRITICAL", { exists: false }],
+          severity: ["CRITICAL"],
           feed: [{ "anything-but": ["orders", "stock"] }, { exists: false }],
         },
         owner: { kind: "stack" },
@@ -155,7 +155,7 @@ describe("runSubscriptions (local config → the deploy's subscriptions)", () =>
       [
         [
           "oncall@example.com",
-          { severity: ["CRITICAL", { exists: false }], feed: [{ "anything-but": ["orders-jp"] }, { exists: false }] },
+          { severity: ["CRITICAL"], feed: [{ "anything-but": ["orders-jp"] }, { exists: false }] },
         ],
         ["jp-oncall@example.com", { severity: ["CRITICAL"], feed: ["orders-jp"] }],
       ],
