@@ -231,6 +231,22 @@ export interface ChunkSummaryItem extends ChunkResult {
   expiresAt: number;
 }
 
+/** One header warning of an accepted file, as the file summary keeps it. */
+export interface FileWarning {
+  errorType: ErrorType;
+  severity: Severity;
+  /** English text of the warning (shown when it has no `detail`). */
+  message: string;
+  column?: string;
+  detail?: ValidationMessage;
+}
+
+/**
+ * Most header warnings a file summary keeps for `errors.csv`: one per extra column, so a header of thousands of
+ * unknown columns stays far below DynamoDB's 400 KB item limit.
+ */
+export const MAX_FILE_WARNINGS = 100;
+
 /** The run-table item holding the file-level outcome of split-csv. */
 export interface FileSummaryItem {
   pk: string;
@@ -251,6 +267,11 @@ export interface FileSummaryItem {
   /** The rejection's message as a key (rendered in the reader's language) and the column it names, if any. */
   detail?: ValidationMessage;
   column?: string;
+  /**
+   * The header warnings of an accepted file (LOW: a column the row schema does not define), for `errors.csv`: at most
+   * `MAX_FILE_WARNINGS`, with the file's text made visible; `errors` counts them all.
+   */
+  warnings?: FileWarning[];
   updatedAt: string;
   expiresAt: number;
 }

@@ -3,9 +3,10 @@ import { decodeEventKey, openUploadedObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
 import { claimUpload } from "./adapters/upload-claim";
 import type { CountsByType, UploadIdentity } from "./contract";
-import { ENV, type FileSummaryItem, RUN_KEYS, type SplitResult } from "./contract";
+import { ENV, type FileSummaryItem, type FileWarning, MAX_FILE_WARNINGS, RUN_KEYS, type SplitResult } from "./contract";
 import { chunkSettings, requireFields, retentionDays } from "./core/csv/settings";
 import { splitCsv } from "./core/csv/split";
+import type { RowProblem } from "./core/csv/validate";
 import { requireEnv } from "./core/env";
 import { feedOfKey, findFeed, schemaLocationOf } from "./core/feeds";
 import { log } from "./core/log";
@@ -17,6 +18,19 @@ import {
   visibleMessage,
 } from "./core/records/error-record";
 import { uploadFields } from "./core/records/upload";
+import { visible } from "./core/text";
+
+/** A header problem as the file summary keeps it: the file's text made visible, as in every error record. */
+function fileWarning(problem: RowProblem): FileWarning {
+  const warning: FileWarning = {
+    errorType: problem.errorType,
+    severity: problem.severity,
+    message: visible(problem.message),
+  };
+  if (problem.column !== undefined) warning.column = visible(problem.column);
+  if (problem.detail !== undefined) warning.detail = visibleMessage(problem.detail);
+  return warning;
+}
 
 /** What the SplitCsv state passes. */
 export interface SplitEvent {
@@ -149,6 +163,9 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
   const rejection = outcome.status === "REJECTED" ? outcome.problems.find((p) => p.severity !== "LOW") : undefined;
   if (rejection?.detail !== undefined) summary.detail = visibleMessage(rejection.detail);
   if (rejection?.column !== undefined) summary.column = rejection.column;
+  // An accepted file's header warnings go to errors.csv too (the aggregation lists them first, as line 1).
+  const warnings = outcome.status === "REJECTED" ? [] : outcome.problems.slice(0, MAX_FILE_WARNINGS);
+  if (warnings.length > 0) summary.warnings = warnings.map(fileWarning);
   await putFileSummary(runsTable, summary);
 
   const result: SplitResult = {

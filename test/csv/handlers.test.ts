@@ -266,6 +266,42 @@ describe("CSV handlers on local DynamoDB and S3", () => {
     assert.deepEqual([file.Item?.detail?.key, file.Item?.detail?.params.columns], ["headerMissing", "email"]);
   });
 
+  it("keeps an accepted file's header warnings in its summary, the file's text made visible, for errors.csv", async () => {
+    const csv = "order_id,email,amount,extra,x\u001b[31m\nORD-000001,a@example.com,10,n,x\n";
+    await put("incoming/extra.csv", csv);
+    const split = await splitCsv({
+      bucket: svc.bucket,
+      key: "incoming/extra.csv",
+      executionName: "exec-extra",
+      startTime: START,
+    });
+    assert.equal(split.status, "OK");
+    const file = await clients.doc().send(
+      new GetCommand({
+        TableName: svc.runsTable,
+        Key: { pk: RUN_KEYS.execution("exec-extra"), sk: RUN_KEYS.file },
+        ConsistentRead: true,
+      }),
+    );
+    assert.deepEqual(file.Item?.warnings, [
+      {
+        errorType: "SchemaError",
+        severity: "LOW",
+        message: 'The header has a column "extra" that the row schema does not define; its values are not checked.',
+        column: "extra",
+        detail: { key: "headerExtra", params: { name: "extra" } },
+      },
+      {
+        errorType: "SchemaError",
+        severity: "LOW",
+        message:
+          'The header has a column "x\\x1b[31m" that the row schema does not define; its values are not checked.',
+        column: "x\\x1b[31m",
+        detail: { key: "headerExtra", params: { name: "x\\x1b[31m" } },
+      },
+    ]);
+  });
+
   it("processes 100k rows with 10% errors: exact counts and ⌈errors/25⌉ BatchWriteItem calls", async function () {
     this.timeout(120000);
     const expected = emptyExpected();

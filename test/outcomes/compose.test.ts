@@ -17,7 +17,7 @@ import {
   buildManifest,
   chunkProgress,
   composition,
-  fileErrorFields,
+  fileErrorLines,
   type RunOutcomeInput,
 } from "../../functions/core/outcomes/manifest";
 import type { LocalStatement } from "../../local/iam-local";
@@ -161,13 +161,8 @@ describe("row outcome manifest (pure)", () => {
     });
     const input = base({ chunkCount: 0, chunks: [], file, header: [], splitStatus: "REJECTED" });
 
-    assert.deepEqual(fileErrorFields(file, "en"), [
-      "",
-      "1",
-      "",
-      "SchemaError",
-      "CRITICAL",
-      "'=HYPERLINK() lacks email (found: ***)",
+    assert.deepEqual(fileErrorLines(file, "en"), [
+      ["", "1", "", "SchemaError", "CRITICAL", "'=HYPERLINK() lacks email (found: ***)"],
     ]);
     assert.equal(
       composition(input).errors.head,
@@ -182,7 +177,7 @@ describe("row outcome manifest (pure)", () => {
       bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 1 },
     });
     assert.equal(manifest.rejected.errorCount, 1);
-    assert.equal(fileErrorFields(fileItem("e1"), "en"), undefined);
+    assert.deepEqual(fileErrorLines(fileItem("e1"), "en"), []);
   });
 
   it("renders a rejected file's line in the output language from its message key, with the column it names", () => {
@@ -195,14 +190,58 @@ describe("row outcome manifest (pure)", () => {
       detail: { key: "headerDuplicate", params: { name: "id", first: 1, second: 3 } },
       column: "id",
     });
-    assert.deepEqual(fileErrorFields(file, "ja"), [
-      "",
-      "1",
-      "id",
-      "SchemaError",
-      "CRITICAL",
-      'ヘッダーに列 "id" が2回あります(1番目と3番目)。どちらかの名前を変えるか削除して、もう一度アップロードしてください',
+    assert.deepEqual(fileErrorLines(file, "ja"), [
+      [
+        "",
+        "1",
+        "id",
+        "SchemaError",
+        "CRITICAL",
+        'ヘッダーに列 "id" が2回あります(1番目と3番目)。どちらかの名前を変えるか削除して、もう一度アップロードしてください',
+      ],
     ]);
+  });
+
+  it("lists an accepted file's header warnings first, in the output language, and counts them", () => {
+    const warning = (name: string) => ({
+      errorType: "SchemaError" as const,
+      severity: "LOW" as const,
+      message: `The header has a column "${name}" that the row schema does not define; its values are not checked.`,
+      column: name,
+      detail: { key: "headerExtra" as const, params: { name } },
+    });
+    const file = fileItem("e1", {
+      byType: { SchemaError: 2 },
+      bySeverity: { LOW: 2, MEDIUM: 0, HIGH: 0, CRITICAL: 0 },
+      errors: 2,
+      warnings: [warning("note"), warning("=cmd")],
+    });
+    const input = base({ file });
+    assert.deepEqual(fileErrorLines(file, "ja"), [
+      [
+        "",
+        "1",
+        "note",
+        "SchemaError",
+        "LOW",
+        'ヘッダーの列 "note" は行スキーマに定義されていないため、値はチェックされません',
+      ],
+      [
+        "",
+        "1",
+        "'=cmd",
+        "SchemaError",
+        "LOW",
+        'ヘッダーの列 "=cmd" は行スキーマに定義されていないため、値はチェックされません',
+      ],
+    ]);
+    assert.equal(
+      composition({ ...input, locale: "en" }).errors.head,
+      `\uFEFF${ERRORS_HEADER_LINE},1,note,SchemaError,LOW,"The header has a column ""note"" that the row schema does not define; its values are not checked."\r\n` +
+        `,1,'=cmd,SchemaError,LOW,"The header has a column ""=cmd"" that the row schema does not define; its values are not checked."\r\n`,
+    );
+    const chunkErrors = (input.chunks ?? []).reduce((sum, c) => sum + Number(c.errors), 0);
+    assert.equal(buildManifest(input, "t").rejected.errorCount, chunkErrors + 2);
   });
 
   it("composes the header (quoted as CSV) without a BOM when the BOM is off, and parts in chunk order", () => {

@@ -16,7 +16,7 @@ import type { MessageLocale } from "../csv/validation-messages";
 import { neutralizeFormula } from "../notify/escape";
 import { sumSummaries } from "../records/aggregate";
 import { visible } from "../text";
-import { errorLineMessage } from "./chunk-outcomes";
+import { errorLineFields, errorLineMessage } from "./chunk-outcomes";
 import { csvLine, UTF8_BOM } from "./csv-text";
 
 /** How far the split got: its status, or `NOT_RUN` when it failed before returning one. */
@@ -80,15 +80,34 @@ function firstCounted<T extends string>(order: readonly T[], counts: Partial<Rec
 const SEVERITIES_HIGH_FIRST: readonly Severity[] = [...SEVERITIES].reverse();
 
 /**
- * The `errors.csv` line of a rejected file, from its summary item: the split records exactly one problem when it
- * rejects a file, about the header (line 1). The item keeps that problem's message and counts but not its column,
- * so `row` and `column` are empty, the type is the one counted (SchemaError when none is) and the severity the
- * highest counted (CRITICAL when none is). The message (English: the split writes it so) is masked, its control
- * characters made visible and formula-neutralised, as the chunks write their error lines.
- * Undefined when the file was not rejected: header warnings of an accepted file are counted, not listed.
+ * The `errors.csv` lines of the file itself, from its summary item, before the chunks' lines (all about the header,
+ * line 1, so `row` is empty):
+ * - a rejected file: its one line. The split records exactly one problem when it rejects a file; the item keeps its
+ *   message, its key and its column, the type counted (SchemaError when none is) and the highest severity counted
+ *   (CRITICAL when none is).
+ * - an accepted file: one line per header warning the item keeps (a column the row schema does not define).
+ * Messages are rendered in `locale` from their key (the English text when an item of an older run has none), masked,
+ * their control characters made visible and formula-neutralised, as the chunks write their error lines.
  */
-export function fileErrorFields(file: FileSummaryItem | undefined, locale: MessageLocale): string[] | undefined {
-  if (file?.status !== "REJECTED") return undefined;
+export function fileErrorLines(file: FileSummaryItem | undefined, locale: MessageLocale): string[][] {
+  if (file === undefined) return [];
+  if (file.status !== "REJECTED") {
+    return (file.warnings ?? []).map((w) =>
+      errorLineFields(
+        undefined,
+        1,
+        {
+          rule: "header",
+          errorType: w.errorType,
+          severity: w.severity,
+          message: w.message,
+          column: w.column,
+          detail: w.detail,
+        },
+        locale,
+      ),
+    );
+  }
   const errorType: ErrorType = firstCounted(ERROR_TYPES, file.byType ?? {}) ?? "SchemaError";
   const severity: Severity = firstCounted(SEVERITIES_HIGH_FIRST, file.bySeverity ?? {}) ?? "CRITICAL";
   const message = errorLineMessage(
@@ -96,7 +115,7 @@ export function fileErrorFields(file: FileSummaryItem | undefined, locale: Messa
     locale,
   );
   const column = file.column === undefined ? "" : neutralizeFormula(visible(file.column));
-  return ["", "1", column, errorType, severity, neutralizeFormula(visible(message))];
+  return [["", "1", column, errorType, severity, neutralizeFormula(visible(message))]];
 }
 
 /**
@@ -109,7 +128,7 @@ export function composition(input: RunOutcomeInput): { rows: ComposedFile; error
   const exec = input.executionName;
   const bom = s.bom ? UTF8_BOM : "";
   const { completed } = chunkProgress(input.chunkCount, input.chunks);
-  const fileError = fileErrorFields(input.file, input.locale);
+  const fileLines = fileErrorLines(input.file, input.locale);
   return {
     rows: {
       key: OUTCOME_KEYS.rejectedRows(s, exec),
@@ -118,7 +137,7 @@ export function composition(input: RunOutcomeInput): { rows: ComposedFile; error
     },
     errors: {
       key: OUTCOME_KEYS.rejectedErrors(s, exec),
-      head: bom + csvLine(ERRORS_CSV_COLUMNS) + (fileError ? csvLine(fileError) : ""),
+      head: bom + csvLine(ERRORS_CSV_COLUMNS) + fileLines.map(csvLine).join(""),
       parts: completed.map((c) => ({ chunkId: c.chunkId, key: OUTCOME_KEYS.errorsPart(s, exec, c.chunkId) })),
     },
   };
@@ -126,7 +145,7 @@ export function composition(input: RunOutcomeInput): { rows: ComposedFile; error
 
 /**
  * The run's manifest. Counts are the summaries' (the split's file-level errors included); `rejected.errorCount` is
- * the number of lines in `errors.csv` (each completed chunk's errors plus the rejected file's line). `PARTIAL` when
+ * the number of lines in `errors.csv` (each completed chunk's errors plus the file's own lines). `PARTIAL` when
  * expected chunks left no summary, or when the split did not run (nothing of the file was read).
  */
 export function buildManifest(input: RunOutcomeInput, composedAt: string): RunManifest {
@@ -154,7 +173,7 @@ export function buildManifest(input: RunOutcomeInput, composedAt: string): RunMa
       rows: OUTCOME_KEYS.rejectedRows(s, exec),
       errors: OUTCOME_KEYS.rejectedErrors(s, exec),
       rowCount: counts.rows.invalid,
-      errorCount: chunkErrors + (fileErrorFields(input.file, input.locale) ? 1 : 0),
+      errorCount: chunkErrors + fileErrorLines(input.file, input.locale).length,
     },
     composedAt,
   };
