@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { DEFAULT_OUTCOME_SETTINGS, ENV, OUTCOME_KEYS, type OutcomeSettings } from "../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { INCOMPLETE_UPLOAD_DAYS, lifecycleRules, RESULT_EXPIRY_DAYS } from "../../infra/pipeline";
 import { roleStatements } from "../../infra/role-statements";
 import { allowingStatements, type LocalStatement } from "../../local/iam-local";
 import { type MockResource, PROJECT, TEST_CONFIG } from "../support/pulumi-mocks";
-import { runProgram } from "./support/program";
+import { runProgram, runProgramWith } from "./support/program";
 
 interface Statement {
   Sid: string;
@@ -70,28 +68,6 @@ function outcomeGrants(statements: Statement[], bucketArn: string, runsTableArn:
   return statements
     .filter((s) => s.Resource.some((r) => r.startsWith(`${bucketArn}/`) || r === runsTableArn))
     .map(({ Sid, Action, Resource }) => ({ Sid, Action, Resource }));
-}
-
-/** Runs the program under mocks in its own process (mocks and config are per process) with `config`. */
-function runProgramWith(config: Record<string, string>): Promise<MockResource[]> {
-  const runner = `
-const { installMocks, settle } = require("./test/support/pulumi-mocks");
-const resources = installMocks(JSON.parse(process.env.MOCK_CONFIG));
-require("./index");
-settle(resources, 2000).then(() => process.stdout.write(JSON.stringify(resources)));
-`;
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ["-r", join(process.cwd(), "local", "register.js"), "-e", runner],
-      {
-        env: { ...process.env, MOCK_CONFIG: JSON.stringify(config) },
-        timeout: 180_000,
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
-    );
-  });
 }
 
 describe("row outcomes in the Pulumi program (under mocks)", () => {
@@ -226,11 +202,16 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
     before(async function () {
       this.timeout(240_000);
       deployed = deployedOf(
-        await runProgramWith({
-          ...TEST_CONFIG,
-          [`${PROJECT}:outputs`]: JSON.stringify(outputs),
-          [`${PROJECT}:notifyPolicy`]: JSON.stringify({ locale: "en" }),
-        }),
+        (
+          await runProgramWith(
+            {
+              ...TEST_CONFIG,
+              [`${PROJECT}:outputs`]: JSON.stringify(outputs),
+              [`${PROJECT}:notifyPolicy`]: JSON.stringify({ locale: "en" }),
+            },
+            [`${PROJECT}:slackWebhookUrl`],
+          )
+        ).resources,
       );
     });
 
