@@ -37,6 +37,7 @@ const monitoring = new Monitoring("monitoring", {
   stateMachine: pipeline.stateMachine,
   tables: tables.tables,
   alarmTopic: notifications.alarmTopic,
+  feedAlarmTopics: notifications.feedAlarmTopics,
   teamTopic: notifications.teamTopic,
   onCallTopicArn: config.onCallTopicArn,
   feeds: config.feeds,

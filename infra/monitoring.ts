@@ -167,6 +167,11 @@ export interface MonitoringArgs {
   tables: Record<TableKey, aws.dynamodb.Table>;
   /** Critical alarms go here (on-call, unfiltered). */
   alarmTopic: aws.sns.Topic;
+  /**
+   * The alarm topic of each feed that pages an on-call of its own (by feed name): that feed's Critical alarms go there
+   * instead of to `alarmTopic`.
+   */
+  feedAlarmTopics?: Readonly<Record<string, aws.sns.Topic>>;
   /** Warning alarms go here (the team), not to on-call. */
   teamTopic: aws.sns.Topic;
   /** Existing on-call topic (PagerDuty/Opsgenie) that Critical alarms also notify. */
@@ -237,6 +242,13 @@ export class Monitoring extends pulumi.ComponentResource {
       teamTopicArn: args.teamTopic.arn,
       onCallTopicArn: args.onCallTopicArn,
     };
+    const feedOfMonitor = new Map(args.feeds.map((feed) => [feedMonitorId(feed.name), feed.name]));
+    /** A feed with its own on-call is paged for its own alarms, as for its own CRITICAL notices. */
+    const targetsOf = (spec: AlarmSpec): AlarmTargets => {
+      const feed = feedOfMonitor.get(spec.monitor);
+      const own = feed === undefined ? undefined : args.feedAlarmTopics?.[feed];
+      return own ? { ...targets, alarmTopicArn: own.arn } : targets;
+    };
     for (const spec of this.specs) {
       this.alarms[spec.id] = spec.metric.createAlarm(
         `${name}-${spec.id}`,
@@ -247,7 +259,7 @@ export class Monitoring extends pulumi.ComponentResource {
           comparisonOperator: spec.comparison,
           evaluationPeriods: 1,
           treatMissingData: "notBreaching",
-          ...alarmActions(spec.severity, targets),
+          ...alarmActions(spec.severity, targetsOf(spec)),
         },
         { parent: this },
       );

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type FilterPolicy, type OnCallFeed, onCallSubscriptions } from "./subscriptions";
+import { type FilterPolicy, feedOnCallGroups, type OnCallFeed, onCallSubscriptions } from "./subscriptions";
 
 /** Arguments of {@link Notifications}. */
 export interface NotificationsArgs {
@@ -17,6 +17,8 @@ export interface NotificationsArgs {
 
 /** What the notifications need of one feed. */
 export interface NotificationFeed extends OnCallFeed {
+  /** Whether the feed has alarms of its own (then a feed with its own on-call gets an alarm topic that pages it). */
+  alarms?: unknown;
   /** The feed's own Slack webhook URL (secret): it gets its own SSM SecureString. */
   slackWebhookUrl?: pulumi.Input<string>;
   /** Whether the feed posts to Slack at all (its own webhook or the stack's). */
@@ -43,6 +45,11 @@ export class Notifications extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
   /** Critical alarms: on-call is paged by every message (no filter). */
   readonly alarmTopic: aws.sns.Topic;
+  /**
+   * The alarm topic of each feed whose own on-call is paged for its alarms (by feed name; feeds sharing an address
+   * share a topic): its on-call e-mail is subscribed unfiltered, as the stack's is to `alarmTopic`.
+   */
+  readonly feedAlarmTopics: Record<string, aws.sns.Topic> = {};
   /** Warning alarms: the team hears them, on-call is not paged. */
   readonly teamTopic: aws.sns.Topic;
   readonly webhookParameter: aws.ssm.Parameter;
@@ -117,6 +124,12 @@ export class Notifications extends pulumi.ComponentResource {
       subscribe(suffix, this.topic, sub.endpoint, sub.filterPolicy);
     }
     if (args.onCallEmail) subscribe("oncall-email-alarms", this.alarmTopic, args.onCallEmail);
+    for (const [address, names] of feedOnCallGroups(args.feeds, args.onCallEmail)) {
+      if (!args.feeds.some((f) => names.includes(f.name) && f.alarms !== undefined)) continue;
+      const topic = new aws.sns.Topic(`${name}-alarms-${names[0]}`, { kmsMasterKeyId: this.key.arn }, { parent: this });
+      subscribe(`oncall-email-alarms-${names[0]}`, topic, address);
+      for (const feed of names) this.feedAlarmTopics[feed] = topic;
+    }
     for (const [i, address] of args.emailTo.entries()) subscribe(`email-${i}`, this.teamTopic, address);
 
     this.webhookParameter = new aws.ssm.Parameter(

@@ -66,7 +66,10 @@ export function stackOnCallFilterPolicy(feeds: readonly OnCallFeed[], stackOnCal
   return { severity, [FEED_ATTRIBUTE]: [{ "anything-but": pagedElsewhere }, { exists: false }] };
 }
 
-/** Filter policy of a feed's own on-call e-mail: the CRITICAL notices of its feeds only (alarms page the stack's on-call). */
+/**
+ * Filter policy of a feed's own on-call e-mail on the alert topic: the CRITICAL notices of its feeds only (its feeds'
+ * alarms reach it through an alarm topic of their own, see `infra/notifications.ts`).
+ */
 export function feedOnCallFilterPolicy(feedNames: readonly string[]): FilterPolicy {
   return { severity: ["CRITICAL"], [FEED_ATTRIBUTE]: [...feedNames] };
 }

@@ -30,7 +30,7 @@ const STOCK_SCHEMA = {
 };
 const STOCK_WEBHOOK = "https://hooks.slack.com/services/T000/B000/STOCKSECRET456";
 
-/** The stack of TEST_CONFIG with two feeds instead of the single-feed keys: stock has its own recipients. */
+/** The stack of TEST_CONFIG with two feeds instead of the single-feed keys: stock has its own recipients; both alarm. */
 function twoFeedConfig(): Record<string, string> {
   const config = { ...TEST_CONFIG };
   delete config[`${PROJECT}:inputPrefix`];
@@ -41,6 +41,7 @@ function twoFeedConfig(): Record<string, string> {
       name: "stock",
       prefix: "incoming/stock/",
       schema: STOCK_SCHEMA,
+      alarms: { criticalErrorCount: 5 },
       notify: {
         slackWebhookUrl: STOCK_WEBHOOK,
         emailTo: ["stock-team@example.org"],
@@ -217,15 +218,19 @@ describe("Feeds in the Pulumi program (under mocks)", () => {
           ["oncall@example.com", v.topic("-alarms")],
           ["ops@example.com", team],
           ["data@example.com", team],
+          // stock's own on-call hears stock's alarms, through a topic of its own.
+          ["stock-oncall@example.com", v.topic("-alarms-stock")],
         ],
       );
     });
 
-    it("alarms on {Pipeline, Feed} for the feed that sets alarms, paging like the stack's alarms", () => {
+    it("alarms on {Pipeline, Feed} for each feed that sets alarms, paging the feed's own on-call if it has one", () => {
       const feedAlarms = [...v.alarms.keys()].filter((n) => n.includes("-feed-")).sort();
       assert.deepEqual(feedAlarms, [
         "orders-dev-feed-orders-critical-error-count-critical",
         "orders-dev-feed-orders-error-count-critical",
+        "orders-dev-feed-stock-critical-error-count-critical",
+        "orders-dev-feed-stock-error-count-critical",
       ]);
       const errors = v.alarms.get("orders-dev-feed-orders-error-count-critical")!;
       assert.equal(errors.metricName, METRICS.errorCount);
@@ -237,6 +242,11 @@ describe("Feeds in the Pulumi program (under mocks)", () => {
       assert.deepEqual(errors.alarmActions, [v.topic("-alarms"), TEST_CONFIG[`${PROJECT}:onCallTopicArn`]]);
       assert.deepEqual(errors.okActions, [v.topic("-alarms")]);
       assert.equal(v.alarms.get("orders-dev-feed-orders-critical-error-count-critical")!.threshold, 1);
+      // A feed with an on-call of its own pages it for its alarms too (the PagerDuty topic hears every Critical alarm).
+      const stock = v.alarms.get("orders-dev-feed-stock-critical-error-count-critical")!;
+      assert.equal(stock.threshold, 5);
+      assert.deepEqual(stock.alarmActions, [v.topic("-alarms-stock"), TEST_CONFIG[`${PROJECT}:onCallTopicArn`]]);
+      assert.deepEqual(stock.okActions, [v.topic("-alarms-stock")]);
       // The stack's own alarms stay on {Pipeline}.
       assert.deepEqual(v.alarms.get("orders-dev-pipeline-error-count-critical")!.dimensions, {
         [METRICS.dimension]: "orders-dev",
@@ -257,7 +267,7 @@ describe("Feeds in the Pulumi program (under mocks)", () => {
         assert.equal(heading.width + widgets.reduce((n, w) => n + w.width, 0), 24);
       }
       assert.match(String(feedRow(v.dashboard, "orders").heading.properties.markdown), /more than 50 row errors/);
-      assert.match(String(feedRow(v.dashboard, "stock").heading.properties.markdown), /No alarms of its own/);
+      assert.match(String(feedRow(v.dashboard, "stock").heading.properties.markdown), /at least 5 HIGH\/CRITICAL/);
     });
 
     it("gives each function FEEDS with only the settings it reads that differ from the first feed's", () => {
@@ -345,6 +355,7 @@ describe("Feeds in the Pulumi program (under mocks)", () => {
         default: `s3://${String(v.bucket.state.bucket)}/incoming/`,
       });
       assert.equal(feedRow(v.dashboard, "default").widgets.length, 2);
+      assert.match(String(feedRow(v.dashboard, "default").heading.properties.markdown), /No alarms of its own/);
     });
   });
 
