@@ -15,7 +15,7 @@ import { copyOutcomeFiles, type OutcomeFiles, OutcomeReader, outcomeKeys } from 
 import { loadPipeline } from "./pipeline-source";
 import { buildReport, type RunReport } from "./report";
 import type { S3AccessRecord } from "./s3-strict";
-import { bindPipelineTasks } from "./tasks";
+import { bindPipelineTasks, type TaskWrapper } from "./tasks";
 
 /** How long a Retry waits locally (AWS waits IntervalSeconds × BackoffRate^n). */
 export const LOCAL_RETRY_INTERVAL_MS = 50;
@@ -50,6 +50,8 @@ export interface RunHooks {
 export interface RunOptions {
   /** Replaces the functions' role statements built for the run, e.g. to take a grant away. */
   functionStatements?(built: FunctionStatements): FunctionStatements;
+  /** Wraps a function's handler, outside the faults (to order invocations that race, e.g. chunks and the aggregation). */
+  wrapTask?: TaskWrapper;
 }
 
 /** A name like AWS gives executions: unique, ≤ 80 characters, from the start time. */
@@ -120,7 +122,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
       },
       cleanups,
     );
-    const tasks = bindPipelineTasks(pipeline, faults);
+    const tasks = bindPipelineTasks(pipeline, faults, options.wrapTask);
     cleanups.add(() => tasks.close());
 
     const execution = startExecution(

@@ -147,26 +147,42 @@ export interface PipelineTasks {
   close(): void;
 }
 
+/** The functions a test may wrap (see {@link TaskWrapper}). */
+export type FunctionTask = "splitCsv" | "processChunk" | "aggregateResults" | "checkErrors";
+
+/**
+ * Wraps a function's handler, outside the faults (tests: to order invocations that race on AWS, e.g. to hold
+ * chunks until the aggregation has composed the files).
+ */
+export type TaskWrapper = (task: FunctionTask, handler: LambdaHandler) => LambdaHandler;
+
 /**
  * Binds every Task state of `pipeline` to its local function, with the faults that act on invocations
  * (`chunk-crash`, `check-crash`, `overwrite-during-run`). Call it once the environment points at the local services: the handler modules
  * and the SNS client read it when loaded. Each handler runs as its function (`asFunction`): its SDK calls sign with
  * that function's key; what the faults do around it (the re-upload) does not.
  */
-export function bindPipelineTasks(pipeline: LoadedPipeline, faults: FaultPlan): PipelineTasks {
+export function bindPipelineTasks(
+  pipeline: LoadedPipeline,
+  faults: FaultPlan,
+  wrap: TaskWrapper = (_task, handler) => handler,
+): PipelineTasks {
   const handlers = pipeline.loadHandlers();
   let split: SplitResult | undefined;
   let check: CheckOutput | undefined;
   const alert = snsPublish(pipeline.resources.alertTopic);
   return {
     handlers: pipeline.taskHandlers({
-      splitCsv: capture<SplitResult>(withOverwrite(asFunction("splitCsv", handlers.splitCsv), faults), (out) => {
-        split = out;
-      }),
-      processChunk: withChunkCrash(asFunction("processChunk", handlers.processChunk), faults),
-      aggregateResults: asFunction("aggregateResults", handlers.aggregateResults),
+      splitCsv: capture<SplitResult>(
+        wrap("splitCsv", withOverwrite(asFunction("splitCsv", handlers.splitCsv), faults)),
+        (out) => {
+          split = out;
+        },
+      ),
+      processChunk: wrap("processChunk", withChunkCrash(asFunction("processChunk", handlers.processChunk), faults)),
+      aggregateResults: wrap("aggregateResults", asFunction("aggregateResults", handlers.aggregateResults)),
       checkErrors: capture<CheckOutput>(
-        asFunction("checkErrors", handlers.checkErrors),
+        wrap("checkErrors", asFunction("checkErrors", handlers.checkErrors)),
         (out) => {
           check = out;
         },
