@@ -10,6 +10,7 @@ import {
   LOG_RETENTION_DAYS,
   outputPrefixProblems,
   parseSettings,
+  type ResolvedFeed,
   readRowSchema,
   resolveFeeds,
   type SettingsSource,
@@ -21,35 +22,13 @@ export { type AlarmThresholds, ConfigError, LOG_RETENTION_DAYS };
 
 /**
  * One CSV feed of a stack: its uploads (under `prefix`), its row schema and who hears about its runs. The single-feed
- * keys (`inputPrefix`, `rowSchemaPath`/`rowSchema`) make one feed named `default`; `feeds` makes one per entry.
+ * keys (`inputPrefix`, `rowSchemaPath`/`rowSchema`) make one feed named `default`; `feeds` makes one per entry. As
+ * {@link ResolvedFeed}, with the feed's own Slack webhook URL (when it sets one) as a secret Output, which gets its own
+ * SSM SecureString, and without the schema's source text (the program uploads `schemaJson`).
  */
-export interface FeedConfig {
-  /** `FEED_NAME_PATTERN`; unique in the stack. */
-  name: string;
-  /** Key prefix of the feed's uploads (ends with "/"); no feed's prefix is inside another's. */
-  prefix: string;
-  /** The row schema as validated JSON text (uploaded to `feedSchemaKey(name)`). */
-  schemaJson: string;
-  /** Where the schema came from (file path or config key), for messages. */
-  schemaSource: string;
-  /**
-   * The feed's own Slack webhook URL (a secret), when `notify.slackWebhookUrl` overrides the stack's: it gets its own
-   * SSM SecureString. Unset: the feed posts to the stack's webhook, if the stack has one.
-   */
+export type FeedConfig = Omit<ResolvedFeed, "schemaText" | "schemaPath" | "slackWebhookUrl"> & {
   slackWebhookUrl?: pulumi.Output<string>;
-  /** Whether the feed posts to Slack at all (its own webhook or the stack's). */
-  slack: boolean;
-  /** The feed's e-mail recipients (its override or the stack's `emailTo`); empty when it sends no e-mail. */
-  emailTo: string[];
-  /** The address paged for the feed's CRITICAL notices (its override or the stack's `onCallEmail`). */
-  onCallEmail?: string;
-  /** Whether `onCallEmail` is the feed's own override (subscribed with a filter on the feed). */
-  ownOnCall: boolean;
-  /** The feed's notification policy: the stack's, with the feed's `notify.notifyPolicy` merged over it, routed to its channels. */
-  policy: NotifyPolicy;
-  /** Alarms on the feed's own metrics (`{Pipeline, Feed}`), when the feed configures `alarms`. */
-  alarms?: AlarmThresholds;
-}
+};
 
 /** The typed stack configuration, read once. */
 export interface StackConfig {
@@ -154,18 +133,9 @@ export function parseStackConfig(
     problems.push(...resolved.problems);
     warnings.push(...resolved.warnings.map((w) => `${project}:${w}`));
     feeds = resolved.feeds.map(
-      (feed): FeedConfig => ({
-        name: feed.name,
-        prefix: feed.prefix,
-        schemaJson: feed.schemaJson,
-        schemaSource: feed.schemaSource,
-        ...(feed.slackWebhookUrl !== undefined ? { slackWebhookUrl: pulumi.secret(feed.slackWebhookUrl) } : {}),
-        slack: feed.slack,
-        emailTo: feed.emailTo,
-        onCallEmail: feed.onCallEmail,
-        ownOnCall: feed.ownOnCall,
-        policy: feed.policy,
-        ...(feed.alarms !== undefined ? { alarms: feed.alarms } : {}),
+      ({ schemaText: _text, schemaPath: _path, slackWebhookUrl, ...feed }): FeedConfig => ({
+        ...feed,
+        ...(slackWebhookUrl !== undefined ? { slackWebhookUrl: pulumi.secret(slackWebhookUrl) } : {}),
       }),
     );
   }
