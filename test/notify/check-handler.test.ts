@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
+import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { type SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import type { AwsClientStub } from "aws-sdk-client-mock";
 import { clients } from "../../functions/adapters/clients";
 import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
 import { handler, loadCheckConfig, setClock } from "../../functions/check-errors-and-notify";
@@ -12,7 +12,16 @@ import { NotificationDeliveryError } from "../../functions/core/errors";
 import { setLogSink } from "../../functions/core/log";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { restoreEnv } from "../support/env";
-import { batchPut, errorRecord, putChunkItems, putFileItem, SlackReceiver } from "./support";
+import {
+  answerChannels,
+  batchPut,
+  errorRecord,
+  mockChannels,
+  putChunkItems,
+  putFileItem,
+  restoreChannels,
+  SlackReceiver,
+} from "./support";
 
 const MON_NOON = "2025-06-02T03:00:00.000Z"; // Monday 12:00 Asia/Tokyo
 const MON_NIGHT = "2025-06-02T14:30:00.000Z"; // Monday 23:30 Asia/Tokyo
@@ -64,10 +73,7 @@ describe("check-errors-and-notify handler", function () {
   const onPipeline = (data: MetricDatum[] | undefined) => (data ?? []).filter((m) => m.Dimensions?.length === 1);
 
   before(async () => {
-    sns = mockClient(SNSClient);
-    ses = mockClient(SESClient);
-    cw = mockClient(CloudWatchClient);
-    ssm = mockClient(SSMClient);
+    ({ sns, ses, cw, ssm } = mockChannels());
     svc = await startLocalServices();
     slack = await new SlackReceiver().start();
     Object.assign(process.env, svc.env, {
@@ -86,17 +92,14 @@ describe("check-errors-and-notify handler", function () {
   after(async () => {
     setLogSink(restoreSink);
     setClock(undefined);
-    for (const m of [sns, ses, cw, ssm]) m.restore();
+    restoreChannels({ sns, ses, cw, ssm });
     restoreEnv(saved);
     clients.reset();
     await slack.stop();
     await svc.stop();
   });
   beforeEach(() => {
-    for (const m of [sns, ses, cw, ssm]) m.reset();
-    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
-    ses.on(SendEmailCommand).resolves({ MessageId: "e-1" });
-    cw.on(PutMetricDataCommand).resolves({});
+    answerChannels({ sns, ses, cw, ssm });
     ssm.on(GetParameterCommand).resolves({ Parameter: { Name: "/csv-pipeline/slack-webhook", Value: slack.url } });
     resetSlackWebhookCache();
     slack.reset();

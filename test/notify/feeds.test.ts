@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { type CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { type SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
+import type { AwsClientStub } from "aws-sdk-client-mock";
 import { clients } from "../../functions/adapters/clients";
 import { dynamoRunStore } from "../../functions/adapters/run-store";
 import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
@@ -19,7 +19,7 @@ import {
   startSlackReceiver,
 } from "../../local/slack-receiver";
 import { restoreEnv } from "../support/env";
-import { putChunkItems, putFileItem } from "./support";
+import { answerChannels, mockChannels, putChunkItems, putFileItem, restoreChannels } from "./support";
 
 const MON_NOON = "2025-06-02T03:00:00.000Z"; // Monday 12:00 Asia/Tokyo
 const MON_NIGHT = "2025-06-02T14:30:00.000Z"; // Monday 23:30 Asia/Tokyo
@@ -60,10 +60,7 @@ describe("check-errors-and-notify with two feeds", function () {
   const metricData = () => cw.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input.MetricData ?? []);
 
   before(async () => {
-    sns = mockClient(SNSClient);
-    ses = mockClient(SESClient);
-    cw = mockClient(CloudWatchClient);
-    ssm = mockClient(SSMClient);
+    ({ sns, ses, cw, ssm } = mockChannels());
     svc = await startLocalServices();
     slack = await startSlackReceiver({}, ["stock"]);
     for (const name of ["STATE_MACHINE_ARN", "CHECK_LOG_GROUP", "AWS_LAMBDA_LOG_GROUP_NAME"]) delete process.env[name];
@@ -94,17 +91,14 @@ describe("check-errors-and-notify with two feeds", function () {
   after(async () => {
     setLogSink(restoreSink);
     setClock(undefined);
-    for (const m of [sns, ses, cw, ssm]) m.restore();
+    restoreChannels({ sns, ses, cw, ssm });
     restoreEnv(saved);
     clients.reset();
     await slack.stop();
     await svc.stop();
   });
   beforeEach(() => {
-    for (const m of [sns, ses, cw, ssm]) m.reset();
-    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
-    ses.on(SendEmailCommand).resolves({ MessageId: "e-1" });
-    cw.on(PutMetricDataCommand).resolves({});
+    answerChannels({ sns, ses, cw, ssm });
     ssm
       .on(GetParameterCommand, { Name: "/csv-pipeline/slack-webhook" })
       .resolves({ Parameter: { Value: slack.webhookUrl } })

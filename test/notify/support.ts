@@ -1,4 +1,9 @@
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { clients } from "../../functions/adapters/clients";
 import {
   type ChunkSummaryItem,
@@ -166,4 +171,35 @@ export function sampleSummary(over: Partial<RunSummary> = {}): RunSummary {
     failureReasons: [],
     ...over,
   };
+}
+
+/** The AWS services the check function calls, mocked (SSM answers the webhook URL: each test says how). */
+export interface ChannelMocks {
+  sns: AwsClientStub<SNSClient>;
+  ses: AwsClientStub<SESClient>;
+  cw: AwsClientStub<CloudWatchClient>;
+  ssm: AwsClientStub<SSMClient>;
+}
+
+/** Mocks the check's SNS, SES, CloudWatch and SSM clients (undo with {@link restoreChannels}). */
+export function mockChannels(): ChannelMocks {
+  return {
+    sns: mockClient(SNSClient),
+    ses: mockClient(SESClient),
+    cw: mockClient(CloudWatchClient),
+    ssm: mockClient(SSMClient),
+  };
+}
+
+/** Forgets every call and answer, then answers Publish, SendEmail and PutMetricData with success. */
+export function answerChannels(m: ChannelMocks): void {
+  for (const mock of [m.sns, m.ses, m.cw, m.ssm]) mock.reset();
+  m.sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+  m.ses.on(SendEmailCommand).resolves({ MessageId: "e-1" });
+  m.cw.on(PutMetricDataCommand).resolves({});
+}
+
+/** Gives the clients their real behaviour back. */
+export function restoreChannels(m: ChannelMocks): void {
+  for (const mock of [m.sns, m.ses, m.cw, m.ssm]) mock.restore();
 }
