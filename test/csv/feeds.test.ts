@@ -2,14 +2,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { clients } from "../../functions/adapters/clients";
 import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import { handler as aggregate } from "../../functions/aggregate-results";
 import {
   DEFAULT_OUTCOME_SETTINGS,
-  ERROR_TABLE,
-  type ErrorRecord,
   OUTCOME_KEYS,
   RUN_KEYS,
   type RunManifest,
@@ -20,7 +18,7 @@ import { handler as processChunk } from "../../functions/process-chunk";
 import { handler as splitCsv } from "../../functions/split-csv";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { restoreEnv } from "../support/env";
-import { SAMPLES } from "./helpers";
+import { readRecords, readRunItems, SAMPLES } from "./helpers";
 
 const START = "2024-05-01T00:00:00.000Z";
 const BOM = "\uFEFF";
@@ -91,29 +89,9 @@ describe("CSV handlers with two feeds (FEEDS) on local DynamoDB and S3", functio
     return Buffer.from(await res.Body!.transformToByteArray()).toString("utf8");
   }
 
-  async function recordsOf(executionName: string): Promise<ErrorRecord[]> {
-    const page = await clients.doc().send(
-      new QueryCommand({
-        TableName: svc.errorTable,
-        IndexName: ERROR_TABLE.executionIndex.name,
-        KeyConditionExpression: "executionName = :e",
-        ExpressionAttributeValues: { ":e": executionName },
-      }),
-    );
-    return (page.Items ?? []) as ErrorRecord[];
-  }
+  const recordsOf = (executionName: string) => readRecords(svc.errorTable, executionName);
 
-  async function runItems(executionName: string): Promise<Record<string, unknown>[]> {
-    const page = await clients.doc().send(
-      new QueryCommand({
-        TableName: svc.runsTable,
-        KeyConditionExpression: "pk = :p",
-        ExpressionAttributeValues: { ":p": RUN_KEYS.execution(executionName) },
-        ConsistentRead: true,
-      }),
-    );
-    return page.Items ?? [];
-  }
+  const runItems = (executionName: string) => readRunItems(svc.runsTable, executionName);
 
   /** Split, every chunk, aggregation: what the state machine runs for one upload. */
   async function runFile(executionName: string, key: string) {

@@ -11,8 +11,6 @@ import { handler as aggregate } from "../../functions/aggregate-results";
 import {
   type ChunkResult,
   DEFAULT_OUTCOME_SETTINGS,
-  ERROR_TABLE,
-  type ErrorRecord,
   type FileSummaryItem,
   OUTCOME_KEYS,
   type ProcessChunkInput,
@@ -26,7 +24,7 @@ import { handler as splitCsv } from "../../functions/split-csv";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { emptyExpected, generateOrderLines } from "../../scripts/generate-csv";
 import { restoreEnv } from "../support/env";
-import { SAMPLES } from "./helpers";
+import { readRecords, SAMPLES } from "./helpers";
 
 const START = "2024-05-01T00:00:00.000Z";
 
@@ -104,24 +102,7 @@ describe("CSV handlers on local DynamoDB and S3", () => {
     }));
   }
 
-  async function recordsOf(executionName: string): Promise<ErrorRecord[]> {
-    const items: ErrorRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await clients.doc().send(
-        new QueryCommand({
-          TableName: svc.errorTable,
-          IndexName: ERROR_TABLE.executionIndex.name,
-          KeyConditionExpression: "executionName = :e",
-          ExpressionAttributeValues: { ":e": executionName },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((page.Items ?? []) as ErrorRecord[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
+  const recordsOf = (executionName: string) => readRecords(svc.errorTable, executionName);
 
   async function runFile(executionName: string, key: string): Promise<{ split: SplitResult; results: ChunkResult[] }> {
     const split = await splitCsv({ bucket: svc.bucket, key, executionName, startTime: START });

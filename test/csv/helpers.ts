@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ChunkResult, ErrorRecord } from "../../functions/contract";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { clients } from "../../functions/adapters/clients";
+import { type ChunkResult, ERROR_TABLE, type ErrorRecord, RUN_KEYS } from "../../functions/contract";
 import { processChunkStream } from "../../functions/core/csv/chunk";
 import { parseSchema, type RowSchema } from "../../functions/core/csv/schema";
 import { type SplitOutcome, splitCsv } from "../../functions/core/csv/split";
@@ -62,4 +64,37 @@ export async function runInMemory(
     );
   }
   return { split, results, records, rows, total: sumChunkResults(results, split.chunks.length, "x") };
+}
+
+/** Every error record of an execution, through the execution index, all pages. */
+export async function readRecords(errorTable: string, executionName: string): Promise<ErrorRecord[]> {
+  const items: ErrorRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await clients.doc().send(
+      new QueryCommand({
+        TableName: errorTable,
+        IndexName: ERROR_TABLE.executionIndex.name,
+        KeyConditionExpression: "executionName = :e",
+        ExpressionAttributeValues: { ":e": executionName },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...((page.Items ?? []) as ErrorRecord[]));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** Every item of an execution in the runs table (file summary, chunk summaries, claim …), read consistently. */
+export async function readRunItems(runsTable: string, executionName: string): Promise<Record<string, unknown>[]> {
+  const page = await clients.doc().send(
+    new QueryCommand({
+      TableName: runsTable,
+      ConsistentRead: true,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": RUN_KEYS.execution(executionName) },
+    }),
+  );
+  return page.Items ?? [];
 }

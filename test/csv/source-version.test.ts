@@ -2,17 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { clients } from "../../functions/adapters/clients";
 import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
-import {
-  type ChunkSummaryItem,
-  ERROR_TABLE,
-  type ErrorRecord,
-  type ProcessChunkInput,
-  RUN_KEYS,
-  type SplitResult,
-} from "../../functions/contract";
+import { type ChunkSummaryItem, type ProcessChunkInput, RUN_KEYS, type SplitResult } from "../../functions/contract";
 import { SourceChangedError } from "../../functions/core/errors";
 import { type LogSink, setLogSink } from "../../functions/core/log";
 import { summarizeRun } from "../../functions/core/records/summary";
@@ -21,7 +14,7 @@ import { handler as processChunk } from "../../functions/process-chunk";
 import { handler as splitCsv } from "../../functions/split-csv";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { restoreEnv } from "../support/env";
-import { SAMPLES } from "./helpers";
+import { readRecords, readRunItems, SAMPLES } from "./helpers";
 
 const START = "2024-05-01T00:00:00.000Z";
 const HEADER = "order_id,email,amount,quantity,status,ordered_at,updated_at,note\n";
@@ -59,29 +52,9 @@ describe("object versions: chunks read what split-csv read, and one upload is pr
     return out.ETag ?? "";
   }
 
-  async function recordsOf(executionName: string): Promise<ErrorRecord[]> {
-    const page = await clients.doc().send(
-      new QueryCommand({
-        TableName: svc.errorTable,
-        IndexName: ERROR_TABLE.executionIndex.name,
-        KeyConditionExpression: "executionName = :e",
-        ExpressionAttributeValues: { ":e": executionName },
-      }),
-    );
-    return (page.Items ?? []) as ErrorRecord[];
-  }
+  const recordsOf = (executionName: string) => readRecords(svc.errorTable, executionName);
 
-  async function runItems(executionName: string): Promise<Record<string, unknown>[]> {
-    const page = await clients.doc().send(
-      new QueryCommand({
-        TableName: svc.runsTable,
-        ConsistentRead: true,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": RUN_KEYS.execution(executionName) },
-      }),
-    );
-    return page.Items ?? [];
-  }
+  const runItems = (executionName: string) => readRunItems(svc.runsTable, executionName);
 
   function chunkInput(executionName: string, split: SplitResult, index: number): ProcessChunkInput {
     return {
