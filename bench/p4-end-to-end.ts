@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeOrdersFile } from "../scripts/generate-csv";
-import { lastJson, runNode } from "./lib/measure";
+import { lastJson, runNode, startScriptNodeFlags } from "./lib/measure";
 import { type BenchRow, row } from "./lib/rows";
 import { sampleProcessTree } from "./p4-process-tree";
 
@@ -41,7 +41,7 @@ async function measure(file: string, rows: number, errorRate: number): Promise<P
   // The local run hosts its services in a process of its own (and bundles it first): every process it starts is
   // sampled from /proc and counted too.
   const tree = sampleProcessTree();
-  const ours = await runNode(["local/cli.ts", file, "--json", "--now", NOW]);
+  const ours = await runNode(["local/cli.ts", file, "--json", "--now", NOW], { nodeFlags: startScriptNodeFlags() });
   const started = tree.stop().filter((p) => p.depth >= 2);
   const doc = lastJson<{ status: string; rows: { total: number } }>(
     { ...ours, stdout: ours.stdout.trim().replace(/\n\s*/g, " ") },
@@ -66,8 +66,8 @@ async function measure(file: string, rows: number, errorRate: number): Promise<P
 }
 
 /**
- * P4: `npm start -- <file> --json` (the local runner: embedded services, the deployed definition, the real
- * handlers) on a generated file with 10 % bad rows, against bare csv-parse streaming the same file; each in its own
+ * P4: `npm start -- <file> --json` (the local runner with `npm start`'s node flags: embedded services, the deployed
+ * definition, the real handlers) on a generated file with 10 % bad rows, against bare csv-parse streaming the same file; each in its own
  * process, timed from spawn to exit, with its peak RSS. The same on a file without bad rows is reported beside it,
  * to show what the error records cost.
  */

@@ -5,6 +5,7 @@ import { delimiter, dirname, join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { buildSync } from "esbuild";
+import { LOCAL_HEAP_FLAG } from "./node-flags";
 import type { S3AccessRecord } from "./s3-strict";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalServices, type LocalServicesOptions } from "./services";
 
@@ -77,8 +78,8 @@ export async function startServicesProcess(opts: LocalServicesOptions = {}): Pro
   try {
     const bundle = bundleChild(dir);
     child = fork(bundle.file, [], {
-      // No flags of this process: profilers or measuring preloads given to the runner stay out of the child.
-      execArgv: [],
+      // Not this process's flags: profilers or measuring preloads given to the runner stay out of the child.
+      execArgv: [LOCAL_HEAP_FLAG],
       env: { ...process.env, NODE_PATH: bundle.nodePath },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "json",

@@ -88,6 +88,18 @@ export function runNode(
   });
 }
 
+/**
+ * The node flags `npm start` runs the local runner with (the words between `node` and its first `-r` in
+ * package.json's `start` script), so a measured run starts as the user's does.
+ */
+export function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts?: { start?: string } };
+  const words = (pkg.scripts?.start ?? "").trim().split(/\s+/);
+  if (words[0] !== "node") throw new Error(`package.json's start script does not run node: ${pkg.scripts?.start}`);
+  const end = words.indexOf("-r");
+  return words.slice(1, end === -1 ? undefined : end).filter((w) => w.startsWith("--"));
+}
+
 /** Parses the last JSON line a child printed on stdout; the error names the script and shows its stderr. */
 export function lastJson<T>(run: ChildRun, what: string): T {
   const lines = run.stdout.trim().split("\n").filter(Boolean);

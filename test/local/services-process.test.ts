@@ -7,6 +7,7 @@ import { ListTablesCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { ErrorWriter } from "../../functions/adapters/error-store";
 import { ERROR_TABLE, type ErrorRecord } from "../../functions/contract";
+import { LOCAL_HEAP_FLAG } from "../../local/node-flags";
 import { localMapConcurrency } from "../../local/run";
 import { startLocalServices } from "../../local/services";
 import { startServicesProcess } from "../../local/services-process";
@@ -47,11 +48,19 @@ function alive(pid: number): boolean {
 }
 
 describe("localMapConcurrency", () => {
-  it("caps the configured MaxConcurrency at two chunks per CPU, never below one", () => {
-    assert.equal(localMapConcurrency(100, 2), 4);
-    assert.equal(localMapConcurrency(100, 16), 32);
+  it("caps the configured MaxConcurrency at one chunk per CPU, never below one", () => {
+    assert.equal(localMapConcurrency(100, 2), 2);
+    assert.equal(localMapConcurrency(100, 16), 16);
     assert.equal(localMapConcurrency(3, 16), 3);
     assert.equal(localMapConcurrency(1, 0), 1);
+  });
+});
+
+describe("LOCAL_HEAP_FLAG", () => {
+  it("is what npm start runs the runner with", () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8"));
+    assert.match(pkg.scripts.start, /^node (\S+ )*-r \.\/local\/register\.js local\/cli\.ts$/);
+    assert.ok(pkg.scripts.start.split(" ").includes(LOCAL_HEAP_FLAG), pkg.scripts.start);
   });
 });
 
@@ -93,7 +102,11 @@ describe("startServicesProcess", function () {
     try {
       const [dataDir] = entries(tmp);
       const cmdline = readFileSync(`/proc/${svc.pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-      assert.deepEqual(cmdline.slice(1), [join(tmp, dataDir, "services-child.js")], "no -r register.js, no flags");
+      assert.deepEqual(
+        cmdline.slice(1),
+        [LOCAL_HEAP_FLAG, join(tmp, dataDir, "services-child.js")],
+        "no -r register.js, only the heap limit",
+      );
       assert.ok(existsSync(join(tmp, dataDir, "dynamo", "CURRENT")), "a LevelDB store in the data directory");
       // Pages and the index behave as on AWS with the items on disk: 60 records, read back 25 at a time.
       const writer = new ErrorWriter(svc.errorTable, { client: svc.dynamo });
