@@ -69,13 +69,16 @@ async function measure(file: string, rows: number, errorRate: number): Promise<P
  * P4: `npm start -- <file> --json` (the local runner with `npm start`'s node flags: embedded services, the deployed
  * definition, the real handlers) on a generated file with 10 % bad rows, against bare csv-parse streaming the same file; each in its own
  * process, timed from spawn to exit, with its peak RSS. The same on a file without bad rows is reported beside it,
- * to show what the error records cost.
+ * to show what the error records cost, and so is the floor the local DynamoDB sets: the time it needs to store the
+ * file's error records alone (`p4-dynamo-floor.ts`).
  */
 export async function runP4(opts: P4Options): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), "csv-pipeline-bench-p4-"));
   try {
     const m = await measure(join(dir, "orders.csv"), opts.rows, 0.1);
     const clean = await measure(join(dir, "clean.csv"), opts.rows, 0);
+    const floorRun = await runNode(["bench/p4-dynamo-floor.ts", String(opts.rows)]);
+    const floor = lastJson<{ records: number; cpuSeconds: number; ms: number }>(floorRun, "p4-dynamo-floor");
     const label = opts.rows.toLocaleString("en-US");
     const reportOnly = { kind: "ratio-max", max: Number.POSITIVE_INFINITY, text: "report only" } as const;
     const bareCpu = `vs bare csv-parse's CPU s`;
@@ -123,6 +126,20 @@ export async function runP4(opts: P4Options): Promise<BenchRow[]> {
         "P4.cpu.services.bad-rows",
         `CPU s the 10 % bad rows add to those processes (error records, rejected parts), ${bareCpu}`,
         Math.max(0, m.startedCpuSeconds - clean.startedCpuSeconds),
+        m.bareCpuSeconds,
+        reportOnly,
+      ),
+      row(
+        "P4.floor.dynamo.wall",
+        `wall ms the local DynamoDB alone needs to store the ${floor.records.toLocaleString("en-US")} error records of the same file (BatchWriteItem, nothing else), vs bare csv-parse's wall ms`,
+        floor.ms,
+        m.bareMs,
+        reportOnly,
+      ),
+      row(
+        "P4.floor.dynamo.cpu",
+        `CPU s the services process spends storing those records, ${bareCpu}`,
+        floor.cpuSeconds,
         m.bareCpuSeconds,
         reportOnly,
       ),

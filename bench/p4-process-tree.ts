@@ -27,7 +27,7 @@ function readStatus(pid: number): { ppid: number; hwmKb: number } | undefined {
 }
 
 /** utime + stime of a process, seconds (fields 14 and 15 of /proc/<pid>/stat, counted after the command name). */
-function readCpuSeconds(pid: number): number | undefined {
+export function readCpuSeconds(pid: number): number | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");

@@ -44,6 +44,8 @@ describe("npm run bench -- --quick", () => {
       "P4.wall",
       "P4.rss",
       "P4.wall.clean",
+      "P4.floor.dynamo.wall",
+      "P4.floor.dynamo.cpu",
       "P5.fan-out",
       "P6.item.table.avg",
       "P6.item.table.max",
