@@ -7,8 +7,13 @@
  *   Requests signed by a role's key get `403 AccessDenied` (S3's XML error) for an action its statements do not
  *   allow, and a read of a missing key gets `403 AccessDenied` instead of `404 NoSuchKey` unless the role may list
  *   that key (`s3:ListBucket` on the bucket, with the key as `s3:prefix`). Keys that belong to no role (the runner's
- *   own uploads, tests) keep full access.
+ *   own uploads, tests) keep full access;
+ * - {@link withMultipartAbort}: AbortMultipartUpload (`DELETE ?uploadId`) drops the upload's parts and answers 204
+ *   (s3rver answers 405), and every request on an upload that does not exist under that key (never created, aborted
+ *   or completed) gets `404 NoSuchUpload` (s3rver would take a part for it, or fail with 500).
  */
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { sigV4Credential } from "./http";
 import { type AccessRequest, allowingStatements, type LocalRole } from "./iam-local";
 
@@ -141,6 +146,41 @@ export function withStrictIfMatch<T>(s3rver: T): T {
     throw new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", {
       Condition: "If-Match",
     });
+  });
+  return s3rver;
+}
+
+/** An upload id as s3rver makes them (16 random bytes in hex): anything else names no upload, nor a path. */
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * Answers the multipart requests s3rver gets wrong as S3 does: `DELETE /<key>?uploadId=…` (AbortMultipartUpload)
+ * removes the upload with its parts and answers `204`; a request naming an upload that is not in progress for that
+ * key answers `404 NoSuchUpload`. Install it after {@link installS3Strictness}, so the abort is authorized first
+ * (`s3:AbortMultipartUpload`). Returns the same s3rver.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: s3rver is untyped
+export function withMultipartAbort<T extends { store: any }>(s3rver: T): T {
+  beforeRoutes(s3rver, async (ctx, next) => {
+    const uploadId = ctx.query.uploadId;
+    if (uploadId === undefined) return next();
+    const [, bucketPart = "", ...keyParts] = ctx.path.split("/");
+    const key = decodeURIComponent(keyParts.join("/"));
+    const dir =
+      typeof uploadId === "string" && UPLOAD_ID.test(uploadId)
+        ? join(s3rver.store.getResourcePath(decodeURIComponent(bucketPart), undefined, "uploads"), uploadId)
+        : undefined;
+    const uploadKey = dir === undefined ? undefined : await readFile(join(dir, "key"), "utf8").catch(() => undefined);
+    if (dir === undefined || uploadKey !== key) {
+      throw new S3Error(
+        "NoSuchUpload",
+        "The specified multipart upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+        { UploadId: String(uploadId) },
+      );
+    }
+    if (ctx.method.toUpperCase() !== "DELETE") return next();
+    await rm(dir, { recursive: true, force: true });
+    ctx.status = 204;
   });
   return s3rver;
 }

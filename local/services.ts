@@ -165,7 +165,8 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
   const dynalite: any = require("dynalite");
   // biome-ignore lint/suspicious/noExplicitAny: untyped packages
   const S3rver: any = require("s3rver");
-  const { installS3Strictness, withStrictIfMatch } = require("./s3-strict") as typeof import("./s3-strict");
+  const { installS3Strictness, withMultipartAbort, withStrictIfMatch } =
+    require("./s3-strict") as typeof import("./s3-strict");
 
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: dynamoPath });
   await listen(dyn);
@@ -183,6 +184,7 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
       },
     });
   }
+  withMultipartAbort(s3rver);
   const s3Address = await s3rver.run();
   keepConnections(s3rver.httpServer);
   const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;

@@ -139,6 +139,11 @@ describe("S3TextWriter on the local S3, signed as a role", () => {
       const abortRequest = svc.s3Access.find((r) => r.action === "s3:AbortMultipartUpload");
       assert.equal(abortRequest?.resource, `arn:aws:s3:::${BUCKET}/out/aborted.csv`);
       assert.deepEqual(abortRequest?.allowedBy, ["WriteOut"]);
+      assert.equal(abortRequest?.status, 204, "S3 dropped the upload's parts");
+      assert.deepEqual(
+        logged.filter((l) => l.includes("could not drop")),
+        [],
+      );
       await assert.rejects(Promise.resolve(writer.write("more")), /written after abort\(\)/);
     } finally {
       setLogSink(previousSink);

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
 import type { FunctionKey } from "../../infra/functions";
 import { allowingStatements, iamMatch, type LocalStatement, localFunctionStatements } from "../../local/iam-local";
 import type { S3Roles } from "../../local/s3-strict";
@@ -111,6 +120,79 @@ describe("local S3 strictness (roles by signing key)", () => {
       404,
     );
     assert.deepEqual(svc.s3Access, []);
+  });
+});
+
+describe("local S3 multipart uploads", () => {
+  let svc: LocalServices;
+  before(async () => {
+    svc = await startLocalServices({ bucket: "csv-pipeline-multipart" });
+  });
+  after(async () => {
+    await svc?.stop();
+  });
+
+  const start = async (key: string) => {
+    const created = await svc.s3.send(new CreateMultipartUploadCommand({ Bucket: svc.bucket, Key: key }));
+    const UploadId = created.UploadId as string;
+    const part = await svc.s3.send(
+      new UploadPartCommand({ Bucket: svc.bucket, Key: key, UploadId, PartNumber: 1, Body: "a,b\n1,2\n" }),
+    );
+    return { UploadId, ETag: part.ETag as string };
+  };
+
+  it("aborts an upload with 204: its parts are gone and the upload can take no part and no completion", async () => {
+    const key = "out/aborted.csv";
+    const { UploadId, ETag } = await start(key);
+    const aborted = await svc.s3.send(new AbortMultipartUploadCommand({ Bucket: svc.bucket, Key: key, UploadId }));
+    assert.equal(aborted.$metadata.httpStatusCode, 204);
+
+    await rejectsWith(
+      svc.s3.send(new UploadPartCommand({ Bucket: svc.bucket, Key: key, UploadId, PartNumber: 2, Body: "3,4\n" })),
+      "NoSuchUpload",
+      404,
+    );
+    await rejectsWith(
+      svc.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: svc.bucket,
+          Key: key,
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] },
+        }),
+      ),
+      "NoSuchUpload",
+      404,
+    );
+    await rejectsWith(svc.s3.send(new GetObjectCommand({ Bucket: svc.bucket, Key: key })), "NoSuchKey", 404);
+  });
+
+  it("answers 404 NoSuchUpload for an upload id it never gave, or given for another key", async () => {
+    const { UploadId } = await start("out/one.csv");
+    for (const [Key, id] of [
+      ["out/two.csv", UploadId],
+      ["out/one.csv", "0".repeat(32)],
+      ["out/one.csv", "../../../etc"],
+    ]) {
+      await rejectsWith(
+        svc.s3.send(new AbortMultipartUploadCommand({ Bucket: svc.bucket, Key, UploadId: id })),
+        "NoSuchUpload",
+        404,
+      );
+    }
+    // The upload, named with its own key, is untouched: it still takes parts.
+    const part = await svc.s3.send(
+      new UploadPartCommand({ Bucket: svc.bucket, Key: "out/one.csv", UploadId, PartNumber: 2, Body: "3,4\n" }),
+    );
+    assert.ok(part.ETag);
+  });
+
+  it("aborts an upload only once: a second abort answers NoSuchUpload", async () => {
+    const { UploadId } = await start("out/twice.csv");
+    const abort = () =>
+      svc.s3.send(new AbortMultipartUploadCommand({ Bucket: svc.bucket, Key: "out/twice.csv", UploadId }));
+    await abort();
+    await rejectsWith(abort(), "NoSuchUpload", 404);
   });
 });
 
