@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Readable } from "node:stream";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -9,13 +8,12 @@ import { ErrorWriter } from "../functions/adapters/error-store";
 import { resetRowSchemaCache } from "../functions/adapters/schema-source";
 import { DEFAULT_OUTCOME_SETTINGS, ENV, type ProcessChunkInput } from "../functions/contract";
 import { processChunkStream } from "../functions/core/csv/chunk";
-import { parseSchema } from "../functions/core/csv/schema";
 import { ChunkParts } from "../functions/core/outcomes/chunk-parts";
 import { handler as processChunk } from "../functions/process-chunk";
 import { startLocalServices } from "../local/services";
 import { countDynamo } from "./lib/dynamo-count";
-import { generatedFile, inPieces } from "./lib/generated";
-import { median, ROOT, timed } from "./lib/measure";
+import { generatedFile, inPieces, SAMPLE_SCHEMA_PATH, wholeFileJob } from "./lib/generated";
+import { median, timed } from "./lib/measure";
 import { type BenchRow, row } from "./lib/rows";
 
 /** Sizes of a P2 run. */
@@ -28,8 +26,6 @@ export interface P2Options {
 
 export const P2_FULL: P2Options = { rows: 200_000, rounds: 5, handlerRows: 200_000 };
 export const P2_QUICK: P2Options = { rows: 40_000, rounds: 3, handlerRows: 10_000 };
-
-const SCHEMA_PATH = join(ROOT, "samples", "orders.schema.yaml");
 
 /** What a user would write without this project: csv-parse over the stream, counting records. */
 async function bareCsvParse(body: Uint8Array): Promise<number> {
@@ -70,16 +66,7 @@ function instantDynamo(): DynamoDBClient {
 export async function runP2(opts: P2Options): Promise<BenchRow[]> {
   const file = generatedFile(opts.rows);
   const body = file.bytes.subarray(file.headerBytes);
-  const schema = parseSchema(readFileSync(SCHEMA_PATH, "utf8"), SCHEMA_PATH);
-  const job = {
-    executionName: "bench-p2",
-    startTime: "2025-06-03T02:00:00.000Z",
-    chunk: { id: 0, start: file.headerBytes, end: file.bytes.length, firstLine: 2 },
-    header: file.header,
-    encoding: "utf-8" as const,
-    schema,
-    expiresAt: 2_000_000_000,
-  };
+  const job = wholeFileJob(file, "bench-p2");
   const ours = async () => {
     const writer = new ErrorWriter("bench", { client: { send: async () => ({ $metadata: {} }) } });
     const result = await processChunkStream(inPieces(body), job, (r) => writer.add(r));
@@ -151,7 +138,7 @@ export async function runP2(opts: P2Options): Promise<BenchRow[]> {
     const small = opts.handlerRows === opts.rows ? file : generatedFile(opts.handlerRows);
     await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: "incoming/p2.csv", Body: small.bytes }));
     await svc.s3.send(
-      new PutObjectCommand({ Bucket: svc.bucket, Key: "_config/schema.yaml", Body: readFileSync(SCHEMA_PATH) }),
+      new PutObjectCommand({ Bucket: svc.bucket, Key: "_config/schema.yaml", Body: readFileSync(SAMPLE_SCHEMA_PATH) }),
     );
     Object.assign(process.env, svc.env, { [ENV.schemaLocation]: `s3://${svc.bucket}/_config/schema.yaml` });
     clients.reset();

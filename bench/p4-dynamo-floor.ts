@@ -8,30 +8,17 @@
  *   node -r ./local/register.js bench/p4-dynamo-floor.ts <rows>
  */
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { ErrorWriter } from "../functions/adapters/error-store";
 import { processChunkStream } from "../functions/core/csv/chunk";
-import { parseSchema } from "../functions/core/csv/schema";
 import { startServicesProcess } from "../local/services-process";
-import { generatedFile, inPieces } from "./lib/generated";
-import { ROOT } from "./lib/measure";
+import { generatedFile, inPieces, wholeFileJob } from "./lib/generated";
 import { readCpuSeconds } from "./p4-process-tree";
 
 async function main(): Promise<void> {
   const rows = Number(process.argv[2]);
   if (!Number.isInteger(rows) || rows <= 0) throw new Error("usage: p4-dynamo-floor.ts <rows>");
   const file = generatedFile(rows);
-  const schemaPath = join(ROOT, "samples", "orders.schema.yaml");
-  const job = {
-    executionName: "bench-p4-floor",
-    startTime: "2025-06-03T02:00:00.000Z",
-    chunk: { id: 0, start: file.headerBytes, end: file.bytes.length, firstLine: 2 },
-    header: file.header,
-    encoding: "utf-8" as const,
-    schema: parseSchema(readFileSync(schemaPath, "utf8"), schemaPath),
-    expiresAt: 2_000_000_000,
-  };
+  const job = wholeFileJob(file, "bench-p4-floor");
   const svc = await startServicesProcess();
   try {
     const before = readCpuSeconds(svc.pid);

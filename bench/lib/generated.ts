@@ -1,4 +1,11 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ChunkJob } from "../../functions/core/csv/chunk";
+import { parseSchema } from "../../functions/core/csv/schema";
 import { type ExpectedCounts, emptyExpected, generateOrderLines } from "../../scripts/generate-csv";
+
+/** The sample's row schema, which the generated files follow. */
+export const SAMPLE_SCHEMA_PATH = join(__dirname, "..", "..", "samples", "orders.schema.yaml");
 
 /** A generated order file held in memory (the generator's default 10 % of bad rows, fixed seed). */
 export function generatedFile(
@@ -20,4 +27,17 @@ export function generatedFile(
 /** Yields `bytes` in 64 KiB pieces, as a network or file stream delivers them. */
 export async function* inPieces(bytes: Uint8Array, piece = 64 * 1024): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += piece) yield bytes.subarray(i, Math.min(bytes.length, i + piece));
+}
+
+/** The job of one chunk spanning a generated file's whole body, checked against the sample's schema. */
+export function wholeFileJob(file: { bytes: Buffer; header: string[]; headerBytes: number }, executionName: string) {
+  return {
+    executionName,
+    startTime: "2025-06-03T02:00:00.000Z",
+    chunk: { id: 0, start: file.headerBytes, end: file.bytes.length, firstLine: 2 },
+    header: file.header,
+    encoding: "utf-8" as const,
+    schema: parseSchema(readFileSync(SAMPLE_SCHEMA_PATH, "utf8"), SAMPLE_SCHEMA_PATH),
+    expiresAt: 2_000_000_000,
+  } satisfies ChunkJob;
 }
