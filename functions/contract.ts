@@ -301,8 +301,11 @@ export interface SplitResult {
   status: SplitStatus;
   bucket: string;
   key: string;
-  /** The feed whose prefix the key is under (its schema was read). Not passed on by the state machine. */
-  feed?: string;
+  /**
+   * The feed whose prefix the key is under (its schema was read). The state machine keeps it for the page it sends
+   * when the check fails (its `feed` attribute); the chunks and the check find it from the key.
+   */
+  feed: string;
   encoding: "utf-8" | "shift_jis";
   header: string[];
   bytes: number;

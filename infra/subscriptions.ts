@@ -54,8 +54,9 @@ export function feedOnCallGroups(feeds: readonly OnCallFeed[], stackOnCall?: str
 /**
  * Filter policy of the stack's on-call e-mail: CRITICAL notices ({@link CRITICAL_FILTER_POLICY}). When some feeds
  * page an on-call of their own, their notices are left out — by exclusion, so that a notice of any other feed (also
- * of a run whose key is under no feed's prefix) still pages the stack's on-call — and messages without a `feed`
- * attribute (the check-failure page) still come through.
+ * of a run whose key is under no feed's prefix, and the check-failure page of a run whose split did not return, whose
+ * feed is `UNKNOWN_FEED`) still pages the stack's on-call — and messages without a `feed` attribute still come
+ * through (a CRITICAL publish of anything else on the topic).
  *
  * @example stackOnCallFilterPolicy([orders, stockWithOwnOnCall]) // { severity: […], feed: [{ "anything-but": ["stock"] }, { exists: false }] }
  */

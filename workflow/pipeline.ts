@@ -26,6 +26,7 @@ import {
   LAMBDA_TRANSIENT_ERRORS,
   type ProcessChunkInput,
   type SplitResult,
+  UNKNOWN_FEED,
 } from "../functions/contract";
 import { Chain } from "./chain";
 import { WorkflowValidationError } from "./errors";
@@ -195,7 +196,16 @@ export function buildPipeline(props: PipelineProps): StateGraph {
       "key.$": "$.key",
       // The input as the rule sent it: the upload's ETag, version id and sequencer, when the event carried them.
       "upload.$": "$",
-      split: { status: "NOT_RUN", "key.$": "$.key", chunkCount: 0, encoding: "utf-8", header: [], chunks: [] },
+      // `feed` stays unknown when the split does not return: the check finds it from the key, the page cannot.
+      split: {
+        status: "NOT_RUN",
+        "key.$": "$.key",
+        feed: UNKNOWN_FEED,
+        chunkCount: 0,
+        encoding: "utf-8",
+        header: [],
+        chunks: [],
+      },
       chunkResults: [],
       [FAILURE_FIELD]: null,
       // The check reads both (sequential pattern): a path that is absent would fail the check's payload, uncatchably.
@@ -212,6 +222,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     resultSelector: pick<SplitResult>([
       "status",
       "key",
+      "feed",
       "chunkCount",
       "encoding",
       "header",
@@ -303,8 +314,13 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     topicArn: resources.alertTopic,
     subject: "[CRITICAL] CSV pipeline: the error check failed",
     messagePath:
-      "States.Format('[CRITICAL] CSV処理のエラーチェックが失敗しました / The CSV error check failed. execution: {} file: s3://{}/{} error: {} cause: {}', $.executionName, $.bucket, $.key, $.checkFailure.Error, $.checkFailure.Cause)",
-    messageAttributes: { severity: { value: "CRITICAL" }, executionName: { path: "$.executionName" } },
+      "States.Format('[CRITICAL] CSV処理のエラーチェックが失敗しました / The CSV error check failed. execution: {} file: s3://{}/{} feed: {} error: {} cause: {}', $.executionName, $.bucket, $.key, $.split.feed, $.checkFailure.Error, $.checkFailure.Cause)",
+    // `feed` as the check's notices carry it: a feed's own on-call is paged through its subscription's filter.
+    messageAttributes: {
+      severity: { value: "CRITICAL" },
+      executionName: { path: "$.executionName" },
+      feed: { path: "$.split.feed" },
+    },
     resultPath: null,
   })
     .addRetry({ errors: ["States.ALL"], intervalSeconds: 2, maxAttempts: 3, backoffRate: 2, jitterStrategy: "FULL" })

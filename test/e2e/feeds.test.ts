@@ -12,6 +12,8 @@ const CONFIG = join(ROOT, "samples", "feeds.yaml");
 interface NoticeIndexEntry {
   channel: string;
   status: string;
+  sender: "check" | "state-machine";
+  attributes?: Record<string, string>;
   subject?: string;
   recipients?: string[];
   deliveredTo?: string[];
@@ -243,5 +245,61 @@ describe("npm start: a CRITICAL notice pages the on-call whose SNS subscription 
       "    Subject: 🚨 CSV processing failed [CRITICAL] broken-missing-column.csv",
       "    To: oncall@example.com",
     ]);
+  });
+});
+
+describe("npm start: the page sent when the check itself fails reaches the feed's own on-call (end to end)", function () {
+  this.timeout(240_000);
+  const dirs: string[] = [];
+  const pages: Record<"jp" | "orders", { entry: NoticeIndexEntry; body: string }[]> = { jp: [], orders: [] };
+
+  before(async () => {
+    const outJp = mkdtempSync(join(tmpdir(), "csv-feeds-page-"));
+    const outOrders = mkdtempSync(join(tmpdir(), "csv-feeds-page-"));
+    dirs.push(outJp, outOrders);
+    const common = ["--config", CONFIG, "--now", WEEKDAY_MORNING, "--inject", "check-crash"];
+    // Every attempt of the check is lost: the state machine pages through the alert topic, with the split's feed.
+    const [jpResult, ordersResult] = await Promise.all([
+      runCli([
+        join(ROOT, "samples", "orders-sjis.csv"),
+        ...common,
+        "--key",
+        "incoming/orders-jp/2025-06-03.csv",
+        "--out",
+        outJp,
+      ]),
+      runCli([join(ROOT, "samples", "orders.csv"), ...common, "--feed", "orders", "--out", outOrders]),
+    ]);
+    dirs.push(jpResult.tmp, ordersResult.tmp);
+    assert.equal(jpResult.code, 1, jpResult.stderr);
+    assert.equal(ordersResult.code, 1, ordersResult.stderr);
+    for (const [name, out] of [
+      ["jp", outJp],
+      ["orders", outOrders],
+    ] as const) {
+      const index = JSON.parse(readFileSync(join(out, "notices", "index.json"), "utf8")) as NoticeIndexEntry[];
+      pages[name] = index
+        .filter((n) => n.sender === "state-machine")
+        .map((entry) => ({ entry, body: readFileSync(join(out, entry.files[0]), "utf8") }));
+    }
+  });
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("pages jp-oncall@example.com only for an orders-jp file, with the feed as an attribute and in the text", () => {
+    assert.deepEqual(
+      pages.jp.map((p) => [p.entry.channel, p.entry.status, p.entry.deliveredTo, p.entry.attributes?.feed]),
+      [["sns", "sent", ["jp-oncall@example.com"], "orders-jp"]],
+    );
+    assert.match(pages.jp[0].body, / feed: orders-jp /);
+  });
+
+  it("pages the stack's on-call only for an orders file", () => {
+    assert.deepEqual(
+      pages.orders.map((p) => [p.entry.channel, p.entry.status, p.entry.deliveredTo, p.entry.attributes?.feed]),
+      [["sns", "sent", ["oncall@example.com"], "orders"]],
+    );
+    assert.match(pages.orders[0].body, / feed: orders /);
   });
 });

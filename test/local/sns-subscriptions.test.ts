@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { UNKNOWN_FEED } from "../../functions/contract";
 import {
   CRITICAL_FILTER_POLICY,
   type FilterPolicy,
@@ -141,6 +142,9 @@ describe("onCallSubscriptions", () => {
     assert.deepEqual(to({ severity: "CRITICAL", feed: "orders" }), ["oncall@example.com"]);
     assert.deepEqual(to({ severity: "CRITICAL", feed: "stock" }), ["stock@example.com"]);
     assert.deepEqual(to({ severity: "CRITICAL", feed: "unknown" }), ["oncall@example.com"]);
+    // The state machine's check-failure page: the split's feed, or UNKNOWN_FEED when the split did not return.
+    assert.deepEqual(to({ severity: "CRITICAL", executionName: "x", feed: "stock" }), ["stock@example.com"]);
+    assert.deepEqual(to({ severity: "CRITICAL", executionName: "x", feed: UNKNOWN_FEED }), ["oncall@example.com"]);
     assert.deepEqual(to({ severity: "CRITICAL", executionName: "x" }), ["oncall@example.com"]);
     assert.deepEqual(to({ severity: "HIGH", feed: "stock" }), []);
   });

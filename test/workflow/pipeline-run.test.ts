@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import type {
-  AggregateOutput,
-  CheckInput,
-  CheckOutput,
-  ChunkRef,
-  ChunkResult,
-  ProcessChunkInput,
-  SplitResult,
+import {
+  type AggregateOutput,
+  type CheckInput,
+  type CheckOutput,
+  type ChunkRef,
+  type ChunkResult,
+  type ProcessChunkInput,
+  type SplitResult,
+  UNKNOWN_FEED,
 } from "../../functions/contract";
 import { type RunResult, runDefinition } from "../../local/execution";
 import { type Json, lambdaInvoke, type TaskHandler } from "../../local/invoke";
@@ -79,6 +80,7 @@ function fakes(
         status: "OK",
         bucket: event.bucket,
         key: event.key,
+        feed: "orders",
         encoding: "shift_jis",
         header: ["order_id", "email"],
         bytes: 200,
@@ -542,10 +544,26 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.match(published.Message, /s3:\/\/csv-in\/incoming\/orders\.csv/);
       assert.match(published.Message, /NotificationDeliveryError/);
       assert.match(published.Message, /slack 500, sns 500, email 500/);
+      assert.match(published.Message, / feed: orders /);
       assert.deepEqual(published.MessageAttributes, {
         severity: { DataType: "String", StringValue: "CRITICAL" },
         executionName: { DataType: "String", StringValue: EXECUTION.Name },
+        feed: { DataType: "String", StringValue: "orders" },
       });
+    });
+
+    it("pages with the feed unknown when the split failed before the check failed", async () => {
+      const { handlers, seen } = fakes({
+        split: errorOf("InputError", "the key is under no feed's prefix"),
+        check: errorOf("NotificationDeliveryError", "slack 500, sns 500, email 500"),
+      });
+
+      const result = await run(pattern, handlers);
+
+      assert.equal(result.error?.Error, "CheckFailed");
+      assert.equal(seen.sns.length, 1);
+      assert.match(seen.sns[0].Message, / feed: \(unknown\) /);
+      assert.deepEqual(seen.sns[0].MessageAttributes.feed, { DataType: "String", StringValue: UNKNOWN_FEED });
     });
   });
 }

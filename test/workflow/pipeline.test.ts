@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ERROR_NAMES, LAMBDA_TRANSIENT_ERRORS } from "../../functions/contract";
+import { ERROR_NAMES, LAMBDA_TRANSIENT_ERRORS, UNKNOWN_FEED } from "../../functions/contract";
 import { taskNames } from "../../local/invoke";
 import { toMermaid } from "../../workflow/mermaid";
 import { buildPipeline, STATE_NAMES as N, PIPELINE_PATTERNS, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
@@ -113,9 +113,13 @@ describe("buildPipeline", () => {
         assert.equal(notify.Parameters.TopicArn, PLACEHOLDER_RESOURCES.alertTopic);
         assert.match(
           notify.Parameters["Message.$"],
-          /^States\.Format\(.*\$\.executionName, \$\.bucket, \$\.key, \$\.checkFailure\.Error, \$\.checkFailure\.Cause\)$/,
+          /^States\.Format\(.*\$\.executionName, \$\.bucket, \$\.key, \$\.split\.feed, \$\.checkFailure\.Error, \$\.checkFailure\.Cause\)$/,
         );
         assert.deepEqual(notify.Parameters.MessageAttributes.severity, { DataType: "String", StringValue: "CRITICAL" });
+        assert.deepEqual(notify.Parameters.MessageAttributes.feed, {
+          DataType: "String",
+          "StringValue.$": "$.split.feed",
+        });
         assert.equal(notify.Next, N.checkFailed);
         assert.equal(states[N.checkFailed].Type, "Fail");
         assert.equal(states[N.checkFailed].Error, "CheckFailed");
@@ -183,6 +187,7 @@ describe("buildPipeline", () => {
         assert.deepEqual(states[N.prepare].Parameters.split, {
           status: "NOT_RUN",
           "key.$": "$.key",
+          feed: UNKNOWN_FEED,
           chunkCount: 0,
           encoding: "utf-8",
           header: [],
