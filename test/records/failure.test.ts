@@ -42,4 +42,17 @@ describe("summarizeFailure", () => {
     assert.equal(summarizeFailure({ Error: "", Cause: "" }, "OK").error, "Error");
     assert.equal(shortCause("Row 3 failed at column amount"), "Row 3 failed at column amount");
   });
+
+  it("keeps S3 keys and s3:// URLs whole: they name the file, not the code", () => {
+    assert.equal(
+      shortCause("s3://csv-in/incoming/orders/2025/06/a.csv: the object was replaced after the split"),
+      "s3://csv-in/incoming/orders/2025/06/a.csv: the object was replaced after the split",
+    );
+    assert.equal(
+      shortCause('{"errorMessage":"the key incoming/stock/a.csv is under no feed\'s prefix (incoming/orders/)"}'),
+      "the key incoming/stock/a.csv is under no feed's prefix (incoming/orders/)",
+    );
+    // A path that starts a word is still hidden, also in brackets or after `=`.
+    assert.equal(shortCause("failed [/var/task/index.js:3] file=/opt/x/y.js"), "failed […] file=…");
+  });
 });

@@ -13,9 +13,13 @@ export interface FailureSummary {
 /** Longest cause a notice shows. */
 export const MAX_SHOWN_CAUSE = 200;
 
-/** `    at fn (/a/b.ts:1:2)` frames, and absolute file paths (POSIX or Windows) with optional line:column. */
+/**
+ * `    at fn (/a/b.ts:1:2)` frames, and absolute file paths (POSIX or Windows) with optional line:column. A path starts
+ * a word (after a space, a quote, a parenthesis or `=`): the slashes of an S3 key (`incoming/orders/a.csv`) or of an
+ * `s3://` URL are the operator's clue, not internals, and stay.
+ */
 const STACK_FRAME = /\s+at\s+(?:[^\s()]+(?: \[as [^\]]+\])?\s+)?\(?(?:\/|[A-Za-z]:\\|node:|file:\/\/)[^\n]*/g;
-const FILE_PATH = /(?:[A-Za-z]:\\|\/)(?:[^\s:"'()\\/]+[\\/])+[^\s:"'()\\/]+(?::\d+){0,2}/g;
+const FILE_PATH = /(?<![^\s"'(=[])(?:[A-Za-z]:\\|\/)(?:[^\s:"'()\\/]+[\\/])+[^\s:"'()\\/]+(?::\d+){0,2}/g;
 
 function messageOf(cause: string): string {
   try {
