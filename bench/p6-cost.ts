@@ -27,7 +27,7 @@ import { parseNotifyPolicy } from "../functions/core/notify/policy";
 import { runCheck } from "../functions/core/notify/run";
 import { ChunkParts, chunkPartKeys } from "../functions/core/outcomes/chunk-parts";
 import { outputLocale } from "../functions/core/outcomes/settings";
-import { FUNCTION_SPECS, type FunctionKey } from "../infra/functions";
+import { FUNCTION_SPECS, type FunctionKey } from "../infra/function-specs";
 import { startLocalServices } from "../local/services";
 import { renderTable } from "../local/table";
 import { buildPipeline, PLACEHOLDER_RESOURCES } from "../workflow/pipeline";

@@ -6,7 +6,7 @@
 import { ENV, type FeedEnvEntry, type OutcomeSettings } from "../functions/contract";
 import type { MessageLocale } from "../functions/core/csv/validation-messages";
 import type { NotifyPolicy } from "../functions/core/notify/policy";
-import type { FunctionKey } from "./functions";
+import type { FunctionKey } from "./function-specs";
 
 /**
  * Each function's row-outcome variables (read by `functions/core/outcomes/settings.ts`): process-chunk writes the

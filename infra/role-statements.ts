@@ -1,5 +1,5 @@
 import { DEFAULT_OUTCOME_SETTINGS, METRICS, type OutcomeSettings, SCHEMA_OBJECT_KEY } from "../functions/contract";
-import type { FunctionKey } from "./functions";
+import type { FunctionKey } from "./function-specs";
 
 /**
  * One IAM policy statement. `S` is how a resource value is held: `pulumi.Input<string>` in the Pulumi program,

@@ -5,7 +5,7 @@
  * implicit deny, as in IAM.
  */
 import { ERROR_TABLE } from "../functions/contract";
-import type { FunctionKey } from "../infra/functions";
+import type { FunctionKey } from "../infra/function-specs";
 import { type RoleSettings, roleStatements } from "../infra/role-statements";
 
 /** A policy statement with its values resolved (a rendered policy document's `Statement` entry). */
