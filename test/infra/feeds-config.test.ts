@@ -19,6 +19,12 @@ const SLACK = "https://hooks.slack.com/services/T/B/STACKSECRET";
 const ORDERS_SLACK = "https://hooks.slack.com/services/T/B/ORDERSSECRET";
 const ORDERS_SCHEMA =
   "encoding: auto\nheader: required\ncolumns:\n  - { name: order_id, type: string, required: true }\n";
+/** ORDERS_SCHEMA as the resolved feed carries it: parsed, defaults filled in, serialised. */
+const ORDERS_SCHEMA_JSON = JSON.stringify({
+  encoding: "auto",
+  header: "required",
+  columns: [{ name: "order_id", type: "string", required: true, severity: "MEDIUM", sensitive: false }],
+});
 const STOCK_SCHEMA = { columns: [{ name: "sku", type: "string", required: true }] };
 const stack: RawConfig = {
   slackWebhookUrl: SLACK,
@@ -63,11 +69,7 @@ describe("feeds in the stack config", () => {
     assert.deepEqual(plain(cfg.feeds[0]), {
       name: "default",
       prefix: "uploads/",
-      schemaJson: JSON.stringify({
-        encoding: "auto",
-        header: "required",
-        columns: [{ name: "order_id", type: "string", required: true, severity: "MEDIUM", sensitive: false }],
-      }),
+      schemaJson: ORDERS_SCHEMA_JSON,
       schemaSource: "orders.schema.yaml",
       slack: true,
       emailTo: ["ops@example.com"],
@@ -104,11 +106,7 @@ describe("feeds in the stack config", () => {
     assert.deepEqual(plain(orders), {
       name: "orders",
       prefix: "incoming/orders/",
-      schemaJson: JSON.stringify({
-        encoding: "auto",
-        header: "required",
-        columns: [{ name: "order_id", type: "string", required: true, severity: "MEDIUM", sensitive: false }],
-      }),
+      schemaJson: ORDERS_SCHEMA_JSON,
       schemaSource: "orders.schema.yaml",
       slack: true,
       emailTo: [],
