@@ -327,7 +327,8 @@ export interface UploadIdentity {
   etag?: string;
   versionId?: string;
   sequencer?: string;
-  object?: { etag?: string; "version-id"?: string; sequencer?: string };
+  size?: number;
+  object?: { etag?: string; "version-id"?: string; sequencer?: string; size?: number };
 }
 
 /** Upper bound of chunks per file: chunk size grows with the file so the manifest stays small. */

@@ -47,8 +47,9 @@ export interface SplitEvent {
  * claimed or written), claims the upload for this execution, then reads the uploaded CSV once as a stream, checks its header against the
  * feed's row schema, records header problems, writes the file summary item and returns the chunk manifest (byte ranges, at
  * most MAX_CHUNKS) with the ETag and version id it read. When the input names the upload's ETag or version id, only
- * that version is read. When another execution already claimed the same upload (an event delivered twice), nothing is
- * read further or written and the result's status is `DUPLICATE`.
+ * that version is read. When another execution that is running or succeeded already claimed the same upload (an event
+ * delivered twice), nothing is read further or written and the result's status is `DUPLICATE`; a claim held by an
+ * execution that failed, timed out or was aborted is taken over, so a failed run can run again.
  */
 export async function handler(event: SplitEvent, _context?: unknown): Promise<SplitResult> {
   const input = requireFields<SplitEvent>(event, ["bucket", "key", "executionName", "startTime"], "split-csv");
@@ -66,6 +67,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
   const object = await openUploadedObject(input.bucket, input.key, {
     ifMatch: named.etag,
     versionId: named.versionId,
+    size: named.size,
   });
   // The feed comes before the claim: an upload under no feed is not this stack's to process, and a claim would make
   // a re-run of the same object — once the configuration gives its prefix a feed — a duplicate that reads nothing.
@@ -102,6 +104,8 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
       key: object.key,
       feed,
       etag: object.etag,
+      claimedBy: claim.holder,
+      claimedByStatus: claim.holderStatus,
     });
     return {
       status: "DUPLICATE",
@@ -116,6 +120,17 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
       etag: object.etag,
       versionId: object.versionId,
     };
+  }
+
+  if (claim.takenOverFrom !== undefined) {
+    log("WARN", "upload claimed again: the execution that held it ended without succeeding", {
+      executionName: input.executionName,
+      bucket: input.bucket,
+      key: object.key,
+      feed,
+      earlierExecution: claim.takenOverFrom.executionName,
+      earlierStatus: claim.takenOverFrom.status,
+    });
   }
 
   const outcome = await splitCsv(object.body, {

@@ -86,6 +86,9 @@ export class Functions extends pulumi.ComponentResource {
           FunctionKey,
           pulumi.Output<string>
         >,
+        executionArns: pulumi
+          .output(args.stateMachineArn)
+          .apply((arn) => `${arn.replace(":stateMachine:", ":execution:")}:*`),
         ...arns,
       },
       {
@@ -111,6 +114,8 @@ export class Functions extends pulumi.ComponentResource {
       splitCsv: {
         ...common,
         ...outcomes.splitCsv,
+        // The upload claim asks Step Functions whether the execution holding it is still running.
+        [ENV.stateMachineArn]: args.stateMachineArn,
         [ENV.chunkRows]: String(config.chunkRows),
         [ENV.chunkBytes]: String(config.chunkBytes),
       },

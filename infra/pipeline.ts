@@ -8,6 +8,7 @@ import { FUNCTION_KEYS, type FunctionKey, Functions, taskTimeoutSeconds } from "
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
 import { feedResourceName } from "./naming";
 import type { Notifications } from "./notifications";
+import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "./start-rule";
 import type { ErrorTable } from "./table";
 
 /** Arguments of {@link Pipeline}. */
@@ -23,22 +24,7 @@ export interface PipelineArgs {
 /** How often deferred digests are flushed. */
 export const DIGEST_FLUSH_MINUTES = 15;
 
-/** File extension that starts a run, matched in any letter case (`x.csv`, `X.CSV`, `x.Csv`). */
-export const CSV_EXTENSION = "csv";
-
-/**
- * EventBridge matchers of the object keys that start a run: under `prefix` (exactly: S3 keys are case-sensitive)
- * and ending in `.csv` in any letter case. EventBridge's `wildcard` is case-sensitive and a field's matchers are
- * alternatives, so each casing of the extension is one wildcard; `*` and `\` in the prefix are escaped.
- *
- * @example csvKeyPatterns("incoming/") // [{ wildcard: "incoming/*.csv" }, { wildcard: "incoming/*.csV" }, …]
- */
-export function csvKeyPatterns(prefix: string): { wildcard: string }[] {
-  let casings = [""];
-  for (const ch of CSV_EXTENSION) casings = casings.flatMap((c) => [c + ch.toLowerCase(), c + ch.toUpperCase()]);
-  const literal = prefix.replace(/[\\*]/g, (c) => `\\${c}`);
-  return casings.map((ext) => ({ wildcard: `${literal}*.${ext}` }));
-}
+export { CSV_EXTENSION, csvKeyPatterns } from "./start-rule";
 
 /**
  * Days after which a run's outputs expire: its manifest, processed parts and rejected files alike. They expire
@@ -293,10 +279,8 @@ export class Pipeline extends pulumi.ComponentResource {
           arn: this.stateMachine.arn,
           roleArn: ruleRole.role.arn,
           inputTransformer: {
-            // The whole `object` (etag, version-id when versioned, sequencer): split-csv claims this exact upload,
-            // so a second delivery of the same event ends as a duplicate. The functions find the feed from the key.
-            inputPaths: { bucket: "$.detail.bucket.name", key: "$.detail.object.key", object: "$.detail.object" },
-            inputTemplate: '{"bucket": <bucket>, "key": <key>, "object": <object>}',
+            inputPaths: { ...START_INPUT_TRANSFORMER.inputPaths },
+            inputTemplate: START_INPUT_TRANSFORMER.inputTemplate,
           },
         },
         { parent: this, dependsOn: [ruleRole.policy] },

@@ -25,6 +25,8 @@ export interface RoleRefs<S> {
   /** The SSM parameters holding Slack webhook URLs: the stack's and each feed's own. */
   webhookParameterArns: S[];
   logGroupArns: Record<FunctionKey, S>;
+  /** The state machine's executions (`arn:…:execution:<state machine name>:*`). */
+  executionArns: S;
   partition: S;
   region: S;
   account: S;
@@ -91,9 +93,9 @@ export function roleStatements<S>(
     ],
   };
   // S3 answers a read of a missing key with 403 AccessDenied unless the caller may list the bucket, and with
-  // 404 NoSuchKey when it may; it checks the listing grant with the key as `s3:prefix`. split-csv tells a missing
-  // key from a denied read (an S3 event may carry the key URL-encoded, and then the decoded key is tried), so it may
-  // list the input prefix, and nothing else of the bucket.
+  // 404 NoSuchKey when it may; it checks the listing grant with the key as `s3:prefix`. split-csv finds the uploaded
+  // key by its ETag and size among the event's spellings (raw and URL-decoded) and needs neither answer, but a 404
+  // for a key that is not there tells an operator more than a 403: it may list the input prefix, nothing else.
   const listInput: RoleStatement<S> = {
     Sid: "ListInputPrefix",
     Action: ["s3:ListBucket"],
@@ -138,7 +140,17 @@ export function roleStatements<S>(
     : [];
 
   return {
-    splitCsv: [logs("splitCsv"), readInput, listInput, writeErrors, writeSummary],
+    splitCsv: [
+      logs("splitCsv"),
+      readInput,
+      listInput,
+      writeErrors,
+      writeSummary,
+      // The upload claim: read who holds it, and ask Step Functions whether that execution is still running, so a
+      // failed, timed-out or aborted run's upload can be processed again.
+      { Sid: "ReadUploadClaim", Action: ["dynamodb:GetItem"], Resource: [refs.runsTableArn] },
+      { Sid: "DescribeClaimHolder", Action: ["states:DescribeExecution"], Resource: [refs.executionArns] },
+    ],
     processChunk: [
       logs("processChunk"),
       readInput,

@@ -3,9 +3,10 @@ import type { ServerResponse } from "node:http";
 import { type FilterPolicy, filterPolicyMatches } from "../infra/subscriptions";
 import { type FaultPlan, fire } from "./faults";
 import { readBody, sigV4Credential, startLoopbackServer } from "./http";
+import { handleStatesRequest, type StatesAuthorizer } from "./states-endpoint";
 
 /**
- * A loopback endpoint that speaks enough of SNS, SES, CloudWatch and SSM for the pipeline, through the real
+ * A loopback endpoint that speaks enough of SNS, SES, CloudWatch, SSM and Step Functions for the pipeline, through the real
  * `@aws-sdk` clients, and records every request decoded.
  *
  * Wire protocols of the installed clients (see each package's `dist-cjs/index.js`):
@@ -16,7 +17,7 @@ import { readBody, sigV4Credential, startLoopbackServer } from "./http";
  * exactly what a real endpoint checks, so one server can stand behind all four `AWS_ENDPOINT_URL_<SERVICE>` values.
  */
 
-export type RecordedService = "sns" | "ses" | "cloudwatch" | "ssm";
+export type RecordedService = "sns" | "ses" | "cloudwatch" | "ssm" | "states";
 
 /** One request as the endpoint received it. */
 export interface RecordedCall {
@@ -61,6 +62,8 @@ export interface AwsRecorderOptions {
    * too. Without this option every address passes.
    */
   ses?: SesIdentities;
+  /** Authorizes Step Functions calls as IAM would (by the caller's access key); without it every call passes. */
+  statesAuthorize?: StatesAuthorizer;
 }
 
 /** Verified SES identities (addresses or domains) of the local account, and whether it is in the SES sandbox. */
@@ -97,6 +100,7 @@ const SERVICE_BY_SIGNING_NAME: Record<string, RecordedService> = {
   email: "ses",
   monitoring: "cloudwatch",
   ssm: "ssm",
+  states: "states",
 };
 
 const XML_NAMESPACE: Record<"sns" | "ses", string> = {
@@ -265,6 +269,15 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
       return queryError(res, service, 400, "InvalidAction", `The local endpoint does not implement ${action}.`);
     }
 
+    if (service === "states") {
+      const target = String(req.headers["x-amz-target"] ?? "");
+      const action = target.slice(target.lastIndexOf(".") + 1);
+      const params = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+      const status = handleStatesRequest(res, action, params, accessKeyId, options.statesAuthorize);
+      record(action, params, status);
+      return;
+    }
+
     if (service === "cloudwatch" || service === "ssm") {
       const version = service === "cloudwatch" ? "1.0" : "1.1";
       const target = String(req.headers["x-amz-target"] ?? "");
@@ -305,7 +318,9 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
     }
 
     res.writeHead(403, { "content-type": "text/plain" });
-    res.end(`Unsigned or unknown service "${signingName}": sign requests with SigV4 for sns, ses, monitoring or ssm.`);
+    res.end(
+      `Unsigned or unknown service "${signingName}": sign requests with SigV4 for sns, ses, monitoring, ssm or states.`,
+    );
   });
 
   return {
@@ -316,6 +331,7 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
       AWS_ENDPOINT_URL_SES: server.url,
       AWS_ENDPOINT_URL_CLOUDWATCH: server.url,
       AWS_ENDPOINT_URL_SSM: server.url,
+      AWS_ENDPOINT_URL_SFN: server.url,
     },
     stop: () => server.close(),
   };

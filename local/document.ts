@@ -3,6 +3,12 @@ import type { RecordedCall } from "./aws-recorder";
 import type { DuplicateExecution } from "./duplicate";
 import type { SlackDelivery } from "./slack-receiver";
 
+/** An earlier execution of the same upload, as the run document lists it (`earlierExecutions`). */
+export interface EarlierExecution {
+  executionName: string;
+  status: "SUCCEEDED" | "FAILED";
+}
+
 /**
  * The run document of DESIGN.md ("Local run"): exactly what `--json` prints and `--out` saves as `run.json`.
  * Scripts depend on this shape; keep it.
@@ -28,6 +34,11 @@ export interface RunDocument {
   outcomes: RunOutcomes | null;
   /** With `--inject duplicate-event`: the second execution started for the same upload, and how it ended. */
   duplicateExecutions?: DuplicateExecution[];
+  /**
+   * With `rerun-after-failure`: the executions of the same upload before this one, which ended without succeeding
+   * (this one took their claim over).
+   */
+  earlierExecutions?: EarlierExecution[];
 }
 
 /** Where a run's row outcomes are in the input bucket (object keys), as its manifest names them. */

@@ -14,18 +14,27 @@ import {
   feedEnvironment,
   mergedOutcomeEnvironment,
 } from "../infra/function-env";
+import type { FunctionKey } from "../infra/function-specs";
 import { type OnCallSubscription, onCallSubscriptions } from "../infra/subscriptions";
 import { type AwsRecorder, startAwsRecorder } from "./aws-recorder";
 import type { LocalConfig, LocalFeed } from "./config";
 import { type DynamoThrottle, startDynamoThrottle } from "./dynamo-throttle";
+import { LOCAL_STATE_MACHINE_ARN } from "./executions";
 import { type FaultPlan, UsageError } from "./faults";
-import { type FunctionStatements, functionS3Roles, signAsInvokedFunction } from "./function-roles";
-import { localFunctionStatements } from "./iam-local";
+import {
+  FUNCTION_ACCESS_KEYS,
+  type FunctionStatements,
+  functionS3Roles,
+  signAsInvokedFunction,
+} from "./function-roles";
+import { allowingStatements, localFunctionStatements } from "./iam-local";
 import type { LoadedPipeline } from "./pipeline-source";
 import type { S3AccessRecord } from "./s3-strict";
 import { LOCAL_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION } from "./services";
 import { startServicesProcess } from "./services-process";
 import { type SlackReceiver, startSlackReceiver } from "./slack-receiver";
+import type { PutObjectVersion } from "./start-event";
+import type { StatesAuthorizer } from "./states-endpoint";
 import { STATE_MACHINE_ACCESS_KEY } from "./tasks";
 
 /** SSM parameter holding the Slack webhook URL in a local run. */
@@ -40,9 +49,13 @@ export function feedSlackParameter(feed: string): string {
 export class Cleanups {
   private readonly steps: (() => unknown)[] = [];
 
-  /** Adds a step (run before every step added earlier). */
-  add(step: () => unknown): void {
+  /** Adds a step (run before every step added earlier); returns a function that removes it again. */
+  add(step: () => unknown): () => void {
     this.steps.push(step);
+    return () => {
+      const at = this.steps.indexOf(step);
+      if (at >= 0) this.steps.splice(at, 1);
+    };
   }
 
   /** Runs and forgets every step; safe to call again (a second call finds nothing left). */
@@ -89,10 +102,26 @@ export interface LocalEnvironment {
   aws: AwsRecorder;
   /** The handlers' JSON log lines, in order. */
   logs: string[];
+  /** The CSV as it was put: what the upload's "Object Created" event announces. */
+  upload: PutObjectVersion;
   /** BatchWriteItem calls the `dynamodb-throttle` fault answered. */
   throttledBatches(): number;
   /** Peak resident set size of the services process, bytes (once it has stopped and reported one). */
   servicesPeakRssBytes(): number | undefined;
+}
+
+/**
+ * Who may call the local Step Functions endpoint for what: a function's access key as its role's statements allow;
+ * any other key (the runner's own) as an administrator.
+ */
+function functionAuthorizer(statements: FunctionStatements): StatesAuthorizer {
+  const byKey = new Map(
+    (Object.keys(FUNCTION_ACCESS_KEYS) as FunctionKey[]).map((key) => [FUNCTION_ACCESS_KEYS[key], statements[key]]),
+  );
+  return (accessKeyId, action, resource) => {
+    const own = byKey.get(accessKeyId);
+    return own === undefined || allowingStatements(own, { action, resource }).length > 0;
+  };
 }
 
 /** Points `process.env` at `values` (`undefined` removes a variable); the returned function restores it. */
@@ -123,6 +152,7 @@ export function runRoleStatements(config: LocalConfig, feeds: readonly LocalFeed
       runsTable: RUNS_TABLE.defaultName,
       region: LOCAL_REGION,
       webhookParameters: webhookParameters(feeds),
+      stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     },
     {
       feeds: feeds.map((feed) => ({ prefix: feed.prefix, schemaKey: feedSchemaKey(feed.name) })),
@@ -218,11 +248,12 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
   cleanups.add(() => setLogSink(previousSink));
 
   const built = runRoleStatements(spec.config, spec.feeds);
+  const statements = spec.functionStatements?.(built) ?? built;
   const services = await startServicesProcess({
     bucket: LOCAL_BUCKET,
     errorTable: ERROR_TABLE.defaultName,
     runsTable: RUNS_TABLE.defaultName,
-    s3Roles: functionS3Roles(spec.functionStatements?.(built) ?? built),
+    s3Roles: functionS3Roles(statements),
     onS3Access: spec.onS3Access,
   });
   cleanups.add(() => services.stop());
@@ -245,6 +276,8 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
       sandbox: true,
       region: LOCAL_REGION,
     },
+    // A function calls Step Functions as its role allows, as IAM would authorize it.
+    statesAuthorize: functionAuthorizer(statements),
   });
   cleanups.add(() => aws.stop());
   let throttle: DynamoThrottle | undefined;
@@ -270,7 +303,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     requestChecksumCalculation: "WHEN_REQUIRED",
   });
   cleanups.add(() => uploader.destroy());
-  await uploader.send(
+  const put = await uploader.send(
     new PutObjectCommand({
       Bucket: services.bucket,
       Key: spec.key,
@@ -278,6 +311,13 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
       ContentLength: spec.bytes,
     }),
   );
+  const upload: PutObjectVersion = {
+    bucket: services.bucket,
+    key: spec.key,
+    size: spec.bytes,
+    etag: put.ETag ?? "",
+    ...(put.VersionId ? { versionId: put.VersionId } : {}),
+  };
 
   const { config, pipeline } = spec;
   cleanups.add(
@@ -311,6 +351,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     slack,
     aws,
     logs,
+    upload,
     throttledBatches: () => throttle?.throttled ?? 0,
     servicesPeakRssBytes: () => services.peakRssBytes(),
   };

@@ -6,6 +6,7 @@
 import { StateMachine } from "aws-local-stepfunctions";
 import { walkDefinition } from "../workflow/graph";
 import { LocalSetupError } from "./errors";
+import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "./executions";
 import type { Json, TaskHandler } from "./invoke";
 
 /** The context object of an execution; `Execution.Name` and `Execution.StartTime` as AWS would set them. */
@@ -126,6 +127,11 @@ export function startExecution(definition: object, input: Json, opts: ExecutionO
   const startTime = opts.context?.Execution.StartTime;
   const origin = opts.origin ?? Date.now();
   const execution = startTime === undefined ? run() : withStartTime(startTime, run);
+  // Known to the local Step Functions endpoint (DescribeExecution) while it runs and after it ended.
+  const name = opts.context?.Execution.Name;
+  const machineArn = (opts.context?.StateMachine as { Id?: string } | undefined)?.Id ?? LOCAL_STATE_MACHINE_ARN;
+  if (name !== undefined) localExecutions.started(name, machineArn, input, startTime ?? new Date().toISOString());
+  let aborted = false;
 
   const timeline: TimelineEntry[] = [];
   const open = new Map<string, TimelineEntry>();
@@ -198,9 +204,16 @@ export function startExecution(definition: object, input: Json, opts: ExecutionO
     }
     await events;
     if (outcome.status === "FAILED") for (const e of timeline) if (e.outcome === "running") e.outcome = "failed";
+    if (name !== undefined) localExecutions.ended(name, aborted ? "ABORTED" : outcome.status);
     return { ...outcome, timeline };
   })();
-  return { abort: () => execution.abort(), done };
+  return {
+    abort: () => {
+      aborted = true;
+      execution.abort();
+    },
+    done,
+  };
 }
 
 /** Outcome of `runDefinition`: the execution's, with the states entered by name and the retries by state. */

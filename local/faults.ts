@@ -16,6 +16,8 @@ export const FAULT_NAMES = [
   "check-crash",
   "overwrite-during-run",
   "duplicate-event",
+  "rerun-after-failure",
+  "encoded-event-key",
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -47,6 +49,14 @@ export const FAULT_HELP: Record<FaultName, { times: number; what: string }> = {
   "duplicate-event": {
     times: 1,
     what: "the upload's event is delivered twice: a second execution starts for the same upload",
+  },
+  "rerun-after-failure": {
+    times: 1,
+    what: "the first execution's first chunk crashes (the run fails), then the upload's event is delivered again",
+  },
+  "encoded-event-key": {
+    times: 1,
+    what: "the upload's event carries the key URL-encoded, as S3's own notifications spell it (spaces as +)",
   },
 };
 

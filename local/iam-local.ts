@@ -81,6 +81,8 @@ export interface LocalRoleNames {
   account?: string;
   /** Names of the SSM parameters holding Slack webhook URLs (default: one stand-in for the stack's). */
   webhookParameters?: readonly string[];
+  /** The local state machine's ARN (default: `csv-pipeline` in this region and account). */
+  stateMachineArn?: string;
 }
 
 /**
@@ -115,6 +117,7 @@ export function localFunctionStatements(
         aggregateResults: logGroup("aggregateResults"),
         checkErrors: logGroup("checkErrors"),
       },
+      executionArns: `${(names.stateMachineArn ?? arn("states", "stateMachine:csv-pipeline")).replace(":stateMachine:", ":execution:")}:*`,
       partition: "aws",
       region: names.region,
       account,

@@ -2,6 +2,7 @@ import { toMermaid } from "../workflow/mermaid";
 import { buildPipeline, type PipelineResources, PLACEHOLDER_RESOURCES, STATE_NAMES } from "../workflow/pipeline";
 import type { Pattern } from "./args";
 import { LocalSetupError } from "./errors";
+import { LOCAL_STATE_MACHINE_ARN } from "./executions";
 import { lambdaInvoke } from "./invoke";
 
 /** A Lambda handler as the functions export it. */
@@ -64,7 +65,7 @@ export function loadPipeline(pattern: Pattern, options: { mapConcurrency?: numbe
   return {
     definition,
     resources,
-    stateMachineArn: "arn:aws:states:ap-northeast-1:123456789012:stateMachine:csv-pipeline",
+    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     loadHandlers: () => ({
       splitCsv: handlerOf("../functions/split-csv"),
       processChunk: handlerOf("../functions/process-chunk"),

@@ -3,11 +3,14 @@ import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseSchema } from "../functions/core/csv/schema";
 import { visible } from "../functions/core/text";
+import { START_INPUT_TRANSFORMER } from "../infra/start-rule";
 import type { RunArgs } from "./args";
 import { loadConfig } from "./config";
-import { deliverAgain } from "./duplicate";
+import type { EarlierExecution } from "./document";
+import { type DuplicateExecution, deliverAgain } from "./duplicate";
 import { Cleanups, openEnvironment } from "./environment";
 import { startExecution } from "./execution";
+import { LOCAL_STATE_MACHINE_ARN } from "./executions";
 import { type FaultPlan, fire, UsageError } from "./faults";
 import { pickFeed } from "./feeds";
 import type { FunctionStatements } from "./function-roles";
@@ -15,6 +18,8 @@ import { copyOutcomeFiles, type OutcomeFiles, OutcomeReader, outcomeKeys } from 
 import { loadPipeline } from "./pipeline-source";
 import { buildReport, type RunReport } from "./report";
 import type { S3AccessRecord } from "./s3-strict";
+import { LOCAL_REGION } from "./services";
+import { objectCreatedEvent, transformInput } from "./start-event";
 import { bindPipelineTasks, type TaskWrapper } from "./tasks";
 
 /** How long a Retry waits locally (AWS waits IntervalSeconds × BackoffRate^n). */
@@ -104,7 +109,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
   const pipeline = loadPipeline(args.pattern, { mapConcurrency: mapConcurrency.local });
   const faults: FaultPlan = { ...args.faults };
   const startTime = new Date(args.now ? Date.parse(args.now) : Date.now()).toISOString();
-  const executionName = executionNameFor(startTime);
+  let executionName = executionNameFor(startTime);
   const bytes = statSync(args.csvPath).size;
 
   const cleanups = new Cleanups();
@@ -130,15 +135,24 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
     const tasks = bindPipelineTasks(pipeline, faults, options.wrapTask);
     cleanups.add(() => tasks.close());
 
-    const execution = startExecution(
-      pipeline.definition as object,
-      { bucket: env.bucket, key },
-      {
+    // Every execution starts as the deployed rule starts it: from the upload's "Object Created" event, through the
+    // rule's own input transformer (the object's ETag, size, sequencer: the claim and the conditional reads).
+    const event = objectCreatedEvent(env.upload, {
+      region: LOCAL_REGION,
+      account: LOCAL_STATE_MACHINE_ARN.split(":")[4],
+      time: startTime,
+      keyForm: fire(faults, "encoded-event-key") ? "url-encoded" : "raw",
+    });
+    const input = transformInput(START_INPUT_TRANSFORMER, event);
+    const rerun = fire(faults, "rerun-after-failure");
+    if (rerun) faults["chunk-crash"] = (faults["chunk-crash"] ?? 0) + 1;
+    const execute = async (name: string) => {
+      const execution = startExecution(pipeline.definition as object, input, {
         handlers: tasks.handlers,
         context: {
           Execution: {
-            Id: `${pipeline.stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`,
-            Name: executionName,
+            Id: `${pipeline.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`,
+            Name: name,
             RoleArn: "arn:aws:iam::123456789012:role/csv-pipeline-local-states",
             StartTime: startTime,
           },
@@ -148,24 +162,42 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
         origin: began,
         onState: hooks.onState,
         onIterationEnd: (done) => hooks.onProgress?.(done, tasks.split()?.chunkCount ?? done),
-      },
-    );
-    cleanups.add(() => execution.abort());
-    const outcome = await execution.done;
+      });
+      const stop = cleanups.add(() => execution.abort());
+      const ended = await execution.done;
+      stop();
+      return ended;
+    };
+    let outcome = await execute(executionName);
+    const earlierExecutions: EarlierExecution[] = [];
+    if (rerun) {
+      // The upload's event delivered again once the first execution failed: the report describes the second
+      // execution, which takes the failed one's claim over; the first one's notices and metrics stay out of it.
+      earlierExecutions.push({ executionName, status: outcome.status });
+      env.aws.calls.length = 0;
+      env.slack.deliveries.length = 0;
+      executionName = executionNameFor(startTime);
+      outcome = await execute(executionName);
+    }
     const split = tasks.split();
     const check = tasks.check();
-    const duplicates = fire(faults, "duplicate-event")
-      ? [
-          await deliverAgain({
-            pipeline,
-            handlers: tasks.handlers,
-            input: { bucket: env.bucket, key },
-            executionName: executionNameFor(startTime),
-            startTime,
-            retryIntervalMs: LOCAL_RETRY_INTERVAL_MS,
-          }),
-        ]
-      : [];
+    const duplicates: DuplicateExecution[] = [];
+    if (fire(faults, "duplicate-event")) {
+      // The same event delivered again. The report stays this execution's: what the second one sent is left out.
+      const marks = { aws: env.aws.calls.length, slack: env.slack.deliveries.length };
+      duplicates.push(
+        await deliverAgain({
+          pipeline,
+          handlers: tasks.handlers,
+          input,
+          executionName: executionNameFor(startTime),
+          startTime,
+          retryIntervalMs: LOCAL_RETRY_INTERVAL_MS,
+        }),
+      );
+      env.aws.calls.length = marks.aws;
+      env.slack.deliveries.length = marks.slack;
+    }
 
     // Read while the local S3 is up: the manifest, and with --out a copy of every outcome file.
     const s3Endpoint = process.env.AWS_ENDPOINT_URL_S3;
@@ -208,6 +240,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
       outcomes: { keys, manifest, files: outcomeFiles, filesError: outcomeFilesError },
     });
     if (duplicates.length > 0) report.document.duplicateExecutions = duplicates;
+    if (earlierExecutions.length > 0) report.document.earlierExecutions = earlierExecutions;
     return report;
   } finally {
     await cleanups.run();

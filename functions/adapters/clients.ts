@@ -2,6 +2,7 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SESClient } from "@aws-sdk/client-ses";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -74,6 +75,7 @@ export const clients = {
   ses: () => once("ses", (c) => new SESClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
   ssm: () => once("ssm", (c) => new SSMClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
   cloudwatch: () => once("cloudwatch", (c) => new CloudWatchClient({ ...c })),
+  sfn: () => once("sfn", (c) => new SFNClient({ ...c })),
   /** Drops every cached client (tests and the local runner, after changing endpoints). */
   reset: () => cache.clear(),
 };

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
-import { GetObjectCommand, type GetObjectCommandOutput, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type GetObjectCommandOutput, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { InputError, SourceChangedError } from "../core/errors";
+import { bareEtag } from "../core/records/upload";
 import { clients } from "./clients";
 
 /** An object's bytes as a stream, with its size and the version it belongs to. */
@@ -99,27 +100,75 @@ export function decodeEventKey(key: string): string {
   }
 }
 
+/** What an S3 event says of the object version it announces (each field when the event carries it). */
+export interface AnnouncedObject {
+  etag?: string;
+  size?: number;
+  versionId?: string;
+}
+
+/** A candidate key's object as HeadObject sees it; undefined when S3 answers that there is none to read. */
+async function headCandidate(
+  bucket: string,
+  key: string,
+  versionId: string | undefined,
+): Promise<{ etag: string; size: number } | undefined> {
+  try {
+    const head = await clients.s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+    return { etag: head.ETag ?? "", size: head.ContentLength ?? 0 };
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+    // 404 when the role may list the prefix, 403 when it may not, 400 for a version id of another key: in every
+    // case this candidate is not the object the event names.
+    if (status === 400 || status === 403 || status === 404) return undefined;
+    throw err;
+  }
+}
+
 /**
- * Opens the uploaded object named by an event: the key as given, else — when that does not exist and the key looks
- * URL-encoded — the decoded key. Returns the stream and the key that was found, which later states must use.
+ * The key as S3 stores it, for an event's key that may be URL-encoded (S3's own notifications encode it, spaces as
+ * `+`; for EventBridge AWS documents neither form). Each candidate — the key as given and, when different, decoded —
+ * is looked up with HeadObject, and the one whose ETag and size match the event's is taken, so neither S3's 403
+ * versus 404 nor a second object whose name is the other spelling can mislead it. When none matches but one
+ * exists, that one is returned and the conditional read reports the object as replaced; when none exists, an
+ * {@link InputError} names the key.
+ */
+export async function resolveUploadedKey(
+  bucket: string,
+  key: string,
+  announced: AnnouncedObject = {},
+): Promise<string> {
+  const decoded = decodeEventKey(key);
+  const candidates = decoded === key ? [key] : [key, decoded];
+  const found: string[] = [];
+  for (const candidate of candidates) {
+    const head = await headCandidate(bucket, candidate, announced.versionId);
+    if (head === undefined) continue;
+    const etagMatches = announced.etag === undefined || bareEtag(head.etag) === bareEtag(announced.etag);
+    const sizeMatches = announced.size === undefined || head.size === announced.size;
+    if (etagMatches && sizeMatches) return candidate;
+    found.push(candidate);
+  }
+  if (found.length > 0) return found[0];
+  const tried = candidates.map((c) => `s3://${bucket}/${c}`).join(" or ");
+  throw new InputError(`${tried} does not exist (or is not readable): check the bucket and key.`);
+}
+
+/**
+ * Opens the uploaded object named by an event ({@link resolveUploadedKey}): the stream, read only if it is still the
+ * announced version, and the key that was found, which later states must use.
  */
 export async function openUploadedObject(
   bucket: string,
   key: string,
-  condition: ReadCondition = {},
+  condition: ReadCondition & { size?: number } = {},
 ): Promise<ObjectStream & { key: string }> {
-  try {
-    return { ...(await openObject(bucket, key, undefined, condition)), key };
-  } catch (err) {
-    const decoded = decodeEventKey(key);
-    if (!(err instanceof InputError) || decoded === key) throw err;
-    try {
-      return { ...(await openObject(bucket, decoded, undefined, condition)), key: decoded };
-    } catch (second) {
-      if (second instanceof InputError) throw err;
-      throw second;
-    }
-  }
+  const found = await resolveUploadedKey(bucket, key, {
+    etag: condition.ifMatch,
+    size: condition.size,
+    versionId: condition.versionId ?? undefined,
+  });
+  return { ...(await openObject(bucket, found, undefined, condition)), key: found };
 }
 
 /** Reads a small object as UTF-8 text. */

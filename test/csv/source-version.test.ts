@@ -12,6 +12,8 @@ import { summarizeRun } from "../../functions/core/records/summary";
 import { sourceChangedResult, uploadDigest, uploadFields } from "../../functions/core/records/upload";
 import { handler as processChunk } from "../../functions/process-chunk";
 import { handler as splitCsv } from "../../functions/split-csv";
+import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
+import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "../../local/executions";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { restoreEnv } from "../support/env";
 import { readRecords, readRunItems, SAMPLES } from "./helpers";
@@ -26,13 +28,15 @@ const VERSION_B = HEADER + [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => row(n, "-1")).
 
 describe("object versions: chunks read what split-csv read, and one upload is processed once", () => {
   let svc: LocalServices;
+  let aws: AwsRecorder;
   const saved = { ...process.env };
   let previousSink: LogSink;
 
   before(async () => {
     previousSink = setLogSink(() => undefined);
     svc = await startLocalServices();
-    Object.assign(process.env, svc.env);
+    aws = await startAwsRecorder();
+    Object.assign(process.env, svc.env, aws.env, { STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN });
     process.env.CHUNK_ROWS = "3";
     clients.reset();
     resetRowSchemaCache();
@@ -44,6 +48,7 @@ describe("object versions: chunks read what split-csv read, and one upload is pr
     restoreEnv(saved);
     clients.reset();
     resetRowSchemaCache();
+    await aws.stop();
     await svc.stop();
   });
 
@@ -198,6 +203,8 @@ describe("object versions: chunks read what split-csv read, and one upload is pr
         startTime: START,
         upload: event,
       });
+      // The first execution is still running when the event arrives again.
+      localExecutions.started("exec-first", LOCAL_STATE_MACHINE_ARN, {}, START);
       const second = await splitCsv({
         bucket: svc.bucket,
         key: "incoming/twice.csv",

@@ -218,6 +218,8 @@ describe("Lambda archives (offline deploy proof)", () => {
             context: { "ses:FromAddress": String(p.Source) },
           },
         ];
+      case "states":
+        return [{ action, resource: String(p.executionArn) }];
     }
   }
 

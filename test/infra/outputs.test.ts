@@ -283,6 +283,7 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
       keyArn: "k",
       webhookParameterArns: ["w"],
       logGroupArns: { splitCsv: "l1", processChunk: "l2", aggregateResults: "l3", checkErrors: "l4" },
+      executionArns: "x",
       partition: "aws",
       region: "ap-northeast-1",
       account: "123456789012",

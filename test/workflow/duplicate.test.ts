@@ -14,7 +14,9 @@ import {
 } from "../../functions/contract";
 import { type LogSink, setLogSink } from "../../functions/core/log";
 import { handler as splitCsv } from "../../functions/split-csv";
+import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
 import { type RunResult, runDefinition } from "../../local/execution";
+import { LOCAL_STATE_MACHINE_ARN } from "../../local/executions";
 import { type Json, lambdaInvoke, type TaskHandler } from "../../local/invoke";
 import { type LocalServices, startLocalServices } from "../../local/services";
 import { buildPipeline, STATE_NAMES as N, PIPELINE_PATTERNS, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
@@ -80,13 +82,15 @@ function pipelineHandlers(opts: { splitFailsOnceAfterClaim?: boolean } = {}) {
 
 describe("one upload, one processed run (the pipeline run locally against local DynamoDB and S3)", () => {
   let svc: LocalServices;
+  let aws: AwsRecorder;
   const saved = { ...process.env };
   let previousSink: LogSink;
 
   before(async () => {
     previousSink = setLogSink(() => undefined);
     svc = await startLocalServices();
-    Object.assign(process.env, svc.env);
+    aws = await startAwsRecorder();
+    Object.assign(process.env, svc.env, aws.env, { STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN });
     process.env.CHUNK_ROWS = "2";
     clients.reset();
     resetRowSchemaCache();
@@ -104,6 +108,7 @@ describe("one upload, one processed run (the pipeline run locally against local 
     restoreEnv(saved);
     clients.reset();
     resetRowSchemaCache();
+    await aws.stop();
     await svc.stop();
   });
 

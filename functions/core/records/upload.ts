@@ -20,22 +20,25 @@ function text(value: unknown): string | undefined {
 /**
  * The upload fields an execution's input carries, flat or as the S3 event's `object`; absent ones are undefined.
  *
- * @example uploadFields({ object: { etag: "abc", "version-id": "v1", sequencer: "0A1" } })
- * // { etag: "abc", versionId: "v1", sequencer: "0A1" }
+ * @example uploadFields({ object: { etag: "abc", "version-id": "v1", sequencer: "0A1", size: 12 } })
+ * // { etag: "abc", versionId: "v1", sequencer: "0A1", size: 12 }
  */
 export function uploadFields(identity: UploadIdentity | null | undefined): {
   etag?: string;
   versionId?: string;
   sequencer?: string;
+  size?: number;
 } {
   const id = identity ?? {};
-  const out: { etag?: string; versionId?: string; sequencer?: string } = {};
+  const out: { etag?: string; versionId?: string; sequencer?: string; size?: number } = {};
   const etag = text(id.etag) ?? text(id.object?.etag);
   const versionId = text(id.versionId) ?? text(id.object?.["version-id"]);
   const sequencer = text(id.sequencer) ?? text(id.object?.sequencer);
   if (etag !== undefined) out.etag = etag;
   if (versionId !== undefined) out.versionId = versionId;
   if (sequencer !== undefined) out.sequencer = sequencer;
+  const size = id.size ?? id.object?.size;
+  if (typeof size === "number" && Number.isInteger(size) && size >= 0) out.size = size;
   return out;
 }
 
