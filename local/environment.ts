@@ -6,6 +6,7 @@ import { createReadStream } from "node:fs";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { clients } from "../functions/adapters/clients";
 import { resetRowSchemaCache } from "../functions/adapters/schema-source";
+import { resetSlackWebhookCache } from "../functions/adapters/ssm";
 import { ENV, ERROR_TABLE, type FeedEnvEntry, feedSchemaKey, NOTIFY_NOW_ENV, RUNS_TABLE } from "../functions/contract";
 import { setLogSink } from "../functions/core/log";
 import {
@@ -294,6 +295,8 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     );
   }
   resetRowSchemaCache();
+  // Nor a webhook URL: it names the Slack receiver of that run, which has stopped (new environment, cold functions).
+  resetSlackWebhookCache();
   // Streamed upload without a flexible checksum: with one, the SDK sends an aws-chunked body that s3rver stores as is.
   const uploader = new S3Client({
     endpoint: services.s3Endpoint,
