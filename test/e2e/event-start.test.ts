@@ -117,8 +117,8 @@ describe("local runs started from the upload's event (end to end)", function () 
     assert.equal(doc.notifications.filter((n) => n.channel === "slack").length, 1);
   });
 
-  const KEYS = ["incoming/注文 データ.csv", "incoming/a+b 100%.csv", "incoming/q=1&x(1).csv"];
-  for (const key of KEYS) {
+  // Spaces, "+", "%" and Japanese in one key (the adapter's tests take each spelling apart).
+  for (const key of ["incoming/注文 データ a+b 100%.csv"]) {
     for (const form of ["raw", "url-encoded"] as const) {
       it(`finds ${JSON.stringify(key)} from an event that carries it ${form}`, async () => {
         const injected = form === "url-encoded" ? ["encoded-event-key"] : [];

@@ -40,8 +40,13 @@ interface Expected {
   notices: ExpectedNotice[];
   /** The row outcomes (`outcomes` of the document, from the manifest, which every run writes): the missing chunks. */
   outcomes: { missingChunks: number[] };
-  /** With duplicate-event: how the second execution for the same upload ended (it writes nothing). */
-  duplicate?: "duplicate";
+  /**
+   * With duplicate-event: how the second execution for the same upload ended. After a success it ends in Duplicate
+   * and writes nothing; after a failure it takes the claim over and processes the upload under its own name.
+   */
+  duplicate?: { status: "SUCCEEDED" | "FAILED"; outcome: "duplicate" | "processed" };
+  /** With rerun-after-failure: the status of the execution before the reported one, which took its claim over. */
+  earlier?: "FAILED";
 }
 
 interface Case {
@@ -148,8 +153,22 @@ const MATRIX: Case[] = [
       ...OK,
       ...SAMPLE,
       notices: [check("slack", "sent", [200]), check("email", "sent", [200])],
-      duplicate: "duplicate",
+      duplicate: { status: "SUCCEEDED", outcome: "duplicate" },
     },
+  },
+  {
+    // The first execution's chunk crashes; the event delivered again processes the whole file (reported here).
+    faults: ["rerun-after-failure"],
+    want: {
+      ...OK,
+      ...SAMPLE,
+      notices: [check("slack", "sent", [200]), check("email", "sent", [200])],
+      earlier: "FAILED",
+    },
+  },
+  {
+    faults: ["encoded-event-key"],
+    want: { ...OK, ...SAMPLE, notices: [check("slack", "sent", [200]), check("email", "sent", [200])] },
   },
 
   // A retried check with a failing channel: the retry neither re-sends what went out nor retries past 3 attempts.
@@ -199,7 +218,7 @@ const MATRIX: Case[] = [
       ...OK,
       ...SAMPLE,
       notices: [check("slack", "sent", [200]), check("email", "sent", [200])],
-      duplicate: "duplicate",
+      duplicate: { status: "SUCCEEDED", outcome: "duplicate" },
     },
   },
 
@@ -253,12 +272,13 @@ const MATRIX: Case[] = [
     },
   },
   {
+    // The run failed: the redelivered event's execution takes its claim over and runs (its chunk crashes again).
     faults: ["duplicate-event", "chunk-crash"],
     want: {
       ...RUN_FAILED,
       ...CRASHED,
       notices: [check("sns", "sent", [200]), check("slack", "sent", [200]), check("email", "sent", [200])],
-      duplicate: "duplicate",
+      duplicate: { status: "FAILED", outcome: "processed" },
     },
   },
   {
@@ -332,11 +352,11 @@ function faultsInHelp(usage: string): string[] {
 }
 
 /** The handlers' JSON log lines among what a `--verbose` run wrote to stderr. */
-function logLines(stderr: string): { executionName?: string; message?: string }[] {
+function logLines(stderr: string): { executionName?: string; message?: string; earlierExecution?: string }[] {
   return stderr
     .split("\n")
     .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as { executionName?: string; message?: string });
+    .map((line) => JSON.parse(line) as { executionName?: string; message?: string; earlierExecution?: string });
 }
 
 /** One line per notice: `sender/channel:status [HTTP statuses]`. */
@@ -534,22 +554,32 @@ describe("npm start --inject: the fault matrix (samples/orders.csv, weekday morn
         const second = doc.duplicateExecutions ?? [];
         assert.deepEqual(
           second.map((d) => [d.status, d.outcome]),
-          [["SUCCEEDED", want.duplicate]],
+          [[want.duplicate.status, want.duplicate.outcome]],
           "the second execution for the same upload",
         );
         assert.notEqual(second[0].executionName, doc.executionName);
-        // It wrote nothing: its split found the upload claimed (the one line naming it); no chunk ran, and neither the
-        // aggregation (no manifest, no rejected files) nor the check (no notice, no metric) logged a line for it.
         const named = logLines(result.stderr).filter((l) => l.executionName === second[0].executionName);
-        assert.deepEqual(
-          named.map((l) => l.message),
-          ["upload already claimed by another execution: nothing to do"],
-          "the duplicate execution's log lines",
-        );
+        if (want.duplicate.outcome === "duplicate") {
+          // It wrote nothing: its split found the upload claimed (the one line naming it); no chunk ran, and neither
+          // the aggregation (no manifest, no rejected files) nor the check (no notice, no metric) logged a line for it.
+          assert.deepEqual(
+            named.map((l) => l.message),
+            ["upload already claimed by another execution: nothing to do"],
+            "the duplicate execution's log lines",
+          );
+        } else {
+          const takeover = named.find((l) => l.earlierExecution !== undefined);
+          assert.equal(takeover?.earlierExecution, doc.executionName, "it took the failed run's claim over");
+        }
         assert.ok(!JSON.stringify(outcomes).includes(second[0].executionName), "the outcomes are the first run's");
       } else {
         assert.equal(doc.duplicateExecutions, undefined, "no second execution");
       }
+      assert.deepEqual(
+        doc.earlierExecutions?.map((e) => e.status),
+        want.earlier === undefined ? undefined : [want.earlier],
+        "the executions of the upload before the reported one",
+      );
     });
   });
 });
