@@ -11,6 +11,7 @@ import {
   CSV_OUTPUT_EOL,
   DEFAULT_OUTCOME_SETTINGS,
   DIGEST_FLUSH_EVENT,
+  ENV,
   ERRORS_CSV_COLUMNS,
   NOTIFY_NOW_ENV,
   OUTCOME_KEYS,
@@ -30,6 +31,7 @@ import {
   zipSize,
 } from "../../infra/package";
 import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/aws-recorder";
+import { localExecutions } from "../../local/executions";
 import { FUNCTION_ACCESS_KEYS } from "../../local/function-roles";
 import { type AccessRequest, allowingStatements, type LocalStatement } from "../../local/iam-local";
 import { type LocalServices, startLocalServices } from "../../local/services";
@@ -51,7 +53,7 @@ const PRELOAD = `
 const fs = require("node:fs");
 const { Client } = require("@smithy/core/client");
 const send = Client.prototype.send;
-const KEYS = ["TableName", "IndexName", "Bucket", "Key", "TopicArn", "Name", "Namespace", "Source", "MetricData", "RequestItems"];
+const KEYS = ["TableName", "IndexName", "Bucket", "Key", "TopicArn", "Name", "Namespace", "Source", "MetricData", "RequestItems", "executionArn"];
 Client.prototype.send = function (command, ...rest) {
   const input = {};
   for (const k of KEYS) if (command.input && command.input[k] !== undefined) input[k] = k === "RequestItems" ? Object.keys(command.input[k]) : command.input[k];
@@ -130,6 +132,7 @@ const S3_ACTIONS: Record<string, string> = {
   UploadPart: "PutObject",
   CompleteMultipartUpload: "PutObject",
   ListParts: "ListMultipartUploadParts",
+  HeadObject: "GetObject",
 };
 const SERVICE_OF_CLIENT: Record<string, string> = {
   S3Client: "s3",
@@ -139,6 +142,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   SESClient: "ses",
   CloudWatchClient: "cloudwatch",
   SSMClient: "ssm",
+  SFNClient: "states",
 };
 
 describe("Lambda archives (offline deploy proof)", () => {
@@ -613,6 +617,46 @@ describe("Lambda archives (offline deploy proof)", () => {
     assert.equal(split.key, key);
     const listing = svc.s3Access.find((r) => r.action === "s3:ListBucket" && r.context["s3:prefix"] === eventKey);
     assert.deepEqual(listing?.allowedBy, ["ListInputPrefix"], "S3 answered the encoded key without a listing grant");
+  });
+
+  it("processes an upload again once the execution holding its claim failed, and only then", async function () {
+    this.timeout(60_000);
+    const key = "incoming/claimed.csv";
+    const body = "order_id,email,amount\nORD-000001,a@example.com,1";
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: SCHEMA_OBJECT_KEY, Body: JSON.stringify(TEST_ROW_SCHEMA) }),
+    );
+    const put = await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: key, Body: body }));
+    const object = { key, size: Buffer.byteLength(body), etag: (put.ETag ?? "").replace(/"/g, ""), sequencer: "0A1" };
+    const delivery = (executionName: string) => ({
+      bucket: svc.bucket,
+      key,
+      executionName,
+      startTime: "2026-03-04T03:00:00.000Z",
+      upload: { bucket: svc.bucket, key, object },
+    });
+    // The deployed state machine, as the split's STATE_MACHINE_ARN names it.
+    const machine = deployedEnv("splitCsv")[ENV.stateMachineArn];
+    const started = (name: string) => localExecutions.started(name, machine, {}, "2026-03-04T03:00:00.000Z");
+
+    started("offline-claim-1");
+    assert.equal((await invoke<SplitResult>("splitCsv", delivery("offline-claim-1"))).status, "OK");
+    localExecutions.ended("offline-claim-1", "FAILED");
+    started("offline-claim-2");
+    const rerun = await invoke<SplitResult>("splitCsv", delivery("offline-claim-2"));
+    started("offline-claim-3");
+    const duplicate = await invoke<SplitResult>("splitCsv", delivery("offline-claim-3"));
+
+    assert.equal(rerun.status, "OK", "the failed run's claim is taken over");
+    assert.equal(duplicate.status, "DUPLICATE", "a running holder keeps it");
+    const described = aws.calls.filter((c) => c.service === "states" && c.action === "DescribeExecution");
+    assert.deepEqual(
+      described.map((c) => [String(c.params.executionArn).split(":").pop(), c.status]),
+      [
+        ["offline-claim-1", 200],
+        ["offline-claim-2", 200],
+      ],
+    );
   });
 
   it("pages on-call through the alert topic for a CRITICAL file and for a failed run", async function () {
