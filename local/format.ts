@@ -198,6 +198,13 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
       : `  chunks      ${mc.local} at a time (as configured)`,
   );
   out.push(`  execution   ${d.executionName} (started ${report.startTime})`);
+  for (const e of d.earlierExecutions ?? []) {
+    out.push(`  earlier     ${e.executionName} ended ${e.status}: this execution took its upload claim over`);
+  }
+  for (const e of d.duplicateExecutions ?? []) {
+    const how = e.outcome === "duplicate" ? "found the upload claimed (Duplicate)" : "took the upload claim over";
+    out.push(`  redelivered ${e.executionName} ${how}, ended ${e.status}`);
+  }
   if (report.injected.length > 0) out.push(`  injected    ${report.injected.join(", ")}`);
   out.push("");
   out.push("States entered");
