@@ -98,6 +98,7 @@ export type ValidationMessageKey =
   // Structural problems of a record, the header, the file or its upload (no schema rule of a column).
   | "rowColumns"
   | "rowEncoding"
+  | "rowNul"
   | "rowUnclosedQuote"
   | "rowUnparsable"
   | "headerDuplicate"
@@ -107,8 +108,11 @@ export type ValidationMessageKey =
   | "headerTooLong"
   | "headerParse"
   | "headerUnclosedQuote"
+  | "headerNul"
   | "fileEmpty"
   | "fileNotText"
+  | "fileDelimiter"
+  | "fileLineEnding"
   | "sourceChanged";
 
 /**

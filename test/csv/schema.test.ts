@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseSchema } from "../../functions/core/csv/schema";
+import { MAX_ALIAS_COUNT, parseSchema } from "../../functions/core/csv/schema";
 import { type RowProblem, RowValidator } from "../../functions/core/csv/validate";
 import { sampleSchema } from "./helpers";
 
@@ -77,6 +77,42 @@ describe("parseSchema", () => {
     );
     assert.throws(() => parseSchema("", "empty.yaml"), /Row schema empty\.yaml is empty/);
     assert.throws(() => parseSchema("columns: []", "none.yaml"), /columns: must list at least one column/);
+  });
+});
+
+describe("parseSchema and YAML aliases", () => {
+  /** Nine aliases of the level below on each level: 9^6 columns once expanded ("billion laughs"). */
+  const bomb = [
+    "a: &a [{ name: x, type: string }, { name: x, type: string }, { name: x, type: string }]",
+    ..."bcdef".split("").map((level, i) => {
+      const below = "abcdef"[i];
+      return `${level}: &${level} [${Array(9).fill(`*${below}`).join(", ")}]`;
+    }),
+    "columns: *f",
+  ].join("\n");
+
+  it("refuses an alias bomb with an InputError that names the file and the alias limit", () => {
+    assert.throws(
+      () => parseSchema(bomb, "schemas/bomb.schema.yaml"),
+      (err: Error) =>
+        err.name === "InputError" &&
+        err.message ===
+          `Row schema schemas/bomb.schema.yaml expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times (the YAML reader's maxAliasCount), as an alias bomb does; write the columns out without anchors (&name) and aliases, or with fewer of them.`,
+    );
+  });
+
+  it("reads a schema that uses a few aliases", () => {
+    const schema = parseSchema(
+      "columns:\n  - { name: a, type: enum, values: &states [NEW, PAID] }\n  - { name: b, type: enum, values: *states }\n",
+      "aliases.yaml",
+    );
+    assert.deepEqual(
+      schema.columns.map((c) => [c.name, c.values]),
+      [
+        ["a", ["NEW", "PAID"]],
+        ["b", ["NEW", "PAID"]],
+      ],
+    );
   });
 });
 

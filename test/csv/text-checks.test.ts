@@ -91,3 +91,51 @@ describe("sniffNotText", () => {
     );
   });
 });
+
+describe("NUL bytes in rows", () => {
+  const note = (text: string) => row(text);
+
+  // recordData shows control characters as \xNN (as every record does) and masks the sensitive email.
+  it("rejects each row that holds one, naming its line and the byte's offset, whatever the piece size", async () => {
+    // A blank line, a quoted note over two lines, a row of the wrong width, then a row without NUL.
+    const text = `\uFEFF${HEADER}\n${note("a")}\n\n${note('"b\nc\0"')}\n${note("d")}\n1,\0,3\n${note("e\0")}\r\n${note("f")}\n`;
+    const bytes = Buffer.from(text, "utf8");
+    const offsets = [bytes.indexOf(0), bytes.indexOf(0, bytes.indexOf(0) + 1)];
+    offsets.push(bytes.indexOf(0, offsets[1] + 1));
+    for (const piece of [1, 3, 4096]) {
+      const out = await runInMemory(bytes, orders, { piece, chunkRows: 2 });
+      assert.deepEqual([out.total.rows, out.total.invalid], [6, 3], `piece ${piece}`);
+      assert.deepEqual(
+        out.records.map((r) => [r.rowNumber, r.errorType, r.severity, r.recordData.note ?? r.recordData.raw]),
+        [
+          [4, "EncodingError", "HIGH", "b\\x0ac\\x00"],
+          [7, "EncodingError", "HIGH", "1,***,3"],
+          [8, "EncodingError", "HIGH", "e\\x00"],
+        ],
+        `piece ${piece}`,
+      );
+      out.records.forEach((r, i) => {
+        assert.match(
+          r.errorMessage,
+          new RegExp(`^The record on line ${r.rowNumber} holds a NUL byte at byte offset ${offsets[i]} of the file`),
+        );
+      });
+      assert.match(out.records[0].errorMessage, /in column note;/);
+      assert.doesNotMatch(out.records[1].errorMessage, /in column/);
+    }
+  });
+
+  it("reads a NUL byte in a Shift_JIS file at its byte offset", async () => {
+    const sjis = sampleSchema("orders-sjis.schema.yaml");
+    const file = readFileSync(join(SAMPLES, "orders-sjis.csv"));
+    const lineEnd = file.indexOf(0x0a, file.indexOf(0x0a) + 1);
+    const bytes = Buffer.concat([file.subarray(0, lineEnd), Buffer.from([0]), file.subarray(lineEnd)]);
+    const out = await runInMemory(bytes, sjis, { piece: 7 });
+    const nul = out.records.filter((r) => r.errorMessage.includes("NUL"));
+    assert.deepEqual(
+      nul.map((r) => r.rowNumber),
+      [2],
+    );
+    assert.match(nul[0].errorMessage, new RegExp(`line 2 holds a NUL byte at byte offset ${lineEnd} of the file`));
+  });
+});

@@ -12,6 +12,7 @@ import {
   type RecordContext,
 } from "../records/error-record";
 import { type FileEncoding, iconvName, REPLACEMENT_CHAR } from "./encoding";
+import { countNul, NUL, NulOffsets, nulRowProblem } from "./nul";
 import type { RowSchema } from "./schema";
 import { INVALID_UTF8_MARK, Utf8Guard } from "./utf8";
 import { type RowProblem, RowValidator } from "./validate";
@@ -224,9 +225,12 @@ export async function processChunkStream(
   const guard = job.encoding === "utf-8" ? new Utf8Guard() : null;
   const invalidMark = guard === null ? REPLACEMENT_CHAR : INVALID_UTF8_MARK;
   const shown = (text: string) => (guard === null ? text : text.replaceAll(invalidMark, REPLACEMENT_CHAR));
+  // NUL bytes are found in the bytes as read (any piece boundary), so each one's offset in the file is known.
+  const nuls = new NulOffsets(job.chunk.start);
   async function* tracked(): AsyncGenerator<Uint8Array> {
     for await (const piece of source) {
       if (piece.length > 0) lastByte = piece[piece.length - 1];
+      nuls.scan(piece);
       yield guard === null ? piece : guard.push(piece);
     }
     if (guard !== null) yield guard.end();
@@ -287,6 +291,23 @@ export async function processChunkStream(
       firstRecord === undefined ? undefined : firstRecord - 1 + (skipped.length === 0 ? rows : indexOf(rows));
     if (onRow !== undefined) onRow(fields, rowNumber);
     problems.length = 0;
+    const nulCount = countNul(item.raw);
+    if (nulCount > 0) {
+      // Before any other check: the record is not text, whatever else is wrong with it.
+      const fit = fields.length === width;
+      const columns = fit ? job.header.filter((_, i) => fields[i].includes(NUL)) : [];
+      problems.push(nulRowProblem(rowNumber, nuls.take(nulCount), columns));
+      await report(
+        rowNumber,
+        problems,
+        fit
+          ? boundedRecordData(job.header, fields.map(shown), sensitive)
+          : { raw: boundedRawLine(shown(stripBreaks(item.raw)), sensitive) },
+        recordNumber,
+        sink === undefined ? undefined : shown(recordText(item.raw, blank, terminated)),
+      );
+      return;
+    }
     if (fields.length !== width) {
       problems.push({
         rule: "row:columns",

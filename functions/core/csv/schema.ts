@@ -124,6 +124,29 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
 }
 
 /**
+ * Alias expansions a schema may make (the yaml library's `maxAliasCount`, its default made explicit): a schema has no
+ * need of more, and an alias bomb ("billion laughs": aliases of aliases, each level multiplying the last) is
+ * refused before it is expanded.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** The schema document as plain data; an alias bomb or another failure to build it is an `InputError` naming the file. */
+function schemaData(doc: ReturnType<typeof parseDocument>, sourceName: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const reason = (err as Error).message;
+    if (/alias/i.test(reason)) {
+      throw new InputError(
+        `Row schema ${sourceName} expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times (the YAML reader's maxAliasCount), as an alias bomb does; write the columns out without anchors (&name) and aliases, or with fewer of them.`,
+        { cause: err },
+      );
+    }
+    throw new InputError(`Row schema ${sourceName} cannot be read as YAML or JSON: ${reason}`, { cause: err });
+  }
+}
+
+/**
  * Parses and validates a row schema file (YAML or JSON — JSON is read as YAML). Every problem is reported at once,
  * each with its path, in one `InputError` whose message names the file.
  *
@@ -139,7 +162,7 @@ export function parseSchema(text: string, sourceName: string): RowSchema {
     });
     throw new InputError(`Row schema ${sourceName} is not valid YAML or JSON:\n${lines.join("\n")}`);
   }
-  const data: unknown = doc.toJS();
+  const data = schemaData(doc, sourceName);
   if (data === null || data === undefined) {
     throw new InputError(
       `Row schema ${sourceName} is empty: it must define "columns" (see samples/orders.schema.yaml).`,

@@ -1,4 +1,5 @@
 import iconv from "iconv-lite";
+import type { RowProblem } from "./validate";
 
 /** What a file that is not CSV text looks like, and what its sender should do. */
 export interface NotText {
@@ -74,21 +75,16 @@ function garbledShare(text: string): number {
 
 /**
  * Looks at the first bytes of a file (up to 64 KiB, BOM included) and says what it looks like when it is not text:
- * a known binary format by its magic number, NUL bytes (binary data or UTF-16), or bytes that are mostly
- * undecodable as both UTF-8 and Shift_JIS. Returns null for text.
+ * a known binary format by its magic number, or bytes that are mostly control characters (NUL bytes of binary data
+ * or of UTF-16 text) or undecodable as both UTF-8 and Shift_JIS. Returns null for text: a stray NUL byte in text is
+ * the business of the row that holds it (see `nul.ts`), the same near the start of the file as anywhere else.
  */
 export function sniffNotText(prefix: Uint8Array): NotText | null {
   for (const sig of SIGNATURES) {
     if (startsWith(prefix, sig.magic)) return { looksLike: sig.looksLike, phrase: sig.phrase, advice: sig.advice };
   }
-  if (prefix.includes(0)) {
-    return {
-      looksLike: "binary",
-      phrase: "looks like binary data (it holds NUL bytes, which CSV text never does)",
-      advice: SAVE_AS_CSV,
-    };
-  }
-  // A valid UTF-8 prefix is text unless it is mostly control characters (a character cut at the end is allowed).
+  // A valid UTF-8 prefix is text unless it is mostly control characters, NUL included (a character cut at the end is
+  // allowed). A few NUL bytes in text make no binary file: the row that holds one is rejected, wherever it is.
   try {
     const text = new TextDecoder("utf-8", { fatal: true }).decode(prefix, { stream: true });
     return garbledShare(text) > MAX_GARBLED_SHARE
@@ -113,4 +109,20 @@ export function sniffNotText(prefix: Uint8Array): NotText | null {
     };
   }
   return null;
+}
+
+/** The CRITICAL problem that rejects a file {@link sniffNotText} finds is not text, or null for text. */
+export function notTextProblem(prefix: Uint8Array): RowProblem | null {
+  const notText = sniffNotText(prefix);
+  if (notText === null) return null;
+  return {
+    rule: "file:not-text",
+    errorType: "EncodingError",
+    severity: "CRITICAL",
+    message: `The file is not CSV text: it ${notText.phrase}. To fix it, ${notText.advice}.`,
+    detail: {
+      key: "fileNotText",
+      params: { looksLike: notText.looksLike, phrase: notText.phrase, advice: notText.advice },
+    },
+  };
 }

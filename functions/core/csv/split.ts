@@ -19,8 +19,9 @@ import type { ChunkRef, SplitStatus, ValidationMessage } from "../../contract";
 import { MAX_CHUNKS } from "../../contract";
 import { visible } from "../text";
 import { decodeBytes, detectEncoding, type FileEncoding, hasUtf8Bom } from "./encoding";
+import { crOnlyLineEndingProblem, delimiterProblem, headerNulProblem } from "./layout";
 import type { RowSchema } from "./schema";
-import { sniffNotText } from "./sniff";
+import { notTextProblem } from "./sniff";
 import type { RowProblem } from "./validate";
 import { boundedParam } from "./validation-messages";
 
@@ -338,23 +339,11 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
     );
   }
 
-  const notText = sniffNotText(prefix);
-  if (notText !== null) {
+  // Not text at all, or text whose lines end with a lone CR (the whole file would read as one line).
+  const unreadable = notTextProblem(prefix) ?? crOnlyLineEndingProblem(prefix.subarray(bom));
+  if (unreadable !== null) {
     if (!done) await it.return?.();
-    return rejected(
-      encoding,
-      prefix.length,
-      [],
-      critical(
-        "file:not-text",
-        "EncodingError",
-        `The file is not CSV text: it ${notText.phrase}. To fix it, ${notText.advice}.`,
-        {
-          key: "fileNotText",
-          params: { looksLike: notText.looksLike, phrase: notText.phrase, advice: notText.advice },
-        },
-      ),
-    );
+    return rejected(encoding, prefix.length, [], unreadable);
   }
 
   // 2. Scan: the first record is the header, the rest go to the planner.
@@ -396,7 +385,10 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
         ),
       );
     }
-    const text = decodeBytes(concat(headerParts).subarray(start, end), encoding);
+    const headerBytes = concat(headerParts);
+    const nul = headerNulProblem(headerBytes, start, end);
+    if (nul !== null) return rejected(encoding, scanner.bytes, [], nul);
+    const text = decodeBytes(headerBytes.subarray(start, end), encoding);
     let fields: string[];
     try {
       const rows = parseSync(text, {
@@ -421,6 +413,9 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
     }
     header = fields.map((f) => f.trim());
     const verdict = checkHeader(header, opts.schema);
+    // A file separated by semicolons or tabs is named as such, not by the columns a comma reading misses.
+    const layout = delimiterProblem(text, header, opts.schema, verdict.reject !== undefined);
+    if (layout !== null) return rejected(encoding, scanner.bytes, header, layout);
     if (verdict.reject) return rejected(encoding, scanner.bytes, header, verdict.reject);
     warnings = verdict.warnings;
     headerParts.length = 0;

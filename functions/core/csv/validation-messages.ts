@@ -30,6 +30,21 @@ const NOT_TEXT_JA: Record<string, { what: string; advice: string }> = {
   binary: { what: "バイナリデータのようです", advice: SAVE_AS_CSV_JA },
 };
 
+/** The delimiters a file may be separated by instead of commas (`fileDelimiter`'s `delimiter`), as words. */
+const DELIMITER_EN: Record<string, string> = { semicolon: "semicolons (;)", tab: "tabs (a TSV file)" };
+const DELIMITER_JA: Record<string, string> = { semicolon: "セミコロン(;)", tab: "タブ(TSV ファイル)" };
+
+const REMOVE_NUL_EN =
+  "CSV text never holds NUL bytes: remove it (or save the file again as CSV from the program that made it) and upload the file again";
+const REMOVE_NUL_JA =
+  "CSV テキストに NUL バイトは含まれません。取り除くか、作成したプログラムで CSV として保存し直して、もう一度アップロードしてください";
+const hasOffset = (p: Params) => p.offset !== undefined && p.offset !== "";
+const enOffset = (p: Params) => (hasOffset(p) ? ` at byte offset ${s(p, "offset")} of the file (counted from 0)` : "");
+const jaOffset = (p: Params) => (hasOffset(p) ? `(ファイル先頭を 0 とするバイト位置 ${s(p, "offset")})` : "");
+const enColumns = (p: Params, show: Show) =>
+  Number(p.count) > 0 ? ` in column${plural(p, "count")} ${f(p, "columns", show)}` : "";
+const jaColumns = (p: Params, show: Show) => (Number(p.count) > 0 ? `の列 ${f(p, "columns", show)} ` : "");
+
 const EN: Record<ValidationMessageKey, Template> = {
   required: (p) => `${s(p, "column")} is required but empty`,
   minLength: (p) => `${s(p, "column")} must be at least ${s(p, "minLength")} characters long (got ${s(p, "length")})`,
@@ -47,6 +62,8 @@ const EN: Record<ValidationMessageKey, Template> = {
     `The record on line ${s(p, "line")} has ${s(p, "fields")} field${plural(p, "fields")} but the header has ${s(p, "width")}; check for an unquoted comma, a missing field or a stray line break.`,
   rowEncoding: (p, show) =>
     `The record on line ${s(p, "line")} has bytes that are not valid ${s(p, "encoding")} in column${plural(p, "count")} ${f(p, "columns", show)}; save the file as UTF-8 (or set the schema's encoding) and upload it again.`,
+  rowNul: (p, show) =>
+    `The record on line ${s(p, "line")} holds a NUL byte${enOffset(p)}${enColumns(p, show)}; ${REMOVE_NUL_EN}.`,
   rowUnclosedQuote: (p) =>
     `The record on line ${s(p, "line")} opens a quote that is never closed, so every following line of the file was read into it and could not be checked; close the quote and upload the file again.`,
   rowUnparsable: (p, show) => `The record on line ${s(p, "line")} cannot be parsed: ${f(p, "reason", show)}`,
@@ -65,8 +82,14 @@ const EN: Record<ValidationMessageKey, Template> = {
     `The header line cannot be parsed (${f(p, "reason", show)}); fix its quoting and upload the file again.`,
   headerUnclosedQuote: () =>
     "The header line opens a quote that is never closed, so the whole file reads as one line; fix the quoting and upload the file again.",
+  headerNul: (p) =>
+    `The header (line ${s(p, "line")}) holds a NUL byte${enOffset(p)}, so its column names cannot be read; ${REMOVE_NUL_EN}.`,
   fileEmpty: () => "The file is empty: it needs a header line naming the columns and then the rows.",
   fileNotText: (p) => `The file is not CSV text: it ${s(p, "phrase")}. To fix it, ${s(p, "advice")}.`,
+  fileDelimiter: (p) =>
+    `The file is separated by ${DELIMITER_EN[s(p, "delimiter")] ?? s(p, "delimiter")}, not commas: save it as comma-separated CSV (UTF-8) and upload it again.`,
+  fileLineEnding: () =>
+    "The lines of the file end with a carriage return (CR) only, as on classic Mac OS, so the file reads as one line: save it with Windows (CRLF) or Unix (LF) line endings and upload it again.",
   sourceChanged: (p) =>
     `The file was replaced while it was being processed: rows from line ${s(p, "line")} of this chunk were not read. Upload the file again once the upload is complete.`,
 };
@@ -89,6 +112,8 @@ const JA: Record<ValidationMessageKey, Template> = {
     `${s(p, "line")}行目のレコードは項目が${s(p, "fields")}個ですが、ヘッダーは${s(p, "width")}列です。引用符で囲まれていないカンマ、項目の不足、余分な改行がないか確認してください`,
   rowEncoding: (p, show) =>
     `${s(p, "line")}行目のレコードの列 ${f(p, "columns", show)} に ${s(p, "encoding")} として不正なバイトがあります。ファイルを UTF-8 で保存し直して(またはスキーマの encoding を設定して)、もう一度アップロードしてください`,
+  rowNul: (p, show) =>
+    `${s(p, "line")}行目のレコード${jaColumns(p, show)}に NUL バイトがあります${jaOffset(p)}。${REMOVE_NUL_JA}`,
   rowUnclosedQuote: (p) =>
     `${s(p, "line")}行目のレコードで開いた引用符が閉じられていないため、以降の行がすべてこのレコードとして読み込まれ、チェックできませんでした。引用符を閉じて、もう一度アップロードしてください`,
   rowUnparsable: (p, show) => `${s(p, "line")}行目のレコードを解析できません: ${f(p, "reason", show)}`,
@@ -105,6 +130,8 @@ const JA: Record<ValidationMessageKey, Template> = {
     `ヘッダー行を解析できません(${f(p, "reason", show)})。引用符を修正して、もう一度アップロードしてください`,
   headerUnclosedQuote: () =>
     "ヘッダー行で開いた引用符が閉じられていないため、ファイル全体が1行として読み込まれます。引用符を修正して、もう一度アップロードしてください",
+  headerNul: (p) =>
+    `ヘッダー(${s(p, "line")}行目)に NUL バイトがあるため${jaOffset(p)}、列名を読み取れません。${REMOVE_NUL_JA}`,
   fileEmpty: () => "ファイルが空です。1行目に列名を並べたヘッダー行、その後にデータ行が必要です",
   fileNotText: (p) => {
     const ja = NOT_TEXT_JA[s(p, "looksLike")];
@@ -112,6 +139,10 @@ const JA: Record<ValidationMessageKey, Template> = {
     if (ja === undefined) return `ファイルが CSV テキストではありません(${s(p, "phrase")})。${s(p, "advice")}`;
     return `ファイルが CSV テキストではありません: ${ja.what}。${ja.advice}`;
   },
+  fileDelimiter: (p) =>
+    `ファイルの区切り文字がカンマではなく${DELIMITER_JA[s(p, "delimiter")] ?? s(p, "delimiter")}です。カンマ区切りの CSV(UTF-8)として保存し直して、もう一度アップロードしてください`,
+  fileLineEnding: () =>
+    "ファイルの改行コードが CR のみ(旧 Mac OS 形式)のため、ファイル全体が1行として読み込まれます。改行コードを CRLF か LF にして保存し直し、もう一度アップロードしてください",
   sourceChanged: (p) =>
     `処理中にファイルが置き換えられたため、このチャンクの${s(p, "line")}行目以降の行は読み込まれていません。アップロードが完了してから、もう一度アップロードしてください`,
 };
