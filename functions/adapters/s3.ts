@@ -112,15 +112,15 @@ async function headCandidate(
   bucket: string,
   key: string,
   versionId: string | undefined,
-): Promise<{ etag: string; size: number } | undefined> {
+): Promise<{ etag: string; size: number } | { absent: number }> {
   try {
     const head = await clients.s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
     return { etag: head.ETag ?? "", size: head.ContentLength ?? 0 };
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-    // 404 when the role may list the prefix, 403 when it may not, 400 for a version id of another key: in every
-    // case this candidate is not the object the event names.
-    if (status === 400 || status === 403 || status === 404) return undefined;
+    // 404 when the role may list the prefix, 403 when it may not (or may not read it), 400 for a version id of
+    // another key: in every case this candidate is not an object the function can read as the event's.
+    if (status === 400 || status === 403 || status === 404) return { absent: status };
     throw err;
   }
 }
@@ -131,7 +131,7 @@ async function headCandidate(
  * is looked up with HeadObject, and the one whose ETag and size match the event's is taken, so neither S3's 403
  * versus 404 nor a second object whose name is the other spelling can mislead it. When none matches but one
  * exists, that one is returned and the conditional read reports the object as replaced; when none exists, an
- * {@link InputError} names the key.
+ * {@link InputError} names the key (S3 denying a candidate instead: the key as given, whose read reports it).
  */
 export async function resolveUploadedKey(
   bucket: string,
@@ -141,15 +141,22 @@ export async function resolveUploadedKey(
   const decoded = decodeEventKey(key);
   const candidates = decoded === key ? [key] : [key, decoded];
   const found: string[] = [];
+  let denied = false;
   for (const candidate of candidates) {
     const head = await headCandidate(bucket, candidate, announced.versionId);
-    if (head === undefined) continue;
+    if ("absent" in head) {
+      denied ||= head.absent === 403;
+      continue;
+    }
     const etagMatches = announced.etag === undefined || bareEtag(head.etag) === bareEtag(announced.etag);
     const sizeMatches = announced.size === undefined || head.size === announced.size;
     if (etagMatches && sizeMatches) return candidate;
     found.push(candidate);
   }
   if (found.length > 0) return found[0];
+  // Nothing readable, and S3 denied a candidate: the read of the key as given reports S3's own error (AccessDenied
+  // names the missing grant; the role may list the prefix, so a missing key would have answered 404).
+  if (denied) return key;
   const tried = candidates.map((c) => `s3://${bucket}/${c}`).join(" or ");
   throw new InputError(`${tried} does not exist (or is not readable): check the bucket and key.`);
 }
