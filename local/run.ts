@@ -11,6 +11,7 @@ import { startExecution } from "./execution";
 import { type FaultPlan, fire, UsageError } from "./faults";
 import { pickFeed } from "./feeds";
 import type { FunctionStatements } from "./function-roles";
+import type { ConcurrencyQuota } from "./lambda-concurrency";
 import { copyOutcomeFiles, type OutcomeFiles, OutcomeReader, outcomeKeys } from "./outcomes";
 import { loadPipeline } from "./pipeline-source";
 import { buildReport, type RunReport } from "./report";
@@ -57,6 +58,8 @@ export interface RunOptions {
   functionStatements?(built: FunctionStatements): FunctionStatements;
   /** Wraps a function's handler, outside the faults (to order invocations that race, e.g. chunks and the aggregation). */
   wrapTask?: TaskWrapper;
+  /** The account's Lambda concurrency quota: invocations above it are refused as Lambda refuses them (default: none). */
+  lambdaConcurrency?: ConcurrencyQuota;
 }
 
 /** A name like AWS gives executions: unique, ≤ 80 characters, from the start time. */
@@ -127,7 +130,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
       },
       cleanups,
     );
-    const tasks = bindPipelineTasks(pipeline, faults, options.wrapTask);
+    const tasks = bindPipelineTasks(pipeline, faults, options.wrapTask, options.lambdaConcurrency);
     cleanups.add(() => tasks.close());
 
     const execution = startExecution(
