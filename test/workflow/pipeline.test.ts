@@ -135,10 +135,12 @@ describe("buildPipeline", () => {
             ],
             Next: N.readLambdaCause,
           },
+          // Begins as a Lambda error document and does not end as one: neither parsed nor shown.
+          { Variable: "$.checkFailure.Cause", StringMatches: '{"errorType":*', Next: N.unreadableCause },
         ]);
         assert.equal(states[N.causeShape].Default, N.plainCause);
         assert.equal(states[N.readLambdaCause].Next, N.lambdaErrorMessage);
-        for (const name of [N.noCauseGiven, N.plainCause, N.lambdaErrorMessage]) {
+        for (const name of [N.noCauseGiven, N.plainCause, N.unreadableCause, N.lambdaErrorMessage]) {
           assert.equal(states[name].ResultPath, "$.checkFailure", name);
           assert.equal(states[name].Parameters["Error.$"], "$.checkFailure.Error", name);
           assert.equal(states[name].Next, N.notifyCheckFailure, name);
@@ -386,7 +388,7 @@ describe("toMermaid", () => {
     assert.ok(lines.includes('s3 -.->|"Catch: States.ALL"| s11'), "ResultProcessing's Catch goes to CheckFailureCause");
     assert.ok(lines.includes('s2 -->|"Default"| s8'), "UploadClaimed goes on to ProcessChunks");
     assert.ok(lines.includes('s7((("Duplicate")))'), text);
-    assert.ok(lines.includes('s21((("CheckFailed")))'), text);
+    assert.ok(lines.includes('s22((("CheckFailed")))'), text);
     assert.equal(text.includes("classDef taken"), false, "nothing highlighted unless asked");
   });
 
