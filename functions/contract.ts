@@ -445,14 +445,19 @@ export const ERROR_NAMES = {
   input: "InputError",
   /** The object was replaced after the split read it (S3 answered 412 to `If-Match`). */
   sourceChanged: "SourceChangedError",
+  /**
+   * Lambda refused the invocation: the account's (or the function's reserved) concurrency is in use. Named as the
+   * Step Functions Lambda integration reports it; retried on its own, longer than the transient errors.
+   */
+  lambdaThrottled: "Lambda.TooManyRequestsException",
 } as const;
 
-/** Lambda's transient errors: every Lambda task retries them. */
+/** Lambda's transient service errors (AWS's recommended list): every Lambda task retries them. */
 export const LAMBDA_TRANSIENT_ERRORS = [
+  "Lambda.ClientExecutionTimeoutException",
   "Lambda.ServiceException",
   "Lambda.AWSLambdaException",
   "Lambda.SdkClientException",
-  "Lambda.TooManyRequestsException",
 ] as const;
 
 // ---------------------------------------------------------------------------------------------------------------

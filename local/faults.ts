@@ -32,7 +32,7 @@ export const FAULT_HELP: Record<FaultName, { times: number; what: string }> = {
   "email-failure": { times: Number.POSITIVE_INFINITY, what: "SES answers 500 to SendEmail" },
   "dynamodb-throttle": {
     times: 3,
-    what: "DynamoDB returns every item of a BatchWriteItem as UnprocessedItems (throttling)",
+    what: "DynamoDB throttles a BatchWriteItem, in turn returning every item as UnprocessedItems and refusing it whole (ProvisionedThroughputExceededException, ThrottlingException)",
   },
   "chunk-crash": {
     times: Number.POSITIVE_INFINITY,

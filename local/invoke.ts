@@ -58,7 +58,8 @@ export class LambdaFunctionError extends PipelineError {
     readonly trace: string[],
     options?: { cause?: unknown },
   ) {
-    super(errorType, JSON.stringify({ errorMessage, errorType, trace }), options);
+    // As the Node.js runtime writes its error document: errorType, errorMessage, trace, in that order.
+    super(errorType, JSON.stringify({ errorType, errorMessage, trace }), options);
   }
 }
 
@@ -103,7 +104,7 @@ export function lambdaContext(functionArnOrName: string, opts: LambdaInvokeOptio
  * Parameters (`{ FunctionName, Payload }`), calls `handler(Payload, context)`, and returns
  * `{ Payload, StatusCode: 200, ExecutedVersion: "$LATEST" }` (the result JSON-serialized, as Lambda does). A thrown
  * error surfaces with `name` = its error type (what Retry/Catch match) and `message` =
- * `{"errorMessage","errorType","trace"}` (the Catch's Cause).
+ * `{"errorType","errorMessage","trace"}` (the Catch's Cause).
  * @example taskResourceLocalHandlers: { SplitCsv: lambdaInvoke(splitCsv.handler) }
  */
 export function lambdaInvoke(

@@ -14,6 +14,7 @@ import { LOCAL_STATE_MACHINE_ARN } from "./executions";
 import { type FaultPlan, fire, UsageError } from "./faults";
 import { pickFeed } from "./feeds";
 import type { FunctionStatements } from "./function-roles";
+import type { ConcurrencyQuota } from "./lambda-concurrency";
 import { copyOutcomeFiles, type OutcomeFiles, OutcomeReader, outcomeKeys } from "./outcomes";
 import { loadPipeline } from "./pipeline-source";
 import { buildReport, type RunReport } from "./report";
@@ -62,6 +63,8 @@ export interface RunOptions {
   functionStatements?(built: FunctionStatements): FunctionStatements;
   /** Wraps a function's handler, outside the faults (to order invocations that race, e.g. chunks and the aggregation). */
   wrapTask?: TaskWrapper;
+  /** The account's Lambda concurrency quota: invocations above it are refused as Lambda refuses them (default: none). */
+  lambdaConcurrency?: ConcurrencyQuota;
 }
 
 /** A name like AWS gives executions: unique, ≤ 80 characters, from the start time. */
@@ -132,7 +135,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
       },
       cleanups,
     );
-    const tasks = bindPipelineTasks(pipeline, faults, options.wrapTask);
+    const tasks = bindPipelineTasks(pipeline, faults, options.wrapTask, options.lambdaConcurrency);
     cleanups.add(() => tasks.close());
 
     // Every execution starts as the deployed rule starts it: from the upload's "Object Created" event, through the

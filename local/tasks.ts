@@ -6,9 +6,11 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { CheckOutput, SplitResult } from "../functions/contract";
 import { PipelineError } from "../functions/core/errors";
+import { STATE_NAMES } from "../workflow/pipeline";
 import { type FaultPlan, fire, InjectedFaultError } from "./faults";
 import { asFunction } from "./function-roles";
 import type { TaskHandler } from "./invoke";
+import type { ConcurrencyQuota } from "./lambda-concurrency";
 import type { LambdaHandler, LoadedPipeline } from "./pipeline-source";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./services";
 
@@ -160,36 +162,46 @@ export type TaskWrapper = (task: FunctionTask, handler: LambdaHandler) => Lambda
  * Binds every Task state of `pipeline` to its local function, with the faults that act on invocations
  * (`chunk-crash`, `check-crash`, `overwrite-during-run`). Call it once the environment points at the local services: the handler modules
  * and the SNS client read it when loaded. Each handler runs as its function (`asFunction`): its SDK calls sign with
- * that function's key; what the faults do around it (the re-upload) does not.
+ * that function's key; what the faults do around it (the re-upload) does not. With `quota`, every Lambda task
+ * shares the account's concurrency quota: an invocation above it is refused with `Lambda.TooManyRequestsException`.
  */
 export function bindPipelineTasks(
   pipeline: LoadedPipeline,
   faults: FaultPlan,
   wrap: TaskWrapper = (_task, handler) => handler,
+  quota?: ConcurrencyQuota,
 ): PipelineTasks {
-  const handlers = pipeline.loadHandlers();
+  const functions = pipeline.loadHandlers();
   let split: SplitResult | undefined;
   let check: CheckOutput | undefined;
   const alert = snsPublish(pipeline.resources.alertTopic);
+  const bound = pipeline.taskHandlers({
+    splitCsv: capture<SplitResult>(
+      wrap("splitCsv", withOverwrite(asFunction("splitCsv", functions.splitCsv), faults)),
+      (out) => {
+        split = out;
+      },
+    ),
+    processChunk: wrap("processChunk", withChunkCrash(asFunction("processChunk", functions.processChunk), faults)),
+    aggregateResults: wrap("aggregateResults", asFunction("aggregateResults", functions.aggregateResults)),
+    checkErrors: capture<CheckOutput>(
+      wrap("checkErrors", asFunction("checkErrors", functions.checkErrors)),
+      (out) => {
+        check = out;
+      },
+      faults,
+    ),
+    notifyCheckFailure: alert.handler,
+  });
+  // The state machine's own sns:publish is no Lambda invocation: the quota leaves it alone.
+  const handlers = Object.fromEntries(
+    Object.entries(bound).map(([state, handler]) => [
+      state,
+      quota && state !== STATE_NAMES.notifyCheckFailure ? quota.guard(handler) : handler,
+    ]),
+  );
   return {
-    handlers: pipeline.taskHandlers({
-      splitCsv: capture<SplitResult>(
-        wrap("splitCsv", withOverwrite(asFunction("splitCsv", handlers.splitCsv), faults)),
-        (out) => {
-          split = out;
-        },
-      ),
-      processChunk: wrap("processChunk", withChunkCrash(asFunction("processChunk", handlers.processChunk), faults)),
-      aggregateResults: wrap("aggregateResults", asFunction("aggregateResults", handlers.aggregateResults)),
-      checkErrors: capture<CheckOutput>(
-        wrap("checkErrors", asFunction("checkErrors", handlers.checkErrors)),
-        (out) => {
-          check = out;
-        },
-        faults,
-      ),
-      notifyCheckFailure: alert.handler,
-    }),
+    handlers,
     split: () => split,
     check: () => check,
     close: () => alert.client.destroy(),

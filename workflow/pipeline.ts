@@ -21,22 +21,21 @@ import {
   type CheckInput,
   type CheckOutput,
   type ChunkResult,
-  ERROR_NAMES,
   FAILURE_FIELD,
-  LAMBDA_TRANSIENT_ERRORS,
   type ProcessChunkInput,
   type SplitResult,
   UNKNOWN_FEED,
 } from "../functions/contract";
 import { Chain } from "./chain";
+import { CHECK_FAILURE_STATE_NAMES, checkFailurePage } from "./check-failure-page";
 import { WorkflowValidationError } from "./errors";
 import { StateGraph } from "./graph";
+import { LAMBDA_RETRY, LAMBDA_THROTTLE_RETRY, UNPROCESSED_ITEMS_RETRY } from "./lambda-retry";
 import { Choice, Condition } from "./states/choice";
 import { Fail } from "./states/fail";
 import { MapState } from "./states/map";
 import { Parallel } from "./states/parallel";
 import { Pass } from "./states/pass";
-import type { RetryProps } from "./states/retryable";
 import { Succeed } from "./states/succeed";
 import { Task } from "./states/task";
 import type { JsonObject } from "./types";
@@ -85,9 +84,7 @@ export const STATE_NAMES = {
   resultProcessing: "ResultProcessing",
   aggregateResults: "AggregateResults",
   aggregationFailed: "AggregationFailed",
-  notifyCheckFailure: "NotifyCheckFailure",
-  checkFailureCause: "CheckFailureCause",
-  noCauseGiven: "NoCauseGiven",
+  ...CHECK_FAILURE_STATE_NAMES,
   checkFailed: "CheckFailed",
   runOutcome: "RunOutcome",
   runFailed: "RunFailed",
@@ -115,25 +112,7 @@ export const DEFAULT_PIPELINE_OPTIONS: Required<PipelineOptions> = {
   checkTimeoutSeconds: 300,
 };
 
-/** Retrier every Lambda task gets: Lambda's transient service errors, with capped, jittered backoff. */
-export const LAMBDA_RETRY: RetryProps = {
-  errors: LAMBDA_TRANSIENT_ERRORS,
-  intervalSeconds: 2,
-  maxAttempts: 6,
-  backoffRate: 2,
-  maxDelaySeconds: 30,
-  jitterStrategy: "FULL",
-};
-
-/** Retrier of a chunk whose error records could not all be written (the chunk rewrites them idempotently). */
-export const UNPROCESSED_ITEMS_RETRY: RetryProps = {
-  errors: [ERROR_NAMES.unprocessedItems],
-  intervalSeconds: 2,
-  maxAttempts: 4,
-  backoffRate: 2,
-  maxDelaySeconds: 30,
-  jitterStrategy: "FULL",
-};
+export { LAMBDA_RETRY, LAMBDA_THROTTLE_RETRY, UNPROCESSED_ITEMS_RETRY } from "./lambda-retry";
 
 /** Where a Catch puts the aggregation's error: apart from `$.failure`, which tells the check what failed before. */
 const AGGREGATION_FAILURE_FIELD = "aggregationFailure";
@@ -233,7 +212,9 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     ]),
     resultPath: PATHS.split,
     timeoutSeconds: o.taskTimeoutSeconds,
-  }).addRetry(LAMBDA_RETRY);
+  })
+    .addRetry(LAMBDA_RETRY)
+    .addRetry(LAMBDA_THROTTLE_RETRY);
 
   const itemSelector: Template<ProcessChunkInput> = {
     ...RUN_FIELDS,
@@ -256,6 +237,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
   })
     .addRetry(LAMBDA_RETRY)
     .addRetry(UNPROCESSED_ITEMS_RETRY)
+    .addRetry(LAMBDA_THROTTLE_RETRY)
     .end();
 
   const processChunks = new MapState(N.processChunks, {
@@ -303,39 +285,20 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     resultSelector: pick<CheckOutput>(checkOutputFields),
     resultPath: pattern === "sequential" ? PATHS.check : undefined,
     timeoutSeconds: o.checkTimeoutSeconds,
-  }).addRetry(LAMBDA_RETRY);
+  })
+    .addRetry(LAMBDA_RETRY)
+    .addRetry(LAMBDA_THROTTLE_RETRY);
 
   const checkFailed = new Fail(N.checkFailed, {
     error: "CheckFailed",
     cause: "The error check failed after its retries; on-call was alerted through the alert topic",
   });
-  const notifyCheckFailure = Task.snsPublish(N.notifyCheckFailure, {
-    comment: "Page on-call directly (no Lambda): the check itself failed",
+  // The page names the check (in the parallel pattern too, where ResultProcessing fails because its branch did).
+  const checkFailureCause = checkFailurePage({
     topicArn: resources.alertTopic,
-    subject: "[CRITICAL] CSV pipeline: the error check failed",
-    messagePath:
-      "States.Format('[CRITICAL] CSV処理のエラーチェックが失敗しました / The CSV error check failed. execution: {} file: s3://{}/{} feed: {} error: {} cause: {}', $.executionName, $.bucket, $.key, $.split.feed, $.checkFailure.Error, $.checkFailure.Cause)",
-    // `feed` as the check's notices carry it: a feed's own on-call is paged through its subscription's filter.
-    messageAttributes: {
-      severity: { value: "CRITICAL" },
-      executionName: { path: "$.executionName" },
-      feed: { path: "$.split.feed" },
-    },
-    resultPath: null,
-  })
-    .addRetry({ errors: ["States.ALL"], intervalSeconds: 2, maxAttempts: 3, backoffRate: 2, jitterStrategy: "FULL" })
-    .addCatch(checkFailed, { resultPath: "$.alertFailure" });
-  notifyCheckFailure.next(checkFailed);
-  // States.Format fails, uncatchably, on a path that is absent: an error caught without a Cause gets one first.
-  const noCauseGiven = new Pass(N.noCauseGiven, {
-    comment: "The caught error had no Cause: give the page one",
-    result: "(the error gave no cause)",
-    resultPath: `${PATHS.checkFailure}.Cause`,
+    failedStep: N.checkErrors,
+    end: checkFailed,
   });
-  noCauseGiven.next(notifyCheckFailure);
-  const checkFailureCause = new Choice(N.checkFailureCause, { comment: "Does the caught error carry a Cause?" })
-    .when(Condition.isPresent(`${PATHS.checkFailure}.Cause`), notifyCheckFailure)
-    .otherwise(noCauseGiven);
 
   // AggregateResults runs in both patterns, and also after a failed split or Map: it composes what the chunks that
   // ran wrote (rejected rows, errors) and writes the manifest naming what is missing.
@@ -365,7 +328,9 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     resultSelector: pick<AggregateOutput>(aggregateFields),
     resultPath: pattern === "sequential" ? PATHS.aggregate : undefined,
     timeoutSeconds: o.aggregateTimeoutSeconds,
-  }).addRetry(LAMBDA_RETRY);
+  })
+    .addRetry(LAMBDA_RETRY)
+    .addRetry(LAMBDA_THROTTLE_RETRY);
 
   // The state a failed split or Map continues with: the one that leads to the check.
   let afterMap: Task | Parallel;

@@ -24,6 +24,17 @@ export const DEFAULT_RETRY: BackoffOptions = { attempts: 8, baseMs: 50, capMs: 5
 /** BatchWriteItem's limit. */
 export const BATCH_SIZE = 25;
 
+/**
+ * The errors DynamoDB throws (HTTP 400) when it throttles a whole request, rather than handing items back in
+ * `UnprocessedItems`: nothing of the batch was written, and the same batch may be sent again.
+ */
+export const THROTTLING_ERRORS: readonly string[] = ["ProvisionedThroughputExceededException", "ThrottlingException"];
+
+/** Whether `err` is DynamoDB throttling the whole request (after the SDK's own retries of it). */
+export function isThrottlingError(err: unknown): boolean {
+  return err instanceof Error && THROTTLING_ERRORS.includes(err.name);
+}
+
 /** Marshals one attribute of an error record; `path` names it in the error a value of another kind gets. */
 function attributeValueOf(value: unknown, path: string): AttributeValue {
   switch (typeof value) {
@@ -74,9 +85,10 @@ export function errorRecordItem(record: ErrorRecord): Record<string, AttributeVa
 
 /**
  * Writes error records in batches of 25 as they come (bounded memory: one open batch plus at most `concurrency`
- * batches in flight). Items DynamoDB leaves unprocessed are retried with exponential backoff and full jitter; after
- * `attempts` calls the writer fails with `UnprocessedItemsError` so the state machine retries the chunk (record
- * ids are deterministic, so the retry overwrites instead of duplicating).
+ * batches in flight). Items DynamoDB leaves unprocessed, and batches it refuses whole with a throttling error
+ * ({@link THROTTLING_ERRORS}), are sent again with exponential backoff and full jitter; after `attempts` calls the
+ * writer fails with `UnprocessedItemsError` so the state machine retries the chunk (record ids are deterministic,
+ * so the retry overwrites instead of duplicating).
  *
  * @example
  * const writer = new ErrorWriter(tableName);
@@ -143,14 +155,19 @@ export class ErrorWriter {
   private async write(items: WriteRequest[]): Promise<void> {
     let pending = items;
     let made = 0;
+    let throttled = 0;
     try {
       await withRetry(
         async (n) => {
           this.calls++;
           made = n;
-          const out = await this.client.send(
-            new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
-          );
+          let out: BatchWriteItemCommandOutput;
+          try {
+            out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }));
+          } catch (err) {
+            if (isThrottlingError(err)) throttled++;
+            throw err;
+          }
           const left = out.UnprocessedItems?.[this.tableName] ?? [];
           this.written += pending.length - left.length;
           pending = left;
@@ -164,15 +181,16 @@ export class ErrorWriter {
         {
           ...DEFAULT_RETRY,
           ...this.options.retry,
-          retryable: (err) => err instanceof UnprocessedItemsError,
+          retryable: (err) => err instanceof UnprocessedItemsError || isThrottlingError(err),
           sleep: this.options.sleep,
           random: this.options.random,
         },
       );
     } catch (err) {
-      if (!(err instanceof UnprocessedItemsError)) throw err;
+      if (!(err instanceof UnprocessedItemsError) && !isThrottlingError(err)) throw err;
+      const refused = throttled > 0 ? ` (${throttled} of them refused whole with a throttling error)` : "";
       throw new UnprocessedItemsError(
-        `DynamoDB left ${pending.length} of ${items.length} error records unprocessed after ${made} BatchWriteItem calls on table ${this.tableName}; the chunk should be retried.`,
+        `DynamoDB left ${pending.length} of ${items.length} error records unprocessed after ${made} BatchWriteItem calls on table ${this.tableName}${refused}; the chunk should be retried.`,
         pending.length,
         { cause: err },
       );

@@ -56,7 +56,8 @@ describe("lambdaInvoke", () => {
     assert.equal(err.name, "InputError");
     assert.ok(err.cause instanceof InputError, "the handler's error is kept as the cause");
     const cause = JSON.parse(err.message);
-    assert.deepEqual(Object.keys(cause), ["errorMessage", "errorType", "trace"]);
+    // In the Node.js runtime's order (Lambda developer guide, "Node.js function errors").
+    assert.deepEqual(Object.keys(cause), ["errorType", "errorMessage", "trace"]);
     assert.equal(cause.errorType, "InputError");
     assert.equal(cause.errorMessage, "header is missing order_id");
     assert.match(cause.trace[0], /^InputError: header is missing order_id$/);

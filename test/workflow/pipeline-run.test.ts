@@ -13,7 +13,7 @@ import { type RunResult, runDefinition } from "../../local/execution";
 import { type Json, lambdaInvoke, type TaskHandler } from "../../local/invoke";
 import {
   buildPipeline,
-  LAMBDA_RETRY,
+  LAMBDA_THROTTLE_RETRY,
   STATE_NAMES as N,
   type PipelinePattern,
   PLACEHOLDER_RESOURCES,
@@ -437,8 +437,9 @@ for (const pattern of ["sequential", "parallel"] as const) {
 
       const result = await run(pattern, handlers);
 
-      const retries = LAMBDA_RETRY.maxAttempts ?? 0;
-      assert.equal(retries, 6);
+      // A throttled invocation has its own, longer retrier.
+      const retries = LAMBDA_THROTTLE_RETRY.maxAttempts ?? 0;
+      assert.equal(retries, 40);
       assert.equal(result.retries[N.aggregateResults], retries);
       assert.equal(seen.aggregate.length, retries + 1, "the first attempt and every retry");
       assert.equal(seen.check.length, 1);
@@ -533,6 +534,9 @@ for (const pattern of ["sequential", "parallel"] as const) {
         N.processChunk,
         ...CHECK_STEP[pattern],
         N.checkFailureCause,
+        N.causeShape,
+        N.readLambdaCause,
+        N.lambdaErrorMessage,
         N.notifyCheckFailure,
         N.checkFailed,
       ]);
@@ -545,6 +549,12 @@ for (const pattern of ["sequential", "parallel"] as const) {
       assert.match(published.Message, /NotificationDeliveryError/);
       assert.match(published.Message, /slack 500, sns 500, email 500/);
       assert.match(published.Message, / feed: orders /);
+      // The handler's error document carried its trace (this file's path): the page names the error only.
+      assert.match(
+        published.Message,
+        / step: CheckErrorsAndNotify error: NotificationDeliveryError message: slack 500, sns 500, email 500$/,
+      );
+      assert.doesNotMatch(published.Message, /trace|pipeline-run\.test/);
       assert.deepEqual(published.MessageAttributes, {
         severity: { DataType: "String", StringValue: "CRITICAL" },
         executionName: { DataType: "String", StringValue: EXECUTION.Name },

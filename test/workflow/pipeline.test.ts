@@ -68,7 +68,7 @@ describe("buildPipeline", () => {
         assert.equal(states[N.prepare].Parameters["executionName.$"], "$$.Execution.Name");
       });
 
-      it("gives every Lambda task the transient-error retrier, and chunks the UnprocessedItems retrier", () => {
+      it("gives every Lambda task the transient-error and throttle retriers, and chunks the UnprocessedItems retrier", () => {
         const lambdaTasks = Object.entries<Any>(states).filter(
           ([, s]) => s.Resource === "arn:aws:states:::lambda:invoke",
         );
@@ -88,6 +88,26 @@ describe("buildPipeline", () => {
           );
         }
         assert.deepEqual(states[N.processChunk].Retry[1].ErrorEquals, [ERROR_NAMES.unprocessedItems]);
+        // AWS's recommended list of transient Lambda errors, ClientExecutionTimeoutException included.
+        assert.deepEqual(LAMBDA_TRANSIENT_ERRORS, [
+          "Lambda.ClientExecutionTimeoutException",
+          "Lambda.ServiceException",
+          "Lambda.AWSLambdaException",
+          "Lambda.SdkClientException",
+        ]);
+        for (const [name, s] of lambdaTasks)
+          assert.deepEqual(
+            s.Retry.at(-1),
+            {
+              ErrorEquals: ["Lambda.TooManyRequestsException"],
+              IntervalSeconds: 2,
+              MaxAttempts: 40,
+              BackoffRate: 2,
+              MaxDelaySeconds: 60,
+              JitterStrategy: "FULL",
+            },
+            name,
+          );
       });
 
       it("sends split and Map failures to the aggregation before the check, and check failures to NotifyCheckFailure → CheckFailed", () => {
@@ -101,19 +121,36 @@ describe("buildPipeline", () => {
         assert.deepEqual(states[checkStep].Catch, [
           { ErrorEquals: ["States.ALL"], Next: N.checkFailureCause, ResultPath: "$.checkFailure" },
         ]);
-        // An error caught without a Cause is given one before States.Format reads it.
+        // An error caught without a Cause is given a message before States.Format reads it; a Cause is read only
+        // once its presence is known, and parsed only when it is a Lambda error document.
         assert.deepEqual(states[N.checkFailureCause].Choices, [
-          { Variable: "$.checkFailure.Cause", IsPresent: true, Next: N.notifyCheckFailure },
+          { Variable: "$.checkFailure.Cause", IsPresent: true, Next: N.causeShape },
         ]);
         assert.equal(states[N.checkFailureCause].Default, N.noCauseGiven);
-        assert.equal(states[N.noCauseGiven].ResultPath, "$.checkFailure.Cause");
-        assert.equal(states[N.noCauseGiven].Next, N.notifyCheckFailure);
+        assert.deepEqual(states[N.causeShape].Choices, [
+          {
+            Or: [
+              { Variable: "$.checkFailure.Cause", StringMatches: '{"errorType":"*","errorMessage":"*","trace":[*]}' },
+              { Variable: "$.checkFailure.Cause", StringMatches: '{"errorType":"*","errorMessage":"*"}' },
+            ],
+            Next: N.readLambdaCause,
+          },
+          // Begins as a Lambda error document and does not end as one: neither parsed nor shown.
+          { Variable: "$.checkFailure.Cause", StringMatches: '{"errorType":*', Next: N.unreadableCause },
+        ]);
+        assert.equal(states[N.causeShape].Default, N.plainCause);
+        assert.equal(states[N.readLambdaCause].Next, N.lambdaErrorMessage);
+        for (const name of [N.noCauseGiven, N.plainCause, N.unreadableCause, N.lambdaErrorMessage]) {
+          assert.equal(states[name].ResultPath, "$.checkFailure", name);
+          assert.equal(states[name].Parameters["Error.$"], "$.checkFailure.Error", name);
+          assert.equal(states[name].Next, N.notifyCheckFailure, name);
+        }
         const notify = states[N.notifyCheckFailure];
         assert.equal(notify.Resource, "arn:aws:states:::sns:publish");
         assert.equal(notify.Parameters.TopicArn, PLACEHOLDER_RESOURCES.alertTopic);
         assert.match(
           notify.Parameters["Message.$"],
-          /^States\.Format\(.*\$\.executionName, \$\.bucket, \$\.key, \$\.split\.feed, \$\.checkFailure\.Error, \$\.checkFailure\.Cause\)$/,
+          /^States\.Format\(.* step: CheckErrorsAndNotify error: \{\} message: \{\}', \$\.executionName, \$\.bucket, \$\.key, \$\.split\.feed, \$\.checkFailure\.Error, \$\.checkFailure\.message\)$/,
         );
         assert.deepEqual(notify.Parameters.MessageAttributes.severity, { DataType: "String", StringValue: "CRITICAL" });
         assert.deepEqual(notify.Parameters.MessageAttributes.feed, {
@@ -229,7 +266,7 @@ describe("buildPipeline", () => {
     assert.equal(aggregate.ResultPath, "$.aggregate");
     assert.deepEqual(
       aggregate.Retry.map((r: Any) => r.ErrorEquals),
-      [[...LAMBDA_TRANSIENT_ERRORS]],
+      [[...LAMBDA_TRANSIENT_ERRORS], [ERROR_NAMES.lambdaThrottled]],
     );
     // `$.failure` keeps what failed before (split or Map): the aggregation's failure must not overwrite it.
     assert.deepEqual(aggregate.Catch, [
@@ -351,7 +388,7 @@ describe("toMermaid", () => {
     assert.ok(lines.includes('s3 -.->|"Catch: States.ALL"| s11'), "ResultProcessing's Catch goes to CheckFailureCause");
     assert.ok(lines.includes('s2 -->|"Default"| s8'), "UploadClaimed goes on to ProcessChunks");
     assert.ok(lines.includes('s7((("Duplicate")))'), text);
-    assert.ok(lines.includes('s17((("CheckFailed")))'), text);
+    assert.ok(lines.includes('s22((("CheckFailed")))'), text);
     assert.equal(text.includes("classDef taken"), false, "nothing highlighted unless asked");
   });
 
