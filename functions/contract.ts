@@ -259,7 +259,11 @@ export interface FileSummaryItem {
   status: SplitStatus;
   encoding: string;
   chunkCount: number;
-  /** Error records written by split-csv itself (header problems), by type and severity. */
+  /**
+   * Error records written by split-csv itself (header problems), by type and severity. For a REJECTED file they are
+   * the rejection (an error); for an accepted file they are its header warnings, which reject no row: the check
+   * counts them as warnings, apart from the errors.
+   */
   byType: CountsByType;
   bySeverity: CountsBySeverity;
   errors: number;
@@ -389,11 +393,19 @@ export type NotificationStatus = "sent" | "suppressed" | "failed";
 
 /** Bounded (≤ 4 KB) output of the check. Never contains error items. */
 export interface CheckOutput {
+  /** The run failed or recorded errors (warnings alone are not errors). */
   hasErrors: boolean;
+  /** Error records that reject a row or the file; header warnings are not counted here. */
   errorCount: number;
   criticalCount: number;
   byType: CountsByType;
   bySeverity: CountsBySeverity;
+  /**
+   * Findings that reject no row (an accepted file's header warnings, e.g. a column the row schema does not define):
+   * counted apart from the errors, published as `WarningCount`, never paged for.
+   */
+  warningCount: number;
+  warningsByType: CountsByType;
   rows: { total: number; valid: number; invalid: number };
   runFailed: boolean;
   /** `attempts`: HTTP attempts made for the notice, across check attempts (at most `delivery.attempts`). */
@@ -531,6 +543,11 @@ export const METRICS = {
   dimension: "Pipeline",
   errorCount: "ErrorCount",
   criticalErrorCount: "CriticalErrorCount",
+  /**
+   * Findings that reject no row (an accepted file's header warnings): apart from ErrorCount so that no alarm that
+   * pages counts them.
+   */
+  warningCount: "WarningCount",
   rowsProcessed: "RowsProcessed",
   notificationsSent: "NotificationsSent",
   notificationsSuppressed: "NotificationsSuppressed",

@@ -1,5 +1,6 @@
 import { dirname, relative } from "node:path";
 import { SEVERITIES } from "../functions/contract";
+import { texts } from "../functions/core/notify/i18n";
 import type { DeliveredNotice } from "./document";
 import type { RunReport, StateSummary } from "./report";
 import { renderTable } from "./table";
@@ -179,6 +180,18 @@ function outcomeLines(report: RunReport, rel: (p: string) => string): string[] {
   return out;
 }
 
+/** The run's warnings, apart from its errors: how many, of which types, and that they reject no row. */
+function warningLines(w: RunReport["document"]["warnings"]): string[] {
+  const types = Object.entries(w.byType)
+    .filter(([, n]) => n > 0)
+    .map(([t, n]) => `${t} ${n}`)
+    .join(", ");
+  return [
+    `Warnings    total ${w.total}${types ? ` (${types})` : ""}: no row rejected`,
+    `            ${texts("en").warningsNote}`,
+  ];
+}
+
 /** The human summary printed on stdout. */
 export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   const d = report.document;
@@ -210,6 +223,7 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   out.push("");
   out.push(`Rows        total ${d.rows.total}   valid ${d.rows.valid}   invalid ${d.rows.invalid}`);
   out.push(`Errors      total ${d.errors.total}   critical (HIGH + CRITICAL) ${d.errors.critical}`);
+  if (d.warnings.total > 0) out.push(...warningLines(d.warnings));
   out.push(...outcomeLines(report, rel));
   const types = Object.entries(d.errors.byType).filter(([, n]) => n > 0);
   if (types.length > 0) {

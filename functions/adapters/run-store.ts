@@ -187,6 +187,22 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
       );
     },
 
+    async claimRunLine(executionName, now) {
+      try {
+        await doc().send(
+          new PutCommand({
+            TableName: T,
+            Item: { ...NOTIFY_KEYS.runLine(executionName), loggedAt: now.toISOString(), expiresAt: ttl(now) },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailure(err)) return false;
+        throw err;
+      }
+    },
+
     async acquireRateSlot(channel, windowStart, max, now): Promise<RateDecision> {
       const Key = NOTIFY_KEYS.rate(channel, feed);
       const expiresAt = ttl(now);

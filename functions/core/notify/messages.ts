@@ -15,6 +15,7 @@ import {
 import { texts } from "./i18n";
 import { maskRecord, maskText } from "./mask";
 import type { NoticeLevel, QuietReason } from "./policy-rules";
+import { warningParts, withoutErrors } from "./warnings";
 
 /** Slack limits (Block Kit): section text, header text, blocks per message. */
 export const SLACK_LIMITS = { sectionText: 3000, headerText: 150, blocks: 50, fieldText: 2000 } as const;
@@ -277,7 +278,7 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
         `*${t.execution}*\n${slackCode(truncateChars(s.executionName, 200))}`,
         `*${t.file}*\n${slackCode(truncateChars(fileLabel(s), 500))}`,
         `*${t.startTime}*\n${escapeMrkdwn(formatTime(s.startTime, input.timeZone))}`,
-        `*${t.totals}*\n${t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid)}`,
+        `*${t.totals}*\n${t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid, s.warningCount)}`,
       ].map((text) => ({ type: "mrkdwn", text: truncateChars(text, SLACK_LIMITS.fieldText) })),
     },
   ];
@@ -300,13 +301,25 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
     // A link cut by the section limit would be broken markup: it goes whole or not at all.
     blocks.push(section(text.length + link.length <= SLACK_LIMITS.sectionText ? text + link : text));
   }
-  if (input.level !== "SUCCESS") {
+  if (!withoutErrors(input.level)) {
     const counts = countLines(input);
     if (counts.byType.length)
       blocks.push(section([`*${t.byType}*`, ...counts.byType.map((l) => `• ${escapeMrkdwn(l)}`)].join("\n")));
     blocks.push(section([`*${t.bySeverity}*`, counts.bySeverity.join("  ·  ")].join("\n")));
   } else {
     blocks.push(section(t.success));
+  }
+  const warnings = warningParts(s, input.locale);
+  if (warnings) {
+    blocks.push(
+      section(
+        [
+          `*${escapeMrkdwn(warnings.heading)}*`,
+          ...warnings.lines.map((l) => `• ${escapeMrkdwn(l)}`),
+          escapeMrkdwn(warnings.note),
+        ].join("\n"),
+      ),
+    );
   }
   const examples = prepareExamples(input);
   if (examples.length) {
@@ -362,7 +375,7 @@ export function buildPlainText(input: NoticeInput): string {
     `${t.execution}: ${s.executionName}`,
     `${t.file}: ${fileLabel(s)}`,
     `${t.startTime}: ${formatTime(s.startTime, input.timeZone)}`,
-    `${t.totals}: ${t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid)}`,
+    `${t.totals}: ${t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid, s.warningCount)}`,
   ];
   if (s.runFailed) lines.push("", t.runFailed, ...failureLines(input).map((l) => `- ${l}`));
   if (input.escalation) lines.push("", t.escalation(input.escalation.count, input.escalation.prefix));
@@ -379,12 +392,14 @@ export function buildPlainText(input: NoticeInput): string {
       ...(rejected.url ? [`${t.openRejected}: ${rejected.url}`] : []),
     );
   }
-  if (input.level === "SUCCESS") lines.push("", t.success);
+  if (withoutErrors(input.level)) lines.push("", t.success);
   else {
     const counts = countLines(input);
     if (counts.byType.length) lines.push("", `${t.byType}:`, ...counts.byType.map((l) => `- ${l}`));
     lines.push("", `${t.bySeverity}: ${counts.bySeverity.join(", ")}`);
   }
+  const warnings = warningParts(s, input.locale);
+  if (warnings) lines.push("", `${warnings.heading}:`, ...warnings.lines.map((l) => `- ${l}`), warnings.note);
   const examples = prepareExamples(input);
   if (examples.length) {
     lines.push("", `${t.details}:`);
@@ -394,7 +409,7 @@ export function buildPlainText(input: NoticeInput): string {
   }
   if (input.suppressed)
     lines.push("", t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)));
-  if (input.level !== "SUCCESS") lines.push("", t.action);
+  if (!withoutErrors(input.level)) lines.push("", t.action);
   if (input.links.execution) lines.push(`${t.openExecution}: ${input.links.execution}`);
   if (input.links.logs) lines.push(`${t.openLogs}: ${input.links.logs}`);
   return lines.join("\n");
@@ -431,7 +446,7 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
     [t.execution, s.executionName],
     [t.file, fileLabel(s)],
     [t.startTime, formatTime(s.startTime, input.timeZone)],
-    [t.totals, t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid)],
+    [t.totals, t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid, s.warningCount)],
   ];
   const parts = [
     `<h2>${h(t.title(input.level, s.runFailed))}</h2>`,
@@ -461,13 +476,18 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
       ].join(""),
     );
   }
-  if (input.level === "SUCCESS") parts.push(`<p>${h(t.success)}</p>`);
+  if (withoutErrors(input.level)) parts.push(`<p>${h(t.success)}</p>`);
   else {
     const counts = countLines(input);
     if (counts.byType.length)
       parts.push(`<h3>${h(t.byType)}</h3><ul>${counts.byType.map((l) => `<li>${h(l)}</li>`).join("")}</ul>`);
     parts.push(`<p>${h(t.bySeverity)}: ${h(counts.bySeverity.join(", "))}</p>`);
   }
+  const warnings = warningParts(s, input.locale);
+  if (warnings)
+    parts.push(
+      `<h3>${h(warnings.heading)}</h3><ul>${warnings.lines.map((l) => `<li>${h(l)}</li>`).join("")}</ul><p>${h(warnings.note)}</p>`,
+    );
   const examples = prepareExamples(input);
   if (examples.length) {
     parts.push(`<h3>${h(t.details)}</h3><ul>`);
@@ -481,7 +501,7 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
     parts.push(
       `<p><em>${h(t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)))}</em></p>`,
     );
-  if (input.level !== "SUCCESS") parts.push(`<p>${h(t.action)}</p>`);
+  if (!withoutErrors(input.level)) parts.push(`<p>${h(t.action)}</p>`);
   const links = [
     input.links.execution ? `<a href="${h(input.links.execution)}">${h(t.openExecution)}</a>` : "",
     input.links.logs ? `<a href="${h(input.links.logs)}">${h(t.openLogs)}</a>` : "",
@@ -508,6 +528,8 @@ export interface DigestEntry {
   quietReason: QuietReason;
   /** The run's rejected rows and their folder in the S3 console, when it rejected rows. */
   rejected?: { rows: number; url?: string };
+  /** The run's warnings (findings that reject no row), when it has any. */
+  warningCount?: number;
 }
 
 /** Most runs listed in one digest; the rest are counted. */
@@ -537,7 +559,7 @@ export function buildDigest(
   const shown = sorted.slice(0, DIGEST_MAX_LINES);
   const more = sorted.length - shown.length;
   const line = (e: DigestEntry, file: string) =>
-    t.digestLine(e.level, file, e.errorCount, formatTime(e.startTime, timeZone), e.rejected?.rows);
+    t.digestLine(e.level, file, e.errorCount, formatTime(e.startTime, timeZone), e.rejected?.rows, e.warningCount);
   const plain = shown.map((e) => ({
     line: line(e, `s3://${e.bucket}/${safeValue(e.key, 300)}`),
     url: e.rejected?.url,
