@@ -1,6 +1,5 @@
 import { dirname, relative } from "node:path";
 import { SEVERITIES } from "../functions/contract";
-import { texts } from "../functions/core/notify/i18n";
 import type { DeliveredNotice } from "./document";
 import type { RunReport, StateSummary } from "./report";
 import { renderTable } from "./table";
@@ -180,15 +179,15 @@ function outcomeLines(report: RunReport, rel: (p: string) => string): string[] {
   return out;
 }
 
-/** The run's warnings, apart from its errors: how many, of which types, and that they reject no row. */
+/** The run's warnings, apart from its errors: how many, of which types, and that they reject no row nor page. */
 function warningLines(w: RunReport["document"]["warnings"]): string[] {
   const types = Object.entries(w.byType)
     .filter(([, n]) => n > 0)
     .map(([t, n]) => `${t} ${n}`)
     .join(", ");
   return [
-    `Warnings    total ${w.total}${types ? ` (${types})` : ""}: no row rejected`,
-    `            ${texts("en").warningsNote}`,
+    `Warnings    total ${w.total}${types ? ` (${types})` : ""}: no row rejected, no page`,
+    "            header columns the row schema does not define (or without a name): their values are not checked",
   ];
 }
 

@@ -255,7 +255,7 @@ ${barChart("Errors by severity", severities, (s) => SEVERITY_COLOURS[s] ?? "#888
 ${warningsHtml(d.warnings)}
 <h2>Row outcomes</h2>
 ${outcomesHtml(report, dir)}
-<h2 id="errors">Every error${table.kind === "table" ? ` (${table.summary.total})` : ""}</h2>
+<h2 id="errors">Every error${d.warnings.total > 0 ? " and header warning" : ""}${table.kind === "table" ? ` (${table.summary.total})` : ""}</h2>
 ${table.kind === "table" ? errorTableHtml(table.summary, table.csvName) : `<p class="muted">${escapeHtml(table.reason)}</p>`}
 <h2>States</h2>
 ${stateTable(report)}

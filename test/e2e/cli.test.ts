@@ -74,6 +74,7 @@ describe("npm start (local run, end to end)", function () {
       "states",
       "rows",
       "errors",
+      "warnings",
       "notifications",
       "metrics",
       "stateResults",
@@ -91,6 +92,7 @@ describe("npm start (local run, end to end)", function () {
     assert.deepEqual(doc.states, SEQUENTIAL_STATES);
     assert.deepEqual(doc.rows, ORDERS.rows);
     assert.deepEqual(doc.errors, ORDERS.errors);
+    assert.deepEqual(doc.warnings, { total: 0, byType: {} });
     const exec = doc.executionName;
     assert.deepEqual(doc.outcomes, {
       manifest: `results/${exec}.json`,
@@ -266,6 +268,19 @@ describe("npm start (local run, end to end)", function () {
       [
         ["slack", [200]],
         ["email", [200]],
+      ],
+    );
+    // Each attempt logs its closing line; the run's severity (what the metric filter and the dashboard count) once.
+    const finished = readFileSync(join(out, "logs.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.message === "check finished");
+    assert.deepEqual(
+      finished.map((l) => [l.severity, l.retriedCheck]),
+      [
+        ["HIGH", undefined],
+        [undefined, true],
       ],
     );
   });

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { formatHuman } from "../../local/format";
+import { renderHtml } from "../../local/report-files";
+import { reportFixture } from "./report-fixture";
+
+/** A run of 100 valid rows whose header had 11 columns the row schema does not define. */
+function withWarnings() {
+  const report = reportFixture();
+  report.document.rows = { total: 100, valid: 100, invalid: 0 };
+  report.document.warnings = { total: 11, byType: { SchemaError: 11 } };
+  return report;
+}
+
+describe("warnings in the local report", () => {
+  it("prints the warnings on their own line below the errors, saying they reject no row", () => {
+    const lines = formatHuman(withWarnings()).split("\n");
+    const at = lines.findIndex((l) => l.startsWith("Errors "));
+
+    assert.equal(lines[at], "Errors      total 0   critical (HIGH + CRITICAL) 0");
+    assert.deepEqual(lines.slice(at + 1, at + 3), [
+      "Warnings    total 11 (SchemaError 11): no row rejected, no page",
+      "            header columns the row schema does not define (or without a name): their values are not checked",
+    ]);
+  });
+
+  it("prints no warnings line for a run without warnings", () => {
+    assert.doesNotMatch(formatHuman(reportFixture()), /Warnings/);
+  });
+
+  it("shows the warnings beside the errors in report.html, and says so only when there are any", () => {
+    const html = renderHtml(withWarnings());
+    assert.match(
+      html,
+      /<th>critical \(HIGH \+ CRITICAL\)<\/th><th>warnings<\/th><\/tr>\n<tr>.*<td class="num">0<\/td><td class="num">11<\/td><\/tr>/,
+    );
+    assert.match(html, /<p class="warnings"><strong>Warnings \(no row rejected\): 11<\/strong> — SchemaError 11\. /);
+    assert.doesNotMatch(renderHtml(reportFixture()), /class="warnings"/);
+  });
+});
