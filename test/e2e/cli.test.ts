@@ -418,7 +418,7 @@ describe("npm start (local run, end to end)", function () {
     assert.ok(replaced, "the directory was replaced mid-run");
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /^Status {6}SUCCEEDED$/m);
-    assert.match(result.stdout, /^Metrics \(12\)$/m);
+    assert.match(result.stdout, /^Metrics \(14\)$/m);
     assert.doesNotMatch(result.stdout, /Wrote \d+ files/);
     const last = result.stderr.trimEnd().split("\n").at(-1) ?? "";
     assert.match(last, new RegExp(`^error: could not write the run's files to ${out}: ENOTDIR`));
