@@ -10,8 +10,9 @@ import {
 import { ERROR_TABLE, SEVERITY_RANK, type ValidationMessage } from "../contract";
 import { isValidationMessageKey } from "../core/csv/validation-messages";
 import { UnprocessedItemsError } from "../core/errors";
+import type { DigestEntry } from "../core/notify/digest";
 import { NOTIFY_ITEM_TTL_SECONDS, NOTIFY_KEYS } from "../core/notify/keys";
-import type { DigestEntry, ErrorExample } from "../core/notify/messages";
+import type { ErrorExample } from "../core/notify/messages";
 import type { LedgerClaim, LedgerStatus, MetricsClaim, RateDecision, RunStorePort } from "../core/notify/ports";
 import { type BackoffOptions, withRetry } from "../core/retry";
 import { readRunSummaries } from "./chunk-summaries";

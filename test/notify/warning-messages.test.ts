@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { buildDigest } from "../../functions/core/notify/digest";
 import {
-  buildDigest,
   buildEmailNotice,
   buildSlackNotice,
   buildSnsNotice,

@@ -1,5 +1,6 @@
 import type { ChunkSummaryItem, FileSummaryItem, NotificationChannel } from "../../contract";
-import type { DigestEntry, EmailNotice, ErrorExample, SlackPayload, SnsNotice } from "./messages";
+import type { DigestEntry } from "./digest";
+import type { EmailNotice, ErrorExample, SlackPayload, SnsNotice } from "./messages";
 
 /** Ledger state of one execution × channel. */
 export type LedgerStatus = "pending" | "sent" | "failed" | "deferred" | "suppressed";

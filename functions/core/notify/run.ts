@@ -15,15 +15,14 @@ import { InputError, NotificationDeliveryError } from "../errors";
 import type { Logger } from "../log";
 import { shortCause } from "../records/failure";
 import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
+import { buildDigest, type DigestEntry } from "./digest";
 import { executionConsoleUrl, logsInsightsUrl, s3FolderConsoleUrl } from "./links";
 import {
   AGGREGATION_STEP,
   type AggregationFailure,
-  buildDigest,
   buildEmailNotice,
   buildSlackNotice,
   buildSnsNotice,
-  type DigestEntry,
   type ErrorExample,
   type NoticeInput,
   type RejectedRows,
