@@ -527,7 +527,10 @@ export const LOG_FIELDS = {
   message: "message",
   /** Fields of the check's one line per run. */
   executionName: "executionName",
-  /** The run's notice level (`LOW` … `CRITICAL`, or `NONE`): what the metric filter matches. */
+  /**
+   * The run's notice level (`LOW` … `CRITICAL`, `WARNING` for warnings only, or `NONE`): what the metric filter
+   * matches. Logged once per run: a retried check's closing line leaves it out (and says `retriedCheck: true`).
+   */
   severity: "severity",
   errorCount: "errorCount",
   criticalCount: "criticalCount",
