@@ -148,6 +148,10 @@ function stateLines(states: readonly StateSummary[]): string[] {
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
+/** The lines of errors.csv: errors, and the header warnings it lists first when the run has any. */
+const errorsFileCount = (lines: number, warnings: number) =>
+  warnings > 0 ? `${plural(lines, "line")} (errors and header warnings)` : plural(lines, "error");
+
 /**
  * One or two lines on the row outcomes: the rejected rows and errors files in the bucket (as the manifest names
  * them), and what `--out` saved of them — or that the local S3, and they with it, goes when the run ends.
@@ -161,7 +165,7 @@ function outcomeLines(report: RunReport, rel: (p: string) => string): string[] {
       : manifest.rejected.errors;
     const missing = manifest.chunks.missing;
     out.push(
-      `Rejected    ${plural(manifest.rejected.rowCount, "row")} → ${manifest.rejected.rows}, ${plural(manifest.rejected.errorCount, "error")} → ${errorsName}` +
+      `Rejected    ${plural(manifest.rejected.rowCount, "row")} → ${manifest.rejected.rows}, ${errorsFileCount(manifest.rejected.errorCount, report.document.warnings.total)} → ${errorsName}` +
         (missing.length > 0 ? `; chunk${missing.length === 1 ? "" : "s"} ${missing.join(", ")} missing` : ""),
     );
   } else {

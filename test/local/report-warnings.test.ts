@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import type { RunManifest } from "../../functions/contract";
 import { formatHuman } from "../../local/format";
 import { renderHtml } from "../../local/report-files";
-import { reportFixture } from "./report-fixture";
+import { FIXTURE_EXECUTION, reportFixture } from "./report-fixture";
 
 /** A run of 100 valid rows whose header had 11 columns the row schema does not define. */
 function withWarnings() {
@@ -21,6 +22,39 @@ describe("warnings in the local report", () => {
       "Warnings    total 11 (SchemaError 11): no row rejected, no page",
       "            header columns the row schema does not define (or without a name): their values are not checked",
     ]);
+  });
+
+  it("counts the lines of errors.csv as errors and header warnings when the run has warnings", () => {
+    const report = withWarnings();
+    const keys = report.outcomes.keys;
+    const manifest: RunManifest = {
+      executionName: FIXTURE_EXECUTION,
+      bucket: "b",
+      key: "incoming/x.csv",
+      status: "COMPLETE",
+      rows: { total: 100, valid: 100, invalid: 0 },
+      errors: { total: 11, byType: { SchemaError: 11 }, bySeverity: { LOW: 11, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } },
+      chunks: { expected: 1, completed: 1, missing: [] },
+      processed: { parts: [] },
+      rejected: {
+        folder: keys.rejectedFolder,
+        rows: keys.rejectedRows,
+        errors: keys.rejectedErrors,
+        rowCount: 0,
+        errorCount: 11,
+      },
+      composedAt: "2025-06-03T01:00:01.000Z",
+    };
+    report.outcomes = { keys, manifest };
+
+    const line = formatHuman(report)
+      .split("\n")
+      .find((l) => l.startsWith("Rejected"));
+
+    assert.equal(
+      line,
+      `Rejected    0 rows → rejected/${FIXTURE_EXECUTION}/rows.csv, 11 lines (errors and header warnings) → errors.csv`,
+    );
   });
 
   it("prints no warnings line for a run without warnings", () => {
