@@ -180,8 +180,9 @@ function composedOf(value: unknown): CheckInput["composed"] {
 /**
  * The whole check for one execution: exact counts from the run summary, examples, escalation streak, then each
  * routed channel concurrently through dedup ledger → quiet hours (defer to digest) → rate limit → delivery. Emits
- * metrics (failure logged, not fatal) and one JSON log line. Throws {@link NotificationDeliveryError} when the run
- * has errors and every channel failed.
+ * metrics (failure logged, not fatal) and one JSON log line, whose severity a retried check does not log again (see
+ * {@link runLineFields}). Throws {@link NotificationDeliveryError} when the run has errors and every channel failed.
+ * Warnings alone (header findings that reject no row) are not errors: such a run never throws, pages or escalates.
  */
 export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckDeps): Promise<CheckOutput> {
   const now = deps.now();
