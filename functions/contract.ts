@@ -263,7 +263,11 @@ export interface FileSummaryItem {
   status: SplitStatus;
   encoding: string;
   chunkCount: number;
-  /** Error records written by split-csv itself (header problems), by type and severity. */
+  /**
+   * Error records written by split-csv itself (header problems), by type and severity. For a REJECTED file they are
+   * the rejection (an error); for an accepted file they are its header warnings, which reject no row: the check
+   * counts them as warnings, apart from the errors.
+   */
   byType: CountsByType;
   bySeverity: CountsBySeverity;
   errors: number;
@@ -394,11 +398,19 @@ export type NotificationStatus = "sent" | "suppressed" | "failed";
 
 /** Bounded (≤ 4 KB) output of the check. Never contains error items. */
 export interface CheckOutput {
+  /** The run failed or recorded errors (warnings alone are not errors). */
   hasErrors: boolean;
+  /** Error records that reject a row or the file; header warnings are not counted here. */
   errorCount: number;
   criticalCount: number;
   byType: CountsByType;
   bySeverity: CountsBySeverity;
+  /**
+   * Findings that reject no row (an accepted file's header warnings, e.g. a column the row schema does not define):
+   * counted apart from the errors, published as `WarningCount`, never paged for.
+   */
+  warningCount: number;
+  warningsByType: CountsByType;
   rows: { total: number; valid: number; invalid: number };
   runFailed: boolean;
   /** `attempts`: HTTP attempts made for the notice, across check attempts (at most `delivery.attempts`). */
@@ -525,7 +537,10 @@ export const LOG_FIELDS = {
   message: "message",
   /** Fields of the check's one line per run. */
   executionName: "executionName",
-  /** The run's notice level (`LOW` … `CRITICAL`, or `NONE`): what the metric filter matches. */
+  /**
+   * The run's notice level (`LOW` … `CRITICAL`, `WARNING` for warnings only, or `NONE`): what the metric filter
+   * matches. Logged once per run: a retried check's closing line leaves it out (and says `retriedCheck: true`).
+   */
   severity: "severity",
   errorCount: "errorCount",
   criticalCount: "criticalCount",
@@ -541,6 +556,11 @@ export const METRICS = {
   dimension: "Pipeline",
   errorCount: "ErrorCount",
   criticalErrorCount: "CriticalErrorCount",
+  /**
+   * Findings that reject no row (an accepted file's header warnings): apart from ErrorCount so that no alarm that
+   * pages counts them.
+   */
+  warningCount: "WarningCount",
   rowsProcessed: "RowsProcessed",
   notificationsSent: "NotificationsSent",
   notificationsSuppressed: "NotificationsSuppressed",

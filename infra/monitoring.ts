@@ -389,7 +389,10 @@ function pipelineMonitor(pipelineName: string, t: MonitoringThresholds, period: 
     graphs: [
       {
         title: "Row errors",
-        metrics: [METRICS.errorCount, METRICS.criticalErrorCount, METRICS.rowsProcessed].map(custom),
+        // WarningCount beside the errors, graphed only: no alarm watches it (a header warning rejects no row).
+        metrics: [METRICS.errorCount, METRICS.criticalErrorCount, METRICS.warningCount, METRICS.rowsProcessed].map(
+          custom,
+        ),
       },
       {
         title: "Notifications",
@@ -451,7 +454,10 @@ export function feedMonitor(pipelineName: string, feed: MonitoredFeed, dashboard
     graphs: [
       {
         title: `${feed.name}: row errors`,
-        metrics: [METRICS.errorCount, METRICS.criticalErrorCount, METRICS.rowsProcessed].map(custom),
+        // WarningCount beside the errors, graphed only: no alarm watches it (a header warning rejects no row).
+        metrics: [METRICS.errorCount, METRICS.criticalErrorCount, METRICS.warningCount, METRICS.rowsProcessed].map(
+          custom,
+        ),
       },
       {
         title: `${feed.name}: notifications`,

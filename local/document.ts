@@ -20,12 +20,15 @@ export interface RunDocument {
   status: "SUCCEEDED" | "FAILED";
   states: string[];
   rows: { total: number; valid: number; invalid: number };
+  /** Error records that reject a row or the file (what `ErrorCount` reports); header warnings are not errors. */
   errors: {
     total: number;
     critical: number;
     byType: Record<string, number>;
     bySeverity: { LOW: number; MEDIUM: number; HIGH: number; CRITICAL: number };
   };
+  /** Findings that reject no row — a header column the row schema does not define (what `WarningCount` reports). */
+  warnings: { total: number; byType: Record<string, number> };
   notifications: NoticeEntry[];
   metrics: MetricEntry[];
   /** How each state entered ended, in the order of `states`. */

@@ -148,6 +148,10 @@ function stateLines(states: readonly StateSummary[]): string[] {
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
+/** The lines of errors.csv: errors, and the header warnings it lists first when the run has any. */
+const errorsFileCount = (lines: number, warnings: number) =>
+  warnings > 0 ? `${plural(lines, "line")} (errors and header warnings)` : plural(lines, "error");
+
 /**
  * One or two lines on the row outcomes: the rejected rows and errors files in the bucket (as the manifest names
  * them), and what `--out` saved of them — or that the local S3, and they with it, goes when the run ends.
@@ -161,7 +165,7 @@ function outcomeLines(report: RunReport, rel: (p: string) => string): string[] {
       : manifest.rejected.errors;
     const missing = manifest.chunks.missing;
     out.push(
-      `Rejected    ${plural(manifest.rejected.rowCount, "row")} → ${manifest.rejected.rows}, ${plural(manifest.rejected.errorCount, "error")} → ${errorsName}` +
+      `Rejected    ${plural(manifest.rejected.rowCount, "row")} → ${manifest.rejected.rows}, ${errorsFileCount(manifest.rejected.errorCount, report.document.warnings.total)} → ${errorsName}` +
         (missing.length > 0 ? `; chunk${missing.length === 1 ? "" : "s"} ${missing.join(", ")} missing` : ""),
     );
   } else {
@@ -177,6 +181,18 @@ function outcomeLines(report: RunReport, rel: (p: string) => string): string[] {
     out.push("            (in the run's local S3, removed when the run ends: --out DIR keeps a copy)");
   }
   return out;
+}
+
+/** The run's warnings, apart from its errors: how many, of which types, and that they reject no row nor page. */
+function warningLines(w: RunReport["document"]["warnings"]): string[] {
+  const types = Object.entries(w.byType)
+    .filter(([, n]) => n > 0)
+    .map(([t, n]) => `${t} ${n}`)
+    .join(", ");
+  return [
+    `Warnings    total ${w.total}${types ? ` (${types})` : ""}: no row rejected, no page`,
+    "            header columns the row schema does not define (or without a name): their values are not checked",
+  ];
 }
 
 /** The human summary printed on stdout. */
@@ -217,6 +233,7 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   out.push("");
   out.push(`Rows        total ${d.rows.total}   valid ${d.rows.valid}   invalid ${d.rows.invalid}`);
   out.push(`Errors      total ${d.errors.total}   critical (HIGH + CRITICAL) ${d.errors.critical}`);
+  if (d.warnings.total > 0) out.push(...warningLines(d.warnings));
   out.push(...outcomeLines(report, rel));
   const types = Object.entries(d.errors.byType).filter(([, n]) => n > 0);
   if (types.length > 0) {

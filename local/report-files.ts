@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import { SEVERITIES } from "../functions/contract";
 import { escapeHtml } from "../functions/core/notify/escape";
+import { texts } from "../functions/core/notify/i18n";
 import { toSvg } from "../workflow/svg";
 import type { AslDefinition } from "../workflow/types";
 import type { DeliveredNotice } from "./document";
@@ -201,6 +202,16 @@ export function renderHtml(
   );
 }
 
+/** The run's warnings (findings that reject no row), apart from its errors; nothing when it has none. */
+function warningsHtml(w: RunReport["document"]["warnings"]): string {
+  if (w.total <= 0) return "";
+  const types = Object.entries(w.byType)
+    .filter(([, n]) => n > 0)
+    .map(([t, n]) => `${escapeHtml(t)} ${n}`)
+    .join(", ");
+  return `<p class="warnings"><strong>Warnings (no row rejected): ${w.total}</strong>${types ? ` — ${types}` : ""}. ${escapeHtml(texts("en").warningsNote)}</p>`;
+}
+
 /**
  * The page up to the end of its content. With an error table it ends by opening the element the table's data goes
  * in (see {@link ERROR_TABLE_PAGE_END}); else the caller closes the body.
@@ -237,13 +248,14 @@ figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}figure.workf
 <p>File <code>s3://${escapeHtml(report.input.bucket)}/${escapeHtml(report.input.key)}</code> · feed <strong class="feed">${escapeHtml(report.feed.name)}</strong> (<code>${escapeHtml(report.feed.prefix)}</code>) · pattern ${escapeHtml(report.pattern)} · started ${escapeHtml(report.startTime)} · ${report.durationMs} ms${report.injected.length ? ` · injected: ${escapeHtml(report.injected.join(", "))}` : ""}</p>
 ${report.failure ? `<p><strong>${escapeHtml(report.failure.error)}</strong>: ${escapeHtml(report.failure.cause)}</p>` : ""}
 <h2>Rows and errors</h2>
-<table><tr><th>rows</th><th>valid</th><th>invalid</th><th>errors</th><th>critical (HIGH + CRITICAL)</th></tr>
-<tr><td class="num">${d.rows.total}</td><td class="num">${d.rows.valid}</td><td class="num">${d.rows.invalid}</td><td class="num">${d.errors.total}</td><td class="num">${d.errors.critical}</td></tr></table>
+<table><tr><th>rows</th><th>valid</th><th>invalid</th><th>errors</th><th>critical (HIGH + CRITICAL)</th><th>warnings</th></tr>
+<tr><td class="num">${d.rows.total}</td><td class="num">${d.rows.valid}</td><td class="num">${d.rows.invalid}</td><td class="num">${d.errors.total}</td><td class="num">${d.errors.critical}</td><td class="num">${d.warnings.total}</td></tr></table>
 ${types.length ? barChart("Errors by type", types, () => "#5b8def") : "<p>No error records.</p>"}
 ${barChart("Errors by severity", severities, (s) => SEVERITY_COLOURS[s] ?? "#888")}
+${warningsHtml(d.warnings)}
 <h2>Row outcomes</h2>
 ${outcomesHtml(report, dir)}
-<h2 id="errors">Every error${table.kind === "table" ? ` (${table.summary.total})` : ""}</h2>
+<h2 id="errors">Every error${d.warnings.total > 0 ? " and header warning" : ""}${table.kind === "table" ? ` (${table.summary.total})` : ""}</h2>
 ${table.kind === "table" ? errorTableHtml(table.summary, table.csvName) : `<p class="muted">${escapeHtml(table.reason)}</p>`}
 <h2>States</h2>
 ${stateTable(report)}

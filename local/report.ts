@@ -110,9 +110,14 @@ function stateResult(s: StateSummary): StateResult {
   };
 }
 
-type Counts = Pick<RunDocument, "rows" | "errors">;
+type Counts = Pick<RunDocument, "rows" | "errors" | "warnings">;
 
-function countsOf(c: Pick<CheckOutput, "rows" | "errorCount" | "criticalCount" | "byType" | "bySeverity">): Counts {
+function countsOf(
+  c: Pick<
+    CheckOutput,
+    "rows" | "errorCount" | "criticalCount" | "byType" | "bySeverity" | "warningCount" | "warningsByType"
+  >,
+): Counts {
   return {
     rows: c.rows,
     errors: {
@@ -121,6 +126,7 @@ function countsOf(c: Pick<CheckOutput, "rows" | "errorCount" | "criticalCount" |
       byType: { ...c.byType } as Record<string, number>,
       bySeverity: { ...c.bySeverity },
     },
+    warnings: { total: c.warningCount, byType: { ...c.warningsByType } as Record<string, number> },
   };
 }
 
@@ -182,6 +188,7 @@ export async function buildReport(
     states: stateSummaries.map((s) => s.name),
     rows: counts.rows,
     errors: counts.errors,
+    warnings: counts.warnings,
     notifications: notices.map(noticeEntry),
     metrics: collectMetrics(env.aws.calls),
     stateResults: stateSummaries.map(stateResult),

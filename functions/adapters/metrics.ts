@@ -1,14 +1,15 @@
 import { type Dimension, type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { METRICS } from "../contract";
-import type { RunMetricValues } from "../core/notify/run";
+import type { RunMetricValues } from "../core/notify/run-metrics";
 import { clients } from "./clients";
 
-/** The values one check attempt emits: all six on the first publication, a subset when a retry adds to it. */
+/** The values one check attempt emits: all seven on the first publication, a subset when a retry adds to it. */
 export type RunMetrics = Partial<RunMetricValues>;
 
 const NAMES: Record<keyof RunMetricValues, string> = {
   errorCount: METRICS.errorCount,
   criticalErrorCount: METRICS.criticalErrorCount,
+  warningCount: METRICS.warningCount,
   rowsProcessed: METRICS.rowsProcessed,
   notificationsSent: METRICS.notificationsSent,
   notificationsSuppressed: METRICS.notificationsSuppressed,
@@ -19,7 +20,7 @@ const NAMES: Record<keyof RunMetricValues, string> = {
  * The metric data of one check attempt (the values given, in a fixed order), all in `CSV/Processing`: each value
  * with `{Pipeline}` and, when the run's feed is known, again with `{Pipeline, Feed}` (all `{Pipeline}` data first).
  *
- * Why PutMetricData rather than Embedded Metric Format: the check emits six values once per run, so one API call is
+ * Why PutMetricData rather than Embedded Metric Format: the check emits seven values once per run, so one API call is
  * cheap, and it lets the check observe the outcome (a failure is logged as such, and the local runner and tests can
  * assert exactly what was sent). EMF would tie metric creation to the log pipeline, and the per-run JSON line would
  * have to carry the metric directive beside the fields the log metric filter and Logs Insights read.

@@ -10,8 +10,9 @@ import {
 import { ERROR_TABLE, SEVERITY_RANK, type ValidationMessage } from "../contract";
 import { isValidationMessageKey } from "../core/csv/validation-messages";
 import { UnprocessedItemsError } from "../core/errors";
+import type { DigestEntry } from "../core/notify/digest";
 import { NOTIFY_ITEM_TTL_SECONDS, NOTIFY_KEYS } from "../core/notify/keys";
-import type { DigestEntry, ErrorExample } from "../core/notify/messages";
+import type { ErrorExample } from "../core/notify/messages";
 import type { LedgerClaim, LedgerStatus, MetricsClaim, RateDecision, RunStorePort } from "../core/notify/ports";
 import { type BackoffOptions, withRetry } from "../core/retry";
 import { readRunSummaries } from "./chunk-summaries";
@@ -185,6 +186,22 @@ export function dynamoRunStore(opts: RunStoreOptions): RunStorePort {
           Item: { ...NOTIFY_KEYS.metrics(executionName), status, updatedAt: now.toISOString(), expiresAt: ttl(now) },
         }),
       );
+    },
+
+    async claimRunLine(executionName, now) {
+      try {
+        await doc().send(
+          new PutCommand({
+            TableName: T,
+            Item: { ...NOTIFY_KEYS.runLine(executionName), loggedAt: now.toISOString(), expiresAt: ttl(now) },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailure(err)) return false;
+        throw err;
+      }
     },
 
     async acquireRateSlot(channel, windowStart, max, now): Promise<RateDecision> {

@@ -74,6 +74,7 @@ describe("npm start (local run, end to end)", function () {
       "states",
       "rows",
       "errors",
+      "warnings",
       "notifications",
       "metrics",
       "stateResults",
@@ -91,6 +92,7 @@ describe("npm start (local run, end to end)", function () {
     assert.deepEqual(doc.states, SEQUENTIAL_STATES);
     assert.deepEqual(doc.rows, ORDERS.rows);
     assert.deepEqual(doc.errors, ORDERS.errors);
+    assert.deepEqual(doc.warnings, { total: 0, byType: {} });
     const exec = doc.executionName;
     assert.deepEqual(doc.outcomes, {
       manifest: `results/${exec}.json`,
@@ -268,6 +270,19 @@ describe("npm start (local run, end to end)", function () {
         ["email", [200]],
       ],
     );
+    // Each attempt logs its closing line; the run's severity (what the metric filter and the dashboard count) once.
+    const finished = readFileSync(join(out, "logs.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.message === "check finished");
+    assert.deepEqual(
+      finished.map((l) => [l.severity, l.retriedCheck]),
+      [
+        ["HIGH", undefined],
+        [undefined, true],
+      ],
+    );
   });
 
   it("pages on-call through NotifyCheckFailure and fails the execution when every channel fails", async () => {
@@ -403,7 +418,7 @@ describe("npm start (local run, end to end)", function () {
     assert.ok(replaced, "the directory was replaced mid-run");
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /^Status {6}SUCCEEDED$/m);
-    assert.match(result.stdout, /^Metrics \(12\)$/m);
+    assert.match(result.stdout, /^Metrics \(14\)$/m);
     assert.doesNotMatch(result.stdout, /Wrote \d+ files/);
     const last = result.stderr.trimEnd().split("\n").at(-1) ?? "";
     assert.match(last, new RegExp(`^error: could not write the run's files to ${out}: ENOTDIR`));

@@ -247,6 +247,8 @@ describe("collectNotices", () => {
         criticalCount: 0,
         byType: {},
         bySeverity: { LOW: 0, MEDIUM: 1, HIGH: 0, CRITICAL: 0 },
+        warningCount: 0,
+        warningsByType: {},
         rows: { total: 1, valid: 0, invalid: 1 },
         runFailed: false,
         notifications: [

@@ -17,6 +17,7 @@ export function reportFixture(timeline: TimelineEntry[] = []): RunReport {
       states: stateSummaries.map((s) => s.name),
       rows: { total: 0, valid: 0, invalid: 0 },
       errors: { total: 0, critical: 0, byType: {}, bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 } },
+      warnings: { total: 0, byType: {} },
       notifications: [],
       metrics: [],
       stateResults: [],

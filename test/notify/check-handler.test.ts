@@ -125,6 +125,8 @@ describe("check-errors-and-notify handler", function () {
       criticalCount: 4,
       byType: { ValidationError: 6 },
       bySeverity: { LOW: 0, MEDIUM: 2, HIGH: 4, CRITICAL: 0 },
+      warningCount: 0,
+      warningsByType: {},
       rows: { total: 100, valid: 94, invalid: 6 },
       runFailed: false,
       notifications: [
@@ -157,6 +159,7 @@ describe("check-errors-and-notify handler", function () {
     const values = [
       ["ErrorCount", 6],
       ["CriticalErrorCount", 4],
+      ["WarningCount", 0],
       ["RowsProcessed", 100],
       ["NotificationsSent", 2],
       ["NotificationsSuppressed", 0],
@@ -640,7 +643,8 @@ describe("check-errors-and-notify handler", function () {
       assert.equal(small.errors, 10);
       assert.equal(big.requests, small.requests);
       // readRun 1 + examples 1 + streak 1 + (claim + rate + complete) × 2 channels + metrics claim + complete
-      assert.equal(big.requests, 11);
+      // + the run line's claim
+      assert.equal(big.requests, 12);
     } finally {
       stack.remove("countRequests");
     }
@@ -676,6 +680,7 @@ describe("check-errors-and-notify handler", function () {
     assert.deepEqual(metricSums(), {
       ErrorCount: 6,
       CriticalErrorCount: 6,
+      WarningCount: 0,
       RowsProcessed: 100,
       NotificationsSent: 2,
       NotificationsSuppressed: 0,
@@ -698,6 +703,7 @@ describe("check-errors-and-notify handler", function () {
       [
         ["ErrorCount", 2],
         ["CriticalErrorCount", 0],
+        ["WarningCount", 0],
         ["RowsProcessed", 100],
         ["NotificationsSent", 0],
         ["NotificationsSuppressed", 0],

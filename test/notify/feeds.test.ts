@@ -207,6 +207,7 @@ describe("check-errors-and-notify with two feeds", function () {
     const values = [
       ["ErrorCount", 0],
       ["CriticalErrorCount", 0],
+      ["WarningCount", 0],
       ["RowsProcessed", 0],
       ["NotificationsSent", 3],
       ["NotificationsSuppressed", 0],
@@ -296,7 +297,7 @@ describe("check-errors-and-notify with two feeds", function () {
     const [data] = metricData();
     assert.deepEqual(
       data.filter((m) => m.Dimensions?.length === 2).map((m) => m.Dimensions?.[1]),
-      Array(6).fill({ Name: "Feed", Value: "orders" }),
+      Array(7).fill({ Name: "Feed", Value: "orders" }),
     );
   });
 
@@ -321,7 +322,7 @@ describe("check-errors-and-notify with two feeds", function () {
     const fields = (slack.deliveries[0].json as { blocks: { fields?: { text: string }[] }[] }).blocks[1].fields;
     assert.equal(fields?.[0].text, "*フィード*\n`不明(どのフィードのプレフィックスにも属さないキー)`");
     const [data] = metricData();
-    assert.equal(data.length, 6);
+    assert.equal(data.length, 7);
     assert.ok(
       data.every((m) => m.Dimensions?.length === 1),
       "no Feed datum for a key under no feed",

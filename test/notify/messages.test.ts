@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { type CheckInput, DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
+import { buildDigest } from "../../functions/core/notify/digest";
 import { neutralizeFormula, slackCode, slackLink, truncateUtf8 } from "../../functions/core/notify/escape";
 import { s3FolderConsoleUrl } from "../../functions/core/notify/links";
 import { maskRecord, maskText } from "../../functions/core/notify/mask";
 import {
   AGGREGATION_STEP,
-  buildDigest,
   buildEmailNotice,
   buildSlackNotice,
   buildSnsNotice,

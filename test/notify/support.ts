@@ -163,6 +163,8 @@ export function sampleSummary(over: Partial<RunSummary> = {}): RunSummary {
     criticalCount: 2,
     byType: { ValidationError: 3 },
     bySeverity: { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 0 },
+    warningCount: 0,
+    warningsByType: {},
     rows: { total: 100, valid: 97, invalid: 3 },
     chunkCount: 1,
     chunksReported: 1,

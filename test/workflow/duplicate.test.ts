@@ -65,6 +65,8 @@ function pipelineHandlers(opts: { splitFailsOnceAfterClaim?: boolean } = {}) {
         criticalCount: 0,
         byType: {},
         bySeverity: { LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0 },
+        warningCount: 0,
+        warningsByType: {},
         rows: { total: 5, valid: 5, invalid: 0 },
         runFailed: false,
         notifications: [{ channel: "slack", status: "sent" }],

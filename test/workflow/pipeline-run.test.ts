@@ -124,6 +124,8 @@ function fakes(
         criticalCount: 0,
         byType: { ValidationError: 2 },
         bySeverity: { LOW: 0, MEDIUM: 2, HIGH: 0, CRITICAL: 0 },
+        warningCount: 0,
+        warningsByType: {},
         rows: { total: 20, valid: 18, invalid: 2 },
         // As the real check decides: a failed step, the aggregation included, fails the run.
         runFailed: event.failure != null || event.aggregationFailure != null,

@@ -12,9 +12,14 @@ export interface NoticeTexts {
   file: string;
   startTime: string;
   totals: string;
-  totalsValue(errors: number, critical: number, rows: number, invalid: number): string;
+  /** `warnings` is said only when there are any, so a run without warnings reads as before warnings were counted. */
+  totalsValue(errors: number, critical: number, rows: number, invalid: number, warnings?: number): string;
   byType: string;
   bySeverity: string;
+  /** Heading of the warnings part (findings that reject no row). */
+  warnings: string;
+  /** What the warnings are and that they reject no row. */
+  warningsNote: string;
   count(n: number): string;
   details: string;
   /** `record` is the data record's index (header excluded) when known; `row` the line it starts on. */
@@ -50,8 +55,8 @@ export interface NoticeTexts {
   truncated: string;
   digestTitle(runs: number): string;
   digestIntro(reason: QuietReason | "window"): string;
-  /** `rejected`: the run's rejected rows, when it rejected any. */
-  digestLine(level: string, file: string, errors: number, time: string, rejected?: number): string;
+  /** `rejected`: the run's rejected rows, when it rejected any; `warnings`: its warnings, when it has any. */
+  digestLine(level: string, file: string, errors: number, time: string, rejected?: number, warnings?: number): string;
   digestMore(n: number): string;
 }
 
@@ -61,16 +66,21 @@ const ja: NoticeTexts = {
       ? "🚨 CSV処理失敗 [CRITICAL]"
       : level === "SUCCESS"
         ? "✅ CSV処理完了"
-        : `${level === "CRITICAL" ? "🚨" : level === "HIGH" ? "⚠️" : "ℹ️"} CSV処理エラー [${level}]`,
+        : level === "WARNING"
+          ? "ℹ️ CSV処理完了(警告あり)"
+          : `${level === "CRITICAL" ? "🚨" : level === "HIGH" ? "⚠️" : "ℹ️"} CSV処理エラー [${level}]`,
   feed: "フィード",
   feedValue: (name) => name ?? "不明(どのフィードのプレフィックスにも属さないキー)",
   execution: "実行名",
   file: "ファイル",
   startTime: "開始時刻",
   totals: "件数",
-  totalsValue: (e, c, r, i) => `エラー ${e}件(重要 ${c}件) / 行 ${r}件(不正 ${i}件)`,
+  totalsValue: (e, c, r, i, w) => `エラー ${e}件(重要 ${c}件) / 行 ${r}件(不正 ${i}件)${w ? ` / 警告 ${w}件` : ""}`,
   byType: "エラータイプ別内訳",
   bySeverity: "重要度別内訳",
+  warnings: "警告(行は却下されません)",
+  warningsNote:
+    "ヘッダーに行スキーマで定義されていない列(または名前のない列)があります。その列の値は検査されません。エラーではなく、オンコールへの呼び出しもありません。",
   count: (n) => `${n}件`,
   details: "重要なエラー詳細(最大5件)",
   detailHeading: (row, type, sev, col, record) =>
@@ -110,8 +120,8 @@ const ja: NoticeTexts = {
   digestTitle: (n) => `🌙 通知ダイジェスト(${n}件)`,
   digestIntro: (r) =>
     r === "window" ? "静穏時間帯に保留された通知です。" : "静穏時間帯(夜間・週末・祝日)に保留された通知です。",
-  digestLine: (level, file, errors, time, rejected) =>
-    `[${level}] ${file} エラー ${errors}件${rejected ? ` / 却下された行 ${rejected}行` : ""} (${time})`,
+  digestLine: (level, file, errors, time, rejected, warnings) =>
+    `[${level}] ${file} エラー ${errors}件${rejected ? ` / 却下された行 ${rejected}行` : ""}${warnings ? ` / 警告 ${warnings}件` : ""} (${time})`,
   digestMore: (n) => `他 ${n}件`,
 };
 
@@ -121,16 +131,22 @@ const en: NoticeTexts = {
       ? "🚨 CSV processing failed [CRITICAL]"
       : level === "SUCCESS"
         ? "✅ CSV processing completed"
-        : `${level === "CRITICAL" ? "🚨" : level === "HIGH" ? "⚠️" : "ℹ️"} CSV processing errors [${level}]`,
+        : level === "WARNING"
+          ? "ℹ️ CSV processing completed with warnings"
+          : `${level === "CRITICAL" ? "🚨" : level === "HIGH" ? "⚠️" : "ℹ️"} CSV processing errors [${level}]`,
   feed: "Feed",
   feedValue: (name) => name ?? "unknown (the key is under no feed's prefix)",
   execution: "Execution",
   file: "File",
   startTime: "Started",
   totals: "Totals",
-  totalsValue: (e, c, r, i) => `${e} errors (${c} critical) / ${r} rows (${i} invalid)`,
+  totalsValue: (e, c, r, i, w) =>
+    `${e} errors (${c} critical) / ${r} rows (${i} invalid)${w ? ` / ${w} ${w === 1 ? "warning" : "warnings"}` : ""}`,
   byType: "Errors by type",
   bySeverity: "Errors by severity",
+  warnings: "Warnings (no row rejected)",
+  warningsNote:
+    "The header has columns the row schema does not define (or without a name): their values are not checked. They are not errors and page no one.",
   count: (n) => String(n),
   details: "Critical errors (up to 5)",
   detailHeading: (row, type, sev, col, record) =>
@@ -170,8 +186,8 @@ const en: NoticeTexts = {
     r === "window"
       ? "Notices held back during quiet hours."
       : "Notices held back during quiet hours (night, weekend, holiday).",
-  digestLine: (level, file, errors, time, rejected) =>
-    `[${level}] ${file}: ${errors} errors${rejected ? `, ${rejected} rejected ${rejected === 1 ? "row" : "rows"}` : ""} (${time})`,
+  digestLine: (level, file, errors, time, rejected, warnings) =>
+    `[${level}] ${file}: ${errors} errors${rejected ? `, ${rejected} rejected ${rejected === 1 ? "row" : "rows"}` : ""}${warnings ? `, ${warnings} ${warnings === 1 ? "warning" : "warnings"}` : ""} (${time})`,
   digestMore: (n) => `${n} more`,
 };
 

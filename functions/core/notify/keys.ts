@@ -18,6 +18,7 @@ function scopedPrefix(keyPrefix: string, feed: string | undefined): string {
  * Keys of the check's own items in the runs table, built on the contract's `RUN_KEYS`:
  * - ledger: `EXEC#<name>` / `NOTIFY#<channel>` (one per execution × channel);
  * - metrics ledger: `EXEC#<name>` / `METRICS` (the run's own metrics, published once);
+ * - run line: `EXEC#<name>` / `RUN_LINE` (the run's closing log line carries its severity once);
  * - rate limit: `CHANNEL#<channel>` / `RATE`;
  * - deferred notice: `CHANNEL#<channel>` / `DIGEST#<executionName>` (one per execution, so a retry overwrites);
  * - digest flush lease: `CHANNEL#<channel>` / `DIGEST_LOCK`;
@@ -33,6 +34,7 @@ export const NOTIFY_KEYS = {
     sk: RUN_KEYS.notification(channel),
   }),
   metrics: (executionName: string) => ({ pk: RUN_KEYS.execution(executionName), sk: "METRICS" }),
+  runLine: (executionName: string) => ({ pk: RUN_KEYS.execution(executionName), sk: "RUN_LINE" }),
   rate: (channel: string, feed?: string) => ({ pk: RUN_KEYS.channel(scoped(channel, feed)), sk: RUN_KEYS.rateWindow }),
   /** Partition of a channel's (and feed's) digest entries. */
   digestPartition: (channel: string, feed?: string) => RUN_KEYS.channel(scoped(channel, feed)),

@@ -14,7 +14,8 @@ import {
 } from "./escape";
 import { texts } from "./i18n";
 import { maskRecord, maskText } from "./mask";
-import type { NoticeLevel, QuietReason } from "./policy-rules";
+import type { NoticeLevel } from "./policy-rules";
+import { warningParts, withoutErrors } from "./warnings";
 
 /** Slack limits (Block Kit): section text, header text, blocks per message. */
 export const SLACK_LIMITS = { sectionText: 3000, headerText: 150, blocks: 50, fieldText: 2000 } as const;
@@ -131,7 +132,7 @@ export function formatTime(iso: string | Date, timeZone: string): string {
 }
 
 /** A CSV-derived value made safe to show: masked, formula-neutralised, bounded. */
-function safeValue(value: string, max = MAX_VALUE_CHARS): string {
+export function safeValue(value: string, max = MAX_VALUE_CHARS): string {
   // Cut before masking (bounded work on huge values), with a margin so a value cut mid-address is still masked.
   const head = value.length > max + 128 ? value.slice(0, max + 128) : value;
   return truncateChars(neutralizeFormula(maskText(head)), max);
@@ -168,7 +169,7 @@ function prepareExamples(input: NoticeInput): PreparedExample[] {
 }
 
 /** The feed line's value, or undefined when the notice names no feed (the `default` one). */
-function feedValue(feed: string | undefined, locale: "ja" | "en"): string | undefined {
+export function feedValue(feed: string | undefined, locale: "ja" | "en"): string | undefined {
   if (feed === undefined || feed === DEFAULT_FEED) return undefined;
   return texts(locale).feedValue(feed === UNKNOWN_FEED ? undefined : feed);
 }
@@ -251,7 +252,8 @@ export function noticeSubject(input: NoticeInput): string {
   return truncateChars(singleLine(`${t.title(input.level, input.summary.runFailed)} ${name}`), SNS_LIMITS.subjectChars);
 }
 
-function section(text: string): Record<string, unknown> {
+/** A Slack section of mrkdwn text, cut to the section limit. */
+export function section(text: string): Record<string, unknown> {
   return { type: "section", text: { type: "mrkdwn", text: truncateChars(text, SLACK_LIMITS.sectionText) } };
 }
 
@@ -277,7 +279,7 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
         `*${t.execution}*\n${slackCode(truncateChars(s.executionName, 200))}`,
         `*${t.file}*\n${slackCode(truncateChars(fileLabel(s), 500))}`,
         `*${t.startTime}*\n${escapeMrkdwn(formatTime(s.startTime, input.timeZone))}`,
-        `*${t.totals}*\n${t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid)}`,
+        `*${t.totals}*\n${t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid, s.warningCount)}`,
       ].map((text) => ({ type: "mrkdwn", text: truncateChars(text, SLACK_LIMITS.fieldText) })),
     },
   ];
@@ -300,13 +302,25 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
     // A link cut by the section limit would be broken markup: it goes whole or not at all.
     blocks.push(section(text.length + link.length <= SLACK_LIMITS.sectionText ? text + link : text));
   }
-  if (input.level !== "SUCCESS") {
+  if (!withoutErrors(input.level)) {
     const counts = countLines(input);
     if (counts.byType.length)
       blocks.push(section([`*${t.byType}*`, ...counts.byType.map((l) => `• ${escapeMrkdwn(l)}`)].join("\n")));
     blocks.push(section([`*${t.bySeverity}*`, counts.bySeverity.join("  ·  ")].join("\n")));
   } else {
     blocks.push(section(t.success));
+  }
+  const warnings = warningParts(s, input.locale);
+  if (warnings) {
+    blocks.push(
+      section(
+        [
+          `*${escapeMrkdwn(warnings.heading)}*`,
+          ...warnings.lines.map((l) => `• ${escapeMrkdwn(l)}`),
+          escapeMrkdwn(warnings.note),
+        ].join("\n"),
+      ),
+    );
   }
   const examples = prepareExamples(input);
   if (examples.length) {
@@ -362,7 +376,7 @@ export function buildPlainText(input: NoticeInput): string {
     `${t.execution}: ${s.executionName}`,
     `${t.file}: ${fileLabel(s)}`,
     `${t.startTime}: ${formatTime(s.startTime, input.timeZone)}`,
-    `${t.totals}: ${t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid)}`,
+    `${t.totals}: ${t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid, s.warningCount)}`,
   ];
   if (s.runFailed) lines.push("", t.runFailed, ...failureLines(input).map((l) => `- ${l}`));
   if (input.escalation) lines.push("", t.escalation(input.escalation.count, input.escalation.prefix));
@@ -379,12 +393,14 @@ export function buildPlainText(input: NoticeInput): string {
       ...(rejected.url ? [`${t.openRejected}: ${rejected.url}`] : []),
     );
   }
-  if (input.level === "SUCCESS") lines.push("", t.success);
+  if (withoutErrors(input.level)) lines.push("", t.success);
   else {
     const counts = countLines(input);
     if (counts.byType.length) lines.push("", `${t.byType}:`, ...counts.byType.map((l) => `- ${l}`));
     lines.push("", `${t.bySeverity}: ${counts.bySeverity.join(", ")}`);
   }
+  const warnings = warningParts(s, input.locale);
+  if (warnings) lines.push("", `${warnings.heading}:`, ...warnings.lines.map((l) => `- ${l}`), warnings.note);
   const examples = prepareExamples(input);
   if (examples.length) {
     lines.push("", `${t.details}:`);
@@ -394,7 +410,7 @@ export function buildPlainText(input: NoticeInput): string {
   }
   if (input.suppressed)
     lines.push("", t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)));
-  if (input.level !== "SUCCESS") lines.push("", t.action);
+  if (!withoutErrors(input.level)) lines.push("", t.action);
   if (input.links.execution) lines.push(`${t.openExecution}: ${input.links.execution}`);
   if (input.links.logs) lines.push(`${t.openLogs}: ${input.links.logs}`);
   return lines.join("\n");
@@ -431,7 +447,7 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
     [t.execution, s.executionName],
     [t.file, fileLabel(s)],
     [t.startTime, formatTime(s.startTime, input.timeZone)],
-    [t.totals, t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid)],
+    [t.totals, t.totalsValue(s.errorCount, s.criticalCount, s.rows.total, s.rows.invalid, s.warningCount)],
   ];
   const parts = [
     `<h2>${h(t.title(input.level, s.runFailed))}</h2>`,
@@ -461,13 +477,18 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
       ].join(""),
     );
   }
-  if (input.level === "SUCCESS") parts.push(`<p>${h(t.success)}</p>`);
+  if (withoutErrors(input.level)) parts.push(`<p>${h(t.success)}</p>`);
   else {
     const counts = countLines(input);
     if (counts.byType.length)
       parts.push(`<h3>${h(t.byType)}</h3><ul>${counts.byType.map((l) => `<li>${h(l)}</li>`).join("")}</ul>`);
     parts.push(`<p>${h(t.bySeverity)}: ${h(counts.bySeverity.join(", "))}</p>`);
   }
+  const warnings = warningParts(s, input.locale);
+  if (warnings)
+    parts.push(
+      `<h3>${h(warnings.heading)}</h3><ul>${warnings.lines.map((l) => `<li>${h(l)}</li>`).join("")}</ul><p>${h(warnings.note)}</p>`,
+    );
   const examples = prepareExamples(input);
   if (examples.length) {
     parts.push(`<h3>${h(t.details)}</h3><ul>`);
@@ -481,7 +502,7 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
     parts.push(
       `<p><em>${h(t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)))}</em></p>`,
     );
-  if (input.level !== "SUCCESS") parts.push(`<p>${h(t.action)}</p>`);
+  if (!withoutErrors(input.level)) parts.push(`<p>${h(t.action)}</p>`);
   const links = [
     input.links.execution ? `<a href="${h(input.links.execution)}">${h(t.openExecution)}</a>` : "",
     input.links.logs ? `<a href="${h(input.links.logs)}">${h(t.openLogs)}</a>` : "",
@@ -489,105 +510,4 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
   if (links.length) parts.push(`<p>${links.join(" | ")}</p>`);
   const html = `<!DOCTYPE html><html lang="${input.locale}"><head><meta charset="utf-8"></head><body>${parts.join("\n")}</body></html>`;
   return { subject: noticeSubject(input), text: buildPlainText(input), html };
-}
-
-// -----------------------------------------------------------------------------------------------------------------
-// Digests (notices deferred during quiet hours)
-// -----------------------------------------------------------------------------------------------------------------
-
-/** One deferred notice, as stored until the digest is sent. */
-export interface DigestEntry {
-  executionName: string;
-  bucket: string;
-  key: string;
-  level: NoticeLevel;
-  errorCount: number;
-  criticalCount: number;
-  startTime: string;
-  deferredAt: string;
-  quietReason: QuietReason;
-  /** The run's rejected rows and their folder in the S3 console, when it rejected rows. */
-  rejected?: { rows: number; url?: string };
-}
-
-/** Most runs listed in one digest; the rest are counted. */
-export const DIGEST_MAX_LINES = 20;
-
-/** The rendered digest for every channel kind. */
-export interface DigestNotice {
-  slack: SlackPayload;
-  subject: string;
-  text: string;
-  html: string;
-}
-
-/**
- * Builds one digest of deferred notices (oldest first, at most {@link DIGEST_MAX_LINES} listed). A feed's digest
- * (`feed` other than `default`) names it on a line below the introduction.
- */
-export function buildDigest(
-  entries: DigestEntry[],
-  locale: "ja" | "en",
-  timeZone: string,
-  feed?: string,
-): DigestNotice {
-  const t = texts(locale);
-  const feedText = feedValue(feed, locale);
-  const sorted = [...entries].sort((a, b) => a.deferredAt.localeCompare(b.deferredAt));
-  const shown = sorted.slice(0, DIGEST_MAX_LINES);
-  const more = sorted.length - shown.length;
-  const line = (e: DigestEntry, file: string) =>
-    t.digestLine(e.level, file, e.errorCount, formatTime(e.startTime, timeZone), e.rejected?.rows);
-  const plain = shown.map((e) => ({
-    line: line(e, `s3://${e.bucket}/${safeValue(e.key, 300)}`),
-    url: e.rejected?.url,
-  }));
-  const title = t.digestTitle(sorted.length);
-  const slackLines = shown.map(
-    (e) =>
-      `• *${escapeMrkdwn(e.level)}* ${slackCode(`s3://${e.bucket}/${truncateChars(e.key, 300)}`)} ${escapeMrkdwn(
-        line(e, "").replace(/^\[[A-Z]+\]\s*/, ""),
-      )}${e.rejected?.url ? ` ${slackLink(e.rejected.url, t.openRejected)}` : ""}`,
-  );
-  const blocks: Record<string, unknown>[] = [
-    { type: "header", text: { type: "plain_text", text: truncateChars(title, SLACK_LIMITS.headerText), emoji: true } },
-    section(
-      feedText === undefined
-        ? t.digestIntro("window")
-        : `${t.digestIntro("window")}\n*${t.feed}*: ${slackCode(feedText)}`,
-    ),
-  ];
-  // Pack lines into sections of at most 3,000 characters.
-  let current: string[] = [];
-  for (const line of slackLines) {
-    if ([...current, line].join("\n").length > SLACK_LIMITS.sectionText && current.length) {
-      blocks.push(section(current.join("\n")));
-      current = [];
-    }
-    current.push(line);
-  }
-  if (current.length) blocks.push(section(current.join("\n")));
-  if (more > 0) blocks.push(section(t.digestMore(more)));
-  const text = [
-    title,
-    t.digestIntro("window"),
-    ...(feedText === undefined ? [] : [`${t.feed}: ${feedText}`]),
-    "",
-    ...plain.flatMap((l) => [`- ${l.line}`, ...(l.url ? [`  ${t.openRejected}: ${l.url}`] : [])]),
-    ...(more > 0 ? [t.digestMore(more)] : []),
-  ].join("\n");
-  const html = `<!DOCTYPE html><html lang="${locale}"><head><meta charset="utf-8"></head><body><h2>${escapeHtml(title)}</h2><p>${escapeHtml(
-    t.digestIntro("window"),
-  )}</p>${feedText === undefined ? "" : `<p>${escapeHtml(`${t.feed}: ${feedText}`)}</p>`}<ul>${plain
-    .map(
-      (l) =>
-        `<li>${escapeHtml(l.line)}${l.url ? ` <a href="${escapeHtml(l.url)}">${escapeHtml(t.openRejected)}</a>` : ""}</li>`,
-    )
-    .join("")}</ul>${more > 0 ? `<p>${escapeHtml(t.digestMore(more))}</p>` : ""}</body></html>`;
-  return {
-    slack: { text: escapeMrkdwn(title), blocks: fitBlocks(blocks, locale) },
-    subject: truncateChars(singleLine(title), SNS_LIMITS.subjectChars),
-    text,
-    html,
-  };
 }

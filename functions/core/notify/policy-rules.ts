@@ -61,11 +61,21 @@ export function keyPrefixOf(key: string): string {
   return i < 0 ? "/" : key.slice(0, i + 1);
 }
 
-/** The level of a notice: the run's severity, or SUCCESS for a clean run. */
-export type NoticeLevel = Severity | "SUCCESS";
+/**
+ * The level of a notice: the run's severity; WARNING for a run whose only findings reject no row (header warnings);
+ * SUCCESS for a clean run.
+ */
+export type NoticeLevel = Severity | "WARNING" | "SUCCESS";
 
-/** Channels a notice of `level` goes to under `policy` (a clean run: Slack only, when success notices are on). */
+/** The channel that pages on-call: a notice that must not page never goes there. */
+export const PAGING_CHANNEL: NotificationChannel = "sns";
+
+/**
+ * Channels a notice of `level` goes to under `policy`. A clean run: Slack only, when success notices are on. A run
+ * with warnings only: where LOW goes, except the paging channel (a valid file never pages on-call).
+ */
 export function channelsFor(level: NoticeLevel, policy: NotifyPolicy): NotificationChannel[] {
   if (level === "SUCCESS") return policy.successNotice ? ["slack"] : [];
+  if (level === "WARNING") return policy.routing.LOW.filter((c) => c !== PAGING_CHANNEL);
   return [...policy.routing[level]];
 }

@@ -1,5 +1,6 @@
 import type { ChunkSummaryItem, FileSummaryItem, NotificationChannel } from "../../contract";
-import type { DigestEntry, EmailNotice, ErrorExample, SlackPayload, SnsNotice } from "./messages";
+import type { DigestEntry } from "./digest";
+import type { EmailNotice, ErrorExample, SlackPayload, SnsNotice } from "./messages";
 
 /** Ledger state of one execution × channel. */
 export type LedgerStatus = "pending" | "sent" | "failed" | "deferred" | "suppressed";
@@ -47,6 +48,11 @@ export interface RunStorePort {
    */
   claimRunMetrics(executionName: string, now: Date): Promise<MetricsClaim>;
   completeRunMetrics(executionName: string, status: "published" | "failed", now: Date): Promise<void>;
+  /**
+   * Claims the run's closing log line with its severity (what the log metric filter counts): true for the first check
+   * attempt of the execution to ask, false for every later one (a Step Functions retry of the check).
+   */
+  claimRunLine(executionName: string, now: Date): Promise<boolean>;
   /** Counts a notice in the channel's window, or counts it as suppressed when the window is full. */
   acquireRateSlot(channel: NotificationChannel, windowStart: number, max: number, now: Date): Promise<RateDecision>;
   /** Takes (and clears) the channel's suppressed count, for a notice that bypasses the limit. */

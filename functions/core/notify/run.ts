@@ -15,15 +15,14 @@ import { InputError, NotificationDeliveryError } from "../errors";
 import type { Logger } from "../log";
 import { shortCause } from "../records/failure";
 import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
+import { buildDigest, type DigestEntry } from "./digest";
 import { executionConsoleUrl, logsInsightsUrl, s3FolderConsoleUrl } from "./links";
 import {
   AGGREGATION_STEP,
   type AggregationFailure,
-  buildDigest,
   buildEmailNotice,
   buildSlackNotice,
   buildSnsNotice,
-  type DigestEntry,
   type ErrorExample,
   type NoticeInput,
   type RejectedRows,
@@ -31,6 +30,10 @@ import {
 import type { NotifyPolicy } from "./policy";
 import { channelsFor, keyPrefixOf, type NoticeLevel, quietReason, rateWindowStart } from "./policy-rules";
 import type { ChannelMessage, ChannelSender, RunStorePort } from "./ports";
+import { runLineFields } from "./run-log";
+import { publishRunMetrics, type RunMetricValues } from "./run-metrics";
+
+export type { RunMetricValues } from "./run-metrics";
 
 /** Static configuration of the check (from the environment). */
 export interface CheckConfig {
@@ -46,19 +49,6 @@ export interface CheckConfig {
    * no feed's prefix. Unset: `default`.
    */
   feed?: string;
-}
-
-/**
- * The metric values of one run (see the metrics adapter). A check attempt publishes the subset it has not published
- * before (see {@link publishRunMetrics}).
- */
-export interface RunMetricValues {
-  errorCount: number;
-  criticalErrorCount: number;
-  rowsProcessed: number;
-  notificationsSent: number;
-  notificationsSuppressed: number;
-  notificationsFailed: number;
 }
 
 /** What the check talks to: clock, store, channels, metrics, log. */
@@ -190,8 +180,9 @@ function composedOf(value: unknown): CheckInput["composed"] {
 /**
  * The whole check for one execution: exact counts from the run summary, examples, escalation streak, then each
  * routed channel concurrently through dedup ledger → quiet hours (defer to digest) → rate limit → delivery. Emits
- * metrics (failure logged, not fatal) and one JSON log line. Throws {@link NotificationDeliveryError} when the run
- * has errors and every channel failed.
+ * metrics (failure logged, not fatal) and one JSON log line, whose severity a retried check does not log again (see
+ * {@link runLineFields}). Throws {@link NotificationDeliveryError} when the run has errors and every channel failed.
+ * Warnings alone (header findings that reject no row) are not errors: such a run never throws, pages or escalates.
  */
 export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckDeps): Promise<CheckOutput> {
   const now = deps.now();
@@ -277,6 +268,8 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     criticalCount: summary.criticalCount,
     byType: summary.byType,
     bySeverity: summary.bySeverity,
+    warningCount: summary.warningCount,
+    warningsByType: summary.warningsByType,
     rows: summary.rows,
     runFailed: summary.runFailed,
     notifications: outcomes.map(({ channel, status, reason, attempts }) => ({
@@ -299,6 +292,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     criticalCount: summary.criticalCount,
     byType: summary.byType,
     bySeverity: summary.bySeverity,
+    warningCount: summary.warningCount,
     rows: summary.rows,
     failedChunks: summary.failedChunks,
     lateChunks: lateChunksOf(summary, input.composed)?.chunks ?? 0,
@@ -308,69 +302,17 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     notifications: outcomes.map(({ settledEarlier: _, ...o }) => o),
     metricsSent: metricsOk,
   };
+  const line = await runLineFields(input.executionName, logFields, now, deps);
   if (hasErrors && allFailed) {
-    deps.log.error("check finished: every notification channel failed", logFields);
+    deps.log.error("check finished: every notification channel failed", line);
     throw new NotificationDeliveryError(
       input.executionName,
       outcomes.map((o) => ({ channel: o.channel, reason: o.reason ?? "failed" })),
     );
   }
   const anyFailed = outcomes.some((o) => o.status === "failed");
-  (anyFailed ? deps.log.warn : deps.log.info)("check finished", logFields);
+  (anyFailed ? deps.log.warn : deps.log.info)("check finished", line);
   return output;
-}
-
-/**
- * Publishes the run's metrics so that retrying the check never counts anything twice. The run's own values
- * (ErrorCount, CriticalErrorCount, RowsProcessed) go out once per execution: only the check attempt that claims
- * them in the ledger publishes them, and a failed publication releases them to the next attempt. The notification
- * counts are those of the notices this attempt decided (a notice settled by an earlier attempt is not counted
- * again); an attempt that publishes no run values leaves out zero counts, and sends nothing when all are zero.
- * Returns false when publishing failed (logged; never fatal).
- */
-async function publishRunMetrics(
-  executionName: string,
-  summary: RunSummary,
-  outcomes: readonly ChannelOutcome[],
-  now: Date,
-  deps: CheckDeps,
-): Promise<boolean> {
-  const decided = outcomes.filter((o) => !o.settledEarlier);
-  const count = (s: NotificationStatus) => decided.filter((o) => o.status === s).length;
-  const notices = {
-    notificationsSent: count("sent"),
-    notificationsSuppressed: count("suppressed"),
-    notificationsFailed: count("failed"),
-  };
-  let claimed: boolean;
-  try {
-    claimed = (await deps.store.claimRunMetrics(executionName, now)).claimed;
-  } catch (err) {
-    deps.log.warn("metrics not sent", { executionName, error: err });
-    return false;
-  }
-  const values: Partial<RunMetricValues> = claimed
-    ? {
-        errorCount: summary.errorCount,
-        criticalErrorCount: summary.criticalCount,
-        rowsProcessed: summary.rows.total,
-        ...notices,
-      }
-    : Object.fromEntries(Object.entries(notices).filter(([, n]) => n > 0));
-  if (Object.keys(values).length === 0) return true;
-  try {
-    await deps.putMetrics(values, now);
-  } catch (err) {
-    if (claimed) await deps.store.completeRunMetrics(executionName, "failed", now).catch(() => undefined);
-    deps.log.warn("metrics not sent", { executionName, error: err });
-    return false;
-  }
-  if (claimed) {
-    await deps.store.completeRunMetrics(executionName, "published", now).catch((err) => {
-      deps.log.warn("metrics publication not recorded", { executionName, error: err });
-    });
-  }
-  return true;
 }
 
 interface ChannelContext {
@@ -422,6 +364,7 @@ async function notifyChannel(
       startTime: ctx.summary.startTime,
       deferredAt: ctx.now.toISOString(),
       quietReason: ctx.quiet,
+      ...(ctx.summary.warningCount > 0 ? { warningCount: ctx.summary.warningCount } : {}),
       ...(ctx.notice.rejected
         ? {
             rejected: {
@@ -506,7 +449,10 @@ export async function flushDigests(cfg: CheckConfig, deps: CheckDeps): Promise<D
         if (!entries.length) return { channel, status: "empty", runs: 0 };
         const digest = buildDigest(entries, cfg.policy.locale, cfg.policy.timeZone, cfg.feed);
         const top = entries.reduce<Severity>(
-          (acc, e) => (e.level !== "SUCCESS" && SEVERITY_RANK[e.level] < SEVERITY_RANK[acc] ? e.level : acc),
+          (acc, e) =>
+            e.level !== "SUCCESS" && e.level !== "WARNING" && SEVERITY_RANK[e.level] < SEVERITY_RANK[acc]
+              ? e.level
+              : acc,
           "LOW",
         );
         const message: ChannelMessage =

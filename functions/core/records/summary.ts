@@ -30,11 +30,15 @@ export interface RunSummary {
   bucket: string;
   key: string;
   startTime: string;
+  /** Error records that reject a row or the file (header warnings are not errors). */
   errorCount: number;
   /** HIGH + CRITICAL, as in the original design. */
   criticalCount: number;
   byType: CountsByType;
   bySeverity: CountsBySeverity;
+  /** Findings that reject no row: the header warnings of an accepted file (see {@link warningsOf}). */
+  warningCount: number;
+  warningsByType: CountsByType;
   rows: { total: number; valid: number; invalid: number };
   chunkCount: number;
   chunksReported: number;
@@ -57,6 +61,27 @@ function addCounts(into: { byType: CountsByType; bySeverity: CountsBySeverity },
   for (const s of SEVERITIES) into.bySeverity[s] += Number(from.bySeverity?.[s]) || 0;
 }
 
+/** Types in the contract's order first, then any other, each only when counted. */
+function orderedTypes(counts: CountsByType): CountsByType {
+  const byType: CountsByType = {};
+  for (const t of ERROR_TYPES) if (counts[t]) byType[t] = counts[t];
+  for (const [t, n] of Object.entries(counts)) if (!(t in byType) && n) byType[t as ErrorType] = n;
+  return byType;
+}
+
+/**
+ * Whether the FILE item's counts are warnings: split-csv records problems of an accepted file only when the header
+ * names columns the row schema does not define (or leaves one unnamed), each LOW. Such a finding rejects no row and
+ * the file still runs, so it is no error: it counts toward `WarningCount`, never toward `ErrorCount` or a page. A
+ * rejected file's problem is its rejection, an error; so is anything above LOW (no split records one on an accepted
+ * file: counted as an error rather than hidden).
+ */
+export function warningsOf(file: Pick<FileSummaryItem, "status" | "errors" | "bySeverity"> | undefined): boolean {
+  if (file === undefined || file.status === "REJECTED") return false;
+  const errors = Number(file.errors) || 0;
+  return errors > 0 && (Number(file.bySeverity?.LOW) || 0) === errors;
+}
+
 /**
  * Combines the FILE item and every CHUNK item of one execution into exact counts and decides whether the run
  * failed: a Catch put a failure in the input, the file was rejected, split never ran, a chunk left no summary,
@@ -70,7 +95,12 @@ export function summarizeRun(
   const counts = { byType: {} as CountsByType, bySeverity: emptyBySeverity() };
   const rows = { total: 0, valid: 0, invalid: 0 };
   let errorCount = 0;
-  if (file) {
+  const warnings = { byType: {} as CountsByType, bySeverity: emptyBySeverity() };
+  let warningCount = 0;
+  if (file && warningsOf(file)) {
+    addCounts(warnings, file);
+    warningCount = Number(file.errors) || 0;
+  } else if (file) {
     addCounts(counts, file);
     errorCount += Number(file.errors) || 0;
   }
@@ -95,10 +125,6 @@ export function summarizeRun(
   if (input.splitStatus === "OK" && !file) reasons.push("summary-missing");
   if ((counts.byType.SourceChangedError ?? 0) > 0) reasons.push("source-changed");
 
-  const byType: CountsByType = {};
-  for (const t of ERROR_TYPES) if (counts.byType[t]) byType[t] = counts.byType[t];
-  for (const [t, n] of Object.entries(counts.byType)) if (!(t in byType) && n) byType[t as ErrorType] = n;
-
   return {
     executionName: input.executionName,
     bucket: input.bucket,
@@ -106,8 +132,10 @@ export function summarizeRun(
     startTime: input.startTime,
     errorCount,
     criticalCount: counts.bySeverity.HIGH + counts.bySeverity.CRITICAL,
-    byType,
+    byType: orderedTypes(counts.byType),
     bySeverity: counts.bySeverity,
+    warningCount,
+    warningsByType: orderedTypes(warnings.byType),
     rows,
     chunkCount,
     chunksReported: seen.size,
@@ -121,16 +149,17 @@ export function summarizeRun(
 }
 
 /**
- * The level of the run's notice: CRITICAL for a failed or escalated run, else the highest severity present, else
- * SUCCESS.
+ * The level of the run's notice: CRITICAL for a failed or escalated run, else the highest severity of its errors,
+ * else WARNING when it has warnings only, else SUCCESS.
  */
 export function noticeLevel(summary: RunSummary, escalated: boolean): NoticeLevel {
   if (summary.runFailed || escalated) return "CRITICAL";
   for (const s of ["CRITICAL", "HIGH", "MEDIUM", "LOW"] as Severity[]) if (summary.bySeverity[s] > 0) return s;
-  return summary.errorCount > 0 ? "MEDIUM" : "SUCCESS";
+  if (summary.errorCount > 0) return "MEDIUM";
+  return summary.warningCount > 0 ? "WARNING" : "SUCCESS";
 }
 
-/** Whether the run counts towards a failure streak (it failed, or it recorded errors). */
+/** Whether the run counts towards a failure streak (it failed, or it recorded errors; warnings do not count). */
 export function countsAsFailure(summary: RunSummary): boolean {
   return summary.runFailed || summary.errorCount > 0;
 }
