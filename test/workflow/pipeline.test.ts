@@ -166,6 +166,7 @@ describe("buildPipeline", () => {
           "bucket.$": "$.bucket",
           "key.$": "$.split.key",
           "header.$": "$.split.header",
+          "headerRange.$": "$.split.headerRange",
           "splitStatus.$": "$.split.status",
           "chunkCount.$": "$.split.chunkCount",
           "chunkResults.$": "$.chunkResults",
@@ -191,6 +192,7 @@ describe("buildPipeline", () => {
           chunkCount: 0,
           encoding: "utf-8",
           header: [],
+          headerRange: null,
           chunks: [],
         });
         assert.deepEqual(states[N.prepare].Parameters.chunkResults, []);
