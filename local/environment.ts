@@ -15,8 +15,10 @@ import {
   mergedOutcomeEnvironment,
 } from "../infra/function-env";
 import { type OnCallSubscription, onCallSubscriptions } from "../infra/subscriptions";
+import { LimitLedger } from "./aws-limits";
 import { type AwsRecorder, startAwsRecorder } from "./aws-recorder";
 import type { LocalConfig, LocalFeed } from "./config";
+import { startDynamoSizes } from "./dynamo-sizes";
 import { type DynamoThrottle, startDynamoThrottle } from "./dynamo-throttle";
 import { type FaultPlan, UsageError } from "./faults";
 import { type FunctionStatements, functionS3Roles, signAsInvokedFunction } from "./function-roles";
@@ -91,6 +93,8 @@ export interface LocalEnvironment {
   logs: string[];
   /** BatchWriteItem calls the `dynamodb-throttle` fault answered. */
   throttledBatches(): number;
+  /** The largest state payload and DynamoDB item of the run (the execution records its payloads here). */
+  limits: LimitLedger;
   /** Peak resident set size of the services process, bytes (once it has stopped and reported one). */
   servicesPeakRssBytes(): number | undefined;
 }
@@ -253,6 +257,10 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     cleanups.add(() => started.stop());
     throttle = started;
   }
+  // Every item the functions write passes here and is sized as DynamoDB sizes it (`--json`'s awsLimits).
+  const limits = new LimitLedger();
+  const sizes = await startDynamoSizes(throttle?.endpoint ?? services.dynamoEndpoint, limits);
+  cleanups.add(() => sizes.stop());
 
   // Each feed's schema where a deploy puts it; a schema an earlier run in this process read is not reused.
   for (const feed of spec.feeds) {
@@ -284,7 +292,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     setEnvironment({
       ...services.env,
       ...aws.env,
-      AWS_ENDPOINT_URL_DYNAMODB: throttle?.endpoint ?? services.dynamoEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: sizes.endpoint,
       [ENV.chunkRows]: config.chunkRows?.toString(),
       [ENV.chunkBytes]: config.chunkBytes?.toString(),
       [ENV.resultsBucket]: services.bucket,
@@ -312,6 +320,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     aws,
     logs,
     throttledBatches: () => throttle?.throttled ?? 0,
+    limits,
     servicesPeakRssBytes: () => services.peakRssBytes(),
   };
 }

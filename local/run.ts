@@ -148,6 +148,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
         origin: began,
         onState: hooks.onState,
         onIterationEnd: (done) => hooks.onProgress?.(done, tasks.split()?.chunkCount ?? done),
+        limits: env.limits,
       },
     );
     cleanups.add(() => execution.abort());
