@@ -108,6 +108,22 @@ describe("a header at AWS's limits", () => {
     assert.equal(total.rows, 1);
   });
 
+  it("names a long column shortly when a row has bytes that are invalid in it", async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`order_id,email,${LONG}\nORD-000001,a@example.com,`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from("\n"),
+    ]);
+
+    const { records, total } = await runInMemory(bytes, schema);
+
+    assert.equal(total.invalid, 1);
+    const encoding = records.find((r) => r.errorType === "EncodingError");
+    assert.ok(encoding, JSON.stringify(records.map((r) => r.errorType)));
+    assert.match(encoding.errorMessage, /in column 3 \(300,000 characters: "a{24}…"\)/);
+    assert.ok(itemBytes(encoding) < 4096, `${itemBytes(encoding)} bytes`);
+  });
+
   it("parses a Shift_JIS header from its bytes", () => {
     const bytes = iconv.encode("注文番号,メール\r\n", "shift_jis");
 

@@ -32,9 +32,16 @@ export function columnLabelEn(
   p: { name?: unknown; position?: unknown; length?: unknown },
   show: (value: string) => string = (v) => v,
 ): string {
-  const name = show(String(p.name ?? ""));
-  if (p.length === undefined) return `"${name}"`;
-  return `column ${String(p.position)} (${Number(p.length).toLocaleString("en-US")} characters: "${name}")`;
+  if (p.length === undefined) return `"${show(String(p.name ?? ""))}"`;
+  return `column ${longColumnEn(p, show)}`;
+}
+
+/** A long column after the word "column": `3 (300,000 characters: "abcdef…")`. */
+export function longColumnEn(
+  p: { name?: unknown; position?: unknown; length?: unknown },
+  show: (value: string) => string = (v) => v,
+): string {
+  return `${String(p.position)} (${Number(p.length).toLocaleString("en-US")} characters: "${show(String(p.name ?? ""))}")`;
 }
 
 /** A column as Japanese text names it: `"order_id"`, or `3列目(300,000文字: "abcdef…")` for a long name. */
