@@ -1,5 +1,5 @@
 import { readRunSummaries } from "./adapters/chunk-summaries";
-import { decodeEventKey, putJson } from "./adapters/s3";
+import { decodeEventKey, putJson, readObjectText } from "./adapters/s3";
 import { composeObject } from "./adapters/s3-compose";
 import { type AggregateInput, type AggregateOutput, ENV, OUTCOME_KEYS } from "./contract";
 import { requireFields } from "./core/csv/settings";
@@ -7,6 +7,7 @@ import { requireEnv } from "./core/env";
 import { InputError } from "./core/errors";
 import { feedLabel, findFeed } from "./core/feeds";
 import { log } from "./core/log";
+import { UTF8_BOM } from "./core/outcomes/csv-text";
 import { aggregateOutputOf, buildManifest, composition, type RunOutcomeInput } from "./core/outcomes/manifest";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 
@@ -46,7 +47,7 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
   const feed = feedLabel(entry);
 
   const { file, chunks } = await readRunSummaries(runsTable, exec);
-  if (chunks.length > 0 && header.length === 0) {
+  if (chunks.length > 0 && header.length === 0 && !input.headerRange) {
     throw new InputError(
       `aggregate-results input lacks the header of ${input.key} while ${chunks.length} chunk(s) of execution ${exec} completed: the state machine must pass $.split.header, or rows.csv would not be a valid input.`,
     );
@@ -66,6 +67,11 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
   };
 
   const files = composition(outcome);
+  // A header too long for the state: the chunks that completed left its line beside their parts.
+  if (header.length === 0 && input.headerRange && chunks.length > 0) {
+    const line = await readObjectText(input.bucket, OUTCOME_KEYS.headerPart(settings, exec));
+    files.rows.head = (settings.bom ? UTF8_BOM : "") + line;
+  }
   const rowsBytes = await composeObject(input.bucket, files.rows);
   const errorsBytes = await composeObject(input.bucket, files.errors);
 

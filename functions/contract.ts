@@ -315,7 +315,14 @@ export interface SplitResult {
    */
   feed: string;
   encoding: "utf-8" | "shift_jis";
+  /**
+   * The header's column names when their JSON fits {@link HEADER_INLINE_MAX_BYTES}; else empty, and the chunks and
+   * the aggregation read the header from the object at `headerRange` (a header may be 1 MiB: it must not ride in
+   * the state, which holds at most 256 KiB).
+   */
   header: string[];
+  /** Where the header line is in the object (byte offsets, BOM excluded) when the split read one, else null. */
+  headerRange: HeaderRange | null;
   bytes: number;
   chunkCount: number;
   chunks: ChunkRef[];
@@ -339,6 +346,19 @@ export interface UploadIdentity {
   object?: { etag?: string; "version-id"?: string; sequencer?: string; size?: number };
 }
 
+/** Byte offsets `[start, end)` of the header line in the uploaded object. */
+export interface HeaderRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Most bytes the header's column names may take (as JSON) in a state payload. A longer header stays in the object:
+ * the split passes its byte range instead, so the state (≤ 256 KiB, with up to MAX_CHUNKS chunk refs and results)
+ * never grows with the file's header.
+ */
+export const HEADER_INLINE_MAX_BYTES = 16 * 1024;
+
 /** Upper bound of chunks per file: chunk size grows with the file so the manifest stays small. */
 export const MAX_CHUNKS = 256;
 
@@ -350,7 +370,13 @@ export interface ProcessChunkInput {
   bucket: string;
   key: string;
   encoding: SplitResult["encoding"];
+  /**
+   * The split's `header`: empty when the header is read from the object at `headerRange` (the chunk then also
+   * writes it as `OUTCOME_KEYS.headerPart`, for the aggregation).
+   */
   header: string[];
+  /** The split's `headerRange`; absent or null in older definitions and direct invokes. */
+  headerRange?: HeaderRange | null;
   chunk: ChunkRef;
   /** ETag split-csv read: the chunk's ranged GET sends it as `If-Match`, so it never reads another version. */
   etag?: string;
@@ -425,8 +451,13 @@ export interface AggregateInput {
   bucket: string;
   key: string;
   chunkCount: number;
-  /** The header the split read (`$.split.header`); empty when it read none. */
+  /** The header the split read (`$.split.header`); empty when it read none or left it in the object. */
   header: string[];
+  /**
+   * `$.split.headerRange`: set while `header` is empty, the header's line is `OUTCOME_KEYS.headerPart` (written by
+   * the chunks); absent in older definitions.
+   */
+  headerRange?: HeaderRange | null;
   /** `$.split.status`; `NOT_RUN` when the split failed before it returned. */
   splitStatus: SplitStatus | "NOT_RUN";
   /** What the Map returned. Not read: the runs table's summaries are the truth, also when the Map failed. */
@@ -634,6 +665,11 @@ export const OUTCOME_KEYS = {
   /** A chunk's rejected rows, without header or BOM (composed into `rows.csv`). */
   rowsPart: (s: OutcomeSettings, exec: string, chunkId: number) =>
     `${s.rejectedPrefix}${exec}/parts/rows-${chunkNumber(chunkId)}.csv`,
+  /**
+   * The header line of `rows.csv` (UTF-8, no BOM), written by each completed chunk when the header was too long for
+   * the state (the split passed `headerRange`): AggregateResults reads it instead of the state's `header`.
+   */
+  headerPart: (s: OutcomeSettings, exec: string) => `${s.rejectedPrefix}${exec}/parts/header.csv`,
   /** A chunk's error lines, without header or BOM (composed into `errors.csv`). */
   errorsPart: (s: OutcomeSettings, exec: string, chunkId: number) =>
     `${s.rejectedPrefix}${exec}/parts/errors-${chunkNumber(chunkId)}.csv`,

@@ -1,8 +1,16 @@
 import { ErrorWriter, putChunkSummary } from "./adapters/error-store";
+import { resolveHeader } from "./adapters/header-source";
 import { openObject } from "./adapters/s3";
 import { S3TextWriter } from "./adapters/s3-writer";
 import { loadRowSchema } from "./adapters/schema-source";
-import { type ChunkResult, type ChunkSummaryItem, ENV, type ProcessChunkInput, RUN_KEYS } from "./contract";
+import {
+  type ChunkResult,
+  type ChunkSummaryItem,
+  ENV,
+  OUTCOME_KEYS,
+  type ProcessChunkInput,
+  RUN_KEYS,
+} from "./contract";
 import { processChunkStream } from "./core/csv/chunk";
 import { requireFields, retentionDays } from "./core/csv/settings";
 import { requireEnv } from "./core/env";
@@ -11,6 +19,7 @@ import { feedOfKey, schemaLocationOf } from "./core/feeds";
 import { log } from "./core/log";
 import { errorLineFields } from "./core/outcomes/chunk-outcomes";
 import { ChunkParts } from "./core/outcomes/chunk-parts";
+import { csvLine } from "./core/outcomes/csv-text";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 import { buildErrorRecord, expiresAtOf } from "./core/records/error-record";
 import { sourceChangedProblem, sourceChangedResult } from "./core/records/upload";
@@ -62,30 +71,49 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   const settings = outcomeSettings();
   const locale = outputLocale(process.env, entry);
 
+  // A long header is not in the state: read again from the object, of the version split read, and left for the
+  // aggregation as the header line of rows.csv (every chunk writes the same bytes: any completed chunk suffices).
+  const condition = { ifMatch: input.etag || undefined, versionId: input.versionId };
+  let header = input.header;
+  /** The object was replaced before even its header was read: the chunk reads nothing, as below. */
+  let replaced: SourceChangedError | undefined;
+  try {
+    header = await resolveHeader(input, condition);
+  } catch (err) {
+    if (!(err instanceof SourceChangedError)) throw err;
+    replaced = err;
+  }
+  if (input.header.length === 0 && header.length > 0) {
+    const headerPart = new S3TextWriter(input.bucket, OUTCOME_KEYS.headerPart(settings, input.executionName));
+    try {
+      await headerPart.write(csvLine(header));
+      await headerPart.end();
+    } catch (err) {
+      await headerPart.abort();
+      throw err;
+    }
+  }
+
   const writer = new ErrorWriter(errorTable);
   const parts = new ChunkParts({
     settings,
     executionName: input.executionName,
     chunkId: chunk.id,
-    header: input.header,
+    header,
     open: (key) => new S3TextWriter(input.bucket, key),
   });
   let result: ChunkResult;
   try {
     try {
-      const object = await openObject(
-        input.bucket,
-        input.key,
-        { start: chunk.start, end: chunk.end },
-        { ifMatch: input.etag || undefined, versionId: input.versionId },
-      );
+      if (replaced) throw replaced;
+      const object = await openObject(input.bucket, input.key, { start: chunk.start, end: chunk.end }, condition);
       result = await processChunkStream(
         object.body,
         {
           executionName: input.executionName,
           startTime: input.startTime,
           chunk,
-          header: input.header,
+          header,
           encoding: input.encoding,
           schema,
           expiresAt,

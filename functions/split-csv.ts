@@ -2,8 +2,16 @@ import { ErrorWriter, putFileSummary } from "./adapters/error-store";
 import { decodeEventKey, openUploadedObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
 import { claimUpload } from "./adapters/upload-claim";
-import type { CountsByType, UploadIdentity } from "./contract";
-import { ENV, type FileSummaryItem, type FileWarning, MAX_FILE_WARNINGS, RUN_KEYS, type SplitResult } from "./contract";
+import type { CountsByType, HeaderRange, UploadIdentity } from "./contract";
+import {
+  ENV,
+  type FileSummaryItem,
+  type FileWarning,
+  HEADER_INLINE_MAX_BYTES,
+  MAX_FILE_WARNINGS,
+  RUN_KEYS,
+  type SplitResult,
+} from "./contract";
 import { chunkSettings, requireFields, retentionDays } from "./core/csv/settings";
 import { splitCsv } from "./core/csv/split";
 import type { RowProblem } from "./core/csv/validate";
@@ -30,6 +38,20 @@ function fileWarning(problem: RowProblem): FileWarning {
   if (problem.column !== undefined) warning.column = visible(problem.column);
   if (problem.detail !== undefined) warning.detail = visibleMessage(problem.detail);
   return warning;
+}
+
+/**
+ * The header as the state carries it: the names when they are small ({@link HEADER_INLINE_MAX_BYTES} as JSON), else
+ * only where the header line is in the object, for the chunks and the aggregation to read.
+ */
+export function headerForState(
+  header: string[],
+  range: HeaderRange | undefined,
+): Pick<SplitResult, "header" | "headerRange"> {
+  const inline = Buffer.byteLength(JSON.stringify(header)) <= HEADER_INLINE_MAX_BYTES;
+  if (inline) return { header, headerRange: range ?? null };
+  if (range === undefined) return { header: [], headerRange: null };
+  return { header: [], headerRange: range };
 }
 
 /** What the SplitCsv state passes. */
@@ -114,6 +136,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
       feed,
       encoding: "utf-8",
       header: [],
+      headerRange: null,
       bytes: object.contentLength,
       chunkCount: 0,
       chunks: [],
@@ -189,7 +212,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
     key: object.key,
     feed,
     encoding: outcome.encoding,
-    header: outcome.header,
+    ...headerForState(outcome.header, outcome.headerRange),
     bytes: outcome.bytes,
     chunkCount: outcome.chunks.length,
     chunks: outcome.chunks,

@@ -1,4 +1,5 @@
 import type { CheckOutput, NotificationChannel, NotificationStatus } from "../functions/contract";
+import type { AwsLimitEntry } from "./aws-limits";
 import type { RecordedCall } from "./aws-recorder";
 import type { DuplicateExecution } from "./duplicate";
 import type { SlackDelivery } from "./slack-receiver";
@@ -35,6 +36,12 @@ export interface RunDocument {
   stateResults: StateResult[];
   /** The run's row outcomes, from its manifest (`null` when no manifest was written, e.g. the aggregation failed). */
   outcomes: RunOutcomes | null;
+  /**
+   * One entry per AWS size limit the run was measured against (state payload, DynamoDB item): AWS's maximum in
+   * bytes, the largest value this run produced and where (a state or a table). Past `max` AWS fails the run; the
+   * local run fails the same way.
+   */
+  awsLimits: AwsLimitEntry[];
   /** With `--inject duplicate-event`: the second execution started for the same upload, and how it ended. */
   duplicateExecutions?: DuplicateExecution[];
   /**

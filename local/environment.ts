@@ -17,8 +17,10 @@ import {
 } from "../infra/function-env";
 import type { FunctionKey } from "../infra/function-specs";
 import { type OnCallSubscription, onCallSubscriptions } from "../infra/subscriptions";
+import { LimitLedger } from "./aws-limits";
 import { type AwsRecorder, startAwsRecorder } from "./aws-recorder";
 import type { LocalConfig, LocalFeed } from "./config";
+import { startDynamoSizes } from "./dynamo-sizes";
 import { type DynamoThrottle, startDynamoThrottle } from "./dynamo-throttle";
 import { LOCAL_STATE_MACHINE_ARN } from "./executions";
 import { type FaultPlan, UsageError } from "./faults";
@@ -107,6 +109,8 @@ export interface LocalEnvironment {
   upload: PutObjectVersion;
   /** BatchWriteItem calls the `dynamodb-throttle` fault answered. */
   throttledBatches(): number;
+  /** The largest state payload and DynamoDB item of the run (the execution records its payloads here). */
+  limits: LimitLedger;
   /** Peak resident set size of the services process, bytes (once it has stopped and reported one). */
   servicesPeakRssBytes(): number | undefined;
 }
@@ -287,6 +291,10 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     cleanups.add(() => started.stop());
     throttle = started;
   }
+  // Every item the functions write passes here and is sized as DynamoDB sizes it (`--json`'s awsLimits).
+  const limits = new LimitLedger();
+  const sizes = await startDynamoSizes(throttle?.endpoint ?? services.dynamoEndpoint, limits);
+  cleanups.add(() => sizes.stop());
 
   // Each feed's schema where a deploy puts it; a schema an earlier run in this process read is not reused.
   for (const feed of spec.feeds) {
@@ -327,7 +335,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     setEnvironment({
       ...services.env,
       ...aws.env,
-      AWS_ENDPOINT_URL_DYNAMODB: throttle?.endpoint ?? services.dynamoEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: sizes.endpoint,
       [ENV.chunkRows]: config.chunkRows?.toString(),
       [ENV.chunkBytes]: config.chunkBytes?.toString(),
       [ENV.resultsBucket]: services.bucket,
@@ -356,6 +364,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     logs,
     upload,
     throttledBatches: () => throttle?.throttled ?? 0,
+    limits,
     servicesPeakRssBytes: () => services.peakRssBytes(),
   };
 }

@@ -1,13 +1,15 @@
 /**
  * Runs a rendered state machine definition with aws-local-stepfunctions, Task states overridden by local functions,
  * and turns its event log into a timeline of the states entered. The local runner and the definition tests both run
- * executions through here.
+ * executions through here. Every execution keeps Step Functions' payload limit (./payload-limit).
  */
 import { StateMachine } from "aws-local-stepfunctions";
 import { walkDefinition } from "../workflow/graph";
+import { AWS_LIMITS, type LimitLedger } from "./aws-limits";
 import { LocalSetupError } from "./errors";
 import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "./executions";
 import type { Json, TaskHandler } from "./invoke";
+import { guardTask, installPayloadGuard, PAYLOAD_GUARD_OPTION, type PayloadGuard } from "./payload-limit";
 
 /** The context object of an execution; `Execution.Name` and `Execution.StartTime` as AWS would set them. */
 export interface ExecutionContext {
@@ -29,6 +31,8 @@ export interface ExecutionOptions {
   onState?(name: string, ms: number, index?: number): void;
   /** A Map iteration ended (succeeded or failed); `count` iterations have ended so far. */
   onIterationEnd?(count: number): void;
+  /** Records the largest state payload of the execution (see `--json`'s `awsLimits`). */
+  limits?: LimitLedger;
 }
 
 /** One state entered, for the timeline. */
@@ -114,16 +118,24 @@ export function startExecution(definition: object, input: Json, opts: ExecutionO
   const machine = new StateMachine(definition as ConstructorParameters<typeof StateMachine>[0], {
     validationOptions: { checkArn: true },
   });
+  // As on AWS: a payload over 256 KiB fails the execution with States.DataLimitExceeded, which nothing catches.
+  installPayloadGuard();
+  const guard: PayloadGuard = { maxBytes: AWS_LIMITS.statePayload.max, ledger: opts.limits };
+  const handlers = Object.fromEntries(
+    Object.entries(opts.handlers).map(([name, handler]) => [name, guardTask(name, handler, guard)]),
+  );
   const run = () =>
     machine.run(input, {
       overrides: {
         // biome-ignore lint/suspicious/noExplicitAny: JSON in, JSON out
-        taskResourceLocalHandlers: opts.handlers as Record<string, (input: any) => any>,
+        taskResourceLocalHandlers: handlers as Record<string, (input: any) => any>,
         retryIntervalOverrides,
       },
       // biome-ignore lint/suspicious/noExplicitAny: the context object is free-form
       context: opts.context as any,
-    });
+      // Handed to every Map iteration and Parallel branch with the other run options.
+      [PAYLOAD_GUARD_OPTION]: guard,
+    } as Parameters<StateMachine["run"]>[1]);
   const startTime = opts.context?.Execution.StartTime;
   const origin = opts.origin ?? Date.now();
   const execution = startTime === undefined ? run() : withStartTime(startTime, run);

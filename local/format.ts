@@ -1,5 +1,6 @@
 import { dirname, relative } from "node:path";
 import { SEVERITIES } from "../functions/contract";
+import type { AwsLimitEntry } from "./aws-limits";
 import type { DeliveredNotice } from "./document";
 import type { RunReport, StateSummary } from "./report";
 import { renderTable } from "./table";
@@ -196,6 +197,16 @@ function warningLines(w: RunReport["document"]["warnings"]): string[] {
 }
 
 /** The human summary printed on stdout. */
+/** One line per AWS limit the run used more than half of: such a file is closer to failing on AWS than it looks. */
+export function limitLines(limits: readonly AwsLimitEntry[] | undefined): string[] {
+  return (limits ?? [])
+    .filter((l) => l.largest * 2 > l.max)
+    .map(
+      (l) =>
+        `AWS limit   ${l.limit}: ${l.largest.toLocaleString("en-US")} of ${l.max.toLocaleString("en-US")} bytes (${Math.floor((l.largest / l.max) * 100)}%) at ${l.where}${l.largest > l.max ? " — over the limit: AWS fails this" : ""}`,
+    );
+}
+
 export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   const d = report.document;
   const out: string[] = [];
@@ -274,6 +285,11 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
         alignRight: [false, false, true],
       }).map((l) => `  ${l}`),
     );
+  }
+  const nearLimits = limitLines(d.awsLimits);
+  if (nearLimits.length > 0) {
+    out.push("");
+    out.push(...nearLimits);
   }
   if (report.throttledBatches > 0) {
     out.push("");

@@ -193,6 +193,7 @@ export async function buildReport(
     metrics: collectMetrics(env.aws.calls),
     stateResults: stateSummaries.map(stateResult),
     outcomes: run.outcomes.manifest ? outcomesOf(run.outcomes.manifest, run.outcomes.keys.manifest) : null,
+    awsLimits: env.limits.entries(),
   };
   return {
     document,

@@ -165,6 +165,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
         origin: began,
         onState: hooks.onState,
         onIterationEnd: (done) => hooks.onProgress?.(done, tasks.split()?.chunkCount ?? done),
+        limits: env.limits,
       });
       const stop = cleanups.add(() => execution.abort());
       const ended = await execution.done;

@@ -2,7 +2,8 @@
  * The CSV pipeline's state machine, in both patterns.
  *
  * Payload budget (Step Functions keeps at most 256 KiB = 262,144 bytes of state):
- * - SplitCsv returns at most MAX_CHUNKS (256) chunk refs of ≈ 90 bytes each (≈ 23 KB) plus the header, counts and
+ * - SplitCsv returns at most MAX_CHUNKS (256) chunk refs of ≈ 90 bytes each (≈ 23 KB), the header's names when they
+ *   fit HEADER_INLINE_MAX_BYTES (16 KiB; a longer header stays in the object, passed as its byte range), counts and
  *   the object version it read (ETag, version id);
  * - Prepare keeps the execution's input as `$.upload` (bucket, key and, from the S3 event, ETag / version id /
  *   sequencer: well under 4 KB);
@@ -183,6 +184,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
         chunkCount: 0,
         encoding: "utf-8",
         header: [],
+        headerRange: null,
         chunks: [],
       },
       chunkResults: [],
@@ -205,6 +207,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
       "chunkCount",
       "encoding",
       "header",
+      "headerRange",
       "chunks",
       "bytes",
       "etag",
@@ -222,6 +225,8 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     "key.$": "$.split.key",
     "encoding.$": "$.split.encoding",
     "header.$": "$.split.header",
+    // A header too large for the state stays in the object: the chunk reads it there.
+    "headerRange.$": "$.split.headerRange",
     // Every chunk reads the object version split read: a replaced object fails the read instead of mixing versions.
     "etag.$": "$.split.etag",
     "versionId.$": "$.split.versionId",
@@ -316,6 +321,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     ...RUN_FIELDS,
     "key.$": "$.split.key",
     "header.$": "$.split.header",
+    "headerRange.$": "$.split.headerRange",
     "splitStatus.$": "$.split.status",
     "chunkCount.$": "$.split.chunkCount",
     "chunkResults.$": PATHS.chunkResults,

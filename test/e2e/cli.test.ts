@@ -79,6 +79,7 @@ describe("npm start (local run, end to end)", function () {
       "metrics",
       "stateResults",
       "outcomes",
+      "awsLimits",
     ]);
     assert.deepEqual(
       doc.stateResults.map((r) => [r.name, r.status]),

@@ -22,6 +22,7 @@ export function reportFixture(timeline: TimelineEntry[] = []): RunReport {
       metrics: [],
       stateResults: [],
       outcomes: null,
+      awsLimits: [],
     },
     notices: [],
     timeline,

@@ -83,6 +83,7 @@ function fakes(
         feed: "orders",
         encoding: "shift_jis",
         header: ["order_id", "email"],
+        headerRange: { start: 0, end: 15 },
         bytes: 200,
         chunkCount: chunks.length,
         chunks,
@@ -182,6 +183,7 @@ const AGGREGATE_AFTER_FAILED_SPLIT = {
   startTime: EXECUTION.StartTime,
   ...INPUT,
   header: [],
+  headerRange: null,
   splitStatus: "NOT_RUN",
   chunkCount: 0,
   chunkResults: [],
@@ -264,6 +266,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
         startTime: EXECUTION.StartTime,
         ...INPUT,
         header: ["order_id", "email"],
+        headerRange: { start: 0, end: 15 },
         splitStatus: "OK",
         chunkCount: 2,
       });

@@ -203,6 +203,7 @@ describe("buildPipeline", () => {
           "bucket.$": "$.bucket",
           "key.$": "$.split.key",
           "header.$": "$.split.header",
+          "headerRange.$": "$.split.headerRange",
           "splitStatus.$": "$.split.status",
           "chunkCount.$": "$.split.chunkCount",
           "chunkResults.$": "$.chunkResults",
@@ -228,6 +229,7 @@ describe("buildPipeline", () => {
           chunkCount: 0,
           encoding: "utf-8",
           header: [],
+          headerRange: null,
           chunks: [],
         });
         assert.deepEqual(states[N.prepare].Parameters.chunkResults, []);

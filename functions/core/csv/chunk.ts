@@ -11,6 +11,7 @@ import {
   emptyBySeverity,
   type RecordContext,
 } from "../records/error-record";
+import { columnNameParams, longColumnEn } from "./column-label";
 import { type FileEncoding, iconvName, REPLACEMENT_CHAR } from "./encoding";
 import { countNul, NUL, NulOffsets, nulRowProblem } from "./nul";
 import type { RowSchema } from "./schema";
@@ -128,7 +129,7 @@ function leadingBreaks(raw: string): number {
  * them all either way.
  */
 function encodingProblem(rowNumber: number, encoding: FileEncoding, columns: readonly string[]): RowProblem {
-  const list = columns.join(", ");
+  const list = boundedParam(columns.join(", "));
   const problem: RowProblem = {
     rule: "row:encoding",
     errorType: "EncodingError",
@@ -136,7 +137,7 @@ function encodingProblem(rowNumber: number, encoding: FileEncoding, columns: rea
     message: `The record on line ${rowNumber} has bytes that are not valid ${encoding} in column${columns.length === 1 ? "" : "s"} ${list}; save the file as UTF-8 (or set the schema's encoding) and upload it again.`,
     detail: {
       key: "rowEncoding",
-      params: { line: rowNumber, encoding, columns: boundedParam(list), count: columns.length },
+      params: { line: rowNumber, encoding, columns: list, count: columns.length },
     },
   };
   if (columns.length === 1 && columns[0] !== "") problem.column = columns[0];
@@ -329,7 +330,9 @@ export async function processChunkStream(
     for (let i = 0; i < width; i++) {
       if (!fields[i].includes(invalidMark)) continue;
       if (badColumns === null) badColumns = [];
-      badColumns.push(job.header[i]);
+      // A long name as a message names it (position, length, first characters): records stay small.
+      const named = columnNameParams(job.header[i] ?? "", i + 1);
+      badColumns.push(named.length === undefined ? named.name : longColumnEn(named));
     }
     if (badColumns !== null) {
       problems.push(encodingProblem(rowNumber, job.encoding, badColumns));

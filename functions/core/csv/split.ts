@@ -14,11 +14,11 @@
  * the same quoting rules as csv-parse with `relax_quotes` (a quote opens a quoted field only at the start of a field;
  * `""` inside quotes is a literal quote), so a record it sees is exactly a record the parser sees.
  */
-import { parse as parseSync } from "csv-parse/sync";
 import type { ChunkRef, SplitStatus, ValidationMessage } from "../../contract";
 import { MAX_CHUNKS } from "../../contract";
 import { visible } from "../text";
 import { decodeBytes, detectEncoding, type FileEncoding, hasUtf8Bom } from "./encoding";
+import { checkHeader, parseHeaderLine } from "./header";
 import { crOnlyLineEndingProblem, delimiterProblem, headerNulProblem } from "./layout";
 import type { RowSchema } from "./schema";
 import { notTextProblem } from "./sniff";
@@ -197,6 +197,8 @@ export interface SplitOutcome {
   status: SplitStatus;
   encoding: FileEncoding;
   header: string[];
+  /** Where the header line is in the object (byte offsets, BOM excluded), once it was read: a chunk can re-read it. */
+  headerRange?: { start: number; end: number };
   bytes: number;
   chunks: ChunkRef[];
   problems: RowProblem[];
@@ -232,71 +234,6 @@ function rejected(encoding: FileEncoding, bytes: number, header: string[], probl
     problems: [problem],
     message: visible(problem.message),
   };
-}
-
-/** Checks a header against the schema: rejection problems (CRITICAL) first, else LOW warnings for extra columns. */
-export function checkHeader(
-  header: readonly string[],
-  schema: RowSchema,
-): { reject?: RowProblem; warnings: RowProblem[] } {
-  const first = new Map<string, number>();
-  for (let i = 0; i < header.length; i++) {
-    const name = header[i];
-    const seen = first.get(name);
-    if (seen !== undefined && name !== "") {
-      return {
-        reject: critical(
-          "header:duplicate",
-          "SchemaError",
-          `The header names column "${name}" twice (positions ${seen + 1} and ${i + 1}); rename or remove one and upload the file again.`,
-          { key: "headerDuplicate", params: { name: boundedParam(name), first: seen + 1, second: i + 1 } },
-        ),
-        warnings: [],
-      };
-    }
-    if (seen === undefined) first.set(name, i);
-  }
-  const missing = schema.columns.filter((c) => c.required && !first.has(c.name)).map((c) => c.name);
-  if (missing.length > 0) {
-    const s = missing.length === 1 ? "" : "s";
-    return {
-      reject: critical(
-        "header:missing",
-        "SchemaError",
-        // Bounded as the params are: a 1 MiB header quoted whole would not fit a DynamoDB item (400 KB) or the state.
-        `The header lacks the required column${s} ${boundedParam(missing.join(", "))} (found: ${boundedParam(header.join(", "))}). Add the column${s} to the first line of the file, or make ${missing.length === 1 ? "it" : "them"} optional in the row schema, and upload the file again.`,
-        {
-          key: "headerMissing",
-          params: {
-            columns: boundedParam(missing.join(", ")),
-            count: missing.length,
-            found: boundedParam(header.join(", ")),
-          },
-        },
-      ),
-      warnings: [],
-    };
-  }
-  const known = new Set(schema.columns.map((c) => c.name));
-  const warnings: RowProblem[] = [];
-  header.forEach((name, i) => {
-    if (known.has(name)) return;
-    warnings.push({
-      rule: `header:extra:${i}`,
-      errorType: "SchemaError",
-      severity: "LOW",
-      message:
-        name === ""
-          ? `Header column ${i + 1} has no name; its values are not checked.`
-          : `The header has a column "${name}" that the row schema does not define; its values are not checked.`,
-      column: name,
-      detail:
-        name === ""
-          ? { key: "headerUnnamed", params: { position: i + 1 } }
-          : { key: "headerExtra", params: { name: boundedParam(name) } },
-    });
-  });
-  return { warnings };
 }
 
 /**
@@ -368,6 +305,7 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
   };
 
   let header: string[] | null = null;
+  let headerBytes: { start: number; end: number } | undefined;
   let warnings: RowProblem[] = [];
   /** Once the header is complete: decode and check it. Returns a rejection, if any. */
   const onHeader = (): SplitOutcome | null => {
@@ -385,19 +323,15 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
         ),
       );
     }
-    const headerBytes = concat(headerParts);
-    const nul = headerNulProblem(headerBytes, start, end);
+    const headerLine = concat(headerParts);
+    const nul = headerNulProblem(headerLine, start, end);
     if (nul !== null) return rejected(encoding, scanner.bytes, [], nul);
-    const text = decodeBytes(headerBytes.subarray(start, end), encoding);
+    const text = decodeBytes(headerLine.subarray(start, end), encoding);
     let fields: string[];
     try {
-      const rows = parseSync(text, {
-        relax_quotes: true,
-        relax_column_count: true,
-        record_delimiter: ["\r\n", "\n"],
-      }) as string[][];
-      fields = rows[0] ?? [""];
+      fields = parseHeaderLine(headerLine.subarray(start, end), encoding);
     } catch (err) {
+      const reason = boundedParam((err as Error).message);
       return rejected(
         encoding,
         scanner.bytes,
@@ -405,13 +339,14 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
         critical(
           "header:parse",
           "ParseError",
-          `The header line cannot be parsed (${(err as Error).message}); fix its quoting and upload the file again.`,
           // The parser's reason may quote the header: bounded here, masked by whoever renders it.
-          { key: "headerParse", params: { reason: boundedParam((err as Error).message) } },
+          `The header line cannot be parsed (${reason}); fix its quoting and upload the file again.`,
+          { key: "headerParse", params: { reason } },
         ),
       );
     }
-    header = fields.map((f) => f.trim());
+    header = fields;
+    headerBytes = { start, end };
     const verdict = checkHeader(header, opts.schema);
     // A file separated by semicolons or tabs is named as such, not by the columns a comma reading misses.
     const layout = delimiterProblem(text, header, opts.schema, verdict.reject !== undefined);
@@ -465,5 +400,13 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
     if (r) return r;
   }
   const chunks = planner.finish();
-  return { status: "OK", encoding, header: header ?? [], bytes: scanner.bytes, chunks, problems: warnings };
+  return {
+    status: "OK",
+    encoding,
+    header: header ?? [],
+    ...(headerBytes ? { headerRange: headerBytes } : {}),
+    bytes: scanner.bytes,
+    chunks,
+    problems: warnings,
+  };
 }

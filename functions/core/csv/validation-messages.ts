@@ -1,4 +1,5 @@
 import type { ValidationMessage, ValidationMessageKey } from "../../contract";
+import { columnLabelEn, columnLabelJa } from "./column-label";
 
 /** Languages a validation message can be rendered in (those of the notices). */
 export type MessageLocale = "ja" | "en";
@@ -68,13 +69,13 @@ const EN: Record<ValidationMessageKey, Template> = {
     `The record on line ${s(p, "line")} opens a quote that is never closed, so every following line of the file was read into it and could not be checked; close the quote and upload the file again.`,
   rowUnparsable: (p, show) => `The record on line ${s(p, "line")} cannot be parsed: ${f(p, "reason", show)}`,
   headerDuplicate: (p, show) =>
-    `The header names column "${f(p, "name", show)}" twice (positions ${s(p, "first")} and ${s(p, "second")}); rename or remove one and upload the file again.`,
+    `The header names ${p.length === undefined ? "column " : ""}${columnLabelEn(p, show)} twice (positions ${s(p, "first")} and ${s(p, "second")}); rename or remove one and upload the file again.`,
   headerMissing: (p, show) => {
     const one = Number(p.count) === 1;
     return `The header lacks the required column${one ? "" : "s"} ${s(p, "columns")} (found: ${f(p, "found", show)}). Add the column${one ? "" : "s"} to the first line of the file, or make ${one ? "it" : "them"} optional in the row schema, and upload the file again.`;
   },
   headerExtra: (p, show) =>
-    `The header has a column "${f(p, "name", show)}" that the row schema does not define; its values are not checked.`,
+    `The header has ${p.length === undefined ? "a column " : ""}${columnLabelEn(p, show)} that the row schema does not define; its values are not checked.`,
   headerUnnamed: (p) => `Header column ${s(p, "position")} has no name; its values are not checked.`,
   headerTooLong: (p) =>
     `The header line is longer than ${s(p, "max")} bytes; check that the file is a CSV with a header line.`,
@@ -118,11 +119,11 @@ const JA: Record<ValidationMessageKey, Template> = {
     `${s(p, "line")}行目のレコードで開いた引用符が閉じられていないため、以降の行がすべてこのレコードとして読み込まれ、チェックできませんでした。引用符を閉じて、もう一度アップロードしてください`,
   rowUnparsable: (p, show) => `${s(p, "line")}行目のレコードを解析できません: ${f(p, "reason", show)}`,
   headerDuplicate: (p, show) =>
-    `ヘッダーに列 "${f(p, "name", show)}" が2回あります(${s(p, "first")}番目と${s(p, "second")}番目)。どちらかの名前を変えるか削除して、もう一度アップロードしてください`,
+    `ヘッダーに${p.length === undefined ? "列 " : ""}${columnLabelJa(p, show)} が2回あります(${s(p, "first")}番目と${s(p, "second")}番目)。どちらかの名前を変えるか削除して、もう一度アップロードしてください`,
   headerMissing: (p, show) =>
     `ヘッダーに必須列 ${s(p, "columns")} がありません(ヘッダーの列: ${f(p, "found", show)})。ファイルの1行目に列を追加するか、行スキーマで任意の列にして、もう一度アップロードしてください`,
   headerExtra: (p, show) =>
-    `ヘッダーの列 "${f(p, "name", show)}" は行スキーマに定義されていないため、値はチェックされません`,
+    `ヘッダーの${p.length === undefined ? "列 " : ""}${columnLabelJa(p, show)} は行スキーマに定義されていないため、値はチェックされません`,
   headerUnnamed: (p) => `ヘッダーの${s(p, "position")}列目に名前がないため、値はチェックされません`,
   headerTooLong: (p) =>
     `ヘッダー行が ${s(p, "max")} バイトを超えています。ヘッダー行のある CSV ファイルか確認してください`,
