@@ -90,6 +90,14 @@ export function roleStatements<S>(
       ...[...new Set(feeds.map((feed) => feed.schemaKey))].map((key) => join(refs.bucketArn, `/${key}`)),
     ],
   };
+  // An S3 event from a versioned bucket names the upload's version, and the functions read exactly that version:
+  // S3 authorizes a GetObject or HeadObject that gives a versionId as s3:GetObjectVersion (s3:GetObject is then
+  // neither needed nor enough). Only the uploads are read by version, never the schema.
+  const readInputVersions: RoleStatement<S> = {
+    Sid: "ReadInputVersions",
+    Action: ["s3:GetObjectVersion"],
+    Resource: feeds.map((feed) => objects(feed.prefix)),
+  };
   // S3 answers a read of a missing key with 403 AccessDenied unless the caller may list the bucket, and with
   // 404 NoSuchKey when it may; it checks the listing grant with the key as `s3:prefix`. split-csv tells a missing
   // key from a denied read (an S3 event may carry the key URL-encoded, and then the decoded key is tried), so it may
@@ -138,10 +146,11 @@ export function roleStatements<S>(
     : [];
 
   return {
-    splitCsv: [logs("splitCsv"), readInput, listInput, writeErrors, writeSummary],
+    splitCsv: [logs("splitCsv"), readInput, readInputVersions, listInput, writeErrors, writeSummary],
     processChunk: [
       logs("processChunk"),
       readInput,
+      readInputVersions,
       writeErrors,
       writeSummary,
       ...writeProcessedParts,
