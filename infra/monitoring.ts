@@ -3,6 +3,7 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_FIELDS, METRICS, type TableKey } from "../functions/contract";
 import type { AlarmThresholds } from "./config";
+import { deadLetterMonitor } from "./dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey, type Functions } from "./functions";
 
 const cw = awsx.classic.cloudwatch;
@@ -27,12 +28,14 @@ export interface MonitoringThresholds {
   };
   functions: { errors: SeverityThresholds; throttles: SeverityThresholds };
   tables: { throttledRequests: SeverityThresholds };
+  /** Messages waiting in the upload rules' dead-letter queue. */
+  deadLetters: { messagesVisible: SeverityThresholds };
 }
 
 /**
  * The thresholds of every monitor from the stack's `alarms` configuration: row errors page on-call at the
- * configured counts; a failed, timed-out or aborted execution pages on-call; function errors and throttles and
- * table throttling inform the team.
+ * configured counts; a failed, timed-out or aborted execution pages on-call, and so does an upload event in the
+ * dead-letter queue (a run that never started); function errors and throttles and table throttling inform the team.
  */
 export function monitoringThresholds(alarms: AlarmThresholds): MonitoringThresholds {
   return {
@@ -48,6 +51,7 @@ export function monitoringThresholds(alarms: AlarmThresholds): MonitoringThresho
     },
     functions: { errors: { Warning: 1 }, throttles: { Warning: 1 } },
     tables: { throttledRequests: { Warning: 1 } },
+    deadLetters: { messagesVisible: { Critical: 0 } },
   };
 }
 
@@ -176,6 +180,8 @@ export interface MonitoringArgs {
   teamTopic: aws.sns.Topic;
   /** Existing on-call topic (PagerDuty/Opsgenie) that Critical alarms also notify. */
   onCallTopicArn?: string;
+  /** The dead-letter queue of the upload rules' targets (its messages page on-call). */
+  deadLetterQueue?: aws.sqs.Queue;
   /** The stack's feeds, in configuration order: each gets a dashboard row, and alarms when it sets `alarms`. */
   feeds: readonly MonitoredFeed[];
 }
@@ -215,6 +221,7 @@ export class Monitoring extends pulumi.ComponentResource {
         tableMonitor(key, args.tables[key], args.thresholds, period),
       ),
       ...args.feeds.map((feed) => feedMonitor(args.pipelineName, feed, period)),
+      ...(args.deadLetterQueue ? [deadLetterMonitor(args.deadLetterQueue, args.thresholds, period)] : []),
     ];
     this.specs = this.monitors.flatMap((monitor) =>
       monitor.alarms.flatMap((alarm) =>

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type * as awsx from "@pulumi/awsx";
+import { DEAD_LETTER_MONITOR_ID } from "../../infra/dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS } from "../../infra/functions";
 import {
   alarmActions,
@@ -87,6 +88,7 @@ describe("Monitoring", () => {
         "sfn",
         ...FUNCTION_KEYS.map((k) => FUNCTION_SPECS[k].name),
         ...Object.keys(TABLE_OPERATIONS).map((k) => `${k}-table`),
+        DEAD_LETTER_MONITOR_ID,
       ];
       const scheme = new RegExp(`^orders-dev-(${monitors.join("|")})-[a-z-]+-(warning|critical)$`);
       for (const a of alarms) assert.match(String(a.inputs.name), scheme);
