@@ -5,6 +5,7 @@ import { LOG_FIELDS, METRICS, type TableKey } from "../functions/contract";
 import type { AlarmThresholds } from "./config";
 import { deadLetterMonitor } from "./dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey, type Functions } from "./functions";
+import { LogTableWidget } from "./log-table-widget";
 
 const cw = awsx.classic.cloudwatch;
 type Metric = awsx.classic.cloudwatch.Metric;
@@ -326,10 +327,11 @@ export class Monitoring extends pulumi.ComponentResource {
     }
     rows.push(
       new cw.RowWidget(
-        new cw.LogWidget({
+        new LogTableWidget({
           title: "Check runs by severity",
           query: pulumi.interpolate`SOURCE '${checkLogGroup.name}' | ${CHECK_RUNS_QUERY}`,
           width: 24,
+          height: 6,
         }),
       ),
     );
