@@ -6,6 +6,7 @@ import type { AlarmThresholds } from "./config";
 import { deadLetterMonitor } from "./dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey, type Functions } from "./functions";
 import { LogTableWidget } from "./log-table-widget";
+import { tableOperations } from "./table-operations";
 
 const cw = awsx.classic.cloudwatch;
 type Metric = awsx.classic.cloudwatch.Metric;
@@ -146,11 +147,8 @@ export const CHECK_RUNS_QUERY = [
 /** Metric filter pattern over the check function's one-JSON-line-per-run log. */
 export const CRITICAL_FILTER_PATTERN = `{ $.${LOG_FIELDS.severity} = "CRITICAL" }`;
 
-/** DynamoDB operations watched for throttling on each table (what the handlers call most). */
-export const TABLE_OPERATIONS: Record<TableKey, readonly ("BatchWriteItem" | "PutItem" | "Query")[]> = {
-  errors: ["BatchWriteItem", "Query"],
-  runs: ["PutItem", "Query"],
-};
+/** DynamoDB operations watched for throttling on each table: every operation the functions call on it. */
+export const TABLE_OPERATIONS: Record<TableKey, readonly string[]> = tableOperations();
 const TABLE_LABELS: Record<TableKey, string> = { errors: "error", runs: "run-state" };
 
 const STATE_MACHINE_ALARMS = [
@@ -537,7 +535,13 @@ function functionMonitor(key: FunctionKey, fn: aws.lambda.Function, t: Monitorin
 function tableMonitor(key: TableKey, table: aws.dynamodb.Table, t: MonitoringThresholds, period: number): Monitor {
   const metrics = TABLE_OPERATIONS[key].map((operation) => ({
     operation,
-    metric: awsx.classic.dynamodb.metrics.throttledRequests({ table, operation, period, statistic: "Sum" }),
+    // awsx's type of `operation` lists fewer operations than DynamoDB reports by (TransactWriteItems, …).
+    metric: awsx.classic.dynamodb.metrics.throttledRequests({
+      table,
+      operation: operation as "PutItem",
+      period,
+      statistic: "Sum",
+    }),
   }));
   return {
     id: `${key}-table`,

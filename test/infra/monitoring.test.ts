@@ -106,7 +106,7 @@ describe("Monitoring", () => {
       }
     });
 
-    it("watches each table by name for the operations its handlers call", () => {
+    it("watches each table by name for every operation its handlers call", () => {
       const watched = alarms
         .filter((a) => a.inputs.namespace === "AWS/DynamoDB")
         .map((a) => {
@@ -114,11 +114,17 @@ describe("Monitoring", () => {
           return `${d.TableName} ${d.Operation}`;
         })
         .sort();
+      // The DynamoDB calls of functions/adapters (error-store, run-store, upload-claim, chunk-summaries).
       assert.deepEqual(watched, [
         "orders-dev-errors BatchWriteItem",
+        "orders-dev-errors PutItem",
         "orders-dev-errors Query",
+        "orders-dev-runs BatchWriteItem",
+        "orders-dev-runs DeleteItem",
+        "orders-dev-runs GetItem",
         "orders-dev-runs PutItem",
         "orders-dev-runs Query",
+        "orders-dev-runs UpdateItem",
       ]);
     });
   });
