@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,7 +36,9 @@ export class PackagingError extends PipelineError {
  * the archive holds exactly `__index.js` and the bundle.
  *
  * - `@aws-sdk/*` (and the `@smithy/*` / `@aws-crypto/*` packages beneath it) stay external: the nodejs22.x runtime
- *   provides AWS SDK v3 on its module path. `@pulumi/*` is deployment-time only; a bundle that reaches it fails.
+ *   provides AWS SDK v3 on its module path. The SDK's high-level libraries are the exception
+ *   ({@link BUNDLED_SDK_PACKAGES}): bundled at the version the tests ran. `@pulumi/*` is deployment-time only; a
+ *   bundle that reaches it fails.
  * - Modules our code cannot reach are replaced while bundling ({@link TRIMMED_MODULES}): iconv-lite's code-page
  *   tables other than Shift_JIS (we only ever decode CP932 and UTF-8, see `functions/core/csv/encoding.ts`) and its
  *   generated single-byte code pages. A replaced table throws a message naming this file if it is ever loaded.
@@ -47,6 +58,21 @@ export const BUNDLER_PACKAGE = "esbuild";
 
 /** Packages the Lambda nodejs22.x runtime provides (AWS SDK v3 and its internals). */
 export const RUNTIME_PROVIDED_SCOPES = ["@aws-sdk/", "@smithy/", "@aws-crypto/", "@aws/"] as const;
+
+/**
+ * SDK packages bundled into each handler that uses them, at the version installed here (the one every test ran),
+ * instead of loaded from the runtime. The Lambda Developer Guide documents the runtime as including "the AWS SDK for
+ * JavaScript v3" at a runtime-specific version, the service clients (`@aws-sdk/client-*`) that version is made of;
+ * it documents nothing of the SDK's higher-level libraries. The document client (`lib-dynamodb`, with the
+ * marshalling of `util-dynamodb` it calls) and the multipart uploader (`lib-storage`) shape every DynamoDB item and
+ * large S3 write of the pipeline, so they go with the code tested against them. They still call the runtime's
+ * clients (`@aws-sdk/client-dynamodb`, `@aws-sdk/client-s3`, `@smithy/*`), which stay external.
+ */
+export const BUNDLED_SDK_PACKAGES: readonly string[] = [
+  "@aws-sdk/lib-dynamodb",
+  "@aws-sdk/lib-storage",
+  "@aws-sdk/util-dynamodb",
+];
 
 /** Files of an npm package that our handlers cannot reach, replaced by a small module when bundling. */
 export interface TrimmedModule {
@@ -146,8 +172,10 @@ function packageOfInput(path: string): string | undefined {
 function trimmedFiles(projectDir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const rule of TRIMMED_MODULES) {
-    const dir = join(projectDir, "node_modules", rule.package, rule.dir);
-    if (!existsSync(dir)) continue;
+    const linked = join(projectDir, "node_modules", rule.package, rule.dir);
+    if (!existsSync(linked)) continue;
+    // esbuild loads files by their real path: a symlinked node_modules must not hide them from the replacement.
+    const dir = realpathSync(linked);
     const { files } = rule;
     const names = Array.isArray(files)
       ? files.filter((f) => existsSync(join(dir, f)))
@@ -176,10 +204,17 @@ const fs = require("node:fs");
 const req = JSON.parse(fs.readFileSync(0, "utf8"));
 const { build } = require(req.esbuild);
 const replaced = new Set();
+const packageOf = (spec) => spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
 const shape = {
   name: "shape-bundle",
   setup(b) {
     for (const r of req.redirects) b.onResolve({ filter: new RegExp(r.filter) }, () => ({ path: r.path }));
+    // The runtime's SDK stays external, but for the packages bundled at the tested version.
+    b.onResolve({ filter: /^@/ }, (args) => {
+      if (!req.runtimeScopes.some((s) => args.path.startsWith(s))) return undefined;
+      if (req.bundledSdk.includes(packageOf(args.path))) return undefined;
+      return { path: args.path, external: true };
+    });
     b.onLoad({ filter: /\.(js|json)$/ }, (args) => {
       const contents = req.replace[args.path];
       if (contents === undefined) return undefined;
@@ -207,7 +242,7 @@ interface Metafile {
 
 /**
  * Bundles a handler with esbuild into `out/lambda/<name>/index.js` (minified CommonJS for nodejs22.x, AWS SDK
- * external, unreachable modules trimmed). Synchronous, so the Pulumi program can call it while declaring resources.
+ * external but for {@link BUNDLED_SDK_PACKAGES}, unreachable modules trimmed). Synchronous, so the Pulumi program can call it while declaring resources.
  *
  * @example
  * const bundle = stageHandler("split-csv", "functions/split-csv.ts");
@@ -250,7 +285,6 @@ export function stageHandler(
     // Node reads sources as UTF-8: Japanese text and code-page tables stay 3 bytes a character instead of 6.
     charset: "utf8",
     sourcemap: "external",
-    external: RUNTIME_PROVIDED_SCOPES.map((scope) => `${scope}*`),
     metafile: true,
     logLevel: "silent",
   };
@@ -262,6 +296,8 @@ export function stageHandler(
         esbuild,
         options,
         replace: trimmedFiles(projectDir),
+        runtimeScopes: RUNTIME_PROVIDED_SCOPES,
+        bundledSdk: BUNDLED_SDK_PACKAGES,
         redirects: MODULE_REDIRECTS.map((r) => ({
           filter: `^${r.spec.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`,
           path: join(projectDir, "node_modules", r.file),
@@ -305,7 +341,13 @@ export function stageHandler(
     files: [file],
     packages: [...packages].sort(),
     runtimePackages: [...runtimePackages].sort(),
-    trimmed: replaced.map((p) => relative(join(projectDir, "node_modules"), p).split(sep).join("/")).sort(),
+    trimmed: replaced
+      .map((p) =>
+        relative(realpathSync(join(projectDir, "node_modules")), p)
+          .split(sep)
+          .join("/"),
+      )
+      .sort(),
     contributions: [...bySource]
       .map(([source, bytes]) => ({ source, bytes }))
       .sort((a, b) => b.bytes - a.bytes || a.source.localeCompare(b.source)),
