@@ -1,18 +1,11 @@
 import { execFileSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelineError } from "../functions/core/errors";
+import { MODULE_REDIRECTS, realNodeModules, trimmedFiles } from "./bundle-shaping";
+import { BUNDLED_SDK_PACKAGES, RUNTIME_PROVIDED_SCOPES } from "./runtime-sdk";
 
 /** A function cannot be packaged: the message names the function or file and what to do. */
 export class PackagingError extends PipelineError {
@@ -36,9 +29,8 @@ export class PackagingError extends PipelineError {
  * the archive holds exactly `__index.js` and the bundle.
  *
  * - `@aws-sdk/*` (and the `@smithy/*` / `@aws-crypto/*` packages beneath it) stay external: the nodejs22.x runtime
- *   provides AWS SDK v3 on its module path. The SDK's high-level libraries are the exception
- *   ({@link BUNDLED_SDK_PACKAGES}): bundled at the version the tests ran. `@pulumi/*` is deployment-time only; a
- *   bundle that reaches it fails.
+ *   provides AWS SDK v3 on its module path; but the SDK's libraries (`BUNDLED_SDK_PACKAGES`) are bundled at the
+ *   tested version. `@pulumi/*` is deployment-time only; a bundle that reaches it fails.
  * - Modules our code cannot reach are replaced while bundling ({@link TRIMMED_MODULES}): iconv-lite's code-page
  *   tables other than Shift_JIS (we only ever decode CP932 and UTF-8, see `functions/core/csv/encoding.ts`) and its
  *   generated single-byte code pages. A replaced table throws a message naming this file if it is ever loaded.
@@ -56,82 +48,8 @@ export class PackagingError extends PipelineError {
  */
 export const BUNDLER_PACKAGE = "esbuild";
 
-/** Packages the Lambda nodejs22.x runtime provides (AWS SDK v3 and its internals). */
-export const RUNTIME_PROVIDED_SCOPES = ["@aws-sdk/", "@smithy/", "@aws-crypto/", "@aws/"] as const;
-
-/**
- * SDK packages bundled into each handler that uses them, at the version installed here (the one every test ran),
- * instead of loaded from the runtime. The Lambda Developer Guide documents the runtime as including "the AWS SDK for
- * JavaScript v3" at a runtime-specific version, the service clients (`@aws-sdk/client-*`) that version is made of;
- * it documents nothing of the SDK's higher-level libraries. The document client (`lib-dynamodb`, with the
- * marshalling of `util-dynamodb` it calls) and the multipart uploader (`lib-storage`) shape every DynamoDB item and
- * large S3 write of the pipeline, so they go with the code tested against them. They still call the runtime's
- * clients (`@aws-sdk/client-dynamodb`, `@aws-sdk/client-s3`, `@smithy/*`), which stay external.
- */
-export const BUNDLED_SDK_PACKAGES: readonly string[] = [
-  "@aws-sdk/lib-dynamodb",
-  "@aws-sdk/lib-storage",
-  "@aws-sdk/util-dynamodb",
-];
-
-/** Files of an npm package that our handlers cannot reach, replaced by a small module when bundling. */
-export interface TrimmedModule {
-  /** npm package holding the files. */
-  package: string;
-  /** Folder inside the package. */
-  dir: string;
-  /** The files in `dir` replaced: these names, or every file with extension `ext` except those in `allBut`. */
-  files: string[] | { ext: string; allBut: string[] };
-  /**
-   * What a replaced module does when loaded: `throw` for files loaded on first use of their encoding (loading one
-   * means a new encoding is in use and must be kept), `empty` for files merged into a registry at load time (an
-   * encoding they defined is then unknown to iconv-lite, which says so by name).
-   */
-  as: "throw" | "empty";
-  /** Why our code cannot reach them. */
-  reason: string;
-}
-
-/**
- * What the bundles leave out. Our code decodes only `cp932` (iconv-lite's alias of `shiftjis`, whose table is
- * `encodings/tables/shiftjis.json`) and `utf8` (defined in `encodings/internal.js`); every other table is loaded
- * only when its encoding is first used, and the other codec modules only define encodings looked up by name.
- */
-export const TRIMMED_MODULES: readonly TrimmedModule[] = [
-  {
-    package: "iconv-lite",
-    dir: "encodings/tables",
-    files: { ext: ".json", allBut: ["shiftjis.json"] },
-    as: "throw",
-    reason: "only Shift_JIS/CP932 and UTF-8 are decoded (functions/core/csv/encoding.ts)",
-  },
-  {
-    package: "iconv-lite",
-    dir: "encodings",
-    files: ["sbcs-codec.js", "sbcs-data.js", "sbcs-data-generated.js", "utf7.js", "utf16.js", "utf32.js"],
-    as: "empty",
-    reason: "only Shift_JIS/CP932 and UTF-8 are decoded (functions/core/csv/encoding.ts)",
-  },
-];
-
-/** A package import resolved to another build of the same package. */
-export interface ModuleRedirect {
-  /** The import specifier, e.g. `yaml`. */
-  spec: string;
-  /** File it resolves to, relative to node_modules. */
-  file: string;
-  reason: string;
-}
-
-/**
- * yaml's `node` export is one CommonJS build esbuild cannot tree-shake; its ES module build (published for
- * browsers, same sources) can be. The two differ only in where they print warnings (`process.emitWarning` vs
- * `console.warn`), in two debug variables (`LOG_TOKENS`, `LOG_STREAM`) and in decoding `!!binary` with
- * `Buffer` vs `atob` (a YAML 1.1 tag the row schema does not use). Saves ~17 KB per bundle.
- */
-export const MODULE_REDIRECTS: readonly ModuleRedirect[] = [
-  { spec: "yaml", file: "yaml/browser/index.js", reason: "the tree-shakeable ES module build" },
-];
+export { MODULE_REDIRECTS, type ModuleRedirect, TRIMMED_MODULES, type TrimmedModule } from "./bundle-shaping";
+export { BUNDLED_SDK_PACKAGES, RUNTIME_PROVIDED_SCOPES } from "./runtime-sdk";
 
 /** What one bundled handler consists of. Paths are relative to the project directory (the Pulumi program's cwd). */
 export interface HandlerBundle {
@@ -166,32 +84,6 @@ function packageNameOf(spec: string): string {
 function packageOfInput(path: string): string | undefined {
   const at = path.lastIndexOf("node_modules/");
   return at === -1 ? undefined : packageNameOf(path.slice(at + "node_modules/".length));
-}
-
-/** Absolute paths of the files {@link TRIMMED_MODULES} replaces, with the module text each is replaced by. */
-function trimmedFiles(projectDir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const rule of TRIMMED_MODULES) {
-    const linked = join(projectDir, "node_modules", rule.package, rule.dir);
-    if (!existsSync(linked)) continue;
-    // esbuild loads files by their real path: a symlinked node_modules must not hide them from the replacement.
-    const dir = realpathSync(linked);
-    const { files } = rule;
-    const names = Array.isArray(files)
-      ? files.filter((f) => existsSync(join(dir, f)))
-      : readdirSync(dir).filter((f) => f.endsWith(files.ext) && !files.allBut.includes(f));
-    for (const file of names) {
-      const id = `${rule.package}/${rule.dir}/${file}`;
-      out[join(dir, file)] =
-        rule.as === "empty"
-          ? "module.exports = {};"
-          : `throw new Error(${JSON.stringify(
-              `${id} is not in this Lambda bundle: ${rule.reason}. To decode another encoding, keep ${file} ` +
-                `(add it to "allBut" in TRIMMED_MODULES of infra/package.ts) and deploy again.`,
-            )});`;
-    }
-  }
-  return out;
 }
 
 /**
@@ -341,13 +233,7 @@ export function stageHandler(
     files: [file],
     packages: [...packages].sort(),
     runtimePackages: [...runtimePackages].sort(),
-    trimmed: replaced
-      .map((p) =>
-        relative(realpathSync(join(projectDir, "node_modules")), p)
-          .split(sep)
-          .join("/"),
-      )
-      .sort(),
+    trimmed: replaced.map((p) => relative(realNodeModules(projectDir), p).split(sep).join("/")).sort(),
     contributions: [...bySource]
       .map(([source, bytes]) => ({ source, bytes }))
       .sort((a, b) => b.bytes - a.bytes || a.source.localeCompare(b.source)),
