@@ -40,6 +40,7 @@ const monitoring = new Monitoring("monitoring", {
   feedAlarmTopics: notifications.feedAlarmTopics,
   teamTopic: notifications.teamTopic,
   onCallTopicArn: config.onCallTopicArn,
+  deadLetterQueue: pipeline.deadLetterQueue,
   feeds: config.feeds,
 });
 
@@ -59,3 +60,6 @@ export const errorTableName = tables.table.name;
 export const runsTableName = tables.runsTable.name;
 export const slackWebhookParameter = notifications.webhookParameter.name;
 export const dashboardUrl = monitoring.dashboard.url;
+/** Upload events EventBridge could not deliver (their runs never started): each one pages on-call. */
+export const deadLetterQueueUrl = pipeline.deadLetterQueue.url;
+export const deadLetterQueueArn = pipeline.deadLetterQueue.arn;

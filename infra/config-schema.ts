@@ -116,6 +116,19 @@ function wholeNumber(
 
 const email = z.email({ error: RULES.email });
 
+/**
+ * Most addresses one `emailTo` list may hold: the check sends each notice as one SES SendEmail, which takes at most
+ * 50 recipients (To, CC and BCC together). Each address also adds SES identities to the check's role policy, whose
+ * inline policies may hold 10,240 characters in all; `iam.ts` refuses a policy past that limit.
+ */
+export const MAX_EMAIL_RECIPIENTS = 50;
+
+/** A list of e-mail addresses that one SendEmail can reach. */
+const emailList = z.array(email, { error: RULES.emailTo }).max(MAX_EMAIL_RECIPIENTS, {
+  error: (issue) =>
+    `lists ${(issue.input as unknown[]).length} addresses: SES SendEmail takes at most ${MAX_EMAIL_RECIPIENTS} recipients (use a mailing list address for more)`,
+});
+
 /** One problem of a notification policy, as a path inside the policy. */
 interface PolicyIssue {
   path: PathSegment[];
@@ -276,7 +289,7 @@ const HTTPS_URL = /^https:\/\/\S+$/;
 const feedNotify = z.strictObject(
   {
     slackWebhookUrl: z.string({ error: RULES.slackUrl }).regex(HTTPS_URL, { error: RULES.slackUrl }).optional(),
-    emailTo: z.array(email, { error: RULES.emailTo }).optional(),
+    emailTo: emailList.optional(),
     onCallEmail: email.optional(),
     notifyPolicy: z.record(z.string(), z.unknown(), { error: RULES.object }).optional(),
   },
@@ -342,7 +355,7 @@ export const SETTINGS_FIELDS = {
     .string({ error: (issue) => (issue.input === undefined ? RULES.slackMissing : RULES.slackUrl) })
     .regex(/^https:\/\/\S+$/, { error: RULES.slackUrl }),
   emailFrom: email.optional(),
-  emailTo: z.preprocess(fromJsonText, z.array(email, { error: RULES.emailTo })).default([]),
+  emailTo: z.preprocess(fromJsonText, emailList).default([]),
   onCallEmail: email.optional(),
   onCallTopicArn: z.string({ error: RULES.topicArn }).regex(TOPIC_ARN, { error: RULES.topicArn }).optional(),
   notifyPolicy: policyField,

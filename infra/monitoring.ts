@@ -3,7 +3,10 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_FIELDS, METRICS, type TableKey } from "../functions/contract";
 import type { AlarmThresholds } from "./config";
+import { deadLetterMonitor } from "./dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey, type Functions } from "./functions";
+import { LogTableWidget } from "./log-table-widget";
+import { tableOperations } from "./table-operations";
 
 const cw = awsx.classic.cloudwatch;
 type Metric = awsx.classic.cloudwatch.Metric;
@@ -27,12 +30,14 @@ export interface MonitoringThresholds {
   };
   functions: { errors: SeverityThresholds; throttles: SeverityThresholds };
   tables: { throttledRequests: SeverityThresholds };
+  /** Messages waiting in the upload rules' dead-letter queue. */
+  deadLetters: { messagesVisible: SeverityThresholds };
 }
 
 /**
  * The thresholds of every monitor from the stack's `alarms` configuration: row errors page on-call at the
- * configured counts; a failed, timed-out or aborted execution pages on-call; function errors and throttles and
- * table throttling inform the team.
+ * configured counts; a failed, timed-out or aborted execution pages on-call, and so does an upload event in the
+ * dead-letter queue (a run that never started); function errors and throttles and table throttling inform the team.
  */
 export function monitoringThresholds(alarms: AlarmThresholds): MonitoringThresholds {
   return {
@@ -48,6 +53,7 @@ export function monitoringThresholds(alarms: AlarmThresholds): MonitoringThresho
     },
     functions: { errors: { Warning: 1 }, throttles: { Warning: 1 } },
     tables: { throttledRequests: { Warning: 1 } },
+    deadLetters: { messagesVisible: { Critical: 0 } },
   };
 }
 
@@ -141,11 +147,8 @@ export const CHECK_RUNS_QUERY = [
 /** Metric filter pattern over the check function's one-JSON-line-per-run log. */
 export const CRITICAL_FILTER_PATTERN = `{ $.${LOG_FIELDS.severity} = "CRITICAL" }`;
 
-/** DynamoDB operations watched for throttling on each table (what the handlers call most). */
-export const TABLE_OPERATIONS: Record<TableKey, readonly ("BatchWriteItem" | "PutItem" | "Query")[]> = {
-  errors: ["BatchWriteItem", "Query"],
-  runs: ["PutItem", "Query"],
-};
+/** DynamoDB operations watched for throttling on each table: every operation the functions call on it. */
+export const TABLE_OPERATIONS: Record<TableKey, readonly string[]> = tableOperations();
 const TABLE_LABELS: Record<TableKey, string> = { errors: "error", runs: "run-state" };
 
 const STATE_MACHINE_ALARMS = [
@@ -176,6 +179,8 @@ export interface MonitoringArgs {
   teamTopic: aws.sns.Topic;
   /** Existing on-call topic (PagerDuty/Opsgenie) that Critical alarms also notify. */
   onCallTopicArn?: string;
+  /** The dead-letter queue of the upload rules' targets (its messages page on-call). */
+  deadLetterQueue?: aws.sqs.Queue;
   /** The stack's feeds, in configuration order: each gets a dashboard row, and alarms when it sets `alarms`. */
   feeds: readonly MonitoredFeed[];
 }
@@ -215,6 +220,7 @@ export class Monitoring extends pulumi.ComponentResource {
         tableMonitor(key, args.tables[key], args.thresholds, period),
       ),
       ...args.feeds.map((feed) => feedMonitor(args.pipelineName, feed, period)),
+      ...(args.deadLetterQueue ? [deadLetterMonitor(args.deadLetterQueue, args.thresholds, period)] : []),
     ];
     this.specs = this.monitors.flatMap((monitor) =>
       monitor.alarms.flatMap((alarm) =>
@@ -319,10 +325,11 @@ export class Monitoring extends pulumi.ComponentResource {
     }
     rows.push(
       new cw.RowWidget(
-        new cw.LogWidget({
+        new LogTableWidget({
           title: "Check runs by severity",
           query: pulumi.interpolate`SOURCE '${checkLogGroup.name}' | ${CHECK_RUNS_QUERY}`,
           width: 24,
+          height: 6,
         }),
       ),
     );
@@ -534,7 +541,13 @@ function functionMonitor(key: FunctionKey, fn: aws.lambda.Function, t: Monitorin
 function tableMonitor(key: TableKey, table: aws.dynamodb.Table, t: MonitoringThresholds, period: number): Monitor {
   const metrics = TABLE_OPERATIONS[key].map((operation) => ({
     operation,
-    metric: awsx.classic.dynamodb.metrics.throttledRequests({ table, operation, period, statistic: "Sum" }),
+    // awsx's type of `operation` lists fewer operations than DynamoDB reports by (TransactWriteItems, …).
+    metric: awsx.classic.dynamodb.metrics.throttledRequests({
+      table,
+      operation: operation as "PutItem",
+      period,
+      statistic: "Sum",
+    }),
   }));
   return {
     id: `${key}-table`,

@@ -86,6 +86,9 @@ export class Notifications extends pulumi.ComponentResource {
               Principal: { Service: "cloudwatch.amazonaws.com" },
               Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
               Resource: "*",
+              // Only on behalf of this account's alarms: CloudWatch acting for another account's alarm (the
+              // confused deputy) may not use the key.
+              Condition: { StringEquals: { "aws:SourceAccount": account } },
             },
           ],
         }),

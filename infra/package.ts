@@ -4,6 +4,8 @@ import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { PipelineError } from "../functions/core/errors";
+import { MODULE_REDIRECTS, realNodeModules, trimmedFiles } from "./bundle-shaping";
+import { BUNDLED_SDK_PACKAGES, RUNTIME_PROVIDED_SCOPES } from "./runtime-sdk";
 
 /** A function cannot be packaged: the message names the function or file and what to do. */
 export class PackagingError extends PipelineError {
@@ -27,7 +29,8 @@ export class PackagingError extends PipelineError {
  * the archive holds exactly `__index.js` and the bundle.
  *
  * - `@aws-sdk/*` (and the `@smithy/*` / `@aws-crypto/*` packages beneath it) stay external: the nodejs22.x runtime
- *   provides AWS SDK v3 on its module path. `@pulumi/*` is deployment-time only; a bundle that reaches it fails.
+ *   provides AWS SDK v3 on its module path; but the SDK's libraries (`BUNDLED_SDK_PACKAGES`) are bundled at the
+ *   tested version. `@pulumi/*` is deployment-time only; a bundle that reaches it fails.
  * - Modules our code cannot reach are replaced while bundling ({@link TRIMMED_MODULES}): iconv-lite's code-page
  *   tables other than Shift_JIS (we only ever decode CP932 and UTF-8, see `functions/core/csv/encoding.ts`) and its
  *   generated single-byte code pages. A replaced table throws a message naming this file if it is ever loaded.
@@ -45,67 +48,8 @@ export class PackagingError extends PipelineError {
  */
 export const BUNDLER_PACKAGE = "esbuild";
 
-/** Packages the Lambda nodejs22.x runtime provides (AWS SDK v3 and its internals). */
-export const RUNTIME_PROVIDED_SCOPES = ["@aws-sdk/", "@smithy/", "@aws-crypto/", "@aws/"] as const;
-
-/** Files of an npm package that our handlers cannot reach, replaced by a small module when bundling. */
-export interface TrimmedModule {
-  /** npm package holding the files. */
-  package: string;
-  /** Folder inside the package. */
-  dir: string;
-  /** The files in `dir` replaced: these names, or every file with extension `ext` except those in `allBut`. */
-  files: string[] | { ext: string; allBut: string[] };
-  /**
-   * What a replaced module does when loaded: `throw` for files loaded on first use of their encoding (loading one
-   * means a new encoding is in use and must be kept), `empty` for files merged into a registry at load time (an
-   * encoding they defined is then unknown to iconv-lite, which says so by name).
-   */
-  as: "throw" | "empty";
-  /** Why our code cannot reach them. */
-  reason: string;
-}
-
-/**
- * What the bundles leave out. Our code decodes only `cp932` (iconv-lite's alias of `shiftjis`, whose table is
- * `encodings/tables/shiftjis.json`) and `utf8` (defined in `encodings/internal.js`); every other table is loaded
- * only when its encoding is first used, and the other codec modules only define encodings looked up by name.
- */
-export const TRIMMED_MODULES: readonly TrimmedModule[] = [
-  {
-    package: "iconv-lite",
-    dir: "encodings/tables",
-    files: { ext: ".json", allBut: ["shiftjis.json"] },
-    as: "throw",
-    reason: "only Shift_JIS/CP932 and UTF-8 are decoded (functions/core/csv/encoding.ts)",
-  },
-  {
-    package: "iconv-lite",
-    dir: "encodings",
-    files: ["sbcs-codec.js", "sbcs-data.js", "sbcs-data-generated.js", "utf7.js", "utf16.js", "utf32.js"],
-    as: "empty",
-    reason: "only Shift_JIS/CP932 and UTF-8 are decoded (functions/core/csv/encoding.ts)",
-  },
-];
-
-/** A package import resolved to another build of the same package. */
-export interface ModuleRedirect {
-  /** The import specifier, e.g. `yaml`. */
-  spec: string;
-  /** File it resolves to, relative to node_modules. */
-  file: string;
-  reason: string;
-}
-
-/**
- * yaml's `node` export is one CommonJS build esbuild cannot tree-shake; its ES module build (published for
- * browsers, same sources) can be. The two differ only in where they print warnings (`process.emitWarning` vs
- * `console.warn`), in two debug variables (`LOG_TOKENS`, `LOG_STREAM`) and in decoding `!!binary` with
- * `Buffer` vs `atob` (a YAML 1.1 tag the row schema does not use). Saves ~17 KB per bundle.
- */
-export const MODULE_REDIRECTS: readonly ModuleRedirect[] = [
-  { spec: "yaml", file: "yaml/browser/index.js", reason: "the tree-shakeable ES module build" },
-];
+export { MODULE_REDIRECTS, type ModuleRedirect, TRIMMED_MODULES, type TrimmedModule } from "./bundle-shaping";
+export { BUNDLED_SDK_PACKAGES, RUNTIME_PROVIDED_SCOPES } from "./runtime-sdk";
 
 /** What one bundled handler consists of. Paths are relative to the project directory (the Pulumi program's cwd). */
 export interface HandlerBundle {
@@ -142,30 +86,6 @@ function packageOfInput(path: string): string | undefined {
   return at === -1 ? undefined : packageNameOf(path.slice(at + "node_modules/".length));
 }
 
-/** Absolute paths of the files {@link TRIMMED_MODULES} replaces, with the module text each is replaced by. */
-function trimmedFiles(projectDir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const rule of TRIMMED_MODULES) {
-    const dir = join(projectDir, "node_modules", rule.package, rule.dir);
-    if (!existsSync(dir)) continue;
-    const { files } = rule;
-    const names = Array.isArray(files)
-      ? files.filter((f) => existsSync(join(dir, f)))
-      : readdirSync(dir).filter((f) => f.endsWith(files.ext) && !files.allBut.includes(f));
-    for (const file of names) {
-      const id = `${rule.package}/${rule.dir}/${file}`;
-      out[join(dir, file)] =
-        rule.as === "empty"
-          ? "module.exports = {};"
-          : `throw new Error(${JSON.stringify(
-              `${id} is not in this Lambda bundle: ${rule.reason}. To decode another encoding, keep ${file} ` +
-                `(add it to "allBut" in TRIMMED_MODULES of infra/package.ts) and deploy again.`,
-            )});`;
-    }
-  }
-  return out;
-}
-
 /**
  * Runs in a child Node process: esbuild's synchronous API takes no plugins, and the Pulumi program declares its
  * resources synchronously. Reads `{ esbuild, options, replace, redirects }` from stdin and writes
@@ -176,10 +96,17 @@ const fs = require("node:fs");
 const req = JSON.parse(fs.readFileSync(0, "utf8"));
 const { build } = require(req.esbuild);
 const replaced = new Set();
+const packageOf = (spec) => spec.split("/").slice(0, spec.startsWith("@") ? 2 : 1).join("/");
 const shape = {
   name: "shape-bundle",
   setup(b) {
     for (const r of req.redirects) b.onResolve({ filter: new RegExp(r.filter) }, () => ({ path: r.path }));
+    // The runtime's SDK stays external, but for the packages bundled at the tested version.
+    b.onResolve({ filter: /^@/ }, (args) => {
+      if (!req.runtimeScopes.some((s) => args.path.startsWith(s))) return undefined;
+      if (req.bundledSdk.includes(packageOf(args.path))) return undefined;
+      return { path: args.path, external: true };
+    });
     b.onLoad({ filter: /\.(js|json)$/ }, (args) => {
       const contents = req.replace[args.path];
       if (contents === undefined) return undefined;
@@ -207,7 +134,7 @@ interface Metafile {
 
 /**
  * Bundles a handler with esbuild into `out/lambda/<name>/index.js` (minified CommonJS for nodejs22.x, AWS SDK
- * external, unreachable modules trimmed). Synchronous, so the Pulumi program can call it while declaring resources.
+ * external but for {@link BUNDLED_SDK_PACKAGES}, unreachable modules trimmed). Synchronous, so the Pulumi program can call it while declaring resources.
  *
  * @example
  * const bundle = stageHandler("split-csv", "functions/split-csv.ts");
@@ -250,7 +177,6 @@ export function stageHandler(
     // Node reads sources as UTF-8: Japanese text and code-page tables stay 3 bytes a character instead of 6.
     charset: "utf8",
     sourcemap: "external",
-    external: RUNTIME_PROVIDED_SCOPES.map((scope) => `${scope}*`),
     metafile: true,
     logLevel: "silent",
   };
@@ -262,6 +188,8 @@ export function stageHandler(
         esbuild,
         options,
         replace: trimmedFiles(projectDir),
+        runtimeScopes: RUNTIME_PROVIDED_SCOPES,
+        bundledSdk: BUNDLED_SDK_PACKAGES,
         redirects: MODULE_REDIRECTS.map((r) => ({
           filter: `^${r.spec.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`,
           path: join(projectDir, "node_modules", r.file),
@@ -305,7 +233,7 @@ export function stageHandler(
     files: [file],
     packages: [...packages].sort(),
     runtimePackages: [...runtimePackages].sort(),
-    trimmed: replaced.map((p) => relative(join(projectDir, "node_modules"), p).split(sep).join("/")).sort(),
+    trimmed: replaced.map((p) => relative(realNodeModules(projectDir), p).split(sep).join("/")).sort(),
     contributions: [...bySource]
       .map(([source, bytes]) => ({ source, bytes }))
       .sort((a, b) => b.bytes - a.bytes || a.source.localeCompare(b.source)),

@@ -4,6 +4,7 @@ import { DEFAULT_FEED, DIGEST_FLUSH_EVENT, feedSchemaKey, type OutcomeSettings }
 import { buildPipeline } from "../workflow/pipeline";
 import { renderOnArns } from "../workflow/pulumi";
 import type { StackConfig } from "./config";
+import { allowRulesToDeadLetter, eventDeadLetterQueue, RULE_TARGET_RETRY } from "./dead-letter";
 import { FUNCTION_KEYS, type FunctionKey, Functions, taskTimeoutSeconds } from "./functions";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
 import { feedResourceName } from "./naming";
@@ -96,6 +97,8 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly rule: aws.cloudwatch.EventRule;
   readonly ruleRole: aws.iam.Role;
   readonly ruleStatements: PolicyStatement[];
+  /** Upload events EventBridge could not deliver to the state machine (after {@link RULE_TARGET_RETRY}). */
+  readonly deadLetterQueue: aws.sqs.Queue;
   readonly digestSchedule: aws.cloudwatch.EventRule;
   /** The state machine definition as deployed. */
   readonly definition: pulumi.Output<string>;
@@ -255,6 +258,7 @@ export class Pipeline extends pulumi.ComponentResource {
     ];
     const ruleRole = serviceRole(`${name}-rule-role`, "events.amazonaws.com", this.ruleStatements, this);
     this.ruleRole = ruleRole.role;
+    this.deadLetterQueue = eventDeadLetterQueue(name, args.namePrefix, this);
     for (const [i, feed] of config.feeds.entries()) {
       const ruleName = feedResourceName(`${name}-csv-uploaded`, feed.name);
       const rule = new aws.cloudwatch.EventRule(
@@ -282,12 +286,20 @@ export class Pipeline extends pulumi.ComponentResource {
             inputPaths: { ...START_INPUT_TRANSFORMER.inputPaths },
             inputTemplate: START_INPUT_TRANSFORMER.inputTemplate,
           },
+          retryPolicy: { ...RULE_TARGET_RETRY },
+          deadLetterConfig: { arn: this.deadLetterQueue.arn },
         },
         { parent: this, dependsOn: [ruleRole.policy] },
       );
       this.feeds.push({ name: feed.name, prefix: feed.prefix, schemaObject: schemaObjects[i], rule, target });
     }
     this.rule = this.feeds[0].rule;
+    allowRulesToDeadLetter(
+      name,
+      this.deadLetterQueue,
+      this.feeds.map((f) => f.rule),
+      this,
+    );
 
     // Deferred quiet-hours notices go out as a digest: the check flushes them when this schedule calls it.
     this.digestSchedule = new aws.cloudwatch.EventRule(

@@ -92,6 +92,14 @@ export function roleStatements<S>(
       ...[...new Set(feeds.map((feed) => feed.schemaKey))].map((key) => join(refs.bucketArn, `/${key}`)),
     ],
   };
+  // An S3 event from a versioned bucket names the upload's version, and the functions read exactly that version:
+  // S3 authorizes a GetObject or HeadObject that gives a versionId as s3:GetObjectVersion (s3:GetObject is then
+  // neither needed nor enough). Only the uploads are read by version, never the schema.
+  const readInputVersions: RoleStatement<S> = {
+    Sid: "ReadInputVersions",
+    Action: ["s3:GetObjectVersion"],
+    Resource: feeds.map((feed) => objects(feed.prefix)),
+  };
   // S3 answers a read of a missing key with 403 AccessDenied unless the caller may list the bucket, and with
   // 404 NoSuchKey when it may; it checks the listing grant with the key as `s3:prefix`. split-csv finds the uploaded
   // key by its ETag and size among the event's spellings (raw and URL-decoded) and needs neither answer, but a 404
@@ -143,6 +151,7 @@ export function roleStatements<S>(
     splitCsv: [
       logs("splitCsv"),
       readInput,
+      readInputVersions,
       listInput,
       writeErrors,
       writeSummary,
@@ -154,6 +163,7 @@ export function roleStatements<S>(
     processChunk: [
       logs("processChunk"),
       readInput,
+      readInputVersions,
       writeErrors,
       writeSummary,
       ...writeProcessedParts,

@@ -4,6 +4,8 @@
  * local runner's loopback SNS delivers each publish through the same list with {@link filterPolicyMatches}.
  */
 
+import { type NotificationChannel, SEVERITIES, type Severity } from "../functions/contract";
+
 /**
  * Subscription filter policy of the on-call path on the alert topic: notices whose `severity` attribute is CRITICAL.
  * CloudWatch alarm notifications carry no message attributes, and SNS never matches a filter policy against a message
@@ -28,6 +30,22 @@ export interface OnCallFeed {
   onCallEmail?: string;
   /** Whether `onCallEmail` is the feed's own (not the stack's). */
   ownOnCall: boolean;
+  /** The feed's notification routing (default: the default policy's, which sends only CRITICAL to `sns`). */
+  policy?: { routing: Readonly<Record<Severity, readonly NotificationChannel[]>> };
+}
+
+/**
+ * The `severity` values the feeds' notices may carry on the alert topic: CRITICAL always (the state machine's
+ * check-failure page, escalations), and every level a feed's `notifyPolicy.routing` sends to `sns` — a HIGH notice
+ * routed to `sns` must reach the on-call it is published for. Most severe first.
+ *
+ * @example snsSeverities([{ name: "orders", ownOnCall: false, policy: { routing: { …, HIGH: ["sns", "slack"] } } }]) // ["CRITICAL", "HIGH"]
+ */
+export function snsSeverities(feeds: readonly OnCallFeed[]): Severity[] {
+  const routed = new Set<Severity>(["CRITICAL"]);
+  for (const feed of feeds)
+    for (const level of SEVERITIES) if (feed.policy?.routing[level]?.includes("sns")) routed.add(level);
+  return [...SEVERITIES].reverse().filter((level) => routed.has(level));
 }
 
 /** One e-mail subscription of the alert topic. */
@@ -52,7 +70,8 @@ export function feedOnCallGroups(feeds: readonly OnCallFeed[], stackOnCall?: str
 }
 
 /**
- * Filter policy of the stack's on-call e-mail: CRITICAL notices ({@link CRITICAL_FILTER_POLICY}). When some feeds
+ * Filter policy of the stack's on-call e-mail: CRITICAL notices ({@link CRITICAL_FILTER_POLICY}) and the levels the
+ * routing of the feeds it is paged for sends to `sns` ({@link snsSeverities}). When some feeds
  * page an on-call of their own, their notices are left out — by exclusion, so that a notice of any other feed (also
  * of a run whose key is under no feed's prefix, and the check-failure page of a run whose split did not return, whose
  * feed is `UNKNOWN_FEED`) still pages the stack's on-call — and messages without a `feed` attribute still come
@@ -62,17 +81,21 @@ export function feedOnCallGroups(feeds: readonly OnCallFeed[], stackOnCall?: str
  */
 export function stackOnCallFilterPolicy(feeds: readonly OnCallFeed[], stackOnCall?: string): FilterPolicy {
   const pagedElsewhere = [...feedOnCallGroups(feeds, stackOnCall).values()].flat();
-  const severity = [...CRITICAL_FILTER_POLICY.severity];
+  const severity = snsSeverities(feeds.filter((feed) => !pagedElsewhere.includes(feed.name)));
   if (pagedElsewhere.length === 0) return { severity };
   return { severity, [FEED_ATTRIBUTE]: [{ "anything-but": pagedElsewhere }, { exists: false }] };
 }
 
 /**
- * Filter policy of a feed's own on-call e-mail on the alert topic: the CRITICAL notices of its feeds only (its feeds'
- * alarms reach it through an alarm topic of their own, see `infra/notifications.ts`).
+ * Filter policy of a feed's own on-call e-mail on the alert topic: the notices its feeds send to `sns` (CRITICAL,
+ * and the levels their routing sends there, see {@link snsSeverities}) and nothing of other feeds (its feeds' alarms
+ * reach it through an alarm topic of their own, see `infra/notifications.ts`).
  */
-export function feedOnCallFilterPolicy(feedNames: readonly string[]): FilterPolicy {
-  return { severity: ["CRITICAL"], [FEED_ATTRIBUTE]: [...feedNames] };
+export function feedOnCallFilterPolicy(
+  feedNames: readonly string[],
+  severities: readonly Severity[] = ["CRITICAL"],
+): FilterPolicy {
+  return { severity: [...severities], [FEED_ATTRIBUTE]: [...feedNames] };
 }
 
 /**
@@ -93,7 +116,7 @@ export function onCallSubscriptions(feeds: readonly OnCallFeed[], stackOnCall?: 
   for (const [address, names] of feedOnCallGroups(feeds, stackOnCall))
     subscriptions.push({
       endpoint: address,
-      filterPolicy: feedOnCallFilterPolicy(names),
+      filterPolicy: feedOnCallFilterPolicy(names, snsSeverities(feeds.filter((feed) => names.includes(feed.name)))),
       owner: { kind: "feeds", feeds: names },
     });
   return subscriptions;

@@ -193,6 +193,7 @@ export function runSubscriptions(config: LocalConfig, feeds: readonly LocalFeed[
       name: feed.name,
       onCallEmail: feed.onCallEmail,
       ownOnCall: feed.onCallEmail !== undefined && feed.onCallEmail !== config.onCallEmail,
+      policy: feed.notify,
     })),
     config.onCallEmail,
   );

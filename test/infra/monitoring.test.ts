@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type * as awsx from "@pulumi/awsx";
+import { DEAD_LETTER_MONITOR_ID } from "../../infra/dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS } from "../../infra/functions";
 import {
   alarmActions,
@@ -87,6 +88,7 @@ describe("Monitoring", () => {
         "sfn",
         ...FUNCTION_KEYS.map((k) => FUNCTION_SPECS[k].name),
         ...Object.keys(TABLE_OPERATIONS).map((k) => `${k}-table`),
+        DEAD_LETTER_MONITOR_ID,
       ];
       const scheme = new RegExp(`^orders-dev-(${monitors.join("|")})-[a-z-]+-(warning|critical)$`);
       for (const a of alarms) assert.match(String(a.inputs.name), scheme);
@@ -104,7 +106,7 @@ describe("Monitoring", () => {
       }
     });
 
-    it("watches each table by name for the operations its handlers call", () => {
+    it("watches each table by name for every operation its handlers call", () => {
       const watched = alarms
         .filter((a) => a.inputs.namespace === "AWS/DynamoDB")
         .map((a) => {
@@ -112,11 +114,17 @@ describe("Monitoring", () => {
           return `${d.TableName} ${d.Operation}`;
         })
         .sort();
+      // The DynamoDB calls of functions/adapters (error-store, run-store, upload-claim, chunk-summaries).
       assert.deepEqual(watched, [
         "orders-dev-errors BatchWriteItem",
+        "orders-dev-errors PutItem",
         "orders-dev-errors Query",
+        "orders-dev-runs BatchWriteItem",
+        "orders-dev-runs DeleteItem",
+        "orders-dev-runs GetItem",
         "orders-dev-runs PutItem",
         "orders-dev-runs Query",
+        "orders-dev-runs UpdateItem",
       ]);
     });
   });

@@ -23,6 +23,7 @@ import { UTF8_BOM } from "../../functions/core/outcomes/csv-text";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { CHECK_RUNS_QUERY, CRITICAL_FILTER_PATTERN } from "../../infra/monitoring";
 import {
+  BUNDLED_SDK_PACKAGES,
   buildArchive,
   defaultPackageBytes,
   RUNTIME_PROVIDED_SCOPES,
@@ -48,16 +49,22 @@ interface SdkCall {
 
 const MIB = 1024 * 1024;
 
-/** Recorder loaded with `-r` in the handler's process: logs every SDK `send` (client, command, key inputs). */
+/**
+ * Recorder loaded with `-r` in the handler's process: logs every SDK `send` (client, command, key inputs). A call of
+ * the document client (bundled, so its class names are minified) is logged as the DynamoDB call it makes.
+ */
 const PRELOAD = `
 const fs = require("node:fs");
 const { Client } = require("@smithy/core/client");
 const send = Client.prototype.send;
-const KEYS = ["TableName", "IndexName", "Bucket", "Key", "TopicArn", "Name", "Namespace", "Source", "MetricData", "RequestItems", "executionArn"];
+const KEYS = ["TableName", "IndexName", "Bucket", "Key", "VersionId", "TopicArn", "Name", "Namespace", "Source", "MetricData", "RequestItems", "executionArn"];
 Client.prototype.send = function (command, ...rest) {
   const input = {};
   for (const k of KEYS) if (command.input && command.input[k] !== undefined) input[k] = k === "RequestItems" ? Object.keys(command.input[k]) : command.input[k];
-  fs.appendFileSync(process.env.SDK_CALL_LOG, JSON.stringify({ client: this.constructor.name, command: command.constructor.name, input }) + "\\n");
+  const inner = command.clientCommand;
+  const client = inner ? "DynamoDBClient" : this.constructor.name;
+  const name = (inner || command).constructor.name;
+  fs.appendFileSync(process.env.SDK_CALL_LOG, JSON.stringify({ client, command: name, input }) + "\\n");
   return send.call(this, command, ...rest);
 };
 `;
@@ -75,7 +82,10 @@ handler(JSON.parse(fs.readFileSync(eventFile, "utf8")), context).then(
 );
 `;
 
-/** node_modules of the runtime: only the AWS SDK v3 packages and what they depend on (as nodejs22.x ships them). */
+/**
+ * node_modules of the runtime: only the AWS SDK v3 packages and what they depend on (as nodejs22.x ships them), less
+ * the packages the archives bundle at their tested version: a handler that still loaded one from the runtime fails.
+ */
 function runtimeSdkDir(root: string): string {
   const nm = join(root, "node_modules");
   const seen = new Set<string>();
@@ -84,7 +94,7 @@ function runtimeSdkDir(root: string): string {
   );
   while (queue.length > 0) {
     const pkg = queue.pop()!;
-    if (seen.has(pkg) || !existsSync(join("node_modules", pkg))) continue;
+    if (seen.has(pkg) || BUNDLED_SDK_PACKAGES.includes(pkg) || !existsSync(join("node_modules", pkg))) continue;
     seen.add(pkg);
     mkdirSync(dirname(join(nm, pkg)), { recursive: true });
     symlinkSync(join(process.cwd(), "node_modules", pkg), join(nm, pkg), "dir");
@@ -114,18 +124,6 @@ const NOT_EXERCISED_LOCALLY: Record<string, string> = {
   DecryptWebhookParameter: "used by SSM on the check's behalf when it reads the webhook parameter",
 };
 
-const DOC_COMMANDS: Record<string, string> = {
-  PutCommand: "PutItem",
-  GetCommand: "GetItem",
-  UpdateCommand: "UpdateItem",
-  DeleteCommand: "DeleteItem",
-  QueryCommand: "Query",
-  ScanCommand: "Scan",
-  BatchWriteCommand: "BatchWriteItem",
-  BatchGetCommand: "BatchGetItem",
-  TransactWriteCommand: "TransactWriteItems",
-  TransactGetCommand: "TransactGetItems",
-};
 /** S3 commands IAM authorizes under another action's name: every step of a multipart upload but its abort is a PutObject. */
 const S3_ACTIONS: Record<string, string> = {
   CreateMultipartUpload: "PutObject",
@@ -137,7 +135,6 @@ const S3_ACTIONS: Record<string, string> = {
 const SERVICE_OF_CLIENT: Record<string, string> = {
   S3Client: "s3",
   DynamoDBClient: "dynamodb",
-  DynamoDBDocumentClient: "dynamodb",
   SNSClient: "sns",
   SESClient: "ses",
   CloudWatchClient: "cloudwatch",
@@ -184,12 +181,7 @@ describe("Lambda archives (offline deploy proof)", () => {
     const service = SERVICE_OF_CLIENT[call.client];
     assert.ok(service, `${key}: unknown client ${call.client}`);
     const command = call.command.replace(/Command$/, "");
-    const op =
-      call.client === "DynamoDBDocumentClient"
-        ? DOC_COMMANDS[call.command]
-        : service === "s3"
-          ? (S3_ACTIONS[command] ?? command)
-          : command;
+    const op = service === "s3" ? (S3_ACTIONS[command] ?? command) : command;
     const action = `${service}:${op}`;
     const i = call.input;
     if (service === "dynamodb") {
@@ -199,7 +191,10 @@ describe("Lambda archives (offline deploy proof)", () => {
         resource: i.IndexName ? `${tableArn(t)}/index/${i.IndexName}` : tableArn(t),
       }));
     }
-    if (service === "s3") return [{ action, resource: `arn:aws:s3:::${i.Bucket}/${i.Key}` }];
+    // S3 authorizes a read that names a version as s3:GetObjectVersion (GetObject and HeadObject alike).
+    const read = (op === "GetObject" || op === "HeadObject") && i.VersionId !== undefined;
+    if (service === "s3")
+      return [{ action: read ? "s3:GetObjectVersion" : action, resource: `arn:aws:s3:::${i.Bucket}/${i.Key}` }];
     return recordedRequests({ service, action: op, params: i } as RecordedCall);
   }
 
@@ -377,7 +372,25 @@ describe("Lambda archives (offline deploy proof)", () => {
       assert.ok(!code.includes("@pulumi/"), `${key} mentions @pulumi`);
       assert.ok(code.includes('require("@aws-sdk/'), `${key} does not load the runtime's AWS SDK`);
     }
-    assert.deepEqual(archives.aggregateResults.packages, [], "aggregate-results needs no npm package besides the SDK");
+    assert.deepEqual(
+      archives.aggregateResults.packages.filter((p) => !BUNDLED_SDK_PACKAGES.includes(p)),
+      [],
+      "aggregate-results needs no npm package besides the SDK",
+    );
+  });
+
+  it("bundles the SDK's document client at the tested version into each handler that uses it", () => {
+    for (const key of FUNCTION_KEYS) {
+      const a = archives[key];
+      // Every handler writes or reads the runs table through the document client (functions/adapters/run-store.ts).
+      assert.ok(a.packages.includes("@aws-sdk/lib-dynamodb"), `${key} bundles ${a.packages.join(", ")}`);
+      const code = readFileSync(join(a.dir, a.files[1]), "utf8");
+      assert.ok(!code.includes('require("@aws-sdk/lib-dynamodb")'), `${key} loads lib-dynamodb from the runtime`);
+      assert.ok(code.includes("DynamoDBDocumentClient"), `${key}: the document client is not in the bundle`);
+      assert.ok(code.includes('require("@aws-sdk/client-dynamodb")'), `${key} bundles the DynamoDB client`);
+    }
+    // The end-to-end run below loads the archives against a runtime without it: the bundled copy is the one used.
+    assert.ok(!existsSync(join(nodePath, "@aws-sdk", "lib-dynamodb")), "the runtime stand-in holds lib-dynamodb");
   });
 
   it("leaves out every iconv-lite code-page table but Shift_JIS", () => {
@@ -655,6 +668,44 @@ describe("Lambda archives (offline deploy proof)", () => {
       [
         ["offline-claim-1", 200],
         ["offline-claim-2", 200],
+      ],
+    );
+  });
+
+  it("reads an upload by the version id its event names, through ReadInputVersions (s3:GetObjectVersion)", async function () {
+    this.timeout(60_000);
+    const key = "incoming/versioned.csv";
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: SCHEMA_OBJECT_KEY, Body: JSON.stringify(TEST_ROW_SCHEMA) }),
+    );
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: key, Body: "order_id,email,amount\nORD-000001,a@example.com,1" }),
+    );
+    const exec = { executionName: "offline-versioned-1", startTime: "2026-03-04T03:00:00.000Z" };
+    // The local S3 keeps no versions: an object is its "null" version, as an object written before versioning was on.
+    const upload = { object: { "version-id": "null" } };
+    const versioned = () =>
+      svc.s3Access.filter((r) => r.action === "s3:GetObjectVersion" && r.resource.endsWith(`/${key}`));
+
+    const split = await invoke<SplitResult>("splitCsv", { bucket: svc.bucket, key, upload, ...exec });
+    const chunk = await invoke<ChunkResult>("processChunk", {
+      ...exec,
+      bucket: svc.bucket,
+      key,
+      encoding: split.encoding,
+      header: split.header,
+      chunk: split.chunks[0],
+      etag: split.etag,
+      versionId: "null",
+    });
+
+    assert.equal(split.status, "OK");
+    assert.equal(chunk.rows, 1);
+    assert.deepEqual(
+      versioned().map((r) => [r.role, r.allowedBy, r.status]),
+      [
+        ["splitCsv", ["ReadInputVersions"], 200],
+        ["processChunk", ["ReadInputVersions"], 206],
       ],
     );
   });

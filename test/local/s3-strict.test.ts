@@ -21,6 +21,8 @@ const KEYS: Record<FunctionKey, string> = {
   aggregateResults: "AGGREGATEROLE",
   checkErrors: "CHECKROLE",
 };
+/** A role that reads the input as process-chunk does, without the grant to read an object by version. */
+const UNVERSIONED_KEY = "UNVERSIONEDROLE";
 
 type SdkError = Error & { $metadata?: { httpStatusCode?: number }; Code?: string };
 
@@ -35,6 +37,7 @@ function rejectsWith(promise: Promise<unknown>, name: string, status: number): P
 describe("local S3 strictness (roles by signing key)", () => {
   let svc: LocalServices;
   const clients = {} as Record<FunctionKey, S3Client>;
+  let unversioned: S3Client;
 
   before(async () => {
     const bucket = "csv-pipeline-strict";
@@ -44,7 +47,17 @@ describe("local S3 strictness (roles by signing key)", () => {
     );
     const roles: S3Roles = {};
     for (const key of Object.keys(KEYS) as FunctionKey[]) roles[KEYS[key]] = { name: key, statements: statements[key] };
+    roles[UNVERSIONED_KEY] = {
+      name: "unversioned",
+      statements: statements.processChunk.filter((s) => s.Sid !== "ReadInputVersions"),
+    };
     svc = await startLocalServices({ bucket, s3Roles: roles });
+    unversioned = new S3Client({
+      endpoint: svc.s3Endpoint,
+      region: LOCAL_REGION,
+      forcePathStyle: true,
+      credentials: { accessKeyId: UNVERSIONED_KEY, secretAccessKey: "local" },
+    });
     for (const key of Object.keys(KEYS) as FunctionKey[]) {
       clients[key] = new S3Client({
         endpoint: svc.s3Endpoint,
@@ -58,6 +71,7 @@ describe("local S3 strictness (roles by signing key)", () => {
 
   after(async () => {
     for (const c of Object.values(clients)) c.destroy();
+    unversioned?.destroy();
     await svc?.stop();
   });
 
@@ -109,6 +123,37 @@ describe("local S3 strictness (roles by signing key)", () => {
     const put = svc.s3Access.find((r) => r.action === "s3:PutObject" && r.role === "aggregateResults");
     assert.deepEqual(put?.allowedBy, ["WriteResults"]);
     assert.equal(put?.status, 200);
+  });
+
+  it("authorizes a read by version id as s3:GetObjectVersion: AccessDenied without that grant, allowed with it", async () => {
+    const Bucket = svc.bucket;
+    const Key = "incoming/present.csv";
+    // The local S3 keeps no versions: an object is its "null" version, which S3 serves by that id too.
+    const byVersion = { Bucket, Key, VersionId: "null" };
+
+    await rejectsWith(unversioned.send(new GetObjectCommand(byVersion)), "AccessDenied", 403);
+    // A HEAD answer has no body: the SDK knows it only by its status.
+    await assert.rejects(unversioned.send(new HeadObjectCommand(byVersion)), (err: SdkError) => {
+      assert.equal(err.$metadata?.httpStatusCode, 403);
+      return true;
+    });
+    const current = await unversioned.send(new GetObjectCommand({ Bucket, Key }));
+    const read = await clients.processChunk.send(new GetObjectCommand(byVersion));
+    const head = await clients.splitCsv.send(new HeadObjectCommand(byVersion));
+
+    assert.equal(await current.Body?.transformToString(), "a,b\n1,2\n", "s3:GetObject still reads the current object");
+    assert.equal(await read.Body?.transformToString(), "a,b\n1,2\n");
+    assert.equal(head.ContentLength, 8);
+    assert.deepEqual(
+      svc.s3Access.map((r) => [r.role, r.action, r.allowedBy, r.status]),
+      [
+        ["unversioned", "s3:GetObjectVersion", [], 403],
+        ["unversioned", "s3:GetObjectVersion", [], 403],
+        ["unversioned", "s3:GetObject", ["ReadInputAndSchema"], 200],
+        ["processChunk", "s3:GetObjectVersion", ["ReadInputVersions"], 200],
+        ["splitCsv", "s3:GetObjectVersion", ["ReadInputVersions"], 200],
+      ],
+    );
   });
 
   it("keeps full access for keys that belong to no role (the runner's own client)", async () => {

@@ -51,6 +51,8 @@ function arnFor(type: string, name: string, inputs: Record<string, unknown>): st
       return `arn:aws:dynamodb:${r}:table/${name}`;
     case "aws:sns/topic:Topic":
       return `arn:aws:sns:${r}:${name}`;
+    case "aws:sqs/queue:Queue":
+      return `arn:aws:sqs:${r}:${inputs.name as string}`;
     case "aws:kms/key:Key":
       return `arn:aws:kms:${r}:key/${name}`;
     case "aws:ssm/parameter:Parameter":
@@ -92,6 +94,8 @@ export function installMocks(
         if (args.type === "aws:dynamodb/table:Table") state.name = inputs.name ?? `${args.name}-table`;
         if (args.type === "aws:s3/bucket:Bucket") state.bucket = `${args.name}-bucket`;
         if (args.type === "aws:sns/topic:Topic") state.name = args.name;
+        if (args.type === "aws:sqs/queue:Queue")
+          state.url = `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${inputs.name as string}`;
         if (args.type === "aws:cloudwatch/eventRule:EventRule") state.name = args.name;
         if (args.type === "aws:iam/role:Role") state.name = args.name;
         if (args.type === "aws:lambda/function:Function") state.name = args.name;
