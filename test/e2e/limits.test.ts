@@ -59,8 +59,9 @@ describe("npm start with a header at AWS's limits", function () {
     assert.equal(result.code, 0, result.stderr.slice(-2000));
     assert.equal(doc.status, "SUCCEEDED");
     assert.deepEqual(doc.rows, { total: 40, valid: 38, invalid: 2 });
-    // Two bad ids (HIGH) and the one column the schema does not define (LOW).
-    assert.deepEqual(doc.errors.bySeverity, { LOW: 1, MEDIUM: 0, HIGH: 2, CRITICAL: 0 });
+    // Two bad ids (HIGH) are errors; the one column the schema does not define is a warning.
+    assert.deepEqual(doc.errors.bySeverity, { LOW: 0, MEDIUM: 0, HIGH: 2, CRITICAL: 0 });
+    assert.deepEqual(doc.warnings, { total: 1, byType: { SchemaError: 1 } });
     assertWithinLimits(doc);
     // Nothing carried the name whole: no item, no payload, no notice, no log line.
     const item = doc.awsLimits.find((l) => l.limit === "DynamoDB item");
@@ -101,7 +102,8 @@ describe("npm start with a header at AWS's limits", function () {
     assert.equal(result.code, 0, result.stderr.slice(-2000));
     assert.equal(doc.status, "SUCCEEDED");
     assert.deepEqual(doc.rows, { total: 12, valid: 11, invalid: 1 });
-    assert.deepEqual(doc.errors.bySeverity, { LOW: 11_997, MEDIUM: 0, HIGH: 1, CRITICAL: 0 });
+    assert.deepEqual(doc.errors.bySeverity, { LOW: 0, MEDIUM: 0, HIGH: 1, CRITICAL: 0 });
+    assert.deepEqual(doc.warnings, { total: 11_997, byType: { SchemaError: 11_997 } });
     assertWithinLimits(doc);
     // The header (≈ 240 KB of names as JSON) stayed out of the state.
     const payload = doc.awsLimits.find((l) => l.limit === "state payload");

@@ -704,6 +704,8 @@ describe("Lambda archives (offline deploy proof)", () => {
     assert.deepEqual(
       versioned().map((r) => [r.role, r.allowedBy, r.status]),
       [
+        // split-csv: the HeadObject that finds the event's key, then the read.
+        ["splitCsv", ["ReadInputVersions"], 200],
         ["splitCsv", ["ReadInputVersions"], 200],
         ["processChunk", ["ReadInputVersions"], 206],
       ],

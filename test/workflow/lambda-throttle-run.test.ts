@@ -60,6 +60,7 @@ describe("a 100-chunk run under a Lambda concurrency quota of 10", () => {
             feed: "orders",
             encoding: "utf-8",
             header: ["order_id"],
+            headerRange: null,
             bytes: CHUNKS * 100,
             chunkCount: CHUNKS,
             chunks: chunkRefs,
