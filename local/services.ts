@@ -167,13 +167,16 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
   const S3rver: any = require("s3rver");
   const { installS3Strictness, withMultipartAbort, withStrictIfMatch } =
     require("./s3-strict") as typeof import("./s3-strict");
+  const { withAnyS3Key } = require("./s3-key-store") as typeof import("./s3-key-store");
 
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: dynamoPath });
   await listen(dyn);
   keepConnections(dyn);
   const dynamoEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
 
-  const s3rver = withStrictIfMatch(new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: s3Dir }));
+  const s3rver = withStrictIfMatch(
+    withAnyS3Key(new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: s3Dir }), s3Dir),
+  );
   const s3Access: S3AccessRecord[] = [];
   if (opts.s3Roles !== undefined) {
     installS3Strictness(s3rver, {
