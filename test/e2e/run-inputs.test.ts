@@ -11,8 +11,18 @@ function longestKey(): string {
   return key;
 }
 
-describe("a local run of an upload under the longest key S3 accepts", function () {
+describe("inputs of a local run at their limits", function () {
   this.timeout(180_000);
+
+  it("exits 2 with one line naming --now and its value for a date that does not exist", async () => {
+    const result = await runCli(["--now", "2025-02-30T10:00:00+09:00", "--json"]);
+    rmSync(result.tmp, { recursive: true, force: true });
+
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+    assert.match(result.stderr, /^error: --now 2025-02-30T10:00:00\+09:00: 2025-02 has no day 30;/);
+  });
 
   it("runs the sample under a 1,024-byte key with a 300-byte segment and names the file by its key", async () => {
     const key = longestKey();
