@@ -15,7 +15,7 @@ import {
   errorDataHead,
   errorRowEncoder,
   errorTableHtml,
-  readErrorLines,
+  readErrorFiles,
   summarizeErrorsFile,
 } from "./error-table";
 import { UsageError } from "./faults";
@@ -152,9 +152,15 @@ function outcomesHtml(report: RunReport, dir: string | undefined): string {
     items.push(
       `<li>In the bucket: <code>s3://${escapeHtml(manifest.bucket)}/${escapeHtml(keys.rejectedFolder)}</code> (rejected), <code>${escapeHtml(keys.manifest)}</code> (manifest, ${escapeHtml(manifest.status)})</li>`,
     );
-    if (manifest.chunks.missing.length > 0)
+    const late = report.outcomes.late.map((c) => c.chunkId);
+    const missing = manifest.chunks.missing.filter((id) => !late.includes(id));
+    if (missing.length > 0)
       items.push(
-        `<li><strong>Chunks missing</strong>: ${manifest.chunks.missing.join(", ")} of ${manifest.chunks.expected}; their rows are in none of the files.</li>`,
+        `<li><strong>Chunks missing</strong>: ${missing.join(", ")} of ${manifest.chunks.expected}; they left no result, and their rows are in none of the files.</li>`,
+      );
+    if (late.length > 0)
+      items.push(
+        `<li><strong>Chunks completed after the files were composed</strong>: ${late.join(", ")} of ${manifest.chunks.expected}; their rejected rows and errors are in their parts (<code>${escapeHtml(keys.rejectedFolder)}parts/</code>), not in rows.csv and errors.csv, and they are counted and listed here.</li>`,
       );
   } else {
     items.push(`<li>No manifest: <code>${escapeHtml(keys.manifest)}</code> was not written.</li>`);
@@ -171,6 +177,10 @@ function outcomesHtml(report: RunReport, dir: string | undefined): string {
       items.push(
         link(files.rejectedErrors, `one line per error${manifest ? ` (${manifest.rejected.errorCount})` : ""}`),
       );
+    for (const part of files.lateParts) {
+      if (part.rows) items.push(link(part.rows, `rejected rows of chunk ${part.chunkId}, completed after rows.csv`));
+      if (part.errors) items.push(link(part.errors, `errors of chunk ${part.chunkId}, completed after errors.csv`));
+    }
     for (const part of files.processedParts) items.push(link(part, "valid rows of one chunk"));
     if (files.manifest) items.push(link(files.manifest, "the manifest"));
   }
@@ -298,10 +308,14 @@ export function prepareOutputDir(dir: string): void {
  */
 async function writeReportHtml(path: string, report: RunReport, mermaid: string, dir: string): Promise<void> {
   const errorsCsv = report.outcomes.files?.rejectedErrors;
+  // The errors of chunks that completed after errors.csv was composed are in their parts only.
+  const lateErrors = (report.outcomes.files?.lateParts ?? []).flatMap((p) => (p.errors ? [p.errors] : []));
   let table: ErrorTableSource = noErrorTable(report);
   if (errorsCsv) {
     try {
-      table = { kind: "table", summary: await summarizeErrorsFile(errorsCsv), csvName: OUT_PATHS.rejectedErrors };
+      const summary = await summarizeErrorsFile(errorsCsv, lateErrors);
+      const csvName = [OUT_PATHS.rejectedErrors, ...(lateErrors.length > 0 ? [`${OUT_PATHS.rejectedPartsDir}/`] : [])];
+      table = { kind: "table", summary, csvName: csvName.join(" and ") };
     } catch (err) {
       table = { kind: "none", reason: `${OUT_PATHS.rejectedErrors} could not be read: ${(err as Error).message}` };
     }
@@ -335,7 +349,7 @@ async function writeReportHtml(path: string, report: RunReport, mermaid: string,
     if (table.kind === "table" && errorsCsv) {
       await write(errorDataHead(table.summary));
       const encode = errorRowEncoder(table.summary);
-      for await (const l of readErrorLines(errorsCsv)) await write(encode(l));
+      for await (const l of readErrorFiles(errorsCsv, lateErrors)) await write(encode(l));
       await write(ERROR_DATA_TAIL + ERROR_TABLE_PAGE_END);
     } else {
       await write("</body></html>\n");
@@ -388,7 +402,8 @@ export async function writeReportFiles(dir: string, report: RunReport): Promise<
   put("logs.jsonl", report.logs.map((l) => `${l}\n`).join(""));
   const files = report.outcomes.files;
   if (files) {
-    for (const f of [files.manifest, files.rejectedRows, files.rejectedErrors, ...files.processedParts])
+    const late = files.lateParts.flatMap((p) => [p.rows, p.errors]);
+    for (const f of [files.manifest, files.rejectedRows, files.rejectedErrors, ...late, ...files.processedParts])
       if (f !== undefined) written.push(f);
   }
   return written;

@@ -17,7 +17,7 @@ import {
 } from "./document";
 import type { LocalEnvironment } from "./environment";
 import type { ExecutionOutcome, TimelineEntry } from "./execution";
-import { type OutcomeFiles, type OutcomeKeys, outcomesOf } from "./outcomes";
+import { type LateChunk, type OutcomeFiles, type OutcomeKeys, outcomesOf } from "./outcomes";
 import { STATE_MACHINE_ACCESS_KEY } from "./tasks";
 
 /** Everything a run produced: the DESIGN.md document plus what the human output and `--out` show. */
@@ -55,6 +55,8 @@ export interface RunOutcomesReport {
   keys: OutcomeKeys;
   /** `results/<exec>.json`, when it was written. */
   manifest?: RunManifest;
+  /** The chunks the manifest names missing that completed after it was composed (see {@link LateChunk}). */
+  late: LateChunk[];
   /** With `--out`: the files copied there. */
   files?: OutcomeFiles;
   /** With `--out`: why copying them failed. */
@@ -185,7 +187,9 @@ export async function buildReport(
     notifications: notices.map(noticeEntry),
     metrics: collectMetrics(env.aws.calls),
     stateResults: stateSummaries.map(stateResult),
-    outcomes: run.outcomes.manifest ? outcomesOf(run.outcomes.manifest, run.outcomes.keys.manifest) : null,
+    outcomes: run.outcomes.manifest
+      ? outcomesOf(run.outcomes.manifest, run.outcomes.keys.manifest, run.outcomes.late)
+      : null,
   };
   return {
     document,

@@ -103,6 +103,7 @@ describe("row outcomes of a local run (--out)", function () {
       rowCount: doc.rows.invalid,
       errorCount: doc.errors.total,
       missingChunks: [],
+      lateChunks: [],
     });
   });
 
@@ -177,7 +178,7 @@ describe("row outcomes of a local run (--out)", function () {
     assert.equal(plain.outcomes?.errorCount, plain.errors.total);
   });
 
-  it("copies what a run with a crashed chunk composed, and names the missing chunk", async () => {
+  it("copies what a run with a crashed chunk composed and what its late chunks wrote, and names the missing chunk", async () => {
     const config = join(dir, "chunks.yaml");
     const crashOut = join(dir, "crash");
     writeFileSync(config, "chunkRows: 250\n");
@@ -202,15 +203,41 @@ describe("row outcomes of a local run (--out)", function () {
     assert.ok(manifest.chunks.missing.length >= 1, "the crashed chunk is missing");
     assert.equal(manifest.chunks.completed + manifest.chunks.missing.length, manifest.chunks.expected);
     assert.deepEqual(crashed.outcomes?.missingChunks, manifest.chunks.missing);
-    // The files hold what the manifest says was composed, nothing for the chunks it names as missing.
+    // The composed files hold what the manifest says was composed, nothing for the chunks it names as missing.
     assert.equal(records(join(crashOut, "rejected", "rows.csv")).length - 1, manifest.rejected.rowCount);
     assert.equal(records(join(crashOut, "rejected", "errors.csv")).length - 1, manifest.rejected.errorCount);
     assert.equal(crashed.outcomes?.rowCount, manifest.rejected.rowCount);
+    // Chunks that completed after the composition (the Map fails at once, others still run) are late, not missing:
+    // their parts are copied, and the crashed chunk is the one named missing.
+    const late = crashed.outcomes?.lateChunks ?? [];
+    const id = (n: number) => String(n).padStart(5, "0");
+    assert.ok(
+      late.every((n) => manifest.chunks.missing.includes(n) && n !== 1),
+      `late: ${late}`,
+    );
     const parts = existsSync(join(crashOut, "processed")) ? readdirSync(join(crashOut, "processed")).sort() : [];
-    assert.equal(parts.length, manifest.chunks.completed);
     assert.deepEqual(
       parts,
-      manifest.processed?.parts.map((k) => k.slice(k.lastIndexOf("/") + 1)),
+      [
+        ...(manifest.processed?.parts.map((k) => k.slice(k.lastIndexOf("/") + 1)) ?? []),
+        ...late.map((n) => `part-${id(n)}.csv`),
+      ].sort(),
     );
+    const lateParts = existsSync(join(crashOut, "rejected", "parts"))
+      ? readdirSync(join(crashOut, "rejected", "parts")).sort()
+      : [];
+    assert.deepEqual(lateParts, late.flatMap((n) => [`errors-${id(n)}.csv`, `rows-${id(n)}.csv`]).sort());
+    // report.html lists the composed errors and the late chunks' errors, and names as missing only the chunks with
+    // no outcome anywhere.
+    const lateErrors = late.reduce(
+      (sum, n) => sum + records(join(crashOut, "rejected", "parts", `errors-${id(n)}.csv`)).length,
+      0,
+    );
+    const html = readFileSync(join(crashOut, "report.html"), "utf8");
+    const listed = manifest.rejected.errorCount + lateErrors;
+    assert.match(html, new RegExp(`<h2 id="errors">Every error \\(${listed}\\)</h2>`));
+    const missing = manifest.chunks.missing.filter((n) => !late.includes(n));
+    assert.ok(missing.includes(1), `missing: ${missing}`);
+    assert.ok(html.includes(`<strong>Chunks missing</strong>: ${missing.join(", ")} of ${manifest.chunks.expected};`));
   });
 });
