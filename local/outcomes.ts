@@ -3,7 +3,7 @@
  * files copied out of it before the local services stop. The runner reads with its own full-access key (as the user
  * who owns the bucket would), never with a function's role.
  */
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -12,6 +12,7 @@ import { readRunSummaries } from "../functions/adapters/chunk-summaries";
 import { OUTCOME_KEYS, type OutcomeSettings, type RunManifest } from "../functions/contract";
 import { type ChunkPartKeys, chunkPartKeys } from "../functions/core/outcomes/chunk-parts";
 import type { RunOutcomes } from "./document";
+import { createWriteStreamNoFollow, ensureRealDirectory, refuseSymlink } from "./out-files";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./services";
 
 /** Where `--out` puts the row outcomes, relative to its directory. */
@@ -171,15 +172,18 @@ export class OutcomeReader {
 
   /**
    * Streams the object into `path` byte for byte (through a temporary name, so a failed copy leaves no file).
-   * Returns false, writing nothing, when the object does not exist.
+   * Returns false, writing nothing, when the object does not exist. Never writes through a symbolic link: the
+   * folders from `root` (the `--out` directory) down to the file, and the file's own name, must not be links.
    */
-  async copy(key: string, path: string): Promise<boolean> {
+  async copy(key: string, path: string, root = dirname(path)): Promise<boolean> {
     const body = await this.open(key);
     if (body === undefined) return false;
-    ensureDir(dirname(path));
     const partial = join(dirname(path), `.${basename(path)}.copying`);
+    ensureRealDirectory(dirname(path), root);
+    refuseSymlink(path);
     try {
-      await pipeline(body, createWriteStream(partial));
+      await pipeline(body, createWriteStreamNoFollow(partial));
+      refuseSymlink(path);
       renameSync(partial, path);
     } catch (err) {
       rmSync(partial, { force: true });
@@ -193,19 +197,16 @@ export class OutcomeReader {
   }
 }
 
-/** Creates `path` unless it exists (its parent is the `--out` directory, checked before the run). */
-function ensureDir(path: string): void {
-  if (existsSync(path)) return;
-  ensureDir(dirname(path));
-  mkdirSync(path);
-}
-
 /** Removes what an earlier run left in `dir`'s outcome paths, so that every outcome file there is this run's. */
 function clearEarlierOutcomes(dir: string): void {
+  // A linked folder's files are someone else's: never listed, never removed (a linked file is only unlinked).
+  refuseSymlink(dir);
+  refuseSymlink(join(dir, dirname(OUT_PATHS.rejectedRows)));
   rmSync(join(dir, OUT_PATHS.manifest), { force: true });
   rmSync(join(dir, OUT_PATHS.rejectedRows), { force: true });
   rmSync(join(dir, OUT_PATHS.rejectedErrors), { force: true });
   const clear = (folder: string, name: RegExp) => {
+    refuseSymlink(folder);
     if (!existsSync(folder)) return;
     for (const f of readdirSync(folder)) if (name.test(f)) rmSync(join(folder, f), { force: true });
   };
@@ -230,7 +231,7 @@ export async function copyOutcomeFiles(
   clearEarlierOutcomes(dir);
   const files: OutcomeFiles = { processedParts: [], lateParts: [], absent: [] };
   const copy = async (key: string, path: string): Promise<string | undefined> => {
-    if (await reader.copy(key, path)) return path;
+    if (await reader.copy(key, path, dir)) return path;
     files.absent.push(key);
     return undefined;
   };

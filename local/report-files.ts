@@ -1,5 +1,5 @@
-import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { finished } from "node:stream/promises";
 import { SEVERITIES } from "../functions/contract";
 import { escapeHtml } from "../functions/core/notify/escape";
@@ -20,6 +20,13 @@ import {
 } from "./error-table";
 import { UsageError } from "./faults";
 import { renderSlack } from "./format";
+import {
+  createWriteStreamNoFollow,
+  ensureRealDirectory,
+  refuseSymlink,
+  SymlinkRefusedError,
+  writeFileNoFollow,
+} from "./out-files";
 import { OUT_PATHS } from "./outcomes";
 import type { RunReport } from "./report";
 
@@ -269,31 +276,36 @@ ${workflowFigure(report)}
 ${table.kind === "table" ? '<script type="application/json" id="error-data">' : ""}`;
 }
 
-/**
- * Creates `dir` and its missing parents one level at a time. (`mkdirSync` with `recursive: true` never returns for
- * some paths, e.g. under /proc, where every level answers ENOENT.) Throws the file system's error when a level
- * cannot be created; a path that exists as a file fails at the first write into it.
- */
-function ensureDirectory(dir: string): void {
-  const missing: string[] = [];
-  for (let level = resolve(dir); !existsSync(level); level = dirname(level)) {
-    missing.unshift(level);
-    if (dirname(level) === level) break;
-  }
-  for (const level of missing) mkdirSync(level);
-}
+/** The files and folders of fixed name a run writes in the `--out` directory. */
+const OUT_NAMES = [
+  "run.json",
+  "report.html",
+  "pipeline.mmd",
+  "logs.jsonl",
+  "notices",
+  join("notices", "index.json"),
+  OUT_PATHS.manifest,
+  dirname(OUT_PATHS.rejectedRows),
+  OUT_PATHS.rejectedRows,
+  OUT_PATHS.rejectedErrors,
+  OUT_PATHS.rejectedPartsDir,
+  OUT_PATHS.processedDir,
+];
 
 /**
  * Makes sure the run's files can be written to `dir` before the run starts: creates it if needed and writes (then
- * removes) a probe file. Throws a one-line {@link UsageError} naming the directory and what to do.
+ * removes) a probe file. Throws a one-line {@link UsageError} naming the directory and what to do, also when `dir`
+ * or one of the names the run writes in it is a symbolic link (the run never writes through one).
  */
 export function prepareOutputDir(dir: string): void {
   const probe = join(dir, `.csv-pipeline-write-check-${process.pid}`);
   try {
-    ensureDirectory(dir);
-    writeFileSync(probe, "");
+    ensureRealDirectory(dir);
+    for (const name of OUT_NAMES) refuseSymlink(join(dir, name));
+    writeFileNoFollow(probe, "");
     rmSync(probe, { force: true });
   } catch (err) {
+    if (err instanceof SymlinkRefusedError) throw new UsageError(`--out ${dir}: ${err.message}`, { cause: err });
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new UsageError(
       `--out ${dir}: cannot create or write this directory (${reason}); give a directory you can write to`,
@@ -320,7 +332,7 @@ async function writeReportHtml(path: string, report: RunReport, mermaid: string,
       table = { kind: "none", reason: `${OUT_PATHS.rejectedErrors} could not be read: ${(err as Error).message}` };
     }
   }
-  const out = createWriteStream(path);
+  const out = createWriteStreamNoFollow(path);
   // Rows are small: gathered into pieces of about 64 KB, so the stream is not called once per error.
   let pending = "";
   const flush = async () => {
@@ -373,10 +385,10 @@ export async function writeReportFiles(dir: string, report: RunReport): Promise<
   const written: string[] = [];
   const put = (name: string, content: string) => {
     const path = join(dir, name);
-    writeFileSync(path, content);
+    writeFileNoFollow(path, content);
     written.push(path);
   };
-  ensureDirectory(join(dir, "notices"));
+  ensureRealDirectory(join(dir, "notices"), dir);
   put("run.json", `${JSON.stringify(report.document, null, 2)}\n`);
   const index = report.notices.map((n, i) => ({
     channel: n.channel,

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { ERRORS_CSV_COLUMNS, type RunManifest } from "../../functions/contract";
@@ -176,6 +185,40 @@ describe("row outcomes of a local run (--out)", function () {
     assert.deepEqual(plain.outcomes?.processedParts, []);
     assert.equal(plain.outcomes?.rowCount, plain.rows.invalid);
     assert.equal(plain.outcomes?.errorCount, plain.errors.total);
+  });
+
+  it("never writes through a symbolic link in --out: refused before the run for a name it writes, after it for others", async () => {
+    const linkDir = join(dir, "links");
+    const outside = join(dir, "outside");
+    mkdirSync(join(linkDir, "notices"), { recursive: true });
+    mkdirSync(join(linkDir, "processed"), { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    const targets = ["run", "notice", "part"].map((name) => join(outside, `${name}.txt`));
+    for (const t of targets) writeFileSync(t, `outside ${t}`);
+    symlinkSync(targets[0], join(linkDir, "run.json"));
+
+    const before = await runCli(["--json", "--now", WEEKDAY_MORNING, "--out", linkDir]);
+    tmps.push(before.tmp);
+
+    assert.equal(before.code, 2, before.stderr);
+    assert.equal(before.stderr.trimEnd().split("\n").length, 1, before.stderr);
+    assert.ok(before.stderr.startsWith(`error: --out ${linkDir}: ${join(linkDir, "run.json")} is a symbolic link`));
+
+    rmSync(join(linkDir, "run.json"));
+    symlinkSync(targets[1], join(linkDir, "notices", "02-email.txt"));
+    symlinkSync(targets[2], join(linkDir, "processed", "part-00001.csv"));
+    const during = await runCli(["--json", "--now", WEEKDAY_MORNING, "--out", linkDir]);
+    tmps.push(during.tmp);
+
+    assert.equal(during.code, 1, during.stderr);
+    assert.equal(
+      during.stderr.trimEnd().split("\n").at(-1),
+      `error: could not write the run's files to ${linkDir}: ${join(linkDir, "notices", "02-email.txt")} is a symbolic link; the run never writes through one: remove it, or give another --out directory`,
+    );
+    for (const t of targets) assert.equal(readFileSync(t, "utf8"), `outside ${t}`);
+    // A part's name held by a link from an earlier run is cleared like the earlier run's parts: the link, not its target.
+    assert.ok(lstatSync(join(linkDir, "processed", "part-00001.csv")).isFile());
+    assert.equal(records(join(linkDir, "processed", "part-00001.csv"))[0].join(","), SAMPLE_HEADER.join(","));
   });
 
   it("copies what a run with a crashed chunk composed and what its late chunks wrote, and names the missing chunk", async () => {
