@@ -194,6 +194,13 @@ function outcomesHtml(report: RunReport, dir: string | undefined): string {
   return `<ul class="outcomes">${items.join("")}</ul>`;
 }
 
+/** Where errors.csv lists only the first header warnings: says so, under the list's heading. */
+function headerWarningsCapHtml(report: RunReport): string {
+  const cap = report.outcomes.headerWarnings;
+  if (!cap) return "";
+  return `<p class="cap"><strong>Header warnings listed: ${cap.listed} of ${cap.total}.</strong> errors.csv, and so this list, holds only the first ${cap.listed} header warnings (columns the row schema does not define); its line after them says how many more there are. The counts above include all ${cap.total}.</p>`;
+}
+
 /**
  * A self-contained HTML page: status, counts, error breakdown chart, row outcomes, every error (with `errors`),
  * state timeline, notices, metrics, diagram. Without an error table it has no script at all.
@@ -261,6 +268,7 @@ ${barChart("Errors by severity", severities, (s) => SEVERITY_COLOURS[s] ?? "#888
 <h2>Row outcomes</h2>
 ${outcomesHtml(report, dir)}
 <h2 id="errors">Every error${table.kind === "table" ? ` (${table.summary.total})` : ""}</h2>
+${headerWarningsCapHtml(report)}
 ${table.kind === "table" ? errorTableHtml(table.summary, table.csvName) : `<p class="muted">${escapeHtml(table.reason)}</p>`}
 <h2>States</h2>
 ${stateTable(report)}

@@ -3,9 +3,11 @@
  * the execution's timeline, the check's result (or, when the check never returned, the run store) and what the
  * loopback endpoints received.
  */
+
+import { readRunSummaries } from "../functions/adapters/chunk-summaries";
 import { dynamoRunStore } from "../functions/adapters/run-store";
 import type { CheckOutput, RunManifest, SplitResult } from "../functions/contract";
-import { summarizeRun } from "../functions/core/records/summary";
+import { type HeaderWarningCount, headerWarningsOf, summarizeRun } from "../functions/core/records/summary";
 import type { Pattern } from "./args";
 import {
   collectMetrics,
@@ -61,6 +63,8 @@ export interface RunOutcomesReport {
   files?: OutcomeFiles;
   /** With `--out`: why copying them failed. */
   filesError?: string;
+  /** When the file had more header warnings than `errors.csv` lists (the run store's file summary says). */
+  headerWarnings?: HeaderWarningCount;
 }
 
 /** Every entry of one state (all its Map iterations) taken together. */
@@ -177,6 +181,7 @@ export async function buildReport(
   const counts = run.check ? countsOf(run.check) : await storedCounts(env, { ...run, key: run.input.key }, run.split);
   const notices = collectNotices(run.check, env.aws.calls, env.slack.deliveries, STATE_MACHINE_ACCESS_KEY);
   const stateSummaries = summarizeStates(outcome.timeline);
+  const headerWarnings = headerWarningsOf((await readRunSummaries(env.runsTable, run.executionName)).file);
   const document: RunDocument = {
     executionName: run.executionName,
     feed: run.feed.name,
@@ -211,6 +216,6 @@ export async function buildReport(
     },
     throttledBatches: env.throttledBatches(),
     logs: env.logs,
-    outcomes: run.outcomes,
+    outcomes: headerWarnings ? { ...run.outcomes, headerWarnings } : run.outcomes,
   };
 }

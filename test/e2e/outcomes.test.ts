@@ -187,6 +187,55 @@ describe("row outcomes of a local run (--out)", function () {
     assert.equal(plain.outcomes?.errorCount, plain.errors.total);
   });
 
+  it("says where the 100 header warnings of errors.csv stop: in errors.csv, the notices and report.html", async () => {
+    const wide = join(dir, "wide.csv");
+    const extra = Array.from({ length: 150 }, (_, i) => `x${i + 1}`);
+    const fill = ",".repeat(extra.length);
+    writeFileSync(
+      wide,
+      `${[...SAMPLE_HEADER, ...extra].join(",")}\n` +
+        `ORD-000001,a@example.com,10.00,1,NEW,2024-10-19,2024-10-19T02:15:00+09:00,ok${fill}\n` +
+        `ORD-000002,not-an-email,10.00,1,NEW,2024-10-19,2024-10-19T02:15:00+09:00,bad${fill}\n`,
+    );
+    const wideOut = join(dir, "wide");
+
+    const result = await runCli([
+      wide,
+      "--schema",
+      join(ROOT, "samples", "orders.schema.yaml"),
+      "--json",
+      "--now",
+      WEEKDAY_MORNING,
+      "--out",
+      wideOut,
+    ]);
+    tmps.push(result.tmp);
+    const wideDoc = parseDocument(result);
+    const lines = readFileSync(join(wideOut, "rejected", "errors.csv"), "utf8").split("\r\n");
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(wideDoc.errors.total, 151);
+    assert.equal(
+      lines[100],
+      `,1,x100,SchemaError,LOW,"ヘッダーの列 ""x100"" は行スキーマに定義されていないため、値はチェックされません"`,
+    );
+    assert.equal(
+      lines[101],
+      ",1,,SchemaError,LOW,ヘッダーの警告はほかに 50件あります(行スキーマにない列)。errors.csv には 150件のうち先頭の 100件のみを記載しています。件数にはすべて含まれます。",
+    );
+    // A MEDIUM run notifies Slack only; its body is the payload as the webhook received it.
+    const slack = wideDoc.notifications.find((n) => n.channel === "slack");
+    assert.ok(
+      slack?.body.includes(
+        "`errors.csv`: エラー(行番号・列・理由)。ただしヘッダーの警告は 150件のうち先頭の 100件のみ",
+      ),
+      slack?.body,
+    );
+    const html = readFileSync(join(wideOut, "report.html"), "utf8");
+    assert.ok(html.includes("<strong>Header warnings listed: 100 of 150.</strong>"));
+    assert.match(html, /<h2 id="errors">Every error \(102\)<\/h2>/);
+  });
+
   it("never writes through a symbolic link in --out: refused before the run for a name it writes, after it for others", async () => {
     const linkDir = join(dir, "links");
     const outside = join(dir, "outside");
