@@ -155,15 +155,39 @@ export class KeyHashingStore extends FilesystemStore {
 }
 
 /**
+ * s3rver makes ListObjectsV2 continuation tokens with single DES (`des`, i.e. DES-CBC), which OpenSSL 3 no longer
+ * offers by default: every listing longer than one page failed with `500 InternalError`. Triple DES with the key
+ * repeated three times (encrypt-decrypt-encrypt with one key) is the same cipher, and OpenSSL 3 still has it, so
+ * `des` is given as that. Nothing else in the services process asks for `des`.
+ */
+function withDesAsTripleDes(): void {
+  // biome-ignore lint/suspicious/noExplicitAny: patching the module's functions in place
+  const crypto: any = require("node:crypto");
+  if (crypto.createCipheriv.desAsTripleDes) return;
+  const tripled = (key: Buffer) => Buffer.concat([key, key, key]);
+  for (const name of ["createCipheriv", "createDecipheriv"]) {
+    const original = crypto[name];
+    const patched = (algorithm: string, key: Buffer, ...rest: unknown[]) =>
+      algorithm.toLowerCase() === "des" && key.length === 8
+        ? original("des-ede3-cbc", tripled(key), ...rest)
+        : original(algorithm, key, ...rest);
+    patched.desAsTripleDes = true;
+    crypto[name] = patched;
+  }
+}
+
+/**
  * Puts {@link KeyHashingStore} under s3rver (before `run()`) and makes its routes take any key S3 does:
  * - a request on an object whose key is longer than {@link S3_MAX_KEY_BYTES} bytes of UTF-8 is refused
  *   `400 KeyTooLongError`, as S3 refuses it;
  * - a key with an empty segment (`a//b`, or a leading "/") reaches the object routes as one encoded segment: s3rver's
- *   router matches keys segment by segment and would send such a request to another route.
+ *   router matches keys segment by segment and would send such a request to another route;
+ * - a listing longer than one page hands out continuation tokens that work (see {@link withDesAsTripleDes}).
  * Returns the same s3rver.
  */
 // biome-ignore lint/suspicious/noExplicitAny: s3rver is untyped
 export function withAnyS3Key<T extends { store: any; context: any }>(s3rver: T, directory: string): T {
+  withDesAsTripleDes();
   const store = new KeyHashingStore(directory);
   s3rver.store = store;
   s3rver.context.store = store;

@@ -107,6 +107,22 @@ describe("local S3 object keys", () => {
     assert.deepEqual(await list("order/\uFF21.csv"), ["order/\u{1F600}.csv"]);
   });
 
+  it("pages a listing with continuation tokens, in UTF-8 byte order", async () => {
+    const keys = ["page/\u{1F600}.csv", "page/\uFF21.csv", "page/a.csv", "page/b.csv", "page/c.csv"];
+    for (const key of keys) await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: key, Body: "x" }));
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = await svc.s3.send(
+        new ListObjectsV2Command({ Bucket: svc.bucket, Prefix: "page/", MaxKeys: 2, ContinuationToken: token }),
+      );
+      pages.push((page.Contents ?? []).map((o) => o.Key as string));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+
+    assert.deepEqual(pages, [["page/a.csv", "page/b.csv"], ["page/c.csv", "page/\uFF21.csv"], ["page/\u{1F600}.csv"]]);
+  });
+
   it("refuses a key over 1,024 bytes with 400 KeyTooLongError, as S3 does", async () => {
     const key = `${longest}x`;
     await assert.rejects(
