@@ -71,7 +71,42 @@ Exit codes: 0 the execution succeeded (row errors are data), 1 it failed, 2 usag
 
 const VALUE_FLAGS = new Set(["--schema", "--config", "--feed", "--key", "--pattern", "--now", "--out", "--inject"]);
 const BOOLEAN_FLAGS = new Set(["--json", "--verbose"]);
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Checks a `--now` value: an ISO-8601 time with a zone whose fields name a real moment. `Date.parse` rolls an
+ * impossible date over (2025-02-30 becomes 2 March) and takes hour 24, so each field is checked: the day against
+ * its month (leap years included), hours 00–23, minutes and seconds 00–59, a zone offset of at most 23:59.
+ */
+export function checkNow(now: string): string {
+  const fields = ISO_WITH_ZONE.exec(now);
+  if (fields === null) {
+    throw new UsageError(`--now ${now}: use an ISO-8601 time with a zone, e.g. 2025-06-02T23:30:00+09:00`);
+  }
+  const [, year, month, day, hour, minute, second = "00", zoneHour = "00", zoneMinute = "00"] = fields;
+  const y = Number(year);
+  const m = Number(month);
+  const d = Number(day);
+  const calendar = new Date(Date.UTC(y, m - 1, d));
+  // Date.UTC maps years 0–99 to 1900–1999: set the year itself.
+  calendar.setUTCFullYear(y, m - 1, d);
+  const problem =
+    m < 1 || m > 12
+      ? `month ${month} does not exist`
+      : calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== d
+        ? `${year}-${month} has no day ${day}`
+        : Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59
+          ? `${hour}:${minute}:${second} is not a time of day (00:00:00–23:59:59)`
+          : Number(zoneHour) > 23 || Number(zoneMinute) > 59
+            ? `the zone offset ${zoneHour}:${zoneMinute} does not exist`
+            : undefined;
+  if (problem !== undefined || Number.isNaN(Date.parse(now))) {
+    throw new UsageError(
+      `--now ${now}: ${problem ?? "not a time"}; give a real date and time, e.g. 2025-06-02T23:30:00+09:00`,
+    );
+  }
+  return now;
+}
 
 function requireFile(path: string, what: string): string {
   const full = resolve(path);
@@ -155,10 +190,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   if (!PIPELINE_PATTERNS.includes(pattern)) {
     throw new UsageError(`--pattern ${pattern}: use ${PIPELINE_PATTERNS.join(" or ")}`);
   }
-  const now = values["--now"];
-  if (now !== undefined && (!ISO_WITH_ZONE.test(now) || Number.isNaN(Date.parse(now)))) {
-    throw new UsageError(`--now ${now}: use an ISO-8601 time with a zone, e.g. 2025-06-02T23:30:00+09:00`);
-  }
+  const now = values["--now"] === undefined ? undefined : checkNow(values["--now"]);
   const faults = parseFaults(injected);
   const csvPath = positional[0] === undefined ? DEFAULT_CSV : requireFile(positional[0], "CSV file");
   const schemaPath =

@@ -67,6 +67,11 @@ export interface RunOutcomes {
   errorCount: number;
   /** Chunks whose outcome is not in the files (their ids). */
   missingChunks: number[];
+  /**
+   * Those of `missingChunks` that completed after the files were composed: their rows and errors are in their parts
+   * (`rejected/<exec>/parts/`), and the counts include them. The others left no outcome at all.
+   */
+  lateChunks: number[];
 }
 
 /** How one state ended, all its entries (Map iterations) taken together. */

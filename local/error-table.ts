@@ -30,11 +30,12 @@ const number = (text: string): number | string => (/^\d{1,15}$/.test(text) ? Num
 
 /**
  * The error lines of an `errors.csv` file, streamed (header checked, byte order mark dropped). Throws, naming the
- * file, when its header is not {@link ERRORS_CSV_COLUMNS} or a line does not have six fields.
+ * file, when its header is not {@link ERRORS_CSV_COLUMNS} or a line does not have six fields. A chunk's errors part
+ * has the same lines without the header: read it with `{ header: false }`.
  */
-export async function* readErrorLines(path: string): AsyncGenerator<ErrorLine> {
+export async function* readErrorLines(path: string, opts: { header?: boolean } = {}): AsyncGenerator<ErrorLine> {
   const parser = createReadStream(path).pipe(parse({ bom: true, relax_column_count: true }));
-  let header = true;
+  let header = opts.header ?? true;
   let record = 0;
   for await (const fields of parser as AsyncIterable<string[]>) {
     if (header) {
@@ -91,10 +92,19 @@ export class ErrorSummarizer {
   }
 }
 
-/** Summarizes the error lines of an `errors.csv` file, streamed. */
-export async function summarizeErrorsFile(path: string): Promise<ErrorTableSummary> {
+/**
+ * The error lines of an `errors.csv` file, then those of the given errors parts (headerless), streamed: the whole
+ * list of a run some of whose chunks completed after `errors.csv` was composed.
+ */
+export async function* readErrorFiles(path: string, parts: readonly string[] = []): AsyncGenerator<ErrorLine> {
+  yield* readErrorLines(path);
+  for (const part of parts) yield* readErrorLines(part, { header: false });
+}
+
+/** Summarizes the error lines of an `errors.csv` file (and of errors parts after it), streamed. */
+export async function summarizeErrorsFile(path: string, parts: readonly string[] = []): Promise<ErrorTableSummary> {
   const summarizer = new ErrorSummarizer();
-  for await (const l of readErrorLines(path)) summarizer.add(l);
+  for await (const l of readErrorFiles(path, parts)) summarizer.add(l);
   return summarizer.summary();
 }
 

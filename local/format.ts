@@ -164,16 +164,21 @@ function outcomeLines(report: RunReport, rel: (p: string) => string): string[] {
     const errorsName = manifest.rejected.errors.startsWith(keys.rejectedFolder)
       ? manifest.rejected.errors.slice(keys.rejectedFolder.length)
       : manifest.rejected.errors;
-    const missing = manifest.chunks.missing;
+    const late = report.outcomes.late.map((c) => c.chunkId);
+    const missing = manifest.chunks.missing.filter((id) => !late.includes(id));
+    const chunks = (ids: number[]) => `chunk${ids.length === 1 ? "" : "s"} ${ids.join(", ")}`;
     out.push(
       `Rejected    ${plural(manifest.rejected.rowCount, "row")} → ${manifest.rejected.rows}, ${errorsFileCount(manifest.rejected.errorCount, report.document.warnings.total)} → ${errorsName}` +
-        (missing.length > 0 ? `; chunk${missing.length === 1 ? "" : "s"} ${missing.join(", ")} missing` : ""),
+        (missing.length > 0 ? `; ${chunks(missing)} missing` : "") +
+        (late.length > 0 ? `; ${chunks(late)} completed later: rows and errors in ${keys.rejectedFolder}parts/` : ""),
     );
   } else {
     out.push(`Rejected    no manifest: ${keys.manifest} was not written`);
   }
   if (files) {
     const saved = [files.rejectedRows, files.rejectedErrors].filter((p): p is string => p !== undefined).map(rel);
+    const lateParts = files.lateParts.flatMap((p) => (p.rows ? [p.rows] : []).concat(p.errors ? [p.errors] : []));
+    if (lateParts.length > 0) saved.push(`${rel(dirname(lateParts[0]))}/ (${plural(lateParts.length, "part")})`);
     if (files.processedParts.length > 0) {
       saved.push(`${rel(dirname(files.processedParts[0]))}/ (${plural(files.processedParts.length, "part")})`);
     }

@@ -3,13 +3,16 @@
  * files copied out of it before the local services stop. The runner reads with its own full-access key (as the user
  * who owns the bucket would), never with a function's role.
  */
-import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { readRunSummaries } from "../functions/adapters/chunk-summaries";
 import { OUTCOME_KEYS, type OutcomeSettings, type RunManifest } from "../functions/contract";
+import { type ChunkPartKeys, chunkPartKeys } from "../functions/core/outcomes/chunk-parts";
 import type { RunOutcomes } from "./document";
+import { createWriteStreamNoFollow, ensureRealDirectory, refuseSymlink } from "./out-files";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./services";
 
 /** Where `--out` puts the row outcomes, relative to its directory. */
@@ -17,8 +20,20 @@ export const OUT_PATHS = {
   manifest: "results.json",
   rejectedRows: join("rejected", "rows.csv"),
   rejectedErrors: join("rejected", "errors.csv"),
+  /** The parts of the chunks that completed after the files were composed (named as in the bucket). */
+  rejectedPartsDir: join("rejected", "parts"),
   processedDir: "processed",
 } as const;
+
+/**
+ * A chunk that completed after AggregateResults composed `rows.csv` and `errors.csv` (a failed Map is caught at once
+ * while other chunks still run): the manifest names it missing, yet its outcome is in its parts, and the check counts
+ * it (it reads the runs table later).
+ */
+export interface LateChunk {
+  chunkId: number;
+  keys: ChunkPartKeys;
+}
 
 /** The object keys a run's outcomes have, whether or not they were written. */
 export interface OutcomeKeys {
@@ -40,8 +55,25 @@ export function outcomeKeys(settings: OutcomeSettings, exec: string): OutcomeKey
   };
 }
 
-/** The document's view of a manifest. */
-export function outcomesOf(manifest: RunManifest, manifestKey: string): RunOutcomes {
+/**
+ * The chunks the manifest names missing that have reported to the runs table since (their summaries are there), in
+ * chunk order: their outcomes are only in their parts. The runs table is what the check counts from.
+ */
+export async function readLateChunks(
+  runsTable: string,
+  settings: OutcomeSettings,
+  manifest: RunManifest | undefined,
+): Promise<LateChunk[]> {
+  if (!manifest || manifest.chunks.missing.length === 0) return [];
+  const { chunks } = await readRunSummaries(runsTable, manifest.executionName);
+  const reported = new Set(chunks.map((c) => Number(c.chunkId)));
+  return manifest.chunks.missing
+    .filter((id) => reported.has(id))
+    .map((chunkId) => ({ chunkId, keys: chunkPartKeys(settings, manifest.executionName, chunkId) }));
+}
+
+/** The document's view of a manifest, with the chunks that completed after it was composed. */
+export function outcomesOf(manifest: RunManifest, manifestKey: string, late: readonly LateChunk[] = []): RunOutcomes {
   return {
     manifest: manifestKey,
     rejectedRows: manifest.rejected.rows,
@@ -50,6 +82,7 @@ export function outcomesOf(manifest: RunManifest, manifestKey: string): RunOutco
     rowCount: manifest.rejected.rowCount,
     errorCount: manifest.rejected.errorCount,
     missingChunks: manifest.chunks.missing,
+    lateChunks: late.map((c) => c.chunkId),
   };
 }
 
@@ -59,6 +92,8 @@ export interface OutcomeFiles {
   rejectedRows?: string;
   rejectedErrors?: string;
   processedParts: string[];
+  /** The late chunks' rejected rows and error lines (`rejected/parts/rows-NNNNN.csv`, `errors-NNNNN.csv`). */
+  lateParts: { chunkId: number; rows?: string; errors?: string }[];
   /** Keys that were to be copied and did not exist (nothing is written in their place). */
   absent: string[];
 }
@@ -137,15 +172,18 @@ export class OutcomeReader {
 
   /**
    * Streams the object into `path` byte for byte (through a temporary name, so a failed copy leaves no file).
-   * Returns false, writing nothing, when the object does not exist.
+   * Returns false, writing nothing, when the object does not exist. Never writes through a symbolic link: the
+   * folders from `root` (the `--out` directory) down to the file, and the file's own name, must not be links.
    */
-  async copy(key: string, path: string): Promise<boolean> {
+  async copy(key: string, path: string, root = dirname(path)): Promise<boolean> {
     const body = await this.open(key);
     if (body === undefined) return false;
-    ensureDir(dirname(path));
     const partial = join(dirname(path), `.${basename(path)}.copying`);
+    ensureRealDirectory(dirname(path), root);
+    refuseSymlink(path);
     try {
-      await pipeline(body, createWriteStream(partial));
+      await pipeline(body, createWriteStreamNoFollow(partial));
+      refuseSymlink(path);
       renameSync(partial, path);
     } catch (err) {
       rmSync(partial, { force: true });
@@ -159,39 +197,41 @@ export class OutcomeReader {
   }
 }
 
-/** Creates `path` unless it exists (its parent is the `--out` directory, checked before the run). */
-function ensureDir(path: string): void {
-  if (!existsSync(path)) mkdirSync(path);
-}
-
 /** Removes what an earlier run left in `dir`'s outcome paths, so that every outcome file there is this run's. */
 function clearEarlierOutcomes(dir: string): void {
+  // A linked folder's files are someone else's: never listed, never removed (a linked file is only unlinked).
+  refuseSymlink(dir);
+  refuseSymlink(join(dir, dirname(OUT_PATHS.rejectedRows)));
   rmSync(join(dir, OUT_PATHS.manifest), { force: true });
   rmSync(join(dir, OUT_PATHS.rejectedRows), { force: true });
   rmSync(join(dir, OUT_PATHS.rejectedErrors), { force: true });
-  const processed = join(dir, OUT_PATHS.processedDir);
-  if (existsSync(processed)) {
-    for (const name of readdirSync(processed)) {
-      if (/^part-\d+\.csv$/.test(name)) rmSync(join(processed, name), { force: true });
-    }
-  }
+  const clear = (folder: string, name: RegExp) => {
+    refuseSymlink(folder);
+    if (!existsSync(folder)) return;
+    for (const f of readdirSync(folder)) if (name.test(f)) rmSync(join(folder, f), { force: true });
+  };
+  clear(join(dir, OUT_PATHS.processedDir), /^part-\d+\.csv$/);
+  clear(join(dir, OUT_PATHS.rejectedPartsDir), /^(rows|errors)-\d+\.csv$/);
 }
 
 /**
  * Copies a run's outcomes into `dir`: `results.json` (the manifest), `rejected/rows.csv`, `rejected/errors.csv` and
- * `processed/part-NNNNN.csv`. Whatever exists is copied, also after a failed run; nothing is made up for what does
- * not. The parts are the manifest's, or, without a manifest, whatever is under the run's processed folder.
+ * `processed/part-NNNNN.csv`, and for each late chunk its parts: `processed/part-NNNNN.csv` beside the others,
+ * `rejected/parts/rows-NNNNN.csv` and `errors-NNNNN.csv`. Whatever exists is copied, also after a failed run;
+ * nothing is made up for what does not. The parts are the manifest's, or, without a manifest, whatever is under the
+ * run's processed folder.
  */
 export async function copyOutcomeFiles(
   reader: OutcomeReader,
   keys: OutcomeKeys,
   manifest: RunManifest | undefined,
   dir: string,
+  late: readonly LateChunk[] = [],
 ): Promise<OutcomeFiles> {
   clearEarlierOutcomes(dir);
-  const files: OutcomeFiles = { processedParts: [], absent: [] };
+  const files: OutcomeFiles = { processedParts: [], lateParts: [], absent: [] };
   const copy = async (key: string, path: string): Promise<string | undefined> => {
-    if (await reader.copy(key, path)) return path;
+    if (await reader.copy(key, path, dir)) return path;
     files.absent.push(key);
     return undefined;
   };
@@ -204,9 +244,16 @@ export async function copyOutcomeFiles(
   const parts = manifest
     ? (manifest.processed?.parts ?? [])
     : (await reader.list(keys.processedFolder)).filter((k) => /\/part-\d+\.csv$/.test(k));
-  for (const key of parts) {
+  const lateProcessed = late.map((c) => c.keys.processed).filter((k): k is string => k !== null);
+  for (const key of [...parts, ...lateProcessed]) {
     const path = await copy(key, join(dir, OUT_PATHS.processedDir, basename(key)));
     if (path) files.processedParts.push(path);
+  }
+  files.processedParts.sort();
+  for (const { chunkId, keys: part } of late) {
+    const rows = await copy(part.rows, join(dir, OUT_PATHS.rejectedPartsDir, basename(part.rows)));
+    const errors = await copy(part.errors, join(dir, OUT_PATHS.rejectedPartsDir, basename(part.errors)));
+    files.lateParts.push({ chunkId, ...(rows ? { rows } : {}), ...(errors ? { errors } : {}) });
   }
   return files;
 }

@@ -1,5 +1,5 @@
-import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { finished } from "node:stream/promises";
 import { SEVERITIES } from "../functions/contract";
 import { escapeHtml } from "../functions/core/notify/escape";
@@ -16,11 +16,18 @@ import {
   errorDataHead,
   errorRowEncoder,
   errorTableHtml,
-  readErrorLines,
+  readErrorFiles,
   summarizeErrorsFile,
 } from "./error-table";
 import { UsageError } from "./faults";
 import { renderSlack } from "./format";
+import {
+  createWriteStreamNoFollow,
+  ensureRealDirectory,
+  refuseSymlink,
+  SymlinkRefusedError,
+  writeFileNoFollow,
+} from "./out-files";
 import { OUT_PATHS } from "./outcomes";
 import type { RunReport } from "./report";
 
@@ -153,9 +160,15 @@ function outcomesHtml(report: RunReport, dir: string | undefined): string {
     items.push(
       `<li>In the bucket: <code>s3://${escapeHtml(manifest.bucket)}/${escapeHtml(keys.rejectedFolder)}</code> (rejected), <code>${escapeHtml(keys.manifest)}</code> (manifest, ${escapeHtml(manifest.status)})</li>`,
     );
-    if (manifest.chunks.missing.length > 0)
+    const late = report.outcomes.late.map((c) => c.chunkId);
+    const missing = manifest.chunks.missing.filter((id) => !late.includes(id));
+    if (missing.length > 0)
       items.push(
-        `<li><strong>Chunks missing</strong>: ${manifest.chunks.missing.join(", ")} of ${manifest.chunks.expected}; their rows are in none of the files.</li>`,
+        `<li><strong>Chunks missing</strong>: ${missing.join(", ")} of ${manifest.chunks.expected}; they left no result, and their rows are in none of the files.</li>`,
+      );
+    if (late.length > 0)
+      items.push(
+        `<li><strong>Chunks completed after the files were composed</strong>: ${late.join(", ")} of ${manifest.chunks.expected}; their rejected rows and errors are in their parts (<code>${escapeHtml(keys.rejectedFolder)}parts/</code>), not in rows.csv and errors.csv, and they are counted and listed here.</li>`,
       );
   } else {
     items.push(`<li>No manifest: <code>${escapeHtml(keys.manifest)}</code> was not written.</li>`);
@@ -172,10 +185,21 @@ function outcomesHtml(report: RunReport, dir: string | undefined): string {
       items.push(
         link(files.rejectedErrors, `one line per error${manifest ? ` (${manifest.rejected.errorCount})` : ""}`),
       );
+    for (const part of files.lateParts) {
+      if (part.rows) items.push(link(part.rows, `rejected rows of chunk ${part.chunkId}, completed after rows.csv`));
+      if (part.errors) items.push(link(part.errors, `errors of chunk ${part.chunkId}, completed after errors.csv`));
+    }
     for (const part of files.processedParts) items.push(link(part, "valid rows of one chunk"));
     if (files.manifest) items.push(link(files.manifest, "the manifest"));
   }
   return `<ul class="outcomes">${items.join("")}</ul>`;
+}
+
+/** Where errors.csv lists only the first header warnings: says so, under the list's heading. */
+function headerWarningsCapHtml(report: RunReport): string {
+  const cap = report.outcomes.headerWarnings;
+  if (!cap) return "";
+  return `<p class="cap"><strong>Header warnings listed: ${cap.listed} of ${cap.total}.</strong> errors.csv, and so this list, holds only the first ${cap.listed} header warnings (columns the row schema does not define); its line after them says how many more there are. The counts above include all ${cap.total}.</p>`;
 }
 
 /**
@@ -256,6 +280,7 @@ ${warningsHtml(d.warnings)}
 <h2>Row outcomes</h2>
 ${outcomesHtml(report, dir)}
 <h2 id="errors">Every error${d.warnings.total > 0 ? " and header warning" : ""}${table.kind === "table" ? ` (${table.summary.total})` : ""}</h2>
+${headerWarningsCapHtml(report)}
 ${table.kind === "table" ? errorTableHtml(table.summary, table.csvName) : `<p class="muted">${escapeHtml(table.reason)}</p>`}
 <h2>States</h2>
 ${stateTable(report)}
@@ -271,31 +296,36 @@ ${workflowFigure(report)}
 ${table.kind === "table" ? '<script type="application/json" id="error-data">' : ""}`;
 }
 
-/**
- * Creates `dir` and its missing parents one level at a time. (`mkdirSync` with `recursive: true` never returns for
- * some paths, e.g. under /proc, where every level answers ENOENT.) Throws the file system's error when a level
- * cannot be created; a path that exists as a file fails at the first write into it.
- */
-function ensureDirectory(dir: string): void {
-  const missing: string[] = [];
-  for (let level = resolve(dir); !existsSync(level); level = dirname(level)) {
-    missing.unshift(level);
-    if (dirname(level) === level) break;
-  }
-  for (const level of missing) mkdirSync(level);
-}
+/** The files and folders of fixed name a run writes in the `--out` directory. */
+const OUT_NAMES = [
+  "run.json",
+  "report.html",
+  "pipeline.mmd",
+  "logs.jsonl",
+  "notices",
+  join("notices", "index.json"),
+  OUT_PATHS.manifest,
+  dirname(OUT_PATHS.rejectedRows),
+  OUT_PATHS.rejectedRows,
+  OUT_PATHS.rejectedErrors,
+  OUT_PATHS.rejectedPartsDir,
+  OUT_PATHS.processedDir,
+];
 
 /**
  * Makes sure the run's files can be written to `dir` before the run starts: creates it if needed and writes (then
- * removes) a probe file. Throws a one-line {@link UsageError} naming the directory and what to do.
+ * removes) a probe file. Throws a one-line {@link UsageError} naming the directory and what to do, also when `dir`
+ * or one of the names the run writes in it is a symbolic link (the run never writes through one).
  */
 export function prepareOutputDir(dir: string): void {
   const probe = join(dir, `.csv-pipeline-write-check-${process.pid}`);
   try {
-    ensureDirectory(dir);
-    writeFileSync(probe, "");
+    ensureRealDirectory(dir);
+    for (const name of OUT_NAMES) refuseSymlink(join(dir, name));
+    writeFileNoFollow(probe, "");
     rmSync(probe, { force: true });
   } catch (err) {
+    if (err instanceof SymlinkRefusedError) throw new UsageError(`--out ${dir}: ${err.message}`, { cause: err });
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new UsageError(
       `--out ${dir}: cannot create or write this directory (${reason}); give a directory you can write to`,
@@ -310,15 +340,19 @@ export function prepareOutputDir(dir: string): void {
  */
 async function writeReportHtml(path: string, report: RunReport, mermaid: string, dir: string): Promise<void> {
   const errorsCsv = report.outcomes.files?.rejectedErrors;
+  // The errors of chunks that completed after errors.csv was composed are in their parts only.
+  const lateErrors = (report.outcomes.files?.lateParts ?? []).flatMap((p) => (p.errors ? [p.errors] : []));
   let table: ErrorTableSource = noErrorTable(report);
   if (errorsCsv) {
     try {
-      table = { kind: "table", summary: await summarizeErrorsFile(errorsCsv), csvName: OUT_PATHS.rejectedErrors };
+      const summary = await summarizeErrorsFile(errorsCsv, lateErrors);
+      const csvName = [OUT_PATHS.rejectedErrors, ...(lateErrors.length > 0 ? [`${OUT_PATHS.rejectedPartsDir}/`] : [])];
+      table = { kind: "table", summary, csvName: csvName.join(" and ") };
     } catch (err) {
       table = { kind: "none", reason: `${OUT_PATHS.rejectedErrors} could not be read: ${(err as Error).message}` };
     }
   }
-  const out = createWriteStream(path);
+  const out = createWriteStreamNoFollow(path);
   // Rows are small: gathered into pieces of about 64 KB, so the stream is not called once per error.
   let pending = "";
   const flush = async () => {
@@ -347,7 +381,7 @@ async function writeReportHtml(path: string, report: RunReport, mermaid: string,
     if (table.kind === "table" && errorsCsv) {
       await write(errorDataHead(table.summary));
       const encode = errorRowEncoder(table.summary);
-      for await (const l of readErrorLines(errorsCsv)) await write(encode(l));
+      for await (const l of readErrorFiles(errorsCsv, lateErrors)) await write(encode(l));
       await write(ERROR_DATA_TAIL + ERROR_TABLE_PAGE_END);
     } else {
       await write("</body></html>\n");
@@ -371,10 +405,10 @@ export async function writeReportFiles(dir: string, report: RunReport): Promise<
   const written: string[] = [];
   const put = (name: string, content: string) => {
     const path = join(dir, name);
-    writeFileSync(path, content);
+    writeFileNoFollow(path, content);
     written.push(path);
   };
-  ensureDirectory(join(dir, "notices"));
+  ensureRealDirectory(join(dir, "notices"), dir);
   put("run.json", `${JSON.stringify(report.document, null, 2)}\n`);
   const index = report.notices.map((n, i) => ({
     channel: n.channel,
@@ -400,7 +434,8 @@ export async function writeReportFiles(dir: string, report: RunReport): Promise<
   put("logs.jsonl", report.logs.map((l) => `${l}\n`).join(""));
   const files = report.outcomes.files;
   if (files) {
-    for (const f of [files.manifest, files.rejectedRows, files.rejectedErrors, ...files.processedParts])
+    const late = files.lateParts.flatMap((p) => [p.rows, p.errors]);
+    for (const f of [files.manifest, files.rejectedRows, files.rejectedErrors, ...late, ...files.processedParts])
       if (f !== undefined) written.push(f);
   }
   return written;

@@ -3,9 +3,11 @@
  * the execution's timeline, the check's result (or, when the check never returned, the run store) and what the
  * loopback endpoints received.
  */
+
+import { readRunSummaries } from "../functions/adapters/chunk-summaries";
 import { dynamoRunStore } from "../functions/adapters/run-store";
 import type { CheckOutput, RunManifest, SplitResult } from "../functions/contract";
-import { summarizeRun } from "../functions/core/records/summary";
+import { type HeaderWarningCount, headerWarningsOf, summarizeRun } from "../functions/core/records/summary";
 import type { Pattern } from "./args";
 import {
   collectMetrics,
@@ -17,7 +19,7 @@ import {
 } from "./document";
 import type { LocalEnvironment } from "./environment";
 import type { ExecutionOutcome, TimelineEntry } from "./execution";
-import { type OutcomeFiles, type OutcomeKeys, outcomesOf } from "./outcomes";
+import { type LateChunk, type OutcomeFiles, type OutcomeKeys, outcomesOf } from "./outcomes";
 import { STATE_MACHINE_ACCESS_KEY } from "./tasks";
 
 /** Everything a run produced: the DESIGN.md document plus what the human output and `--out` show. */
@@ -55,10 +57,14 @@ export interface RunOutcomesReport {
   keys: OutcomeKeys;
   /** `results/<exec>.json`, when it was written. */
   manifest?: RunManifest;
+  /** The chunks the manifest names missing that completed after it was composed (see {@link LateChunk}). */
+  late: LateChunk[];
   /** With `--out`: the files copied there. */
   files?: OutcomeFiles;
   /** With `--out`: why copying them failed. */
   filesError?: string;
+  /** When the file had more header warnings than `errors.csv` lists (the run store's file summary says). */
+  headerWarnings?: HeaderWarningCount;
 }
 
 /** Every entry of one state (all its Map iterations) taken together. */
@@ -181,6 +187,7 @@ export async function buildReport(
   const counts = run.check ? countsOf(run.check) : await storedCounts(env, { ...run, key: run.input.key }, run.split);
   const notices = collectNotices(run.check, env.aws.calls, env.slack.deliveries, STATE_MACHINE_ACCESS_KEY);
   const stateSummaries = summarizeStates(outcome.timeline);
+  const headerWarnings = headerWarningsOf((await readRunSummaries(env.runsTable, run.executionName)).file);
   const document: RunDocument = {
     executionName: run.executionName,
     feed: run.feed.name,
@@ -192,7 +199,9 @@ export async function buildReport(
     notifications: notices.map(noticeEntry),
     metrics: collectMetrics(env.aws.calls),
     stateResults: stateSummaries.map(stateResult),
-    outcomes: run.outcomes.manifest ? outcomesOf(run.outcomes.manifest, run.outcomes.keys.manifest) : null,
+    outcomes: run.outcomes.manifest
+      ? outcomesOf(run.outcomes.manifest, run.outcomes.keys.manifest, run.outcomes.late)
+      : null,
     awsLimits: env.limits.entries(),
   };
   return {
@@ -215,6 +224,6 @@ export async function buildReport(
     },
     throttledBatches: env.throttledBatches(),
     logs: env.logs,
-    outcomes: run.outcomes,
+    outcomes: headerWarnings ? { ...run.outcomes, headerWarnings } : run.outcomes,
   };
 }

@@ -15,7 +15,7 @@ import { type FaultPlan, fire, UsageError } from "./faults";
 import { pickFeed } from "./feeds";
 import type { FunctionStatements } from "./function-roles";
 import type { ConcurrencyQuota } from "./lambda-concurrency";
-import { copyOutcomeFiles, type OutcomeFiles, OutcomeReader, outcomeKeys } from "./outcomes";
+import { copyOutcomeFiles, type OutcomeFiles, OutcomeReader, outcomeKeys, readLateChunks } from "./outcomes";
 import { loadPipeline } from "./pipeline-source";
 import { buildReport, type RunReport } from "./report";
 import type { S3AccessRecord } from "./s3-strict";
@@ -210,11 +210,12 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
     const reader = new OutcomeReader(s3Endpoint, env.bucket);
     cleanups.add(() => reader.close());
     const manifest = await reader.manifest(keys.manifest);
+    const late = await readLateChunks(env.runsTable, config.outputs, manifest);
     let outcomeFiles: OutcomeFiles | undefined;
     let outcomeFilesError: string | undefined;
     if (args.outDir) {
       try {
-        outcomeFiles = await copyOutcomeFiles(reader, keys, manifest, args.outDir);
+        outcomeFiles = await copyOutcomeFiles(reader, keys, manifest, args.outDir, late);
       } catch (err) {
         // Reported after the summary, as when the other --out files cannot be written.
         outcomeFilesError = err instanceof Error ? err.message : String(err);
@@ -241,7 +242,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
       mapConcurrency,
       split,
       check,
-      outcomes: { keys, manifest, files: outcomeFiles, filesError: outcomeFilesError },
+      outcomes: { keys, manifest, late, files: outcomeFiles, filesError: outcomeFilesError },
     });
     if (duplicates.length > 0) report.document.duplicateExecutions = duplicates;
     if (earlierExecutions.length > 0) report.document.earlierExecutions = earlierExecutions;

@@ -40,7 +40,7 @@ function temporaryName(): string {
 }
 
 /** Writes the object to a temporary file, waits until it is written, then renames it over the object's file. */
-async function durablePut(store: FilesystemStore, object: StoredObject): Promise<{ size: number; md5: string }> {
+export async function durablePut(store: FilesystemStore, object: StoredObject): Promise<{ size: number; md5: string }> {
   const objectPath = store.getResourcePath(object.bucket, object.key, "object");
   const dir = dirname(objectPath);
   await mkdir(dir, { recursive: true });

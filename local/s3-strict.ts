@@ -114,7 +114,7 @@ type Middleware = (ctx: KoaContext, next: Next) => Promise<void>;
 
 /** Puts a middleware right before s3rver's router (the last middleware), after its path-style rewrite. */
 // biome-ignore lint/suspicious/noExplicitAny: s3rver is untyped
-function beforeRoutes(s3rver: any, middleware: Middleware): void {
+export function beforeRoutes(s3rver: any, middleware: Middleware): void {
   const stack = s3rver.middleware as Middleware[];
   stack.splice(stack.length - 1, 0, middleware);
 }

@@ -167,7 +167,7 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
   const S3rver: any = require("s3rver");
   const { installS3Strictness, withMultipartAbort, withStrictIfMatch } =
     require("./s3-strict") as typeof import("./s3-strict");
-  const { withDurablePuts } = require("./s3-durable-put") as typeof import("./s3-durable-put");
+  const { withAnyS3Key } = require("./s3-key-store") as typeof import("./s3-key-store");
 
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: dynamoPath });
   await listen(dyn);
@@ -175,7 +175,7 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
   const dynamoEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
 
   const s3rver = withStrictIfMatch(
-    withDurablePuts(new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: s3Dir })),
+    withAnyS3Key(new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: s3Dir }), s3Dir),
   );
   const s3Access: S3AccessRecord[] = [];
   if (opts.s3Roles !== undefined) {

@@ -103,6 +103,7 @@ describe("npm start (local run, end to end)", function () {
       rowCount: ORDERS.rows.invalid,
       errorCount: ORDERS.errors.total,
       missingChunks: [],
+      lateChunks: [],
     });
     // HIGH errors route to Slack and e-mail; nothing is CRITICAL, so on-call (SNS) is not paged.
     assert.deepEqual(channels(doc), ["slack:sent", "email:sent"]);

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { ERRORS_CSV_COLUMNS, type RunManifest } from "../../functions/contract";
@@ -103,6 +112,7 @@ describe("row outcomes of a local run (--out)", function () {
       rowCount: doc.rows.invalid,
       errorCount: doc.errors.total,
       missingChunks: [],
+      lateChunks: [],
     });
   });
 
@@ -177,7 +187,90 @@ describe("row outcomes of a local run (--out)", function () {
     assert.equal(plain.outcomes?.errorCount, plain.errors.total);
   });
 
-  it("copies what a run with a crashed chunk composed, and names the missing chunk", async () => {
+  it("says where the 100 header warnings of errors.csv stop: in errors.csv, the notices and report.html", async () => {
+    const wide = join(dir, "wide.csv");
+    const extra = Array.from({ length: 150 }, (_, i) => `x${i + 1}`);
+    const fill = ",".repeat(extra.length);
+    writeFileSync(
+      wide,
+      `${[...SAMPLE_HEADER, ...extra].join(",")}\n` +
+        `ORD-000001,a@example.com,10.00,1,NEW,2024-10-19,2024-10-19T02:15:00+09:00,ok${fill}\n` +
+        `ORD-000002,not-an-email,10.00,1,NEW,2024-10-19,2024-10-19T02:15:00+09:00,bad${fill}\n`,
+    );
+    const wideOut = join(dir, "wide");
+
+    const result = await runCli([
+      wide,
+      "--schema",
+      join(ROOT, "samples", "orders.schema.yaml"),
+      "--json",
+      "--now",
+      WEEKDAY_MORNING,
+      "--out",
+      wideOut,
+    ]);
+    tmps.push(result.tmp);
+    const wideDoc = parseDocument(result);
+    const lines = readFileSync(join(wideOut, "rejected", "errors.csv"), "utf8").split("\r\n");
+
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(wideDoc.errors.total, 151);
+    assert.equal(
+      lines[100],
+      `,1,x100,SchemaError,LOW,"ヘッダーの列 ""x100"" は行スキーマに定義されていないため、値はチェックされません"`,
+    );
+    assert.equal(
+      lines[101],
+      ",1,,SchemaError,LOW,ヘッダーの警告はほかに 50件あります(行スキーマにない列)。errors.csv には 150件のうち先頭の 100件のみを記載しています。件数にはすべて含まれます。",
+    );
+    // A MEDIUM run notifies Slack only; its body is the payload as the webhook received it.
+    const slack = wideDoc.notifications.find((n) => n.channel === "slack");
+    assert.ok(
+      slack?.body.includes(
+        "`errors.csv`: エラー(行番号・列・理由)。ただしヘッダーの警告は 150件のうち先頭の 100件のみ",
+      ),
+      slack?.body,
+    );
+    const html = readFileSync(join(wideOut, "report.html"), "utf8");
+    assert.ok(html.includes("<strong>Header warnings listed: 100 of 150.</strong>"));
+    assert.match(html, /<h2 id="errors">Every error \(102\)<\/h2>/);
+  });
+
+  it("never writes through a symbolic link in --out: refused before the run for a name it writes, after it for others", async () => {
+    const linkDir = join(dir, "links");
+    const outside = join(dir, "outside");
+    mkdirSync(join(linkDir, "notices"), { recursive: true });
+    mkdirSync(join(linkDir, "processed"), { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    const targets = ["run", "notice", "part"].map((name) => join(outside, `${name}.txt`));
+    for (const t of targets) writeFileSync(t, `outside ${t}`);
+    symlinkSync(targets[0], join(linkDir, "run.json"));
+
+    const before = await runCli(["--json", "--now", WEEKDAY_MORNING, "--out", linkDir]);
+    tmps.push(before.tmp);
+
+    assert.equal(before.code, 2, before.stderr);
+    assert.equal(before.stderr.trimEnd().split("\n").length, 1, before.stderr);
+    assert.ok(before.stderr.startsWith(`error: --out ${linkDir}: ${join(linkDir, "run.json")} is a symbolic link`));
+
+    rmSync(join(linkDir, "run.json"));
+    symlinkSync(targets[1], join(linkDir, "notices", "02-email.txt"));
+    symlinkSync(targets[2], join(linkDir, "processed", "part-00001.csv"));
+    const during = await runCli(["--json", "--now", WEEKDAY_MORNING, "--out", linkDir]);
+    tmps.push(during.tmp);
+
+    assert.equal(during.code, 1, during.stderr);
+    assert.equal(
+      during.stderr.trimEnd().split("\n").at(-1),
+      `error: could not write the run's files to ${linkDir}: ${join(linkDir, "notices", "02-email.txt")} is a symbolic link; the run never writes through one: remove it, or give another --out directory`,
+    );
+    for (const t of targets) assert.equal(readFileSync(t, "utf8"), `outside ${t}`);
+    // A part's name held by a link from an earlier run is cleared like the earlier run's parts: the link, not its target.
+    assert.ok(lstatSync(join(linkDir, "processed", "part-00001.csv")).isFile());
+    assert.equal(records(join(linkDir, "processed", "part-00001.csv"))[0].join(","), SAMPLE_HEADER.join(","));
+  });
+
+  it("copies what a run with a crashed chunk composed and what its late chunks wrote, and names the missing chunk", async () => {
     const config = join(dir, "chunks.yaml");
     const crashOut = join(dir, "crash");
     writeFileSync(config, "chunkRows: 250\n");
@@ -202,15 +295,41 @@ describe("row outcomes of a local run (--out)", function () {
     assert.ok(manifest.chunks.missing.length >= 1, "the crashed chunk is missing");
     assert.equal(manifest.chunks.completed + manifest.chunks.missing.length, manifest.chunks.expected);
     assert.deepEqual(crashed.outcomes?.missingChunks, manifest.chunks.missing);
-    // The files hold what the manifest says was composed, nothing for the chunks it names as missing.
+    // The composed files hold what the manifest says was composed, nothing for the chunks it names as missing.
     assert.equal(records(join(crashOut, "rejected", "rows.csv")).length - 1, manifest.rejected.rowCount);
     assert.equal(records(join(crashOut, "rejected", "errors.csv")).length - 1, manifest.rejected.errorCount);
     assert.equal(crashed.outcomes?.rowCount, manifest.rejected.rowCount);
+    // Chunks that completed after the composition (the Map fails at once, others still run) are late, not missing:
+    // their parts are copied, and the crashed chunk is the one named missing.
+    const late = crashed.outcomes?.lateChunks ?? [];
+    const id = (n: number) => String(n).padStart(5, "0");
+    assert.ok(
+      late.every((n) => manifest.chunks.missing.includes(n) && n !== 1),
+      `late: ${late}`,
+    );
     const parts = existsSync(join(crashOut, "processed")) ? readdirSync(join(crashOut, "processed")).sort() : [];
-    assert.equal(parts.length, manifest.chunks.completed);
     assert.deepEqual(
       parts,
-      manifest.processed?.parts.map((k) => k.slice(k.lastIndexOf("/") + 1)),
+      [
+        ...(manifest.processed?.parts.map((k) => k.slice(k.lastIndexOf("/") + 1)) ?? []),
+        ...late.map((n) => `part-${id(n)}.csv`),
+      ].sort(),
     );
+    const lateParts = existsSync(join(crashOut, "rejected", "parts"))
+      ? readdirSync(join(crashOut, "rejected", "parts")).sort()
+      : [];
+    assert.deepEqual(lateParts, late.flatMap((n) => [`errors-${id(n)}.csv`, `rows-${id(n)}.csv`]).sort());
+    // report.html lists the composed errors and the late chunks' errors, and names as missing only the chunks with
+    // no outcome anywhere.
+    const lateErrors = late.reduce(
+      (sum, n) => sum + records(join(crashOut, "rejected", "parts", `errors-${id(n)}.csv`)).length,
+      0,
+    );
+    const html = readFileSync(join(crashOut, "report.html"), "utf8");
+    const listed = manifest.rejected.errorCount + lateErrors;
+    assert.match(html, new RegExp(`<h2 id="errors">Every error \\(${listed}\\)</h2>`));
+    const missing = manifest.chunks.missing.filter((n) => !late.includes(n));
+    assert.ok(missing.includes(1), `missing: ${missing}`);
+    assert.ok(html.includes(`<strong>Chunks missing</strong>: ${missing.join(", ")} of ${manifest.chunks.expected};`));
   });
 });

@@ -57,6 +57,17 @@ describe("parseArgs", () => {
     assert.equal(defaultSchemaFor(join(ROOT, "samples", "empty.csv")), DEFAULT_SCHEMA);
   });
 
+  it("takes --now at the calendar's edges: a leap day, the last second of a day, minutes only, a far zone", () => {
+    for (const now of [
+      "2024-02-29T10:00:00+09:00",
+      "2025-12-31T23:59:59.999-12:00",
+      "2025-06-03T10:00+09:00",
+      "2025-01-01T00:00:00Z",
+    ]) {
+      assert.equal(run(["--now", now]).now, now);
+    }
+  });
+
   it("answers help", () => {
     assert.deepEqual(parseArgs(["--json", "-h"]), { kind: "help" });
   });
@@ -71,6 +82,16 @@ describe("parseArgs", () => {
     [["missing.csv"], /CSV file not found: missing\.csv/],
     [["--schema", "nope.yaml"], /schema file not found: nope\.yaml/],
     [["--now", "yesterday"], /ISO-8601/],
+    [["--now", "2025-02-30T10:00:00+09:00"], /^--now 2025-02-30T10:00:00\+09:00: 2025-02 has no day 30; give a real/],
+    [["--now", "2025-02-29T10:00:00Z"], /^--now 2025-02-29T10:00:00Z: 2025-02 has no day 29;/],
+    [["--now", "2025-04-31T00:00:00Z"], /^--now 2025-04-31T00:00:00Z: 2025-04 has no day 31;/],
+    [["--now", "2025-13-01T10:00:00Z"], /^--now 2025-13-01T10:00:00Z: month 13 does not exist;/],
+    [["--now", "2025-06-03T24:00:00+09:00"], /^--now 2025-06-03T24:00:00\+09:00: 24:00:00 is not a time of day/],
+    [["--now", "2025-06-03T23:59:60Z"], /^--now 2025-06-03T23:59:60Z: 23:59:60 is not a time of day/],
+    [
+      ["--now", "2025-06-03T10:00:00+09:60"],
+      /^--now 2025-06-03T10:00:00\+09:60: the zone offset 09:60 does not exist;/,
+    ],
     [["--inject", "slack-5xx:0"], /count must be 1 or more/],
   ];
   for (const [argv, message] of bad) {

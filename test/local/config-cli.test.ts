@@ -56,6 +56,7 @@ describe("local run with a --config file", () => {
       rejectedErrors: `quality/rejected/${exec}/errors.csv`,
       processedParts: [],
       missingChunks: [],
+      lateChunks: [],
     });
     assert.equal(rowCount, 109);
     assert.equal(errorCount, doc.errors.total);

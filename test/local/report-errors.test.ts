@@ -106,7 +106,7 @@ describe("report.html error table", () => {
 
   it("says why there is no error list when errors.csv was not written", () => {
     const run = reportFixture();
-    run.outcomes.files = { processedParts: [], absent: [run.outcomes.keys.rejectedErrors] };
+    run.outcomes.files = { processedParts: [], lateParts: [], absent: [run.outcomes.keys.rejectedErrors] };
 
     const html = renderHtml(run);
 
@@ -238,10 +238,12 @@ function withOutcomes(dir: string): RunReport {
   run.outcomes = {
     keys,
     manifest,
+    late: [],
     files: {
       rejectedRows: join(dir, "rejected", "rows.csv"),
       rejectedErrors: join(dir, "rejected", "errors.csv"),
       processedParts: [join(dir, "processed", "part-00000.csv"), join(dir, "processed", "part-00001.csv")],
+      lateParts: [],
       manifest: join(dir, "results.json"),
       absent: [],
     },

@@ -38,6 +38,6 @@ export function reportFixture(timeline: TimelineEntry[] = []): RunReport {
     mapConcurrency: { configured: 4, local: 4, cpus: 2, perCpu: 2 },
     throttledBatches: 0,
     logs: [],
-    outcomes: { keys: outcomeKeys(DEFAULT_OUTCOME_SETTINGS, FIXTURE_EXECUTION) },
+    outcomes: { keys: outcomeKeys(DEFAULT_OUTCOME_SETTINGS, FIXTURE_EXECUTION), late: [] },
   };
 }

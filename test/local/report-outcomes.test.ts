@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DEFAULT_OUTCOME_SETTINGS, type OutcomeSettings, type RunManifest } from "../../functions/contract";
+import { chunkPartKeys } from "../../functions/core/outcomes/chunk-parts";
 import { copyOutcomeFiles, OutcomeReader, outcomeKeys, outcomesOf } from "../../local/outcomes";
 import { type LocalServices, startLocalServices } from "../../local/services";
 
@@ -92,7 +93,42 @@ describe("row outcome files (--out)", function () {
       rowCount: 2,
       errorCount: 1,
       missingChunks: [1],
+      lateChunks: [],
     });
+  });
+
+  it("copies a late chunk's parts: valid rows beside the others, rejected rows and errors under rejected/parts/", async () => {
+    const s = DEFAULT_OUTCOME_SETTINGS;
+    const keys = outcomeKeys(s, EXEC);
+    const manifest = manifestFor(s);
+    const late = [{ chunkId: 1, keys: chunkPartKeys(s, EXEC, 1) }];
+    const lateRows = Buffer.from("ORD-3X,late\r\n");
+    const lateErrors = Buffer.from("3,4,order_id,ValidationError,HIGH,late\r\n");
+    await put(keys.manifest, JSON.stringify(manifest));
+    await put(keys.rejectedRows, ROWS);
+    await put(keys.rejectedErrors, ERRORS);
+    for (const n of [0, 1, 2]) await put(`processed/${EXEC}/part-0000${n}.csv`, PART(n));
+    await put(`rejected/${EXEC}/parts/rows-00001.csv`, lateRows);
+    await put(`rejected/${EXEC}/parts/errors-00001.csv`, lateErrors);
+    mkdirSync(join(TMP, "rejected", "parts"), { recursive: true });
+    writeFileSync(join(TMP, "rejected", "parts", "rows-00009.csv"), "earlier run");
+
+    const files = await copyOutcomeFiles(reader, keys, manifest, TMP, late);
+
+    assert.deepEqual(readdirSync(join(TMP, "processed")), ["part-00000.csv", "part-00001.csv", "part-00002.csv"]);
+    assert.deepEqual(readFileSync(join(TMP, "processed", "part-00001.csv")), PART(1));
+    assert.deepEqual(readdirSync(join(TMP, "rejected", "parts")).sort(), ["errors-00001.csv", "rows-00001.csv"]);
+    assert.deepEqual(readFileSync(join(TMP, "rejected", "parts", "rows-00001.csv")), lateRows);
+    assert.deepEqual(readFileSync(join(TMP, "rejected", "parts", "errors-00001.csv")), lateErrors);
+    assert.deepEqual(files.lateParts, [
+      {
+        chunkId: 1,
+        rows: join(TMP, "rejected", "parts", "rows-00001.csv"),
+        errors: join(TMP, "rejected", "parts", "errors-00001.csv"),
+      },
+    ]);
+    assert.equal(files.processedParts.length, 3);
+    assert.deepEqual(outcomesOf(manifest, keys.manifest, late).lateChunks, [1]);
   });
 
   it("without a manifest copies what exists, makes up nothing, and clears an earlier run's files", async () => {
@@ -125,7 +161,7 @@ describe("row outcome files (--out)", function () {
     const files = await copyOutcomeFiles(reader, keys, undefined, TMP);
 
     assert.deepEqual(readdirSync(TMP), []);
-    assert.deepEqual(files, { processedParts: [], absent: [keys.rejectedRows, keys.rejectedErrors] });
+    assert.deepEqual(files, { processedParts: [], lateParts: [], absent: [keys.rejectedRows, keys.rejectedErrors] });
   });
 
   it("refuses a manifest that is not one, naming it", async () => {

@@ -45,7 +45,7 @@ describe("warnings in the local report", () => {
       },
       composedAt: "2025-06-03T01:00:01.000Z",
     };
-    report.outcomes = { keys, manifest };
+    report.outcomes = { keys, manifest, late: [] };
 
     const line = formatHuman(report)
       .split("\n")

@@ -41,6 +41,8 @@ export interface NoticeTexts {
   /** What `rows.csv` and `errors.csv` in the rejected folder hold. */
   rejectedRowsFile: string;
   rejectedErrorsFile: string;
+  /** What `errors.csv` holds when the file had more header warnings than it lists (the first `listed` of `total`). */
+  rejectedErrorsFileCapped(listed: number, total: number): string;
   /** Chunks that left no result: their rows are in neither file. */
   rejectedPartial(failedChunks: number): string;
   /**
@@ -110,6 +112,8 @@ const ja: NoticeTexts = {
   rejectedFolder: "却下フォルダ",
   rejectedRowsFile: "修正して再アップロードする行",
   rejectedErrorsFile: "すべてのエラー(行番号・列・理由)",
+  rejectedErrorsFileCapped: (listed, total) =>
+    `エラー(行番号・列・理由)。ただしヘッダーの警告は ${total}件のうち先頭の ${listed}件のみ`,
   rejectedPartial: (n) => `結果のない ${n}チャンクの行はどちらのファイルにも含まれていません`,
   rejectedLate: (n, rows, parts) =>
     `rows.csv と errors.csv の作成後に ${n}チャンクが完了しました。その却下行(${rows}行)とエラーは、却下フォルダの ${parts} にあるチャンクごとのファイルにのみあります`,
@@ -174,6 +178,8 @@ const en: NoticeTexts = {
   rejectedFolder: "Rejected folder",
   rejectedRowsFile: "the rows to fix and re-upload",
   rejectedErrorsFile: "every error (row, column, reason)",
+  rejectedErrorsFileCapped: (listed, total) =>
+    `every error (row, column, reason), except that of the ${total} header warnings only the first ${listed} are listed`,
   rejectedPartial: (n) => `Rows of the ${n} ${n === 1 ? "chunk" : "chunks"} that left no result are in neither file`,
   rejectedLate: (n, rows, parts) =>
     `${n} ${n === 1 ? "chunk" : "chunks"} finished after rows.csv and errors.csv were written: ${n === 1 ? "its" : "their"} rejected rows (${rows}) and errors are only in the per-chunk files under ${parts} in the rejected folder`,

@@ -61,6 +61,8 @@ export interface RejectedRows {
    * under `parts` (relative to the folder). Absent when every counted chunk was composed or the check was not told.
    */
   late?: { chunks: number; rows: number; parts: string };
+  /** When the file had more header warnings than `errors.csv` lists: it lists the first `listed` of `total`. */
+  headerWarnings?: { listed: number; total: number };
 }
 
 /** State name of the aggregation step, as `workflow/pipeline.ts` names it. */
@@ -227,7 +229,12 @@ function rejectedParts(input: NoticeInput) {
       ? []
       : ([
           ["rows.csv", t.rejectedRowsFile],
-          ["errors.csv", t.rejectedErrorsFile],
+          [
+            "errors.csv",
+            r.headerWarnings
+              ? t.rejectedErrorsFileCapped(r.headerWarnings.listed, r.headerWarnings.total)
+              : t.rejectedErrorsFile,
+          ],
         ] as const),
     notWritten: failed ? t.rejectedFilesNotWritten(safeValue(failed.error, MAX_ERROR_NAME_CHARS)) : undefined,
     late: r.late && r.late.chunks > 0 ? t.rejectedLate(r.late.chunks, r.late.rows, r.late.parts) : undefined,

@@ -128,6 +128,7 @@ export function rejectedRowsOf(
     ...(url ? { url } : {}),
     missingChunks: summary.failedChunks,
     ...(late ? { late: { ...late, parts: partsFolderOf(settings, summary.executionName) } } : {}),
+    ...(summary.headerWarnings ? { headerWarnings: summary.headerWarnings } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import {
 import type { MessageLocale } from "../csv/validation-messages";
 import { neutralizeFormula } from "../notify/escape";
 import { sumSummaries } from "../records/aggregate";
+import { type HeaderWarningCount, headerWarningsOf } from "../records/summary";
 import { visible } from "../text";
 import { errorLineFields, errorLineMessage } from "./chunk-outcomes";
 import { csvLine, UTF8_BOM } from "./csv-text";
@@ -79,20 +80,31 @@ function firstCounted<T extends string>(order: readonly T[], counts: Partial<Rec
 
 const SEVERITIES_HIGH_FIRST: readonly Severity[] = [...SEVERITIES].reverse();
 
+/** The `errors.csv` line that says how many header warnings it does not list. */
+function headerWarningsCapText(c: HeaderWarningCount, locale: MessageLocale): string {
+  const rest = c.total - c.listed;
+  return locale === "ja"
+    ? `ヘッダーの警告はほかに ${rest}件あります(行スキーマにない列)。errors.csv には ${c.total}件のうち先頭の ${c.listed}件のみを記載しています。件数にはすべて含まれます。`
+    : `${rest} more header warnings (columns the row schema does not define) are not listed: errors.csv lists the first ${c.listed} of ${c.total}. The counts include them all.`;
+}
+
 /**
  * The `errors.csv` lines of the file itself, from its summary item, before the chunks' lines (all about the header,
  * line 1, so `row` is empty):
  * - a rejected file: its one line. The split records exactly one problem when it rejects a file; the item keeps its
  *   message, its key and its column, the type counted (SchemaError when none is) and the highest severity counted
  *   (CRITICAL when none is).
- * - an accepted file: one line per header warning the item keeps (a column the row schema does not define).
+ * - an accepted file: one line per header warning the item keeps (a column the row schema does not define), and
+ *   when it kept fewer than it counted (`MAX_FILE_WARNINGS`), one more line that says so and how many are not listed.
  * Messages are rendered in `locale` from their key (the English text when an item of an older run has none), masked,
  * their control characters made visible and formula-neutralised, as the chunks write their error lines.
  */
 export function fileErrorLines(file: FileSummaryItem | undefined, locale: MessageLocale): string[][] {
   if (file === undefined) return [];
   if (file.status !== "REJECTED") {
-    return (file.warnings ?? []).map((w) =>
+    const capped = headerWarningsOf(file);
+    const capLine = capped ? [["", "1", "", "SchemaError", "LOW", headerWarningsCapText(capped, locale)]] : [];
+    const kept = (file.warnings ?? []).map((w) =>
       errorLineFields(
         undefined,
         1,
@@ -107,6 +119,7 @@ export function fileErrorLines(file: FileSummaryItem | undefined, locale: Messag
         locale,
       ),
     );
+    return [...kept, ...capLine];
   }
   const errorType: ErrorType = firstCounted(ERROR_TYPES, file.byType ?? {}) ?? "SchemaError";
   const severity: Severity = firstCounted(SEVERITIES_HIGH_FIRST, file.bySeverity ?? {}) ?? "CRITICAL";

@@ -6,6 +6,7 @@ import {
   ERROR_TYPES,
   type ErrorType,
   type FileSummaryItem,
+  MAX_FILE_WARNINGS,
   SEVERITIES,
   type Severity,
   type ValidationMessage,
@@ -51,6 +52,25 @@ export interface RunSummary {
   fileMessage?: string;
   /** The same message as a key, so a notice shows it in its own language (absent in items of older runs). */
   fileDetail?: ValidationMessage;
+  /** When the file had more header warnings than `errors.csv` lists (see {@link headerWarningsOf}). */
+  headerWarnings?: HeaderWarningCount;
+}
+
+/** Header warnings of an accepted file: how many it had, and how many `errors.csv` lists (`MAX_FILE_WARNINGS`). */
+export interface HeaderWarningCount {
+  listed: number;
+  total: number;
+}
+
+/**
+ * The header warnings of an accepted file when the split kept only `MAX_FILE_WARNINGS` of them for `errors.csv`
+ * and counted more; undefined when `errors.csv` lists them all.
+ */
+export function headerWarningsOf(file: FileSummaryItem | undefined): HeaderWarningCount | undefined {
+  if (file === undefined || file.status === "REJECTED") return undefined;
+  const total = Number(file.errors) || 0;
+  const listed = file.warnings?.length ?? 0;
+  return listed >= MAX_FILE_WARNINGS && total > listed ? { listed, total } : undefined;
 }
 
 function addCounts(into: { byType: CountsByType; bySeverity: CountsBySeverity }, from: Partial<FileSummaryItem>) {
@@ -145,6 +165,7 @@ export function summarizeRun(
     failure: input.failure ? summarizeFailure(input.failure, input.splitStatus) : undefined,
     fileMessage: file?.message,
     fileDetail: file?.detail,
+    ...(headerWarningsOf(file) ? { headerWarnings: headerWarningsOf(file) } : {}),
   };
 }
 
