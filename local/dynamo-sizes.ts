@@ -1,6 +1,5 @@
-import { request } from "node:http";
 import { AWS_LIMITS, dynamoItemBytes, type LimitLedger } from "./aws-limits";
-import { readBody, startLoopbackServer } from "./http";
+import { forwardRequest, readBody, startLoopbackServer } from "./http";
 
 /** A wire-format item (`{ name: { S: "…" }, … }`). */
 type WireItem = Record<string, Record<string, unknown>>;
@@ -54,25 +53,7 @@ export async function startDynamoSizes(target: string, ledger: LimitLedger): Pro
         // A body that is not JSON: the database answers it (SerializationException); nothing to size.
       }
     }
-    await new Promise<void>((resolve, reject) => {
-      const forward = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: upstream.host },
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 500, answer.headers);
-          answer.pipe(res);
-          answer.on("end", resolve);
-          answer.on("error", reject);
-        },
-      );
-      forward.on("error", reject);
-      forward.end(body);
-    });
+    await forwardRequest(upstream, req, res, body);
   });
   return { endpoint: server.url, stop: () => server.close() };
 }

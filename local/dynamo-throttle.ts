@@ -1,6 +1,5 @@
-import { request } from "node:http";
 import { type FaultPlan, fire } from "./faults";
-import { readBody, startLoopbackServer } from "./http";
+import { forwardRequest, readBody, startLoopbackServer } from "./http";
 
 /**
  * The two ways DynamoDB throttles a BatchWriteItem: it answers 200 and hands items back in `UnprocessedItems`, or
@@ -68,25 +67,7 @@ export async function startDynamoThrottle(
       }
       return;
     }
-    await new Promise<void>((resolve, reject) => {
-      const forward = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: upstream.host },
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 500, answer.headers);
-          answer.pipe(res);
-          answer.on("end", resolve);
-          answer.on("error", reject);
-        },
-      );
-      forward.on("error", reject);
-      forward.end(body);
-    });
+    await forwardRequest(upstream, req, res, body);
   });
   return {
     endpoint: server.url,

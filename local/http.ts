@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** Reads a whole request body as UTF-8 text. */
@@ -66,4 +66,30 @@ export async function startLoopbackServer(
       });
     },
   };
+}
+
+/**
+ * Passes a request whose body was already read on to `upstream` and streams its answer back unchanged (the local
+ * proxies in front of DynamoDB). Resolves once the answer has been sent.
+ */
+export function forwardRequest(upstream: URL, req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 500, answer.headers);
+        answer.pipe(res);
+        answer.on("end", resolve);
+        answer.on("error", reject);
+      },
+    );
+    forward.on("error", reject);
+    forward.end(body);
+  });
 }

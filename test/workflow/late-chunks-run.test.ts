@@ -6,9 +6,9 @@ import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/args";
 import type { RunReport } from "../../local/report";
 import { runLocal } from "../../local/run";
 import type { S3AccessRecord } from "../../local/s3-strict";
-import type { TaskWrapper } from "../../local/tasks";
 import { STATE_NAMES as N } from "../../workflow/pipeline";
 import { WEEKDAY_MORNING } from "../e2e/cli-helper";
+import { chunksAfterComposition } from "../support/late-chunks";
 
 /** samples/orders.csv in chunks of 250 rows: four chunks, every one of 250 rows. */
 const CHUNK_ROWS = 250;
@@ -18,47 +18,8 @@ const CHUNKS = 4;
  * The real pipeline run locally (definition, handlers, local S3 enforcing each function's role) with the first chunk
  * crashing: the Map fails at once while the other chunks still run, as on AWS, so the aggregation composes the files
  * before some chunks have finished. The local runner does not wait for them, and neither does Step Functions. The
- * order of the race is fixed (see lateChunks), so the test holds on a busy machine too.
+ * order of the race is fixed (see chunksAfterComposition), so the test holds on a busy machine too.
  */
-/**
- * Orders the race the test is about, whatever the machine's load: the first chunk runs (and crashes, failing the Map
- * at once); the others are held until AggregateResults has composed the files, and the check waits until they have
- * finished. On AWS the same order happens whenever those chunks take longer than the aggregation.
- */
-function lateChunks(): TaskWrapper {
-  let first = true;
-  let composed!: () => void;
-  const aggregated = new Promise<void>((resolve) => {
-    composed = resolve;
-  });
-  const held: Promise<unknown>[] = [];
-  return (task, handler) => {
-    if (task === "processChunk")
-      return (event, context) => {
-        if (first) {
-          first = false;
-          return handler(event, context);
-        }
-        const run = aggregated.then(() => handler(event, context));
-        held.push(run.catch(() => undefined));
-        return run;
-      };
-    if (task === "aggregateResults")
-      return async (event, context) => {
-        try {
-          return await handler(event, context);
-        } finally {
-          composed();
-        }
-      };
-    if (task === "checkErrors")
-      return async (event, context) => {
-        await Promise.all(held);
-        return handler(event, context);
-      };
-    return handler;
-  };
-}
 
 describe("a local run whose first chunk crashes while the others still run (sequential)", function () {
   this.timeout(180_000);
@@ -83,7 +44,7 @@ describe("a local run whose first chunk crashes while the others still run (sequ
         verbose: false,
       },
       { onS3Access: (r) => (r.action === "s3:PutObject" && r.status < 300 ? writes.push(r) : undefined) },
-      { wrapTask: lateChunks() },
+      { wrapTask: chunksAfterComposition() },
     );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
