@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
-import type { Monitor, MonitoringThresholds } from "./monitoring";
+import type { Monitor, SeverityThresholds } from "./monitor-model";
 
 /** The monitor id of the upload events' dead-letter queue: the middle of its alarm's name. */
 export const DEAD_LETTER_MONITOR_ID = "events-dlq";
@@ -10,7 +10,7 @@ export const DEAD_LETTER_MONITOR_ID = "events-dlq";
  * on-call like a failed execution. `ApproximateNumberOfMessagesVisible` (maximum over the period) stays above zero
  * for as long as an event waits there, so the alarm recovers only once an operator has handled (deleted) it.
  */
-export function deadLetterMonitor(queue: aws.sqs.Queue, t: MonitoringThresholds, period: number): Monitor {
+export function deadLetterMonitor(queue: aws.sqs.Queue, thresholds: SeverityThresholds, period: number): Monitor {
   const visible = new awsx.classic.cloudwatch.Metric({
     namespace: "AWS/SQS",
     name: "ApproximateNumberOfMessagesVisible",
@@ -25,7 +25,7 @@ export function deadLetterMonitor(queue: aws.sqs.Queue, t: MonitoringThresholds,
       {
         id: "messages-visible",
         metric: visible,
-        thresholds: t.deadLetters.messagesVisible,
+        thresholds,
         comparison: "GreaterThanThreshold",
         describe: (n) =>
           `More than ${n} upload events in the dead-letter queue: EventBridge could not start their runs (start them by hand from the queue's messages)`,

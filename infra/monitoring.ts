@@ -6,17 +6,31 @@ import type { AlarmThresholds } from "./config";
 import { deadLetterMonitor } from "./dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey, type Functions } from "./functions";
 import { LogTableWidget } from "./log-table-widget";
+import {
+  ALARM_SEVERITIES,
+  type AlarmSeverity,
+  type Monitor,
+  type MonitorAlarm,
+  type MonitorGraph,
+  type MonitorKind,
+  type SeverityThresholds,
+} from "./monitor-model";
 import { tableOperations } from "./table-operations";
 
 const cw = awsx.classic.cloudwatch;
 type Metric = awsx.classic.cloudwatch.Metric;
 
-/** Who hears an alarm: Critical pages on-call, Warning informs the team. */
-export type AlarmSeverity = "Critical" | "Warning";
-export const ALARM_SEVERITIES: readonly AlarmSeverity[] = ["Warning", "Critical"];
+export {
+  ALARM_SEVERITIES,
+  type AlarmSeverity,
+  type Monitor,
+  type MonitorAlarm,
+  type MonitorGraph,
+  type MonitorKind,
+  type SeverityThresholds,
+} from "./monitor-model";
 
-/** The threshold at which an alarm is raised, per severity; a severity left out raises no alarm. */
-export type SeverityThresholds = Partial<Record<AlarmSeverity, number>>;
+/** Who hears an alarm: Critical pages on-call, Warning informs the team. */
 
 /** What each monitor alarms on, by severity. */
 export interface MonitoringThresholds {
@@ -55,38 +69,6 @@ export function monitoringThresholds(alarms: AlarmThresholds): MonitoringThresho
     tables: { throttledRequests: { Warning: 1 } },
     deadLetters: { messagesVisible: { Critical: 0 } },
   };
-}
-
-/**
- * Kinds of monitored things; the dashboard lays its graphs out by kind, except a feed's, which make the feed's own
- * row.
- */
-export type MonitorKind = "pipeline" | "stateMachine" | "function" | "table" | "feed";
-
-/** One alarmed metric of a monitor. */
-export interface MonitorAlarm {
-  /** Unique within the monitor, e.g. `errors`. */
-  id: string;
-  metric: Metric;
-  thresholds: SeverityThresholds;
-  comparison: "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold";
-  /** What a breach means, for the alarm's description. */
-  describe(threshold: number): string;
-}
-
-/** A graph of the dashboard; graphs of the same title from monitors of one kind are drawn as one. */
-export interface MonitorGraph {
-  title: string;
-  metrics: Metric[];
-}
-
-/** Everything watched about one thing: its alarms and its graphs. */
-export interface Monitor {
-  /** Unique among monitors, e.g. `split-csv`: the middle of its alarms' names. */
-  id: string;
-  kind: MonitorKind;
-  alarms: MonitorAlarm[];
-  graphs: MonitorGraph[];
 }
 
 /** One alarm as created: which monitor, which metric, which severity. */
@@ -220,7 +202,9 @@ export class Monitoring extends pulumi.ComponentResource {
         tableMonitor(key, args.tables[key], args.thresholds, period),
       ),
       ...args.feeds.map((feed) => feedMonitor(args.pipelineName, feed, period)),
-      ...(args.deadLetterQueue ? [deadLetterMonitor(args.deadLetterQueue, args.thresholds, period)] : []),
+      ...(args.deadLetterQueue
+        ? [deadLetterMonitor(args.deadLetterQueue, args.thresholds.deadLetters.messagesVisible, period)]
+        : []),
     ];
     this.specs = this.monitors.flatMap((monitor) =>
       monitor.alarms.flatMap((alarm) =>

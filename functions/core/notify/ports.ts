@@ -1,4 +1,4 @@
-import type { ChunkSummaryItem, FileSummaryItem, NotificationChannel } from "../../contract";
+import type { ChunkSummaryItem, FileSummaryItem, NotificationChannel, NotificationStatus } from "../../contract";
 import type { DigestEntry } from "./digest";
 import type { EmailNotice, ErrorExample, SlackPayload, SnsNotice } from "./messages";
 
@@ -80,3 +80,14 @@ export type ChannelMessage =
  * else the policy's); throws when delivery failed, with the attempts made as the error's `attempts` when known.
  */
 export type ChannelSender = (message: ChannelMessage & { attempts?: number }) => Promise<{ attempts: number }>;
+
+/** One channel's outcome. */
+export interface ChannelOutcome {
+  channel: NotificationChannel;
+  status: NotificationStatus;
+  reason?: string;
+  /** HTTP attempts made for the notice, across check attempts. */
+  attempts?: number;
+  /** Decided by an earlier (or a concurrent) check attempt: reported, not counted again in the metrics. */
+  settledEarlier?: boolean;
+}

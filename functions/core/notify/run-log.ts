@@ -1,5 +1,6 @@
 import { LOG_FIELDS } from "../../contract";
-import type { CheckDeps } from "./run";
+import type { Logger } from "../log";
+import type { RunStorePort } from "./ports";
 
 /**
  * The fields of the check's closing log line ("check finished", or "… every notification channel failed"), so that
@@ -13,7 +14,7 @@ export async function runLineFields(
   executionName: string,
   fields: Record<string, unknown>,
   now: Date,
-  deps: Pick<CheckDeps, "store" | "log">,
+  deps: { store: Pick<RunStorePort, "claimRunLine">; log: Logger },
 ): Promise<Record<string, unknown>> {
   let first: boolean;
   try {

@@ -1,6 +1,7 @@
 import type { NotificationStatus } from "../../contract";
+import type { Logger } from "../log";
 import type { RunSummary } from "../records/summary";
-import type { ChannelOutcome, CheckDeps } from "./run";
+import type { ChannelOutcome, RunStorePort } from "./ports";
 
 /**
  * The metric values of one run (see the metrics adapter). A check attempt publishes the subset it has not published
@@ -30,7 +31,11 @@ export async function publishRunMetrics(
   summary: RunSummary,
   outcomes: readonly ChannelOutcome[],
   now: Date,
-  deps: Pick<CheckDeps, "store" | "putMetrics" | "log">,
+  deps: {
+    store: RunStorePort;
+    putMetrics(values: Partial<RunMetricValues>, now: Date): Promise<void>;
+    log: Logger;
+  },
 ): Promise<boolean> {
   const decided = outcomes.filter((o) => !o.settledEarlier);
   const count = (s: NotificationStatus) => decided.filter((o) => o.status === s).length;

@@ -5,7 +5,6 @@ import {
   DEFAULT_OUTCOME_SETTINGS,
   NOTIFICATION_CHANNELS,
   type NotificationChannel,
-  type NotificationStatus,
   OUTCOME_KEYS,
   type OutcomeSettings,
   SEVERITY_RANK,
@@ -29,7 +28,7 @@ import {
 } from "./messages";
 import type { NotifyPolicy } from "./policy";
 import { channelsFor, keyPrefixOf, type NoticeLevel, quietReason, rateWindowStart } from "./policy-rules";
-import type { ChannelMessage, ChannelSender, RunStorePort } from "./ports";
+import type { ChannelMessage, ChannelOutcome, ChannelSender, RunStorePort } from "./ports";
 import { runLineFields } from "./run-log";
 import { publishRunMetrics, type RunMetricValues } from "./run-metrics";
 
@@ -61,16 +60,7 @@ export interface CheckDeps {
   log: Logger;
 }
 
-/** One channel's outcome. */
-export interface ChannelOutcome {
-  channel: NotificationChannel;
-  status: NotificationStatus;
-  reason?: string;
-  /** HTTP attempts made for the notice, across check attempts. */
-  attempts?: number;
-  /** Decided by an earlier (or a concurrent) check attempt: reported, not counted again in the metrics. */
-  settledEarlier?: boolean;
-}
+export type { ChannelOutcome } from "./ports";
 
 /** Most examples read and shown. */
 export const MAX_EXAMPLES = 5;
