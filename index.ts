@@ -2,10 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./infra/config";
 import { Monitoring, monitoringThresholds } from "./infra/monitoring";
-import { stackNamePrefix } from "./infra/naming";
 import { Notifications } from "./infra/notifications";
 import { Pipeline } from "./infra/pipeline";
 import { ErrorTable } from "./infra/table";
+import { stackNamePrefix } from "./spec/naming";
 
 /**
  * The Pulumi program: reads the stack's configuration once, composes the components and exports what a user needs

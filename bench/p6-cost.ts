@@ -27,9 +27,9 @@ import { parseNotifyPolicy } from "../functions/core/notify/policy";
 import { runCheck } from "../functions/core/notify/run";
 import { ChunkParts, chunkPartKeys } from "../functions/core/outcomes/chunk-parts";
 import { outputLocale } from "../functions/core/outcomes/settings";
-import { FUNCTION_SPECS, type FunctionKey } from "../infra/function-specs";
 import { startLocalServices } from "../local/services";
 import { renderTable } from "../local/table";
+import { FUNCTION_SPECS, type FunctionKey } from "../spec/function-specs";
 import { buildPipeline, PLACEHOLDER_RESOURCES } from "../workflow/pipeline";
 import type { AslDefinition, StateJson } from "../workflow/types";
 import { costOf, PRICES, PRICES_LOOKED_UP, type PriceKey } from "./lib/aws-prices";
@@ -60,7 +60,7 @@ const EXPIRES_AT = Math.floor(Date.parse(START_TIME) / 1000) + 30 * 86400;
 const KB = 1024;
 /** DynamoDB's page limit of a Query. */
 const PAGE_BYTES = 1024 * 1024;
-/** The pattern a stack gets when it does not set one (infra/config-schema.ts). */
+/** The pattern a stack gets when it does not set one (spec/config-schema.ts). */
 const PATTERN = "sequential";
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_FEED, type OutcomeSettings } from "../functions/contract";
 import type { NotifyPolicy } from "../functions/core/notify/policy";
-import type { PipelinePattern } from "../workflow/pipeline";
 import {
   type AlarmThresholds,
   ConfigError,
@@ -16,7 +15,8 @@ import {
   type SettingsSource,
   STACK_KEYS,
   throwIfProblems,
-} from "./config-schema";
+} from "../spec/config-schema";
+import type { PipelinePattern } from "../workflow/pipeline";
 
 export { type AlarmThresholds, ConfigError, LOG_RETENTION_DAYS };
 

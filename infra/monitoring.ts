@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_FIELDS, METRICS, type TableKey } from "../functions/contract";
+import { tableOperations } from "../spec/table-operations";
 import type { AlarmThresholds } from "./config";
 import { deadLetterMonitor } from "./dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey, type Functions } from "./functions";
@@ -15,7 +16,6 @@ import {
   type MonitorKind,
   type SeverityThresholds,
 } from "./monitor-model";
-import { tableOperations } from "./table-operations";
 
 const cw = awsx.classic.cloudwatch;
 type Metric = awsx.classic.cloudwatch.Metric;

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type FilterPolicy, feedOnCallGroups, type OnCallFeed, onCallSubscriptions } from "./subscriptions";
+import { type FilterPolicy, feedOnCallGroups, type OnCallFeed, onCallSubscriptions } from "../spec/subscriptions";
 
 /** Arguments of {@link Notifications}. */
 export interface NotificationsArgs {

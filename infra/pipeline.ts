@@ -1,15 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_FEED, DIGEST_FLUSH_EVENT, feedSchemaKey, type OutcomeSettings } from "../functions/contract";
+import { feedResourceName } from "../spec/naming";
+import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../spec/start-rule";
 import { buildPipeline } from "../workflow/pipeline";
 import { renderOnArns } from "../workflow/pulumi";
 import type { StackConfig } from "./config";
 import { allowRulesToDeadLetter, eventDeadLetterQueue, RULE_TARGET_RETRY } from "./dead-letter";
 import { FUNCTION_KEYS, type FunctionKey, Functions, taskTimeoutSeconds } from "./functions";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
-import { feedResourceName } from "./naming";
 import type { Notifications } from "./notifications";
-import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "./start-rule";
 import type { ErrorTable } from "./table";
 
 /** Arguments of {@link Pipeline}. */
@@ -25,7 +25,7 @@ export interface PipelineArgs {
 /** How often deferred digests are flushed. */
 export const DIGEST_FLUSH_MINUTES = 15;
 
-export { CSV_EXTENSION, csvKeyPatterns } from "./start-rule";
+export { CSV_EXTENSION, csvKeyPatterns } from "../spec/start-rule";
 
 /**
  * Days after which a run's outputs expire: its manifest, processed parts and rejected files alike. They expire

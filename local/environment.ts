@@ -14,9 +14,9 @@ import {
   type FeedEnvSettings,
   feedEnvironment,
   mergedOutcomeEnvironment,
-} from "../infra/function-env";
-import type { FunctionKey } from "../infra/function-specs";
-import { type OnCallSubscription, onCallSubscriptions } from "../infra/subscriptions";
+} from "../spec/function-env";
+import type { FunctionKey } from "../spec/function-specs";
+import { type OnCallSubscription, onCallSubscriptions } from "../spec/subscriptions";
 import { LimitLedger } from "./aws-limits";
 import { type AwsRecorder, startAwsRecorder } from "./aws-recorder";
 import type { LocalConfig, LocalFeed } from "./config";

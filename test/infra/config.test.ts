@@ -6,8 +6,8 @@ import { DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
 import { PipelineError } from "../../functions/core/errors";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
 import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, type RawConfig } from "../../infra/config";
-import { LOCAL_KEYS, routeToConfiguredChannels, STACK_KEYS } from "../../infra/config-schema";
 import { parseLocalConfig } from "../../local/config";
+import { LOCAL_KEYS, routeToConfiguredChannels, STACK_KEYS } from "../../spec/config-schema";
 import { PIPELINE_PATTERNS } from "../../workflow/pipeline";
 import { installMocks, PROJECT, TEST_CONFIG } from "../support/pulumi-mocks";
 

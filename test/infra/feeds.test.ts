@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, type FeedEnvEntry, METRICS } from "../../functions/contract";
-import { checkEnvironmentSize, environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from "../../infra/function-env";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { csvKeyPatterns } from "../../infra/pipeline";
+import { checkEnvironmentSize, environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from "../../spec/function-env";
 import {
   MOCK_ACCOUNT,
   MOCK_REGION,

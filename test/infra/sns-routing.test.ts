@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
+import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
+import { parseLocalConfig } from "../../local/config";
+import { runSubscriptions } from "../../local/environment";
 import {
   type FilterPolicy,
   filterPolicyMatches,
   type OnCallFeed,
   onCallSubscriptions,
   snsSeverities,
-} from "../../infra/subscriptions";
-import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
-import { parseLocalConfig } from "../../local/config";
-import { runSubscriptions } from "../../local/environment";
+} from "../../spec/subscriptions";
 import { PROJECT, TEST_CONFIG, TEST_ROW_SCHEMA } from "../support/pulumi-mocks";
 import { deadLetterView, type QueueStatement } from "./support/dead-letter";
 import { type ProgramRun, runProgramWith } from "./support/program";

@@ -2,17 +2,17 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { UNKNOWN_FEED } from "../../functions/contract";
+import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/aws-recorder";
+import { loadConfig } from "../../local/config";
+import { collectNotices, noticeEntry } from "../../local/document";
+import { runSubscriptions } from "../../local/environment";
 import {
   CRITICAL_FILTER_POLICY,
   type FilterPolicy,
   filterPolicyMatches,
   type OnCallFeed,
   onCallSubscriptions,
-} from "../../infra/subscriptions";
-import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/aws-recorder";
-import { loadConfig } from "../../local/config";
-import { collectNotices, noticeEntry } from "../../local/document";
-import { runSubscriptions } from "../../local/environment";
+} from "../../spec/subscriptions";
 
 describe("filterPolicyMatches", () => {
   it("matches a string value only when the attribute is present with that value", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../../infra/start-rule";
 import { nextSequencer, objectCreatedEvent, transformInput } from "../../local/start-event";
+import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../../spec/start-rule";
 import { matchesEventPattern } from "../infra/support/event-pattern";
 
 const PUT = { bucket: "csv-in", key: "incoming/注文 a+b.csv", size: 12, etag: '"0123abcd"' };
