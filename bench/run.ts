@@ -8,6 +8,8 @@
 
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/command-line";
+import { UsageError } from "../local/faults";
 import { lastJson, ROOT, runNode } from "./lib/measure";
 import { assertRow, type BenchRow, renderTable } from "./lib/rows";
 
@@ -20,24 +22,33 @@ export interface BenchArgs {
   out: string;
 }
 
-/** Parses the flags; throws a one-line message for anything unknown. */
+/** The runner's flags, as `node:util` `parseArgs` takes them. */
+const OPTIONS = {
+  quick: { type: "boolean" },
+  only: { type: "string" },
+  out: { type: "string" },
+} as const satisfies CommandLineOptions;
+
+/** The one-line message for what `parseArgs` refuses. */
+function describeProblem(problem: CommandLineProblem): string {
+  if (problem.kind === "missing-value") return `${problem.option} needs a value`;
+  return `unknown flag ${JSON.stringify(problem.arg)}; use --quick, --only P1,P2 or --out <file>`;
+}
+
+/**
+ * Parses the flags (without `node` and the script); throws a one-line {@link UsageError} for anything unknown.
+ * @example parseBenchArgs(["--quick", "--only", "P1,P3"])
+ */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { quick: false, only: [...ALL], out: join(ROOT, "bench", "results.json") };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === "--quick") args.quick = true;
-    else if (flag === "--only" || flag === "--out") {
-      const value = argv[++i];
-      if (value === undefined) throw new Error(`${flag} needs a value`);
-      if (flag === "--out") args.out = resolve(value);
-      else {
-        args.only = value.split(",").map((s) => s.trim().toUpperCase());
-        const bad = args.only.filter((s) => !(ALL as readonly string[]).includes(s));
-        if (bad.length) throw new Error(`--only: unknown suite ${bad.join(", ")}; choose from ${ALL.join(", ")}`);
-      }
-    } else throw new Error(`unknown flag ${JSON.stringify(flag)}; use --quick, --only P1,P2 or --out <file>`);
-  }
-  return args;
+  const { values } = parseCommandLine({ args: argv, options: OPTIONS }, describeProblem);
+  const only = values.only === undefined ? [...ALL] : values.only.split(",").map((s) => s.trim().toUpperCase());
+  const bad = only.filter((s) => !(ALL as readonly string[]).includes(s));
+  if (bad.length) throw new UsageError(`--only: unknown suite ${bad.join(", ")}; choose from ${ALL.join(", ")}`);
+  return {
+    quick: values.quick === true,
+    only,
+    out: values.out === undefined ? join(ROOT, "bench", "results.json") : resolve(values.out),
+  };
 }
 
 async function main(): Promise<number> {
@@ -77,10 +88,12 @@ async function main(): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -3,6 +3,13 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { PREFIXES } from "../functions/contract";
 import { LOCAL_KEYS } from "../spec/config-schema";
 import { PIPELINE_PATTERNS, type PipelinePattern } from "../workflow/pipeline";
+import {
+  asksForHelp,
+  type CommandLineOptions,
+  type CommandLineProblem,
+  parseCommandLine,
+  repeatedOption,
+} from "./command-line";
 import { FAULT_HELP, FAULT_NAMES, type FaultPlan, parseFaults, UsageError } from "./faults";
 
 /** The pipeline's pattern, as `--pattern` names it. */
@@ -69,8 +76,39 @@ ${FAULT_NAMES.map((n) => `                           ${n.padEnd(20)} ${FAULT_HEL
 Exit codes: 0 the execution succeeded (row errors are data), 1 it failed, 2 usage error.
 `;
 
-const VALUE_FLAGS = new Set(["--schema", "--config", "--feed", "--key", "--pattern", "--now", "--out", "--inject"]);
-const BOOLEAN_FLAGS = new Set(["--json", "--verbose"]);
+/** The runner's flags, as `node:util` `parseArgs` takes them; `--inject` is the one that repeats. */
+const OPTIONS = {
+  schema: { type: "string" },
+  config: { type: "string" },
+  feed: { type: "string" },
+  key: { type: "string" },
+  pattern: { type: "string" },
+  now: { type: "string" },
+  out: { type: "string" },
+  inject: { type: "string", multiple: true },
+  json: { type: "boolean" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies CommandLineOptions;
+
+/** The one-line message for what `parseArgs` refuses. */
+function describeProblem(problem: CommandLineProblem): string {
+  switch (problem.kind) {
+    case "unknown-option":
+      // As written, up to any "=": `--colour=red` is `--colour`, a group of short flags `-xv` stays whole.
+      return `unknown option ${problem.arg.split("=")[0]}`;
+    case "missing-value":
+      // A value that starts with a single "-" is taken only inline: say how.
+      return problem.next === undefined || problem.next.startsWith("--")
+        ? `${problem.option} needs a value`
+        : `${problem.option} needs a value; give one that starts with "-" as ${problem.option}=${problem.next}`;
+    case "unexpected-value":
+      return `${problem.option} takes no value`;
+    case "unexpected-positional":
+      return `one CSV file at a time (got ${problem.arg})`;
+  }
+}
+
 const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
 /**
@@ -153,70 +191,50 @@ export function defaultSchemaFor(csvPath: string): string {
  * @example parseArgs(["data.csv", "--pattern", "parallel", "--json"])
  */
 export function parseArgs(argv: readonly string[]): ParsedCommand {
-  const values: Record<string, string> = {};
-  const injected: string[] = [];
-  const flags = new Set<string>();
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i];
-    if (token === "-h" || token === "--help") return { kind: "help" };
-    if (token === "--") {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!token.startsWith("-") || token === "-") {
-      positional.push(token);
-      continue;
-    }
-    const eq = token.indexOf("=");
-    const name = eq > 0 ? token.slice(0, eq) : token;
-    if (BOOLEAN_FLAGS.has(name)) {
-      if (eq > 0) throw new UsageError(`${name} takes no value`);
-      flags.add(name);
-      continue;
-    }
-    if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown option ${name}`);
-    let value: string | undefined;
-    if (eq > 0) value = token.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) value = argv[++i];
-    if (value === undefined || value === "") throw new UsageError(`${name} needs a value`);
-    if (name === "--inject") injected.push(value);
-    else if (values[name] !== undefined) throw new UsageError(`${name} given twice`);
-    else values[name] = value;
+  if (asksForHelp(argv, OPTIONS, true)) return { kind: "help" };
+  const { values, positionals } = parseCommandLine(
+    { args: argv, options: OPTIONS, allowPositionals: true },
+    describeProblem,
+  );
+  const repeated = repeatedOption(argv, OPTIONS);
+  if (repeated !== undefined) throw new UsageError(`${repeated} given twice`);
+  const injected = values.inject ?? [];
+  for (const [name, value] of Object.entries(values)) {
+    if (value === "" || (Array.isArray(value) && value.includes(""))) throw new UsageError(`--${name} needs a value`);
   }
-  if (positional.length > 1) throw new UsageError(`one CSV file at a time (got ${positional.join(", ")})`);
+  if (positionals.length > 1) throw new UsageError(`one CSV file at a time (got ${positionals.join(", ")})`);
 
-  const pattern = (values["--pattern"] ?? PIPELINE_PATTERNS[0]) as PipelinePattern;
+  const pattern = (values.pattern ?? PIPELINE_PATTERNS[0]) as PipelinePattern;
   if (!PIPELINE_PATTERNS.includes(pattern)) {
     throw new UsageError(`--pattern ${pattern}: use ${PIPELINE_PATTERNS.join(" or ")}`);
   }
-  const now = values["--now"] === undefined ? undefined : checkNow(values["--now"]);
+  const now = values.now === undefined ? undefined : checkNow(values.now);
   const faults = parseFaults(injected);
-  const csvPath = positional[0] === undefined ? DEFAULT_CSV : requireFile(positional[0], "CSV file");
+  const csvPath = positionals[0] === undefined ? DEFAULT_CSV : requireFile(positionals[0], "CSV file");
   const schemaPath =
-    values["--schema"] === undefined ? defaultSchemaFor(csvPath) : requireFile(values["--schema"], "schema file");
-  const key = values["--key"] === undefined ? undefined : checkKey(values["--key"]);
-  const configPath = values["--config"] === undefined ? undefined : requireFile(values["--config"], "config file");
-  const outDir = values["--out"] === undefined ? undefined : resolve(values["--out"]);
+    values.schema === undefined ? defaultSchemaFor(csvPath) : requireFile(values.schema, "schema file");
+  const key = values.key === undefined ? undefined : checkKey(values.key);
+  const configPath = values.config === undefined ? undefined : requireFile(values.config, "config file");
+  const outDir = values.out === undefined ? undefined : resolve(values.out);
   if (outDir !== undefined && existsSync(outDir) && !statSync(outDir).isDirectory()) {
-    throw new UsageError(`--out ${values["--out"]}: exists and is not a directory`);
+    throw new UsageError(`--out ${values.out}: exists and is not a directory`);
   }
   return {
     kind: "run",
     args: {
       csvPath,
       schemaPath,
-      schemaGiven: values["--schema"] !== undefined,
+      schemaGiven: values.schema !== undefined,
       configPath,
-      feed: values["--feed"],
+      feed: values.feed,
       key,
       pattern,
       now,
-      json: flags.has("--json"),
+      json: values.json === true,
       outDir,
       faults,
       injected,
-      verbose: flags.has("--verbose"),
+      verbose: values.verbose === true,
     },
   };
 }

@@ -10,8 +10,8 @@
  * has errors, the page's script must have enabled the filters and shown the first page of them, and the page opened
  * at `#errors?type=…`, `#errors?severity=…` and `#errors?page=2` must show exactly the errors of that type, of that
  * severity, and the second page (counts from run.json). Writes a screenshot (default: report.png beside the report).
- * Exit 0 when every check passes, 1 otherwise, 2 when Chromium cannot be found (install it with
- * `apt-get install -y chromium fonts-ipafont-gothic`).
+ * Exit 0 when every check passes, 1 otherwise, 2 for a bad command line or when Chromium cannot be found (install
+ * it with `apt-get install -y chromium fonts-ipafont-gothic`).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -20,23 +20,54 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/command-line";
 import type { RunDocument } from "../local/document";
+import { UsageError } from "../local/faults";
 
-interface Options {
+/** Parsed command line of the check. */
+export interface CheckReportArgs {
   report?: string;
   png?: string;
   chromium?: string;
 }
 
-function parse(argv: string[]): Options {
-  const o: Options = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--png") o.png = argv[++i];
-    else if (a === "--chromium") o.chromium = argv[++i];
-    else o.report = a;
+/** The check's flags, as `node:util` `parseArgs` takes them; the report is the one positional argument. */
+const OPTIONS = {
+  png: { type: "string" },
+  chromium: { type: "string" },
+} as const satisfies CommandLineOptions;
+
+const USAGE = "use: check-report [report.html] [--png out.png] [--chromium path]";
+
+/** The one-line message for what `parseArgs` refuses. */
+function describeProblem(problem: CommandLineProblem): string {
+  switch (problem.kind) {
+    case "unknown-option":
+      return `unknown option ${problem.arg.split("=")[0]}; ${USAGE}`;
+    case "missing-value":
+      return `${problem.option} needs a value; ${USAGE}`;
+    case "unexpected-value":
+      return `${problem.option} takes no value; ${USAGE}`;
+    case "unexpected-positional":
+      return `unexpected argument ${problem.arg}; ${USAGE}`;
   }
-  return o;
+}
+
+/**
+ * Parses the check's command line (without `node` and the script). Throws a one-line {@link UsageError} for an
+ * unknown flag, a flag without its value, or more than one report.
+ * @example parseCheckReportArgs(["out/report.html", "--png", "shot.png"])
+ */
+export function parseCheckReportArgs(argv: readonly string[]): CheckReportArgs {
+  const { values, positionals } = parseCommandLine(
+    { args: argv, options: OPTIONS, allowPositionals: true },
+    describeProblem,
+  );
+  if (positionals.length > 1) throw new UsageError(`one report at a time (got ${positionals.join(", ")}); ${USAGE}`);
+  for (const [name, value] of Object.entries(values)) {
+    if (value === "") throw new UsageError(`--${name} needs a value; ${USAGE}`);
+  }
+  return { report: positionals[0], png: values.png, chromium: values.chromium };
 }
 
 /**
@@ -170,7 +201,14 @@ async function errorTableFailures(
 }
 
 async function main(): Promise<number> {
-  const options = parse(process.argv.slice(2));
+  let options: CheckReportArgs;
+  try {
+    options = parseCheckReportArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`check-report: ${err.message}\n`);
+    return 2;
+  }
   const chromium = findChromium(options.chromium);
   if (!chromium) {
     process.stderr.write("chromium not found; install it: apt-get install -y chromium fonts-ipafont-gothic\n");
@@ -244,10 +282,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -10,6 +10,8 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import type { CountsBySeverity, CountsByType, ErrorType, Severity } from "../functions/contract";
+import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/command-line";
+import { UsageError } from "../local/faults";
 
 /** Header of the generated files (the columns of samples/orders.schema.yaml). */
 export const ORDER_HEADER = ["order_id", "email", "amount", "quantity", "status", "ordered_at", "updated_at", "note"];
@@ -36,6 +38,14 @@ export const ERROR_KINDS: readonly { kind: string; errorType: ErrorType; severit
   { kind: "missing-required", errorType: "ValidationError", severity: "MEDIUM" },
   { kind: "column-count", errorType: "ParseError", severity: "HIGH" },
 ];
+
+/** Parsed command line of the generator. */
+export interface GenerateArgs {
+  rows: number;
+  errorRate: number;
+  seed: number;
+  out: string;
+}
 
 /** Expected outcome of a generated file. */
 export interface ExpectedCounts {
@@ -156,33 +166,47 @@ export async function writeOrdersFile(
   return expected;
 }
 
-function parseArgs(argv: string[]): { rows: number; errorRate: number; seed: number; out: string } {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i];
-    if (!["--rows", "--error-rate", "--seed", "--out"].includes(flag) || argv[i + 1] === undefined) {
-      throw new Error(
-        `usage: generate-csv --rows N --error-rate 0.1 --seed S --out file.csv (bad argument ${JSON.stringify(flag)})`,
-      );
-    }
-    args.set(flag, argv[i + 1]);
-  }
-  const rows = Number(args.get("--rows") ?? 1000);
-  const errorRate = Number(args.get("--error-rate") ?? 0.1);
-  const seed = Number(args.get("--seed") ?? 1);
-  const out = args.get("--out");
-  if (!Number.isInteger(rows) || rows < 0) throw new Error("--rows must be a whole number ≥ 0");
-  if (!(errorRate >= 0 && errorRate <= 1)) throw new Error("--error-rate must be between 0 and 1");
-  if (!Number.isInteger(seed)) throw new Error("--seed must be a whole number");
-  if (out === undefined) throw new Error("--out is required");
+/** The generator's flags, as `node:util` `parseArgs` takes them. */
+const OPTIONS = {
+  rows: { type: "string", default: "1000" },
+  "error-rate": { type: "string", default: "0.1" },
+  seed: { type: "string", default: "1" },
+  out: { type: "string" },
+} as const satisfies CommandLineOptions;
+
+const USAGE = "usage: generate-csv --rows N --error-rate 0.1 --seed S --out file.csv";
+
+/** The one-line message for what `parseArgs` refuses: the usage, naming the argument. */
+function describeProblem(problem: CommandLineProblem): string {
+  if (problem.kind === "missing-value" && problem.next !== undefined && !problem.next.startsWith("--"))
+    return `${USAGE} (bad argument ${JSON.stringify(problem.option)}: give a value that starts with "-" as ${problem.option}=${problem.next})`;
+  const bad = problem.kind === "missing-value" ? problem.option : problem.arg;
+  return `${USAGE} (bad argument ${JSON.stringify(bad)})`;
+}
+
+/**
+ * Parses the generator's command line (without `node` and the script). Throws a one-line {@link UsageError} for an
+ * unknown flag or argument, a flag without its value, or a value out of range.
+ * @example parseGenerateArgs(["--rows", "1000", "--out", "/tmp/a.csv"])
+ */
+export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
+  const { values } = parseCommandLine({ args: argv, options: OPTIONS }, describeProblem);
+  const rows = Number(values.rows);
+  const errorRate = Number(values["error-rate"]);
+  const seed = Number(values.seed);
+  const out = values.out;
+  if (!Number.isInteger(rows) || rows < 0) throw new UsageError("--rows must be a whole number ≥ 0");
+  if (!(errorRate >= 0 && errorRate <= 1)) throw new UsageError("--error-rate must be between 0 and 1");
+  if (!Number.isInteger(seed)) throw new UsageError("--seed must be a whole number");
+  if (out === undefined) throw new UsageError("--out is required");
   return { rows, errorRate, seed, out };
 }
 
 if (require.main === module) {
   (async () => {
-    let opts: ReturnType<typeof parseArgs>;
+    let opts: GenerateArgs;
     try {
-      opts = parseArgs(process.argv.slice(2));
+      opts = parseGenerateArgs(process.argv.slice(2));
     } catch (err) {
       process.stderr.write(`${(err as Error).message}\n`);
       process.exit(2);

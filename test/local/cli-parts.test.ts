@@ -72,8 +72,18 @@ describe("parseArgs", () => {
     assert.deepEqual(parseArgs(["--json", "-h"]), { kind: "help" });
   });
 
+  it("answers help asked before a bad flag, read from left to right", () => {
+    assert.deepEqual(parseArgs(["--help", "--frobnicate", "a.csv", "b.csv"]), { kind: "help" });
+  });
+
   const bad: [string[], RegExp][] = [
     [["--frobnicate"], /unknown option --frobnicate/],
+    [["--frobnicate", "-h"], /^unknown option --frobnicate$/],
+    [["--colour=red"], /^unknown option --colour$/],
+    [["-xv"], /^unknown option -xv$/],
+    [["--out", "-x"], /^--out needs a value; give one that starts with "-" as --out=-x$/],
+    [["--pattern", "--json"], /^--pattern needs a value$/],
+    [["--inject="], /^--inject needs a value$/],
     [["--pattern"], /--pattern needs a value/],
     [["--pattern", "fanout"], /--pattern fanout: use sequential or parallel/],
     [["--json=yes"], /--json takes no value/],

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { emptyExpected, generateOrderLines, ORDER_ID_SPAN, orderIdFor } from "../../scripts/generate-csv";
+import { UsageError } from "../../local/faults";
+import {
+  emptyExpected,
+  generateOrderLines,
+  ORDER_ID_SPAN,
+  orderIdFor,
+  parseGenerateArgs,
+} from "../../scripts/generate-csv";
 
 const ROOT = join(__dirname, "..", "..");
 const schema = parseYaml(readFileSync(join(ROOT, "samples", "orders.schema.yaml"), "utf8")) as {
@@ -55,4 +62,41 @@ describe("generateOrderLines", () => {
     assert.deepEqual(a.expected, b.expected);
     assert.ok(a.expected.invalid > 100 && a.expected.invalid < 300, `about 10 % invalid, got ${a.expected.invalid}`);
   });
+});
+
+describe("parseGenerateArgs", () => {
+  it("defaults to 1000 rows, a 10 % error rate and seed 1, and takes --flag=value", () => {
+    assert.deepEqual(parseGenerateArgs(["--out", "a.csv"]), { rows: 1000, errorRate: 0.1, seed: 1, out: "a.csv" });
+    assert.deepEqual(parseGenerateArgs(["--rows=5", "--error-rate", "0", "--seed=-3", "--out=b.csv"]), {
+      rows: 5,
+      errorRate: 0,
+      seed: -3,
+      out: "b.csv",
+    });
+  });
+
+  const usage = "usage: generate-csv --rows N --error-rate 0.1 --seed S --out file.csv";
+  const bad: [string[], string][] = [
+    [["--frob", "1"], `${usage} (bad argument "--frob")`],
+    [["x.csv"], `${usage} (bad argument "x.csv")`],
+    [["--rows", "5", "--out"], `${usage} (bad argument "--out")`],
+    [["--out", "--rows", "5"], `${usage} (bad argument "--out")`],
+    [
+      ["--seed", "-5", "--out", "a.csv"],
+      `${usage} (bad argument "--seed": give a value that starts with "-" as --seed=-5)`,
+    ],
+    [["--rows=-1", "--out", "a.csv"], "--rows must be a whole number ≥ 0"],
+    [["--rows", "2.5", "--out", "a.csv"], "--rows must be a whole number ≥ 0"],
+    [["--error-rate", "2", "--out", "a.csv"], "--error-rate must be between 0 and 1"],
+    [["--seed", "x", "--out", "a.csv"], "--seed must be a whole number"],
+    [[], "--out is required"],
+  ];
+  for (const [argv, message] of bad) {
+    it(`refuses ${argv.join(" ") || "no arguments"} with one line: ${message}`, () => {
+      assert.throws(
+        () => parseGenerateArgs(argv),
+        (err: unknown) => err instanceof UsageError && err.message === message,
+      );
+    });
+  }
 });
