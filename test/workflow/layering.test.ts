@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ERROR_NAMES } from "../../functions/contract";
 import { PipelineError as CorePipelineError, InputError } from "../../functions/core/errors";
 import { PipelineError } from "../../functions/pipeline-error";
 import { WorkflowValidationError } from "../../workflow/errors";
+import { buildPipeline, PIPELINE_PATTERNS, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -20,6 +22,15 @@ function sources(dir: string): string[] {
 function specifiers(file: string): string[] {
   const text = readFileSync(file, "utf8");
   return [...text.matchAll(/(?:import|export)\s[^;]*?from\s+"([^"]+)"/g)].map((m) => m[1]);
+}
+
+/** Every `ErrorEquals` list anywhere in a rendered definition (nested Parallel branches and Map processors too). */
+function errorEquals(value: unknown): string[][] {
+  if (Array.isArray(value)) return value.flatMap(errorEquals);
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, v]) =>
+    key === "ErrorEquals" && Array.isArray(v) ? [v as string[]] : errorEquals(v),
+  );
 }
 
 describe("workflow layering", () => {
@@ -45,4 +56,28 @@ describe("workflow layering", () => {
     assert.equal(workflowError.name, "WorkflowValidationError");
     assert.ok(new InputError("bad") instanceof PipelineError);
   });
+
+  it("writes no error name as a string literal in a Retry or Catch list: each comes from ERROR_NAMES", () => {
+    const literal = /\b(?:errors|ErrorEquals)\s*:\s*\[[^\]]*["'`]/;
+    const offending = sources(join(ROOT, "workflow")).flatMap((file) =>
+      readFileSync(file, "utf8")
+        .split("\n")
+        .map((line, i) => ({ line: line.trim(), at: `${relative(ROOT, file)}:${i + 1}` }))
+        .filter(({ line }) => !line.startsWith("*") && !line.startsWith("//") && literal.test(line))
+        .map(({ line, at }) => `${at}: ${line}`),
+    );
+    assert.deepEqual(offending, []);
+  });
+
+  for (const pattern of PIPELINE_PATTERNS) {
+    it(`matches only names of ERROR_NAMES in the ${pattern} definition`, () => {
+      const lists = errorEquals(buildPipeline({ pattern, resources: PLACEHOLDER_RESOURCES }).render());
+      assert.ok(lists.length >= 5, `expected the Retry and Catch lists, found ${lists.length}`);
+      const known = new Set<string>(Object.values(ERROR_NAMES));
+      assert.deepEqual(
+        lists.flat().filter((name) => !known.has(name)),
+        [],
+      );
+    });
+  }
 });
