@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FUNCTION_KEYS, FUNCTION_SPECS } from "../infra/function-specs";
-import { buildArchive, defaultPackageBytes, stageHandler, writeArchive, zipSize } from "../infra/package";
+import { buildArchive, stageHandler, writeArchive } from "../infra/package";
+import { defaultPackageBytes, zipSize } from "./lib/archive-size";
 import { ROOT } from "./lib/measure";
 import { type BenchRow, row } from "./lib/rows";
 
