@@ -42,6 +42,7 @@ describe("npm run bench -- --quick", () => {
       "P3.process-chunk.unpacked",
       "P3.process-chunk.zip",
       "P4.wall",
+      "P4.wall.beyond-floor",
       "P4.rss",
       "P4.wall.clean",
       "P4.floor.dynamo.wall",

@@ -493,15 +493,61 @@ export const ERROR_NAMES = {
    * Step Functions Lambda integration reports it; retried on its own, longer than the transient errors.
    */
   lambdaThrottled: "Lambda.TooManyRequestsException",
+  /** Lambda's transient service errors, as the Step Functions Lambda integration names them. */
+  lambdaClientExecutionTimeout: "Lambda.ClientExecutionTimeoutException",
+  lambdaService: "Lambda.ServiceException",
+  lambdaAws: "Lambda.AWSLambdaException",
+  lambdaSdkClient: "Lambda.SdkClientException",
+  /** Every error (Step Functions' wildcard); alone in its ErrorEquals and listed last. */
+  all: "States.ALL",
 } as const;
 
 /** Lambda's transient service errors (AWS's recommended list): every Lambda task retries them. */
 export const LAMBDA_TRANSIENT_ERRORS = [
-  "Lambda.ClientExecutionTimeoutException",
-  "Lambda.ServiceException",
-  "Lambda.AWSLambdaException",
-  "Lambda.SdkClientException",
+  ERROR_NAMES.lambdaClientExecutionTimeout,
+  ERROR_NAMES.lambdaService,
+  ERROR_NAMES.lambdaAws,
+  ERROR_NAMES.lambdaSdkClient,
 ] as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// State names (set by the state machine definition; named by failure records and notices)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** States of the page the state machine sends on its own when the error check fails for good. */
+export const CHECK_FAILURE_STATE_NAMES = {
+  notifyCheckFailure: "NotifyCheckFailure",
+  checkFailureCause: "CheckFailureCause",
+  causeShape: "CauseShape",
+  readLambdaCause: "ReadLambdaCause",
+  lambdaErrorMessage: "LambdaErrorMessage",
+  plainCause: "PlainCause",
+  unreadableCause: "UnreadableCause",
+  noCauseGiven: "NoCauseGiven",
+} as const;
+
+/**
+ * Every state's name: the definition names its states with these, and the handlers name a failed step with them, so
+ * a record or a notice says the step the execution history shows.
+ */
+export const STATE_NAMES = {
+  prepare: "Prepare",
+  splitCsv: "SplitCsv",
+  processChunks: "ProcessChunks",
+  processChunk: "ProcessChunk",
+  checkErrors: "CheckErrorsAndNotify",
+  resultProcessing: "ResultProcessing",
+  aggregateResults: "AggregateResults",
+  aggregationFailed: "AggregationFailed",
+  ...CHECK_FAILURE_STATE_NAMES,
+  checkFailed: "CheckFailed",
+  runOutcome: "RunOutcome",
+  runFailed: "RunFailed",
+  rowOutcomesMissing: "RowOutcomesMissing",
+  done: "Done",
+  uploadClaimed: "UploadClaimed",
+  duplicate: "Duplicate",
+} as const;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Environment variables (set by infra, read by handlers at start-up)

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -248,26 +248,6 @@ export function projectDependencies(projectDir = process.cwd()): string[] {
   return Object.keys(pkg.dependencies ?? {}).sort();
 }
 
-function bytesUnder(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.size;
-  let total = 0;
-  for (const entry of readdirSync(path)) total += bytesUnder(join(path, entry));
-  return total;
-}
-
-/**
- * Bytes of what `aws.lambda.CallbackFunction` packs by default for this project: `computeCodePaths()` without
- * options (every `dependencies` entry of package.json with its dependency tree; `aws-sdk` excluded, as it does).
- * The yardstick of the archive sizes.
- */
-export async function defaultPackageBytes(projectDir = process.cwd()): Promise<{ bytes: number; entries: number }> {
-  const paths = await pulumi.runtime.computeCodePaths({ extraExcludePackages: ["aws-sdk"] });
-  let bytes = 0;
-  for (const [path] of paths) bytes += bytesUnder(resolve(projectDir, path));
-  return { bytes, entries: paths.size };
-}
-
 /** A Lambda handler as loaded at cold start. */
 export type LoadedHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -334,27 +314,4 @@ export async function writeArchive(files: ArchiveFiles, dir: string): Promise<{ 
     } else throw new PackagingError(`Archive entry ${path} has an unsupported asset type.`);
   }
   return { files: count, bytes };
-}
-
-/**
- * Size in bytes of the zip Pulumi uploads for these contents: each file deflated (level 9) plus the zip format's
- * local header, central directory entry and end record. Lambda's deployment size limits apply to this number.
- */
-export async function zipSize(files: ArchiveFiles, dir: string): Promise<number> {
-  const { deflateRawSync } = await import("node:zlib");
-  const { readdirSync } = await import("node:fs");
-  let total = 22;
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else {
-        const name = Buffer.byteLength(relative(dir, p));
-        const data = readFileSync(p);
-        total += 30 + name + Math.min(data.length, deflateRawSync(data, { level: 9 }).length) + 46 + name;
-      }
-    }
-  };
-  if (Object.keys(files).length > 0) walk(dir);
-  return total;
 }

@@ -11,22 +11,12 @@
  * whole: from `{"errorType":` to the closing `]}` of its trace (or `"}` without one). Everything else is shown as
  * the message it already is.
  */
+import { CHECK_FAILURE_STATE_NAMES } from "../functions/contract";
 import { Choice, Condition } from "./states/choice";
 import type { Fail } from "./states/fail";
 import { Pass } from "./states/pass";
 import { Task } from "./states/task";
-
-/** State names of the page path. */
-export const CHECK_FAILURE_STATE_NAMES = {
-  notifyCheckFailure: "NotifyCheckFailure",
-  checkFailureCause: "CheckFailureCause",
-  causeShape: "CauseShape",
-  readLambdaCause: "ReadLambdaCause",
-  lambdaErrorMessage: "LambdaErrorMessage",
-  plainCause: "PlainCause",
-  unreadableCause: "UnreadableCause",
-  noCauseGiven: "NoCauseGiven",
-} as const;
+import { STATES_ALL } from "./types";
 
 /**
  * Causes parsed as a Lambda error document, as the Node.js runtime writes it: with its trace, or without one (a
@@ -79,7 +69,7 @@ export function checkFailurePage(props: CheckFailurePageProps): Choice {
     },
     resultPath: null,
   })
-    .addRetry({ errors: ["States.ALL"], intervalSeconds: 2, maxAttempts: 3, backoffRate: 2, jitterStrategy: "FULL" })
+    .addRetry({ errors: [STATES_ALL], intervalSeconds: 2, maxAttempts: 3, backoffRate: 2, jitterStrategy: "FULL" })
     .addCatch(props.end, { resultPath: "$.alertFailure" });
   notify.next(props.end);
 

@@ -1,4 +1,4 @@
-import { PipelineError } from "../functions/core/errors";
+import { PipelineError } from "../functions/pipeline-error";
 
 /**
  * A state machine definition has problems: thrown by `render()` with every problem, one per line, and at once by a

@@ -25,10 +25,11 @@ import {
   FAILURE_FIELD,
   type ProcessChunkInput,
   type SplitResult,
+  STATE_NAMES,
   UNKNOWN_FEED,
 } from "../functions/contract";
 import { Chain } from "./chain";
-import { CHECK_FAILURE_STATE_NAMES, checkFailurePage } from "./check-failure-page";
+import { checkFailurePage } from "./check-failure-page";
 import { WorkflowValidationError } from "./errors";
 import { StateGraph } from "./graph";
 import { LAMBDA_RETRY, LAMBDA_THROTTLE_RETRY, UNPROCESSED_ITEMS_RETRY } from "./lambda-retry";
@@ -75,25 +76,8 @@ export interface PipelineProps {
   options?: PipelineOptions;
 }
 
-/** State names, shared with the local runner and the tests. */
-export const STATE_NAMES = {
-  prepare: "Prepare",
-  splitCsv: "SplitCsv",
-  processChunks: "ProcessChunks",
-  processChunk: "ProcessChunk",
-  checkErrors: "CheckErrorsAndNotify",
-  resultProcessing: "ResultProcessing",
-  aggregateResults: "AggregateResults",
-  aggregationFailed: "AggregationFailed",
-  ...CHECK_FAILURE_STATE_NAMES,
-  checkFailed: "CheckFailed",
-  runOutcome: "RunOutcome",
-  runFailed: "RunFailed",
-  rowOutcomesMissing: "RowOutcomesMissing",
-  done: "Done",
-  uploadClaimed: "UploadClaimed",
-  duplicate: "Duplicate",
-} as const;
+/** State names, shared with the handlers, the local runner and the tests; they live with the contract. */
+export { STATE_NAMES };
 
 /** Well-formed but fake ARNs (ap-northeast-1, account 123456789012) for synthesis, diagrams and local runs. */
 export const PLACEHOLDER_RESOURCES: PipelineResources = {

@@ -1,3 +1,5 @@
+import { ERROR_NAMES } from "../functions/contract";
+
 /** A JSON value as it appears in a rendered state machine definition. */
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
@@ -15,7 +17,7 @@ export interface AslDefinition {
 }
 
 /** The error name that matches every error in Retry and Catch. */
-export const STATES_ALL = "States.ALL";
+export const STATES_ALL = ERROR_NAMES.all;
 
 /** Longest state name Step Functions accepts. */
 export const MAX_STATE_NAME_LENGTH = 80;

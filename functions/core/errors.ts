@@ -1,21 +1,8 @@
 import { ERROR_NAMES, type NotificationChannel } from "../contract";
+import { PipelineError } from "../pipeline-error";
 
-/**
- * Base class of every error the project throws on purpose. `name` is given explicitly (bundles are minified, so a
- * class name cannot be trusted) and is stable: it is what the state machine's Retry/Catch `ErrorEquals` match, what
- * logs and notices show, and what tests assert. Rewrapping keeps the original as `cause`.
- *
- * @example
- * class SourceChangedError extends PipelineError {
- *   constructor(message: string, options?: ErrorOptions) { super("SourceChangedError", message, options); }
- * }
- */
-export class PipelineError extends Error {
-  constructor(name: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = name;
-  }
-}
+/** The base class lives with the contract, so the state machine definition can share it without importing this code. */
+export { PipelineError };
 
 /** Bad input that retrying cannot fix: an invalid row schema, an unreadable object, a bad event. */
 export class InputError extends PipelineError {

@@ -28,6 +28,7 @@ describe("RowValidator messages", () => {
       ],
     );
     assert.equal(out[0].message, 'order_id must match ^ORD-[0-9]{6}$ (got "ORD-1")');
+    assert.equal(out.length, 3);
     for (const p of out) assert.equal(p.message, renderValidationMessage(p.detail!, "en"));
   });
 

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { defaultPackageBytes, zipSize } from "../../bench/lib/archive-size";
 import {
   type AggregateOutput,
   type ChunkRef,
@@ -25,11 +26,9 @@ import { CHECK_RUNS_QUERY, CRITICAL_FILTER_PATTERN } from "../../infra/monitorin
 import {
   BUNDLED_SDK_PACKAGES,
   buildArchive,
-  defaultPackageBytes,
   RUNTIME_PROVIDED_SCOPES,
   stageHandler,
   writeArchive,
-  zipSize,
 } from "../../infra/package";
 import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/aws-recorder";
 import { localExecutions } from "../../local/executions";

@@ -24,7 +24,8 @@ const WEBHOOK_PARAMETER = "/csv-pipeline/slack-webhook";
 describe("notice delivery attempts (loopback endpoints)", function () {
   this.timeout(60_000);
   const saved = { ...process.env };
-  const documented = DEFAULT_NOTIFY_POLICY.delivery.attempts;
+  /** The documented default, written out: comparing with the constant itself would follow any change to it. */
+  const documented = 3;
   let svc: LocalServices;
   let aws: AwsRecorder;
   let slack: SlackReceiver;
@@ -66,6 +67,10 @@ describe("notice delivery attempts (loopback endpoints)", function () {
   });
 
   const calls = (action: string) => aws.calls.filter((c) => c.action === action);
+
+  it("defaults to three delivery attempts per channel", () => {
+    assert.equal(DEFAULT_NOTIFY_POLICY.delivery.attempts, 3);
+  });
 
   it("makes exactly the documented attempts for an SNS notice answered 500", async () => {
     const notice = { subject: "s", message: "m", severity: "CRITICAL" as const, executionName: "e", truncated: false };

@@ -76,6 +76,7 @@ describe("notice messages", () => {
     const slack = buildSlackNotice(notice());
     const texts = mrkdwnStrings(slack);
     const all = texts.join("\n");
+    assert.ok(texts.length > 1, `only the fallback text was checked, no block: ${texts.length}`);
     for (const t of texts) assert.doesNotMatch(t, /[<>]/, `raw angle bracket in: ${t}`);
     assert.ok(all.includes("`&lt;!channel&gt;`"));
     assert.ok(all.includes("`&lt;https://evil.example|click&gt;`"));
@@ -164,7 +165,9 @@ describe("notice messages", () => {
         ],
       }),
     );
-    for (const t of mrkdwnStrings(p)) assert.ok(t.length <= SLACK_LIMITS.sectionText, `length ${t.length}`);
+    const texts = mrkdwnStrings(p);
+    assert.ok(texts.length > 1, `only the fallback text was checked, no block: ${texts.length}`);
+    for (const t of texts) assert.ok(t.length <= SLACK_LIMITS.sectionText, `length ${t.length}`);
     const fail = buildSlackNotice(
       notice({
         summary: sampleSummary({
@@ -174,7 +177,9 @@ describe("notice messages", () => {
         }),
       }),
     );
-    for (const t of mrkdwnStrings(fail)) assert.ok(t.length <= SLACK_LIMITS.sectionText);
+    const failTexts = mrkdwnStrings(fail);
+    assert.ok(failTexts.length > 1, `only the fallback text was checked, no block: ${failTexts.length}`);
+    for (const t of failTexts) assert.ok(t.length <= SLACK_LIMITS.sectionText);
   });
 
   it("keeps at most 50 blocks: 50 pass untouched, 51 become 49 plus a note", () => {
@@ -238,7 +243,9 @@ describe("notice messages", () => {
     assert.equal(d.subject, "🌙 Notification digest (23)");
     assert.ok(d.text.includes("3 more"));
     assert.equal((d.text.match(/^- \[MEDIUM\]/gm) ?? []).length, 20);
-    for (const t of mrkdwnStrings(d.slack)) assert.doesNotMatch(t, /[<>]/);
+    const texts = mrkdwnStrings(d.slack);
+    assert.ok(texts.length > 1, `only the fallback text was checked, no block: ${texts.length}`);
+    for (const t of texts) assert.doesNotMatch(t, /[<>]/);
     assert.equal(d.html.includes("<!channel>"), false);
   });
 });
@@ -371,6 +378,7 @@ describe("rejected rows in notices", () => {
     const texts = mrkdwnStrings(buildSlackNotice(input)).map((t) =>
       t.replace(`<${FOLDER_URL.replace(/&/g, "&amp;")}|却下フォルダを開く>`, ""),
     );
+    assert.ok(texts.length > 1, `only the fallback text was checked, no block: ${texts.length}`);
     for (const t of texts) assert.doesNotMatch(t, /[<>]/, `raw angle bracket in: ${t}`);
   });
 
@@ -860,6 +868,7 @@ describe("a failed aggregation in notices", () => {
     const slack = mrkdwnStrings(buildSlackNotice(input));
     const html = buildEmailNotice(input).html;
 
+    assert.ok(slack.length > 1, `only the fallback text was checked, no block: ${slack.length}`);
     for (const t of slack) assert.doesNotMatch(t.replace(/<https:[^|>]+\|[^>]+>/g, ""), /[<>]/, t);
     assert.equal(html.includes("<!channel>") || html.includes("<b>"), false);
     const line = buildSnsNotice(input)

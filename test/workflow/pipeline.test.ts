@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ERROR_NAMES, LAMBDA_TRANSIENT_ERRORS, UNKNOWN_FEED } from "../../functions/contract";
 import { taskNames } from "../../local/invoke";
 import { toMermaid } from "../../workflow/mermaid";
 import { buildPipeline, STATE_NAMES as N, PIPELINE_PATTERNS, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
 import type { AslDefinition, JsonObject } from "../../workflow/types";
+import { readGolden } from "../support/golden";
 
 // biome-ignore lint/suspicious/noExplicitAny: untyped package
 const aslValidator: any = require("asl-validator");
@@ -44,8 +45,7 @@ describe("buildPipeline", () => {
       it("matches its golden file (regenerate with UPDATE_GOLDEN=1)", () => {
         const file = join(GOLDEN_DIR, `pipeline-${pattern}.asl.json`);
         const text = `${JSON.stringify(def, null, 2)}\n`;
-        if (process.env.UPDATE_GOLDEN === "1") writeFileSync(file, text);
-        assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), def);
+        assert.deepEqual(JSON.parse(readGolden(file, text)), def);
       });
 
       it("hands each chunk the PARENT execution name, never the child's $$.Execution.Name", () => {

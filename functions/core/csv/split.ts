@@ -5,7 +5,7 @@
  * object) and every chunk Lambda does one ranged GetObject. Writing copies would read the file once AND write it
  * all back (one PutObject per chunk: the transfer and request cost again, objects to clean up), and split-csv
  * would hold for the whole write. Measured on s3rver (loopback, 2 shared cores) with a 50 MiB generated orders file
- * (99 chunks; harness: test/csv/measure-split.ts): streaming the object once through the scanner and planning the
+ * (99 chunks; harness: bench/measure-split.ts): streaming the object once through the scanner and planning the
  * ranges took ~210 ms; reading it and writing the 99 chunk copies (without even scanning) took ~490 ms — 2.3× —
  * and on real S3 the PUT side is slower still. The chunk Lambdas pay one GET each either way.
  *

@@ -1,5 +1,5 @@
 import { TZDate } from "@date-fns/tz";
-import { DEFAULT_FEED, SEVERITIES, UNKNOWN_FEED, type ValidationMessage } from "../../contract";
+import { DEFAULT_FEED, SEVERITIES, STATE_NAMES, UNKNOWN_FEED, type ValidationMessage } from "../../contract";
 import { renderValidationMessage } from "../csv/validation-messages";
 import type { RunSummary } from "../records/summary";
 import {
@@ -65,8 +65,8 @@ export interface RejectedRows {
   headerWarnings?: { listed: number; total: number };
 }
 
-/** State name of the aggregation step, as `workflow/pipeline.ts` names it. */
-export const AGGREGATION_STEP = "AggregateResults";
+/** State name of the aggregation step, as the definition names it. */
+export const AGGREGATION_STEP = STATE_NAMES.aggregateResults;
 
 /**
  * AggregateResults failed after its retries (the sequential pattern tells the check): the rejected files and the

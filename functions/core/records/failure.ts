@@ -1,7 +1,7 @@
-import type { CheckInput, StateFailure } from "../../contract";
+import { type CheckInput, STATE_NAMES, type StateFailure } from "../../contract";
 
-/** State names of the steps whose failure a Catch hands to the check (as `workflow/pipeline.ts` names them). */
-export const FAILED_STEPS = { split: "SplitCsv", chunks: "ProcessChunks" } as const;
+/** State names of the steps whose failure a Catch hands to the check (as the definition names them). */
+export const FAILED_STEPS = { split: STATE_NAMES.splitCsv, chunks: STATE_NAMES.processChunks } as const;
 
 /** A state failure as a notice shows it: which step, the error's name, and a short cause without internals. */
 export interface FailureSummary {

@@ -1,16 +1,17 @@
 /**
  * Times the two ways of handing chunks to the Map on local S3 (s3rver): planning byte ranges while streaming the
- * object once, versus also writing each chunk back as its own object. Not part of the test suite:
+ * object once, versus also writing each chunk back as its own object. Not one of the bench goals (`npm run bench`);
+ * run it by hand:
  *
- *   node -r ./local/register.js test/csv/measure-split.ts [megabytes]
+ *   node -r ./local/register.js bench/measure-split.ts [megabytes]
  */
 
 import type { Readable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { splitCsv } from "../../functions/core/csv/split";
-import { startLocalServices } from "../../local/services";
-import { emptyExpected, generateOrderLines } from "../../scripts/generate-csv";
-import { sampleSchema } from "./helpers";
+import { splitCsv } from "../functions/core/csv/split";
+import { startLocalServices } from "../local/services";
+import { emptyExpected, generateOrderLines } from "../scripts/generate-csv";
+import { sampleSchema } from "../test/csv/helpers";
 
 async function main(): Promise<void> {
   const mb = Number(process.argv[2] ?? 50);
