@@ -9,7 +9,7 @@
 import type { Readable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { splitCsv } from "../functions/core/csv/split";
-import { startLocalServices } from "../local/services";
+import { startLocalServices } from "../local/services/services";
 import { emptyExpected, generateOrderLines } from "../scripts/generate-csv";
 import { sampleSchema } from "../test/csv/helpers";
 

@@ -7,7 +7,7 @@ import {
   type Severity,
 } from "../functions/contract";
 import { buildErrorRecord, emptyBySeverity } from "../functions/core/records/error-record";
-import { startLocalServices } from "../local/services";
+import { startLocalServices } from "../local/services/services";
 import { lastJson, runNode } from "./lib/measure";
 import { type BenchRow, row } from "./lib/rows";
 import { BENCH_NOW } from "./p1-probe-clock";

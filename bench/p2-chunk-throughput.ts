@@ -10,7 +10,7 @@ import { DEFAULT_OUTCOME_SETTINGS, ENV, type ProcessChunkInput } from "../functi
 import { processChunkStream } from "../functions/core/csv/chunk";
 import { ChunkParts } from "../functions/core/outcomes/chunk-parts";
 import { handler as processChunk } from "../functions/process-chunk";
-import { startLocalServices } from "../local/services";
+import { startLocalServices } from "../local/services/services";
 import { countDynamo } from "./lib/dynamo-count";
 import { generatedFile, inPieces, SAMPLE_SCHEMA_PATH, wholeFileJob } from "./lib/generated";
 import { median, timed } from "./lib/measure";

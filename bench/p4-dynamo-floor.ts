@@ -10,7 +10,7 @@
 
 import { ErrorWriter } from "../functions/adapters/error-store";
 import { processChunkStream } from "../functions/core/csv/chunk";
-import { startServicesProcess } from "../local/services-process";
+import { startServicesProcess } from "../local/services/services-process";
 import { generatedFile, inPieces, wholeFileJob } from "./lib/generated";
 import { readCpuSeconds } from "./p4-process-tree";
 

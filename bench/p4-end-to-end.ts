@@ -41,7 +41,7 @@ async function measure(file: string, rows: number, errorRate: number): Promise<P
   // The local run hosts its services in a process of its own (and bundles it first): every process it starts is
   // sampled from /proc and counted too.
   const tree = sampleProcessTree();
-  const ours = await runNode(["local/cli.ts", file, "--json", "--now", NOW], { nodeFlags: startScriptNodeFlags() });
+  const ours = await runNode(["local/cli/cli.ts", file, "--json", "--now", NOW], { nodeFlags: startScriptNodeFlags() });
   const started = tree.stop().filter((p) => p.depth >= 2);
   const doc = lastJson<{ status: string; rows: { total: number } }>(
     { ...ours, stdout: ours.stdout.trim().replace(/\n\s*/g, " ") },

@@ -7,7 +7,7 @@ import { parseNotifyPolicy } from "../functions/core/notify/policy";
 import type { ChannelSender } from "../functions/core/notify/ports";
 import { type CheckConfig, runCheck } from "../functions/core/notify/run";
 import { emptyBySeverity } from "../functions/core/records/error-record";
-import { startLocalServices } from "../local/services";
+import { startLocalServices } from "../local/services/services";
 import { median, timed } from "./lib/measure";
 import { type BenchRow, row } from "./lib/rows";
 import { BENCH_NOW } from "./p1-probe-clock";

@@ -8,8 +8,8 @@
 
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/command-line";
-import { UsageError } from "../local/faults";
+import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/cli/command-line";
+import { UsageError } from "../local/cli/faults";
 import { lastJson, ROOT, runNode } from "./lib/measure";
 import { assertRow, type BenchRow, renderTable } from "./lib/rows";
 

@@ -20,9 +20,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/command-line";
-import type { RunDocument } from "../local/document";
-import { UsageError } from "../local/faults";
+import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/cli/command-line";
+import { UsageError } from "../local/cli/faults";
+import type { RunDocument } from "../local/report/document";
 
 /** Parsed command line of the check. */
 export interface CheckReportArgs {

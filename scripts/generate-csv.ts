@@ -10,8 +10,8 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import type { CountsBySeverity, CountsByType, ErrorType, Severity } from "../functions/contract";
-import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/command-line";
-import { UsageError } from "../local/faults";
+import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/cli/command-line";
+import { UsageError } from "../local/cli/faults";
 
 /** Header of the generated files (the columns of samples/orders.schema.yaml). */
 export const ORDER_HEADER = ["order_id", "email", "amount", "quantity", "status", "ordered_at", "updated_at", "note"];

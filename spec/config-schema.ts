@@ -1,6 +1,6 @@
 /**
  * The pipeline's settings: one schema for a Pulumi stack's config (`csv-pipeline:<key>`, read by `infra/config.ts`)
- * and for the local runner's `--config` file (`<key>`, read by `local/config.ts`). Both get the same defaults, the
+ * and for the local runner's `--config` file (`<key>`, read by `local/cli/config.ts`). Both get the same defaults, the
  * same limits and the same messages; only how a key and an example are written differs between the two.
  * Free of `@pulumi/*`, so the local runner can use it without loading the Pulumi SDK.
  */

@@ -3,7 +3,7 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { clients } from "../functions/adapters/clients";
 import { ERROR_TABLE } from "../functions/contract";
-import { type LocalServices, startLocalServices } from "../local/services";
+import { type LocalServices, startLocalServices } from "../local/services/services";
 import { restoreEnv } from "./support/env";
 
 describe("local services", () => {

@@ -3,9 +3,9 @@ import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { clients, setClientCredentials } from "../../functions/adapters/clients";
 import { S3TextWriter } from "../../functions/adapters/s3-writer";
 import { setLogSink } from "../../functions/core/log";
-import type { LocalStatement } from "../../local/iam-local";
-import { s3Request } from "../../local/s3-strict";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import type { LocalStatement } from "../../local/services/iam-local";
+import { s3Request } from "../../local/services/s3-strict";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 
 const BUCKET = "csv-pipeline-writer";

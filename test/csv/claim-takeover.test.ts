@@ -6,9 +6,9 @@ import { clients } from "../../functions/adapters/clients";
 import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import { type LogSink, setLogSink } from "../../functions/core/log";
 import { handler as splitCsv } from "../../functions/split-csv";
-import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
-import { LOCAL_STATE_MACHINE_ARN, type LocalExecutionStatus, localExecutions } from "../../local/executions";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { LOCAL_STATE_MACHINE_ARN, type LocalExecutionStatus, localExecutions } from "../../local/engine/executions";
+import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 import { readRunItems, SAMPLES } from "./helpers";
 

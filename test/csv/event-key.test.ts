@@ -3,8 +3,8 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { clients } from "../../functions/adapters/clients";
 import { openUploadedObject, resolveUploadedKey } from "../../functions/adapters/s3";
 import { InputError, SourceChangedError } from "../../functions/core/errors";
-import { type LocalServices, startLocalServices } from "../../local/services";
-import { urlEncodeEventKey } from "../../local/start-event";
+import { urlEncodeEventKey } from "../../local/engine/start-event";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 
 /**

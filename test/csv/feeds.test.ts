@@ -16,7 +16,7 @@ import {
 import { setLogSink } from "../../functions/core/log";
 import { handler as processChunk } from "../../functions/process-chunk";
 import { handler as splitCsv } from "../../functions/split-csv";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 import { readRecords, readRunItems, SAMPLES } from "./helpers";
 

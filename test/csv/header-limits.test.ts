@@ -5,7 +5,7 @@ import { checkHeader, parseHeaderLine } from "../../functions/core/csv/header";
 import { renderValidationMessage } from "../../functions/core/csv/validation-messages";
 import { buildErrorRecord } from "../../functions/core/records/error-record";
 import { headerForState } from "../../functions/split-csv";
-import { dynamoItemBytes } from "../../local/aws-limits";
+import { dynamoItemBytes } from "../../local/report/aws-limits";
 import { runInMemory, sampleSchema } from "./helpers";
 
 const schema = sampleSchema();

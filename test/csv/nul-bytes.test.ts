@@ -8,7 +8,7 @@ import type { ChunkResult, ErrorRecord } from "../../functions/contract";
 import { sumChunkResults } from "../../functions/core/records/aggregate";
 import { handler as processChunk } from "../../functions/process-chunk";
 import { handler as splitCsv } from "../../functions/split-csv";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 import { readRecords, SAMPLES } from "./helpers";
 

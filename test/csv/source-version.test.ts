@@ -12,9 +12,9 @@ import { summarizeRun } from "../../functions/core/records/summary";
 import { sourceChangedResult, uploadDigest, uploadFields } from "../../functions/core/records/upload";
 import { handler as processChunk } from "../../functions/process-chunk";
 import { handler as splitCsv } from "../../functions/split-csv";
-import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
-import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "../../local/executions";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "../../local/engine/executions";
+import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 import { readRecords, readRunItems, SAMPLES } from "./helpers";
 

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { RunDocument } from "../../local/document";
+import type { RunDocument } from "../../local/report/document";
 
 export const ROOT = resolve(__dirname, "..", "..");
 
@@ -21,7 +21,7 @@ export interface CliResult {
 }
 
 /**
- * Runs the CLI as `npm start` does (`node -r ./local/register.js local/cli.ts …`) in its own process, with a fresh
+ * Runs the CLI as `npm start` does (`node -r ./local/register.js local/cli/cli.ts …`) in its own process, with a fresh
  * TMPDIR so a test can check that nothing was left behind. `onStderr` sees stderr as it arrives (e.g. to interrupt).
  */
 export function runCli(
@@ -30,7 +30,7 @@ export function runCli(
 ): Promise<CliResult> {
   const tmp = mkdtempSync(join(tmpdir(), "csv-cli-e2e-"));
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["-r", "./local/register.js", "local/cli.ts", ...args], {
+    const child = spawn(process.execPath, ["-r", "./local/register.js", "local/cli/cli.ts", ...args], {
       cwd: ROOT,
       env: { ...process.env, TMPDIR: tmp, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],

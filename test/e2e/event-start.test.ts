@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/args";
-import { parseFaults } from "../../local/faults";
-import type { FunctionStatements } from "../../local/function-roles";
-import { runLocal } from "../../local/run";
+import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/cli/args";
+import { parseFaults } from "../../local/cli/faults";
+import { runLocal } from "../../local/engine/run";
+import type { FunctionStatements } from "../../local/services/function-roles";
 import { STATE_NAMES as N } from "../../workflow/pipeline";
 import { parseDocument, runCli, WEEKDAY_MORNING } from "./cli-helper";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { METRICS, type NotificationChannel, type NotificationStatus } from "../../functions/contract";
-import type { RunDocument } from "../../local/document";
+import type { RunDocument } from "../../local/report/document";
 import { STATE_NAMES } from "../../workflow/pipeline";
 import { type CliResult, parseDocument, runCli, WEEKDAY_MORNING } from "./cli-helper";
 

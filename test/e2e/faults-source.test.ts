@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { METRICS } from "../../functions/contract";
-import type { RunDocument } from "../../local/document";
+import type { RunDocument } from "../../local/report/document";
 import { STATE_NAMES as S } from "../../workflow/pipeline";
 import { parseDocument, runCli, WEEKDAY_MORNING } from "./cli-helper";
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunDocument } from "../../local/document";
-import { feedWebhookPath, LOCAL_WEBHOOK_PATH } from "../../local/slack-receiver";
+import type { RunDocument } from "../../local/report/document";
+import { feedWebhookPath, LOCAL_WEBHOOK_PATH } from "../../local/services/slack-receiver";
 import { type CliResult, parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "./cli-helper";
 
 /** samples/feeds.yaml: `orders` (English, samples/orders.schema.yaml) and `orders-jp` (Japanese, Shift_JIS, own Slack). */

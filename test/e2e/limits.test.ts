@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunDocument } from "../../local/document";
+import type { RunDocument } from "../../local/report/document";
 import { parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "./cli-helper";
 
 const SCHEMA = join(ROOT, "samples", "orders.schema.yaml");

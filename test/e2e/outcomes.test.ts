@@ -12,7 +12,7 @@ import {
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { ERRORS_CSV_COLUMNS, type RunManifest } from "../../functions/contract";
-import type { RunDocument } from "../../local/document";
+import type { RunDocument } from "../../local/report/document";
 import { parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "./cli-helper";
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);

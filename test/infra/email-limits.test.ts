@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig, type RawConfig } from "../../infra/config";
 import { checkInlinePolicySize, INLINE_ROLE_POLICY_MAX_CHARS } from "../../infra/iam";
-import { parseLocalConfig } from "../../local/config";
-import { localFunctionStatements } from "../../local/iam-local";
+import { parseLocalConfig } from "../../local/cli/config";
+import { localFunctionStatements } from "../../local/services/iam-local";
 import { MAX_EMAIL_RECIPIENTS } from "../../spec/config-schema";
 
 const SCHEMA = { columns: [{ name: "order_id", type: "string", required: true }] };

@@ -30,12 +30,12 @@ import {
   stageHandler,
   writeArchive,
 } from "../../infra/package";
-import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/aws-recorder";
-import { localExecutions } from "../../local/executions";
-import { FUNCTION_ACCESS_KEYS } from "../../local/function-roles";
-import { type AccessRequest, allowingStatements, type LocalStatement } from "../../local/iam-local";
-import { type LocalServices, startLocalServices } from "../../local/services";
-import { type SlackReceiver, startSlackReceiver } from "../../local/slack-receiver";
+import { localExecutions } from "../../local/engine/executions";
+import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/services/aws-recorder";
+import { FUNCTION_ACCESS_KEYS } from "../../local/services/function-roles";
+import { type AccessRequest, allowingStatements, type LocalStatement } from "../../local/services/iam-local";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
+import { type SlackReceiver, startSlackReceiver } from "../../local/services/slack-receiver";
 import { MOCK_ACCOUNT, MOCK_REGION, type MockResource, TEST_ROW_SCHEMA } from "../support/pulumi-mocks";
 import { runProgram } from "./support/program";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
-import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
-import { parseLocalConfig } from "../../local/config";
-import { runSubscriptions } from "../../local/environment";
+import { parseLocalConfig } from "../../local/cli/config";
+import { runSubscriptions } from "../../local/engine/environment";
+import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
 import {
   type FilterPolicy,
   filterPolicyMatches,
@@ -74,7 +74,7 @@ describe("SNS routing beyond CRITICAL", () => {
     let sns: SNSClient;
 
     before(async () => {
-      // A local config routing HIGH to sns: the subscriptions a local run delivers through (local/environment.ts).
+      // A local config routing HIGH to sns: the subscriptions a local run delivers through (local/engine/environment.ts).
       const config = parseLocalConfig(
         { onCallEmail: "oncall@example.com", notifyPolicy: ORDERS_POLICY },
         { kind: "file", path: "local.yaml" },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ERROR_TABLE, keyAttributes, RUNS_TABLE, TABLES } from "../../functions/contract";
 import { tableArgs } from "../../infra/table";
-import { createTableInput } from "../../local/services";
+import { createTableInput } from "../../local/services/services";
 
 describe("Table definitions (contract → Pulumi and local services)", () => {
   for (const [key, table] of Object.entries(TABLES)) {

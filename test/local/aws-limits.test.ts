@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { AWS_LIMITS, dynamoItemBytes, LimitLedger } from "../../local/aws-limits";
-import { itemsWritten, startDynamoSizes } from "../../local/dynamo-sizes";
-import { limitLines } from "../../local/format";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalServices, startLocalServices } from "../../local/services";
+import { AWS_LIMITS, dynamoItemBytes, LimitLedger } from "../../local/report/aws-limits";
+import { limitLines } from "../../local/report/format";
+import { itemsWritten, startDynamoSizes } from "../../local/services/dynamo-sizes";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalServices, startLocalServices } from "../../local/services/services";
 
 describe("dynamoItemBytes", () => {
   it("sizes an item as DynamoDB's documentation does: names and values, numbers by significant digits, 3 + 1 per element for maps and lists", () => {

@@ -6,8 +6,8 @@ import {
   findProblem,
   parseCommandLine,
   repeatedOption,
-} from "../../local/command-line";
-import { UsageError } from "../../local/faults";
+} from "../../local/cli/command-line";
+import { UsageError } from "../../local/cli/faults";
 
 const OPTIONS = {
   out: { type: "string" },

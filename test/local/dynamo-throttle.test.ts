@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { BATCH_SIZE, DEFAULT_RETRY, ErrorWriter } from "../../functions/adapters/error-store";
 import { ERROR_TABLE, type ErrorRecord } from "../../functions/contract";
+import type { FaultPlan } from "../../local/cli/faults";
 import {
   type DynamoThrottle,
   startDynamoThrottle,
   THROTTLE_FORMS,
   type ThrottleForm,
-} from "../../local/dynamo-throttle";
-import type { FaultPlan } from "../../local/faults";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalServices, startLocalServices } from "../../local/services";
+} from "../../local/services/dynamo-throttle";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalServices, startLocalServices } from "../../local/services/services";
 
 const START = "2024-05-01T00:00:00.000Z";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { PipelineError } from "../../functions/core/errors";
-import { LocalSetupError } from "../../local/errors";
-import { InjectedFaultError, UsageError } from "../../local/faults";
-import { IntegrationError } from "../../local/tasks";
+import { InjectedFaultError, UsageError } from "../../local/cli/faults";
+import { LocalSetupError } from "../../local/engine/errors";
+import { IntegrationError } from "../../local/engine/tasks";
 
 describe("local error classes", () => {
   it("extend PipelineError with a stable name and keep the original as cause", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { AWS_LIMITS, LimitLedger } from "../../local/aws-limits";
-import { runDefinition } from "../../local/execution";
+import { runDefinition } from "../../local/engine/execution";
+import { AWS_LIMITS, LimitLedger } from "../../local/report/aws-limits";
 
 const TASK = "arn:aws:states:::lambda:invoke";
 const LIMIT = AWS_LIMITS.statePayload.max;

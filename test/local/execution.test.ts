@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { LocalSetupError } from "../../local/errors";
-import { runDefinition, startExecution } from "../../local/execution";
-import type { TaskHandler } from "../../local/invoke";
+import { LocalSetupError } from "../../local/engine/errors";
+import { runDefinition, startExecution } from "../../local/engine/execution";
+import type { TaskHandler } from "../../local/engine/invoke";
 
 const TASK = "arn:aws:states:::lambda:invoke";
 

@@ -3,18 +3,18 @@ import { join } from "node:path";
 import { ENV, type FeedEnvEntry } from "../../functions/contract";
 import { findFeed } from "../../functions/core/feeds";
 import type { NotifyPolicy } from "../../functions/core/notify/policy";
-import { parseArgs, type RunArgs } from "../../local/args";
-import { type LocalConfig, type LocalFeed, loadConfig } from "../../local/config";
+import { parseArgs, type RunArgs } from "../../local/cli/args";
+import { type LocalConfig, type LocalFeed, loadConfig } from "../../local/cli/config";
+import { UsageError } from "../../local/cli/faults";
+import { pickFeed } from "../../local/cli/feeds";
 import {
   feedSlackParameter,
   LOCAL_SLACK_PARAMETER,
   mergedFeedEnvironment,
   runRoleStatements,
-} from "../../local/environment";
-import { UsageError } from "../../local/faults";
-import { pickFeed } from "../../local/feeds";
-import { formatHuman } from "../../local/format";
-import { feedWebhookPath, LOCAL_WEBHOOK_PATH, startSlackReceiver } from "../../local/slack-receiver";
+} from "../../local/engine/environment";
+import { formatHuman } from "../../local/report/format";
+import { feedWebhookPath, LOCAL_WEBHOOK_PATH, startSlackReceiver } from "../../local/services/slack-receiver";
 import { reportFixture } from "./report-fixture";
 
 const ROOT = join(__dirname, "..", "..");
@@ -172,7 +172,7 @@ describe("parseArgs --feed and --key", () => {
   }
 
   it("documents both flags in --help", async () => {
-    const { USAGE } = await import("../../local/args");
+    const { USAGE } = await import("../../local/cli/args");
     assert.match(USAGE, /\n {2}--feed <name> {10}the feed of the config's feeds/);
     assert.match(USAGE, /\n {2}--key <key> {12}the object key the file is uploaded to/);
   });

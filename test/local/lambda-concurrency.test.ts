@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { ERROR_NAMES } from "../../functions/contract";
-import { ConcurrencyQuota } from "../../local/lambda-concurrency";
-import { loadPipeline, type PipelineHandlers } from "../../local/pipeline-source";
-import { bindPipelineTasks } from "../../local/tasks";
+import { ConcurrencyQuota } from "../../local/engine/lambda-concurrency";
+import { loadPipeline, type PipelineHandlers } from "../../local/engine/pipeline-source";
+import { bindPipelineTasks } from "../../local/engine/tasks";
 import { STATE_NAMES as N } from "../../workflow/pipeline";
 import { restoreEnv } from "../support/env";
 

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/args";
-import type { RunReport } from "../../local/report";
-import { writeReportFiles } from "../../local/report-files";
-import { runLocal } from "../../local/run";
+import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/cli/args";
+import { runLocal } from "../../local/engine/run";
+import type { RunReport } from "../../local/report/report";
+import { writeReportFiles } from "../../local/report/report-files";
 import { WEEKDAY_MORNING } from "../e2e/cli-helper";
 import { chunksAfterComposition } from "../support/late-chunks";
 

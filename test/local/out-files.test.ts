@@ -4,16 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
-import { UsageError } from "../../local/faults";
+import { UsageError } from "../../local/cli/faults";
 import {
   createWriteStreamNoFollow,
   ensureRealDirectory,
   SymlinkRefusedError,
   writeFileNoFollow,
-} from "../../local/out-files";
-import { copyOutcomeFiles, OutcomeReader, outcomeKeys } from "../../local/outcomes";
-import { prepareOutputDir } from "../../local/report-files";
-import { type LocalServices, startLocalServices } from "../../local/services";
+} from "../../local/report/out-files";
+import { copyOutcomeFiles, OutcomeReader, outcomeKeys } from "../../local/report/outcomes";
+import { prepareOutputDir } from "../../local/report/report-files";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 
 describe("writing into --out without following symbolic links", () => {
   let tmp: string;

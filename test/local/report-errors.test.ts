@@ -4,10 +4,10 @@ import { join } from "node:path";
 import vm from "node:vm";
 import { ERRORS_CSV_COLUMNS, type RunManifest } from "../../functions/contract";
 import { csvLine, UTF8_BOM } from "../../functions/core/outcomes/csv-text";
-import { ERROR_PAGE_SIZE, ERROR_TABLE_LOGIC, type ErrorLine, readErrorLines } from "../../local/error-table";
-import { formatHuman } from "../../local/format";
-import type { RunReport } from "../../local/report";
-import { renderHtml, writeReportFiles } from "../../local/report-files";
+import { ERROR_PAGE_SIZE, ERROR_TABLE_LOGIC, type ErrorLine, readErrorLines } from "../../local/report/error-table";
+import { formatHuman } from "../../local/report/format";
+import type { RunReport } from "../../local/report/report";
+import { renderHtml, writeReportFiles } from "../../local/report/report-files";
 import { FIXTURE_EXECUTION, reportFixture } from "./report-fixture";
 
 const ROOT = join(__dirname, "..", "..");

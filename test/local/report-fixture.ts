@@ -1,7 +1,7 @@
 import { DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
-import type { TimelineEntry } from "../../local/execution";
-import { outcomeKeys } from "../../local/outcomes";
-import { type RunReport, summarizeStates } from "../../local/report";
+import type { TimelineEntry } from "../../local/engine/execution";
+import { outcomeKeys } from "../../local/report/outcomes";
+import { type RunReport, summarizeStates } from "../../local/report/report";
 
 /** Execution name of {@link reportFixture}'s run. */
 export const FIXTURE_EXECUTION = "local-20250603T010000-abcdef";

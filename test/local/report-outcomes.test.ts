@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DEFAULT_OUTCOME_SETTINGS, type OutcomeSettings, type RunManifest } from "../../functions/contract";
 import { chunkPartKeys } from "../../functions/core/outcomes/chunk-parts";
-import { copyOutcomeFiles, OutcomeReader, outcomeKeys, outcomesOf } from "../../local/outcomes";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { copyOutcomeFiles, OutcomeReader, outcomeKeys, outcomesOf } from "../../local/report/outcomes";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 
 const ROOT = join(__dirname, "..", "..");
 const TMP = join(ROOT, ".tmp", `local-report-outcomes-${process.pid}`);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { RunManifest } from "../../functions/contract";
-import { formatHuman } from "../../local/format";
-import { renderHtml } from "../../local/report-files";
+import { formatHuman } from "../../local/report/format";
+import { renderHtml } from "../../local/report/report-files";
 import { FIXTURE_EXECUTION, reportFixture } from "./report-fixture";
 
 /** A run of 100 valid rows whose header had 11 columns the row schema does not define. */

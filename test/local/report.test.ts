@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TimelineEntry } from "../../local/execution";
-import { UsageError } from "../../local/faults";
-import { formatHuman } from "../../local/format";
-import { summarizeStates } from "../../local/report";
-import { prepareOutputDir, renderHtml, writeReportFiles } from "../../local/report-files";
+import { UsageError } from "../../local/cli/faults";
+import type { TimelineEntry } from "../../local/engine/execution";
+import { formatHuman } from "../../local/report/format";
+import { summarizeStates } from "../../local/report/report";
+import { prepareOutputDir, renderHtml, writeReportFiles } from "../../local/report/report-files";
 import { buildPipeline, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
 import { reportFixture } from "./report-fixture";
 

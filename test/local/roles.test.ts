@@ -6,18 +6,18 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { clients } from "../../functions/adapters/clients";
 import { PREFIXES } from "../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
-import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/args";
+import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/cli/args";
+import { runLocal } from "../../local/engine/run";
 import {
   asFunction,
   FUNCTION_ACCESS_KEYS,
   type FunctionStatements,
   functionS3Roles,
   signAsInvokedFunction,
-} from "../../local/function-roles";
-import { localFunctionStatements } from "../../local/iam-local";
-import { runLocal } from "../../local/run";
-import type { S3AccessRecord } from "../../local/s3-strict";
-import { LOCAL_REGION, type LocalServices, startLocalServices } from "../../local/services";
+} from "../../local/services/function-roles";
+import { localFunctionStatements } from "../../local/services/iam-local";
+import type { S3AccessRecord } from "../../local/services/s3-strict";
+import { LOCAL_REGION, type LocalServices, startLocalServices } from "../../local/services/services";
 import { parseDocument, runCli, WEEKDAY_MORNING } from "../e2e/cli-helper";
 
 /** samples/orders.csv, as the samples' generator documents it. */

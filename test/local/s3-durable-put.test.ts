@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 
 /** The path a file descriptor is open on (Linux), or "" when it cannot be told. */
 function pathOf(fd: number): string {

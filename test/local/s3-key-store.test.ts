@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 
 /** A key of exactly `bytes` UTF-8 bytes under `prefix`, ending in `.csv`, made of Japanese (3 bytes) and ASCII. */
 function keyOfBytes(prefix: string, bytes: number): string {

@@ -10,10 +10,15 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { FunctionKey } from "../../infra/functions";
-import { allowingStatements, iamMatch, type LocalStatement, localFunctionStatements } from "../../local/iam-local";
-import type { S3Roles } from "../../local/s3-strict";
-import { LOCAL_REGION, type LocalServices, startLocalServices } from "../../local/services";
-import { startServicesProcess } from "../../local/services-process";
+import {
+  allowingStatements,
+  iamMatch,
+  type LocalStatement,
+  localFunctionStatements,
+} from "../../local/services/iam-local";
+import type { S3Roles } from "../../local/services/s3-strict";
+import { LOCAL_REGION, type LocalServices, startLocalServices } from "../../local/services/services";
+import { startServicesProcess } from "../../local/services/services-process";
 
 const KEYS: Record<FunctionKey, string> = {
   splitCsv: "SPLITCSVROLE",

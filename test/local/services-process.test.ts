@@ -7,10 +7,10 @@ import { ListTablesCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { ErrorWriter } from "../../functions/adapters/error-store";
 import { ERROR_TABLE, type ErrorRecord } from "../../functions/contract";
+import { localMapConcurrency } from "../../local/engine/run";
 import { LOCAL_HEAP_FLAG } from "../../local/node-flags";
-import { localMapConcurrency } from "../../local/run";
-import { startLocalServices } from "../../local/services";
-import { startServicesProcess } from "../../local/services-process";
+import { startLocalServices } from "../../local/services/services";
+import { startServicesProcess } from "../../local/services/services-process";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -59,7 +59,7 @@ describe("localMapConcurrency", () => {
 describe("LOCAL_HEAP_FLAG", () => {
   it("is what npm start runs the runner with", () => {
     const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8"));
-    assert.match(pkg.scripts.start, /^node (\S+ )*-r \.\/local\/register\.js local\/cli\.ts$/);
+    assert.match(pkg.scripts.start, /^node (\S+ )*-r \.\/local\/register\.js local\/cli\/cli\.ts$/);
     assert.ok(pkg.scripts.start.split(" ").includes(LOCAL_HEAP_FLAG), pkg.scripts.start);
   });
 });
@@ -142,7 +142,7 @@ describe("startServicesProcess", function () {
 
   it("cleans up by itself when the process that started it exits without stopping it", async () => {
     const script =
-      "require('./local/services-process').startServicesProcess().then((s) => {" +
+      "require('./local/services/services-process').startServicesProcess().then((s) => {" +
       " process.stdout.write(String(s.pid)); process.exit(0); })";
     const out = execFileSync(process.execPath, ["-r", "./local/register.js", "-e", script], {
       cwd: join(__dirname, "..", ".."),

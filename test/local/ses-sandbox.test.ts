@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MessageRejected, SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
-import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
+import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
 
 const region = "ap-northeast-1";
 const credentials = { accessKeyId: "FUNCTIONROLE", secretAccessKey: "x" };

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { UNKNOWN_FEED } from "../../functions/contract";
-import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/aws-recorder";
-import { loadConfig } from "../../local/config";
-import { collectNotices, noticeEntry } from "../../local/document";
-import { runSubscriptions } from "../../local/environment";
+import { loadConfig } from "../../local/cli/config";
+import { runSubscriptions } from "../../local/engine/environment";
+import { collectNotices, noticeEntry } from "../../local/report/document";
+import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/services/aws-recorder";
 import {
   CRITICAL_FILTER_POLICY,
   type FilterPolicy,

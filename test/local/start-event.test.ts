@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { nextSequencer, objectCreatedEvent, transformInput } from "../../local/start-event";
+import { nextSequencer, objectCreatedEvent, transformInput } from "../../local/engine/start-event";
 import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../../spec/start-rule";
 import { matchesEventPattern } from "../infra/support/event-pattern";
 

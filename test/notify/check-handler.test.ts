@@ -10,7 +10,7 @@ import { handler, loadCheckConfig, setClock } from "../../functions/check-errors
 import type { CheckInput, CheckOutput } from "../../functions/contract";
 import { NotificationDeliveryError } from "../../functions/core/errors";
 import { setLogSink } from "../../functions/core/log";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 import {
   answerChannels,

@@ -8,9 +8,9 @@ import type { CheckInput } from "../../functions/contract";
 import { NotificationDeliveryError } from "../../functions/core/errors";
 import { setLogSink } from "../../functions/core/log";
 import { DEFAULT_NOTIFY_POLICY } from "../../functions/core/notify/policy";
-import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
-import { parseFaults } from "../../local/faults";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { parseFaults } from "../../local/cli/faults";
+import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 import { SlackReceiver } from "./support";
 

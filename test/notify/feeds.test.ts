@@ -11,13 +11,13 @@ import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
 import { type DigestFlushOutput, handler, loadCheckConfig, setClock } from "../../functions/check-errors-and-notify";
 import type { CheckInput, CheckOutput } from "../../functions/contract";
 import { setLogSink } from "../../functions/core/log";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import {
   feedWebhookPath,
   LOCAL_WEBHOOK_PATH,
   type SlackReceiver,
   startSlackReceiver,
-} from "../../local/slack-receiver";
+} from "../../local/services/slack-receiver";
 import { restoreEnv } from "../support/env";
 import { answerChannels, mockChannels, putChunkItems, putFileItem, restoreChannels } from "./support";
 

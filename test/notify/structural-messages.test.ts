@@ -13,7 +13,7 @@ import {
   type NoticeInput,
 } from "../../functions/core/notify/messages";
 import { buildErrorRecord } from "../../functions/core/records/error-record";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 import { sampleSummary } from "./support";
 

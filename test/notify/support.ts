@@ -19,10 +19,10 @@ import {
   type SlackAnswer,
   type SlackDelivery,
   startSlackReceiver,
-} from "../../local/slack-receiver";
+} from "../../local/services/slack-receiver";
 
 /**
- * The local runner's loopback Slack webhook (local/slack-receiver.ts) for tests that post to it directly: records
+ * The local runner's loopback Slack webhook (local/services/slack-receiver.ts) for tests that post to it directly: records
  * every request in `received`; answers from the `script` queue, else as Slack does (200 ok).
  */
 export class SlackReceiver {

@@ -11,7 +11,7 @@ import type { CheckInput, CheckOutput, FileWarning } from "../../functions/contr
 import { NotificationDeliveryError } from "../../functions/core/errors";
 import { setLogSink } from "../../functions/core/log";
 import { summarizeRun } from "../../functions/core/records/summary";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 import { answerChannels, mockChannels, putChunkItems, putFileItem, restoreChannels, SlackReceiver } from "./support";
 

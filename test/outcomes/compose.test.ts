@@ -20,8 +20,8 @@ import {
   fileErrorLines,
   type RunOutcomeInput,
 } from "../../functions/core/outcomes/manifest";
-import type { LocalStatement } from "../../local/iam-local";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import type { LocalStatement } from "../../local/services/iam-local";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { restoreEnv } from "../support/env";
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);

@@ -1,4 +1,4 @@
-import type { TaskWrapper } from "../../local/tasks";
+import type { TaskWrapper } from "../../local/engine/tasks";
 
 /**
  * Orders the race of a run whose first chunk crashes, whatever the machine's load: the first chunk runs (and

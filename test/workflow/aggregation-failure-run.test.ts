@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/args";
-import type { FunctionStatements } from "../../local/function-roles";
-import { runLocal } from "../../local/run";
+import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/cli/args";
+import { runLocal } from "../../local/engine/run";
+import type { FunctionStatements } from "../../local/services/function-roles";
 import { STATE_NAMES as N, type PipelinePattern } from "../../workflow/pipeline";
 import { WEEKDAY_MORNING } from "../e2e/cli-helper";
 

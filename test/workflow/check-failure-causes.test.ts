@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { UNKNOWN_FEED } from "../../functions/contract";
-import { runDefinition } from "../../local/execution";
-import { type Json, lambdaInvoke, type TaskHandler } from "../../local/invoke";
+import { runDefinition } from "../../local/engine/execution";
+import { type Json, lambdaInvoke, type TaskHandler } from "../../local/engine/invoke";
 import { NO_CAUSE_MESSAGE, UNREADABLE_CAUSE_MESSAGE } from "../../workflow/check-failure-page";
 import { buildPipeline, STATE_NAMES as N, PIPELINE_PATTERNS, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
 

@@ -14,11 +14,11 @@ import {
 } from "../../functions/contract";
 import { type LogSink, setLogSink } from "../../functions/core/log";
 import { handler as splitCsv } from "../../functions/split-csv";
-import { type AwsRecorder, startAwsRecorder } from "../../local/aws-recorder";
-import { type RunResult, runDefinition } from "../../local/execution";
-import { LOCAL_STATE_MACHINE_ARN } from "../../local/executions";
-import { type Json, lambdaInvoke, type TaskHandler } from "../../local/invoke";
-import { type LocalServices, startLocalServices } from "../../local/services";
+import { type RunResult, runDefinition } from "../../local/engine/execution";
+import { LOCAL_STATE_MACHINE_ARN } from "../../local/engine/executions";
+import { type Json, lambdaInvoke, type TaskHandler } from "../../local/engine/invoke";
+import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
+import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { buildPipeline, STATE_NAMES as N, PIPELINE_PATTERNS, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
 import { SAMPLES } from "../csv/helpers";
 import { restoreEnv } from "../support/env";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { PipelineError } from "../../functions/core/errors";
-import { type LambdaContext, LambdaFunctionError, lambdaInvoke, taskNames } from "../../local/invoke";
+import { type LambdaContext, LambdaFunctionError, lambdaInvoke, taskNames } from "../../local/engine/invoke";
 import { walkDefinition } from "../../workflow/graph";
 
 const ARN = "arn:aws:lambda:ap-northeast-1:123456789012:function:csv-pipeline-split-csv";

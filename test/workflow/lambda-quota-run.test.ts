@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/args";
-import { ConcurrencyQuota } from "../../local/lambda-concurrency";
-import { runLocal } from "../../local/run";
+import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/cli/args";
+import { ConcurrencyQuota } from "../../local/engine/lambda-concurrency";
+import { runLocal } from "../../local/engine/run";
 import { STATE_NAMES as N } from "../../workflow/pipeline";
 import { WEEKDAY_MORNING } from "../e2e/cli-helper";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import type { ChunkRef, ChunkResult, ProcessChunkInput } from "../../functions/contract";
-import { runDefinition } from "../../local/execution";
-import { type Json, lambdaInvoke, type TaskHandler } from "../../local/invoke";
-import { ConcurrencyQuota } from "../../local/lambda-concurrency";
+import { runDefinition } from "../../local/engine/execution";
+import { type Json, lambdaInvoke, type TaskHandler } from "../../local/engine/invoke";
+import { ConcurrencyQuota } from "../../local/engine/lambda-concurrency";
 import { LAMBDA_THROTTLE_RETRY, retryCoverage } from "../../workflow/lambda-retry";
 import {
   buildPipeline,

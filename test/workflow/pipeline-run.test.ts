@@ -9,8 +9,8 @@ import {
   type SplitResult,
   UNKNOWN_FEED,
 } from "../../functions/contract";
-import { type RunResult, runDefinition } from "../../local/execution";
-import { type Json, lambdaInvoke, type TaskHandler } from "../../local/invoke";
+import { type RunResult, runDefinition } from "../../local/engine/execution";
+import { type Json, lambdaInvoke, type TaskHandler } from "../../local/engine/invoke";
 import {
   buildPipeline,
   LAMBDA_THROTTLE_RETRY,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ERROR_NAMES, LAMBDA_TRANSIENT_ERRORS, UNKNOWN_FEED } from "../../functions/contract";
-import { taskNames } from "../../local/invoke";
+import { taskNames } from "../../local/engine/invoke";
 import { toMermaid } from "../../workflow/mermaid";
 import { buildPipeline, STATE_NAMES as N, PIPELINE_PATTERNS, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
 import type { AslDefinition, JsonObject } from "../../workflow/types";
