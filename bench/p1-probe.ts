@@ -21,9 +21,9 @@ import {
 } from "../functions/contract";
 import { requireEnv } from "../functions/core/env";
 import type { Logger } from "../functions/core/log";
+import { type CheckConfig, runCheck } from "../functions/core/notify/check";
 import { NOTIFY_KEYS } from "../functions/core/notify/keys";
 import { parseNotifyPolicy } from "../functions/core/notify/policy";
-import { type CheckConfig, runCheck } from "../functions/core/notify/run";
 import { countDynamo } from "./lib/dynamo-count";
 import { median, peakHeapDuring } from "./lib/measure";
 import { BENCH_NOW } from "./p1-probe-clock";

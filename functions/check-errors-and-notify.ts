@@ -19,8 +19,6 @@ import { requireEnv, timeEnv } from "./core/env";
 import { EnvironmentError } from "./core/errors";
 import { ANY_KEY_FEED, feedLabel, findFeed, readFeeds } from "./core/feeds";
 import { createLogger, withFields } from "./core/log";
-import { parseNotifyPolicy } from "./core/notify/policy";
-import type { ChannelSender } from "./core/notify/ports";
 import {
   type CheckConfig,
   type CheckDeps,
@@ -28,7 +26,9 @@ import {
   flushDigests,
   runCheck,
   validateCheckInput,
-} from "./core/notify/run";
+} from "./core/notify/check";
+import { parseNotifyPolicy } from "./core/notify/policy";
+import type { ChannelSender } from "./core/notify/ports";
 import { outcomeSettings } from "./core/outcomes/settings";
 
 /** Everything the handler reads from its environment, for the notices of one feed. */

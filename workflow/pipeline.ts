@@ -119,7 +119,7 @@ const PATHS = {
   aggregationFailure: `$.${AGGREGATION_FAILURE_FIELD}`,
 } as const;
 
-/** Keys of T mapped to JSONPath strings: keeps templates in step with contract.ts (a renamed field fails to compile). */
+/** Keys of T mapped to JSONPath strings: keeps templates in step with the contract (a renamed field fails to compile). */
 type Template<T> = { [K in keyof T as `${K & string}.$`]-?: string };
 /** Picks fields of `$.Payload` (a Lambda result) by name. */
 function pick<T>(fields: readonly (keyof T & string)[]): JsonObject {

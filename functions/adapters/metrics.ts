@@ -1,6 +1,6 @@
 import { type Dimension, type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { METRICS } from "../contract";
-import type { RunMetricValues } from "../core/notify/run-metrics";
+import type { RunMetricValues } from "../core/notify/check-metrics";
 import { clients } from "./clients";
 
 /** The values one check attempt emits: all seven on the first publication, a subset when a retry adds to it. */

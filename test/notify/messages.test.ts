@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
 import { type CheckInput, DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
+import {
+  aggregationFailureOf,
+  lateChunksOf,
+  rejectedRowsOf,
+  validateCheckInput,
+} from "../../functions/core/notify/check";
 import { buildDigest } from "../../functions/core/notify/digest";
 import { neutralizeFormula, slackCode, slackLink, truncateUtf8 } from "../../functions/core/notify/escape";
 import { s3FolderConsoleUrl } from "../../functions/core/notify/links";
@@ -16,12 +22,6 @@ import {
   SNS_LIMITS,
 } from "../../functions/core/notify/messages";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
-import {
-  aggregationFailureOf,
-  lateChunksOf,
-  rejectedRowsOf,
-  validateCheckInput,
-} from "../../functions/core/notify/run";
 import { STATE_NAMES } from "../../workflow/pipeline";
 import { sampleSummary } from "./support";
 

@@ -6,9 +6,9 @@ import {
   MAX_FILE_WARNINGS,
   RUN_KEYS,
 } from "../../functions/contract";
+import { rejectedRowsOf } from "../../functions/core/notify/check";
 import { buildEmailNotice, type NoticeInput } from "../../functions/core/notify/messages";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
-import { rejectedRowsOf } from "../../functions/core/notify/run";
 import { buildManifest, composition, type RunOutcomeInput } from "../../functions/core/outcomes/manifest";
 import { headerWarningsOf } from "../../functions/core/records/summary";
 import { sampleSummary } from "../notify/support";

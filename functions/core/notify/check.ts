@@ -14,6 +14,8 @@ import { InputError, NotificationDeliveryError } from "../errors";
 import type { Logger } from "../log";
 import { shortCause } from "../records/failure";
 import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
+import { runLineFields } from "./check-log";
+import { publishRunMetrics, type RunMetricValues } from "./check-metrics";
 import { buildDigest, type DigestEntry } from "./digest";
 import { executionConsoleUrl, logsInsightsUrl, s3FolderConsoleUrl } from "./links";
 import {
@@ -29,10 +31,8 @@ import {
 import type { NotifyPolicy } from "./policy";
 import { channelsFor, keyPrefixOf, type NoticeLevel, quietReason, rateWindowStart } from "./policy-rules";
 import type { ChannelMessage, ChannelOutcome, ChannelSender, RunStorePort } from "./ports";
-import { runLineFields } from "./run-log";
-import { publishRunMetrics, type RunMetricValues } from "./run-metrics";
 
-export type { RunMetricValues } from "./run-metrics";
+export type { RunMetricValues } from "./check-metrics";
 
 /** Static configuration of the check (from the environment). */
 export interface CheckConfig {
