@@ -20,16 +20,6 @@ import {
 const cw = awsx.classic.cloudwatch;
 type Metric = awsx.classic.cloudwatch.Metric;
 
-export {
-  ALARM_SEVERITIES,
-  type AlarmSeverity,
-  type Monitor,
-  type MonitorAlarm,
-  type MonitorGraph,
-  type MonitorKind,
-  type SeverityThresholds,
-} from "./monitor-model";
-
 /** Who hears an alarm: Critical pages on-call, Warning informs the team. */
 
 /** What each monitor alarms on, by severity. */

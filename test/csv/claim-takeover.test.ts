@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { clients } from "../../functions/adapters/clients";
-import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
-import { type LogSink, setLogSink } from "../../functions/core/log";
 import { handler as splitCsv } from "../../functions/split-csv";
 import { LOCAL_STATE_MACHINE_ARN, type LocalExecutionStatus, localExecutions } from "../../local/engine/executions";
-import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
-import { type LocalServices, startLocalServices } from "../../local/services/services";
-import { restoreEnv } from "../support/env";
-import { readRunItems, SAMPLES } from "./helpers";
+import type { LocalServices } from "../../local/services/services";
+import { openSplitWorld, type SplitWorld } from "../support/split-world";
+import { readRunItems } from "./helpers";
 
 const START = "2024-05-01T00:00:00.000Z";
 const CSV =
@@ -23,36 +17,15 @@ const CSV =
  */
 describe("split-csv: the upload claim of an execution that ended without succeeding is taken over", () => {
   let svc: LocalServices;
-  let aws: AwsRecorder;
-  const saved = { ...process.env };
-  let previousSink: LogSink;
+  let world: SplitWorld;
   const logs: Record<string, unknown>[] = [];
   let n = 0;
 
   before(async () => {
-    previousSink = setLogSink((line) => logs.push(JSON.parse(line)));
-    svc = await startLocalServices();
-    aws = await startAwsRecorder();
-    Object.assign(process.env, svc.env, aws.env, { STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN });
-    clients.reset();
-    resetRowSchemaCache();
-    await svc.s3.send(
-      new PutObjectCommand({
-        Bucket: svc.bucket,
-        Key: "_config/schema.yaml",
-        Body: readFileSync(join(SAMPLES, "orders.schema.yaml")),
-      }),
-    );
-    process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/schema.yaml`;
+    world = await openSplitWorld({ sink: (line) => logs.push(JSON.parse(line)) });
+    ({ svc } = world);
   });
-  after(async () => {
-    setLogSink(previousSink);
-    restoreEnv(saved);
-    clients.reset();
-    resetRowSchemaCache();
-    await aws.stop();
-    await svc.stop();
-  });
+  after(() => world.stop());
 
   /** Uploads the CSV under a new key and returns the split input of an execution started by its event. */
   async function upload(): Promise<(executionName: string) => Parameters<typeof splitCsv>[0]> {

@@ -1,22 +1,17 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { clients } from "../../functions/adapters/clients";
-import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import { type ChunkSummaryItem, type ProcessChunkInput, RUN_KEYS, type SplitResult } from "../../functions/contract";
 import { SourceChangedError } from "../../functions/core/errors";
-import { type LogSink, setLogSink } from "../../functions/core/log";
 import { summarizeRun } from "../../functions/core/records/summary";
 import { sourceChangedResult, uploadDigest, uploadFields } from "../../functions/core/records/upload";
 import { handler as processChunk } from "../../functions/process-chunk";
 import { handler as splitCsv } from "../../functions/split-csv";
 import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "../../local/engine/executions";
-import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
-import { type LocalServices, startLocalServices } from "../../local/services/services";
-import { restoreEnv } from "../support/env";
-import { readRecords, readRunItems, SAMPLES } from "./helpers";
+import type { LocalServices } from "../../local/services/services";
+import { openSplitWorld, type SplitWorld } from "../support/split-world";
+import { readRecords, readRunItems } from "./helpers";
 
 const START = "2024-05-01T00:00:00.000Z";
 const HEADER = "order_id,email,amount,quantity,status,ordered_at,updated_at,note\n";
@@ -28,29 +23,13 @@ const VERSION_B = HEADER + [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => row(n, "-1")).
 
 describe("object versions: chunks read what split-csv read, and one upload is processed once", () => {
   let svc: LocalServices;
-  let aws: AwsRecorder;
-  const saved = { ...process.env };
-  let previousSink: LogSink;
+  let world: SplitWorld;
 
   before(async () => {
-    previousSink = setLogSink(() => undefined);
-    svc = await startLocalServices();
-    aws = await startAwsRecorder();
-    Object.assign(process.env, svc.env, aws.env, { STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN });
-    process.env.CHUNK_ROWS = "3";
-    clients.reset();
-    resetRowSchemaCache();
-    await put("_config/schema.yaml", readFileSync(join(SAMPLES, "orders.schema.yaml")));
-    process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/schema.yaml`;
+    world = await openSplitWorld({ chunkRows: 3 });
+    ({ svc } = world);
   });
-  after(async () => {
-    setLogSink(previousSink);
-    restoreEnv(saved);
-    clients.reset();
-    resetRowSchemaCache();
-    await aws.stop();
-    await svc.stop();
-  });
+  after(() => world.stop());
 
   async function put(key: string, body: Buffer | string): Promise<string> {
     const out = await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: key, Body: body }));

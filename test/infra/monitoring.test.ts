@@ -2,14 +2,8 @@ import assert from "node:assert/strict";
 import type * as awsx from "@pulumi/awsx";
 import { DEAD_LETTER_MONITOR_ID } from "../../infra/dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS } from "../../infra/functions";
-import {
-  alarmActions,
-  alarmId,
-  dashboardGraphs,
-  type Monitor,
-  monitoringThresholds,
-  TABLE_OPERATIONS,
-} from "../../infra/monitoring";
+import type { Monitor } from "../../infra/monitor-model";
+import { alarmActions, alarmId, dashboardGraphs, monitoringThresholds, TABLE_OPERATIONS } from "../../infra/monitoring";
 import { type MockResource, PROJECT, TEST_CONFIG } from "../support/pulumi-mocks";
 import { runProgram } from "./support/program";
 

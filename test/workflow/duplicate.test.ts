@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { clients } from "../../functions/adapters/clients";
-import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import {
   type CheckInput,
   type CheckOutput,
@@ -12,16 +9,12 @@ import {
   type ProcessChunkInput,
   RUN_KEYS,
 } from "../../functions/contract";
-import { type LogSink, setLogSink } from "../../functions/core/log";
 import { handler as splitCsv } from "../../functions/split-csv";
 import { type RunResult, runDefinition } from "../../local/engine/execution";
-import { LOCAL_STATE_MACHINE_ARN } from "../../local/engine/executions";
 import { type Json, lambdaInvoke, type TaskHandler } from "../../local/engine/invoke";
-import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
-import { type LocalServices, startLocalServices } from "../../local/services/services";
+import type { LocalServices } from "../../local/services/services";
 import { buildPipeline, STATE_NAMES as N, PIPELINE_PATTERNS, PLACEHOLDER_RESOURCES } from "../../workflow/pipeline";
-import { SAMPLES } from "../csv/helpers";
-import { restoreEnv } from "../support/env";
+import { openSplitWorld, type SplitWorld } from "../support/split-world";
 
 const START = "2024-01-31T09:00:00.000Z";
 const CSV = "order_id,email,amount,quantity,status,ordered_at,updated_at,note\n".concat(
@@ -84,35 +77,13 @@ function pipelineHandlers(opts: { splitFailsOnceAfterClaim?: boolean } = {}) {
 
 describe("one upload, one processed run (the pipeline run locally against local DynamoDB and S3)", () => {
   let svc: LocalServices;
-  let aws: AwsRecorder;
-  const saved = { ...process.env };
-  let previousSink: LogSink;
+  let world: SplitWorld;
 
   before(async () => {
-    previousSink = setLogSink(() => undefined);
-    svc = await startLocalServices();
-    aws = await startAwsRecorder();
-    Object.assign(process.env, svc.env, aws.env, { STATE_MACHINE_ARN: LOCAL_STATE_MACHINE_ARN });
-    process.env.CHUNK_ROWS = "2";
-    clients.reset();
-    resetRowSchemaCache();
-    await svc.s3.send(
-      new PutObjectCommand({
-        Bucket: svc.bucket,
-        Key: "_config/schema.yaml",
-        Body: readFileSync(join(SAMPLES, "orders.schema.yaml")),
-      }),
-    );
-    process.env.SCHEMA_LOCATION = `s3://${svc.bucket}/_config/schema.yaml`;
+    world = await openSplitWorld({ chunkRows: 2 });
+    ({ svc } = world);
   });
-  after(async () => {
-    setLogSink(previousSink);
-    restoreEnv(saved);
-    clients.reset();
-    resetRowSchemaCache();
-    await aws.stop();
-    await svc.stop();
-  });
+  after(() => world.stop());
 
   async function upload(key: string): Promise<string> {
     const out = await svc.s3.send(new PutObjectCommand({ Bucket: svc.bucket, Key: key, Body: CSV }));
