@@ -5,7 +5,7 @@ import { Monitoring, monitoringThresholds } from "./infra/monitoring";
 import { Notifications } from "./infra/notifications";
 import { Pipeline } from "./infra/pipeline";
 import { ErrorTable } from "./infra/table";
-import { stackNamePrefix } from "./spec/naming";
+import { stackNamePrefix } from "./blueprint/naming";
 
 /**
  * The Pulumi program: reads the stack's configuration once, composes the components and exports what a user needs

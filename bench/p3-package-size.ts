@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildArchive, stageHandler, writeArchive } from "../infra/package";
-import { FUNCTION_KEYS, FUNCTION_SPECS } from "../spec/function-specs";
+import { FUNCTION_KEYS, FUNCTION_SPECS } from "../blueprint/function-specs";
 import { defaultPackageBytes, zipSize } from "./lib/archive-size";
 import { ROOT } from "./lib/measure";
 import { type BenchRow, row } from "./lib/rows";

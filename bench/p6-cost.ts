@@ -29,7 +29,7 @@ import { ChunkParts, chunkPartKeys } from "../functions/core/outcomes/chunk-part
 import { outputLocale } from "../functions/core/outcomes/settings";
 import { renderTable } from "../local/report/table";
 import { startLocalServices } from "../local/services/services";
-import { FUNCTION_SPECS, type FunctionKey } from "../spec/function-specs";
+import { FUNCTION_SPECS, type FunctionKey } from "../blueprint/function-specs";
 import { buildPipeline, PLACEHOLDER_RESOURCES } from "../workflow/pipeline";
 import type { AslDefinition, StateJson } from "../workflow/types";
 import { costOf, PRICES, PRICES_LOOKED_UP, type PriceKey } from "./lib/aws-prices";
@@ -60,7 +60,7 @@ const EXPIRES_AT = Math.floor(Date.parse(START_TIME) / 1000) + 30 * 86400;
 const KB = 1024;
 /** DynamoDB's page limit of a Query. */
 const PAGE_BYTES = 1024 * 1024;
-/** The pattern a stack gets when it does not set one (spec/config-schema.ts). */
+/** The pattern a stack gets when it does not set one (blueprint/config-schema.ts). */
 const PATTERN = "sequential";
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -15,7 +15,7 @@ import {
   type SettingsSource,
   STACK_KEYS,
   throwIfProblems,
-} from "../spec/config-schema";
+} from "../blueprint/config-schema";
 import type { PipelinePattern } from "../workflow/pipeline";
 
 export { type AlarmThresholds, ConfigError, LOG_RETENTION_DAYS };

@@ -1,16 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, feedSchemaKey } from "../functions/contract";
-import { checkEnvironmentSize, type FeedEnvSettings, feedEnvironment, outcomeEnvironment } from "../spec/function-env";
-import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../spec/function-specs";
-import { roleStatements } from "../spec/role-statements";
+import { checkEnvironmentSize, type FeedEnvSettings, feedEnvironment, outcomeEnvironment } from "../blueprint/function-env";
+import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../blueprint/function-specs";
+import { roleStatements } from "../blueprint/role-statements";
 import type { StackConfig } from "./config";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
 import type { Notifications } from "./notifications";
 import { type HandlerBundle, lambdaCode, stageHandler } from "./package";
 import type { ErrorTable } from "./table";
 
-export { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../spec/function-specs";
+export { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../blueprint/function-specs";
 
 /**
  * How much longer a Task state waits than its function may run: the function's own timeout ends the invocation

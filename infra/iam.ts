@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { RoleStatement } from "../spec/role-statements";
+import type { RoleStatement } from "../blueprint/role-statements";
 
 /** One IAM policy statement whose resources may be Outputs. */
 export type PolicyStatement = RoleStatement<pulumi.Input<string>>;

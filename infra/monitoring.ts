@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { LOG_FIELDS, METRICS, type TableKey } from "../functions/contract";
-import { tableOperations } from "../spec/table-operations";
+import { tableOperations } from "../blueprint/table-operations";
 import type { AlarmThresholds } from "./config";
 import { deadLetterMonitor } from "./dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey, type Functions } from "./functions";

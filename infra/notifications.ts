@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type FilterPolicy, feedOnCallGroups, type OnCallFeed, onCallSubscriptions } from "../spec/subscriptions";
+import { type FilterPolicy, feedOnCallGroups, type OnCallFeed, onCallSubscriptions } from "../blueprint/subscriptions";
 
 /** Arguments of {@link Notifications}. */
 export interface NotificationsArgs {

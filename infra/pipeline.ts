@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_FEED, DIGEST_FLUSH_EVENT, feedSchemaKey, type OutcomeSettings } from "../functions/contract";
-import { feedResourceName } from "../spec/naming";
-import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../spec/start-rule";
+import { feedResourceName } from "../blueprint/naming";
+import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../blueprint/start-rule";
 import { buildPipeline } from "../workflow/pipeline";
 import { renderOnArns } from "../workflow/pulumi";
 import type { StackConfig } from "./config";
@@ -25,7 +25,7 @@ export interface PipelineArgs {
 /** How often deferred digests are flushed. */
 export const DIGEST_FLUSH_MINUTES = 15;
 
-export { CSV_EXTENSION, csvKeyPatterns } from "../spec/start-rule";
+export { CSV_EXTENSION, csvKeyPatterns } from "../blueprint/start-rule";
 
 /**
  * Days after which a run's outputs expire: its manifest, processed parts and rejected files alike. They expire

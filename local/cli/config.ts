@@ -13,7 +13,7 @@ import {
   type SettingsSource,
   throwIfProblems,
   unknownKeyProblems,
-} from "../../spec/config-schema";
+} from "../../blueprint/config-schema";
 import { UsageError } from "./faults";
 
 /** One feed of a local config file (`feeds`): as a stack's feed, with its schema read from a file or given inline. */

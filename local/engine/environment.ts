@@ -21,9 +21,9 @@ import {
   type FeedEnvSettings,
   feedEnvironment,
   mergedOutcomeEnvironment,
-} from "../../spec/function-env";
-import type { FunctionKey } from "../../spec/function-specs";
-import { type OnCallSubscription, onCallSubscriptions } from "../../spec/subscriptions";
+} from "../../blueprint/function-env";
+import type { FunctionKey } from "../../blueprint/function-specs";
+import { type OnCallSubscription, onCallSubscriptions } from "../../blueprint/subscriptions";
 import type { LocalConfig, LocalFeed } from "../cli/config";
 import { type FaultPlan, UsageError } from "../cli/faults";
 import { LimitLedger } from "../report/aws-limits";

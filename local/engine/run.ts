@@ -3,7 +3,7 @@ import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseSchema } from "../../functions/core/csv/schema";
 import { visible } from "../../functions/core/text";
-import { START_INPUT_TRANSFORMER } from "../../spec/start-rule";
+import { START_INPUT_TRANSFORMER } from "../../blueprint/start-rule";
 import type { RunArgs } from "../cli/args";
 import { loadConfig } from "../cli/config";
 import { type FaultPlan, fire, UsageError } from "../cli/faults";

@@ -1,9 +1,9 @@
 /**
  * How a local execution starts: from an S3 "Object Created" event shaped as EventBridge delivers it, through the
- * upload rule's own input transformer (spec/start-rule), as a deployed stack starts one.
+ * upload rule's own input transformer (blueprint/start-rule), as a deployed stack starts one.
  */
 import { randomUUID } from "node:crypto";
-import type { InputTransformer } from "../../spec/start-rule";
+import type { InputTransformer } from "../../blueprint/start-rule";
 import type { Json } from "./invoke";
 
 /** One object version as a PutObject left it. */

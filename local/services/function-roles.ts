@@ -5,7 +5,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type ClientCredentials, setClientCredentials } from "../../functions/adapters/clients";
-import type { FunctionKey } from "../../spec/function-specs";
+import type { FunctionKey } from "../../blueprint/function-specs";
 import type { LocalStatement } from "./iam-local";
 import type { S3Roles } from "./s3-strict";
 

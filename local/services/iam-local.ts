@@ -5,8 +5,8 @@
  * implicit deny, as in IAM.
  */
 import { ERROR_TABLE } from "../../functions/contract";
-import type { FunctionKey } from "../../spec/function-specs";
-import { type RoleSettings, roleStatements } from "../../spec/role-statements";
+import type { FunctionKey } from "../../blueprint/function-specs";
+import { type RoleSettings, roleStatements } from "../../blueprint/role-statements";
 
 /** A policy statement with its values resolved (a rendered policy document's `Statement` entry). */
 export interface LocalStatement {

@@ -9,7 +9,7 @@ import { FUNCTION_KEYS, FUNCTION_SPECS } from "../../infra/functions";
 const PROGRAM_FILES = [
   "index.ts",
   "infra",
-  "spec",
+  "blueprint",
   "workflow",
   "functions",
   "package.json",

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, type FeedEnvEntry, METRICS } from "../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { csvKeyPatterns } from "../../infra/pipeline";
-import { checkEnvironmentSize, environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from "../../spec/function-env";
+import { checkEnvironmentSize, environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from "../../blueprint/function-env";
 import {
   MOCK_ACCOUNT,
   MOCK_REGION,

@@ -3,7 +3,7 @@ import { DEFAULT_OUTCOME_SETTINGS, ENV, OUTCOME_KEYS, type OutcomeSettings } fro
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { INCOMPLETE_UPLOAD_DAYS, lifecycleRules, RESULT_EXPIRY_DAYS } from "../../infra/pipeline";
 import { allowingStatements, type LocalStatement } from "../../local/services/iam-local";
-import { roleStatements } from "../../spec/role-statements";
+import { roleStatements } from "../../blueprint/role-statements";
 import { type MockResource, PROJECT, TEST_CONFIG } from "../support/pulumi-mocks";
 import { runProgram, runProgramWith } from "./support/program";
 

@@ -10,7 +10,7 @@ import {
   type OnCallFeed,
   onCallSubscriptions,
   snsSeverities,
-} from "../../spec/subscriptions";
+} from "../../blueprint/subscriptions";
 import { PROJECT, TEST_CONFIG, TEST_ROW_SCHEMA } from "../support/pulumi-mocks";
 import { deadLetterView, type QueueStatement } from "./support/dead-letter";
 import { type ProgramRun, runProgramWith } from "./support/program";

@@ -12,7 +12,7 @@ import {
   filterPolicyMatches,
   type OnCallFeed,
   onCallSubscriptions,
-} from "../../spec/subscriptions";
+} from "../../blueprint/subscriptions";
 
 describe("filterPolicyMatches", () => {
   it("matches a string value only when the attribute is present with that value", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { nextSequencer, objectCreatedEvent, transformInput } from "../../local/engine/start-event";
-import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../../spec/start-rule";
+import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../../blueprint/start-rule";
 import { matchesEventPattern } from "../infra/support/event-pattern";
 
 const PUT = { bucket: "csv-in", key: "incoming/注文 a+b.csv", size: 12, etag: '"0123abcd"' };

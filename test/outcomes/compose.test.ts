@@ -287,7 +287,7 @@ describe("AggregateResults on local DynamoDB and S3 (under its own grants)", () 
   const saved = { ...process.env };
   const calls = { query: 0, multipart: 0 };
 
-  /** Exactly what the function needs (as stated for spec/role-statements.ts). */
+  /** Exactly what the function needs (as stated for blueprint/role-statements.ts). */
   function grants(bucket: string): LocalStatement[] {
     const b = `arn:aws:s3:::${bucket}`;
     return [

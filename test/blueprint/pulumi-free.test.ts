@@ -66,17 +66,17 @@ function describeChains(chains: string[][]): string {
 }
 
 describe("Pulumi-free folders", () => {
-  it("keeps every file under spec/ free of @pulumi/*, directly and through the files it imports", () => {
-    const files = sourceFiles(join(ROOT, "spec"));
+  it("keeps every file under blueprint/ free of @pulumi/*, directly and through the files it imports", () => {
+    const files = sourceFiles(join(ROOT, "blueprint"));
     const names = files.map((file) => relative(ROOT, file).split(sep).join("/"));
-    for (const shared of ["spec/config-schema.ts", "spec/role-statements.ts", "spec/subscriptions.ts"]) {
+    for (const shared of ["blueprint/config-schema.ts", "blueprint/role-statements.ts", "blueprint/subscriptions.ts"]) {
       assert.ok(names.includes(shared), `${shared} is missing: the walk would prove nothing about it`);
     }
     const chains = pulumiChains(files, ROOT);
     assert.deepEqual(
       chains,
       [],
-      `spec/ must not load the Pulumi SDK; move the file to infra/: ${describeChains(chains)}`,
+      `blueprint/ must not load the Pulumi SDK; move the file to infra/: ${describeChains(chains)}`,
     );
   });
 
