@@ -59,6 +59,10 @@ export const ERROR_TYPES = [
   "ProcessingError",
   /** The object was replaced between the split and a chunk's read: the chunk counted nothing of the new version. */
   "SourceChangedError",
+  /** A later occurrence of a value (or compound key) that the schema says is unique across the file. */
+  "DuplicateError",
+  /** A rule about the file as a whole (row count, completeness, history) that the file breaks; no row is rejected. */
+  "DatasetError",
 ] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
@@ -105,7 +109,13 @@ export type ValidationMessageKey =
   | "fileNotText"
   | "fileDelimiter"
   | "fileLineEnding"
-  | "sourceChanged";
+  | "sourceChanged"
+  // Rules about the whole file (the schema's `unique` keys and `dataset` section).
+  | "duplicate"
+  | "datasetRowCount"
+  | "datasetCompleteness"
+  | "historyRowCount"
+  | "historyErrorRate";
 
 /**
  * A message as a key and its values, so that every reader sees it in its own language. A validation message has

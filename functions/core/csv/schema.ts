@@ -2,6 +2,7 @@ import { parseDocument } from "yaml";
 import * as z from "zod";
 import { SEVERITIES } from "../../contract";
 import { InputError } from "../errors";
+import { columnUnique, crossCheckDataset, datasetSection, resolveColumnUnique } from "./dataset-schema";
 
 /** Column types a row schema may use. */
 export const COLUMN_TYPES = ["string", "integer", "decimal", "date", "datetime", "email", "enum"] as const;
@@ -13,24 +14,29 @@ export type SchemaEncoding = (typeof SCHEMA_ENCODINGS)[number];
 
 const oneOf = (values: readonly string[]) => `expected one of ${values.join(", ")}`;
 
-const column = z.strictObject({
-  name: z.string({ error: "expected a column name (text)" }).trim().min(1, { error: "must not be empty" }),
-  type: z.enum(COLUMN_TYPES, { error: oneOf(COLUMN_TYPES) }),
-  required: z.boolean({ error: "expected true or false" }).default(false),
-  severity: z.enum(SEVERITIES, { error: oneOf(SEVERITIES) }).default("MEDIUM"),
-  sensitive: z.boolean({ error: "expected true or false" }).default(false),
-  pattern: z.string({ error: "expected a regular expression (text)" }).optional(),
-  minLength: z.int({ error: "expected a whole number" }).min(0, { error: "must be 0 or more" }).optional(),
-  maxLength: z.int({ error: "expected a whole number" }).min(0, { error: "must be 0 or more" }).optional(),
-  min: z.number({ error: "expected a number" }).optional(),
-  max: z.number({ error: "expected a number" }).optional(),
-  values: z
-    .array(z.union([z.string(), z.number()], { error: "expected text or a number" }).transform(String), {
-      error: "expected a list of allowed values",
-    })
-    .min(1, { error: "must list at least one value" })
-    .optional(),
-});
+const column = z.preprocess(
+  resolveColumnUnique,
+  z.strictObject({
+    name: z.string({ error: "expected a column name (text)" }).trim().min(1, { error: "must not be empty" }),
+    type: z.enum(COLUMN_TYPES, { error: oneOf(COLUMN_TYPES) }),
+    required: z.boolean({ error: "expected true or false" }).default(false),
+    severity: z.enum(SEVERITIES, { error: oneOf(SEVERITIES) }).default("MEDIUM"),
+    sensitive: z.boolean({ error: "expected true or false" }).default(false),
+    pattern: z.string({ error: "expected a regular expression (text)" }).optional(),
+    minLength: z.int({ error: "expected a whole number" }).min(0, { error: "must be 0 or more" }).optional(),
+    maxLength: z.int({ error: "expected a whole number" }).min(0, { error: "must be 0 or more" }).optional(),
+    min: z.number({ error: "expected a number" }).optional(),
+    max: z.number({ error: "expected a number" }).optional(),
+    values: z
+      .array(z.union([z.string(), z.number()], { error: "expected text or a number" }).transform(String), {
+        error: "expected a list of allowed values",
+      })
+      .min(1, { error: "must list at least one value" })
+      .optional(),
+    /** Each value appears once in the whole file (empty values aside); see `dataset-schema.ts`. */
+    unique: columnUnique.optional(),
+  }),
+);
 
 const rowSchemaFile = z.strictObject({
   encoding: z.enum(SCHEMA_ENCODINGS, { error: oneOf(SCHEMA_ENCODINGS) }).default("auto"),
@@ -38,6 +44,7 @@ const rowSchemaFile = z.strictObject({
     .literal("required", { error: 'expected "required" (the first line of the file names the columns)' })
     .default("required"),
   columns: z.array(column, { error: "expected a list of columns" }).min(1, { error: "must list at least one column" }),
+  dataset: datasetSection.optional(),
 });
 
 interface CrossIssue {
@@ -95,6 +102,13 @@ function crossCheck(data: unknown): CrossIssue[] {
       issues.push({ path: at("maxLength"), message: `must be ≥ minLength (${col.minLength})` });
     }
   });
+  const names = new Set(
+    columns.flatMap((raw) => {
+      const name = (raw as { name?: unknown } | null)?.name;
+      return typeof name === "string" && name.trim() !== "" ? [name.trim()] : [];
+    }),
+  );
+  issues.push(...crossCheckDataset(data, names));
   return issues;
 }
 

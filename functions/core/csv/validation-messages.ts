@@ -93,6 +93,18 @@ const EN: Record<ValidationMessageKey, Template> = {
     "The lines of the file end with a carriage return (CR) only, as on classic Mac OS, so the file reads as one line: save it with Windows (CRLF) or Unix (LF) line endings and upload it again.",
   sourceChanged: (p) =>
     `The file was replaced while it was being processed: rows from line ${s(p, "line")} of this chunk were not read. Upload the file again once the upload is complete.`,
+  duplicate: (p) =>
+    `${s(p, "key")} repeats the value of record ${s(p, "first")} (line ${s(p, "firstLine")}): each value may appear once in the file`,
+  datasetRowCount: (p) =>
+    p.min !== undefined && Number(p.count) < Number(p.min)
+      ? `The file has ${s(p, "count")} row${plural(p, "count")}; the feed expects at least ${s(p, "min")}`
+      : `The file has ${s(p, "count")} row${plural(p, "count")}; the feed expects at most ${s(p, "max")}`,
+  datasetCompleteness: (p) =>
+    `${s(p, "column")} has a value in ${s(p, "share")} of the rows; at least ${s(p, "min")} is expected`,
+  historyRowCount: (p) =>
+    `The file has ${s(p, "count")} row${plural(p, "count")}, ${s(p, "ratio")}× the median ${s(p, "median")} of the feed's last ${s(p, "runs")} runs (expected ${s(p, "bound")})`,
+  historyErrorRate: (p) =>
+    `${s(p, "rate")} of the rows are invalid, ${s(p, "ratio")}× the median ${s(p, "median")} of the feed's last ${s(p, "runs")} runs (expected at most ${s(p, "maxRatio")}×)`,
 };
 
 const JA: Record<ValidationMessageKey, Template> = {
@@ -146,6 +158,18 @@ const JA: Record<ValidationMessageKey, Template> = {
     "ファイルの改行コードが CR のみ(旧 Mac OS 形式)のため、ファイル全体が1行として読み込まれます。改行コードを CRLF か LF にして保存し直し、もう一度アップロードしてください",
   sourceChanged: (p) =>
     `処理中にファイルが置き換えられたため、このチャンクの${s(p, "line")}行目以降の行は読み込まれていません。アップロードが完了してから、もう一度アップロードしてください`,
+  duplicate: (p) =>
+    `${s(p, "key")} の値が ${s(p, "first")} 件目(${s(p, "firstLine")}行目)と重複しています。ファイル内で値は一度しか使えません`,
+  datasetRowCount: (p) =>
+    p.min !== undefined && Number(p.count) < Number(p.min)
+      ? `ファイルの行数は ${s(p, "count")} 行です。このフィードは ${s(p, "min")} 行以上を想定しています`
+      : `ファイルの行数は ${s(p, "count")} 行です。このフィードは ${s(p, "max")} 行以下を想定しています`,
+  datasetCompleteness: (p) =>
+    `${s(p, "column")} に値がある行は ${s(p, "share")} です。${s(p, "min")} 以上を想定しています`,
+  historyRowCount: (p) =>
+    `ファイルの行数 ${s(p, "count")} 行は、このフィードの直近 ${s(p, "runs")} 回の中央値 ${s(p, "median")} 行の ${s(p, "ratio")} 倍です(想定: ${s(p, "bound")})`,
+  historyErrorRate: (p) =>
+    `不正な行の割合 ${s(p, "rate")} は、このフィードの直近 ${s(p, "runs")} 回の中央値 ${s(p, "median")} の ${s(p, "ratio")} 倍です(想定: ${s(p, "maxRatio")} 倍以下)`,
 };
 
 /** Longest text from the file that a message keeps in its params (header names, a parser's reason): records stay small. */
