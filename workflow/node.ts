@@ -1,7 +1,7 @@
 /**
  * What a state is to a chain and to a graph: its name and type, its outgoing transitions, its nested scopes and its
  * rendering. The state classes (`states/`) implement these shapes; `chain.ts`, `scope.ts` and `graph.ts` see states
- * only through them, so the builders depend on each other one way: graph → states → scope, chain → node → types.
+ * only through them, so the builders depend on each other one way: graph → states → chain and scope → node → types.
  */
 import type { JsonObject, StateJson } from "./types";
 
