@@ -1,5 +1,5 @@
 import { WorkflowValidationError } from "./errors";
-import { type Chainable, NextableState, type State } from "./states/state";
+import { type Chainable, isContinuable, type StateNode } from "./node";
 
 /**
  * A sequence of states wired with Next: `Chain.start(a).next(b).next(c)`. A chain remembers where it starts (for a
@@ -7,28 +7,28 @@ import { type Chainable, NextableState, type State } from "./states/state";
  */
 export class Chain implements Chainable {
   private constructor(
-    readonly startState: State,
-    private readonly tail: State | undefined,
+    readonly startState: StateNode,
+    private readonly tail: StateNode | undefined,
   ) {}
 
   /** Starts a chain at a state (or continues an existing chain). */
-  static start(start: State | Chain): Chain {
+  static start(start: StateNode | Chain): Chain {
     return start instanceof Chain ? start : new Chain(start, start);
   }
 
   /** The chain `from` → `to` (used by `NextableState.next`). */
-  static between(from: State, to: Chainable): Chain {
+  static between(from: StateNode, to: Chainable): Chain {
     const end = to instanceof Chain ? to.tail : to.startState;
     return new Chain(from, end);
   }
 
   /** A chain whose last state continues to a state given by name: nothing can follow it. */
-  static closed(from: State): Chain {
+  static closed(from: StateNode): Chain {
     return new Chain(from, undefined);
   }
 
   /** The last state of the chain, when it can be continued. */
-  get endState(): State | undefined {
+  get endState(): StateNode | undefined {
     return this.tail;
   }
 
@@ -36,13 +36,13 @@ export class Chain implements Chainable {
    * Appends `target` after the chain's last state. Throws when the last state cannot continue (Choice, Succeed, Fail,
    * a state that already has Next or End, or a chain closed by a name reference).
    */
-  next(target: State | Chain): Chain {
+  next(target: StateNode | Chain): Chain {
     const tail = this.tail;
     if (tail === undefined)
       throw new WorkflowValidationError([
         `The chain starting at "${this.startState.name}" ends with a reference by name; it cannot continue`,
       ]);
-    if (!(tail instanceof NextableState))
+    if (!isContinuable(tail))
       throw new WorkflowValidationError([
         `The chain starting at "${this.startState.name}" ends with ${tail.type} state "${tail.name}", which has no Next; wire its branches instead`,
       ]);

@@ -1,21 +1,13 @@
 export { WorkflowValidationError } from "./errors";
 
 import { WorkflowValidationError } from "./errors";
-import type { Chainable, State, Target } from "./states/state";
+import type { StateNode } from "./node";
+import { Scope, type ScopeOptions } from "./scope";
 import type { Task } from "./states/task";
-import type { AslDefinition, JsonObject, JsonValue, StateJson } from "./types";
+import type { AslDefinition, JsonValue, StateJson } from "./types";
 
 /** Options of a state graph. */
-export interface StateGraphOptions {
-  /** Top-level Comment. */
-  comment?: string;
-  /** Execution timeout (top level only). */
-  timeoutSeconds?: number;
-  /** States that are not reachable by object references from the start (e.g. targets named by string). */
-  states?: State[];
-  /** Describes where this graph sits, for messages ("branch 0 of Parallel …"). */
-  scope?: string;
-}
+export type StateGraphOptions = ScopeOptions;
 
 /** One state of a rendered definition, as `walkDefinition` finds it. */
 export interface RenderedState {
@@ -51,58 +43,17 @@ export interface GraphResources {
 }
 
 /**
- * The states of one scope (the state machine, a Parallel branch or a Map processor), found from a start state by
- * following Next/Catch/Choice references, plus any states added explicitly.
+ * The state machine: the top scope, found from a start state by following Next/Catch/Choice references (plus any
+ * states added explicitly), which validates everything nested in it before it renders.
  * @example new StateGraph(Chain.start(a).next(b), { comment: "…" }).render()
  */
-export class StateGraph {
-  readonly startState: State;
-  private readonly extra: State[];
-  private readonly options: StateGraphOptions;
-
-  constructor(start: Chainable, options: StateGraphOptions = {}) {
-    this.startState = start.startState;
-    this.extra = [...(options.states ?? [])];
-    this.options = options;
-  }
-
-  /** Adds states that are only referenced by name. */
-  add(...states: State[]): this {
-    this.extra.push(...states);
-    return this;
-  }
-
-  /** The states of this scope (not nested ones), in discovery order from the start. */
-  states(): State[] {
-    const found: State[] = [];
-    const seen = new Set<State>();
-    const queue: State[] = [this.startState, ...this.extra];
-    while (queue.length > 0) {
-      const s = queue.shift()!;
-      if (seen.has(s)) continue;
-      seen.add(s);
-      found.push(s);
-      for (const t of s.transitions()) if (typeof t.target !== "string") queue.push(t.target);
-    }
-    return found;
-  }
-
-  /** Every state of this scope and of nested scopes, depth first. */
-  allStates(): State[] {
-    const out: State[] = [];
-    for (const s of this.states()) {
-      out.push(s);
-      for (const child of s.children()) out.push(...child.allStates());
-    }
-    return out;
-  }
-
+export class StateGraph extends Scope {
   /** Every problem of this graph and its nested graphs, each naming the state and the fix. Empty when valid. */
   validate(): string[] {
     const problems = this.validateScope();
     // Names must be unique across the whole state machine, nested scopes included.
-    const byName = new Map<string, Set<State>>();
-    const places = new Map<State, number>();
+    const byName = new Map<string, Set<StateNode>>();
+    const places = new Map<StateNode, number>();
     for (const s of this.allStates()) {
       if (!byName.has(s.name)) byName.set(s.name, new Set());
       byName.get(s.name)!.add(s);
@@ -124,66 +75,6 @@ export class StateGraph {
     )
       problems.push(`TimeoutSeconds is ${this.options.timeoutSeconds}; use a whole number of seconds ≥ 1`);
     return problems;
-  }
-
-  private validateScope(): string[] {
-    const problems: string[] = [];
-    const states = this.states();
-    const names = new Map<string, State>();
-    for (const s of states) if (!names.has(s.name)) names.set(s.name, s);
-    const where = this.options.scope ? ` in ${this.options.scope}` : "";
-    const resolve = (t: Target): State | undefined => (typeof t === "string" ? names.get(t) : t);
-
-    for (const s of states) {
-      problems.push(...s.validate());
-      for (const t of s.transitions()) {
-        if (typeof t.target === "string" && !names.has(t.target)) {
-          const what =
-            t.kind === "next"
-              ? "Next"
-              : t.kind === "catch"
-                ? "Catch Next"
-                : t.kind === "default"
-                  ? "Default"
-                  : "Choice Next";
-          problems.push(
-            `State "${s.name}": ${what} "${t.target}" is not a state${where}; add that state to the graph or fix the name` +
-              (names.size ? ` (states here: ${[...names.keys()].join(", ")})` : ""),
-          );
-        }
-      }
-      for (const child of s.children()) problems.push(...child.validateScope());
-    }
-    // Reachability by name from the start.
-    const reached = new Set<State>();
-    const queue: State[] = [this.startState];
-    while (queue.length > 0) {
-      const s = queue.shift()!;
-      if (reached.has(s)) continue;
-      reached.add(s);
-      for (const t of s.transitions()) {
-        const target = resolve(t.target);
-        if (target) queue.push(target);
-      }
-    }
-    for (const s of states)
-      if (!reached.has(s))
-        problems.push(
-          `State "${s.name}" is unreachable from "${this.startState.name}"${where}; wire a Next/Catch/Choice to it or remove it`,
-        );
-    return problems;
-  }
-
-  /** The rendered scope without validation (used by Parallel and Map, whose top graph validates everything). */
-  renderBody(): JsonObject {
-    const States: Record<string, StateJson> = {};
-    for (const s of this.states()) States[s.name] = s.toStateJson();
-    const body: JsonObject = {};
-    if (this.options.comment !== undefined) body.Comment = this.options.comment;
-    body.StartAt = this.startState.name;
-    if (this.options.timeoutSeconds !== undefined) body.TimeoutSeconds = this.options.timeoutSeconds;
-    body.States = States;
-    return body;
   }
 
   /** Validates (throwing one `WorkflowValidationError` listing every problem) and renders `{ Comment, StartAt, States }`. */
@@ -214,7 +105,7 @@ export class StateGraph {
   }
 
   /** Finds a state by name anywhere in the graph. */
-  find(name: string): State | undefined {
+  find(name: string): StateNode | undefined {
     return this.allStates().find((s) => s.name === name);
   }
 }

@@ -1,5 +1,5 @@
 import type { StateGraph } from "./graph";
-import type { State } from "./states/state";
+import type { ScopeNode, StateNode } from "./node";
 
 /** Options of `toMermaid`. */
 export interface MermaidOptions {
@@ -19,8 +19,8 @@ function label(text: string): string {
  */
 export function toMermaid(graph: StateGraph, options: MermaidOptions = {}): string {
   const highlight = new Set(options.highlight ?? []);
-  const ids = new Map<State, string>();
-  const byName = new Map<string, State>();
+  const ids = new Map<StateNode, string>();
+  const byName = new Map<string, StateNode>();
   for (const s of graph.allStates()) {
     ids.set(s, `s${ids.size}`);
     if (!byName.has(s.name)) byName.set(s.name, s);
@@ -30,7 +30,7 @@ export function toMermaid(graph: StateGraph, options: MermaidOptions = {}): stri
   const edges: { fromName: string; toName: string }[] = [];
   let endCount = 0;
 
-  const node = (s: State): string => {
+  const node = (s: StateNode): string => {
     const id = ids.get(s)!;
     const text = label(`${s.name}`);
     switch (s.type) {
@@ -48,7 +48,7 @@ export function toMermaid(graph: StateGraph, options: MermaidOptions = {}): stri
     }
   };
 
-  const scope = (g: StateGraph, indent: string) => {
+  const scope = (g: ScopeNode, indent: string) => {
     const start = `st_${ids.get(g.startState)}`;
     lines.push(`${indent}${start}((" ")) --> ${ids.get(g.startState)}`);
     edges.push({ fromName: "", toName: g.startState.name });

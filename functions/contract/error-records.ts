@@ -70,6 +70,12 @@ export const SEVERITIES = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 /** "Critical" in summaries and metrics = HIGH + CRITICAL, as in the original design. */
 export const CRITICAL_SEVERITIES: readonly Severity[] = ["HIGH", "CRITICAL"];
+
+/** Number of error records by type (a row may carry several), as chunks, runs and notices count them. */
+export type CountsByType = Partial<Record<ErrorType, number>>;
+/** Number of error records by severity, every severity present. */
+export type CountsBySeverity = Record<Severity, number>;
+
 /** Rank used in sort keys: lower sorts first. */
 export const SEVERITY_RANK: Record<Severity, number> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3 };
 

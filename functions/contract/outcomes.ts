@@ -1,5 +1,5 @@
+import type { CountsBySeverity, CountsByType } from "./error-records";
 import { PREFIXES } from "./metrics";
-import type { CountsBySeverity, CountsByType } from "./run-state";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Row outcomes (per execution, in the input bucket; prefixes from stack config `outputs`)

@@ -1,4 +1,4 @@
-import type { ChunkResult, CountsBySeverity, CountsByType } from "./run-state";
+import type { CountsBySeverity, CountsByType } from "./error-records";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Payloads between states
@@ -77,6 +77,17 @@ export const HEADER_INLINE_MAX_BYTES = 16 * 1024;
 
 /** Upper bound of chunks per file: chunk size grows with the file so the manifest stays small. */
 export const MAX_CHUNKS = 256;
+
+/** Counts of one chunk (what process-chunk returns; the runs table keeps them per chunk). rows = valid + invalid, always. */
+export interface ChunkResult {
+  chunkId: number;
+  rows: number;
+  valid: number;
+  invalid: number;
+  /** Number of error records by type (a row may carry several). */
+  byType: CountsByType;
+  bySeverity: CountsBySeverity;
+}
 
 /** What each Distributed Map child receives (ItemSelector). */
 export interface ProcessChunkInput {

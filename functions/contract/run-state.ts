@@ -1,11 +1,13 @@
 import {
+  type CountsBySeverity,
+  type CountsByType,
   ERROR_TABLE,
   type ErrorType,
   type Severity,
   type TableDefinition,
   type ValidationMessage,
 } from "./error-records";
-import type { SplitStatus } from "./payloads";
+import type { ChunkResult, SplitStatus } from "./payloads";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Run state (sibling table): exact per-chunk summaries, file outcome, notification ledger, rate limits, digests,
@@ -58,20 +60,6 @@ export const RUN_KEYS = {
   upload: (digest: string) => `UPLOAD#${digest}`,
   uploadClaim: "CLAIM",
 } as const;
-
-export type CountsByType = Partial<Record<ErrorType, number>>;
-export type CountsBySeverity = Record<Severity, number>;
-
-/** Counts of one chunk (also what process-chunk returns). rows = valid + invalid, always. */
-export interface ChunkResult {
-  chunkId: number;
-  rows: number;
-  valid: number;
-  invalid: number;
-  /** Number of error records by type (a row may carry several). */
-  byType: CountsByType;
-  bySeverity: CountsBySeverity;
-}
 
 /** The run-table item holding one chunk's counts. */
 export interface ChunkSummaryItem extends ChunkResult {

@@ -1,7 +1,8 @@
 import { WorkflowValidationError } from "../errors";
 import { checkPath } from "../jsonpath";
+import { type Target, type Transition, targetName } from "../node";
 import { defined, type JsonObject, type JsonValue, type StateJson } from "../types";
-import { State, type Target, type Transition, targetName } from "./state";
+import { State } from "./state";
 
 /** Comparison operators of a Choice rule (the `…Path` variants compare with another path). */
 export type ComparisonOperator =

@@ -1,9 +1,10 @@
 import { WorkflowValidationError } from "../errors";
-import { StateGraph } from "../graph";
 import { checkPath, checkPayloadTemplate } from "../jsonpath";
+import type { Chainable } from "../node";
+import { Scope } from "../scope";
 import { defined, type JsonObject, type StateJson } from "../types";
 import { RetryableState } from "./retryable";
-import type { Chainable, IoProps } from "./state";
+import type { IoProps } from "./state";
 
 /** Reads the items of a Distributed Map from S3 (`ItemReader`). */
 export interface ItemReaderProps {
@@ -59,7 +60,7 @@ const MAX_DISTRIBUTED_CONCURRENCY = 10_000;
 export class MapState extends RetryableState {
   readonly type = "Map" as const;
   private readonly props: MapProps;
-  private processor?: StateGraph;
+  private processor?: Scope;
 
   constructor(name: string, props: MapProps = {}) {
     const { itemSelector, ...rest } = props;
@@ -71,7 +72,7 @@ export class MapState extends RetryableState {
   itemProcessor(start: Chainable): this {
     if (this.processor)
       throw new WorkflowValidationError([`Map "${this.name}" already has an item processor; a Map has one`]);
-    this.processor = new StateGraph(start, { scope: `item processor of Map "${this.name}"` });
+    this.processor = new Scope(start, { scope: `item processor of Map "${this.name}"` });
     return this;
   }
 
@@ -80,7 +81,7 @@ export class MapState extends RetryableState {
     return this.props.mode ?? "INLINE";
   }
 
-  override children(): StateGraph[] {
+  override children(): Scope[] {
     return this.processor ? [this.processor] : [];
   }
 

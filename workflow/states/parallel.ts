@@ -1,7 +1,8 @@
-import { StateGraph } from "../graph";
+import type { Chainable } from "../node";
+import { Scope } from "../scope";
 import type { StateJson } from "../types";
 import { RetryableState } from "./retryable";
-import type { Chainable, IoProps } from "./state";
+import type { IoProps } from "./state";
 
 /** Fields of a Parallel state. */
 export type ParallelProps = IoProps;
@@ -12,7 +13,7 @@ export type ParallelProps = IoProps;
  */
 export class Parallel extends RetryableState {
   readonly type = "Parallel" as const;
-  private readonly branches: StateGraph[] = [];
+  private readonly branches: Scope[] = [];
 
   constructor(name: string, props: ParallelProps = {}) {
     super(name, props);
@@ -20,11 +21,11 @@ export class Parallel extends RetryableState {
 
   /** Adds a branch starting at a state or chain. */
   branch(start: Chainable): this {
-    this.branches.push(new StateGraph(start, { scope: `branch ${this.branches.length} of Parallel "${this.name}"` }));
+    this.branches.push(new Scope(start, { scope: `branch ${this.branches.length} of Parallel "${this.name}"` }));
     return this;
   }
 
-  override children(): StateGraph[] {
+  override children(): Scope[] {
     return [...this.branches];
   }
 

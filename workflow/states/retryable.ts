@@ -1,6 +1,7 @@
 import { checkPath } from "../jsonpath";
+import { type Target, type Transition, targetName } from "../node";
 import { defined, type JsonObject, STATES_ALL } from "../types";
-import { type IoProps, NextableState, type Target, type Transition, targetName } from "./state";
+import { type IoProps, NextableState } from "./state";
 
 /** One retrier (`Retry` entry). */
 export interface RetryProps {

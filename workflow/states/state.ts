@@ -1,27 +1,9 @@
 import { Chain } from "../chain";
 import { WorkflowValidationError } from "../errors";
-import type { StateGraph } from "../graph";
 import { checkPath, checkPayloadTemplate } from "../jsonpath";
+import { type Chainable, type StateNode, type StateType, type Target, type Transition, targetName } from "../node";
+import type { Scope } from "../scope";
 import { defined, type JsonObject, type JsonValue, MAX_STATE_NAME_LENGTH, type StateJson } from "../types";
-
-/** Type names of the Amazon States Language. */
-export type StateType = "Task" | "Pass" | "Choice" | "Wait" | "Succeed" | "Fail" | "Parallel" | "Map";
-
-/** Where a transition goes: a state object, or the name of a state of the same scope. */
-export type Target = State | string;
-
-/** One outgoing edge of a state, for validation and diagrams. */
-export interface Transition {
-  target: Target;
-  kind: "next" | "catch" | "choice" | "default";
-  /** Human label (the Catch's errors, a Choice rule). */
-  label?: string;
-}
-
-/** Anything a chain or a graph can start from: a state or a chain. */
-export interface Chainable {
-  readonly startState: State;
-}
 
 /** Input/output processing fields shared by several state types; each state type accepts its own subset. */
 export interface IoProps {
@@ -34,16 +16,11 @@ export interface IoProps {
   resultPath?: string | null;
 }
 
-/** Name of a target, for rendering. */
-export function targetName(target: Target): string {
-  return typeof target === "string" ? target : target.name;
-}
-
 /**
  * Base class of every state: a name, the shared input/output fields, rendering (`toStateJson()`) and the problems it
  * can see on its own (`validate()`). Graph-wide problems (duplicates, reachability, unknown names) are the graph's.
  */
-export abstract class State implements Chainable {
+export abstract class State implements StateNode {
   abstract readonly type: StateType;
   readonly name: string;
   protected readonly io: IoProps;
@@ -64,7 +41,7 @@ export abstract class State implements Chainable {
   }
 
   /** Nested graphs (Parallel branches, Map processor). */
-  children(): StateGraph[] {
+  children(): Scope[] {
     return [];
   }
 
