@@ -19,14 +19,8 @@ import { requireEnv, timeEnv } from "./core/env";
 import { EnvironmentError } from "./core/errors";
 import { ANY_KEY_FEED, feedLabel, findFeed, readFeeds } from "./core/feeds";
 import { createLogger, withFields } from "./core/log";
-import {
-  type CheckConfig,
-  type CheckDeps,
-  type DigestOutcome,
-  flushDigests,
-  runCheck,
-  validateCheckInput,
-} from "./core/notify/check";
+import { type CheckConfig, type CheckDeps, runCheck, validateCheckInput } from "./core/notify/check";
+import { type DigestOutcome, flushDigests } from "./core/notify/digest-flush";
 import { parseNotifyPolicy } from "./core/notify/policy";
 import type { ChannelSender } from "./core/notify/ports";
 import { outcomeSettings } from "./core/outcomes/settings";

@@ -3,34 +3,27 @@ import {
   type CheckOutput,
   DEFAULT_FEED,
   DEFAULT_OUTCOME_SETTINGS,
-  NOTIFICATION_CHANNELS,
-  type NotificationChannel,
   OUTCOME_KEYS,
   type OutcomeSettings,
-  SEVERITY_RANK,
-  type Severity,
 } from "../../contract";
 import { InputError, NotificationDeliveryError } from "../errors";
 import type { Logger } from "../log";
 import { shortCause } from "../records/failure";
 import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
+import { boundedReason, notifyChannel } from "./check-channel";
 import { runLineFields } from "./check-log";
 import { publishRunMetrics, type RunMetricValues } from "./check-metrics";
-import { buildDigest, type DigestEntry } from "./digest";
 import { executionConsoleUrl, logsInsightsUrl, s3FolderConsoleUrl } from "./links";
 import {
   AGGREGATION_STEP,
   type AggregationFailure,
-  buildEmailNotice,
-  buildSlackNotice,
-  buildSnsNotice,
   type ErrorExample,
   type NoticeInput,
   type RejectedRows,
 } from "./messages";
 import type { NotifyPolicy } from "./policy";
-import { channelsFor, keyPrefixOf, type NoticeLevel, quietReason, rateWindowStart } from "./policy-rules";
-import type { ChannelMessage, ChannelOutcome, ChannelSender, RunStorePort } from "./ports";
+import { channelsFor, keyPrefixOf, quietReason } from "./policy-rules";
+import type { ChannelOutcome, ChannelSender, RunStorePort } from "./ports";
 
 export type { RunMetricValues } from "./check-metrics";
 
@@ -64,15 +57,6 @@ export type { ChannelOutcome } from "./ports";
 
 /** Most examples read and shown. */
 export const MAX_EXAMPLES = 5;
-const MAX_REASON = 200;
-
-const bounded = (s: string) => (s.length > MAX_REASON ? `${s.slice(0, MAX_REASON - 1)}…` : s);
-
-function renderFor(channel: NotificationChannel, notice: NoticeInput): ChannelMessage {
-  if (channel === "slack") return { channel, payload: buildSlackNotice(notice) };
-  if (channel === "sns") return { channel, notice: buildSnsNotice(notice) };
-  return { channel, notice: buildEmailNotice(notice) };
-}
 
 /**
  * Chunks the check counts (from the runs table) beyond those the aggregation composed into `rows.csv` and
@@ -244,7 +228,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
         (err): ChannelOutcome => ({
           channel,
           status: "failed",
-          reason: bounded(`${(err as Error).name}: ${(err as Error).message}`),
+          reason: boundedReason(`${(err as Error).name}: ${(err as Error).message}`),
         }),
       ),
     ),
@@ -304,180 +288,4 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const anyFailed = outcomes.some((o) => o.status === "failed");
   (anyFailed ? deps.log.warn : deps.log.info)("check finished", line);
   return output;
-}
-
-interface ChannelContext {
-  input: CheckInput;
-  summary: RunSummary;
-  level: NoticeLevel;
-  quiet: ReturnType<typeof quietReason>;
-  notice: NoticeInput;
-  now: Date;
-}
-
-async function notifyChannel(
-  channel: NotificationChannel,
-  ctx: ChannelContext,
-  cfg: CheckConfig,
-  deps: CheckDeps,
-): Promise<ChannelOutcome> {
-  const { store } = deps;
-  const exec = ctx.input.executionName;
-  const claim = await store.claimNotification(exec, channel, ctx.now);
-  if (!claim.claimed) {
-    if (claim.status === "sent") {
-      const reason = "delivered by an earlier attempt";
-      return { channel, status: "sent", reason, attempts: claim.attempts, settledEarlier: true };
-    }
-    const reason =
-      claim.status === "pending"
-        ? "duplicate: another check is sending it now"
-        : `duplicate: already ${claim.status}${claim.updatedAt ? ` at ${claim.updatedAt}` : ""}`;
-    return { channel, status: "suppressed", reason, settledEarlier: true };
-  }
-  // The attempts budget is per notice: a notice an earlier check attempt failed continues with what is left.
-  const budget = cfg.policy.delivery.attempts - claim.attempts;
-  if (budget <= 0) {
-    const reason = `not retried: earlier check attempts made all ${claim.attempts} HTTP attempts`;
-    await store.completeNotification(exec, channel, "failed", ctx.now, { reason, attempts: claim.attempts });
-    return { channel, status: "failed", reason, attempts: claim.attempts, settledEarlier: true };
-  }
-  const critical = ctx.level === "CRITICAL";
-
-  if (!critical && ctx.quiet) {
-    const entry: DigestEntry = {
-      executionName: exec,
-      bucket: ctx.summary.bucket,
-      key: ctx.summary.key,
-      level: ctx.level,
-      errorCount: ctx.summary.errorCount,
-      criticalCount: ctx.summary.criticalCount,
-      startTime: ctx.summary.startTime,
-      deferredAt: ctx.now.toISOString(),
-      quietReason: ctx.quiet,
-      ...(ctx.summary.warningCount > 0 ? { warningCount: ctx.summary.warningCount } : {}),
-      ...(ctx.notice.rejected
-        ? {
-            rejected: {
-              rows: ctx.notice.rejected.rows,
-              ...(ctx.notice.rejected.url ? { url: ctx.notice.rejected.url } : {}),
-            },
-          }
-        : {}),
-    };
-    await store.putDigestEntry(channel, entry, ctx.now);
-    const reason = `deferred: quiet hours (${ctx.quiet}); sent in the next digest`;
-    await store.completeNotification(exec, channel, "deferred", ctx.now, { reason });
-    return { channel, status: "suppressed", reason };
-  }
-
-  let suppressedBefore: { count: number; since: string } | undefined;
-  if (critical) {
-    suppressedBefore = await store.takeSuppressed(channel);
-  } else {
-    const rate = await store.acquireRateSlot(
-      channel,
-      rateWindowStart(ctx.now, cfg.policy),
-      cfg.policy.rateLimit.max,
-      ctx.now,
-    );
-    if (!rate.allowed) {
-      const reason = `rate limited: more than ${cfg.policy.rateLimit.max} notices in ${cfg.policy.rateLimit.windowMinutes} min`;
-      await store.completeNotification(exec, channel, "suppressed", ctx.now, { reason });
-      return { channel, status: "suppressed", reason };
-    }
-    suppressedBefore = rate.suppressedBefore;
-  }
-
-  const message = renderFor(channel, { ...ctx.notice, suppressed: suppressedBefore });
-  try {
-    const sent = await deps.send({ ...message, attempts: budget });
-    const attempts = claim.attempts + sent.attempts;
-    await store.completeNotification(exec, channel, "sent", ctx.now, { attempts });
-    return { channel, status: "sent", attempts };
-  } catch (err) {
-    const reason = bounded(`${(err as Error).message}`);
-    const attempts = claim.attempts + ((err as { attempts?: number }).attempts ?? 0);
-    if (suppressedBefore) await store.restoreSuppressed(channel, suppressedBefore).catch(() => undefined);
-    await store.completeNotification(exec, channel, "failed", ctx.now, { reason, attempts }).catch(() => undefined);
-    return { channel, status: "failed", reason, attempts };
-  }
-}
-
-/** Outcome of one channel's digest flush. */
-export interface DigestOutcome {
-  channel: NotificationChannel;
-  status: "sent" | "empty" | "skipped" | "failed";
-  runs: number;
-  reason?: string;
-}
-
-/**
- * Delivers the notices deferred during quiet hours, one digest per channel, once the quiet period is over. Runs
- * from a schedule (`{ "digest": "flush" }`). A lease per channel keeps two flushes from sending the same digest;
- * entries are deleted only after their digest was delivered, so a failed flush is retried by the next one.
- */
-export async function flushDigests(cfg: CheckConfig, deps: CheckDeps): Promise<DigestOutcome[]> {
-  const now = deps.now();
-  const quiet = quietReason(now, cfg.policy);
-  if (quiet) {
-    const out = NOTIFICATION_CHANNELS.map((channel) => ({
-      channel,
-      status: "skipped" as const,
-      runs: 0,
-      reason: `quiet hours (${quiet})`,
-    }));
-    deps.log.info("digest flush skipped", { reason: quiet, severity: "NONE" });
-    return out;
-  }
-  const outcomes = await Promise.all(
-    NOTIFICATION_CHANNELS.map(async (channel): Promise<DigestOutcome> => {
-      if (!(await deps.store.claimDigestFlush(channel, now))) {
-        return { channel, status: "skipped", runs: 0, reason: "another flush is running" };
-      }
-      try {
-        const entries = await deps.store.readDigestEntries(channel);
-        if (!entries.length) return { channel, status: "empty", runs: 0 };
-        const digest = buildDigest(entries, cfg.policy.locale, cfg.policy.timeZone, cfg.feed);
-        const top = entries.reduce<Severity>(
-          (acc, e) =>
-            e.level !== "SUCCESS" && e.level !== "WARNING" && SEVERITY_RANK[e.level] < SEVERITY_RANK[acc]
-              ? e.level
-              : acc,
-          "LOW",
-        );
-        const message: ChannelMessage =
-          channel === "slack"
-            ? { channel, payload: digest.slack }
-            : channel === "sns"
-              ? {
-                  channel,
-                  notice: {
-                    subject: digest.subject,
-                    message: digest.text,
-                    severity: top,
-                    executionName: "digest",
-                    feed: cfg.feed ?? DEFAULT_FEED,
-                    truncated: false,
-                  },
-                }
-              : { channel, notice: { subject: digest.subject, text: digest.text, html: digest.html } };
-        try {
-          await deps.send(message);
-        } catch (err) {
-          return { channel, status: "failed", runs: entries.length, reason: bounded((err as Error).message) };
-        }
-        await deps.store.deleteDigestEntries(
-          channel,
-          entries.map((e) => e.executionName),
-        );
-        return { channel, status: "sent", runs: entries.length };
-      } finally {
-        await deps.store.releaseDigestFlush(channel).catch(() => undefined);
-      }
-    }),
-  );
-  const failed = outcomes.some((o) => o.status === "failed");
-  (failed ? deps.log.warn : deps.log.info)("digest flush finished", { digests: outcomes, severity: "NONE" });
-  return outcomes;
 }
