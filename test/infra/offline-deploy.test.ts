@@ -22,7 +22,7 @@ import {
 } from "../../functions/contract";
 import { UTF8_BOM } from "../../functions/core/outcomes/csv-text";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
-import { CHECK_RUNS_QUERY, CRITICAL_FILTER_PATTERN } from "../../infra/monitoring";
+import { CHECK_RUNS_QUERY, CRITICAL_FILTER_PATTERN } from "../../infra/monitoring/logs";
 import {
   BUNDLED_SDK_PACKAGES,
   buildArchive,
