@@ -6,7 +6,7 @@ import { Monitoring } from "./infra/monitoring";
 import { monitoringThresholds } from "./infra/monitoring/thresholds";
 import { Notifications } from "./infra/notifications";
 import { Pipeline } from "./infra/pipeline";
-import { ErrorTable } from "./infra/table";
+import { PipelineTables } from "./infra/tables";
 
 /**
  * The Pulumi program: reads the stack's configuration once, composes the components and exports what a user needs
@@ -20,7 +20,7 @@ const arns = {
   account: aws.getCallerIdentityOutput().accountId,
 };
 
-const tables = new ErrorTable("errors", { namePrefix });
+const tables = new PipelineTables("errors", { namePrefix });
 const notifications = new Notifications("notify", {
   namePrefix,
   slackWebhookUrl: config.slackWebhookUrl,
