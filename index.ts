@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { stackNamePrefix } from "./blueprint/naming";
 import { loadStackConfig } from "./infra/config";
-import { Monitoring, monitoringThresholds } from "./infra/monitoring";
+import { Monitoring } from "./infra/monitoring";
+import { monitoringThresholds } from "./infra/monitoring/thresholds";
 import { Notifications } from "./infra/notifications";
 import { Pipeline } from "./infra/pipeline";
-import { ErrorTable } from "./infra/table";
-import { stackNamePrefix } from "./blueprint/naming";
+import { PipelineTables } from "./infra/tables";
 
 /**
  * The Pulumi program: reads the stack's configuration once, composes the components and exports what a user needs
@@ -19,7 +20,7 @@ const arns = {
   account: aws.getCallerIdentityOutput().accountId,
 };
 
-const tables = new ErrorTable("errors", { namePrefix });
+const tables = new PipelineTables("errors", { namePrefix });
 const notifications = new Notifications("notify", {
   namePrefix,
   slackWebhookUrl: config.slackWebhookUrl,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CHECK_RUNS_QUERY } from "../../infra/monitoring";
+import { CHECK_RUNS_QUERY } from "../../infra/monitoring/logs";
 import type { MockResource } from "../support/pulumi-mocks";
 import { runProgram } from "./support/program";
 

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { defaultPackageBytes, zipSize } from "../../bench/lib/archive-size";
+import { buildArchive, writeArchive } from "../../bench/lib/callback-archive";
 import {
   type AggregateOutput,
   type ChunkRef,
@@ -22,14 +23,8 @@ import {
 } from "../../functions/contract";
 import { UTF8_BOM } from "../../functions/core/outcomes/csv-text";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
-import { CHECK_RUNS_QUERY, CRITICAL_FILTER_PATTERN } from "../../infra/monitoring";
-import {
-  BUNDLED_SDK_PACKAGES,
-  buildArchive,
-  RUNTIME_PROVIDED_SCOPES,
-  stageHandler,
-  writeArchive,
-} from "../../infra/package";
+import { CHECK_RUNS_QUERY, CRITICAL_FILTER_PATTERN } from "../../infra/monitoring/logs";
+import { BUNDLED_SDK_PACKAGES, RUNTIME_PROVIDED_SCOPES, stageHandler } from "../../infra/package";
 import { localExecutions } from "../../local/engine/executions";
 import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/services/aws-recorder";
 import { FUNCTION_ACCESS_KEYS } from "../../local/services/function-roles";

@@ -2,8 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ERROR_TABLE, keyAttributes, TABLES, type TableDefinition, type TableKey } from "../functions/contract";
 
-/** Arguments of {@link ErrorTable}. */
-export interface ErrorTableArgs {
+/** Arguments of {@link PipelineTables}. */
+export interface PipelineTablesArgs {
   /** Physical name prefix, e.g. the pipeline name: the tables are `<prefix>-errors` and `<prefix>-runs`. */
   namePrefix: string;
 }
@@ -36,8 +36,10 @@ export function tableArgs(table: TableDefinition, name: string): aws.dynamodb.Ta
  * The error table of the original design (key schema and `ExecutionName-index` GSI exactly as the local services
  * create them) and its sibling run-state table (chunk summaries, file outcome, notification ledger, rate limits,
  * digests, failure streaks). Both on demand, TTL on `expiresAt`, point-in-time recovery, server-side encryption.
+ * The component's type token still reads `ErrorTable`, as in every deployed stack: a new token would be a new
+ * resource to Pulumi, and the tables beneath it would be replaced.
  */
-export class ErrorTable extends pulumi.ComponentResource {
+export class PipelineTables extends pulumi.ComponentResource {
   readonly table: aws.dynamodb.Table;
   readonly runsTable: aws.dynamodb.Table;
   /** Both tables by the contract's key (`errors`, `runs`). */
@@ -45,7 +47,7 @@ export class ErrorTable extends pulumi.ComponentResource {
   /** ARN of the `ExecutionName-index` GSI (what the check queries). */
   readonly executionIndexArn: pulumi.Output<string>;
 
-  constructor(name: string, args: ErrorTableArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: PipelineTablesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("csv-pipeline:index:ErrorTable", name, {}, opts);
     const create = (key: TableKey) =>
       new aws.dynamodb.Table(

@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
-import type { Monitor, SeverityThresholds } from "./monitor-model";
+import type { Monitor, SeverityThresholds } from "./model";
 
 /** The monitor id of the upload events' dead-letter queue: the middle of its alarm's name. */
 export const DEAD_LETTER_MONITOR_ID = "events-dlq";

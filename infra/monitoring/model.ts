@@ -2,11 +2,13 @@ import type * as awsx from "@pulumi/awsx";
 
 /**
  * What a monitor is: the alarms and graphs of one watched thing (a function, a table, the state machine, a queue),
- * each alarm with its thresholds by severity. infra/monitoring.ts builds the monitors and turns them into alarms and
- * the dashboard; a monitor of its own file (e.g. ./dead-letter-monitor) needs only this model.
+ * each alarm with its thresholds by severity. Each file of this folder builds the monitor of one kind of thing from
+ * its metric factory; `./index.ts` turns the monitors into alarms (`./alarms.ts`) and the dashboard
+ * (`./dashboard.ts`). A monitor needs only this model.
  */
 
-type Metric = awsx.classic.cloudwatch.Metric;
+/** A CloudWatch metric as the monitors declare it (alarmed and graphed alike). */
+export type Metric = awsx.classic.cloudwatch.Metric;
 
 export type AlarmSeverity = "Critical" | "Warning";
 export const ALARM_SEVERITIES: readonly AlarmSeverity[] = ["Warning", "Critical"];
