@@ -4,8 +4,8 @@ import { DEAD_LETTER_MONITOR_ID } from "../../infra/dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS } from "../../infra/functions";
 import type { Monitor } from "../../infra/monitor-model";
 import { alarmActions, alarmId, dashboardGraphs, monitoringThresholds, TABLE_OPERATIONS } from "../../infra/monitoring";
+import { runProgram } from "../support/infra-program";
 import { type MockResource, PROJECT, TEST_CONFIG } from "../support/pulumi-mocks";
-import { runProgram } from "./support/program";
 
 type Metric = awsx.classic.cloudwatch.Metric;
 const metric = (label: string) => ({ label }) as unknown as Metric;

@@ -36,8 +36,8 @@ import { FUNCTION_ACCESS_KEYS } from "../../local/services/function-roles";
 import { type AccessRequest, allowingStatements, type LocalStatement } from "../../local/services/iam-local";
 import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { type SlackReceiver, startSlackReceiver } from "../../local/services/slack-receiver";
+import { runProgram } from "../support/infra-program";
 import { MOCK_ACCOUNT, MOCK_REGION, type MockResource, TEST_ROW_SCHEMA } from "../support/pulumi-mocks";
-import { runProgram } from "./support/program";
 
 /** One SDK call a handler made, as recorded inside its process. */
 interface SdkCall {

@@ -7,7 +7,7 @@ import { type LogSink, setLogSink } from "../../functions/core/log";
 import { LOCAL_STATE_MACHINE_ARN } from "../../local/engine/executions";
 import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
 import { type LocalServices, startLocalServices } from "../../local/services/services";
-import { SAMPLES } from "../csv/helpers";
+import { SAMPLES } from "./csv-fixtures";
 import { restoreEnv } from "./env";
 
 /** What split-csv talks to in a handler test, and how to put it all away again. */

@@ -3,7 +3,7 @@ import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/cli/args"
 import { runLocal } from "../../local/engine/run";
 import type { FunctionStatements } from "../../local/services/function-roles";
 import { STATE_NAMES as N, type PipelinePattern } from "../../workflow/pipeline";
-import { WEEKDAY_MORNING } from "../e2e/cli-helper";
+import { WEEKDAY_MORNING } from "../support/cli-runner";
 
 /** samples/orders.csv, as the samples' generator documents it. */
 const ORDERS_ROWS = { total: 1000, valid: 891, invalid: 109 };

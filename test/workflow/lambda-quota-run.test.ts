@@ -6,7 +6,7 @@ import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/cli/args";
 import { ConcurrencyQuota } from "../../local/engine/lambda-concurrency";
 import { runLocal } from "../../local/engine/run";
 import { STATE_NAMES as N } from "../../workflow/pipeline";
-import { WEEKDAY_MORNING } from "../e2e/cli-helper";
+import { WEEKDAY_MORNING } from "../support/cli-runner";
 
 /** samples/orders.csv in chunks of 100 rows: ten chunks. */
 const CHUNK_ROWS = 100;

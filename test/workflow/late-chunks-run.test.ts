@@ -7,7 +7,7 @@ import { runLocal } from "../../local/engine/run";
 import type { RunReport } from "../../local/report/report";
 import type { S3AccessRecord } from "../../local/services/s3-strict";
 import { STATE_NAMES as N } from "../../workflow/pipeline";
-import { WEEKDAY_MORNING } from "../e2e/cli-helper";
+import { WEEKDAY_MORNING } from "../support/cli-runner";
 import { chunksAfterComposition } from "../support/late-chunks";
 
 /** samples/orders.csv in chunks of 250 rows: four chunks, every one of 250 rows. */
