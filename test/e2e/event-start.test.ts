@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/cli/args";
-import { parseFaults } from "../../local/cli/faults";
-import { runLocal } from "../../local/engine/run";
+import { runLocal } from "../../local/cli/run-local";
+import { parseFaults } from "../../local/services/faults";
 import type { FunctionStatements } from "../../local/services/function-roles";
 import { STATE_NAMES as N } from "../../workflow/pipeline";
 import { parseDocument, runCli, WEEKDAY_MORNING } from "../support/cli-runner";

@@ -30,8 +30,8 @@ import {
   stageHandler,
   writeArchive,
 } from "../../infra/package";
-import { localExecutions } from "../../local/engine/executions";
 import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/services/aws-recorder";
+import { localExecutions } from "../../local/services/executions";
 import { FUNCTION_ACCESS_KEYS } from "../../local/services/function-roles";
 import { type AccessRequest, allowingStatements, type LocalStatement } from "../../local/services/iam-local";
 import { type LocalServices, startLocalServices } from "../../local/services/services";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { UsageError } from "../../local/cli/faults";
+import { UsageError } from "../../local/usage-error";
 import {
   emptyExpected,
   generateOrderLines,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/cli/args";
-import { runLocal } from "../../local/engine/run";
+import { runLocal } from "../../local/cli/run-local";
 import type { FunctionStatements } from "../../local/services/function-roles";
 import { STATE_NAMES as N, type PipelinePattern } from "../../workflow/pipeline";
 import { WEEKDAY_MORNING } from "../support/cli-runner";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/cli/args";
-import { runLocal } from "../../local/engine/run";
+import { runLocal } from "../../local/cli/run-local";
 import type { RunReport } from "../../local/report/report";
 import type { S3AccessRecord } from "../../local/services/s3-strict";
 import { STATE_NAMES as N } from "../../workflow/pipeline";

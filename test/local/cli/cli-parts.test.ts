@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { escapeHtml } from "../../../functions/core/notify/escape";
 import { DEFAULT_CSV, DEFAULT_SCHEMA, defaultSchemaFor, parseArgs, type RunArgs } from "../../../local/cli/args";
 import { loadConfig } from "../../../local/cli/config";
-import { parseFaults, UsageError } from "../../../local/cli/faults";
 import { collectMetrics, collectNotices } from "../../../local/report/document";
 import { progressLine, renderSlack } from "../../../local/report/format";
 import type { RecordedCall } from "../../../local/services/aws-recorder";
+import { parseFaults } from "../../../local/services/faults";
 import type { SlackDelivery } from "../../../local/services/slack-receiver";
+import { UsageError } from "../../../local/usage-error";
 
 const ROOT = join(__dirname, "..", "..", "..");
 const TMP = join(ROOT, ".tmp", `local-unit-${process.pid}`);

@@ -7,7 +7,7 @@ import {
   parseCommandLine,
   repeatedOption,
 } from "../../../local/cli/command-line";
-import { UsageError } from "../../../local/cli/faults";
+import { UsageError } from "../../../local/usage-error";
 
 const OPTIONS = {
   out: { type: "string" },

@@ -5,7 +5,6 @@ import { findFeed } from "../../../functions/core/feeds";
 import type { NotifyPolicy } from "../../../functions/core/notify/policy";
 import { parseArgs, type RunArgs } from "../../../local/cli/args";
 import { type LocalConfig, type LocalFeed, loadConfig } from "../../../local/cli/config";
-import { UsageError } from "../../../local/cli/faults";
 import { pickFeed } from "../../../local/cli/feeds";
 import {
   feedSlackParameter,
@@ -15,6 +14,7 @@ import {
 } from "../../../local/engine/environment";
 import { formatHuman } from "../../../local/report/format";
 import { feedWebhookPath, LOCAL_WEBHOOK_PATH, startSlackReceiver } from "../../../local/services/slack-receiver";
+import { UsageError } from "../../../local/usage-error";
 import { reportFixture } from "../../support/report-fixture";
 
 const ROOT = join(__dirname, "..", "..", "..");

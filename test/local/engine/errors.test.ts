@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { PipelineError } from "../../../functions/core/errors";
-import { InjectedFaultError, UsageError } from "../../../local/cli/faults";
 import { LocalSetupError } from "../../../local/engine/errors";
 import { IntegrationError } from "../../../local/engine/tasks";
+import { InjectedFaultError } from "../../../local/services/faults";
+import { UsageError } from "../../../local/usage-error";
 
 describe("local error classes", () => {
   it("extend PipelineError with a stable name and keep the original as cause", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { runDefinition } from "../../../local/engine/execution";
-import { AWS_LIMITS, LimitLedger } from "../../../local/report/aws-limits";
+import { AWS_LIMITS, LimitLedger } from "../../../local/services/aws-limits";
 
 const TASK = "arn:aws:states:::lambda:invoke";
 const LIMIT = AWS_LIMITS.statePayload.max;

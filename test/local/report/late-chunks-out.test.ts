@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../../local/cli/args";
-import { runLocal } from "../../../local/engine/run";
+import { runLocal } from "../../../local/cli/run-local";
 import type { RunReport } from "../../../local/report/report";
 import { writeReportFiles } from "../../../local/report/report-files";
 import { WEEKDAY_MORNING } from "../../support/cli-runner";

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DEFAULT_OUTCOME_SETTINGS } from "../../../functions/contract";
-import { UsageError } from "../../../local/cli/faults";
 import {
   createWriteStreamNoFollow,
   ensureRealDirectory,
@@ -14,6 +13,7 @@ import {
 import { copyOutcomeFiles, OutcomeReader, outcomeKeys } from "../../../local/report/outcomes";
 import { prepareOutputDir } from "../../../local/report/report-files";
 import { type LocalServices, startLocalServices } from "../../../local/services/services";
+import { UsageError } from "../../../local/usage-error";
 
 describe("writing into --out without following symbolic links", () => {
   let tmp: string;

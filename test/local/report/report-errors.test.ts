@@ -4,7 +4,12 @@ import { join } from "node:path";
 import vm from "node:vm";
 import { ERRORS_CSV_COLUMNS, type RunManifest } from "../../../functions/contract";
 import { csvLine, UTF8_BOM } from "../../../functions/core/outcomes/csv-text";
-import { ERROR_PAGE_SIZE, ERROR_TABLE_LOGIC, type ErrorLine, readErrorLines } from "../../../local/report/error-table";
+import {
+  ERROR_PAGE_SIZE,
+  ERROR_TABLE_LOGIC,
+  type ErrorLine,
+  readErrorLines,
+} from "../../../local/report/error-listing";
 import { formatHuman } from "../../../local/report/format";
 import type { RunReport } from "../../../local/report/report";
 import { renderHtml, writeReportFiles } from "../../../local/report/report-files";

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { UsageError } from "../../../local/cli/faults";
 import type { TimelineEntry } from "../../../local/engine/execution";
 import { formatHuman } from "../../../local/report/format";
 import { summarizeStates } from "../../../local/report/report";
 import { prepareOutputDir, renderHtml, writeReportFiles } from "../../../local/report/report-files";
+import { UsageError } from "../../../local/usage-error";
 import { buildPipeline, PLACEHOLDER_RESOURCES } from "../../../workflow/pipeline";
 import { reportFixture } from "../../support/report-fixture";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { AWS_LIMITS, dynamoItemBytes, LimitLedger } from "../../../local/report/aws-limits";
 import { limitLines } from "../../../local/report/format";
+import { AWS_LIMITS, dynamoItemBytes, LimitLedger } from "../../../local/services/aws-limits";
 import { itemsWritten, startDynamoSizes } from "../../../local/services/dynamo-sizes";
 import {
   LOCAL_CREDENTIALS,

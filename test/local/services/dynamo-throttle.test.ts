@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { BATCH_SIZE, DEFAULT_RETRY, ErrorWriter } from "../../../functions/adapters/error-store";
 import { ERROR_TABLE, type ErrorRecord } from "../../../functions/contract";
-import type { FaultPlan } from "../../../local/cli/faults";
 import {
   type DynamoThrottle,
   startDynamoThrottle,
   THROTTLE_FORMS,
   type ThrottleForm,
 } from "../../../local/services/dynamo-throttle";
+import type { FaultPlan } from "../../../local/services/faults";
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,

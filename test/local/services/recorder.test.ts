@@ -3,8 +3,8 @@ import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwat
 import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
-import { parseFaults } from "../../../local/cli/faults";
 import { type AwsRecorder, decodeQuery, startAwsRecorder } from "../../../local/services/aws-recorder";
+import { parseFaults } from "../../../local/services/faults";
 import { startSlackReceiver } from "../../../local/services/slack-receiver";
 
 const region = "ap-northeast-1";

@@ -7,7 +7,7 @@ import { clients } from "../../../functions/adapters/clients";
 import { PREFIXES } from "../../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../../infra/functions";
 import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../../local/cli/args";
-import { runLocal } from "../../../local/engine/run";
+import { runLocal } from "../../../local/cli/run-local";
 import {
   asFunction,
   FUNCTION_ACCESS_KEYS,

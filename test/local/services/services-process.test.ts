@@ -7,7 +7,7 @@ import { ListTablesCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { ErrorWriter } from "../../../functions/adapters/error-store";
 import { ERROR_TABLE, type ErrorRecord } from "../../../functions/contract";
-import { localMapConcurrency } from "../../../local/engine/run";
+import { localMapConcurrency } from "../../../local/cli/run-local";
 import { LOCAL_HEAP_FLAG } from "../../../local/node-flags";
 import { startLocalServices } from "../../../local/services/services";
 import { startServicesProcess } from "../../../local/services/services-process";

@@ -5,7 +5,7 @@ import {
   LOCAL_STATE_MACHINE_ARN,
   type LocalExecutionStatus,
   localExecutions,
-} from "../../../../local/engine/executions";
+} from "../../../../local/services/executions";
 import type { LocalServices } from "../../../../local/services/services";
 import { readRunItems } from "../../../support/csv-fixtures";
 import { openSplitWorld, type SplitWorld } from "../../../support/split-world";

@@ -5,7 +5,7 @@ import { checkHeader, parseHeaderLine } from "../../../../functions/core/csv/hea
 import { renderValidationMessage } from "../../../../functions/core/csv/validation-messages";
 import { buildErrorRecord } from "../../../../functions/core/records/error-record";
 import { headerForState } from "../../../../functions/split-csv";
-import { dynamoItemBytes } from "../../../../local/report/aws-limits";
+import { dynamoItemBytes } from "../../../../local/services/aws-limits";
 import { runInMemory, sampleSchema } from "../../../support/csv-fixtures";
 
 const schema = sampleSchema();

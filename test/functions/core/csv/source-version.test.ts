@@ -13,7 +13,7 @@ import { summarizeRun } from "../../../../functions/core/records/summary";
 import { sourceChangedResult, uploadDigest, uploadFields } from "../../../../functions/core/records/upload";
 import { handler as processChunk } from "../../../../functions/process-chunk";
 import { handler as splitCsv } from "../../../../functions/split-csv";
-import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "../../../../local/engine/executions";
+import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "../../../../local/services/executions";
 import type { LocalServices } from "../../../../local/services/services";
 import { readRecords, readRunItems } from "../../../support/csv-fixtures";
 import { openSplitWorld, type SplitWorld } from "../../../support/split-world";

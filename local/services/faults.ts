@@ -1,4 +1,5 @@
 import { PipelineError } from "../../functions/core/errors";
+import { UsageError } from "../usage-error";
 
 /**
  * Faults a local run can inject (`--inject <name>[:count]`, repeatable), for demonstrations and tests. Each one is
@@ -62,13 +63,6 @@ export const FAULT_HELP: Record<FaultName, { times: number; what: string }> = {
 
 /** How many more times each injected fault fires. */
 export type FaultPlan = Partial<Record<FaultName, number>>;
-
-/** A command-line mistake: the CLI prints the message on one line and exits 2. */
-export class UsageError extends PipelineError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("UsageError", message, options);
-  }
-}
 
 /**
  * A failure an injected fault produces, named as AWS names the real one (`Runtime.ExitError`,

@@ -9,7 +9,7 @@
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/cli/command-line";
-import { UsageError } from "../local/cli/faults";
+import { UsageError } from "../local/usage-error";
 import { lastJson, ROOT, runNode } from "./lib/measure";
 import { assertRow, type BenchRow, renderTable } from "./lib/rows";
 

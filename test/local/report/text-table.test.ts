@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { renderTable } from "../../../local/report/table";
+import { renderTable } from "../../../local/report/text-table";
 
 describe("renderTable", () => {
   it("lays out a plain table: columns two spaces apart, a rule under the head, numbers right-aligned", () => {
