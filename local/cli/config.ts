@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { type OutcomeSettings, PREFIXES } from "../../functions/contract";
+import type { NotifyPolicy } from "../../functions/core/notify/policy";
 import {
   ConfigError,
   checkChannels,
@@ -12,8 +14,6 @@ import {
   throwIfProblems,
   unknownKeyProblems,
 } from "../../blueprint/config-schema";
-import { type OutcomeSettings, PREFIXES } from "../../functions/contract";
-import type { NotifyPolicy } from "../../functions/core/notify/policy";
 import { UsageError } from "../usage-error";
 
 /** One feed of a local config file (`feeds`): as a stack's feed, with its schema read from a file or given inline. */
