@@ -1,8 +1,10 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { PREFIXES } from "../../functions/contract";
 import { LOCAL_KEYS } from "../../blueprint/config-schema";
+import { PREFIXES } from "../../functions/contract";
 import { PIPELINE_PATTERNS, type PipelinePattern } from "../../workflow/pipeline";
+import { FAULT_HELP, FAULT_NAMES, type FaultPlan, parseFaults } from "../services/faults";
+import { UsageError } from "../usage-error";
 import {
   asksForHelp,
   type CommandLineOptions,
@@ -10,7 +12,6 @@ import {
   parseCommandLine,
   repeatedOption,
 } from "./command-line";
-import { FAULT_HELP, FAULT_NAMES, type FaultPlan, parseFaults, UsageError } from "./faults";
 
 /** The pipeline's pattern, as `--pattern` names it. */
 export type Pattern = PipelinePattern;

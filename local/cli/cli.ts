@@ -5,8 +5,8 @@
 import { relative } from "node:path";
 import { formatHuman, progressLine } from "../report/format";
 import { prepareOutputDir, writeReportFiles } from "../report/report-files";
+import { UsageError } from "../usage-error";
 import { parseArgs, USAGE } from "./args";
-import { UsageError } from "./faults";
 
 const cleanups = new Set<() => Promise<void>>();
 let exiting = false;
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   console.debug = toStderr;
 
   // Loaded only for a real run, so that --help and usage errors answer at once.
-  const { runLocal } = await import("../engine/run");
+  const { runLocal } = await import("./run-local");
   let progressShown = false;
   const report = await runLocal(args, {
     onLog: (line) => {

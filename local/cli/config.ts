@@ -14,7 +14,7 @@ import {
   throwIfProblems,
   unknownKeyProblems,
 } from "../../blueprint/config-schema";
-import { UsageError } from "./faults";
+import { UsageError } from "../usage-error";
 
 /** One feed of a local config file (`feeds`): as a stack's feed, with its schema read from a file or given inline. */
 export interface LocalFeed {

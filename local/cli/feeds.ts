@@ -5,8 +5,8 @@
  */
 import { basename } from "node:path";
 import { DEFAULT_FEED, PREFIXES } from "../../functions/contract";
+import { UsageError } from "../usage-error";
 import type { LocalConfig, LocalFeed } from "./config";
-import { UsageError } from "./faults";
 
 /** What picks the feed: `--feed`, `--key`, the CSV file (for the default key) and `--schema`. */
 export interface FeedChoice {

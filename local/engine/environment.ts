@@ -4,6 +4,14 @@
  */
 import { createReadStream } from "node:fs";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  checkEnvironmentSize,
+  type FeedEnvSettings,
+  feedEnvironment,
+  mergedOutcomeEnvironment,
+} from "../../blueprint/function-env";
+import type { FunctionKey } from "../../blueprint/function-specs";
+import { type OnCallSubscription, onCallSubscriptions } from "../../blueprint/subscriptions";
 import { clients } from "../../functions/adapters/clients";
 import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
@@ -16,20 +24,13 @@ import {
   RUNS_TABLE,
 } from "../../functions/contract";
 import { setLogSink } from "../../functions/core/log";
-import {
-  checkEnvironmentSize,
-  type FeedEnvSettings,
-  feedEnvironment,
-  mergedOutcomeEnvironment,
-} from "../../blueprint/function-env";
-import type { FunctionKey } from "../../blueprint/function-specs";
-import { type OnCallSubscription, onCallSubscriptions } from "../../blueprint/subscriptions";
 import type { LocalConfig, LocalFeed } from "../cli/config";
-import { type FaultPlan, UsageError } from "../cli/faults";
-import { LimitLedger } from "../report/aws-limits";
+import { LimitLedger } from "../services/aws-limits";
 import { type AwsRecorder, startAwsRecorder } from "../services/aws-recorder";
 import { startDynamoSizes } from "../services/dynamo-sizes";
 import { type DynamoThrottle, startDynamoThrottle } from "../services/dynamo-throttle";
+import { LOCAL_STATE_MACHINE_ARN } from "../services/executions";
+import type { FaultPlan } from "../services/faults";
 import {
   FUNCTION_ACCESS_KEYS,
   type FunctionStatements,
@@ -42,7 +43,7 @@ import { LOCAL_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION } from "../services/servi
 import { startServicesProcess } from "../services/services-process";
 import { type SlackReceiver, startSlackReceiver } from "../services/slack-receiver";
 import type { StatesAuthorizer } from "../services/states-endpoint";
-import { LOCAL_STATE_MACHINE_ARN } from "./executions";
+import { UsageError } from "../usage-error";
 import type { LoadedPipeline } from "./pipeline-source";
 import type { PutObjectVersion } from "./start-event";
 import { STATE_MACHINE_ACCESS_KEY } from "./tasks";

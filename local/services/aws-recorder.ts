@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { type FilterPolicy, filterPolicyMatches } from "../../blueprint/subscriptions";
-import { type FaultPlan, fire } from "../cli/faults";
+import { type FaultPlan, fire } from "./faults";
 import { readBody, sigV4Credential, startLoopbackServer } from "./http";
 import { handleStatesRequest, type StatesAuthorizer } from "./states-endpoint";
 

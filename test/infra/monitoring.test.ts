@@ -7,8 +7,8 @@ import { DEAD_LETTER_MONITOR_ID } from "../../infra/monitoring/dead-letter";
 import { TABLE_OPERATIONS } from "../../infra/monitoring/dynamodb";
 import type { Monitor } from "../../infra/monitoring/model";
 import { monitoringThresholds } from "../../infra/monitoring/thresholds";
+import { runProgram } from "../support/infra-program";
 import { type MockResource, PROJECT, TEST_CONFIG } from "../support/pulumi-mocks";
-import { runProgram } from "./support/program";
 
 type Metric = awsx.classic.cloudwatch.Metric;
 const metric = (label: string) => ({ label }) as unknown as Metric;

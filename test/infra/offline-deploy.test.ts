@@ -25,14 +25,15 @@ import { UTF8_BOM } from "../../functions/core/outcomes/csv-text";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { CHECK_RUNS_QUERY, CRITICAL_FILTER_PATTERN } from "../../infra/monitoring/logs";
 import { BUNDLED_SDK_PACKAGES, RUNTIME_PROVIDED_SCOPES, stageHandler } from "../../infra/package";
-import { localExecutions } from "../../local/engine/executions";
+import { localExecutions } from "../../local/services/executions";
 import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/services/aws-recorder";
+import { localExecutions } from "../../local/services/executions";
 import { FUNCTION_ACCESS_KEYS } from "../../local/services/function-roles";
 import { type AccessRequest, allowingStatements, type LocalStatement } from "../../local/services/iam-local";
 import { type LocalServices, startLocalServices } from "../../local/services/services";
 import { type SlackReceiver, startSlackReceiver } from "../../local/services/slack-receiver";
+import { runProgram } from "../support/infra-program";
 import { MOCK_ACCOUNT, MOCK_REGION, type MockResource, TEST_ROW_SCHEMA } from "../support/pulumi-mocks";
-import { runProgram } from "./support/program";
 
 /** One SDK call a handler made, as recorded inside its process. */
 interface SdkCall {
