@@ -25,7 +25,6 @@ import { UTF8_BOM } from "../../functions/core/outcomes/csv-text";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { CHECK_RUNS_QUERY, CRITICAL_FILTER_PATTERN } from "../../infra/monitoring/logs";
 import { BUNDLED_SDK_PACKAGES, RUNTIME_PROVIDED_SCOPES, stageHandler } from "../../infra/package";
-import { localExecutions } from "../../local/services/executions";
 import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/services/aws-recorder";
 import { localExecutions } from "../../local/services/executions";
 import { FUNCTION_ACCESS_KEYS } from "../../local/services/function-roles";
