@@ -1,30 +1,17 @@
 import { readRunSummaries } from "./adapters/chunk-summaries";
 import { decodeEventKey, putJson, readObjectText } from "./adapters/s3";
 import { composeObject } from "./adapters/s3-compose";
-import { type AggregateInput, type AggregateOutput, ENV, OUTCOME_KEYS } from "./contract";
-import { requireFields } from "./core/csv/settings";
+import { type AggregateOutput, ENV, OUTCOME_KEYS } from "./contract";
 import { requireEnv } from "./core/env";
 import { InputError } from "./core/errors";
 import { feedLabel, findFeed } from "./core/feeds";
+import { type AggregateEvent, aggregateInput } from "./core/inputs";
 import { log } from "./core/log";
 import { UTF8_BOM } from "./core/outcomes/csv-text";
 import { aggregateOutputOf, buildManifest, composition, type RunOutcomeInput } from "./core/outcomes/manifest";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 
-/** What the AggregateResults state passes. */
-/** The AggregateResults payload; `header` and `splitStatus` may be absent (older definitions, direct invokes). */
-export type AggregateEvent = Omit<AggregateInput, "header" | "splitStatus" | "chunkResults"> &
-  Partial<Pick<AggregateInput, "header" | "splitStatus" | "chunkResults">>;
-
-function headerOf(event: AggregateEvent): string[] {
-  const header = event.header ?? [];
-  if (!Array.isArray(header) || header.some((h) => typeof h !== "string")) {
-    throw new InputError(
-      `aggregate-results input has an invalid header ${JSON.stringify(header)}: expected the split's list of column names.`,
-    );
-  }
-  return header;
-}
+export type { AggregateEvent } from "./core/inputs";
 
 /**
  * Composes the run's row outcomes and writes its manifest:
@@ -37,10 +24,10 @@ function headerOf(event: AggregateEvent): string[] {
  * (`UNKNOWN_FEED`, and the function's own locale, when the key is under none: the split failed, nothing to compose). A retry rewrites the same keys with the same bytes (the manifest's `composedAt` aside).
  */
 export async function handler(event: AggregateEvent, _context?: unknown): Promise<AggregateOutput> {
-  const input = requireFields<AggregateEvent>(event, ["executionName", "bucket", "key"], "aggregate-results");
+  const input = aggregateInput(event);
   const runsTable = requireEnv(ENV.runsTable);
   const settings = outcomeSettings();
-  const header = headerOf(input);
+  const { header } = input;
   const exec = input.executionName;
   // The split's (decoded) key, or the event's when the split failed: either form finds the feed.
   const entry = findFeed(input.key) ?? findFeed(decodeEventKey(input.key));

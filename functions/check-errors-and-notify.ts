@@ -18,6 +18,7 @@ import {
 import { requireEnv, timeEnv } from "./core/env";
 import { EnvironmentError } from "./core/errors";
 import { ANY_KEY_FEED, feedLabel, findFeed, readFeeds } from "./core/feeds";
+import { checkInput } from "./core/inputs";
 import { createLogger, withFields } from "./core/log";
 import {
   type CheckConfig,
@@ -25,7 +26,6 @@ import {
   type DigestOutcome,
   flushDigests,
   runCheck,
-  validateCheckInput,
 } from "./core/notify/check";
 import { parseNotifyPolicy } from "./core/notify/policy";
 import type { ChannelSender } from "./core/notify/ports";
@@ -195,7 +195,7 @@ export async function handler(event: unknown, _context?: unknown): Promise<Check
     );
     return { digest: DIGEST_FLUSH_EVENT.digest, results: perFeed.flat() };
   }
-  const input = validateCheckInput(event);
+  const input = checkInput(event);
   // The key is the split's (decoded) one, or the event's when the split failed: either form finds the feed.
   const cfg = config(findFeed(input.key) ?? findFeed(decodeEventKey(input.key)) ?? null);
   return runCheck(input, cfg, deps(cfg));

@@ -12,10 +12,11 @@ import {
   RUN_KEYS,
 } from "./contract";
 import { processChunkStream } from "./core/csv/chunk";
-import { requireFields, retentionDays } from "./core/csv/settings";
+import { retentionDays } from "./core/csv/settings";
 import { requireEnv } from "./core/env";
-import { InputError, SourceChangedError } from "./core/errors";
+import { SourceChangedError } from "./core/errors";
 import { feedOfKey, schemaLocationOf } from "./core/feeds";
+import { processChunkInput } from "./core/inputs";
 import { log } from "./core/log";
 import { errorLineFields } from "./core/outcomes/chunk-outcomes";
 import { ChunkParts } from "./core/outcomes/chunk-parts";
@@ -41,25 +42,8 @@ import { sourceChangedProblem, sourceChangedResult } from "./core/records/upload
  * the run's check reports it and fails the run.
  */
 export async function handler(event: ProcessChunkInput, _context?: unknown): Promise<ChunkResult> {
-  const input = requireFields<ProcessChunkInput>(
-    event,
-    ["executionName", "startTime", "bucket", "key", "encoding", "header", "chunk"],
-    "process-chunk",
-  );
+  const input = processChunkInput(event);
   const { chunk } = input;
-  if (
-    !(
-      Number.isInteger(chunk.start) &&
-      Number.isInteger(chunk.end) &&
-      chunk.end > chunk.start &&
-      chunk.firstLine >= 1 &&
-      (chunk.firstRecord === undefined || (Number.isInteger(chunk.firstRecord) && chunk.firstRecord >= 1))
-    )
-  ) {
-    throw new InputError(
-      `process-chunk input has an invalid chunk ${JSON.stringify(chunk)}: expected 0 ≤ start < end, firstLine ≥ 1 and, when given, a whole firstRecord ≥ 1.`,
-    );
-  }
   const errorTable = requireEnv(ENV.errorTable);
   const runsTable = requireEnv(ENV.runsTable);
   const expiresAt = expiresAtOf(Date.now(), retentionDays());

@@ -2,7 +2,7 @@ import { ErrorWriter, putFileSummary } from "./adapters/error-store";
 import { decodeEventKey, openUploadedObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
 import { claimUpload } from "./adapters/upload-claim";
-import type { CountsByType, HeaderRange, UploadIdentity } from "./contract";
+import type { CountsByType, HeaderRange } from "./contract";
 import {
   ENV,
   type FileSummaryItem,
@@ -12,11 +12,12 @@ import {
   RUN_KEYS,
   type SplitResult,
 } from "./contract";
-import { chunkSettings, requireFields, retentionDays } from "./core/csv/settings";
+import { chunkSettings, retentionDays } from "./core/csv/settings";
 import { splitCsv } from "./core/csv/split";
 import type { RowProblem } from "./core/csv/validate";
 import { requireEnv } from "./core/env";
 import { feedOfKey, findFeed, schemaLocationOf } from "./core/feeds";
+import { type SplitInput, splitInput } from "./core/inputs";
 import { log } from "./core/log";
 import {
   buildErrorRecord,
@@ -54,16 +55,6 @@ export function headerForState(
   return { header: [], headerRange: range };
 }
 
-/** What the SplitCsv state passes. */
-export interface SplitEvent {
-  bucket: string;
-  key: string;
-  executionName: string;
-  startTime: string;
-  /** The execution's input: its ETag, version id and sequencer identify the upload, when it carries them. */
-  upload?: UploadIdentity | null;
-}
-
 /**
  * Finds the upload's feed from its key (an {@link InputError} when the key is under no feed's prefix: nothing is
  * claimed or written), claims the upload for this execution, then reads the uploaded CSV once as a stream, checks its header against the
@@ -73,8 +64,8 @@ export interface SplitEvent {
  * delivered twice), nothing is read further or written and the result's status is `DUPLICATE`; a claim held by an
  * execution that failed, timed out or was aborted is taken over, so a failed run can run again.
  */
-export async function handler(event: SplitEvent, _context?: unknown): Promise<SplitResult> {
-  const input = requireFields<SplitEvent>(event, ["bucket", "key", "executionName", "startTime"], "split-csv");
+export async function handler(event: SplitInput, _context?: unknown): Promise<SplitResult> {
+  const input = splitInput(event);
   const errorTable = requireEnv(ENV.errorTable);
   const runsTable = requireEnv(ENV.runsTable);
   const settings = chunkSettings();

@@ -1,6 +1,5 @@
 import { ENV } from "../../contract";
 import { type Env, positiveEnv } from "../env";
-import { InputError } from "../errors";
 import { DEFAULT_RETENTION_DAYS } from "../records/error-record";
 
 /** Default chunk size: whichever limit is reached first (both grow for very large files, see csv-split). */
@@ -18,22 +17,4 @@ export function chunkSettings(env: Env = process.env): { rows: number; bytes: nu
 /** Days error records are kept, from ERROR_RETENTION_DAYS (a positive number) or the default. */
 export function retentionDays(env: Env = process.env): number {
   return positiveEnv(ENV.errorRetentionDays, DEFAULT_RETENTION_DAYS, { env });
-}
-
-/**
- * Checks that `event[field]` is set for every field; throws one {@link InputError} naming all missing ones.
- *
- * @example const input = requireFields<SplitEvent>(event, ["bucket", "key"], "split-csv");
- */
-export function requireFields<T extends object>(
-  event: unknown,
-  fields: readonly (keyof T & string)[],
-  what: string,
-): T {
-  const obj = (event ?? {}) as Record<string, unknown>;
-  const missing = fields.filter((f) => obj[f] === undefined || obj[f] === null || obj[f] === "");
-  if (missing.length > 0) {
-    throw new InputError(`${what} input lacks ${missing.join(", ")}: the state machine must pass them.`);
-  }
-  return obj as T;
 }
