@@ -20,13 +20,7 @@ import { EnvironmentError } from "./core/errors";
 import { ANY_KEY_FEED, feedLabel, findFeed, readFeeds } from "./core/feeds";
 import { checkInput } from "./core/inputs";
 import { createLogger, withFields } from "./core/log";
-import {
-  type CheckConfig,
-  type CheckDeps,
-  type DigestOutcome,
-  flushDigests,
-  runCheck,
-} from "./core/notify/check";
+import { type CheckConfig, type CheckDeps, type DigestOutcome, flushDigests, runCheck } from "./core/notify/check";
 import { parseNotifyPolicy } from "./core/notify/policy";
 import type { ChannelSender } from "./core/notify/ports";
 import { outcomeSettings } from "./core/outcomes/settings";

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { type CheckInput, DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
-import {
-  aggregationFailureOf,
-  lateChunksOf,
-  rejectedRowsOf,
-} from "../../functions/core/notify/check";
 import { checkInput as readCheckInput } from "../../functions/core/inputs";
+import { aggregationFailureOf, lateChunksOf, rejectedRowsOf } from "../../functions/core/notify/check";
 import { buildDigest } from "../../functions/core/notify/digest";
 import { neutralizeFormula, slackCode, slackLink, truncateUtf8 } from "../../functions/core/notify/escape";
 import { s3FolderConsoleUrl } from "../../functions/core/notify/links";
