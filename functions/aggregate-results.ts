@@ -2,16 +2,18 @@ import { readRunSummaries } from "./adapters/chunk-summaries";
 import { decodeEventKey, putJson, readObjectText } from "./adapters/s3";
 import { composeObject } from "./adapters/s3-compose";
 import { type AggregateOutput, ENV, OUTCOME_KEYS } from "./contract";
-import { requireEnv } from "./core/env";
+import { FUNCTION_ENV, optionalEnv, requireEnv } from "./core/env";
 import { InputError } from "./core/errors";
 import { feedLabel, findFeed } from "./core/feeds";
 import { type AggregateEvent, aggregateInput } from "./core/inputs";
-import { log } from "./core/log";
+import { createLogger } from "./core/log";
 import { UTF8_BOM } from "./core/outcomes/csv-text";
 import { aggregateOutputOf, buildManifest, composition, type RunOutcomeInput } from "./core/outcomes/manifest";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 
 export type { AggregateEvent } from "./core/inputs";
+
+const log = createLogger("aggregate-results");
 
 /**
  * Composes the run's row outcomes and writes its manifest:
@@ -49,7 +51,7 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
     file,
     chunks,
     settings,
-    locale: outputLocale(process.env, entry),
+    locale: outputLocale(FUNCTION_ENV, entry),
     feed,
   };
 
@@ -59,14 +61,14 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
     const line = await readObjectText(input.bucket, OUTCOME_KEYS.headerPart(settings, exec));
     files.rows.head = (settings.bom ? UTF8_BOM : "") + line;
   }
-  const rowsBytes = await composeObject(input.bucket, files.rows);
-  const errorsBytes = await composeObject(input.bucket, files.errors);
+  const rowsBytes = await composeObject(input.bucket, files.rows, log);
+  const errorsBytes = await composeObject(input.bucket, files.errors, log);
 
   const manifest = buildManifest(outcome, new Date().toISOString());
-  const resultBucket = process.env[ENV.resultsBucket] || input.bucket;
+  const resultBucket = optionalEnv(ENV.resultsBucket) ?? input.bucket;
   const resultKey = OUTCOME_KEYS.manifest(settings, exec);
   await putJson(resultBucket, resultKey, manifest);
-  log("INFO", "row outcomes composed", {
+  log.info("row outcomes composed", {
     executionName: exec,
     feed,
     status: manifest.status,

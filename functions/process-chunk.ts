@@ -13,17 +13,19 @@ import {
 } from "./contract";
 import { processChunkStream } from "./core/csv/chunk";
 import { retentionDays } from "./core/csv/settings";
-import { requireEnv } from "./core/env";
+import { FUNCTION_ENV, requireEnv } from "./core/env";
 import { SourceChangedError } from "./core/errors";
 import { feedOfKey, schemaLocationOf } from "./core/feeds";
 import { processChunkInput } from "./core/inputs";
-import { log } from "./core/log";
+import { createLogger, type Logger } from "./core/log";
 import { errorLineFields } from "./core/outcomes/chunk-outcomes";
 import { ChunkParts } from "./core/outcomes/chunk-parts";
 import { csvLine } from "./core/outcomes/csv-text";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 import { buildErrorRecord, expiresAtOf } from "./core/records/error-record";
 import { sourceChangedProblem, sourceChangedResult } from "./core/records/upload";
+
+const log: Logger = createLogger("process-chunk");
 
 /**
  * Processes one chunk of a file of the feed its key is under (that feed's schema, and its locale in `errors.csv`;
@@ -53,7 +55,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   const schema = await loadRowSchema(schemaLocationOf(entry));
 
   const settings = outcomeSettings();
-  const locale = outputLocale(process.env, entry);
+  const locale = outputLocale(FUNCTION_ENV, entry);
 
   // A long header is not in the state: read again from the object, of the version split read, and left for the
   // aggregation as the header line of rows.csv (every chunk writes the same bytes: any completed chunk suffices).
@@ -68,7 +70,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
     replaced = err;
   }
   if (input.header.length === 0 && header.length > 0) {
-    const headerPart = new S3TextWriter(input.bucket, OUTCOME_KEYS.headerPart(settings, input.executionName));
+    const headerPart = new S3TextWriter(input.bucket, OUTCOME_KEYS.headerPart(settings, input.executionName), { log });
     try {
       await headerPart.write(csvLine(header));
       await headerPart.end();
@@ -84,7 +86,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
     executionName: input.executionName,
     chunkId: chunk.id,
     header,
-    open: (key) => new S3TextWriter(input.bucket, key),
+    open: (key) => new S3TextWriter(input.bucket, key, { log }),
   });
   let result: ChunkResult;
   try {
@@ -109,7 +111,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
     } catch (err) {
       // Only the ranged read throws this, before any row reached the parts.
       if (!(err instanceof SourceChangedError)) throw err;
-      log("ERROR", "the object was replaced after the split: the chunk reads nothing", {
+      log.error("the object was replaced after the split: the chunk reads nothing", {
         executionName: input.executionName,
         feed,
         chunkId: chunk.id,

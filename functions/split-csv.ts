@@ -18,7 +18,7 @@ import type { RowProblem } from "./core/csv/validate";
 import { requireEnv } from "./core/env";
 import { feedOfKey, findFeed, schemaLocationOf } from "./core/feeds";
 import { type SplitInput, splitInput } from "./core/inputs";
-import { log } from "./core/log";
+import { createLogger } from "./core/log";
 import {
   buildErrorRecord,
   countRecord,
@@ -28,6 +28,8 @@ import {
 } from "./core/records/error-record";
 import { uploadFields } from "./core/records/upload";
 import { visible } from "./core/text";
+
+const log = createLogger("split-csv");
 
 /** A header problem as the file summary keeps it: the file's text made visible, as in every error record. */
 function fileWarning(problem: RowProblem): FileWarning {
@@ -111,7 +113,7 @@ export async function handler(event: SplitInput, _context?: unknown): Promise<Sp
   });
   if (!claim.claimed) {
     object.discard();
-    log("INFO", "upload already claimed by another execution: nothing to do", {
+    log.info("upload already claimed by another execution: nothing to do", {
       executionName: input.executionName,
       bucket: input.bucket,
       key: object.key,
@@ -137,7 +139,7 @@ export async function handler(event: SplitInput, _context?: unknown): Promise<Sp
   }
 
   if (claim.takenOverFrom !== undefined) {
-    log("WARN", "upload claimed again: the execution that held it ended without succeeding", {
+    log.warn("upload claimed again: the execution that held it ended without succeeding", {
       executionName: input.executionName,
       bucket: input.bucket,
       key: object.key,
