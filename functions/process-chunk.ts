@@ -12,17 +12,20 @@ import {
   RUN_KEYS,
 } from "./contract";
 import { processChunkStream } from "./core/csv/chunk";
-import { requireFields, retentionDays } from "./core/csv/settings";
-import { requireEnv } from "./core/env";
-import { InputError, SourceChangedError } from "./core/errors";
+import { retentionDays } from "./core/csv/settings";
+import { FUNCTION_ENV, requireEnv } from "./core/env";
+import { SourceChangedError } from "./core/errors";
 import { feedOfKey, schemaLocationOf } from "./core/feeds";
-import { log } from "./core/log";
+import { processChunkInput } from "./core/inputs";
+import { createLogger, type Logger } from "./core/log";
 import { errorLineFields } from "./core/outcomes/chunk-outcomes";
 import { ChunkParts } from "./core/outcomes/chunk-parts";
 import { csvLine } from "./core/outcomes/csv-text";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 import { buildErrorRecord, expiresAtOf } from "./core/records/error-record";
 import { sourceChangedProblem, sourceChangedResult } from "./core/records/upload";
+
+const log: Logger = createLogger("process-chunk");
 
 /**
  * Processes one chunk of a file of the feed its key is under (that feed's schema, and its locale in `errors.csv`;
@@ -41,25 +44,8 @@ import { sourceChangedProblem, sourceChangedResult } from "./core/records/upload
  * the run's check reports it and fails the run.
  */
 export async function handler(event: ProcessChunkInput, _context?: unknown): Promise<ChunkResult> {
-  const input = requireFields<ProcessChunkInput>(
-    event,
-    ["executionName", "startTime", "bucket", "key", "encoding", "header", "chunk"],
-    "process-chunk",
-  );
+  const input = processChunkInput(event);
   const { chunk } = input;
-  if (
-    !(
-      Number.isInteger(chunk.start) &&
-      Number.isInteger(chunk.end) &&
-      chunk.end > chunk.start &&
-      chunk.firstLine >= 1 &&
-      (chunk.firstRecord === undefined || (Number.isInteger(chunk.firstRecord) && chunk.firstRecord >= 1))
-    )
-  ) {
-    throw new InputError(
-      `process-chunk input has an invalid chunk ${JSON.stringify(chunk)}: expected 0 ≤ start < end, firstLine ≥ 1 and, when given, a whole firstRecord ≥ 1.`,
-    );
-  }
   const errorTable = requireEnv(ENV.errorTable);
   const runsTable = requireEnv(ENV.runsTable);
   const expiresAt = expiresAtOf(Date.now(), retentionDays());
@@ -69,7 +55,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   const schema = await loadRowSchema(schemaLocationOf(entry));
 
   const settings = outcomeSettings();
-  const locale = outputLocale(process.env, entry);
+  const locale = outputLocale(FUNCTION_ENV, entry);
 
   // A long header is not in the state: read again from the object, of the version split read, and left for the
   // aggregation as the header line of rows.csv (every chunk writes the same bytes: any completed chunk suffices).
@@ -84,7 +70,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
     replaced = err;
   }
   if (input.header.length === 0 && header.length > 0) {
-    const headerPart = new S3TextWriter(input.bucket, OUTCOME_KEYS.headerPart(settings, input.executionName));
+    const headerPart = new S3TextWriter(input.bucket, OUTCOME_KEYS.headerPart(settings, input.executionName), { log });
     try {
       await headerPart.write(csvLine(header));
       await headerPart.end();
@@ -100,7 +86,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
     executionName: input.executionName,
     chunkId: chunk.id,
     header,
-    open: (key) => new S3TextWriter(input.bucket, key),
+    open: (key) => new S3TextWriter(input.bucket, key, { log }),
   });
   let result: ChunkResult;
   try {
@@ -125,7 +111,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
     } catch (err) {
       // Only the ranged read throws this, before any row reached the parts.
       if (!(err instanceof SourceChangedError)) throw err;
-      log("ERROR", "the object was replaced after the split: the chunk reads nothing", {
+      log.error("the object was replaced after the split: the chunk reads nothing", {
         executionName: input.executionName,
         feed,
         chunkId: chunk.id,

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { type CheckInput, DEFAULT_OUTCOME_SETTINGS } from "../../../../functions/contract";
-import {
-  aggregationFailureOf,
-  lateChunksOf,
-  rejectedRowsOf,
-  validateCheckInput,
-} from "../../../../functions/core/notify/check";
+import { checkInput as readCheckInput } from "../../../../functions/core/inputs";
+import { aggregationFailureOf, lateChunksOf, rejectedRowsOf } from "../../../../functions/core/notify/check";
 import { buildDigest } from "../../../../functions/core/notify/digest";
 import { neutralizeFormula, slackCode, slackLink, truncateUtf8 } from "../../../../functions/core/notify/escape";
 import { s3FolderConsoleUrl } from "../../../../functions/core/notify/links";
@@ -666,9 +662,9 @@ describe("a failed aggregation in notices", () => {
   });
 
   it("passes the aggregation's failure through the check's input, null when the state machine gave none", () => {
-    assert.deepEqual(validateCheckInput(checkInput(CAUGHT)).aggregationFailure, CAUGHT);
+    assert.deepEqual(readCheckInput(checkInput(CAUGHT)).aggregationFailure, CAUGHT);
     const { aggregationFailure: _, ...parallel } = checkInput(null);
-    assert.equal(validateCheckInput(parallel).aggregationFailure, null);
+    assert.equal(readCheckInput(parallel).aggregationFailure, null);
   });
 
   it("writes the SNS / e-mail text in Japanese byte for byte", () => {
@@ -966,10 +962,10 @@ describe("chunks that finished after the rejected files were written", () => {
       failedChunks: 3,
       resultKey: "results/exec-1.json",
     };
-    assert.deepEqual(validateCheckInput({ ...input, composed: aggregate }).composed, { chunks: 1, invalid: 10 });
-    assert.equal(validateCheckInput({ ...input, composed: null }).composed, null);
-    assert.equal(validateCheckInput(input).composed, null, "parallel: not told");
-    assert.equal(validateCheckInput({ ...input, composed: { chunks: "x", invalid: 1 } }).composed, null);
+    assert.deepEqual(readCheckInput({ ...input, composed: aggregate }).composed, { chunks: 1, invalid: 10 });
+    assert.equal(readCheckInput({ ...input, composed: null }).composed, null);
+    assert.equal(readCheckInput(input).composed, null, "parallel: not told");
+    assert.equal(readCheckInput({ ...input, composed: { chunks: "x", invalid: 1 } }).composed, null);
   });
 
   it("writes the SNS / e-mail text in Japanese byte for byte", () => {
