@@ -60,7 +60,7 @@ const EXPIRES_AT = Math.floor(Date.parse(START_TIME) / 1000) + 30 * 86400;
 const KB = 1024;
 /** DynamoDB's page limit of a Query. */
 const PAGE_BYTES = 1024 * 1024;
-/** The pattern a stack gets when it does not set one (blueprint/config-schema.ts). */
+/** The pattern a stack gets when it does not set one (blueprint/config/settings.ts). */
 const PATTERN = "sequential";
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };

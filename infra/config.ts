@@ -15,7 +15,7 @@ import {
   type SettingsSource,
   STACK_KEYS,
   throwIfProblems,
-} from "../blueprint/config-schema";
+} from "../blueprint/config";
 import type { PipelinePattern } from "../workflow/pipeline";
 
 export { type AlarmThresholds, ConfigError, LOG_RETENTION_DAYS };

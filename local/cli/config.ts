@@ -13,7 +13,7 @@ import {
   type SettingsSource,
   throwIfProblems,
   unknownKeyProblems,
-} from "../../blueprint/config-schema";
+} from "../../blueprint/config";
 import { UsageError } from "./faults";
 
 /** One feed of a local config file (`feeds`): as a stack's feed, with its schema read from a file or given inline. */

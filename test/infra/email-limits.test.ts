@@ -4,7 +4,7 @@ import { ConfigError, parseStackConfig, type RawConfig } from "../../infra/confi
 import { checkInlinePolicySize, INLINE_ROLE_POLICY_MAX_CHARS } from "../../infra/iam";
 import { parseLocalConfig } from "../../local/cli/config";
 import { localFunctionStatements } from "../../local/services/iam-local";
-import { MAX_EMAIL_RECIPIENTS } from "../../blueprint/config-schema";
+import { MAX_EMAIL_RECIPIENTS } from "../../blueprint/config";
 
 const SCHEMA = { columns: [{ name: "order_id", type: "string", required: true }] };
 const addresses = (n: number, domain = (i: number) => `example${i % 2}.com`) =>
