@@ -24,7 +24,7 @@ import {
 } from "../../blueprint/function-env";
 import type { FunctionKey } from "../../blueprint/function-specs";
 import { type OnCallSubscription, onCallSubscriptions } from "../../blueprint/subscriptions";
-import type { LocalConfig, LocalFeed } from "../cli/config";
+import type { LocalConfig, LocalFeed } from "../cli/run-config";
 import { type FaultPlan, UsageError } from "../cli/faults";
 import { LimitLedger } from "../report/aws-limits";
 import { type AwsRecorder, startAwsRecorder } from "../services/aws-recorder";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
-import { parseLocalConfig } from "../../local/cli/config";
+import { parseLocalConfig } from "../../local/cli/run-config";
 import { runSubscriptions } from "../../local/engine/environment";
 import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
 import {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { UNKNOWN_FEED } from "../../functions/contract";
-import { loadConfig } from "../../local/cli/config";
+import { loadConfig } from "../../local/cli/run-config";
 import { runSubscriptions } from "../../local/engine/environment";
 import { collectNotices, noticeEntry } from "../../local/report/document";
 import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/services/aws-recorder";

@@ -5,7 +5,7 @@
  */
 import { basename } from "node:path";
 import { DEFAULT_FEED, PREFIXES } from "../../functions/contract";
-import type { LocalConfig, LocalFeed } from "./config";
+import type { LocalConfig, LocalFeed } from "./run-config";
 import { UsageError } from "./faults";
 
 /** What picks the feed: `--feed`, `--key`, the CSV file (for the default key) and `--schema`. */
