@@ -1,6 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_FEED, type OutcomeSettings } from "../functions/contract";
-import type { NotifyPolicy } from "../functions/core/notify/policy";
 import {
   type AlarmThresholds,
   ConfigError,
@@ -16,6 +14,8 @@ import {
   STACK_KEYS,
   throwIfProblems,
 } from "../blueprint/config";
+import { DEFAULT_FEED, type OutcomeSettings } from "../functions/contract";
+import type { NotifyPolicy } from "../functions/core/notify/policy";
 import type { PipelinePattern } from "../workflow/pipeline";
 
 export { type AlarmThresholds, ConfigError, LOG_RETENTION_DAYS };

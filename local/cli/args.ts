@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { PREFIXES } from "../../functions/contract";
 import { LOCAL_KEYS } from "../../blueprint/config";
+import { PREFIXES } from "../../functions/contract";
 import { PIPELINE_PATTERNS, type PipelinePattern } from "../../workflow/pipeline";
 import {
   asksForHelp,

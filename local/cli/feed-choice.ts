@@ -5,8 +5,8 @@
  */
 import { basename } from "node:path";
 import { DEFAULT_FEED, PREFIXES } from "../../functions/contract";
-import type { LocalConfig, LocalFeed } from "./run-config";
 import { UsageError } from "./faults";
+import type { LocalConfig, LocalFeed } from "./run-config";
 
 /** What picks the feed: `--feed`, `--key`, the CSV file (for the default key) and `--schema`. */
 export interface FeedChoice {

@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { type OutcomeSettings, PREFIXES } from "../../functions/contract";
-import type { NotifyPolicy } from "../../functions/core/notify/policy";
 import {
   ConfigError,
   checkChannels,
@@ -14,6 +12,8 @@ import {
   throwIfProblems,
   unknownKeyProblems,
 } from "../../blueprint/config";
+import { type OutcomeSettings, PREFIXES } from "../../functions/contract";
+import type { NotifyPolicy } from "../../functions/core/notify/policy";
 import { UsageError } from "./faults";
 
 /** One feed of a local config file (`feeds`): as a stack's feed, with its schema read from a file or given inline. */

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { START_INPUT_TRANSFORMER } from "../../blueprint/start-rule";
 import { parseSchema } from "../../functions/core/csv/schema";
 import { visible } from "../../functions/core/text";
-import { START_INPUT_TRANSFORMER } from "../../blueprint/start-rule";
 import type { RunArgs } from "../cli/args";
-import { loadConfig } from "../cli/run-config";
 import { type FaultPlan, fire, UsageError } from "../cli/faults";
 import { pickFeed } from "../cli/feed-choice";
+import { loadConfig } from "../cli/run-config";
 import type { EarlierExecution } from "../report/document";
 import { copyOutcomeFiles, type OutcomeFiles, OutcomeReader, outcomeKeys, readLateChunks } from "../report/outcomes";
 import { buildReport, type RunReport } from "../report/report";

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { parseNotifyPolicy } from "../../functions/core/notify/policy";
-import { parseLocalConfig } from "../../local/cli/run-config";
-import { runSubscriptions } from "../../local/engine/environment";
-import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
 import {
   type FilterPolicy,
   filterPolicyMatches,
@@ -11,6 +7,10 @@ import {
   onCallSubscriptions,
   snsSeverities,
 } from "../../blueprint/subscriptions";
+import { parseNotifyPolicy } from "../../functions/core/notify/policy";
+import { parseLocalConfig } from "../../local/cli/run-config";
+import { runSubscriptions } from "../../local/engine/environment";
+import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
 import { PROJECT, TEST_CONFIG, TEST_ROW_SCHEMA } from "../support/pulumi-mocks";
 import { deadLetterView, type QueueStatement } from "./support/dead-letter";
 import { type ProgramRun, runProgramWith } from "./support/program";

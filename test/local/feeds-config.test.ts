@@ -5,8 +5,8 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_NOTIFY_POLICY } from "../../functions/core/notify/policy";
 import { ConfigError, parseStackConfig } from "../../infra/config";
-import { loadConfig, parseLocalConfig } from "../../local/cli/run-config";
 import { UsageError } from "../../local/cli/faults";
+import { loadConfig, parseLocalConfig } from "../../local/cli/run-config";
 
 const ORDERS_SCHEMA = "header: required\ncolumns:\n  - { name: order_id, type: string, required: true }\n";
 const STOCK_SCHEMA = { columns: [{ name: "sku", type: "string", required: true }] };

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { UNKNOWN_FEED } from "../../functions/contract";
-import { loadConfig } from "../../local/cli/run-config";
-import { runSubscriptions } from "../../local/engine/environment";
-import { collectNotices, noticeEntry } from "../../local/report/document";
-import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/services/aws-recorder";
 import {
   CRITICAL_FILTER_POLICY,
   type FilterPolicy,
@@ -13,6 +8,11 @@ import {
   type OnCallFeed,
   onCallSubscriptions,
 } from "../../blueprint/subscriptions";
+import { UNKNOWN_FEED } from "../../functions/contract";
+import { loadConfig } from "../../local/cli/run-config";
+import { runSubscriptions } from "../../local/engine/environment";
+import { collectNotices, noticeEntry } from "../../local/report/document";
+import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../local/services/aws-recorder";
 
 describe("filterPolicyMatches", () => {
   it("matches a string value only when the attribute is present with that value", () => {
