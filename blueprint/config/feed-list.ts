@@ -1,31 +1,8 @@
-/** The feed list as a whole: no single-feed key beside it, 1 to MAX_FEEDS feeds, distinct names, prefixes that do not nest. */
+/** The feed list as a whole: 1 to MAX_FEEDS feeds, with distinct names and prefixes that do not nest. */
 import { FEED_NAME_PATTERN, MAX_FEEDS } from "../../functions/contract";
-import { feedExampleFor } from "./examples";
 import { overlaps, relation, validInputPrefix } from "./prefixes";
 import { type ConfigProblem, problemAt } from "./problems";
 import { isObject } from "./text-values";
-
-/** The single-feed keys and the feed key that replaces each. */
-const SINGLE_FEED_KEYS = { inputPrefix: "prefix", rowSchemaPath: "schema", rowSchema: "schema" } as const;
-
-/**
- * With `feeds`, each feed sets its own prefix and schema: a single-feed key beside them is a problem naming it (of
- * the keys the source reads: a local file reports the others as unknown).
- */
-export function singleFeedKeyProblems(
-  input: Readonly<Record<string, unknown>>,
-  keys: readonly string[],
-): ConfigProblem[] {
-  return Object.entries(SINGLE_FEED_KEYS)
-    .filter(([key]) => keys.includes(key) && input[key] !== undefined)
-    .map(([key, field]) =>
-      problemAt(
-        [key],
-        `is set together with feeds, where each feed sets its own ${field}; remove ${key}`,
-        feedExampleFor(["feeds", 0, field]),
-      ),
-    );
-}
 
 /**
  * Problems of the feed list as a whole: how many feeds, a name used twice, a prefix inside (or around) another. It

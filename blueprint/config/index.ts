@@ -26,7 +26,7 @@ export {
   throwIfProblems,
 } from "./problems";
 export { type ResolvedFeed, type ResolveFeedsOptions, resolveFeeds } from "./resolve-feeds";
-export { readFeedSchema, readRowSchema } from "./row-schema";
+export { type RowSchemaPlace, type RowSchemaRead, readRowSchema } from "./row-schema";
 export { CHUNK_BYTES_LIMITS, LOG_RETENTION_DAYS } from "./rules";
 export {
   CHANNEL_KEYS,
@@ -38,3 +38,4 @@ export {
   STACK_KEYS,
   settingsSchema,
 } from "./settings";
+export { type SingleFeed, singleFeed } from "./single-feed";

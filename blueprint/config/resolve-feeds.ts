@@ -9,12 +9,13 @@ import type { AlarmThresholds } from "./alarms";
 import { type ChannelReasons, emailProblems, routeToConfiguredChannels } from "./channels";
 import { EXAMPLES } from "./examples";
 import { feedEntry } from "./feed-entry";
-import { feedListProblems, singleFeedKeyProblems } from "./feed-list";
+import { feedListProblems } from "./feed-list";
 import { policyIssues } from "./notify-policy";
 import { outputPrefixProblems } from "./prefix-overlaps";
-import { type ConfigProblem, describeInput, problemAt } from "./problems";
-import { readFeedSchema } from "./row-schema";
+import { type ConfigProblem, describeInput, keyPath, problemAt } from "./problems";
+import { readRowSchema } from "./row-schema";
 import type { Settings } from "./settings";
+import { type SingleFeed, singleFeed, singleFeedKeyProblems } from "./single-feed";
 import { fromJsonText, isObject, valueAt } from "./text-values";
 
 /**
@@ -76,10 +77,16 @@ export interface ResolveFeedsOptions {
   schemaDir: string;
   /** How messages name an inline schema (`csv-pipeline:feeds[1].schema`). */
   inlineSchemaSource: (index: number) => string;
+  /**
+   * How messages name the inline schema of a stack's single-feed keys (`csv-pipeline:rowSchema`). Set where the
+   * source reads those keys (a stack): without `feeds`, they are read as a one-item list.
+   */
+  singleFeedSchemaSource?: string;
 }
 
 /**
- * Checks `feeds` with the rest of the settings and gives each feed its settings: no single-feed key beside them,
+ * Checks `feeds` (or, where the source reads them and `feeds` is unset, the single-feed keys as a one-item list:
+ * see {@link singleFeed}) with the rest of the settings and gives each feed its settings: no single-feed key beside them,
  * 1–{@link MAX_FEEDS} feeds with distinct names and prefixes that do not nest, no output folder inside or around a
  * feed's prefix, a feed's own `emailTo` only with the stack's `emailFrom`, a schema that reads and validates. Each
  * feed's policy is the stack's (as given) with the feed's `notify.notifyPolicy` deep-merged over it, validated, and
@@ -97,8 +104,13 @@ export function resolveFeeds(
   values: Partial<Settings>,
   options: ResolveFeedsOptions,
 ): { feeds: ResolvedFeed[]; problems: ConfigProblem[]; warnings: string[] } {
-  const list = fromJsonText(input.feeds);
-  const problems = [...singleFeedKeyProblems(input, options.keys), ...feedListProblems(list)];
+  const single: SingleFeed | undefined =
+    input.feeds === undefined && options.singleFeedSchemaSource !== undefined ? singleFeed(values) : undefined;
+  const list = single !== undefined ? [single.entry] : fromJsonText(input.feeds);
+  const problems =
+    single !== undefined ? single.problems : [...singleFeedKeyProblems(input, options.keys), ...feedListProblems(list)];
+  /** The key that names field `field` of feed `i`: the single-feed key, for the feed they describe. */
+  const keyOf = (i: number, field: "prefix" | "schema") => single?.keyOf(field) ?? ["feeds", i, field];
   const warnings: string[] = [];
   const feeds: ResolvedFeed[] = [];
   if (!Array.isArray(list)) return { feeds, problems, warnings };
@@ -117,12 +129,18 @@ export function resolveFeeds(
     const key = `feeds[${i}]`;
     const schemaField = feedEntry.shape.schema.safeParse(entry.schema);
     const schema = schemaField.success
-      ? readFeedSchema(i, schemaField.data, options.schemaDir, options.inlineSchemaSource(i))
+      ? readRowSchema(schemaField.data, {
+          key: keyOf(i, "schema"),
+          baseDir: options.schemaDir,
+          inlineSource:
+            single !== undefined ? (options.singleFeedSchemaSource as string) : options.inlineSchemaSource(i),
+          showGivenPath: single !== undefined,
+        })
       : undefined;
     problems.push(...(schema?.problems ?? []));
     const prefix = feedEntry.shape.prefix.safeParse(entry.prefix);
     if (prefix.success && outputs !== undefined)
-      problems.push(...outputPrefixProblems(prefix.data, outputs, `${key}.prefix`));
+      problems.push(...outputPrefixProblems(prefix.data, outputs, keyPath(keyOf(i, "prefix"))));
     const notify = feedEntry.shape.notify.safeParse(entry.notify);
     const own = notify.success ? (notify.data ?? {}) : undefined;
     if (own?.emailTo !== undefined && own.emailTo.length > 0 && "emailFrom" in values && emailFrom === undefined) {
@@ -179,7 +197,8 @@ export function resolveFeeds(
       reasons,
     );
     resolved.policy = routed.policy;
-    problems.push(...routed.problems.map((p) => inFeedNotify(i, p)));
+    // The feed of the single-feed keys has the stack's channels and policy: their problems are the stack's own.
+    if (single === undefined) problems.push(...routed.problems.map((p) => inFeedNotify(i, p)));
     warnings.push(
       ...routed.warnings.filter((w) => !options.stackWarnings.includes(w)).map((w) => `${key}.notify.${w}`),
     );

@@ -3,58 +3,41 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseSchema } from "../../functions/core/csv/schema";
 import { type ConfigProblem, type PathSegment, problemAt } from "./problems";
-import type { SettingKey } from "./settings";
 
-/** The row schema of a stack: inline (`rowSchema`) or a file (`rowSchemaPath`, relative to `projectDir`), never both. */
-export function readRowSchema(
-  project: string,
-  inline: Record<string, unknown> | undefined,
-  schemaPath: string | undefined,
-  projectDir: string,
-): { json: string; source: string; problems: ConfigProblem[] } {
-  const none = { json: "", source: "" };
-  if (inline !== undefined && schemaPath !== undefined) {
-    return { ...none, problems: [problemAt(["rowSchema"], "and rowSchemaPath are both set; keep one")] };
-  }
-  if (inline === undefined && schemaPath === undefined) {
-    return {
-      ...none,
-      problems: [problemAt(["rowSchemaPath"], "is missing: give a schema file (or an inline rowSchema object)")],
-    };
-  }
-  const key: SettingKey = schemaPath !== undefined ? "rowSchemaPath" : "rowSchema";
-  const source = schemaPath ?? `${project}:rowSchema`;
-  let text: string;
-  if (schemaPath !== undefined) {
-    try {
-      text = readFileSync(resolve(projectDir, schemaPath), "utf8");
-    } catch {
-      return { ...none, problems: [problemAt([key], `names a file that cannot be read (${schemaPath})`)] };
-    }
-  } else text = JSON.stringify(inline);
-  try {
-    return { json: JSON.stringify(parseSchema(text, source)), source, problems: [] };
-  } catch (err) {
-    return { ...none, problems: [problemAt([key], `is not a valid row schema: ${(err as Error).message}`)] };
-  }
+/** A row schema as read: as written, as validated JSON, the file it came from, and what went wrong. */
+export interface RowSchemaRead {
+  /** The schema as written: the file's text, or the inline schema as JSON. */
+  text: string;
+  /** The schema as validated JSON text ("" when it does not validate). */
+  json: string;
+  /** The file's absolute path; unset when the schema is inline. */
+  path?: string;
+  /** Where the schema came from: the path as configured, or how messages name an inline schema. */
+  source: string;
+  problems: ConfigProblem[];
+}
+
+/** Where a row schema is named in the settings, and how to read it. */
+export interface RowSchemaPlace {
+  /** The key problems are reported at (`feeds[1].schema`, `rowSchemaPath`). */
+  key: PathSegment[];
+  /** The folder a schema file's path is relative to. */
+  baseDir: string;
+  /** How messages name an inline schema (`csv-pipeline:feeds[1].schema`). */
+  inlineSource: string;
+  /** Whether a message shows a file's path as configured (a stack's `rowSchemaPath`) rather than resolved. */
+  showGivenPath?: boolean;
 }
 
 /**
- * Reads and checks the row schema of feed `index`: a file (relative to `baseDir`) or an inline object. Problems name
- * `feeds[<index>].schema`.
+ * Reads and checks a row schema: a file (a path relative to `place.baseDir`) or an inline object. Problems name
+ * `place.key`.
  *
- * @param inlineSource how messages name an inline schema (`csv-pipeline:feeds[1].schema`)
- * @returns the schema as written (`text`), as validated JSON, the file's absolute path, and where it came from
+ * @example readRowSchema("schemas/orders.yaml", { key: ["feeds", 0, "schema"], baseDir, inlineSource }).json
  */
-export function readFeedSchema(
-  index: number,
-  schema: string | Record<string, unknown>,
-  baseDir: string,
-  inlineSource: string,
-): { text: string; json: string; path?: string; source: string; problems: ConfigProblem[] } {
-  const key: PathSegment[] = ["feeds", index, "schema"];
-  const path = typeof schema === "string" ? resolve(baseDir, schema) : undefined;
-  const source = typeof schema === "string" ? schema : inlineSource;
+export function readRowSchema(schema: string | Record<string, unknown>, place: RowSchemaPlace): RowSchemaRead {
+  const path = typeof schema === "string" ? resolve(place.baseDir, schema) : undefined;
+  const source = typeof schema === "string" ? schema : place.inlineSource;
   let text: string;
   if (path !== undefined) {
     try {
@@ -65,7 +48,7 @@ export function readFeedSchema(
         json: "",
         path,
         source,
-        problems: [problemAt(key, `names a file that cannot be read (${path})`)],
+        problems: [problemAt(place.key, `names a file that cannot be read (${place.showGivenPath ? source : path})`)],
       };
     }
   } else text = JSON.stringify(schema);
@@ -77,7 +60,7 @@ export function readFeedSchema(
       json: "",
       path,
       source,
-      problems: [problemAt(key, `is not a valid row schema: ${(err as Error).message}`)],
+      problems: [problemAt(place.key, `is not a valid row schema: ${(err as Error).message}`)],
     };
   }
 }
