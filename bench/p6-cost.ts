@@ -29,7 +29,7 @@ export const P6_QUICK: P6Options = { sizeRows: 10_000, costRows: 50_000 };
 
 const SCHEMA_PATH = join(ROOT, "samples", "orders.schema.yaml");
 const KB = 1024;
-/** The pattern a stack gets when it does not set one (blueprint/config-schema.ts). */
+/** The pattern a stack gets when it does not set one (blueprint/config/settings.ts). */
 const PATTERN = "sequential";
 
 /**

@@ -1,21 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_FEED, type OutcomeSettings } from "../functions/contract";
-import type { NotifyPolicy } from "../functions/core/notify/policy";
 import {
   type AlarmThresholds,
   ConfigError,
-  type ConfigProblem,
   checkChannels,
   LOG_RETENTION_DAYS,
-  outputPrefixProblems,
   parseSettings,
   type ResolvedFeed,
-  readRowSchema,
   resolveFeeds,
   type SettingsSource,
   STACK_KEYS,
   throwIfProblems,
-} from "../blueprint/config-schema";
+} from "../blueprint/config";
+import type { OutcomeSettings } from "../functions/contract";
+import type { NotifyPolicy } from "../functions/core/notify/policy";
 import type { PipelinePattern } from "../workflow/pipeline";
 
 export { type AlarmThresholds, ConfigError, LOG_RETENTION_DAYS };
@@ -98,47 +95,24 @@ export function parseStackConfig(
   const channels = checkChannels(v, input.notifyPolicy, slack);
   const warnings = channels.warnings.map((w) => `${project}:${w}`);
 
-  let feeds: FeedConfig[] = [];
-  if (input.feeds === undefined) {
-    const rowSchema =
-      "rowSchema" in v && "rowSchemaPath" in v
-        ? readRowSchema(project, v.rowSchema, v.rowSchemaPath, projectDir)
-        : { json: "", source: "", problems: [] as ConfigProblem[] };
-    problems.push(...rowSchema.problems);
-    if (v.inputPrefix !== undefined && v.outputs !== undefined)
-      problems.push(...outputPrefixProblems(v.inputPrefix, v.outputs));
-    problems.push(...channels.problems);
-    feeds = [
-      {
-        name: DEFAULT_FEED,
-        prefix: v.inputPrefix as string,
-        schemaJson: rowSchema.json,
-        schemaSource: rowSchema.source,
-        slack,
-        emailTo: v.emailTo as string[],
-        onCallEmail: v.onCallEmail,
-        ownOnCall: false,
-        policy: channels.policy as NotifyPolicy,
-      },
-    ];
-  } else {
-    problems.push(...channels.problems);
-    const resolved = resolveFeeds(input, v, {
-      keys: CONFIG_KEYS,
-      stackWarnings: channels.warnings,
-      slack,
-      schemaDir: projectDir,
-      inlineSchemaSource: (i) => `${project}:feeds[${i}].schema`,
-    });
-    problems.push(...resolved.problems);
-    warnings.push(...resolved.warnings.map((w) => `${project}:${w}`));
-    feeds = resolved.feeds.map(
-      ({ schemaText: _text, schemaPath: _path, slackWebhookUrl, ...feed }): FeedConfig => ({
-        ...feed,
-        ...(slackWebhookUrl !== undefined ? { slackWebhookUrl: pulumi.secret(slackWebhookUrl) } : {}),
-      }),
-    );
-  }
+  problems.push(...channels.problems);
+  // Without `feeds`, the single-feed keys are read as a one-item list: the feed `default`.
+  const resolved = resolveFeeds(input, v, {
+    keys: CONFIG_KEYS,
+    stackWarnings: channels.warnings,
+    slack,
+    schemaDir: projectDir,
+    inlineSchemaSource: (i) => `${project}:feeds[${i}].schema`,
+    singleFeedSchemaSource: `${project}:rowSchema`,
+  });
+  problems.push(...resolved.problems);
+  warnings.push(...resolved.warnings.map((w) => `${project}:${w}`));
+  const feeds = resolved.feeds.map(
+    ({ schemaText: _text, schemaPath: _path, slackWebhookUrl, ...feed }): FeedConfig => ({
+      ...feed,
+      ...(slackWebhookUrl !== undefined ? { slackWebhookUrl: pulumi.secret(slackWebhookUrl) } : {}),
+    }),
+  );
 
   for (const warning of warnings) options.warn?.(warning);
   throwIfProblems(source, problems);

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { LOCAL_KEYS } from "../../blueprint/config-schema";
+import { LOCAL_KEYS } from "../../blueprint/config";
 import { PREFIXES } from "../../functions/contract";
 import { PIPELINE_PATTERNS, type PipelinePattern } from "../../workflow/pipeline";
 import { FAULT_HELP, FAULT_NAMES, type FaultPlan, parseFaults } from "../services/faults";

@@ -21,8 +21,8 @@ import type { S3AccessRecord } from "../services/s3-strict";
 import { LOCAL_REGION } from "../services/services";
 import { UsageError } from "../usage-error";
 import type { RunArgs } from "./args";
-import { loadConfig } from "./config";
-import { pickFeed } from "./feeds";
+import { pickFeed } from "./feed-choice";
+import { loadConfig } from "./run-config";
 
 /** How long a Retry waits locally (AWS waits IntervalSeconds × BackoffRate^n). */
 export const LOCAL_RETRY_INTERVAL_MS = 50;

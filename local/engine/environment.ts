@@ -24,7 +24,7 @@ import {
   RUNS_TABLE,
 } from "../../functions/contract";
 import { setLogSink } from "../../functions/core/log";
-import type { LocalConfig, LocalFeed } from "../cli/config";
+import type { LocalConfig, LocalFeed } from "../cli/run-config";
 import { LimitLedger } from "../services/aws-limits";
 import { type AwsRecorder, startAwsRecorder } from "../services/aws-recorder";
 import { startDynamoSizes } from "../services/dynamo-sizes";

@@ -8,7 +8,7 @@ import {
   snsSeverities,
 } from "../../blueprint/subscriptions";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
-import { parseLocalConfig } from "../../local/cli/config";
+import { parseLocalConfig } from "../../local/cli/run-config";
 import { runSubscriptions } from "../../local/engine/environment";
 import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
 import { deadLetterView, type QueueStatement } from "../support/dead-letter-view";

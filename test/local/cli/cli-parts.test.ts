@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { escapeHtml } from "../../../functions/core/notify/escape";
 import { DEFAULT_CSV, DEFAULT_SCHEMA, defaultSchemaFor, parseArgs, type RunArgs } from "../../../local/cli/args";
-import { loadConfig } from "../../../local/cli/config";
+import { loadConfig } from "../../../local/cli/run-config";
 import { collectMetrics, collectNotices } from "../../../local/report/document";
 import { progressLine, renderSlack } from "../../../local/report/format";
 import type { RecordedCall } from "../../../local/services/aws-recorder";

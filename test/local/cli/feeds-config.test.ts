@@ -5,7 +5,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_NOTIFY_POLICY } from "../../../functions/core/notify/policy";
 import { ConfigError, parseStackConfig } from "../../../infra/config";
-import { loadConfig, parseLocalConfig } from "../../../local/cli/config";
+import { loadConfig, parseLocalConfig } from "../../../local/cli/run-config";
 import { UsageError } from "../../../local/usage-error";
 
 const ORDERS_SCHEMA = "header: required\ncolumns:\n  - { name: order_id, type: string, required: true }\n";

@@ -4,8 +4,8 @@ import { ENV, type FeedEnvEntry } from "../../../functions/contract";
 import { findFeed } from "../../../functions/core/feeds";
 import type { NotifyPolicy } from "../../../functions/core/notify/policy";
 import { parseArgs, type RunArgs } from "../../../local/cli/args";
-import { type LocalConfig, type LocalFeed, loadConfig } from "../../../local/cli/config";
-import { pickFeed } from "../../../local/cli/feeds";
+import { pickFeed } from "../../../local/cli/feed-choice";
+import { type LocalConfig, type LocalFeed, loadConfig } from "../../../local/cli/run-config";
 import {
   feedSlackParameter,
   LOCAL_SLACK_PARAMETER,

@@ -9,7 +9,7 @@ import {
   onCallSubscriptions,
 } from "../../../blueprint/subscriptions";
 import { UNKNOWN_FEED } from "../../../functions/contract";
-import { loadConfig } from "../../../local/cli/config";
+import { loadConfig } from "../../../local/cli/run-config";
 import { runSubscriptions } from "../../../local/engine/environment";
 import { collectNotices, noticeEntry } from "../../../local/report/document";
 import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../../../local/services/aws-recorder";

@@ -6,7 +6,7 @@
 import { basename } from "node:path";
 import { DEFAULT_FEED, PREFIXES } from "../../functions/contract";
 import { UsageError } from "../usage-error";
-import type { LocalConfig, LocalFeed } from "./config";
+import type { LocalConfig, LocalFeed } from "./run-config";
 
 /** What picks the feed: `--feed`, `--key`, the CSV file (for the default key) and `--schema`. */
 export interface FeedChoice {

@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { type OutcomeSettings, PREFIXES } from "../../functions/contract";
-import type { NotifyPolicy } from "../../functions/core/notify/policy";
 import {
   ConfigError,
   checkChannels,
@@ -13,7 +11,9 @@ import {
   type SettingsSource,
   throwIfProblems,
   unknownKeyProblems,
-} from "../../blueprint/config-schema";
+} from "../../blueprint/config";
+import { type OutcomeSettings, PREFIXES } from "../../functions/contract";
+import type { NotifyPolicy } from "../../functions/core/notify/policy";
 import { UsageError } from "../usage-error";
 
 /** One feed of a local config file (`feeds`): as a stack's feed, with its schema read from a file or given inline. */
