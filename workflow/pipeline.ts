@@ -203,7 +203,7 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     .addRetry(LAMBDA_RETRY)
     .addRetry(LAMBDA_THROTTLE_RETRY);
 
-  const itemSelector: Template<ProcessChunkInput> = {
+  const itemSelector: Template<Omit<ProcessChunkInput, "uniquePartitions" | "duplicatePartitions">> = {
     ...RUN_FIELDS,
     // The key split-csv found: an S3 event may carry it URL-encoded.
     "key.$": "$.split.key",

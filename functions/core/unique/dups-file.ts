@@ -5,7 +5,7 @@ import { InputError } from "../errors";
  * occurrences: each chunk reads its own section with one ranged GET.
  *
  * Layout: magic `UQD1`, uint32BE chunk count C, (C + 1) × uint64BE offsets (section c is [off[c], off[c+1])), then
- * the sections in chunk order. An entry is 20 bytes: recordNumber uint32BE, line uint32BE, keyIndex uint16BE,
+ * the sections in chunk order. Chunk ids start at 1: section c holds chunk c + 1 (see {@link dupsSectionIndex}). An entry is 20 bytes: recordNumber uint32BE, line uint32BE, keyIndex uint16BE,
  * firstRecord uint32BE, firstLine uint32BE, 2 zero bytes. Within a section, entries are in record order.
  */
 export const DUPS_FILE_MAGIC = "UQD1";
@@ -35,12 +35,15 @@ export function dupsFileHeaderBytes(chunkCount: number): number {
   return 8 + 8 * (chunkCount + 1);
 }
 
-/** Bytes a chunk reads to learn where its section is: the magic, C and offsets up to its own end offset. */
-export function dupsHeaderPrefixBytes(chunkId: number): number {
-  return 8 + 8 * (chunkId + 2);
+/** The section of chunk `chunkId` (chunk ids start at 1) in a dups file. */
+export const dupsSectionIndex = (chunkId: number) => chunkId - 1;
+
+/** Bytes read to learn where section `index` is: the magic, C and the offsets up to the section's end offset. */
+export function dupsHeaderPrefixBytes(index: number): number {
+  return 8 + 8 * (index + 2);
 }
 
-/** Encodes a dups file from each chunk's entries (`byChunk[c]`, in record order; empty for chunks without any). */
+/** Encodes a dups file from each chunk's entries (`byChunk[c]` for chunk c + 1, in record order; empty when none). */
 export function encodeDupsFile(byChunk: readonly (readonly DuplicateEntry[])[]): Buffer {
   const C = byChunk.length;
   const header = dupsFileHeaderBytes(C);
@@ -65,24 +68,20 @@ export function encodeDupsFile(byChunk: readonly (readonly DuplicateEntry[])[]):
 }
 
 /**
- * Where chunk `chunkId`'s section is, from the first {@link dupsHeaderPrefixBytes} bytes of a dups file (or more);
- * null when the file holds fewer chunks (a chunk the finder never saw has no duplicates). `what` names it in errors.
+ * Where section `index` is, from the first {@link dupsHeaderPrefixBytes} bytes of a dups file (or more); null when
+ * the file holds fewer sections (a chunk the finder never saw has no duplicates). `what` names it in errors.
  */
-export function dupsSectionOf(
-  prefix: Uint8Array,
-  chunkId: number,
-  what: string,
-): { start: number; end: number } | null {
+export function dupsSectionOf(prefix: Uint8Array, index: number, what: string): { start: number; end: number } | null {
   const b = Buffer.from(prefix.buffer, prefix.byteOffset, prefix.byteLength);
   if (b.length < 8 || b.toString("latin1", 0, 4) !== DUPS_FILE_MAGIC) {
     throw new InputError(`${what} is not a dups file (it does not begin with ${DUPS_FILE_MAGIC}).`);
   }
   const chunkCount = b.readUInt32BE(4);
-  if (chunkId >= chunkCount) return null;
-  if (b.length < dupsHeaderPrefixBytes(chunkId)) {
-    throw new InputError(`${what} is cut short: chunk ${chunkId}'s offsets are missing from its header.`);
+  if (index < 0 || index >= chunkCount) return null;
+  if (b.length < dupsHeaderPrefixBytes(index)) {
+    throw new InputError(`${what} is cut short: section ${index}'s offsets are missing from its header.`);
   }
-  return { start: Number(b.readBigUInt64BE(8 + 8 * chunkId)), end: Number(b.readBigUInt64BE(16 + 8 * chunkId)) };
+  return { start: Number(b.readBigUInt64BE(8 + 8 * index)), end: Number(b.readBigUInt64BE(16 + 8 * index)) };
 }
 
 /** The entries of a dups file section (a whole number of entries), in order. */
