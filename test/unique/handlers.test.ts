@@ -84,8 +84,8 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
   }
 
   /** Splits, runs the first pass of every chunk and the finder of every partition. */
-  async function firstPass(executionName: string, key: string) {
-    await put(key, FILE);
+  async function firstPass(executionName: string, key: string, body = FILE) {
+    await put(key, body);
     const split: SplitResult = await splitCsv({ bucket: world.svc.bucket, key, executionName, startTime: START });
     assert.equal(split.status, "OK");
     const inputs: ProcessChunkInput[] = split.chunks.map((chunk) => ({
@@ -227,6 +227,20 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
       processed,
       [1, 2, 3, 9, 10, 11, 14].map((n) => FILE.split("\n")[n]),
     );
+
+    // rows.csv run again: its rows are checked among themselves only. A1 was there three times, so it is twice in
+    // rows.csv (records 1 and 6): the later one is again a duplicate, of the earlier one; nothing repeats record 1.
+    const again = "exec-unique-again";
+    const rerun = await firstPass(
+      again,
+      "incoming/unique-again.csv",
+      (await text(OUTCOME_KEYS.rejectedRows(s, exec)))!,
+    );
+    assert.equal(rerun.split.chunkCount, 2);
+    for (const input of rerun.inputs) await processChunk({ ...input, duplicatePartitions: rerun.duplicatePartitions });
+    assert.deepEqual(duplicateRecords(await readRecords(world.svc.errorTable, again)), [
+      { ...orderId(6, 1, "A1"), rowNumber: 7 },
+    ]);
   });
 
   it("returns a chunk's stored result without reading the file when it has no duplicates", async () => {

@@ -184,6 +184,10 @@ export function skippedRecordProblem(code: string, reason: string, rowNumber: nu
  * With `options.outcomes`, every row's outcome also goes to its sink, in file order: a valid row's text (only when
  * the sink takes valid rows: otherwise valid rows cost nothing more), or a rejected row's text followed by one error
  * line per problem. `options.onRow` (or a function given in its place) sees every parsed row.
+ *
+ * Uniqueness across the file, when the schema has a unique key: `options.keyEntries` receives the key entries of
+ * every row that takes part (first pass); `options.duplicates` adds a `DuplicateError` per key a row repeats and
+ * makes the row invalid (second pass). Without a unique key, rows do no uniqueness work.
  */
 export async function processChunkStream(
   source: AsyncIterable<Uint8Array>,
