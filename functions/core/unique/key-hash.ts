@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /** Bytes of a key hash: the first 16 of a SHA-256 (a collision among 10^10 entries has odds below 10^-18). */
 export const KEY_HASH_BYTES = 16;
@@ -15,10 +15,8 @@ export const UNIQUE_PARTITION_BYTES = 32 * 1024 * 1024;
  * (`["a,b","c"]` is not `["a","b,c"]`). Values are hashed exactly as written (no trimming, case-sensitive).
  */
 export function keyHash(keyIndex: number, values: readonly string[]): Buffer {
-  return createHash("sha256")
-    .update(`${keyIndex}\u0000${JSON.stringify(values)}`)
-    .digest()
-    .subarray(0, KEY_HASH_BYTES);
+  // The one-shot digest: a row's hash is on the chunk's hot path, and a Hash object per row costs a fifth more.
+  return hash("sha256", `${keyIndex}\u0000${JSON.stringify(values)}`, "buffer").subarray(0, KEY_HASH_BYTES);
 }
 
 /** The partition (0…P-1) of a hash: its first four bytes, big-endian, modulo P. */
