@@ -84,7 +84,7 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
   }
 
   /** Splits, runs the first pass of every chunk and the finder of every partition. */
-  async function firstPass(executionName: string, key: string, body = FILE) {
+  async function firstPass(executionName: string, key: string, body = FILE, beforeFind?: () => Promise<void>) {
     await put(key, body);
     const split: SplitResult = await splitCsv({ bucket: world.svc.bucket, key, executionName, startTime: START });
     assert.equal(split.status, "OK");
@@ -102,6 +102,7 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
     }));
     const first: ChunkResult[] = [];
     for (const input of inputs) first.push(await processChunk(input));
+    if (beforeFind !== undefined) await beforeFind();
     const found = [];
     for (let partition = 0; partition < P; partition++) {
       found.push(
@@ -268,6 +269,21 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
     for (const input of inputs) second.push(await processChunk({ ...input, duplicatePartitions }));
     assert.deepEqual(second, first);
     assert.equal(sumChunkResults(second, 4, "").byType.DuplicateError, undefined);
+  });
+
+  it("skips a chunk without a key file (a failed chunk): its rows are nobody's first occurrence", async () => {
+    const exec = "exec-unique-failed-chunk";
+    const { found } = await firstPass(exec, "incoming/unique-failed-chunk.csv", FILE, async () => {
+      await world.svc.s3.send(
+        new DeleteObjectCommand({ Bucket: world.svc.bucket, Key: WORK_KEYS.uniqueKeys(exec, 1) }),
+      );
+    });
+    // Records 1-4 hold every first occurrence the later chunks repeat (and record 4 repeats record 1).
+    assert.deepEqual(
+      found.map((f) => f.duplicates),
+      [0, 0, 0],
+    );
+    assert.deepEqual(await keysUnder(`_work/${exec}/unique/dups/`), []);
   });
 
   it("refuses bad uniqueness fields, naming them", async () => {
