@@ -28,6 +28,7 @@ import {
   parseNotifyPolicy,
 } from "../functions/core/notify/policy";
 import { PIPELINE_PATTERNS } from "../workflow/pipeline";
+import { ARRIVAL_EXAMPLE, type ArrivalRule, arrivalField } from "./arrival";
 
 /** Retention periods CloudWatch Logs accepts (days). */
 export const LOG_RETENTION_DAYS = [
@@ -83,7 +84,7 @@ const RULES = {
 } as const;
 
 /** The keys a feed may set, and the keys of its `notify`. */
-const FEED_KEYS = ["name", "prefix", "schema", "notify", "alarms"] as const;
+const FEED_KEYS = ["name", "prefix", "schema", "notify", "alarms", "arrival"] as const;
 const FEED_NOTIFY_KEYS = ["slackWebhookUrl", "emailTo", "onCallEmail", "notifyPolicy"] as const;
 
 /** Numbers come as text from a stack and as numbers from a YAML file: both are read as numbers. */
@@ -314,6 +315,7 @@ const feedEntry = z.strictObject(
     }),
     notify: feedNotify.optional(),
     alarms: alarmsField.optional(),
+    arrival: arrivalField.optional(),
   },
   {
     error: (issue) =>
@@ -360,6 +362,7 @@ export const SETTINGS_FIELDS = {
   onCallTopicArn: z.string({ error: RULES.topicArn }).regex(TOPIC_ARN, { error: RULES.topicArn }).optional(),
   notifyPolicy: policyField,
   alarms: alarmsField,
+  arrival: arrivalField.optional(),
   errorRetentionDays: wholeNumber(1, 3650, 30),
   logRetentionDays: z
     .preprocess(
@@ -392,6 +395,7 @@ export const LOCAL_KEYS = [
   "notifyPolicy",
   "outputs",
   "feeds",
+  "arrival",
 ] as const satisfies readonly SettingKey[];
 export type LocalKey = (typeof LOCAL_KEYS)[number];
 
@@ -445,6 +449,7 @@ const EXAMPLES: Record<SettingKey, unknown> = {
   onCallTopicArn: "arn:aws:sns:ap-northeast-1:123456789012:pagerduty",
   notifyPolicy: { locale: "en" },
   alarms: { errorCount: 10, criticalErrorCount: 1, periodSeconds: 300 },
+  arrival: ARRIVAL_EXAMPLE,
   errorRetentionDays: 30,
   logRetentionDays: 30,
 };
@@ -834,6 +839,8 @@ export interface ResolvedFeed {
   /** The stack's policy with the feed's `notify.notifyPolicy` deep-merged over it, routed to the feed's channels. */
   policy: NotifyPolicy;
   alarms?: AlarmThresholds;
+  /** When the feed's file must have arrived: its own `arrival`, else the top-level one. */
+  arrival?: ArrivalRule;
 }
 
 /** The single-feed keys and the feed key that replaces each. */
@@ -1014,6 +1021,9 @@ export function resolveFeeds(
       ownOnCall: own.onCallEmail !== undefined,
       policy: policy ?? DEFAULT_NOTIFY_POLICY,
       ...(feed.data.alarms !== undefined ? { alarms: feed.data.alarms } : {}),
+      ...((feed.data.arrival ?? values.arrival)
+        ? { arrival: (feed.data.arrival ?? values.arrival) as ArrivalRule }
+        : {}),
     };
     feeds.push(resolved);
     if (policy === undefined) return;

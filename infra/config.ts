@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_FEED, type OutcomeSettings } from "../functions/contract";
-import type { NotifyPolicy } from "../functions/core/notify/policy";
+import type { ArrivalRule } from "../blueprint/arrival";
 import {
   type AlarmThresholds,
   ConfigError,
@@ -16,6 +15,8 @@ import {
   STACK_KEYS,
   throwIfProblems,
 } from "../blueprint/config-schema";
+import { DEFAULT_FEED, type OutcomeSettings } from "../functions/contract";
+import type { NotifyPolicy } from "../functions/core/notify/policy";
 import type { PipelinePattern } from "../workflow/pipeline";
 
 export { type AlarmThresholds, ConfigError, LOG_RETENTION_DAYS };
@@ -119,6 +120,7 @@ export function parseStackConfig(
         onCallEmail: v.onCallEmail,
         ownOnCall: false,
         policy: channels.policy as NotifyPolicy,
+        ...(v.arrival ? { arrival: v.arrival as ArrivalRule } : {}),
       },
     ];
   } else {
