@@ -1,12 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { stackNamePrefix } from "./blueprint/naming";
 import { ArrivalChecks } from "./infra/arrival";
 import { loadStackConfig } from "./infra/config";
 import { Monitoring, monitoringThresholds } from "./infra/monitoring";
 import { Notifications } from "./infra/notifications";
 import { Pipeline } from "./infra/pipeline";
 import { ErrorTable } from "./infra/table";
+import { stackNamePrefix } from "./blueprint/naming";
 
 /**
  * The Pulumi program: reads the stack's configuration once, composes the components and exports what a user needs

@@ -4,14 +4,6 @@
  */
 import { createReadStream } from "node:fs";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  checkEnvironmentSize,
-  type FeedEnvSettings,
-  feedEnvironment,
-  mergedOutcomeEnvironment,
-} from "../../blueprint/function-env";
-import type { FunctionKey } from "../../blueprint/function-specs";
-import { type OnCallSubscription, onCallSubscriptions } from "../../blueprint/subscriptions";
 import { clients } from "../../functions/adapters/clients";
 import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
@@ -24,6 +16,14 @@ import {
   RUNS_TABLE,
 } from "../../functions/contract";
 import { setLogSink } from "../../functions/core/log";
+import {
+  checkEnvironmentSize,
+  type FeedEnvSettings,
+  feedEnvironment,
+  mergedOutcomeEnvironment,
+} from "../../blueprint/function-env";
+import type { FunctionKey } from "../../blueprint/function-specs";
+import { type OnCallSubscription, onCallSubscriptions } from "../../blueprint/subscriptions";
 import type { LocalConfig, LocalFeed } from "../cli/config";
 import { type FaultPlan, UsageError } from "../cli/faults";
 import { LimitLedger } from "../report/aws-limits";

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { START_INPUT_TRANSFORMER } from "../../blueprint/start-rule";
 import { parseSchema } from "../../functions/core/csv/schema";
 import { visible } from "../../functions/core/text";
+import { START_INPUT_TRANSFORMER } from "../../blueprint/start-rule";
 import type { RunArgs } from "../cli/args";
 import { loadConfig } from "../cli/config";
 import { type FaultPlan, fire, UsageError } from "../cli/faults";
