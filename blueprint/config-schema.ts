@@ -394,8 +394,8 @@ export const LOCAL_KEYS = [
   "onCallEmail",
   "notifyPolicy",
   "outputs",
-  "feeds",
   "arrival",
+  "feeds",
 ] as const satisfies readonly SettingKey[];
 export type LocalKey = (typeof LOCAL_KEYS)[number];
 
