@@ -12,7 +12,7 @@ import { arrivalEvent } from "../../functions/core/arrival/event";
 import type { ArrivalRule } from "../../functions/core/arrival/rule";
 import { NotificationDeliveryError } from "../../functions/core/errors";
 import { setLogSink } from "../../functions/core/log";
-import { DEFAULT_SCHEMA } from "../cli/args";
+import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../cli/args";
 import type { ArrivalArgs } from "../cli/arrival-args";
 import { loadConfig } from "../cli/config";
 import { pickFeed } from "../cli/feeds";
@@ -51,7 +51,7 @@ export interface ArrivalDocument {
 /** Runs every feed's arrival check once (the feeds without a rule are left out) and returns what happened. */
 export async function checkArrivalLocal(args: ArrivalArgs, onLog?: (line: string) => void): Promise<ArrivalDocument> {
   const config = loadConfig(args.configPath);
-  const { feeds } = pickFeed(config, { csvPath: DEFAULT_SCHEMA, schema: defaultSchema(config.feeds) });
+  const { feeds } = pickFeed(config, { csvPath: DEFAULT_CSV, schema: defaultSchema(config.feeds) });
   // Without feeds the one feed has the file's rule; with feeds, resolving them gave each its own or the file's.
   const rules = feeds.flatMap((feed): { feed: string; rule: ArrivalRule }[] => {
     const rule = feed.arrival ?? (config.feeds === undefined ? config.arrival : undefined);
