@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { stackNamePrefix } from "./blueprint/naming";
+import { ArrivalChecks } from "./infra/arrival";
 import { loadStackConfig } from "./infra/config";
 import { Monitoring } from "./infra/monitoring";
 import { monitoringThresholds } from "./infra/monitoring/thresholds";
@@ -29,6 +30,15 @@ const notifications = new Notifications("notify", {
   feeds: config.feeds,
 });
 const pipeline = new Pipeline("pipeline", { namePrefix, config, tables, notifications, arns });
+// A schedule per feed with an `arrival` rule: a file that has not come by its deadline is announced.
+const arrival = new ArrivalChecks("arrival", {
+  namePrefix,
+  config,
+  tables,
+  notifications,
+  checkFunction: pipeline.functions.functions.checkErrors.fn,
+  arns,
+});
 const monitoring = new Monitoring("monitoring", {
   // The `Pipeline` dimension the functions emit (their PIPELINE_NAME): the stack-qualified name.
   pipelineName: namePrefix,
@@ -64,3 +74,5 @@ export const dashboardUrl = monitoring.dashboard.url;
 /** Upload events EventBridge could not deliver (their runs never started): each one pages on-call. */
 export const deadLetterQueueUrl = pipeline.deadLetterQueue.url;
 export const deadLetterQueueArn = pipeline.deadLetterQueue.arn;
+/** Each feed with an `arrival` rule: the schedule that checks its file at the deadline. */
+export const arrivalSchedules = arrival.plan.map((s) => `${s.feed}: ${s.expression} ${s.timeZone}`);

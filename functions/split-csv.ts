@@ -1,3 +1,4 @@
+import { recordFeedRun } from "./adapters/arrival-store";
 import { ErrorWriter, putFileSummary } from "./adapters/error-store";
 import { decodeEventKey, openUploadedObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
@@ -148,6 +149,18 @@ export async function handler(event: SplitInput, _context?: unknown): Promise<Sp
       earlierStatus: claim.takenOverFrom.status,
     });
   }
+
+  // The feed's latest run is what its arrival check reads.
+  await recordFeedRun(runsTable, {
+    feed,
+    executionName: input.executionName,
+    startTime: input.startTime,
+    key: object.key,
+    expiresAt,
+  }).catch((err: unknown) => {
+    object.discard();
+    throw err;
+  });
 
   const outcome = await splitCsv(object.body, {
     totalBytes: object.contentLength,

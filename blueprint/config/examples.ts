@@ -2,6 +2,7 @@
 import { PREFIXES } from "../../functions/contract";
 import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_ROWS } from "../../functions/core/csv/settings";
 import { DEFAULT_NOTIFY_POLICY } from "../../functions/core/notify/policy";
+import { ARRIVAL_EXAMPLE } from "../arrival";
 import type { ConfigProblem, PathSegment } from "./problems";
 import type { SettingKey } from "./settings";
 import { isObject, valueAt } from "./text-values";
@@ -48,6 +49,7 @@ export const EXAMPLES: Record<SettingKey, unknown> = {
   onCallTopicArn: "arn:aws:sns:ap-northeast-1:123456789012:pagerduty",
   notifyPolicy: { locale: "en" },
   alarms: { errorCount: 10, criticalErrorCount: 1, periodSeconds: 300 },
+  arrival: ARRIVAL_EXAMPLE,
   errorRetentionDays: 30,
   logRetentionDays: 30,
 };

@@ -1,6 +1,7 @@
 /** One entry of `feeds`: its name, upload prefix, row schema, and the notify settings and alarms it sets for itself. */
 import * as z from "zod";
 import { FEED_NAME_PATTERN } from "../../functions/contract";
+import { arrivalField } from "../arrival";
 import { alarmsField } from "./alarms";
 import { email, emailList } from "./email";
 import { validInputPrefix } from "./prefixes";
@@ -8,7 +9,7 @@ import { HTTPS_URL, RULES } from "./rules";
 import { fromJsonText } from "./text-values";
 
 /** The keys a feed may set, and the keys of its `notify`. */
-export const FEED_KEYS = ["name", "prefix", "schema", "notify", "alarms"] as const;
+export const FEED_KEYS = ["name", "prefix", "schema", "notify", "alarms", "arrival"] as const;
 export const FEED_NOTIFY_KEYS = ["slackWebhookUrl", "emailTo", "onCallEmail", "notifyPolicy"] as const;
 
 export const feedNotify = z.strictObject(
@@ -39,6 +40,7 @@ export const feedEntry = z.strictObject(
     }),
     notify: feedNotify.optional(),
     alarms: alarmsField.optional(),
+    arrival: arrivalField.optional(),
   },
   {
     error: (issue) =>

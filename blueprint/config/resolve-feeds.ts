@@ -5,6 +5,7 @@ import {
   PolicyError,
   parseNotifyPolicy,
 } from "../../functions/core/notify/policy";
+import type { ArrivalRule } from "../arrival";
 import type { AlarmThresholds } from "./alarms";
 import { type ChannelReasons, emailProblems, routeToConfiguredChannels } from "./channels";
 import { EXAMPLES } from "./examples";
@@ -44,6 +45,8 @@ export interface ResolvedFeed {
   /** The stack's policy with the feed's `notify.notifyPolicy` deep-merged over it, routed to the feed's channels. */
   policy: NotifyPolicy;
   alarms?: AlarmThresholds;
+  /** When the feed's file must have arrived: its own `arrival`, else the top-level one. */
+  arrival?: ArrivalRule;
 }
 
 /** `over` merged into `base`: objects key by key, anything else (lists included) replaced. */
@@ -181,6 +184,9 @@ export function resolveFeeds(
       ownOnCall: own.onCallEmail !== undefined,
       policy: policy ?? DEFAULT_NOTIFY_POLICY,
       ...(feed.data.alarms !== undefined ? { alarms: feed.data.alarms } : {}),
+      ...((feed.data.arrival ?? values.arrival)
+        ? { arrival: (feed.data.arrival ?? values.arrival) as ArrivalRule }
+        : {}),
     };
     feeds.push(resolved);
     if (policy === undefined) return;

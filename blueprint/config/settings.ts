@@ -7,6 +7,7 @@ import * as z from "zod";
 import { DEFAULT_PIPELINE_NAME, type NotificationChannel, PREFIXES } from "../../functions/contract";
 import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_ROWS } from "../../functions/core/csv/settings";
 import { PIPELINE_PATTERNS } from "../../workflow/pipeline";
+import { arrivalField } from "../arrival";
 import { alarmsField } from "./alarms";
 import { email, emailList } from "./email";
 import { feedsField } from "./feed-entry";
@@ -50,6 +51,7 @@ export const SETTINGS_FIELDS = {
   onCallTopicArn: z.string({ error: RULES.topicArn }).regex(TOPIC_ARN, { error: RULES.topicArn }).optional(),
   notifyPolicy: policyField,
   alarms: alarmsField,
+  arrival: arrivalField.optional(),
   errorRetentionDays: wholeNumber(1, 3650, 30),
   logRetentionDays: z
     .preprocess(
@@ -81,6 +83,7 @@ export const LOCAL_KEYS = [
   "onCallEmail",
   "notifyPolicy",
   "outputs",
+  "arrival",
   "feeds",
 ] as const satisfies readonly SettingKey[];
 export type LocalKey = (typeof LOCAL_KEYS)[number];

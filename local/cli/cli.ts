@@ -30,6 +30,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (command.kind === "check-arrival") {
+    const { checkArrivalLocal, formatArrival } = await import("./check-arrival");
+    const doc = await checkArrivalLocal(command.args, (line) => {
+      if (command.args.verbose) process.stderr.write(`${line}\n`);
+    });
+    process.stdout.write(command.args.json ? `${JSON.stringify(doc, null, 2)}\n` : formatArrival(doc));
+    return 0;
+  }
   const args = command.args;
   // Checked before anything starts: an unusable --out fails now, not after the whole run.
   if (args.outDir) prepareOutputDir(args.outDir);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
+import type { ArrivalRule } from "../../blueprint/arrival";
 import {
   ConfigError,
   checkChannels,
@@ -33,6 +34,8 @@ export interface LocalFeed {
   notify: NotifyPolicy;
   /** Whether the feed sets its own `notify.slackWebhookUrl`: locally it gets its own parameter and receiver path. */
   ownSlack: boolean;
+  /** When the feed's file must have arrived (its own `arrival`, else the file's). */
+  arrival?: ArrivalRule;
 }
 
 /** Settings of a local run: what a stack's config sets on AWS, with local defaults. */
@@ -53,6 +56,8 @@ export interface LocalConfig {
   outputs: OutcomeSettings;
   /** The file's `feeds`; unset when it sets none (then the run has the one feed `default` under `incoming/`). */
   feeds?: LocalFeed[];
+  /** The file's top-level `arrival`: the default feed's rule, and every feed's that sets none. */
+  arrival?: ArrivalRule;
 }
 
 /**
@@ -147,6 +152,7 @@ export function parseLocalConfig(
         onCallEmail: feed.onCallEmail,
         notify: feed.policy,
         ownSlack: feed.slackWebhookUrl !== undefined,
+        ...(feed.arrival ? { arrival: feed.arrival } : {}),
       }),
     );
   }
@@ -165,6 +171,7 @@ export function parseLocalConfig(
     notify: channels.policy as NotifyPolicy,
     outputs: ok.outputs,
     ...(feeds !== undefined ? { feeds } : {}),
+    ...(v.arrival ? { arrival: v.arrival as ArrivalRule } : {}),
   };
 }
 

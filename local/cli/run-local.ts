@@ -133,6 +133,7 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
         onLog: hooks.onLog,
         onS3Access: hooks.onS3Access,
         functionStatements: options.functionStatements,
+        stateDir: args.stateDir,
       },
       cleanups,
     );

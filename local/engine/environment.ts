@@ -102,6 +102,8 @@ export interface EnvironmentSpec {
   onS3Access?(record: S3AccessRecord): void;
   /** Replaces the functions' role statements built for the run (e.g. to take a grant away). */
   functionStatements?(built: FunctionStatements): FunctionStatements;
+  /** `--state`: the directory that keeps DynamoDB and S3 between runs (unset: the run starts empty). */
+  stateDir?: string;
 }
 
 /** The running environment. */
@@ -138,7 +140,7 @@ function functionAuthorizer(statements: FunctionStatements): StatesAuthorizer {
 }
 
 /** Points `process.env` at `values` (`undefined` removes a variable); the returned function restores it. */
-function setEnvironment(values: Record<string, string | undefined>): () => void {
+export function setEnvironment(values: Record<string, string | undefined>): () => void {
   const saved = { ...process.env };
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined) delete process.env[name];
@@ -269,6 +271,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     runsTable: RUNS_TABLE.defaultName,
     s3Roles: functionS3Roles(statements),
     onS3Access: spec.onS3Access,
+    ...(spec.stateDir !== undefined ? { stateDir: spec.stateDir } : {}),
   });
   cleanups.add(() => services.stop());
   const ownSlack = spec.feeds.filter((feed) => feed.ownSlack).map((feed) => feed.name);
