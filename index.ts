@@ -69,7 +69,8 @@ export const teamTopicArn = notifications.teamTopic.arn;
 export const onCallTopicArn = config.onCallTopicArn;
 export const errorTableName = tables.table.name;
 export const runsTableName = tables.runsTable.name;
-export const slackWebhookParameter = notifications.webhookParameter.name;
+/** The stack's Slack webhook parameter; undefined when the stack sets no webhook (every feed has its own). */
+export const slackWebhookParameter = notifications.webhookParameter?.name;
 export const dashboardUrl = monitoring.dashboard.url;
 /** Upload events EventBridge could not deliver (their runs never started): each one pages on-call. */
 export const deadLetterQueueUrl = pipeline.deadLetterQueue.url;

@@ -130,8 +130,9 @@ export class Functions extends pulumi.ComponentResource {
         ...common,
         ...outcomes.checkErrors,
         [ENV.alertTopicArn]: notifications.topic.arn,
-        // The first feed's parameter, when it posts to Slack, replaces the stack's (see feedEnvironment).
-        [ENV.slackWebhookParameter]: notifications.webhookParameter.name,
+        // The first feed's parameter, when it posts to Slack, replaces the stack's (see feedEnvironment); a stack
+        // without a webhook of its own names only its feeds'.
+        ...(notifications.webhookParameter ? { [ENV.slackWebhookParameter]: notifications.webhookParameter.name } : {}),
         ...(config.emailFrom ? { [ENV.emailFrom]: config.emailFrom } : {}),
         [ENV.consoleRegion]: arns.region,
         [ENV.stateMachineArn]: args.stateMachineArn,

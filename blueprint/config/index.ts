@@ -39,3 +39,4 @@ export {
   settingsSchema,
 } from "./settings";
 export { type SingleFeed, singleFeed } from "./single-feed";
+export { feedsWithoutOwnSlack, slackConfigured, stackSlackProblems } from "./stack-slack";

@@ -42,9 +42,8 @@ export const SETTINGS_FIELDS = {
   ),
   mapConcurrency: wholeNumber(1, 10_000, 100),
   toleratedFailurePercentage: wholeNumber(0, 100, 0),
-  slackWebhookUrl: z
-    .string({ error: (issue) => (issue.input === undefined ? RULES.slackMissing : RULES.slackUrl) })
-    .regex(HTTPS_URL, { error: RULES.slackUrl }),
+  // Optional here: whether a stack needs its own depends on its feeds (see stackSlackProblems).
+  slackWebhookUrl: z.string({ error: RULES.slackUrl }).regex(HTTPS_URL, { error: RULES.slackUrl }).optional(),
   emailFrom: email.optional(),
   emailTo: z.preprocess(fromJsonText, emailList).default([]),
   onCallEmail: email.optional(),

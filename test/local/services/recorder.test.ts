@@ -90,6 +90,13 @@ describe("AwsRecorder", () => {
     });
   });
 
+  it("refuses an empty SSM parameter, as SSM's PutParameter does", async () => {
+    await assert.rejects(
+      startAwsRecorder({ parameters: { "/csv/ok": "https://h/x", "/csv/slack/webhook-url": "" } }),
+      /^Error: SSM parameter \/csv\/slack\/webhook-url: .*Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1/,
+    );
+  });
+
   it("fails SNS for the function's key but not for the exempt state machine key when sns-failure is injected", async () => {
     const plan = parseFaults(["sns-failure"]);
     const faulty = await startAwsRecorder({ faults: plan, snsFailureExemptKeys: ["STATESROLE"] });
