@@ -30,6 +30,11 @@ async function runInto(state: string, argv: string[]): Promise<RunDocument> {
   return (await runLocal(parsed.args)).document;
 }
 
+/** Whether a StartExecution request started a rerun of `run`. */
+function rerunOf(params: Record<string, unknown>, run: RunDocument): boolean {
+  return String(params.name).startsWith(`${run.executionName}-rerun-`);
+}
+
 interface Ran {
   code: number;
   out: string;
@@ -194,19 +199,23 @@ describe("ops CLI against a local stack", function () {
     assert.match(err, /^ops: run ".+" is SUCCEEDED; only a FAILED, TIMED_OUT, ABORTED run is rerun \(--force/);
     assert.equal(err.trim().split("\n").length, 1);
     assert.equal(aws.calls.filter((c) => c.action === "StartExecution").length, before);
+    const forced = await ops("rerun", withErrors.executionName, "--outputs", outputsFile, "--force");
+    assert.equal(forced.code, 0);
+    assert.match(forced.out, /^note: ".+" is SUCCEEDED, so .+-rerun-[0-9a-f]{6} finds the upload already claimed/);
+    assert.equal(aws.calls.filter((c) => c.action === "StartExecution" && c.status === 200).length, before + 1);
   });
 
   it("reruns a failed run with its own input under a new name and follows it to its end", async () => {
     let described = 0;
     hearCall = (action) => {
       // The second DescribeExecution after the start finds the new run ended: what runs it reports its end.
-      const start = aws.calls.find((c) => c.action === "StartExecution" && c.status === 200);
+      const start = aws.calls.find((c) => c.action === "StartExecution" && rerunOf(c.params, failed));
       if (action === "states:DescribeExecution" && start !== undefined && ++described === 2)
         localExecutions.ended(String(start.params.name), "FAILED");
     };
     const { code, out } = await ops("rerun", failed.executionName, "--outputs", outputsFile, "--wait", "--json");
     hearCall = () => undefined;
-    const start = aws.calls.find((c) => c.action === "StartExecution");
+    const start = aws.calls.find((c) => c.action === "StartExecution" && rerunOf(c.params, failed));
     assert.ok(start);
     assert.equal(start.status, 200);
     const name = String(start.params.name);
