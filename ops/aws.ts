@@ -15,8 +15,11 @@ export interface OpsClients {
   sfn: SFNClient;
 }
 
-/** Told of every AWS call before it is sent, as its IAM action (`dynamodb:Query`, `states:StartExecution`, …). */
-export type CallListener = (action: string) => void;
+/**
+ * Told of every AWS call before it is sent: its IAM action (`dynamodb:Query`, `states:StartExecution`, …) and the
+ * command's input (which names the resource).
+ */
+export type CallListener = (action: string, input: Record<string, unknown>) => void;
 
 /** An endpoint set for S3 in the environment (a loopback or on-premises S3 answers path-style requests only). */
 function s3EndpointConfigured(env: NodeJS.ProcessEnv): boolean {
@@ -27,7 +30,8 @@ function s3EndpointConfigured(env: NodeJS.ProcessEnv): boolean {
 function callReporter(prefix: string, onCall: CallListener) {
   return <I, O>(next: (args: I) => Promise<O>, context: { commandName?: string }) =>
     async (args: I): Promise<O> => {
-      onCall(`${prefix}:${String(context.commandName ?? "").replace(/Command$/, "")}`);
+      const input = ((args as { input?: unknown }).input ?? {}) as Record<string, unknown>;
+      onCall(`${prefix}:${String(context.commandName ?? "").replace(/Command$/, "")}`, input);
       return next(args);
     };
 }

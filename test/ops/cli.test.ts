@@ -9,6 +9,7 @@ import { runLocal } from "../../local/cli/run-local";
 import type { RunDocument } from "../../local/report/document";
 import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
 import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "../../local/services/executions";
+import { allowingStatements, type LocalStatement } from "../../local/services/iam-local";
 import { LOCAL_BUCKET, type LocalServices, startLocalServices } from "../../local/services/services";
 import { main, type OpsIo } from "../../ops/cli";
 import { restoreEnv } from "../support/env";
@@ -47,7 +48,7 @@ describe("ops CLI against a local stack", function () {
   const state = join(dir, "state");
   const outputsFile = join(dir, "outputs.json");
   const saved = { ...process.env };
-  const calls = new Set<string>();
+  const calls: { action: string; input: Record<string, unknown> }[] = [];
   let svc: LocalServices;
   let aws: AwsRecorder;
   let withErrors: RunDocument;
@@ -65,8 +66,8 @@ describe("ops CLI against a local stack", function () {
       err: (t) => {
         err += `${t}\n`;
       },
-      onCall: (action) => {
-        calls.add(action);
+      onCall: (action, input) => {
+        calls.push({ action, input });
         hearCall(action);
       },
       pollMs: 5,
@@ -235,18 +236,41 @@ describe("ops CLI against a local stack", function () {
     assert.equal(err, 'ops: unknown execution "no-such-run": `npm run ops -- runs` lists the stack\'s recent runs\n');
   });
 
-  it("makes exactly the AWS calls docs/operate.md's policy allows", () => {
+  it("makes exactly the AWS calls docs/operate.md's policy allows, each on a resource it grants", () => {
     const doc = readFileSync(join(__dirname, "..", "..", "docs", "operate.md"), "utf8");
     const block = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
     assert.ok(block, "docs/operate.md has the policy as a json block");
-    const policy = JSON.parse(block) as { Statement: { Sid: string; Action: string[] }[] };
+    // The policy with this stack's names, as an operator fills it in.
+    const names: Record<string, string> = {
+      "<region>": "ap-northeast-1",
+      "<account>": "123456789012",
+      "<bucket>": LOCAL_BUCKET,
+      "<runs-table>": RUNS_TABLE.defaultName,
+      "<error-table>": ERROR_TABLE.defaultName,
+      "<state-machine>": "csv-pipeline",
+    };
+    const policy = JSON.parse(block.replace(/<[a-z-]+>/g, (p) => names[p] ?? p)) as { Statement: LocalStatement[] };
     // The one grant never called: it only turns S3's 403 for a missing key into 404 (the document says so).
-    const granted = policy.Statement.filter((s) => s.Sid !== "MissingObjectsAsNotFound").flatMap((s) => s.Action);
-    assert.deepEqual([...calls].sort(), [...new Set(granted)].sort());
+    const called = policy.Statement.filter((s) => s.Sid !== "MissingObjectsAsNotFound");
+    const granted = called.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    assert.deepEqual([...new Set(calls.map((c) => c.action))].sort(), [...new Set(granted)].sort());
+    for (const call of calls) {
+      const request = { action: call.action, resource: resourceOf(call.action, call.input) };
+      assert.notDeepEqual(allowingStatements(called, request), [], `${request.action} on ${request.resource}`);
+    }
   });
 });
 
-/** What `errors --format csv` prints for the run of ORDERS: the e-mail column is sensitive, the notes' phone and address masked. */
+/** The ARN an operator's call acts on, as IAM authorizes it. */
+function resourceOf(action: string, input: Record<string, unknown>): string {
+  const table = `arn:aws:dynamodb:ap-northeast-1:123456789012:table/${input.TableName}`;
+  if (action === "dynamodb:Query") return input.IndexName === undefined ? table : `${table}/index/${input.IndexName}`;
+  if (action === "s3:GetObject") return `arn:aws:s3:::${input.Bucket}/${input.Key}`;
+  if (action === "states:DescribeExecution") return String(input.executionArn);
+  if (action === "states:StartExecution") return String(input.stateMachineArn);
+  throw new Error(`no resource known for ${action}`);
+}
+
 const EXPECTED_ERRORS_CSV = [
   "row,line,column,errorType,severity,message,values",
   '2,3,quantity,ValidationError,MEDIUM,"quantity must be at least 1 (got ""0"")",order_id=ORD-000002; email=***; amount=15376.47; quantity=0; status=LOST; ordered_at=2024-03-10; updated_at=2024-03-10T15:01:00+09:00; note=call ***',
