@@ -43,7 +43,10 @@ async function untilEnded(ctx: OpsContext, exec: string): Promise<ExecutionView>
 export async function rerunCommand(ctx: OpsContext, args: CommandArgs): Promise<number> {
   const exec = executionArgument("rerun", args);
   const view = await describeExecution(ctx.clients, ctx.outputs, exec);
-  if (view === undefined) throw unknownExecution(exec);
+  if (view === undefined)
+    throw new OpsFailureError(
+      `Step Functions has no execution "${exec}" of ${ctx.outputs.stateMachineArn} (a wrong name, another stack, or older than 90 days), so its input is unknown; \`npm run ops -- runs\` lists the recent runs`,
+    );
   const allowed = (RERUNNABLE as readonly string[]).includes(view.status);
   if (!allowed && args.values.force !== true)
     throw new OpsFailureError(

@@ -234,6 +234,12 @@ describe("ops CLI against a local stack", function () {
     assert.equal(code, 1);
     assert.equal(out, "");
     assert.equal(err, 'ops: unknown execution "no-such-run": `npm run ops -- runs` lists the stack\'s recent runs\n');
+    const rerun = await ops("rerun", "no-such-run", "--outputs", outputsFile);
+    assert.equal(rerun.code, 1);
+    assert.match(
+      rerun.err,
+      /^ops: Step Functions has no execution "no-such-run" of arn:aws:states:[^\n]+lists the recent runs\n$/,
+    );
   });
 
   it("makes exactly the AWS calls docs/operate.md's policy allows, each on a resource it grants", () => {
