@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main, type OpsIo } from "../../ops/cli";
@@ -109,5 +110,20 @@ describe("ops stack outputs and refusals", () => {
       "ops: show has no option --jsn (--help lists them)\n",
     );
     assert.equal((await ops(["runs", "--outputs", file, "--stack", "dev"])).code, 2);
+  });
+
+  it("runs as `npm run ops` runs it: one line on stderr and the exit code", () => {
+    const root = join(__dirname, "..", "..");
+    const script = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.ops as string;
+    const [node, ...args] = script.split(" ");
+    assert.equal(node, "node");
+    const missing = join(dir, "missing.json");
+    const run = spawnSync(process.execPath, [...args, "runs", "--outputs", missing], { cwd: root, encoding: "utf8" });
+    assert.equal(run.status, 1);
+    assert.equal(run.stdout, "");
+    assert.match(
+      run.stderr,
+      /^ops: cannot read --outputs .*missing\.json \(ENOENT\): write it with `pulumi stack output --json > FILE`\n$/,
+    );
   });
 });
