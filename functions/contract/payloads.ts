@@ -179,8 +179,8 @@ export interface CheckOutput {
 
 /**
  * What the dataset rules found (each finding is one `DatasetError` record), why a rule was not evaluated (`notes`),
- * and the feed's earlier runs the history rules compared with (newest first). Bounded: at most one finding per rule
- * and at most `MAX_OUTPUT_HISTORY_RUNS` runs.
+ * and the feed's earlier runs the history rules compared with (newest first). Bounded: at most
+ * `MAX_OUTPUT_FINDINGS` findings and `MAX_OUTPUT_HISTORY_RUNS` runs.
  */
 export interface DatasetOutcome {
   findings: { rule: string; severity: Severity; measured: number; bound: string; median?: number }[];
@@ -190,6 +190,8 @@ export interface DatasetOutcome {
 
 /** Most earlier runs a check output lists (it stays far below the 4 KB it promises). */
 export const MAX_OUTPUT_HISTORY_RUNS = 20;
+/** Most dataset findings a check output lists (a note says how many more `errors.csv` lists). */
+export const MAX_OUTPUT_FINDINGS = 10;
 
 /** What aggregate-results returns and writes to S3. */
 /** What the AggregateResults state passes (both patterns). */

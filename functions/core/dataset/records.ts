@@ -1,5 +1,5 @@
 import type { ChunkSummaryItem, DatasetOutcome, DatasetRulesItem, ErrorRecord, FileSummaryItem } from "../../contract";
-import { MAX_OUTPUT_HISTORY_RUNS } from "../../contract";
+import { MAX_OUTPUT_FINDINGS, MAX_OUTPUT_HISTORY_RUNS } from "../../contract";
 import type { RowProblem } from "../csv/validate";
 import type { MessageLocale } from "../csv/validation-messages";
 import { errorLineFields } from "../outcomes/chunk-outcomes";
@@ -69,15 +69,16 @@ export function datasetOutcomeOf(
   evaluation: DatasetEvaluation,
   history: readonly HistoryRun[] | undefined,
 ): DatasetOutcome {
+  const more = evaluation.findings.length - MAX_OUTPUT_FINDINGS;
   return {
-    findings: evaluation.findings.map((f) => ({
+    findings: evaluation.findings.slice(0, MAX_OUTPUT_FINDINGS).map((f) => ({
       rule: f.rule,
       severity: f.severity,
       measured: f.measured,
       bound: f.bound,
       ...(f.median !== undefined ? { median: f.median } : {}),
     })),
-    notes: evaluation.notes,
+    notes: more > 0 ? [...evaluation.notes, `${more} more findings: errors.csv lists them all`] : evaluation.notes,
     ...(history !== undefined
       ? {
           history: {
