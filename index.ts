@@ -1,11 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { stackNamePrefix } from "./blueprint/naming";
+import { ArrivalChecks } from "./infra/arrival";
 import { loadStackConfig } from "./infra/config";
-import { Monitoring, monitoringThresholds } from "./infra/monitoring";
+import { Monitoring } from "./infra/monitoring";
+import { monitoringThresholds } from "./infra/monitoring/thresholds";
 import { Notifications } from "./infra/notifications";
 import { Pipeline } from "./infra/pipeline";
-import { ErrorTable } from "./infra/table";
-import { stackNamePrefix } from "./blueprint/naming";
+import { PipelineTables } from "./infra/tables";
 
 /**
  * The Pulumi program: reads the stack's configuration once, composes the components and exports what a user needs
@@ -19,7 +21,7 @@ const arns = {
   account: aws.getCallerIdentityOutput().accountId,
 };
 
-const tables = new ErrorTable("errors", { namePrefix });
+const tables = new PipelineTables("errors", { namePrefix });
 const notifications = new Notifications("notify", {
   namePrefix,
   slackWebhookUrl: config.slackWebhookUrl,
@@ -28,6 +30,15 @@ const notifications = new Notifications("notify", {
   feeds: config.feeds,
 });
 const pipeline = new Pipeline("pipeline", { namePrefix, config, tables, notifications, arns });
+// A schedule per feed with an `arrival` rule: a file that has not come by its deadline is announced.
+const arrival = new ArrivalChecks("arrival", {
+  namePrefix,
+  config,
+  tables,
+  notifications,
+  checkFunction: pipeline.functions.functions.checkErrors.fn,
+  arns,
+});
 const monitoring = new Monitoring("monitoring", {
   // The `Pipeline` dimension the functions emit (their PIPELINE_NAME): the stack-qualified name.
   pipelineName: namePrefix,
@@ -58,8 +69,11 @@ export const teamTopicArn = notifications.teamTopic.arn;
 export const onCallTopicArn = config.onCallTopicArn;
 export const errorTableName = tables.table.name;
 export const runsTableName = tables.runsTable.name;
-export const slackWebhookParameter = notifications.webhookParameter.name;
+/** The stack's Slack webhook parameter; undefined when the stack sets no webhook (every feed has its own). */
+export const slackWebhookParameter = notifications.webhookParameter?.name;
 export const dashboardUrl = monitoring.dashboard.url;
 /** Upload events EventBridge could not deliver (their runs never started): each one pages on-call. */
 export const deadLetterQueueUrl = pipeline.deadLetterQueue.url;
 export const deadLetterQueueArn = pipeline.deadLetterQueue.arn;
+/** Each feed with an `arrival` rule: the schedule that checks its file at the deadline. */
+export const arrivalSchedules = arrival.plan.map((s) => `${s.feed}: ${s.expression} ${s.timeZone}`);

@@ -11,7 +11,7 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { splitCsv } from "../functions/core/csv/split";
 import { startLocalServices } from "../local/services/services";
 import { emptyExpected, generateOrderLines } from "../scripts/generate-csv";
-import { sampleSchema } from "../test/csv/helpers";
+import { sampleSchema } from "../test/support/csv-fixtures";
 
 async function main(): Promise<void> {
   const mb = Number(process.argv[2] ?? 50);

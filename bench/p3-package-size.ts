@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildArchive, stageHandler, writeArchive } from "../infra/package";
 import { FUNCTION_KEYS, FUNCTION_SPECS } from "../blueprint/function-specs";
+import { stageHandler } from "../infra/package";
 import { defaultPackageBytes, zipSize } from "./lib/archive-size";
+import { buildArchive, writeArchive } from "./lib/callback-archive";
 import { ROOT } from "./lib/measure";
 import { type BenchRow, row } from "./lib/rows";
 

@@ -18,7 +18,7 @@ describe("npm run bench -- --quick", () => {
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile(
         process.execPath,
-        ["-r", "./local/register.js", "bench/run.ts", "--quick", "--out", out],
+        ["-r", "./local/register.js", "bench/cli.ts", "--quick", "--out", out],
         { cwd: join(__dirname, ".."), maxBuffer: 16 * 1024 * 1024 },
         (err, so, se) => (err ? reject(new Error(`bench --quick failed: ${err.message}\n${se}`)) : resolve(so)),
       ),

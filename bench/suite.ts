@@ -1,5 +1,5 @@
 /**
- * Runs one benchmark suite in this process and prints its rows as one JSON line (bench/run.ts starts one process per
+ * Runs one benchmark suite in this process and prints its rows as one JSON line (bench/cli.ts starts one process per
  * suite, so no suite's heap, services or warm caches disturb another's).
  *
  *   node -r ./local/register.js bench/suite.ts <P1|P2|P3|P4|P5|P6> [--quick]

@@ -22,7 +22,7 @@ export interface RoleRefs<S> {
   alertTopicArn: S;
   /** The customer managed key of the alert topic and the webhook parameter. */
   keyArn: S;
-  /** The SSM parameters holding Slack webhook URLs: the stack's and each feed's own. */
+  /** The SSM parameters holding Slack webhook URLs some feed reads: the stack's (when it has one), each feed's own. */
   webhookParameterArns: S[];
   logGroupArns: Record<FunctionKey, S>;
   /** The state machine's executions (`arn:…:execution:<state machine name>:*`). */

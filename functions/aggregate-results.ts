@@ -2,32 +2,21 @@ import { readRunSummaries } from "./adapters/chunk-summaries";
 import { dynamoFeedHistory } from "./adapters/feed-history";
 import { decodeEventKey, putJson, readObjectText } from "./adapters/s3";
 import { composeObject } from "./adapters/s3-compose";
-import { type AggregateInput, type AggregateOutput, ENV, OUTCOME_KEYS } from "./contract";
-import { requireFields } from "./core/csv/settings";
+import { type AggregateOutput, ENV, OUTCOME_KEYS } from "./contract";
 import { usesHistory } from "./core/dataset/records";
-import { requireEnv } from "./core/env";
+import { FUNCTION_ENV, optionalEnv, requireEnv } from "./core/env";
 import { InputError } from "./core/errors";
 import { feedLabel, findFeed } from "./core/feeds";
-import { log } from "./core/log";
+import { type AggregateEvent, aggregateInput } from "./core/inputs";
+import { createLogger } from "./core/log";
 import { UTF8_BOM } from "./core/outcomes/csv-text";
 import { composedDatasetFindings, composedDatasetRules } from "./core/outcomes/dataset-findings";
 import { aggregateOutputOf, buildManifest, composition, type RunOutcomeInput } from "./core/outcomes/manifest";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 
-/** What the AggregateResults state passes. */
-/** The AggregateResults payload; `header` and `splitStatus` may be absent (older definitions, direct invokes). */
-export type AggregateEvent = Omit<AggregateInput, "header" | "splitStatus" | "chunkResults"> &
-  Partial<Pick<AggregateInput, "header" | "splitStatus" | "chunkResults">>;
+export type { AggregateEvent } from "./core/inputs";
 
-function headerOf(event: AggregateEvent): string[] {
-  const header = event.header ?? [];
-  if (!Array.isArray(header) || header.some((h) => typeof h !== "string")) {
-    throw new InputError(
-      `aggregate-results input has an invalid header ${JSON.stringify(header)}: expected the split's list of column names.`,
-    );
-  }
-  return header;
-}
+const log = createLogger("aggregate-results");
 
 /**
  * Composes the run's row outcomes and writes its manifest:
@@ -40,10 +29,10 @@ function headerOf(event: AggregateEvent): string[] {
  * (`UNKNOWN_FEED`, and the function's own locale, when the key is under none: the split failed, nothing to compose). A retry rewrites the same keys with the same bytes (the manifest's `composedAt` aside).
  */
 export async function handler(event: AggregateEvent, _context?: unknown): Promise<AggregateOutput> {
-  const input = requireFields<AggregateEvent>(event, ["executionName", "bucket", "key"], "aggregate-results");
+  const input = aggregateInput(event);
   const runsTable = requireEnv(ENV.runsTable);
   const settings = outcomeSettings();
-  const header = headerOf(input);
+  const { header } = input;
   const exec = input.executionName;
   // The split's (decoded) key, or the event's when the split failed: either form finds the feed.
   const entry = findFeed(input.key) ?? findFeed(decodeEventKey(input.key));
@@ -65,7 +54,7 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
     file,
     chunks,
     settings,
-    locale: outputLocale(process.env, entry),
+    locale: outputLocale(FUNCTION_ENV, entry),
     feed,
   };
 
@@ -84,14 +73,14 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
     const line = await readObjectText(input.bucket, OUTCOME_KEYS.headerPart(settings, exec));
     files.rows.head = (settings.bom ? UTF8_BOM : "") + line;
   }
-  const rowsBytes = await composeObject(input.bucket, files.rows);
-  const errorsBytes = await composeObject(input.bucket, files.errors);
+  const rowsBytes = await composeObject(input.bucket, files.rows, log);
+  const errorsBytes = await composeObject(input.bucket, files.errors, log);
 
   const manifest = buildManifest(outcome, new Date().toISOString());
-  const resultBucket = process.env[ENV.resultsBucket] || input.bucket;
+  const resultBucket = optionalEnv(ENV.resultsBucket) ?? input.bucket;
   const resultKey = OUTCOME_KEYS.manifest(settings, exec);
   await putJson(resultBucket, resultKey, manifest);
-  log("INFO", "row outcomes composed", {
+  log.info("row outcomes composed", {
     executionName: exec,
     feed,
     status: manifest.status,

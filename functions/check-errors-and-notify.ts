@@ -17,11 +17,12 @@ import {
   NOTIFY_NOW_ENV,
   type NotificationChannel,
 } from "./contract";
-import { requireEnv, timeEnv } from "./core/env";
+import { type Env, FUNCTION_ENV, requireEnv, timeEnv } from "./core/env";
 import { EnvironmentError } from "./core/errors";
 import { ANY_KEY_FEED, feedLabel, findFeed, readFeeds } from "./core/feeds";
+import { checkInput } from "./core/inputs";
 import { createLogger, withFields } from "./core/log";
-import { type CheckConfig, type CheckDeps, runCheck, validateCheckInput } from "./core/notify/check";
+import { type CheckConfig, type CheckDeps, runCheck } from "./core/notify/check";
 import { type DigestOutcome, flushDigests } from "./core/notify/digest-flush";
 import { parseNotifyPolicy } from "./core/notify/policy";
 import type { ChannelSender } from "./core/notify/ports";
@@ -53,10 +54,7 @@ const fromFeed = (feed: FeedEnvEntry, field: keyof FeedEnvEntry) => `${ENV.feeds
  * `UNKNOWN_FEED`). Tables are always required; each channel's variables are required when the policy routes anything
  * to that channel. A missing variable fails with its name; a bad policy names the key (and the feed, when it is its own).
  */
-export function loadCheckConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  feed: FeedEnvEntry | null = ANY_KEY_FEED,
-): HandlerConfig {
+export function loadCheckConfig(env: Env = FUNCTION_ENV, feed: FeedEnvEntry | null = ANY_KEY_FEED): HandlerConfig {
   const policy =
     feed?.notifyPolicy !== undefined
       ? parseNotifyPolicy(feed.notifyPolicy, fromFeed(feed, "notifyPolicy"))
@@ -150,11 +148,11 @@ const CONFIG_VARIABLES = [
 /** Configs by feed (`UNKNOWN_FEED` for a key under none), each read once per warm container. */
 const cached = new Map<string, { key: string; cfg: HandlerConfig }>();
 function config(feed: FeedEnvEntry | null): HandlerConfig {
-  const key = JSON.stringify(CONFIG_VARIABLES.map((name) => process.env[name] ?? null));
+  const key = JSON.stringify(CONFIG_VARIABLES.map((name) => FUNCTION_ENV[name] ?? null));
   const label = feedLabel(feed ?? undefined);
   const hit = cached.get(label);
   if (hit?.key === key) return hit.cfg;
-  const cfg = loadCheckConfig(process.env, feed);
+  const cfg = loadCheckConfig(FUNCTION_ENV, feed);
   cached.set(label, { key, cfg });
   return cfg;
 }
@@ -199,7 +197,7 @@ export async function handler(event: unknown, _context?: unknown): Promise<Check
     );
     return { digest: DIGEST_FLUSH_EVENT.digest, results: perFeed.flat() };
   }
-  const input = validateCheckInput(event);
+  const input = checkInput(event);
   // The key is the split's (decoded) one, or the event's when the split failed: either form finds the feed.
   const cfg = config(findFeed(input.key) ?? findFeed(decodeEventKey(input.key)) ?? null);
   return runCheck(input, cfg, deps(cfg));

@@ -1,8 +1,9 @@
+import { recordFeedRun } from "./adapters/arrival-store";
 import { ErrorWriter, putFileSummary } from "./adapters/error-store";
 import { decodeEventKey, openUploadedObject } from "./adapters/s3";
 import { loadRowSchema } from "./adapters/schema-source";
 import { claimUpload } from "./adapters/upload-claim";
-import type { CountsByType, HeaderRange, UploadIdentity } from "./contract";
+import type { CountsByType, HeaderRange } from "./contract";
 import {
   ENV,
   type FileSummaryItem,
@@ -12,12 +13,13 @@ import {
   RUN_KEYS,
   type SplitResult,
 } from "./contract";
-import { chunkSettings, requireFields, retentionDays } from "./core/csv/settings";
+import { chunkSettings, retentionDays } from "./core/csv/settings";
 import { splitCsv } from "./core/csv/split";
 import type { RowProblem } from "./core/csv/validate";
 import { requireEnv } from "./core/env";
 import { feedOfKey, findFeed, schemaLocationOf } from "./core/feeds";
-import { log } from "./core/log";
+import { type SplitInput, splitInput } from "./core/inputs";
+import { createLogger } from "./core/log";
 import {
   buildErrorRecord,
   countRecord,
@@ -27,6 +29,8 @@ import {
 } from "./core/records/error-record";
 import { uploadFields } from "./core/records/upload";
 import { visible } from "./core/text";
+
+const log = createLogger("split-csv");
 
 /** A header problem as the file summary keeps it: the file's text made visible, as in every error record. */
 function fileWarning(problem: RowProblem): FileWarning {
@@ -54,16 +58,6 @@ export function headerForState(
   return { header: [], headerRange: range };
 }
 
-/** What the SplitCsv state passes. */
-export interface SplitEvent {
-  bucket: string;
-  key: string;
-  executionName: string;
-  startTime: string;
-  /** The execution's input: its ETag, version id and sequencer identify the upload, when it carries them. */
-  upload?: UploadIdentity | null;
-}
-
 /**
  * Finds the upload's feed from its key (an {@link InputError} when the key is under no feed's prefix: nothing is
  * claimed or written), claims the upload for this execution, then reads the uploaded CSV once as a stream, checks its header against the
@@ -73,8 +67,8 @@ export interface SplitEvent {
  * delivered twice), nothing is read further or written and the result's status is `DUPLICATE`; a claim held by an
  * execution that failed, timed out or was aborted is taken over, so a failed run can run again.
  */
-export async function handler(event: SplitEvent, _context?: unknown): Promise<SplitResult> {
-  const input = requireFields<SplitEvent>(event, ["bucket", "key", "executionName", "startTime"], "split-csv");
+export async function handler(event: SplitInput, _context?: unknown): Promise<SplitResult> {
+  const input = splitInput(event);
   const errorTable = requireEnv(ENV.errorTable);
   const runsTable = requireEnv(ENV.runsTable);
   const settings = chunkSettings();
@@ -120,7 +114,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
   });
   if (!claim.claimed) {
     object.discard();
-    log("INFO", "upload already claimed by another execution: nothing to do", {
+    log.info("upload already claimed by another execution: nothing to do", {
       executionName: input.executionName,
       bucket: input.bucket,
       key: object.key,
@@ -146,7 +140,7 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
   }
 
   if (claim.takenOverFrom !== undefined) {
-    log("WARN", "upload claimed again: the execution that held it ended without succeeding", {
+    log.warn("upload claimed again: the execution that held it ended without succeeding", {
       executionName: input.executionName,
       bucket: input.bucket,
       key: object.key,
@@ -155,6 +149,18 @@ export async function handler(event: SplitEvent, _context?: unknown): Promise<Sp
       earlierStatus: claim.takenOverFrom.status,
     });
   }
+
+  // The feed's latest run is what its arrival check reads.
+  await recordFeedRun(runsTable, {
+    feed,
+    executionName: input.executionName,
+    startTime: input.startTime,
+    key: object.key,
+    expiresAt,
+  }).catch((err: unknown) => {
+    object.discard();
+    throw err;
+  });
 
   const outcome = await splitCsv(object.body, {
     totalBytes: object.contentLength,

@@ -1,21 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_FEED, type OutcomeSettings } from "../functions/contract";
-import type { NotifyPolicy } from "../functions/core/notify/policy";
 import {
   type AlarmThresholds,
   ConfigError,
-  type ConfigProblem,
   checkChannels,
   LOG_RETENTION_DAYS,
-  outputPrefixProblems,
   parseSettings,
   type ResolvedFeed,
-  readRowSchema,
   resolveFeeds,
   type SettingsSource,
   STACK_KEYS,
+  slackConfigured,
+  stackSlackProblems,
   throwIfProblems,
-} from "../blueprint/config-schema";
+} from "../blueprint/config";
+import type { OutcomeSettings } from "../functions/contract";
+import type { NotifyPolicy } from "../functions/core/notify/policy";
 import type { PipelinePattern } from "../workflow/pipeline";
 
 export { type AlarmThresholds, ConfigError, LOG_RETENTION_DAYS };
@@ -43,8 +42,11 @@ export interface StackConfig {
   chunkBytes: number;
   mapConcurrency: number;
   toleratedFailurePercentage: number;
-  /** The Slack incoming webhook URL (a secret). */
-  slackWebhookUrl: pulumi.Output<string>;
+  /**
+   * The stack's Slack incoming webhook URL (a secret), for the feeds without their own; unset when the stack sets
+   * none (then every feed sets its own).
+   */
+  slackWebhookUrl?: pulumi.Output<string>;
   emailFrom?: string;
   emailTo: string[];
   onCallEmail?: string;
@@ -76,16 +78,18 @@ export interface ParseStackConfigOptions {
  * (except `inputPrefix`, where "" — the bucket's root — is refused rather than taken for the default).
  *
  * Without `feeds`, the single-feed keys make one feed, `default`; with `feeds` (JSON text, as `pulumi config` holds
- * it), each entry is a feed, whose own Slack webhook URL becomes a secret Output.
+ * it), each entry is a feed, whose own Slack webhook URL becomes a secret Output. `slackWebhookUrl` is required
+ * unless every feed sets its own.
  *
  * @param project the Pulumi project name (config keys are `<project>:<key>`)
- * @param secretUrl the Slack webhook URL as an Output (it is validated through `raw.slackWebhookUrl`)
+ * @param secretUrl the Slack webhook URL as an Output (it is validated through `raw.slackWebhookUrl`, and ignored
+ *   when that is unset)
  * @example parseStackConfig("csv-pipeline", { rowSchemaPath: "samples/orders.schema.yaml", slackWebhookUrl }, secret)
  */
 export function parseStackConfig(
   project: string,
   raw: RawConfig,
-  secretUrl: pulumi.Output<string>,
+  secretUrl: pulumi.Output<string> | undefined,
   options: ParseStackConfigOptions = {},
 ): StackConfig {
   const source: SettingsSource = { kind: "stack", project };
@@ -95,50 +99,30 @@ export function parseStackConfig(
 
   const { values: v, problems } = parseSettings(input, CONFIG_KEYS);
   const slack = input.slackWebhookUrl !== undefined;
-  const channels = checkChannels(v, input.notifyPolicy, slack);
+  problems.push(...stackSlackProblems(input));
+  // Without the stack's webhook, Slack is still configured when every feed has its own: the stack's policy (which the
+  // feeds' are merged from) keeps its Slack routes.
+  const channels = checkChannels(v, input.notifyPolicy, slackConfigured(input));
   const warnings = channels.warnings.map((w) => `${project}:${w}`);
 
-  let feeds: FeedConfig[] = [];
-  if (input.feeds === undefined) {
-    const rowSchema =
-      "rowSchema" in v && "rowSchemaPath" in v
-        ? readRowSchema(project, v.rowSchema, v.rowSchemaPath, projectDir)
-        : { json: "", source: "", problems: [] as ConfigProblem[] };
-    problems.push(...rowSchema.problems);
-    if (v.inputPrefix !== undefined && v.outputs !== undefined)
-      problems.push(...outputPrefixProblems(v.inputPrefix, v.outputs));
-    problems.push(...channels.problems);
-    feeds = [
-      {
-        name: DEFAULT_FEED,
-        prefix: v.inputPrefix as string,
-        schemaJson: rowSchema.json,
-        schemaSource: rowSchema.source,
-        slack,
-        emailTo: v.emailTo as string[],
-        onCallEmail: v.onCallEmail,
-        ownOnCall: false,
-        policy: channels.policy as NotifyPolicy,
-      },
-    ];
-  } else {
-    problems.push(...channels.problems);
-    const resolved = resolveFeeds(input, v, {
-      keys: CONFIG_KEYS,
-      stackWarnings: channels.warnings,
-      slack,
-      schemaDir: projectDir,
-      inlineSchemaSource: (i) => `${project}:feeds[${i}].schema`,
-    });
-    problems.push(...resolved.problems);
-    warnings.push(...resolved.warnings.map((w) => `${project}:${w}`));
-    feeds = resolved.feeds.map(
-      ({ schemaText: _text, schemaPath: _path, slackWebhookUrl, ...feed }): FeedConfig => ({
-        ...feed,
-        ...(slackWebhookUrl !== undefined ? { slackWebhookUrl: pulumi.secret(slackWebhookUrl) } : {}),
-      }),
-    );
-  }
+  problems.push(...channels.problems);
+  // Without `feeds`, the single-feed keys are read as a one-item list: the feed `default`.
+  const resolved = resolveFeeds(input, v, {
+    keys: CONFIG_KEYS,
+    stackWarnings: channels.warnings,
+    slack,
+    schemaDir: projectDir,
+    inlineSchemaSource: (i) => `${project}:feeds[${i}].schema`,
+    singleFeedSchemaSource: `${project}:rowSchema`,
+  });
+  problems.push(...resolved.problems);
+  warnings.push(...resolved.warnings.map((w) => `${project}:${w}`));
+  const feeds = resolved.feeds.map(
+    ({ schemaText: _text, schemaPath: _path, slackWebhookUrl, ...feed }): FeedConfig => ({
+      ...feed,
+      ...(slackWebhookUrl !== undefined ? { slackWebhookUrl: pulumi.secret(slackWebhookUrl) } : {}),
+    }),
+  );
 
   for (const warning of warnings) options.warn?.(warning);
   throwIfProblems(source, problems);
@@ -152,7 +136,7 @@ export function parseStackConfig(
     chunkBytes: ok.chunkBytes,
     mapConcurrency: ok.mapConcurrency,
     toleratedFailurePercentage: ok.toleratedFailurePercentage,
-    slackWebhookUrl: secretUrl,
+    ...(slack && secretUrl !== undefined ? { slackWebhookUrl: secretUrl } : {}),
     emailFrom: v.emailFrom,
     emailTo: ok.emailTo,
     onCallEmail: v.onCallEmail,
@@ -168,7 +152,7 @@ export function parseStackConfig(
 const RAW_KEYS: readonly string[] = ["slackWebhookUrl", "feeds"];
 
 /**
- * Reads the stack's configuration once through `pulumi.Config`, the Slack webhook URL through `requireSecret`, and
+ * Reads the stack's configuration once through `pulumi.Config`, the Slack webhook URL (when set) as a secret, and
  * validates it. `feeds` is read as its raw JSON text: a feed's `notify.slackWebhookUrl` set with `--secret` makes the
  * whole key secret, and each feed's URL is wrapped with `pulumi.secret`. A notification channel the stack does not
  * configure is taken out of the default routing with a warning naming `notifyPolicy.routing`.
@@ -181,6 +165,6 @@ export function loadStackConfig(): StackConfig {
   // The secrets' plain text is read only to check its form; messages never show it.
   raw.slackWebhookUrl = pulumi.runtime.getConfig(`${project}:slackWebhookUrl`);
   raw.feeds = pulumi.runtime.getConfig(`${project}:feeds`);
-  const secret = raw.slackWebhookUrl ? cfg.requireSecret("slackWebhookUrl") : pulumi.secret("");
+  const secret = raw.slackWebhookUrl ? cfg.requireSecret("slackWebhookUrl") : undefined;
   return parseStackConfig(project, raw, secret, { warn: (message) => pulumi.log.warn(message) });
 }

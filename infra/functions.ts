@@ -1,14 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, feedSchemaKey } from "../functions/contract";
-import { checkEnvironmentSize, type FeedEnvSettings, feedEnvironment, outcomeEnvironment } from "../blueprint/function-env";
+import {
+  checkEnvironmentSize,
+  type FeedEnvSettings,
+  feedEnvironment,
+  outcomeEnvironment,
+} from "../blueprint/function-env";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../blueprint/function-specs";
 import { roleStatements } from "../blueprint/role-statements";
+import { ENV, feedSchemaKey } from "../functions/contract";
 import type { StackConfig } from "./config";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
 import type { Notifications } from "./notifications";
 import { type HandlerBundle, lambdaCode, stageHandler } from "./package";
-import type { ErrorTable } from "./table";
+import type { PipelineTables } from "./tables";
 
 export { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../blueprint/function-specs";
 
@@ -28,7 +33,7 @@ export interface FunctionsArgs {
   /** Prefix of physical names (`stackNamePrefix`); also the functions' PIPELINE_NAME, the `Pipeline` dimension. */
   namePrefix: string;
   config: StackConfig;
-  tables: ErrorTable;
+  tables: PipelineTables;
   notifications: Notifications;
   bucket: aws.s3.Bucket;
   /** ARN of the state machine (known before it exists: its name is fixed), shown in console links. */
@@ -125,8 +130,9 @@ export class Functions extends pulumi.ComponentResource {
         ...common,
         ...outcomes.checkErrors,
         [ENV.alertTopicArn]: notifications.topic.arn,
-        // The first feed's parameter, when it posts to Slack, replaces the stack's (see feedEnvironment).
-        [ENV.slackWebhookParameter]: notifications.webhookParameter.name,
+        // The first feed's parameter, when it posts to Slack, replaces the stack's (see feedEnvironment); a stack
+        // without a webhook of its own names only its feeds'.
+        ...(notifications.webhookParameter ? { [ENV.slackWebhookParameter]: notifications.webhookParameter.name } : {}),
         ...(config.emailFrom ? { [ENV.emailFrom]: config.emailFrom } : {}),
         [ENV.consoleRegion]: arns.region,
         [ENV.stateMachineArn]: args.stateMachineArn,

@@ -5,8 +5,11 @@ import { type FilterPolicy, feedOnCallGroups, type OnCallFeed, onCallSubscriptio
 /** Arguments of {@link Notifications}. */
 export interface NotificationsArgs {
   namePrefix: string;
-  /** The Slack incoming webhook URL (secret), stored as an SSM SecureString. */
-  slackWebhookUrl: pulumi.Input<string>;
+  /**
+   * The stack's Slack incoming webhook URL (secret), stored as an SSM SecureString; unset when every feed has its own
+   * (SSM refuses an empty parameter value, so no parameter is created then).
+   */
+  slackWebhookUrl?: pulumi.Input<string>;
   /** On-call e-mail: subscribed to the alert topic's CRITICAL notices and to the alarm topic (every Critical alarm). */
   onCallEmail?: string;
   /** E-mail addresses subscribed to the team topic (Warning alarms). */
@@ -35,7 +38,8 @@ export function feedWebhookParameterName(namePrefix: string, feed: string): stri
  * the alarm topic of Critical alarms, with the on-call e-mail subscribed unfiltered (an alarm notification carries no
  * message attributes, and SNS matches no filter policy against such a message); a team topic for Warning alarms with
  * the `emailTo` subscriptions; all encrypted with a customer-managed KMS key that CloudWatch alarms may use (the
- * AWS-managed `aws/sns` key does not let alarms publish); and the SSM SecureString holding the Slack webhook URL. An existing on-call topic (PagerDuty/Opsgenie) is not subscribed here — SNS cannot subscribe a
+ * AWS-managed `aws/sns` key does not let alarms publish); and, when the stack sets one, the SSM SecureString holding
+ * its Slack webhook URL. An existing on-call topic (PagerDuty/Opsgenie) is not subscribed here — SNS cannot subscribe a
  * topic to a topic — Critical alarms notify it directly (see Monitoring). Per feed: its own Slack webhook as its own
  * SecureString, and its own on-call e-mail subscribed to its CRITICAL notices (the `feed` message attribute).
  */
@@ -52,7 +56,8 @@ export class Notifications extends pulumi.ComponentResource {
   readonly feedAlarmTopics: Record<string, aws.sns.Topic> = {};
   /** Warning alarms: the team hears them, on-call is not paged. */
   readonly teamTopic: aws.sns.Topic;
-  readonly webhookParameter: aws.ssm.Parameter;
+  /** The stack's Slack webhook parameter; unset when the stack sets no webhook (every feed has its own). */
+  readonly webhookParameter?: aws.ssm.Parameter;
   /** The SSM SecureStrings of the feeds with their own Slack webhook, by feed name. */
   readonly feedWebhookParameters: Record<string, aws.ssm.Parameter> = {};
   readonly subscriptions: aws.sns.TopicSubscription[] = [];
@@ -135,17 +140,19 @@ export class Notifications extends pulumi.ComponentResource {
     }
     for (const [i, address] of args.emailTo.entries()) subscribe(`email-${i}`, this.teamTopic, address);
 
-    this.webhookParameter = new aws.ssm.Parameter(
-      `${name}-slack-webhook`,
-      {
-        name: `/${args.namePrefix}/slack/webhook-url`,
-        type: "SecureString",
-        keyId: this.key.arn,
-        value: pulumi.secret(args.slackWebhookUrl),
-        description: "Slack incoming webhook URL read by check-errors-and-notify",
-      },
-      { parent: this },
-    );
+    if (args.slackWebhookUrl !== undefined) {
+      this.webhookParameter = new aws.ssm.Parameter(
+        `${name}-slack-webhook`,
+        {
+          name: `/${args.namePrefix}/slack/webhook-url`,
+          type: "SecureString",
+          keyId: this.key.arn,
+          value: pulumi.secret(args.slackWebhookUrl),
+          description: "Slack incoming webhook URL read by check-errors-and-notify",
+        },
+        { parent: this },
+      );
+    }
 
     for (const feed of args.feeds) {
       if (feed.slackWebhookUrl === undefined) continue;
@@ -167,7 +174,7 @@ export class Notifications extends pulumi.ComponentResource {
       topicArn: this.topic.arn,
       alarmTopicArn: this.alarmTopic.arn,
       teamTopicArn: this.teamTopic.arn,
-      webhookParameterName: this.webhookParameter.name,
+      webhookParameterName: this.webhookParameter?.name,
     });
   }
 
@@ -178,7 +185,11 @@ export class Notifications extends pulumi.ComponentResource {
   webhookParameterOf(feed: string): aws.ssm.Parameter | undefined {
     const config = this.feeds.find((f) => f.name === feed);
     if (!config?.slack) return undefined;
-    return this.feedWebhookParameters[feed] ?? this.webhookParameter;
+    const parameter = this.feedWebhookParameters[feed] ?? this.webhookParameter;
+    if (parameter === undefined) {
+      throw new Error(`Notifications: feed ${feed} posts to Slack, but neither it nor the stack has a webhook URL`);
+    }
+    return parameter;
   }
 
   /** Every webhook parameter some feed reads (the check may read exactly these). */

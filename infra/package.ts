@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
-import { dirname, join, relative, resolve, sep } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import { join, relative, resolve, sep } from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
 import { PipelineError } from "../functions/core/errors";
 import { MODULE_REDIRECTS, realNodeModules, trimmedFiles } from "./bundle-shaping";
 import { BUNDLED_SDK_PACKAGES, RUNTIME_PROVIDED_SCOPES } from "./runtime-sdk";
@@ -267,51 +267,4 @@ export function lambdaCode(bundle: HandlerBundle): {
       extraExcludePackages: projectDependencies(),
     },
   };
-}
-
-/** Archive contents, keyed by path inside the archive. */
-export type ArchiveFiles = Record<string, pulumi.asset.Asset | pulumi.asset.Archive>;
-
-/**
- * Builds a handler's archive contents exactly as `aws.lambda.CallbackFunction` does: `serializeFunction` with the
- * same options into `__index.js`, then `pulumi.runtime.computeCodePaths` (with `aws-sdk` excluded, as it adds).
- */
-export async function buildArchive(bundle: HandlerBundle): Promise<ArchiveFiles> {
-  const code = lambdaCode(bundle);
-  const closure = await pulumi.runtime.serializeFunction(code.callbackFactory, {
-    serialize: (_) => true,
-    exportName: "handler",
-    isFactoryFunction: true,
-    allowSecrets: true,
-  });
-  const files: ArchiveFiles = { "__index.js": new pulumi.asset.StringAsset(closure.text) };
-  const options: pulumi.runtime.CodePathOptions = {
-    ...code.codePathOptions,
-    extraExcludePackages: [...(code.codePathOptions.extraExcludePackages ?? []), "aws-sdk"],
-  };
-  for (const [path, asset] of await pulumi.runtime.computeCodePaths(options)) files[path] = asset;
-  return files;
-}
-
-/** Writes archive contents into `dir` (as Lambda would unpack them); returns the file count and total bytes. */
-export async function writeArchive(files: ArchiveFiles, dir: string): Promise<{ files: number; bytes: number }> {
-  let count = 0;
-  let bytes = 0;
-  const put = (target: string, data: Buffer) => {
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, data);
-    count += 1;
-    bytes += data.length;
-  };
-  for (const [path, item] of Object.entries(files)) {
-    const target = join(dir, path);
-    // biome-ignore lint/suspicious/noExplicitAny: asset classes expose their source through Promise-typed fields
-    const a = item as any;
-    if (a.text !== undefined) put(target, Buffer.from(await a.text));
-    else if (a.path !== undefined && item instanceof pulumi.asset.FileAsset) put(target, readFileSync(await a.path));
-    else if (a.path !== undefined && item instanceof pulumi.asset.FileArchive) {
-      throw new PackagingError(`Archive entry ${path} is a whole directory; packaging lists single files only.`);
-    } else throw new PackagingError(`Archive entry ${path} has an unsupported asset type.`);
-  }
-  return { files: count, bytes };
 }

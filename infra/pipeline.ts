@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_FEED, DIGEST_FLUSH_EVENT, feedSchemaKey, type OutcomeSettings } from "../functions/contract";
 import { feedResourceName } from "../blueprint/naming";
 import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../blueprint/start-rule";
+import { DEFAULT_FEED, DIGEST_FLUSH_EVENT, feedSchemaKey, type OutcomeSettings } from "../functions/contract";
 import { buildPipeline } from "../workflow/pipeline";
 import { renderOnArns } from "../workflow/pulumi";
 import type { StackConfig } from "./config";
@@ -10,14 +10,14 @@ import { allowRulesToDeadLetter, eventDeadLetterQueue, RULE_TARGET_RETRY } from 
 import { FUNCTION_KEYS, type FunctionKey, Functions, taskTimeoutSeconds } from "./functions";
 import { type ArnContext, type PolicyStatement, serviceRole } from "./iam";
 import type { Notifications } from "./notifications";
-import type { ErrorTable } from "./table";
+import type { PipelineTables } from "./tables";
 
 /** Arguments of {@link Pipeline}. */
 export interface PipelineArgs {
   /** Prefix of physical names, unique per stack (see `stackNamePrefix`). */
   namePrefix: string;
   config: StackConfig;
-  tables: ErrorTable;
+  tables: PipelineTables;
   notifications: Notifications;
   arns: ArnContext;
 }

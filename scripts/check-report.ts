@@ -21,8 +21,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/cli/command-line";
-import { UsageError } from "../local/cli/faults";
 import type { RunDocument } from "../local/report/document";
+import { UsageError } from "../local/usage-error";
 
 /** Parsed command line of the check. */
 export interface CheckReportArgs {

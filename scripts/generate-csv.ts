@@ -11,7 +11,7 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import type { CountsBySeverity, CountsByType, ErrorType, Severity } from "../functions/contract";
 import { type CommandLineOptions, type CommandLineProblem, parseCommandLine } from "../local/cli/command-line";
-import { UsageError } from "../local/cli/faults";
+import { UsageError } from "../local/usage-error";
 
 /** Header of the generated files (the columns of samples/orders.schema.yaml). */
 export const ORDER_HEADER = ["order_id", "email", "amount", "quantity", "status", "ordered_at", "updated_at", "note"];

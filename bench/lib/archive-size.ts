@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
-import type { ArchiveFiles } from "../../infra/package";
+import type { ArchiveFiles } from "./callback-archive";
 
 /**
  * Archive measurements for the package-size goal (P3) and the offline deploy test: what the default packaging

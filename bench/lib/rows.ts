@@ -4,7 +4,7 @@
  * runs cancels out; `ratio` is always `ours / anchor`.
  */
 
-import { renderTable as renderTableLines } from "../../local/report/table";
+import { renderTable as renderTableLines } from "../../local/report/text-table";
 
 /** One row of `bench/results.json`. */
 export interface BenchRow {

@@ -7,6 +7,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../contract";
+import { optionalEnv } from "../core/env";
 import { DeliveryAttemptError } from "../core/errors";
 import { type DeliveryOptions, withDeliveryRetry } from "../core/retry";
 
@@ -70,7 +71,7 @@ export const clients = {
     once("doc", () =>
       DynamoDBDocumentClient.from(clients.dynamo(), { marshallOptions: { removeUndefinedValues: true } }),
     ),
-  s3: () => once("s3", (c) => new S3Client({ ...c, forcePathStyle: process.env[ENV.s3ForcePathStyle] === "true" })),
+  s3: () => once("s3", (c) => new S3Client({ ...c, forcePathStyle: optionalEnv(ENV.s3ForcePathStyle) === "true" })),
   sns: () => once("sns", (c) => new SNSClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
   ses: () => once("ses", (c) => new SESClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
   ssm: () => once("ssm", (c) => new SSMClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),

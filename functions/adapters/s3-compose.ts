@@ -1,4 +1,5 @@
 import { PipelineError } from "../core/errors";
+import type { Logger } from "../core/log";
 import type { ComposedFile, PartRef } from "../core/outcomes/manifest";
 import { openObject } from "./s3";
 import { S3TextWriter } from "./s3-writer";
@@ -68,10 +69,10 @@ async function appendPart(writer: S3TextWriter, bucket: string, part: PartRef): 
  * Writes `file.key` in `bucket` as `file.head` followed by each part's bytes, in order, one part streaming at a
  * time (memory: the writer's two 5 MiB buffers, whatever the sizes). Nothing changes under the key unless every part
  * was read: on failure the upload is aborted (a previous version of the file, if any, stays) and the error is
- * rethrown. Returns the bytes written.
+ * rethrown (a failure to drop the upload goes to `log`). Returns the bytes written.
  */
-export async function composeObject(bucket: string, file: ComposedFile): Promise<number> {
-  const writer = new S3TextWriter(bucket, file.key);
+export async function composeObject(bucket: string, file: ComposedFile, log?: Logger): Promise<number> {
+  const writer = new S3TextWriter(bucket, file.key, { log });
   try {
     if (file.head !== "") {
       const pending = writer.write(file.head);

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { Upload } from "@aws-sdk/lib-storage";
-import { log } from "../core/log";
+import { createLogger, type Logger } from "../core/log";
 import { clients } from "./clients";
 
 /** Bytes held in memory per writer: one multipart part (S3's smallest) and one in flight. */
@@ -30,11 +30,16 @@ export class S3TextWriter {
   private aborted = false;
   private bytesWritten = 0;
 
+  private readonly log: Logger;
+
   constructor(
     readonly bucket: string,
     readonly key: string,
-    contentType = "text/csv; charset=utf-8",
+    /** `log`: the handler's logger, which a failure to drop an aborted upload is logged to. */
+    opts: { contentType?: string; log?: Logger } = {},
   ) {
+    const contentType = opts.contentType ?? "text/csv; charset=utf-8";
+    this.log = opts.log ?? createLogger("s3-writer");
     const upload = new Upload({
       client: clients.s3(),
       params: { Bucket: bucket, Key: key, Body: this.stream, ContentType: contentType },
@@ -103,7 +108,7 @@ export class S3TextWriter {
       (err: unknown) => err,
     );
     if (outcome !== null && outcome !== aborted) {
-      log("WARN", "could not drop an aborted upload: its parts stay until the bucket's lifecycle rule removes them", {
+      this.log.warn("could not drop an aborted upload: its parts stay until the bucket's lifecycle rule removes them", {
         bucket: this.bucket,
         key: this.key,
         error: outcome,

@@ -17,6 +17,8 @@ export const METRICS = {
   notificationsSent: "NotificationsSent",
   notificationsSuppressed: "NotificationsSuppressed",
   notificationsFailed: "NotificationsFailed",
+  /** A feed's file had not arrived by its `arrival` deadline (published once per feed and day). */
+  filesMissing: "FilesMissing",
   /** From the log metric filter on the check function's JSON logs. */
   criticalErrorDetected: "CriticalErrorDetected",
   /**

@@ -4,7 +4,7 @@
  * (a run started by hand with only `bucket` and `key` finds its feed as an upload does).
  */
 import { DEFAULT_FEED, ENV, FEED_NAME_PATTERN, type FeedEnvEntry, UNKNOWN_FEED } from "../contract";
-import { type Env, requireEnv } from "./env";
+import { type Env, FUNCTION_ENV, requireEnv } from "./env";
 import { EnvironmentError, InputError } from "./errors";
 
 /** The one feed of a function whose `FEEDS` is unset: every key is its own (unit tests, older deployments). */
@@ -18,7 +18,7 @@ let cached: { raw: string; feeds: FeedEnvEntry[] } | undefined;
  *
  * @example readFeeds({ FEEDS: '[{"name":"orders","prefix":"orders/"}]' })[0].prefix // "orders/"
  */
-export function readFeeds(env: Env = process.env): FeedEnvEntry[] {
+export function readFeeds(env: Env = FUNCTION_ENV): FeedEnvEntry[] {
   const raw = env[ENV.feeds];
   if (raw === undefined || raw === "") return [ANY_KEY_FEED];
   if (cached?.raw === raw) return cached.feeds;
@@ -48,7 +48,7 @@ export function readFeeds(env: Env = process.env): FeedEnvEntry[] {
 }
 
 /** The feed whose prefix the key is under, or `undefined` when it is under none. */
-export function findFeed(key: string, env: Env = process.env): FeedEnvEntry | undefined {
+export function findFeed(key: string, env: Env = FUNCTION_ENV): FeedEnvEntry | undefined {
   return readFeeds(env).find((feed) => key.startsWith(feed.prefix));
 }
 
@@ -58,7 +58,7 @@ export function findFeed(key: string, env: Env = process.env): FeedEnvEntry | un
  *
  * @example feedOfKey("orders/2025-06-01.csv").name // "orders", with FEEDS naming that prefix
  */
-export function feedOfKey(bucket: string, key: string, env: Env = process.env): FeedEnvEntry {
+export function feedOfKey(bucket: string, key: string, env: Env = FUNCTION_ENV): FeedEnvEntry {
   const feed = findFeed(key, env);
   if (feed) return feed;
   const known = readFeeds(env)
@@ -73,7 +73,7 @@ export function feedOfKey(bucket: string, key: string, env: Env = process.env): 
  * `s3://bucket/key` of the feed's row schema: its `FEEDS` entry's `schema`, else the function's `SCHEMA_LOCATION`
  * (the first feed's, which the entry leaves out).
  */
-export function schemaLocationOf(feed: FeedEnvEntry, env: Env = process.env): string {
+export function schemaLocationOf(feed: FeedEnvEntry, env: Env = FUNCTION_ENV): string {
   return feed.schema ?? requireEnv(ENV.schemaLocation, env);
 }
 

@@ -1,30 +1,31 @@
 import { LOG_FIELDS } from "../contract";
+import { choiceEnv } from "./env";
 
 /**
- * A tiny structured logger shared by every handler: one JSON object per line on stdout, which CloudWatch Logs stores
- * as is, Logs Insights parses field by field, and metric filters match (`{ $.severity = "CRITICAL" }`).
+ * The structured logger: one JSON object per line on stdout, which CloudWatch Logs stores as is, Logs Insights
+ * parses field by field, and metric filters match (`{ $.severity = "CRITICAL" }`). Each handler creates one logger,
+ * named for it, at module load, and hands it to the code that logs for it.
  */
 
-export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The variable that sets the lowest level written (default `INFO`); read once, when this module loads. */
+export const LOG_LEVEL_ENV = "LOG_LEVEL";
 
 const ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
+const minimum = ORDER[choiceEnv(LOG_LEVEL_ENV, LOG_LEVELS, "INFO")];
 
 /** Where lines go; tests and the local runner replace it to capture or redirect them. */
 export type LogSink = (line: string) => void;
 
 let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
-let minimum: LogLevel = (process.env.LOG_LEVEL as LogLevel | undefined) ?? "INFO";
 
 /** Replaces the log sink (returns the previous one so callers can restore it). */
 export function setLogSink(next: LogSink): LogSink {
   const previous = sink;
   sink = next;
   return previous;
-}
-
-/** Sets the lowest level written (default `INFO`, or `LOG_LEVEL`). */
-export function setLogLevel(level: LogLevel): void {
-  minimum = level;
 }
 
 function errorFields(value: unknown): unknown {
@@ -34,18 +35,9 @@ function errorFields(value: unknown): unknown {
   return value;
 }
 
-/**
- * Writes one JSON line: `{ timestamp, level, logger, message, ...fields }`. Error values are reduced to name/message.
- *
- * @example log("INFO", "check finished", { executionName, errorCount: 3, severity: "HIGH" })
- */
-export function log(
-  level: LogLevel,
-  message: string,
-  fields: Record<string, unknown> = {},
-  logger = "csv-pipeline",
-): void {
-  if (ORDER[level] < ORDER[minimum]) return;
+/** Writes one JSON line: `{ timestamp, level, logger, message, ...fields }`. Error values are reduced to name/message. */
+function write(level: LogLevel, logger: string, message: string, fields: Record<string, unknown> = {}): void {
+  if (ORDER[level] < minimum) return;
   const entry: Record<string, unknown> = {
     [LOG_FIELDS.timestamp]: new Date().toISOString(),
     [LOG_FIELDS.level]: level,
@@ -70,7 +62,7 @@ export function log(
   sink(line);
 }
 
-/** A logger bound to one name (e.g. the handler's). */
+/** A logger bound to one name (the handler's). */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -78,13 +70,17 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Returns a logger whose lines carry `logger: name`. */
+/**
+ * Returns a logger whose lines carry `logger: name`.
+ *
+ * @example const log = createLogger("split-csv"); log.info("split done", { executionName, chunkCount: 3 })
+ */
 export function createLogger(name: string): Logger {
   return {
-    debug: (m, f) => log("DEBUG", m, f, name),
-    info: (m, f) => log("INFO", m, f, name),
-    warn: (m, f) => log("WARN", m, f, name),
-    error: (m, f) => log("ERROR", m, f, name),
+    debug: (m, f) => write("DEBUG", name, m, f),
+    info: (m, f) => write("INFO", name, m, f),
+    warn: (m, f) => write("WARN", name, m, f),
+    error: (m, f) => write("ERROR", name, m, f),
   };
 }
 

@@ -1,8 +1,12 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { LOCAL_KEYS } from "../../blueprint/config";
 import { PREFIXES } from "../../functions/contract";
-import { LOCAL_KEYS } from "../../blueprint/config-schema";
 import { PIPELINE_PATTERNS, type PipelinePattern } from "../../workflow/pipeline";
+import { checkStateDir } from "../engine/state-dir";
+import { FAULT_HELP, FAULT_NAMES, type FaultPlan, parseFaults } from "../services/faults";
+import { UsageError } from "../usage-error";
+import { type ArrivalArgs, arrivalCommand } from "./arrival-args";
 import {
   asksForHelp,
   type CommandLineOptions,
@@ -10,7 +14,6 @@ import {
   parseCommandLine,
   repeatedOption,
 } from "./command-line";
-import { FAULT_HELP, FAULT_NAMES, type FaultPlan, parseFaults, UsageError } from "./faults";
 
 /** The pipeline's pattern, as `--pattern` names it. */
 export type Pattern = PipelinePattern;
@@ -36,9 +39,14 @@ export interface RunArgs {
   /** The `--inject` values as given, in order. */
   injected: string[];
   verbose: boolean;
+  /** `--state <dir>`: keeps the local DynamoDB and S3 between runs. */
+  stateDir?: string;
 }
 
-export type ParsedCommand = { kind: "help" } | { kind: "run"; args: RunArgs };
+export type ParsedCommand =
+  | { kind: "help" }
+  | { kind: "run"; args: RunArgs }
+  | { kind: "check-arrival"; args: ArrivalArgs };
 
 /** Root of the repository (for the bundled samples). */
 export const REPO_ROOT = resolve(__dirname, "..", "..");
@@ -70,6 +78,10 @@ Options:
                          and the row outcomes: rejected/rows.csv, rejected/errors.csv, processed/, results.json
   --inject <fault[:n]>   inject a fault (repeatable, n = how many times):
 ${FAULT_NAMES.map((n) => `                           ${n.padEnd(20)} ${FAULT_HELP[n].what}`).join("\n")}
+  --state <dir>          keep the local DynamoDB and S3 in <dir> between runs (runs, claims, rate limits);
+                         without it a run starts empty
+  --check-arrival        instead of a run: check every feed with an arrival rule in --config at --now
+                         against the state in --state, as each feed's schedule does at its deadline
   --verbose              show the handlers' JSON logs on stderr
   -h, --help             show this help
 
@@ -88,6 +100,8 @@ const OPTIONS = {
   inject: { type: "string", multiple: true },
   json: { type: "boolean" },
   verbose: { type: "boolean" },
+  state: { type: "string" },
+  "check-arrival": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies CommandLineOptions;
 
@@ -209,6 +223,8 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     throw new UsageError(`--pattern ${pattern}: use ${PIPELINE_PATTERNS.join(" or ")}`);
   }
   const now = values.now === undefined ? undefined : checkNow(values.now);
+  const stateDir = values.state === undefined ? undefined : checkStateDir(values.state);
+  if (values["check-arrival"] === true) return arrivalCommand(values, positionals, now, stateDir);
   const faults = parseFaults(injected);
   const csvPath = positionals[0] === undefined ? DEFAULT_CSV : requireFile(positionals[0], "CSV file");
   const schemaPath =
@@ -235,6 +251,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       faults,
       injected,
       verbose: values.verbose === true,
+      stateDir,
     },
   };
 }

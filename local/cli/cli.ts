@@ -5,8 +5,8 @@
 import { relative } from "node:path";
 import { formatHuman, progressLine } from "../report/format";
 import { prepareOutputDir, writeReportFiles } from "../report/report-files";
+import { UsageError } from "../usage-error";
 import { parseArgs, USAGE } from "./args";
-import { UsageError } from "./faults";
 
 const cleanups = new Set<() => Promise<void>>();
 let exiting = false;
@@ -30,6 +30,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (command.kind === "check-arrival") {
+    const { checkArrivalLocal, formatArrival } = await import("./check-arrival");
+    const doc = await checkArrivalLocal(command.args, (line) => {
+      if (command.args.verbose) process.stderr.write(`${line}\n`);
+    });
+    process.stdout.write(command.args.json ? `${JSON.stringify(doc, null, 2)}\n` : formatArrival(doc));
+    return 0;
+  }
   const args = command.args;
   // Checked before anything starts: an unusable --out fails now, not after the whole run.
   if (args.outDir) prepareOutputDir(args.outDir);
@@ -45,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   console.debug = toStderr;
 
   // Loaded only for a real run, so that --help and usage errors answer at once.
-  const { runLocal } = await import("../engine/run");
+  const { runLocal } = await import("./run-local");
   let progressShown = false;
   const report = await runLocal(args, {
     onLog: (line) => {

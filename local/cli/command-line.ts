@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { UsageError } from "./faults";
+import { UsageError } from "../usage-error";
 
 /**
  * What every command line of the project shares: `node:util`'s `parseArgs` in strict mode, with its refusals turned

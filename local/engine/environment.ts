@@ -4,6 +4,14 @@
  */
 import { createReadStream } from "node:fs";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  checkEnvironmentSize,
+  type FeedEnvSettings,
+  feedEnvironment,
+  mergedOutcomeEnvironment,
+} from "../../blueprint/function-env";
+import type { FunctionKey } from "../../blueprint/function-specs";
+import { type OnCallSubscription, onCallSubscriptions } from "../../blueprint/subscriptions";
 import { clients } from "../../functions/adapters/clients";
 import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
@@ -16,20 +24,13 @@ import {
   RUNS_TABLE,
 } from "../../functions/contract";
 import { setLogSink } from "../../functions/core/log";
-import {
-  checkEnvironmentSize,
-  type FeedEnvSettings,
-  feedEnvironment,
-  mergedOutcomeEnvironment,
-} from "../../blueprint/function-env";
-import type { FunctionKey } from "../../blueprint/function-specs";
-import { type OnCallSubscription, onCallSubscriptions } from "../../blueprint/subscriptions";
-import type { LocalConfig, LocalFeed } from "../cli/config";
-import { type FaultPlan, UsageError } from "../cli/faults";
-import { LimitLedger } from "../report/aws-limits";
+import type { LocalConfig, LocalFeed } from "../cli/run-config";
+import { LimitLedger } from "../services/aws-limits";
 import { type AwsRecorder, startAwsRecorder } from "../services/aws-recorder";
 import { startDynamoSizes } from "../services/dynamo-sizes";
 import { type DynamoThrottle, startDynamoThrottle } from "../services/dynamo-throttle";
+import { LOCAL_STATE_MACHINE_ARN } from "../services/executions";
+import type { FaultPlan } from "../services/faults";
 import {
   FUNCTION_ACCESS_KEYS,
   type FunctionStatements,
@@ -42,7 +43,7 @@ import { LOCAL_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION } from "../services/servi
 import { startServicesProcess } from "../services/services-process";
 import { type SlackReceiver, startSlackReceiver } from "../services/slack-receiver";
 import type { StatesAuthorizer } from "../services/states-endpoint";
-import { LOCAL_STATE_MACHINE_ARN } from "./executions";
+import { UsageError } from "../usage-error";
 import type { LoadedPipeline } from "./pipeline-source";
 import type { PutObjectVersion } from "./start-event";
 import { STATE_MACHINE_ACCESS_KEY } from "./tasks";
@@ -101,6 +102,8 @@ export interface EnvironmentSpec {
   onS3Access?(record: S3AccessRecord): void;
   /** Replaces the functions' role statements built for the run (e.g. to take a grant away). */
   functionStatements?(built: FunctionStatements): FunctionStatements;
+  /** `--state`: the directory that keeps DynamoDB and S3 between runs (unset: the run starts empty). */
+  stateDir?: string;
 }
 
 /** The running environment. */
@@ -137,7 +140,7 @@ function functionAuthorizer(statements: FunctionStatements): StatesAuthorizer {
 }
 
 /** Points `process.env` at `values` (`undefined` removes a variable); the returned function restores it. */
-function setEnvironment(values: Record<string, string | undefined>): () => void {
+export function setEnvironment(values: Record<string, string | undefined>): () => void {
   const saved = { ...process.env };
   for (const [name, value] of Object.entries(values)) {
     if (value === undefined) delete process.env[name];
@@ -268,6 +271,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     runsTable: RUNS_TABLE.defaultName,
     s3Roles: functionS3Roles(statements),
     onS3Access: spec.onS3Access,
+    ...(spec.stateDir !== undefined ? { stateDir: spec.stateDir } : {}),
   });
   cleanups.add(() => services.stop());
   const ownSlack = spec.feeds.filter((feed) => feed.ownSlack).map((feed) => feed.name);

@@ -5,9 +5,9 @@
  */
 import { StateMachine } from "aws-local-stepfunctions";
 import { walkDefinition } from "../../workflow/graph";
-import { AWS_LIMITS, type LimitLedger } from "../report/aws-limits";
+import { AWS_LIMITS, type LimitLedger } from "../services/aws-limits";
+import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "../services/executions";
 import { LocalSetupError } from "./errors";
-import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "./executions";
 import type { Json, TaskHandler } from "./invoke";
 import { guardTask, installPayloadGuard, PAYLOAD_GUARD_OPTION, type PayloadGuard } from "./payload-limit";
 

@@ -13,7 +13,7 @@
  * payload over the limit fails the state at once, inside the engine, before the next state starts.
  */
 import { StateMachine } from "aws-local-stepfunctions";
-import { AWS_LIMITS, jsonBytes, type LimitLedger } from "../report/aws-limits";
+import { AWS_LIMITS, jsonBytes, type LimitLedger } from "../services/aws-limits";
 import type { TaskHandler } from "./invoke";
 
 /** The name under which the guard rides in the engine's run options (they are handed to nested machines). */

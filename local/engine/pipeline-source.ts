@@ -1,8 +1,8 @@
 import { toMermaid } from "../../workflow/mermaid";
+import type { PipelinePattern as Pattern } from "../../workflow/pipeline";
 import { buildPipeline, type PipelineResources, PLACEHOLDER_RESOURCES, STATE_NAMES } from "../../workflow/pipeline";
-import type { Pattern } from "../cli/args";
+import { LOCAL_STATE_MACHINE_ARN } from "../services/executions";
 import { LocalSetupError } from "./errors";
-import { LOCAL_STATE_MACHINE_ARN } from "./executions";
 import { lambdaInvoke } from "./invoke";
 
 /** A Lambda handler as the functions export it. */

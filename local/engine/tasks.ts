@@ -7,7 +7,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { CheckOutput, SplitResult } from "../../functions/contract";
 import { PipelineError } from "../../functions/core/errors";
 import { STATE_NAMES } from "../../workflow/pipeline";
-import { type FaultPlan, fire, InjectedFaultError } from "../cli/faults";
+import { type FaultPlan, fire, InjectedFaultError } from "../services/faults";
 import { asFunction } from "../services/function-roles";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../services/services";
 import type { TaskHandler } from "./invoke";

@@ -1,8 +1,8 @@
 import type { CheckOutput, NotificationChannel, NotificationStatus } from "../../functions/contract";
 import type { DuplicateExecution } from "../engine/duplicate";
+import type { AwsLimitEntry } from "../services/aws-limits";
 import type { RecordedCall } from "../services/aws-recorder";
 import type { SlackDelivery } from "../services/slack-receiver";
-import type { AwsLimitEntry } from "./aws-limits";
 
 /** An earlier execution of the same upload, as the run document lists it (`earlierExecutions`). */
 export interface EarlierExecution {

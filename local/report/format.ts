@@ -1,9 +1,9 @@
 import { dirname, relative } from "node:path";
 import { SEVERITIES } from "../../functions/contract";
-import type { AwsLimitEntry } from "./aws-limits";
+import type { AwsLimitEntry } from "../services/aws-limits";
 import type { DeliveredNotice } from "./document";
 import type { RunReport, StateSummary } from "./report";
-import { renderTable } from "./table";
+import { renderTable } from "./text-table";
 
 /** Human-readable size: 1536 → "1.5 KB". */
 export function formatBytes(bytes: number): string {

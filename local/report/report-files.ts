@@ -6,7 +6,7 @@ import { escapeHtml } from "../../functions/core/notify/escape";
 import { texts } from "../../functions/core/notify/i18n";
 import { toSvg } from "../../workflow/svg";
 import type { AslDefinition } from "../../workflow/types";
-import { UsageError } from "../cli/faults";
+import { UsageError } from "../usage-error";
 import type { DeliveredNotice } from "./document";
 import {
   ERROR_DATA_TAIL,
@@ -19,7 +19,7 @@ import {
   errorTableHtml,
   readErrorFiles,
   summarizeErrorsFile,
-} from "./error-table";
+} from "./error-listing";
 import { renderSlack } from "./format";
 import {
   createWriteStreamNoFollow,

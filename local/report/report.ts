@@ -8,7 +8,7 @@ import { readRunSummaries } from "../../functions/adapters/chunk-summaries";
 import { dynamoRunStore } from "../../functions/adapters/run-store";
 import type { CheckOutput, RunManifest, SplitResult } from "../../functions/contract";
 import { type HeaderWarningCount, headerWarningsOf, summarizeRun } from "../../functions/core/records/summary";
-import type { Pattern } from "../cli/args";
+import type { PipelinePattern as Pattern } from "../../workflow/pipeline";
 import type { LocalEnvironment } from "../engine/environment";
 import type { ExecutionOutcome, TimelineEntry } from "../engine/execution";
 import { STATE_MACHINE_ACCESS_KEY } from "../engine/tasks";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { type FilterPolicy, filterPolicyMatches } from "../../blueprint/subscriptions";
-import { type FaultPlan, fire } from "../cli/faults";
+import { type FaultPlan, fire } from "./faults";
 import { readBody, sigV4Credential, startLoopbackServer } from "./http";
 import { handleStatesRequest, type StatesAuthorizer } from "./states-endpoint";
 
@@ -45,7 +45,10 @@ export interface TopicSubscription {
 }
 
 export interface AwsRecorderOptions {
-  /** SSM parameters served by GetParameter (e.g. the Slack webhook URL). */
+  /**
+   * SSM parameters served by GetParameter (e.g. the Slack webhook URL). None may be empty: SSM's PutParameter
+   * refuses an empty value, so no deployed parameter can hold one.
+   */
   parameters?: Record<string, string>;
   /** Shared, consumed as faults fire. */
   faults?: FaultPlan;
@@ -203,6 +206,15 @@ function jsonError(res: ServerResponse, version: "1.0" | "1.1", status: number, 
 export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promise<AwsRecorder> {
   const calls: RecordedCall[] = [];
   const parameters = { ...(options.parameters ?? {}) };
+  for (const [name, value] of Object.entries(parameters)) {
+    if (value === "") {
+      // AWS's own validation message for PutParameter with an empty value.
+      throw new Error(
+        `SSM parameter ${name}: 1 validation error detected: Value '' at 'value' failed to satisfy constraint: ` +
+          "Member must have length greater than or equal to 1 (SSM holds no empty parameter; give it a value or do not create it)",
+      );
+    }
+  }
   const faults = options.faults ?? {};
   const exempt = new Set(options.snsFailureExemptKeys ?? []);
 

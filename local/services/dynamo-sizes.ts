@@ -1,4 +1,4 @@
-import { AWS_LIMITS, dynamoItemBytes, type LimitLedger } from "../report/aws-limits";
+import { AWS_LIMITS, dynamoItemBytes, type LimitLedger } from "./aws-limits";
 import { forwardRequest, readBody, startLoopbackServer } from "./http";
 
 /** A wire-format item (`{ name: { S: "…" }, … }`). */

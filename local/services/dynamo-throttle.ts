@@ -1,4 +1,4 @@
-import { type FaultPlan, fire } from "../cli/faults";
+import { type FaultPlan, fire } from "./faults";
 import { forwardRequest, readBody, startLoopbackServer } from "./http";
 
 /**

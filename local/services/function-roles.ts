@@ -4,8 +4,8 @@
  * process.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { type ClientCredentials, setClientCredentials } from "../../functions/adapters/clients";
 import type { FunctionKey } from "../../blueprint/function-specs";
+import { type ClientCredentials, setClientCredentials } from "../../functions/adapters/clients";
 import type { LocalStatement } from "./iam-local";
 import type { S3Roles } from "./s3-strict";
 

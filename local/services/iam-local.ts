@@ -4,9 +4,10 @@
  * (`StringEquals`, `StringLike`). A request is allowed when at least one statement allows it; anything else is an
  * implicit deny, as in IAM.
  */
-import { ERROR_TABLE } from "../../functions/contract";
+
 import type { FunctionKey } from "../../blueprint/function-specs";
 import { type RoleSettings, roleStatements } from "../../blueprint/role-statements";
+import { ERROR_TABLE } from "../../functions/contract";
 
 /** A policy statement with its values resolved (a rendered policy document's `Statement` entry). */
 export interface LocalStatement {

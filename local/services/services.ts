@@ -91,6 +91,17 @@ function setDynaliteWriteBuffer(bytes: number): void {
   };
 }
 
+/** Creates a table or the bucket; in a kept state directory, one an earlier run created is used as it is. */
+async function ensureCreated(kept: boolean, create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    const name = (err as Error).name;
+    if (kept && ["ResourceInUseException", "BucketAlreadyOwnedByYou", "BucketAlreadyExists"].includes(name)) return;
+    throw err;
+  }
+}
+
 function listen(server: { listen: (port: number, host: string, cb: (err?: Error) => void) => void }): Promise<void> {
   return new Promise((resolve, reject) =>
     server.listen(0, "127.0.0.1", (err?: Error) => (err ? reject(err) : resolve())),
@@ -119,6 +130,11 @@ export interface LocalServicesOptions {
    */
   storageDir?: string;
   /**
+   * A directory that keeps the services' data between runs (`--state`): DynamoDB on disk in `dynamo/` and S3 in `s3/`,
+   * used instead of `storageDir`; tables and bucket are created only when missing, and `stop()` leaves it in place.
+   */
+  stateDir?: string;
+  /**
    * Keep DynamoDB's data on disk in `storageDir` (LevelDB, with a {@link DYNAMO_WRITE_BUFFER_BYTES} write buffer)
    * instead of in memory. In memory, dynalite holds every item and index entry for the life of the process (about
    * 5 KB of memory per error record); on disk its memory stays bounded whatever the number of items, for a little
@@ -145,9 +161,10 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
 
   let dir: string;
   let dynamoPath: string | undefined;
-  if (opts.storageDir !== undefined) {
-    dir = opts.storageDir;
-    if (opts.dynamoOnDisk) {
+  const storageDir = opts.stateDir ?? opts.storageDir;
+  if (storageDir !== undefined) {
+    dir = storageDir;
+    if (opts.dynamoOnDisk || opts.stateDir !== undefined) {
       dynamoPath = join(dir, "dynamo");
       mkdirSync(dynamoPath, { recursive: true });
     }
@@ -155,7 +172,7 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
   } else {
     dir = mkdtempSync(join(tmpdir(), "csv-pipeline-s3-"));
   }
-  const s3Dir = opts.storageDir !== undefined ? join(dir, "s3") : dir;
+  const s3Dir = storageDir !== undefined ? join(dir, "s3") : dir;
 
   // Loaded here, not at the top: the runner imports this module's constants but runs the services in a process of
   // its own, and neither server (nor the LevelDB and Koa stacks below them) belongs in the runner's memory.
@@ -199,9 +216,10 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
     credentials: LOCAL_CREDENTIALS,
     forcePathStyle: true,
   });
-  await dynamo.send(new CreateTableCommand(createTableInput(ERROR_TABLE, errorTable)));
-  await dynamo.send(new CreateTableCommand(createTableInput(RUNS_TABLE, runsTable)));
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const kept = opts.stateDir !== undefined;
+  await ensureCreated(kept, () => dynamo.send(new CreateTableCommand(createTableInput(ERROR_TABLE, errorTable))));
+  await ensureCreated(kept, () => dynamo.send(new CreateTableCommand(createTableInput(RUNS_TABLE, runsTable))));
+  await ensureCreated(kept, () => s3.send(new CreateBucketCommand({ Bucket: bucket })));
 
   const env: Record<string, string> = {
     AWS_REGION: LOCAL_REGION,
@@ -234,7 +252,7 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
       (dyn as Server).closeAllConnections();
       (s3rver.httpServer as Server).closeAllConnections();
       await closing;
-      rmSync(dir, { recursive: true, force: true });
+      if (!kept) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { type FaultPlan, fire } from "../cli/faults";
+import { type FaultPlan, fire } from "./faults";
 import { readBody, startLoopbackServer } from "./http";
 
 /** One POST the webhook received. */

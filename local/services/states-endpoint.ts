@@ -1,10 +1,10 @@
 /**
  * The part of the Step Functions API the functions call (DescribeExecution), answered from the local executions
- * (../engine/executions) as awsJson1_0 behind the loopback AWS endpoint, each call authorized against the calling function's
+ * (./executions) as awsJson1_0 behind the loopback AWS endpoint, each call authorized against the calling function's
  * role as IAM would.
  */
 import type { ServerResponse } from "node:http";
-import { localExecutions } from "../engine/executions";
+import { localExecutions } from "./executions";
 
 /** Decides whether the caller (by access key) may perform `action` on `resource`; undefined: anyone may. */
 export type StatesAuthorizer = (accessKeyId: string, action: string, resource: string) => boolean;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
-import { parseBenchArgs } from "../../bench/run";
-import { UsageError } from "../../local/cli/faults";
+import { parseBenchArgs } from "../../bench/cli";
+import { UsageError } from "../../local/usage-error";
 
 const ROOT = join(__dirname, "..", "..");
 

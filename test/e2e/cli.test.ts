@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { METRICS } from "../../functions/contract";
 import { type ExpectedCounts, writeOrdersFile } from "../../scripts/generate-csv";
 import { STATE_NAMES } from "../../workflow/pipeline";
-import { parseDocument, ROOT, runCli, WEEKDAY_MORNING, WEEKDAY_NIGHT } from "./cli-helper";
+import { parseDocument, ROOT, runCli, WEEKDAY_MORNING, WEEKDAY_NIGHT } from "../support/cli-runner";
 
 const S = STATE_NAMES;
 const SEQUENTIAL_STATES = [

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import type { RunDocument } from "../../local/report/document";
-import { parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "./cli-helper";
+import { parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "../support/cli-runner";
 
 /**
  * The sample (1,000 rows; `note` has a value in 625 of them) against its schema with two dataset rules it breaks: at

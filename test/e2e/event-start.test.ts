@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/cli/args";
-import { parseFaults } from "../../local/cli/faults";
-import { runLocal } from "../../local/engine/run";
+import { runLocal } from "../../local/cli/run-local";
+import { parseFaults } from "../../local/services/faults";
 import type { FunctionStatements } from "../../local/services/function-roles";
 import { STATE_NAMES as N } from "../../workflow/pipeline";
-import { parseDocument, runCli, WEEKDAY_MORNING } from "./cli-helper";
+import { parseDocument, runCli, WEEKDAY_MORNING } from "../support/cli-runner";
 
 /** samples/orders.csv: 1,000 rows, 109 of them rejected. */
 const SAMPLE_ROWS = { total: 1000, valid: 891, invalid: 109 };

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { METRICS, type NotificationChannel, type NotificationStatus } from "../../functions/contract";
 import type { RunDocument } from "../../local/report/document";
 import { STATE_NAMES } from "../../workflow/pipeline";
-import { type CliResult, parseDocument, runCli, WEEKDAY_MORNING } from "./cli-helper";
+import { type CliResult, parseDocument, runCli, WEEKDAY_MORNING } from "../support/cli-runner";
 
 /**
  * Every `--inject` fault, alone and in the pairs where two failure paths meet (a retried check with a failing

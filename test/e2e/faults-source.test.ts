@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { METRICS } from "../../functions/contract";
 import type { RunDocument } from "../../local/report/document";
 import { STATE_NAMES as S } from "../../workflow/pipeline";
-import { parseDocument, runCli, WEEKDAY_MORNING } from "./cli-helper";
+import { parseDocument, runCli, WEEKDAY_MORNING } from "../support/cli-runner";
 
 /** The parts of a run document a duplicate delivery must leave as they are (execution names made equal). */
 function outcomeOf(doc: RunDocument): unknown {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunDocument } from "../../local/report/document";
 import { feedWebhookPath, LOCAL_WEBHOOK_PATH } from "../../local/services/slack-receiver";
-import { type CliResult, parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "./cli-helper";
+import { type CliResult, parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "../support/cli-runner";
 
 /** samples/feeds.yaml: `orders` (English, samples/orders.schema.yaml) and `orders-jp` (Japanese, Shift_JIS, own Slack). */
 const CONFIG = join(ROOT, "samples", "feeds.yaml");

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunDocument } from "../../local/report/document";
-import { parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "./cli-helper";
+import { parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "../support/cli-runner";
 
 const SCHEMA = join(ROOT, "samples", "orders.schema.yaml");
 

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { ERRORS_CSV_COLUMNS, type RunManifest } from "../../functions/contract";
 import type { RunDocument } from "../../local/report/document";
-import { parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "./cli-helper";
+import { parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "../support/cli-runner";
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const SAMPLE_HEADER = readFileSync(join(ROOT, "samples", "orders.csv"), "utf8")

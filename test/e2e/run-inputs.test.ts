@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
-import { parseDocument, runCli, WEEKDAY_MORNING } from "./cli-helper";
+import { parseDocument, runCli, WEEKDAY_MORNING } from "../support/cli-runner";
 
 /** `incoming/`, one 300-byte segment, then Japanese up to exactly 1,024 bytes of UTF-8: the longest key S3 takes. */
 function longestKey(): string {

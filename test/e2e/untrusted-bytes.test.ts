@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { parseDocument, runCli, WEEKDAY_MORNING } from "./cli-helper";
+import { parseDocument, runCli, WEEKDAY_MORNING } from "../support/cli-runner";
 
 /** C0/C1 controls but TAB and LF (LF separates the output's own lines). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for raw control characters

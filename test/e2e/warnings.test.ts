@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { METRICS } from "../../functions/contract";
-import { parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "./cli-helper";
+import { parseDocument, ROOT, runCli, WEEKDAY_MORNING } from "../support/cli-runner";
 
 const EXTRA = Array.from({ length: 11 }, (_, i) => `extra_${i + 1}`);
 

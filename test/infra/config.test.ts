@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
+import { LOCAL_KEYS, routeToConfiguredChannels, STACK_KEYS } from "../../blueprint/config";
 import { DEFAULT_OUTCOME_SETTINGS } from "../../functions/contract";
 import { PipelineError } from "../../functions/core/errors";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
 import { CONFIG_KEYS, ConfigError, loadStackConfig, parseStackConfig, type RawConfig } from "../../infra/config";
-import { parseLocalConfig } from "../../local/cli/config";
-import { LOCAL_KEYS, routeToConfiguredChannels, STACK_KEYS } from "../../blueprint/config-schema";
+import { parseLocalConfig } from "../../local/cli/run-config";
 import { PIPELINE_PATTERNS } from "../../workflow/pipeline";
 import { installMocks, PROJECT, TEST_CONFIG } from "../support/pulumi-mocks";
 

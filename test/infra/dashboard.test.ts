@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { CHECK_RUNS_QUERY } from "../../infra/monitoring";
+import { CHECK_RUNS_QUERY } from "../../infra/monitoring/logs";
+import { runProgram } from "../support/infra-program";
 import type { MockResource } from "../support/pulumi-mocks";
-import { runProgram } from "./support/program";
 
 interface Widget {
   type: string;

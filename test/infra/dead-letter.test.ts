@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DEAD_LETTER_RETENTION_SECONDS, RULE_TARGET_RETRY } from "../../infra/dead-letter";
+import { deadLetterView, type QueueStatement } from "../support/dead-letter-view";
+import { runProgram } from "../support/infra-program";
 import { PROJECT, resolveOutput, TEST_CONFIG } from "../support/pulumi-mocks";
-import { deadLetterView, type QueueStatement } from "./support/dead-letter";
-import { runProgram } from "./support/program";
 
 describe("Upload events EventBridge cannot deliver (under mocks)", () => {
   let v: ReturnType<typeof deadLetterView>;

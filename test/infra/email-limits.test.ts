@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { MAX_EMAIL_RECIPIENTS } from "../../blueprint/config";
 import { ConfigError, parseStackConfig, type RawConfig } from "../../infra/config";
 import { checkInlinePolicySize, INLINE_ROLE_POLICY_MAX_CHARS } from "../../infra/iam";
-import { parseLocalConfig } from "../../local/cli/config";
+import { parseLocalConfig } from "../../local/cli/run-config";
 import { localFunctionStatements } from "../../local/services/iam-local";
-import { MAX_EMAIL_RECIPIENTS } from "../../blueprint/config-schema";
 
 const SCHEMA = { columns: [{ name: "order_id", type: "string", required: true }] };
 const addresses = (n: number, domain = (i: number) => `example${i % 2}.com`) =>

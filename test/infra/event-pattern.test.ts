@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { DEFAULT_OUTCOME_SETTINGS, OUTCOME_KEYS } from "../../functions/contract";
 import { csvKeyPatterns } from "../../infra/pipeline";
+import { type Json, matchesEventPattern } from "../support/event-pattern-matcher";
+import { runProgram } from "../support/infra-program";
 import type { MockResource } from "../support/pulumi-mocks";
-import { type Json, matchesEventPattern } from "./support/event-pattern";
-import { runProgram } from "./support/program";
 
 /** An S3 "Object Created" event as EventBridge delivers it. */
 function objectCreated(bucket: string, key: string, detailType = "Object Created"): Record<string, Json> {

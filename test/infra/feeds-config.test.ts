@@ -256,7 +256,7 @@ describe("feeds in the stack config", () => {
       problemsOf(withFeeds([{ ...stock, owner: "x", notify: { emailTo: [], slack: "x" } }, { name: "orders" }])),
       [
         "csv-pipeline:feeds[0].notify.slack is not a known notify setting (slackWebhookUrl, emailTo, onCallEmail, notifyPolicy). Example: pulumi config set --path 'csv-pipeline:feeds[0].notify.emailTo[0]' orders-team@example.com",
-        "csv-pipeline:feeds[0].owner is not a known feed setting (name, prefix, schema, notify, alarms). Example: pulumi config set --path 'csv-pipeline:feeds[0].name' orders",
+        "csv-pipeline:feeds[0].owner is not a known feed setting (name, prefix, schema, notify, alarms, arrival). Example: pulumi config set --path 'csv-pipeline:feeds[0].name' orders",
         "csv-pipeline:feeds[1].prefix is missing. Example: pulumi config set --path 'csv-pipeline:feeds[1].prefix' incoming/orders/",
         "csv-pipeline:feeds[1].schema is missing: must be a schema file path or an inline row schema object. Example: pulumi config set --path 'csv-pipeline:feeds[1].schema' schemas/orders.schema.yaml",
       ],
@@ -350,7 +350,7 @@ describe("feeds in the stack config", () => {
     );
     assert.deepEqual(problems, [
       "csv-pipeline:feeds[0].notify.slackWebhookUrl must be an https:// incoming-webhook URL (value not shown). Example: pulumi config set --secret --path 'csv-pipeline:feeds[0].notify.slackWebhookUrl' https://hooks.slack.com/services/T000/B000/XXXX",
-      "csv-pipeline:feeds[1].x is not a known feed setting (name, prefix, schema, notify, alarms). Example: pulumi config set --path 'csv-pipeline:feeds[1].name' orders",
+      "csv-pipeline:feeds[1].x is not a known feed setting (name, prefix, schema, notify, alarms, arrival). Example: pulumi config set --path 'csv-pipeline:feeds[1].name' orders",
     ]);
   });
 

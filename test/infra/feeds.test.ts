@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { checkEnvironmentSize, environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from "../../blueprint/function-env";
 import { ENV, type FeedEnvEntry, METRICS } from "../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { csvKeyPatterns } from "../../infra/pipeline";
-import { checkEnvironmentSize, environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from "../../blueprint/function-env";
+import { type ProgramRun, runProgram, runProgramWith } from "../support/infra-program";
 import {
   MOCK_ACCOUNT,
   MOCK_REGION,
@@ -12,7 +13,6 @@ import {
   TEST_CONFIG,
   TEST_ROW_SCHEMA,
 } from "../support/pulumi-mocks";
-import { type ProgramRun, runProgram, runProgramWith } from "./support/program";
 
 interface Statement {
   Sid: string;

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import type * as awsx from "@pulumi/awsx";
-import { DEAD_LETTER_MONITOR_ID } from "../../infra/dead-letter-monitor";
 import { FUNCTION_KEYS, FUNCTION_SPECS } from "../../infra/functions";
-import type { Monitor } from "../../infra/monitor-model";
-import { alarmActions, alarmId, dashboardGraphs, monitoringThresholds, TABLE_OPERATIONS } from "../../infra/monitoring";
+import { alarmActions, alarmId } from "../../infra/monitoring/alarms";
+import { dashboardGraphs } from "../../infra/monitoring/dashboard";
+import { DEAD_LETTER_MONITOR_ID } from "../../infra/monitoring/dead-letter";
+import { TABLE_OPERATIONS } from "../../infra/monitoring/dynamodb";
+import type { Monitor } from "../../infra/monitoring/model";
+import { monitoringThresholds } from "../../infra/monitoring/thresholds";
+import { runProgram } from "../support/infra-program";
 import { type MockResource, PROJECT, TEST_CONFIG } from "../support/pulumi-mocks";
-import { runProgram } from "./support/program";
 
 type Metric = awsx.classic.cloudwatch.Metric;
 const metric = (label: string) => ({ label }) as unknown as Metric;

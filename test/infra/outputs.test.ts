@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import { roleStatements } from "../../blueprint/role-statements";
 import { DEFAULT_OUTCOME_SETTINGS, ENV, OUTCOME_KEYS, type OutcomeSettings } from "../../functions/contract";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { INCOMPLETE_UPLOAD_DAYS, lifecycleRules, RESULT_EXPIRY_DAYS } from "../../infra/pipeline";
 import { allowingStatements, type LocalStatement } from "../../local/services/iam-local";
-import { roleStatements } from "../../blueprint/role-statements";
+import { runProgram, runProgramWith } from "../support/infra-program";
 import { type MockResource, PROJECT, TEST_CONFIG } from "../support/pulumi-mocks";
-import { runProgram, runProgramWith } from "./support/program";
 
 interface Statement {
   Sid: string;

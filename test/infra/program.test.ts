@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ERROR_TABLE, METRICS, RUNS_TABLE } from "../../functions/contract";
 import { FUNCTION_KEYS } from "../../infra/functions";
-import { CRITICAL_FILTER_PATTERN } from "../../infra/monitoring";
+import { CRITICAL_FILTER_PATTERN } from "../../infra/monitoring/logs";
 import { csvKeyPatterns } from "../../infra/pipeline";
+import { runProgram } from "../support/infra-program";
 import { type MockResource, PROJECT, resolveOutput, TEST_CONFIG } from "../support/pulumi-mocks";
-import { runProgram } from "./support/program";
 
 /** Wildcard grants AWS offers nothing narrower for; each names the condition key that narrows it (if any). */
 const WILDCARD_EXCEPTIONS: { action: string; reason: string; condition?: string }[] = [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { runProgram } from "../support/infra-program";
 import type { MockResource } from "../support/pulumi-mocks";
-import { runProgram } from "./support/program";
 
 interface Statement {
   Sid?: string;

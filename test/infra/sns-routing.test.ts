@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { parseNotifyPolicy } from "../../functions/core/notify/policy";
-import { parseLocalConfig } from "../../local/cli/config";
-import { runSubscriptions } from "../../local/engine/environment";
-import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
 import {
   type FilterPolicy,
   filterPolicyMatches,
@@ -11,9 +7,13 @@ import {
   onCallSubscriptions,
   snsSeverities,
 } from "../../blueprint/subscriptions";
+import { parseNotifyPolicy } from "../../functions/core/notify/policy";
+import { parseLocalConfig } from "../../local/cli/run-config";
+import { runSubscriptions } from "../../local/engine/environment";
+import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
+import { deadLetterView, type QueueStatement } from "../support/dead-letter-view";
+import { type ProgramRun, runProgramWith } from "../support/infra-program";
 import { PROJECT, TEST_CONFIG, TEST_ROW_SCHEMA } from "../support/pulumi-mocks";
-import { deadLetterView, type QueueStatement } from "./support/dead-letter";
-import { type ProgramRun, runProgramWith } from "./support/program";
 
 /** orders routes HIGH notices to `sns` as well (the stack's on-call); stock pages its own on-call, MEDIUM included. */
 const ORDERS_POLICY = { routing: { HIGH: ["sns", "slack"] } };

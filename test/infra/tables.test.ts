@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ERROR_TABLE, keyAttributes, RUNS_TABLE, TABLES } from "../../functions/contract";
-import { tableArgs } from "../../infra/table";
+import { tableArgs } from "../../infra/tables";
 import { createTableInput } from "../../local/services/services";
 
 describe("Table definitions (contract → Pulumi and local services)", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey, TASK_TIMEOUT_MARGIN_SECONDS } from "../../infra/functions";
-import { runProgram } from "./support/program";
+import { runProgram } from "../support/infra-program";
 
 interface TaskState {
   name: string;

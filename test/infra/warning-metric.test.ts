@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { METRICS } from "../../functions/contract";
+import { runProgram } from "../support/infra-program";
 import type { MockResource } from "../support/pulumi-mocks";
-import { runProgram } from "./support/program";
 
 describe("WarningCount in the deployed program", () => {
   let resources: MockResource[];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../../local/cli/faults";
+import { UsageError } from "../../local/usage-error";
 import { parseCheckReportArgs } from "../../scripts/check-report";
 
 describe("parseCheckReportArgs", () => {

@@ -4,10 +4,10 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { clients } from "../../functions/adapters/clients";
 import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import { type LogSink, setLogSink } from "../../functions/core/log";
-import { LOCAL_STATE_MACHINE_ARN } from "../../local/engine/executions";
 import { type AwsRecorder, startAwsRecorder } from "../../local/services/aws-recorder";
+import { LOCAL_STATE_MACHINE_ARN } from "../../local/services/executions";
 import { type LocalServices, startLocalServices } from "../../local/services/services";
-import { SAMPLES } from "../csv/helpers";
+import { SAMPLES } from "./csv-fixtures";
 import { restoreEnv } from "./env";
 
 /** What split-csv talks to in a handler test, and how to put it all away again. */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CSV, DEFAULT_SCHEMA, type RunArgs } from "../../local/cli/args";
-import { runLocal } from "../../local/engine/run";
+import { runLocal } from "../../local/cli/run-local";
 import type { FunctionStatements } from "../../local/services/function-roles";
 import { STATE_NAMES as N, type PipelinePattern } from "../../workflow/pipeline";
-import { WEEKDAY_MORNING } from "../e2e/cli-helper";
+import { WEEKDAY_MORNING } from "../support/cli-runner";
 
 /** samples/orders.csv, as the samples' generator documents it. */
 const ORDERS_ROWS = { total: 1000, valid: 891, invalid: 109 };

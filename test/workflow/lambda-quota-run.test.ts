@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/cli/args";
+import { runLocal } from "../../local/cli/run-local";
 import { ConcurrencyQuota } from "../../local/engine/lambda-concurrency";
-import { runLocal } from "../../local/engine/run";
 import { STATE_NAMES as N } from "../../workflow/pipeline";
-import { WEEKDAY_MORNING } from "../e2e/cli-helper";
+import { WEEKDAY_MORNING } from "../support/cli-runner";
 
 /** samples/orders.csv in chunks of 100 rows: ten chunks. */
 const CHUNK_ROWS = 100;

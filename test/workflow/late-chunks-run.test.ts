@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CSV, DEFAULT_SCHEMA } from "../../local/cli/args";
-import { runLocal } from "../../local/engine/run";
+import { runLocal } from "../../local/cli/run-local";
 import type { RunReport } from "../../local/report/report";
 import type { S3AccessRecord } from "../../local/services/s3-strict";
 import { STATE_NAMES as N } from "../../workflow/pipeline";
-import { WEEKDAY_MORNING } from "../e2e/cli-helper";
+import { WEEKDAY_MORNING } from "../support/cli-runner";
 import { chunksAfterComposition } from "../support/late-chunks";
 
 /** samples/orders.csv in chunks of 250 rows: four chunks, every one of 250 rows. */

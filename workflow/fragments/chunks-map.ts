@@ -20,7 +20,7 @@ export interface ChunksMapProps {
 
 /** Builds ProcessChunks; its results land in `$.chunkResults`. */
 export function chunksMap(props: ChunksMapProps): MapState {
-  const itemSelector: Template<ProcessChunkInput> = {
+  const itemSelector: Template<Omit<ProcessChunkInput, "uniquePartitions" | "duplicatePartitions">> = {
     ...RUN_FIELDS,
     // The key split-csv found: an S3 event may carry it URL-encoded.
     "key.$": "$.split.key",

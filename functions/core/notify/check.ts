@@ -6,7 +6,7 @@ import {
   OUTCOME_KEYS,
   type OutcomeSettings,
 } from "../../contract";
-import { InputError, NotificationDeliveryError } from "../errors";
+import { NotificationDeliveryError } from "../errors";
 import type { Logger } from "../log";
 import { shortCause } from "../records/failure";
 import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
@@ -129,39 +129,6 @@ export function aggregationFailureOf(input: CheckInput): AggregationFailure | un
     error: typeof f.Error === "string" && f.Error !== "" ? f.Error : "Error",
     cause: shortCause(f.Cause),
   };
-}
-
-/** Checks that the input names an execution and a file; throws an {@link InputError} naming the fields. */
-export function validateCheckInput(event: unknown): CheckInput {
-  const e = (event ?? {}) as Partial<CheckInput>;
-  const missing = (["executionName", "startTime", "bucket", "key"] as const).filter(
-    (f) => typeof e[f] !== "string" || e[f] === "",
-  );
-  if (missing.length) {
-    throw new InputError(
-      `check-errors-and-notify input lacks ${missing.join(", ")}: the state machine must pass { executionName, startTime, bucket, key, chunkCount, splitStatus, failure, aggregationFailure, composed }.`,
-    );
-  }
-  return {
-    executionName: e.executionName!,
-    startTime: e.startTime!,
-    bucket: e.bucket!,
-    key: e.key!,
-    chunkCount: Number(e.chunkCount) || 0,
-    splitStatus: e.splitStatus === "OK" || e.splitStatus === "REJECTED" ? e.splitStatus : "NOT_RUN",
-    failure: e.failure ?? null,
-    aggregationFailure: e.aggregationFailure ?? null,
-    composed: composedOf(e.composed),
-  };
-}
-
-/** The aggregation's counts the check reads, or null when it was not given them as numbers (not told). */
-function composedOf(value: unknown): CheckInput["composed"] {
-  const c = value as Partial<Record<"chunks" | "invalid", unknown>> | null | undefined;
-  const chunks = Number(c?.chunks);
-  const invalid = Number(c?.invalid);
-  if (c == null || typeof c !== "object" || !Number.isFinite(chunks) || !Number.isFinite(invalid)) return null;
-  return { chunks, invalid };
 }
 
 /**

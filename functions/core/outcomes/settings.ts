@@ -1,44 +1,43 @@
 import { DEFAULT_OUTCOME_SETTINGS, ENV, type FeedEnvEntry, type OutcomeSettings } from "../../contract";
 import type { MessageLocale } from "../csv/validation-messages";
-import type { Env } from "../env";
-import { InputError } from "../errors";
+import { type Env, FUNCTION_ENV, flagEnv, optionalEnv, prefixEnv, readOnce } from "../env";
+import { EnvironmentError } from "../errors";
 
-function flag(env: Env, name: string, fallback: boolean): boolean {
-  const value = env[name];
-  if (value === undefined || value === "") return fallback;
-  if (value === "true") return true;
-  if (value === "false") return false;
-  throw new InputError(`${name} must be "true" or "false" (got ${JSON.stringify(value)}).`);
-}
-
-function prefix(env: Env, name: string, fallback: string): string {
-  const value = env[name];
-  if (value === undefined || value === "") return fallback;
-  if (!value.endsWith("/")) throw new InputError(`${name} must end with "/" (got ${JSON.stringify(value)}).`);
-  return value;
-}
-
-/** Where row outcomes go and how they are written, from the function's environment (defaults: the contract's). */
-export function outcomeSettings(env: Env = process.env): OutcomeSettings {
+function readOutcomeSettings(env: Env): OutcomeSettings {
   const d = DEFAULT_OUTCOME_SETTINGS;
   return {
-    processedPrefix: prefix(env, ENV.processedPrefix, d.processedPrefix),
-    rejectedPrefix: prefix(env, ENV.rejectedPrefix, d.rejectedPrefix),
-    resultsPrefix: prefix(env, ENV.resultsPrefix, d.resultsPrefix),
-    processed: flag(env, ENV.outputProcessed, d.processed),
-    bom: flag(env, ENV.outputBom, d.bom),
+    processedPrefix: prefixEnv(ENV.processedPrefix, d.processedPrefix, env),
+    rejectedPrefix: prefixEnv(ENV.rejectedPrefix, d.rejectedPrefix, env),
+    resultsPrefix: prefixEnv(ENV.resultsPrefix, d.resultsPrefix, env),
+    processed: flagEnv(ENV.outputProcessed, d.processed, env),
+    bom: flagEnv(ENV.outputBom, d.bom, env),
   };
+}
+
+const functionOutcomeSettings = readOnce(
+  [ENV.processedPrefix, ENV.rejectedPrefix, ENV.resultsPrefix, ENV.outputProcessed, ENV.outputBom],
+  readOutcomeSettings,
+);
+
+/**
+ * Where row outcomes go and how they are written (defaults: the contract's): from `env`, else from the function's
+ * environment, read once.
+ */
+export function outcomeSettings(env?: Env): OutcomeSettings {
+  return env ? readOutcomeSettings(env) : functionOutcomeSettings();
 }
 
 /**
  * Language of the messages in `errors.csv`: the feed's (`locale` of its `FEEDS` entry) when it has its own, else
  * OUTPUT_LOCALE; default `ja`, as the notices.
  */
-export function outputLocale(env: Env = process.env, feed?: FeedEnvEntry): MessageLocale {
+export function outputLocale(env: Env = FUNCTION_ENV, feed?: FeedEnvEntry): MessageLocale {
   const own = feed?.locale !== undefined;
-  const value: string | undefined = own ? feed?.locale : env[ENV.outputLocale];
-  if (value === undefined || value === "") return "ja";
+  const value = own ? feed?.locale || undefined : optionalEnv(ENV.outputLocale, env);
+  if (value === undefined) return "ja";
   if (value === "ja" || value === "en") return value;
-  const where = own ? `${ENV.feeds} entry "${feed?.name}" has a locale that` : ENV.outputLocale;
-  throw new InputError(`${where} must be "ja" or "en" (got ${JSON.stringify(value)}).`);
+  const where = own
+    ? `Environment variable ${ENV.feeds} entry "${feed?.name}" has a locale that`
+    : `Environment variable ${ENV.outputLocale}`;
+  throw new EnvironmentError(`${where} must be "ja" or "en" (got ${JSON.stringify(value)}).`);
 }
