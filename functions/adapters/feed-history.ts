@@ -25,8 +25,8 @@ export function dynamoFeedHistory(runsTable: string): FeedHistoryPort {
           new QueryCommand({
             TableName: runsTable,
             ConsistentRead: true,
-            KeyConditionExpression: "pk = :pk",
-            ExpressionAttributeValues: { ":pk": RUN_KEYS.feedHistory(feed) },
+            KeyConditionExpression: "pk = :pk AND begins_with(sk, :run)",
+            ExpressionAttributeValues: { ":pk": RUN_KEYS.feedHistory(feed), ":run": RUN_KEYS.feedRunPrefix },
             ScanIndexForward: false,
             Limit: PAGE_ITEMS,
             ExclusiveStartKey,

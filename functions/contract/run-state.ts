@@ -59,10 +59,14 @@ export const RUN_KEYS = {
    */
   upload: (digest: string) => `UPLOAD#${digest}`,
   uploadClaim: "CLAIM",
-  /** The runs of one feed (its history): one item per run, written by the check at its end. */
+  /**
+   * The runs of one feed (its history): one item per run, written by split-csv when it claims the upload (the arrival
+   * check's latest run) and again by the check at its end, with the run's counts and status (the history rules).
+   */
   feedHistory: (feed: string) => `FEED#${feed}`,
-  /** One run in its feed's history: sorts by start time, so a Query read backwards gives the newest first. */
+  /** One run in its feed's history (start time as ISO UTC): a Query read backwards gives the newest first. */
   feedRun: (startTime: string, executionName: string) => `RUN#${startTime}#${executionName}`,
+  feedRunPrefix: "RUN#",
 } as const;
 
 /**
@@ -94,7 +98,10 @@ export interface FeedRunItem {
   invalid: number;
   /** Error records of the run (dataset findings included). */
   errors: number;
-  /** FAILED when the run failed (the check's `runFailed`): history rules leave such runs out. */
+  /**
+   * FAILED when the run failed (the check's `runFailed`). Absent while the check has not finished the run (the
+   * split's item): history rules count only SUCCEEDED runs.
+   */
   status: "SUCCEEDED" | "FAILED";
   expiresAt: number;
 }

@@ -222,8 +222,9 @@ export function hasDatasetRules(rules: DatasetRulesItem | undefined): rules is D
 }
 
 /**
- * The earlier runs a history rule compares with, from the feed's history items newest first: those that did not
- * fail, never `current` (a retried check finds its own run's item), at most `window`.
+ * The earlier runs a history rule compares with, from the feed's history items newest first: those the check
+ * finished as SUCCEEDED (not a failed run, nor one still running, whose item the split wrote without counts), never
+ * `current` (a retried check finds its own run's item), at most `window`.
  */
 export function historyRunsOf(
   items: readonly (HistoryRun & { status: string })[],
@@ -233,7 +234,7 @@ export function historyRunsOf(
   const runs: HistoryRun[] = [];
   for (const item of items) {
     if (runs.length >= window) break;
-    if (item.status === "FAILED" || item.executionName === current) continue;
+    if (item.status !== "SUCCEEDED" || item.executionName === current) continue;
     runs.push({
       executionName: item.executionName,
       startTime: item.startTime,

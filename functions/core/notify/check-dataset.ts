@@ -99,9 +99,10 @@ export function withDatasetFindings(summary: RunSummary, check: DatasetCheck | u
 
 /**
  * Writes the run's item in its feed's history (the runs that later runs compare with): FAILED when the run failed,
- * kept {@link FEED_HISTORY_DAYS} days. Only for a run whose split named its feed (it wrote the file summary).
+ * kept {@link FEED_HISTORY_DAYS} days. It replaces the item split-csv wrote when the run started (the arrival check's
+ * latest run), adding the counts and the status. Only for a run whose split named its feed (it wrote the file summary).
  */
-export async function recordFeedRun(
+export async function recordRunHistory(
   summary: RunSummary,
   file: FileSummaryItem | undefined,
   feed: string,
@@ -111,7 +112,10 @@ export async function recordFeedRun(
   if (file === undefined) return;
   await deps.history.putRun(feed, {
     executionName: summary.executionName,
-    startTime: summary.startTime,
+    // One spelling of the start time (as split-csv's item of the same run has it), so the check replaces that item.
+    startTime: Number.isNaN(Date.parse(summary.startTime))
+      ? summary.startTime
+      : new Date(summary.startTime).toISOString(),
     key: summary.key,
     rows: summary.rows.total,
     valid: summary.rows.valid,

@@ -11,7 +11,7 @@ import type { Logger } from "../log";
 import { shortCause } from "../records/failure";
 import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
 import { boundedReason, notifyChannel } from "./check-channel";
-import { checkDataset, type DatasetDeps, recordFeedRun, withDatasetFindings } from "./check-dataset";
+import { checkDataset, type DatasetDeps, recordRunHistory, withDatasetFindings } from "./check-dataset";
 import { runLineFields } from "./check-log";
 import { publishRunMetrics, type RunMetricValues } from "./check-metrics";
 import { executionConsoleUrl, logsInsightsUrl, s3FolderConsoleUrl } from "./links";
@@ -221,7 +221,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const metricsOk = await publishRunMetrics(input.executionName, summary, outcomes, now, deps);
   if (deps.dataset) {
     // The run joins its feed's history last, so that a check retried after this point reads the same history.
-    await recordFeedRun(summary, file, feed, now, deps.dataset).catch((err: unknown) =>
+    await recordRunHistory(summary, file, feed, now, deps.dataset).catch((err: unknown) =>
       deps.log.error("feed history not written", { executionName: input.executionName, feed, error: err }),
     );
   }

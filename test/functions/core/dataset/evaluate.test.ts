@@ -248,9 +248,11 @@ describe("percent", () => {
 });
 
 describe("historyRunsOf", () => {
-  it("leaves out failed runs and the current run, and keeps the newest `window`", () => {
+  it("leaves out failed runs, runs not finished and the current run, and keeps the newest `window`", () => {
     const items = [
       { executionName: "current", startTime: "6", rows: 1, invalid: 0, status: "SUCCEEDED" },
+      // The item split-csv writes when a run starts: no counts, no status until the check finishes the run.
+      { executionName: "running", startTime: "5.5", rows: 0, invalid: 0, status: "" },
       { executionName: "e5", startTime: "5", rows: 5, invalid: 0, status: "FAILED" },
       { executionName: "e4", startTime: "4", rows: 4, invalid: 0, status: "SUCCEEDED" },
       { executionName: "e3", startTime: "3", rows: 3, invalid: 1, status: "SUCCEEDED" },

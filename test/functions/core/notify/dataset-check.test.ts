@@ -166,8 +166,8 @@ describe("check-errors-and-notify: dataset rules", function () {
       errorRecord(input.executionName, 31, "HIGH"),
     ] as never);
     // The feed's history: earlier runs of 60, 100 and 100 rows (median 100: 40 rows is 0.4×). A failed run and this
-    // run's own item (a retried check), 10 rows each, are left out: with either the median would be 80 (0.5×, within
-    // the bound), with both 60.
+    // run's own item (a retried check), 10 rows each, and a run still going (the item split-csv wrote, no counts) are
+    // left out: with any of them the median would be 80 (0.5×, within the bound) or less.
     await putRun({
       executionName: "old-1",
       startTime: "2025-05-30T03:00:00.000Z",
@@ -197,6 +197,19 @@ describe("check-errors-and-notify: dataset rules", function () {
       status: "FAILED",
     });
     await putRun({ executionName: input.executionName, startTime: NOON, rows: 10, invalid: 0, status: "SUCCEEDED" });
+    await clients.doc().send(
+      new PutCommand({
+        TableName: svc.runsTable,
+        Item: {
+          pk: RUN_KEYS.feedHistory(FEED),
+          sk: RUN_KEYS.feedRun("2025-06-02T02:00:00.000Z", "running"),
+          executionName: "running",
+          startTime: "2025-06-02T02:00:00.000Z",
+          key: "incoming/running.csv",
+          expiresAt: 2_000_000_000,
+        },
+      }),
+    );
 
     const out = (await handler(input, {})) as CheckOutput;
 
