@@ -172,7 +172,7 @@ export function roleStatements<S>(
     aggregateResults: [
       logs("aggregateResults"),
       // The chunks' summaries in the runs table tell which chunks completed, also when the Map failed and handed
-      // over no results.
+      // over no results; the feed's earlier runs there are what the dataset history rules compare with.
       { Sid: "ReadChunkSummaries", Action: ["dynamodb:Query"], Resource: [refs.runsTableArn] },
       { Sid: "ReadRejectedParts", Action: ["s3:GetObject"], Resource: [rejectedParts] },
       {
@@ -204,6 +204,8 @@ export function roleStatements<S>(
         ],
         Resource: [refs.runsTableArn],
       },
+      // One DatasetError record per broken dataset rule (row count, completeness, history), written before counting.
+      { Sid: "WriteDatasetErrors", Action: ["dynamodb:BatchWriteItem"], Resource: [refs.errorTableArn] },
       { Sid: "PublishAlerts", Action: ["sns:Publish"], Resource: [refs.alertTopicArn] },
       {
         Sid: "EncryptForAlertTopic",

@@ -1,13 +1,16 @@
 import { readRunSummaries } from "./adapters/chunk-summaries";
+import { dynamoFeedHistory } from "./adapters/feed-history";
 import { decodeEventKey, putJson, readObjectText } from "./adapters/s3";
 import { composeObject } from "./adapters/s3-compose";
 import { type AggregateOutput, ENV, OUTCOME_KEYS } from "./contract";
+import { usesHistory } from "./core/dataset/records";
 import { FUNCTION_ENV, optionalEnv, requireEnv } from "./core/env";
 import { InputError } from "./core/errors";
 import { feedLabel, findFeed } from "./core/feeds";
 import { type AggregateEvent, aggregateInput } from "./core/inputs";
 import { createLogger } from "./core/log";
 import { UTF8_BOM } from "./core/outcomes/csv-text";
+import { composedDatasetFindings, composedDatasetRules } from "./core/outcomes/dataset-findings";
 import { aggregateOutputOf, buildManifest, composition, type RunOutcomeInput } from "./core/outcomes/manifest";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 
@@ -54,6 +57,15 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
     locale: outputLocale(FUNCTION_ENV, entry),
     feed,
   };
+
+  // The dataset findings the check records, on the same counts and the same earlier runs: errors.csv lists them first.
+  const rules = composedDatasetRules(outcome);
+  if (rules) {
+    const history = usesHistory(rules)
+      ? await dynamoFeedHistory(runsTable).readRuns(file?.feed ?? feed, exec, rules.history?.window ?? 0)
+      : undefined;
+    outcome.dataset = composedDatasetFindings(outcome, rules, history);
+  }
 
   const files = composition(outcome);
   // A header too long for the state: the chunks that completed left its line beside their parts.

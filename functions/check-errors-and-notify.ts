@@ -1,3 +1,5 @@
+import { ErrorWriter } from "./adapters/error-store";
+import { dynamoFeedHistory } from "./adapters/feed-history";
 import { putRunMetrics } from "./adapters/metrics";
 import { dynamoRunStore } from "./adapters/run-store";
 import { decodeEventKey } from "./adapters/s3";
@@ -162,6 +164,14 @@ function deps(cfg: HandlerConfig): CheckDeps {
     send: sender(cfg),
     putMetrics: (values, at) => putRunMetrics(cfg.pipelineName, values, at, cfg.metricFeed),
     log: withFields(log, { feed: cfg.feed }),
+    dataset: {
+      history: dynamoFeedHistory(cfg.runsTable),
+      async writeRecords(records) {
+        const writer = new ErrorWriter(cfg.errorTable);
+        for (const record of records) await writer.add(record);
+        await writer.flush();
+      },
+    },
   };
 }
 

@@ -210,6 +210,9 @@ export async function handler(event: SplitInput, _context?: unknown): Promise<Sp
   // An accepted file's header warnings go to errors.csv too (the aggregation lists them first, as line 1).
   const warnings = outcome.status === "REJECTED" ? [] : outcome.problems.slice(0, MAX_FILE_WARNINGS);
   if (warnings.length > 0) summary.warnings = warnings.map(fileWarning);
+  // The rules about the whole file travel with the run, so the check and the aggregation read no schema.
+  const { rowCount, completeness, history } = schema.dataset ?? {};
+  if (rowCount || completeness || history) summary.dataset = { rowCount, completeness, history };
   await putFileSummary(runsTable, summary);
 
   const result: SplitResult = {

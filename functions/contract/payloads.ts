@@ -1,4 +1,4 @@
-import type { CountsBySeverity, CountsByType } from "./error-records";
+import type { CountsBySeverity, CountsByType, Severity } from "./error-records";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Payloads between states
@@ -87,6 +87,11 @@ export interface ChunkResult {
   /** Number of error records by type (a row may carry several). */
   byType: CountsByType;
   bySeverity: CountsBySeverity;
+  /**
+   * Rows with a non-empty value, per column named in the schema's `dataset.completeness` (absent when it names
+   * none); a record that could not be read as a row has no value. The sum over the chunks is the file's.
+   */
+  filled?: Record<string, number>;
 }
 
 /** What each Distributed Map child receives (ItemSelector). */
@@ -198,7 +203,25 @@ export interface CheckOutput {
   runFailed: boolean;
   /** `attempts`: HTTP attempts made for the notice, across check attempts (at most `delivery.attempts`). */
   notifications: { channel: NotificationChannel; status: NotificationStatus; reason?: string; attempts?: number }[];
+  /** The dataset rules' outcome, when the row schema has any (see {@link DatasetOutcome}). */
+  dataset?: DatasetOutcome;
 }
+
+/**
+ * What the dataset rules found (each finding is one `DatasetError` record), why a rule was not evaluated (`notes`),
+ * and the feed's earlier runs the history rules compared with (newest first). Bounded: at most
+ * `MAX_OUTPUT_FINDINGS` findings and `MAX_OUTPUT_HISTORY_RUNS` runs.
+ */
+export interface DatasetOutcome {
+  findings: { rule: string; severity: Severity; measured: number; bound: string; median?: number }[];
+  notes: string[];
+  history?: { runs: { executionName: string; rows: number }[] };
+}
+
+/** Most earlier runs a check output lists (it stays far below the 4 KB it promises). */
+export const MAX_OUTPUT_HISTORY_RUNS = 20;
+/** Most dataset findings a check output lists (a note says how many more `errors.csv` lists). */
+export const MAX_OUTPUT_FINDINGS = 10;
 
 /** What aggregate-results returns and writes to S3. */
 /** What the AggregateResults state passes (both patterns). */

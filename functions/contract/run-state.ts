@@ -59,7 +59,52 @@ export const RUN_KEYS = {
    */
   upload: (digest: string) => `UPLOAD#${digest}`,
   uploadClaim: "CLAIM",
+  /**
+   * The runs of one feed (its history): one item per run, written by split-csv when it claims the upload (the arrival
+   * check's latest run) and again by the check at its end, with the run's counts and status (the history rules).
+   */
+  feedHistory: (feed: string) => `FEED#${feed}`,
+  /** One run in its feed's history (start time as ISO UTC): a Query read backwards gives the newest first. */
+  feedRun: (startTime: string, executionName: string) => `RUN#${startTime}#${executionName}`,
+  feedRunPrefix: "RUN#",
 } as const;
+
+/**
+ * The rules of the row schema's `dataset` section that the check and the aggregation evaluate, as the split keeps
+ * them in the file summary (plain data; `core/csv/dataset-schema.ts` validates them, defaults filled in).
+ */
+export interface DatasetRulesItem {
+  rowCount?: { min?: number; max?: number; severity: Severity };
+  /** Per column: the least share (0–1) of rows with a non-empty value. */
+  completeness?: Record<string, { min: number; severity: Severity }>;
+  history?: {
+    window: number;
+    minRuns: number;
+    rowCount?: { minRatio?: number; maxRatio?: number; severity: Severity };
+    errorRate?: { maxRatio: number; severity: Severity };
+  };
+}
+
+/** One run of a feed, as its history keeps it (`RUN_KEYS.feedHistory` / `RUN_KEYS.feedRun`). */
+export interface FeedRunItem {
+  pk: string;
+  sk: string;
+  executionName: string;
+  startTime: string;
+  /** The uploaded file's key. */
+  key: string;
+  rows: number;
+  valid: number;
+  invalid: number;
+  /** Error records of the run (dataset findings included). */
+  errors: number;
+  /**
+   * FAILED when the run failed (the check's `runFailed`). Absent while the check has not finished the run (the
+   * split's item): history rules count only SUCCEEDED runs.
+   */
+  status: "SUCCEEDED" | "FAILED";
+  expiresAt: number;
+}
 
 /** The run-table item holding one chunk's counts. */
 export interface ChunkSummaryItem extends ChunkResult {
@@ -118,6 +163,8 @@ export interface FileSummaryItem {
    * `MAX_FILE_WARNINGS`, with the file's text made visible; `errors` counts them all.
    */
   warnings?: FileWarning[];
+  /** The row schema's dataset rules (absent when it has none): the check and the aggregation evaluate them. */
+  dataset?: DatasetRulesItem;
   updatedAt: string;
   expiresAt: number;
 }

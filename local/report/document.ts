@@ -1,4 +1,4 @@
-import type { CheckOutput, NotificationChannel, NotificationStatus } from "../../functions/contract";
+import type { CheckOutput, DatasetOutcome, NotificationChannel, NotificationStatus } from "../../functions/contract";
 import type { DuplicateExecution } from "../engine/duplicate";
 import type { AwsLimitEntry } from "../services/aws-limits";
 import type { RecordedCall } from "../services/aws-recorder";
@@ -49,6 +49,11 @@ export interface RunDocument {
    * (this one took their claim over).
    */
   earlierExecutions?: EarlierExecution[];
+  /**
+   * When the row schema has dataset rules: the rules the file breaks (each one `DatasetError`), why a rule was not
+   * evaluated, and the feed's earlier runs the history rules compared with (as the check returned them).
+   */
+  dataset?: DatasetOutcome;
 }
 
 /** Where a run's row outcomes are in the input bucket (object keys), as its manifest names them. */

@@ -7,6 +7,7 @@ import { texts } from "../../functions/core/notify/i18n";
 import { toSvg } from "../../workflow/svg";
 import type { AslDefinition } from "../../workflow/types";
 import { UsageError } from "../usage-error";
+import { datasetHtml } from "./dataset-html";
 import type { DeliveredNotice } from "./document";
 import {
   ERROR_DATA_TAIL,
@@ -277,6 +278,7 @@ ${report.failure ? `<p><strong>${escapeHtml(report.failure.error)}</strong>: ${e
 ${types.length ? barChart("Errors by type", types, () => "#5b8def") : "<p>No error records.</p>"}
 ${barChart("Errors by severity", severities, (s) => SEVERITY_COLOURS[s] ?? "#888")}
 ${warningsHtml(d.warnings)}
+${d.dataset ? `<h2 id="dataset">Dataset</h2>\n${datasetHtml(d.dataset, { executionName: d.executionName, rows: d.rows.total })}` : ""}
 <h2>Row outcomes</h2>
 ${outcomesHtml(report, dir)}
 <h2 id="errors">Every error${d.warnings.total > 0 ? " and header warning" : ""}${table.kind === "table" ? ` (${table.summary.total})` : ""}</h2>

@@ -203,6 +203,7 @@ export async function buildReport(
       ? outcomesOf(run.outcomes.manifest, run.outcomes.keys.manifest, run.outcomes.late)
       : null,
     awsLimits: env.limits.entries(),
+    ...(run.check?.dataset ? { dataset: run.check.dataset } : {}),
   };
   return {
     document,

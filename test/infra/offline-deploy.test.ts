@@ -8,6 +8,7 @@ import { defaultPackageBytes, zipSize } from "../../bench/lib/archive-size";
 import { buildArchive, writeArchive } from "../../bench/lib/callback-archive";
 import {
   type AggregateOutput,
+  type CheckOutput,
   type ChunkRef,
   type ChunkResult,
   CSV_OUTPUT_EOL,
@@ -773,6 +774,70 @@ describe("Lambda archives (offline deploy proof)", () => {
     assert.equal(failedCheck.runFailed, true);
     assert.ok(failedCheck.notifications.some((n) => n.channel === "sns" && n.status === "sent"));
     assert.ok(published().length >= before + 2, "the check did not publish to the alert topic twice");
+  });
+
+  it("writes the check's DatasetError records and reads the feed's history under the deployed roles", async function () {
+    this.timeout(60_000);
+    const schema = {
+      ...TEST_ROW_SCHEMA,
+      dataset: { rowCount: { min: 10 }, history: { minRuns: 100, rowCount: { minRatio: 0.5 } } },
+    };
+    await svc.s3.send(
+      new PutObjectCommand({ Bucket: svc.bucket, Key: SCHEMA_OBJECT_KEY, Body: JSON.stringify(schema) }),
+    );
+    await svc.s3.send(
+      new PutObjectCommand({
+        Bucket: svc.bucket,
+        Key: "incoming/short.csv",
+        Body: "order_id,email,amount\nORD-000001,a@example.com,10\n",
+      }),
+    );
+    const exec = { executionName: "offline-dataset-1", startTime: "2026-03-04T03:00:00.000Z" };
+    const batchWrites = () =>
+      (calls.checkErrors ?? []).filter(
+        (c) => c.command === "BatchWriteItemCommand" && (c.input.RequestItems as string[]).includes(svc.errorTable),
+      ).length;
+    const writesBefore = batchWrites();
+    const split = await invoke<SplitResult>("splitCsv", { bucket: svc.bucket, key: "incoming/short.csv", ...exec });
+    const results: ChunkResult[] = [];
+    for (const chunk of split.chunks as ChunkRef[])
+      results.push(
+        await invoke<ChunkResult>("processChunk", {
+          ...exec,
+          bucket: svc.bucket,
+          key: split.key,
+          encoding: split.encoding,
+          header: split.header,
+          chunk,
+        }),
+      );
+    await invoke<AggregateOutput>("aggregateResults", {
+      ...exec,
+      bucket: svc.bucket,
+      key: split.key,
+      header: split.header,
+      splitStatus: split.status,
+      chunkCount: split.chunkCount,
+      chunkResults: results,
+    });
+    const check = await invoke<CheckOutput>(
+      "checkErrors",
+      { ...exec, bucket: svc.bucket, key: split.key, chunkCount: split.chunkCount, splitStatus: split.status },
+      { [NOTIFY_NOW_ENV]: "2026-03-04T03:00:00.000Z" },
+    );
+
+    assert.deepEqual(check.byType, { DatasetError: 1 });
+    assert.deepEqual(
+      check.dataset?.findings.map((f) => f.rule),
+      ["dataset:rowCount"],
+    );
+    // The feed's history was read (the proof's other runs are fewer than the 100 the rule asks for).
+    assert.match(check.dataset?.notes.join("\n") ?? "", /^history: skipped: \d+ of 100 earlier runs$/);
+    const errorLines = (await objectBytes(OUTCOME_KEYS.rejectedErrors(OUTPUTS, exec.executionName)))
+      .toString("utf8")
+      .split(CSV_OUTPUT_EOL);
+    assert.match(errorLines[1], /^,,,DatasetError,HIGH,/);
+    assert.equal(batchWrites() - writesBefore, 1, "the check wrote its DatasetError record with one BatchWriteItem");
   });
 
   it("allows every SDK call each handler made through that handler's own role", () => {

@@ -2,6 +2,7 @@ import { Readable, type Transform } from "node:stream";
 import { parse } from "csv-parse";
 import iconv from "iconv-lite";
 import type { ChunkRef, ChunkResult, CountsByType, ErrorRecord } from "../../contract";
+import { FilledCounter } from "../dataset/filled";
 import { type ChunkOutcomeSink, errorLineFields } from "../outcomes/chunk-outcomes";
 import {
   boundedRawLine,
@@ -219,6 +220,8 @@ export async function processChunkStream(
   let rows = 0;
   let invalid = 0;
   const skipped: Skipped[] = [];
+  // Rows with a value in each column of the schema's completeness rules (the file's share is their sum over chunks).
+  const filled = new FilledCounter(FilledCounter.columnsOf(job.schema), job.header);
 
   const parser = parse({
     ...CSV_PARSE_OPTIONS,
@@ -351,6 +354,7 @@ export async function processChunkStream(
       const named = columnNameParams(job.header[i] ?? "", i + 1);
       badColumns.push(named.length === undefined ? named.name : longColumnEn(named));
     }
+    if (badColumns === null) filled.count(fields);
     if (badColumns !== null) {
       problems.push(encodingProblem(rowNumber, job.encoding, badColumns));
     } else {
@@ -404,5 +408,8 @@ export async function processChunkStream(
     );
   }
 
-  return { chunkId: job.chunk.id, rows, valid: rows - invalid, invalid, byType, bySeverity };
+  const result: ChunkResult = { chunkId: job.chunk.id, rows, valid: rows - invalid, invalid, byType, bySeverity };
+  const filledCounts = filled.result();
+  if (filledCounts !== undefined) result.filled = filledCounts;
+  return result;
 }

@@ -11,6 +11,7 @@ import type { Logger } from "../log";
 import { shortCause } from "../records/failure";
 import { countsAsFailure, noticeLevel, type RunSummary, summarizeRun } from "../records/summary";
 import { boundedReason, notifyChannel } from "./check-channel";
+import { checkDataset, type DatasetDeps, recordRunHistory, withDatasetFindings } from "./check-dataset";
 import { runLineFields } from "./check-log";
 import { publishRunMetrics, type RunMetricValues } from "./check-metrics";
 import { executionConsoleUrl, logsInsightsUrl, s3FolderConsoleUrl } from "./links";
@@ -51,6 +52,8 @@ export interface CheckDeps {
   /** Publishes the given values (a subset when a retried check publishes only what is new). */
   putMetrics(values: Partial<RunMetricValues>, now: Date): Promise<void>;
   log: Logger;
+  /** The feed history and the error table, for the schema's dataset rules; without them none is evaluated. */
+  dataset?: DatasetDeps;
 }
 
 export type { ChannelOutcome } from "./ports";
@@ -72,6 +75,15 @@ export function lateChunksOf(
   const chunks = summary.chunksReported - composed.chunks;
   if (!(chunks > 0)) return undefined;
   return { chunks, rows: Math.max(summary.rows.invalid - composed.invalid, 0) };
+}
+
+/**
+ * Up to {@link MAX_EXAMPLES} HIGH/CRITICAL row examples. The run's `DatasetError` records (row 0) sort first within
+ * their severity: the notice lists them apart, so as many more are read and they are left out here.
+ */
+async function rowExamples(executionName: string, findings: number, deps: CheckDeps): Promise<ErrorExample[]> {
+  const read = await deps.store.readExamples(executionName, MAX_EXAMPLES + findings);
+  return read.filter((e) => e.errorType !== "DatasetError").slice(0, MAX_EXAMPLES);
 }
 
 /** The folder of the chunks' parts, relative to the rejected folder (e.g. `parts/`), as the contract names the keys. */
@@ -136,7 +148,11 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   // (on-call paged, never held back by quiet hours or the rate limit), the execution fails (RunOutcome) and the
   // ExecutionsFailed alarm counts it. The counts stay: they come from the runs table, not from the aggregation.
   const runSummary = summarizeRun(input, file, chunks);
-  const summary: RunSummary = aggregation ? { ...runSummary, runFailed: true } : runSummary;
+  // The file's own rules (row count, completeness, history): their findings are written before anything is counted.
+  const feed = file?.feed ?? cfg.feed ?? DEFAULT_FEED;
+  const dataset = deps.dataset && (await checkDataset(input, file, chunks, runSummary, feed, deps.dataset));
+  const counted = withDatasetFindings(runSummary, dataset);
+  const summary: RunSummary = aggregation ? { ...counted, runFailed: true } : counted;
   const failureReasons = [...summary.failureReasons, ...(aggregation ? ["aggregation-failed"] : [])];
   if (input.failure && summary.failure) {
     // Notices carry a short cause; the whole one (a Lambda error's trace included) goes to the logs only. No
@@ -161,7 +177,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const prefix = keyPrefixOf(input.key);
   // Independent reads/writes: one round trip instead of two.
   const [examples, streak]: [ErrorExample[], number] = await Promise.all([
-    summary.criticalCount > 0 ? deps.store.readExamples(input.executionName, MAX_EXAMPLES) : [],
+    summary.criticalCount > 0 ? rowExamples(input.executionName, dataset?.evaluation.findings.length ?? 0, deps) : [],
     deps.store.recordStreak(prefix, input.executionName, countsAsFailure(summary), now),
   ]);
   const escalated = countsAsFailure(summary) && streak >= policy.escalation.consecutiveFailures;
@@ -173,6 +189,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     feed: cfg.feed,
     level,
     examples,
+    ...(dataset?.evaluation.findings.length ? { dataset: dataset.evaluation.findings } : {}),
     locale: policy.locale,
     timeZone: policy.timeZone,
     links: {
@@ -202,6 +219,12 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   );
 
   const metricsOk = await publishRunMetrics(input.executionName, summary, outcomes, now, deps);
+  if (deps.dataset) {
+    // The run joins its feed's history last, so that a check retried after this point reads the same history.
+    await recordRunHistory(summary, file, feed, now, deps.dataset).catch((err: unknown) =>
+      deps.log.error("feed history not written", { executionName: input.executionName, feed, error: err }),
+    );
+  }
 
   const allFailed = outcomes.length > 0 && outcomes.every((o) => o.status === "failed");
   const output: CheckOutput = {
@@ -220,6 +243,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
       ...(reason ? { reason } : {}),
       ...(attempts !== undefined ? { attempts } : {}),
     })),
+    ...(dataset ? { dataset: dataset.output } : {}),
   };
   const logFields = {
     executionName: input.executionName,

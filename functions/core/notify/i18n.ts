@@ -32,6 +32,10 @@ export interface NoticeTexts {
   escalation(count: number, prefix: string): string;
   suppressed(count: number, since: string): string;
   success: string;
+  /** What a clean run of a file with a header and no rows says instead of {@link success}. */
+  successNoRows: string;
+  /** Heading of the dataset part: the rules about the file as a whole that it breaks. */
+  datasetFindings: string;
   action: string;
   openExecution: string;
   openLogs: string;
@@ -105,6 +109,8 @@ const ja: NoticeTexts = {
     `同じプレフィックス ${prefix} で ${n}回連続してエラーが発生したため、オンコールへエスカレーションします`,
   suppressed: (n, since) => `レート制限により ${since} 以降 ${n}件の通知を抑止しました`,
   success: "全件正常に処理されました。",
+  successNoRows: "ヘッダーのみでデータ行がありません(0行)。",
+  datasetFindings: "データセットの検査結果",
   action: "至急確認をお願いします。",
   openExecution: "実行を開く",
   openLogs: "ログを開く",
@@ -171,6 +177,8 @@ const en: NoticeTexts = {
   escalation: (n, prefix) => `${n} consecutive runs with errors under ${prefix}: escalated to on-call`,
   suppressed: (n, since) => `${n} notices suppressed by the rate limit since ${since}`,
   success: "All rows were processed successfully.",
+  successNoRows: "The file has a header but no rows (0 rows).",
+  datasetFindings: "Dataset findings",
   action: "Please check at once.",
   openExecution: "Open execution",
   openLogs: "Open logs",

@@ -13,6 +13,8 @@ import {
   type SplitStatus,
 } from "../../contract";
 import type { MessageLocale } from "../csv/validation-messages";
+import type { DatasetFinding } from "../dataset/evaluate";
+import { datasetErrorLines } from "../dataset/records";
 import { neutralizeFormula } from "../notify/escape";
 import { sumSummaries } from "../records/aggregate";
 import { type HeaderWarningCount, headerWarningsOf } from "../records/summary";
@@ -42,6 +44,8 @@ export interface RunOutcomeInput {
   locale: MessageLocale;
   /** The feed of the file, as the manifest names it (`feedLabel`); the manifest leaves it out when not given. */
   feed?: string;
+  /** The dataset rules the file breaks (see `dataset-findings.ts`): the first lines of `errors.csv`, and counted. */
+  dataset?: readonly DatasetFinding[];
 }
 
 /** One object appended to a composed file. */
@@ -141,7 +145,11 @@ export function composition(input: RunOutcomeInput): { rows: ComposedFile; error
   const exec = input.executionName;
   const bom = s.bom ? UTF8_BOM : "";
   const { completed } = chunkProgress(input.chunkCount, input.chunks);
-  const fileLines = fileErrorLines(input.file, input.locale);
+  // The file as a whole first (its dataset findings), then its header, then its rows.
+  const fileLines = [
+    ...datasetErrorLines(input.dataset ?? [], input.locale),
+    ...fileErrorLines(input.file, input.locale),
+  ];
   return {
     rows: {
       key: OUTCOME_KEYS.rejectedRows(s, exec),
@@ -166,6 +174,12 @@ export function buildManifest(input: RunOutcomeInput, composedAt: string): RunMa
   const exec = input.executionName;
   const { completed, missing } = chunkProgress(input.chunkCount, input.chunks);
   const counts = sumSummaries(input.file, completed);
+  const dataset = input.dataset ?? [];
+  if (dataset.length > 0) {
+    counts.errors.total += dataset.length;
+    counts.errors.byType.DatasetError = (counts.errors.byType.DatasetError ?? 0) + dataset.length;
+    for (const f of dataset) counts.errors.bySeverity[f.severity]++;
+  }
   const chunkErrors = completed.reduce((sum, c) => sum + (Number(c.errors) || 0), 0);
   return {
     executionName: exec,
@@ -186,7 +200,7 @@ export function buildManifest(input: RunOutcomeInput, composedAt: string): RunMa
       rows: OUTCOME_KEYS.rejectedRows(s, exec),
       errors: OUTCOME_KEYS.rejectedErrors(s, exec),
       rowCount: counts.rows.invalid,
-      errorCount: chunkErrors + fileErrorLines(input.file, input.locale).length,
+      errorCount: chunkErrors + dataset.length + fileErrorLines(input.file, input.locale).length,
     },
     composedAt,
   };

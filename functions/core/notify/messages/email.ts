@@ -4,6 +4,7 @@ import { warningParts, withoutErrors } from "../warnings";
 import type { NoticeInput } from "./notice";
 import {
   countLines,
+  datasetParts,
   failureLines,
   feedValue,
   fileLabel,
@@ -11,6 +12,7 @@ import {
   noticeSubject,
   prepareExamples,
   rejectedParts,
+  successText,
 } from "./parts";
 import { buildPlainText } from "./plain-text";
 
@@ -46,6 +48,9 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
     );
   if (input.escalation)
     parts.push(`<p><strong>${h(t.escalation(input.escalation.count, input.escalation.prefix))}</strong></p>`);
+  const dataset = datasetParts(input);
+  if (dataset)
+    parts.push(`<h3>${h(dataset.heading)}</h3><ul>${dataset.lines.map((l) => `<li>${h(l)}</li>`).join("")}</ul>`);
   const rejected = rejectedParts(input);
   if (rejected) {
     parts.push(
@@ -62,7 +67,7 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
       ].join(""),
     );
   }
-  if (withoutErrors(input.level)) parts.push(`<p>${h(t.success)}</p>`);
+  if (withoutErrors(input.level)) parts.push(`<p>${h(successText(input))}</p>`);
   else {
     const counts = countLines(input);
     if (counts.byType.length)

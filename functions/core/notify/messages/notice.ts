@@ -53,6 +53,13 @@ export interface AggregationFailure {
   cause: string;
 }
 
+/** A rule about the file as a whole that it breaks (a `DatasetError`), as a notice lists it before the examples. */
+export interface DatasetNoticeFinding {
+  rule: string;
+  severity: string;
+  message: ValidationMessage;
+}
+
 /** Everything a run notice shows. */
 export interface NoticeInput {
   summary: RunSummary;
@@ -63,6 +70,8 @@ export interface NoticeInput {
   feed?: string;
   level: NoticeLevel;
   examples: ErrorExample[];
+  /** The dataset rules the file breaks: listed before the examples, which never repeat them. */
+  dataset?: DatasetNoticeFinding[];
   locale: "ja" | "en";
   timeZone: string;
   links: { execution?: string; logs?: string };

@@ -62,6 +62,34 @@ export function prepareExamples(input: NoticeInput): PreparedExample[] {
   });
 }
 
+/** Most dataset findings a notice lists (one per rule; a schema has few). */
+const MAX_DATASET_LINES = 10;
+
+/**
+ * The dataset part every channel shows before the examples: its heading and one line per finding, `[severity]` and
+ * the message in the notice's language. Undefined when the file breaks no dataset rule.
+ */
+export function datasetParts(input: NoticeInput): { heading: string; lines: string[] } | undefined {
+  const findings = input.dataset ?? [];
+  if (findings.length === 0) return undefined;
+  const t = texts(input.locale);
+  return {
+    heading: t.datasetFindings,
+    lines: findings
+      .slice(0, MAX_DATASET_LINES)
+      .map(
+        (f) =>
+          `[${safeValue(f.severity, 10)}] ${truncateChars(neutralizeFormula(renderValidationMessage(f.message, input.locale, (v) => safeValue(v, 80))), MAX_MESSAGE_CHARS)}`,
+      ),
+  };
+}
+
+/** What a run without errors says: that all rows were processed, or that the file had none. */
+export function successText(input: NoticeInput): string {
+  const t = texts(input.locale);
+  return input.summary.rows.total === 0 && !input.summary.runFailed ? t.successNoRows : t.success;
+}
+
 /** The feed line's value, or undefined when the notice names no feed (the `default` one). */
 export function feedValue(feed: string | undefined, locale: "ja" | "en"): string | undefined {
   if (feed === undefined || feed === DEFAULT_FEED) return undefined;

@@ -1,7 +1,17 @@
 import { texts } from "../i18n";
 import { warningParts, withoutErrors } from "../warnings";
 import type { NoticeInput } from "./notice";
-import { countLines, failureLines, feedValue, fileLabel, formatTime, prepareExamples, rejectedParts } from "./parts";
+import {
+  countLines,
+  datasetParts,
+  failureLines,
+  feedValue,
+  fileLabel,
+  formatTime,
+  prepareExamples,
+  rejectedParts,
+  successText,
+} from "./parts";
 
 /** The plain-text body shared by SNS and the e-mail text part. */
 export function buildPlainText(input: NoticeInput): string {
@@ -19,6 +29,8 @@ export function buildPlainText(input: NoticeInput): string {
   ];
   if (s.runFailed) lines.push("", t.runFailed, ...failureLines(input).map((l) => `- ${l}`));
   if (input.escalation) lines.push("", t.escalation(input.escalation.count, input.escalation.prefix));
+  const dataset = datasetParts(input);
+  if (dataset) lines.push("", `${dataset.heading}:`, ...dataset.lines.map((l) => `- ${l}`));
   const rejected = rejectedParts(input);
   if (rejected) {
     lines.push(
@@ -32,7 +44,7 @@ export function buildPlainText(input: NoticeInput): string {
       ...(rejected.url ? [`${t.openRejected}: ${rejected.url}`] : []),
     );
   }
-  if (withoutErrors(input.level)) lines.push("", t.success);
+  if (withoutErrors(input.level)) lines.push("", successText(input));
   else {
     const counts = countLines(input);
     if (counts.byType.length) lines.push("", `${t.byType}:`, ...counts.byType.map((l) => `- ${l}`));

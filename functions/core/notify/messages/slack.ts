@@ -3,7 +3,17 @@ import { texts } from "../i18n";
 import { warningParts, withoutErrors } from "../warnings";
 import { SLACK_LIMITS } from "./limits";
 import type { NoticeInput } from "./notice";
-import { countLines, failureLines, feedValue, fileLabel, formatTime, prepareExamples, rejectedParts } from "./parts";
+import {
+  countLines,
+  datasetParts,
+  failureLines,
+  feedValue,
+  fileLabel,
+  formatTime,
+  prepareExamples,
+  rejectedParts,
+  successText,
+} from "./parts";
 
 /** A Slack incoming-webhook payload. */
 export interface SlackPayload {
@@ -47,6 +57,11 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
   }
   if (input.escalation)
     blocks.push(section(`*${escapeMrkdwn(t.escalation(input.escalation.count, input.escalation.prefix))}*`));
+  const dataset = datasetParts(input);
+  if (dataset)
+    blocks.push(
+      section([`*${escapeMrkdwn(dataset.heading)}*`, ...dataset.lines.map((l) => `• ${escapeMrkdwn(l)}`)].join("\n")),
+    );
   const rejected = rejectedParts(input);
   if (rejected) {
     const text = [
@@ -67,7 +82,7 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
       blocks.push(section([`*${t.byType}*`, ...counts.byType.map((l) => `• ${escapeMrkdwn(l)}`)].join("\n")));
     blocks.push(section([`*${t.bySeverity}*`, counts.bySeverity.join("  ·  ")].join("\n")));
   } else {
-    blocks.push(section(t.success));
+    blocks.push(section(successText(input)));
   }
   const warnings = warningParts(s, input.locale);
   if (warnings) {
