@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { join, relative, resolve, sep } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
@@ -161,13 +161,17 @@ export function stageHandler(
       `Cannot package function ${name}: ${BUNDLER_PACKAGE} is not installed in ${projectDir}. Run npm install.`,
     );
   }
-  rmSync(stageRoot, { recursive: true, force: true });
+  // Built in a folder of this process's own, then renamed into place file by file (a rename replaces a file
+  // atomically): another process staging the same handler at the same time never sees a half-written bundle.
+  const buildDir = `${stageRoot}.build-${process.pid}`;
+  rmSync(buildDir, { recursive: true, force: true });
+  mkdirSync(buildDir, { recursive: true });
   mkdirSync(stageRoot, { recursive: true });
   const outfile = join(stageRoot, "index.js");
   const options = {
     absWorkingDir: projectDir,
     entryPoints: [entryAbs],
-    outfile,
+    outfile: join(buildDir, "index.js"),
     bundle: true,
     platform: "node",
     target: "node22",
@@ -200,10 +204,13 @@ export function stageHandler(
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (err) {
+    rmSync(buildDir, { recursive: true, force: true });
     const detail = String((err as { stderr?: string }).stderr ?? "").trim() || (err as Error).message;
     throw new PackagingError(`Cannot bundle function ${name} (${entry}):\n${detail}\nFix the import named above.`);
   }
   const { metafile, replaced } = JSON.parse(stdout) as { metafile: Metafile; replaced: string[] };
+  for (const built of ["index.js.map", "index.js"]) renameSync(join(buildDir, built), join(stageRoot, built));
+  rmSync(buildDir, { recursive: true, force: true });
 
   const packages = new Set<string>();
   const runtimePackages = new Set<string>();
