@@ -126,6 +126,7 @@ export class Functions extends pulumi.ComponentResource {
       },
       processChunk: { ...common, ...outcomes.processChunk },
       aggregateResults: { ...common, ...outcomes.aggregateResults, [ENV.resultsBucket]: bucket.bucket },
+      findDuplicates: { [ENV.pipelineName]: args.namePrefix, ...outcomes.findDuplicates },
       checkErrors: {
         ...common,
         ...outcomes.checkErrors,

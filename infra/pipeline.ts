@@ -192,6 +192,7 @@ export class Pipeline extends pulumi.ComponentResource {
           taskTimeoutSeconds: Math.max(...(["splitCsv", "processChunk"] as const).map(taskTimeoutSeconds)),
           aggregateTimeoutSeconds: taskTimeoutSeconds("aggregateResults"),
           checkTimeoutSeconds: taskTimeoutSeconds("checkErrors"),
+          findDuplicatesTimeoutSeconds: taskTimeoutSeconds("findDuplicates"),
         },
       }),
     );

@@ -61,6 +61,20 @@ export const OUTCOME_KEYS = {
   manifest: (s: OutcomeSettings, exec: string) => `${s.resultsPrefix}${exec}.json`,
 } as const;
 
+/** Prefix of a run's intermediate objects in the input bucket: no feed's prefix, expired by a lifecycle rule. */
+export const WORK_PREFIX = "_work/";
+
+/**
+ * Object keys of a run's uniqueness work (see `functions/core/unique`): each chunk's key file, written in its first
+ * pass, and each partition's dups file, written by find-duplicates when it found later occurrences.
+ */
+export const WORK_KEYS = {
+  uniqueKeys: (exec: string, chunkId: number) =>
+    `${WORK_PREFIX}${exec}/unique/keys/${String(chunkId).padStart(6, "0")}.bin`,
+  uniqueDups: (exec: string, partition: number) =>
+    `${WORK_PREFIX}${exec}/unique/dups/${String(partition).padStart(4, "0")}.bin`,
+} as const;
+
 /** `results/<exec>.json`: what a run produced and what is missing. Written in both patterns. */
 export interface RunManifest {
   executionName: string;

@@ -42,6 +42,11 @@ export interface SplitResult {
   bytes: number;
   chunkCount: number;
   chunks: ChunkRef[];
+  /**
+   * Partitions of the file's unique-key entries (P): 0 when the schema has no unique key or the file has no chunk,
+   * else one per 32 MiB of the file, 1…256. Each is checked by its own FindDuplicates iteration.
+   */
+  uniquePartitions: number;
   message?: string;
   /** ETag of the object version split read (as S3 returns it, quoted): every chunk reads with `If-Match` on it. */
   etag: string;
@@ -109,6 +114,36 @@ export interface ProcessChunkInput {
   etag?: string;
   /** Version id split-csv read (versioned buckets), null otherwise. */
   versionId?: string | null;
+  /**
+   * Partitions of the file's unique-key entries (P, chosen by split-csv); 0 or absent when the schema has no unique
+   * key. With P > 0 the first pass also writes the chunk's key file (`WORK_KEYS.uniqueKeys`).
+   */
+  uniquePartitions?: number;
+  /**
+   * Present only in the second pass: the partitions whose finder found later occurrences. The chunk reads its section
+   * of each one's dups file and, when it has any, processes its rows again with them; else it returns its stored result.
+   */
+  duplicatePartitions?: number[];
+}
+
+/** What each FindDuplicates Map iteration receives: one partition of the file's unique-key entries. */
+export interface FindDuplicatesInput {
+  executionName: string;
+  /** The input bucket (where the key files are, under `_work/`). */
+  bucket: string;
+  /** This iteration's partition, 0…partitions-1. */
+  partition: number;
+  /** P: the split's `uniquePartitions`. */
+  partitions: number;
+  /** Chunks of the file: their key files are read in chunk order. */
+  chunkCount: number;
+}
+
+/** What find-duplicates returns. */
+export interface FindDuplicatesOutput {
+  partition: number;
+  /** Later occurrences found in the partition (its dups file exists only when this is above 0). */
+  duplicates: number;
 }
 
 /** Field where a Catch puts the error of a failed state (`{ Error, Cause }`). */
