@@ -53,7 +53,7 @@ export interface DeployedFunction {
 }
 
 /**
- * The four Lambda handlers as `aws.lambda.CallbackFunction`s (nodejs22.x, arm64), each with its own role granting
+ * The five Lambda handlers as `aws.lambda.CallbackFunction`s (nodejs22.x, arm64), each with its own role granting
  * exactly the actions its code calls on exact ARNs, a log group with retention, and its environment from the
  * contract module's `ENV` names: its own variables hold the first feed's settings and `FEEDS` every feed's (see
  * `feedEnvironment`).

@@ -92,7 +92,7 @@ export interface DeployedFeed {
 
 /**
  * The input bucket (EventBridge notifications on, public access blocked, encrypted, lifecycle on the outputs), the
- * four functions, the Standard state machine (definition from `workflow/` on real ARNs, its role derived from the
+ * five functions, the Standard state machine (definition from `workflow/` on real ARNs, its role derived from the
  * graph, logging to a log group) and, per feed, its row schema object and the EventBridge rule that starts the state
  * machine for each `.csv` under the feed's prefix. The `default` feed's resources keep the names a single-feed stack
  * has always had; other feeds' names end in `-<feed>`.
