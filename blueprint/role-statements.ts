@@ -155,8 +155,8 @@ export function roleStatements<S>(
 
   // Uniqueness across the file (`WORK_KEYS`): each chunk writes its key hashes in its first pass and reads the
   // duplicates found in its second; find-duplicates reads every chunk's key file and writes the duplicates it found.
-  // A read of a missing work object (a chunk that failed before writing its key file) must answer 404, not 403:
-  // both may list the work prefix, nothing else.
+  // find-duplicates reads the key file of a chunk that failed before writing one (a Map that tolerates failed
+  // chunks): that read must answer 404, not 403, so it may list the work prefix, nothing else.
   const uniqueKeyFiles = join(refs.bucketArn, `/${WORK_PREFIX}*/unique/keys/*`);
   const uniqueDupsFiles = join(refs.bucketArn, `/${WORK_PREFIX}*/unique/dups/*`);
   const listWork: RoleStatement<S> = {
@@ -188,8 +188,8 @@ export function roleStatements<S>(
       ...writeProcessedParts,
       { Sid: "WriteRejectedParts", Action: ["s3:PutObject"], Resource: [rejectedParts] },
       { Sid: "WriteUniqueKeyFiles", Action: ["s3:PutObject"], Resource: [uniqueKeyFiles] },
+      // Only partitions whose dups file was written are listed to it: no missing object to tell from a denied one.
       { Sid: "ReadDuplicateFiles", Action: ["s3:GetObject"], Resource: [uniqueDupsFiles] },
-      listWork,
       // The second pass returns a chunk without duplicates as its first pass stored it.
       { Sid: "ReadChunkSummary", Action: ["dynamodb:GetItem"], Resource: [refs.runsTableArn] },
     ],

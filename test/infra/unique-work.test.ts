@@ -90,7 +90,7 @@ describe("uniqueness work objects in the Pulumi program (under mocks)", () => {
   it("grants process-chunk its key file writes, the dups file reads and its stored summary", () => {
     assert.ok(may("processChunk", "s3:PutObject", object(WORK_KEYS.uniqueKeys(EXEC, 7))));
     assert.ok(may("processChunk", "s3:GetObject", object(WORK_KEYS.uniqueDups(EXEC, 3))));
-    assert.ok(may("processChunk", "s3:ListBucket", bucketArn, { "s3:prefix": WORK_KEYS.uniqueDups(EXEC, 3) }));
+    assert.ok(!may("processChunk", "s3:ListBucket", bucketArn, { "s3:prefix": WORK_KEYS.uniqueDups(EXEC, 3) }));
     assert.ok(may("processChunk", "dynamodb:GetItem", runsTableArn));
     assert.ok(!may("processChunk", "s3:PutObject", object(WORK_KEYS.uniqueDups(EXEC, 3))), "no dups file write");
     assert.ok(!may("processChunk", "s3:GetObject", object(WORK_KEYS.uniqueKeys(EXEC, 7))), "no key file read");
