@@ -13,6 +13,8 @@ const SEQUENTIAL_STATES = [
   S.uploadClaimed,
   S.processChunks,
   S.processChunk,
+  // The sample schema has no unique key: the uniqueness step is skipped here.
+  S.uniqueKeys,
   S.aggregateResults,
   S.checkErrors,
   S.runOutcome,
@@ -157,6 +159,7 @@ describe("npm start (local run, end to end)", function () {
       S.uploadClaimed,
       S.processChunks,
       S.processChunk,
+      S.uniqueKeys,
       S.resultProcessing,
       S.aggregateResults,
       S.checkErrors,
