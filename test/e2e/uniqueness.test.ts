@@ -144,7 +144,10 @@ describe("uniqueness across the whole file, run locally end to end", function ()
           line: String(l.record + 1),
           column: l.key === "order_id" ? "order_id" : "",
           severity: "HIGH",
-          message: `${l.key} repeats the value of record ${l.first} (line ${l.first + 1}): each value may appear once in the file`,
+          // A one-column key that is not sensitive shows the value, as validation messages do.
+          message: `${l.key} repeats the value of record ${l.first} (line ${l.first + 1}): each value may appear once in the file${
+            l.key === "order_id" ? ` (got "${fileRecords()[l.record - 1][0]}")` : ""
+          }`,
         }));
         const order = (a: { row: string; message: string }, b: { row: string; message: string }) =>
           Number(a.row) - Number(b.row) || a.message.localeCompare(b.message);
@@ -160,27 +163,30 @@ describe("uniqueness across the whole file, run locally end to end", function ()
     });
   }
 
-  it("checks a re-run of rejected/rows.csv among its own rows only", async () => {
-    // rows.csv holds records 6, 22, 28, 31 and 35 as records 1–5: 22 and 35 repeat ORD-003 (its first occurrence,
-    // record 3, stayed in the original), so 35 (now record 5, line 6) repeats 22 (now record 2, line 3); nothing
-    // else repeats within the file.
-    const rerunOut = join(dir, "out-rerun");
-    const rows = join(dir, "out-sequential", "rejected", "rows.csv");
-    const { doc } = await run(rows, rerunOut, "sequential");
-    assert.deepEqual(doc.errors.byType, { DuplicateError: 1 });
-    assert.deepEqual(doc.rows, { total: 5, valid: 4, invalid: 1 });
-    const [, ...lines] = records(join(rerunOut, "rejected", "errors.csv"));
-    assert.deepEqual(
-      lines.map((l) => [l[0], l[1], l[3], l[5]]),
-      [
+  // After both patterns' runs (a describe's own tests run before its nested ones).
+  describe("a re-run of rejected/rows.csv", () => {
+    it("checks the re-run among its own rows only", async () => {
+      // rows.csv holds records 6, 22, 28, 31 and 35 as records 1–5: 22 and 35 repeat ORD-003 (its first occurrence,
+      // record 3, stayed in the original), so 35 (now record 5, line 6) repeats 22 (now record 2, line 3); nothing
+      // else repeats within the file.
+      const rerunOut = join(dir, "out-rerun");
+      const rows = join(dir, "out-sequential", "rejected", "rows.csv");
+      const { doc } = await run(rows, rerunOut, "sequential");
+      assert.deepEqual(doc.errors.byType, { DuplicateError: 1 });
+      assert.deepEqual(doc.rows, { total: 5, valid: 4, invalid: 1 });
+      const [, ...lines] = records(join(rerunOut, "rejected", "errors.csv"));
+      assert.deepEqual(
+        lines.map((l) => [l[0], l[1], l[3], l[5]]),
         [
-          "5",
-          "6",
-          "DuplicateError",
-          "order_id repeats the value of record 2 (line 3): each value may appear once in the file",
+          [
+            "5",
+            "6",
+            "DuplicateError",
+            'order_id repeats the value of record 2 (line 3): each value may appear once in the file (got "ORD-003")',
+          ],
         ],
-      ],
-    );
-    assert.deepEqual(records(join(rerunOut, "rejected", "rows.csv")).slice(1), [fileRecords()[34]]);
+      );
+      assert.deepEqual(records(join(rerunOut, "rejected", "rows.csv")).slice(1), [fileRecords()[34]]);
+    });
   });
 });
