@@ -1,8 +1,11 @@
+import { readChunkResult } from "./adapters/chunk-summaries";
 import { ErrorWriter, putChunkSummary } from "./adapters/error-store";
 import { resolveHeader } from "./adapters/header-source";
 import { openObject } from "./adapters/s3";
+import { writeBytes } from "./adapters/s3-bytes";
 import { S3TextWriter } from "./adapters/s3-writer";
 import { loadRowSchema } from "./adapters/schema-source";
+import { readChunkHits } from "./adapters/unique-work";
 import {
   type ChunkResult,
   type ChunkSummaryItem,
@@ -10,6 +13,7 @@ import {
   OUTCOME_KEYS,
   type ProcessChunkInput,
   RUN_KEYS,
+  WORK_KEYS,
 } from "./contract";
 import { processChunkStream } from "./core/csv/chunk";
 import { retentionDays } from "./core/csv/settings";
@@ -24,6 +28,9 @@ import { csvLine } from "./core/outcomes/csv-text";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 import { buildErrorRecord, expiresAtOf } from "./core/records/error-record";
 import { sourceChangedProblem, sourceChangedResult } from "./core/records/upload";
+import type { DuplicateHits } from "./core/unique/dups-file";
+import { chunkUniqueInput } from "./core/unique/inputs";
+import { KeyFileBuilder } from "./core/unique/key-file";
 
 const log: Logger = createLogger("process-chunk");
 
@@ -42,6 +49,12 @@ const log: Logger = createLogger("process-chunk");
  * When the object was replaced since the split (S3 answers 412), the chunk counts no rows of the new version: it
  * records one CRITICAL `SourceChangedError` (and its one error line) and returns counts holding only that error, so
  * the run's check reports it and fails the run.
+ *
+ * Uniqueness across the file (`uniquePartitions` P > 0): the first pass also writes the chunk's key file
+ * (`WORK_KEYS.uniqueKeys`, after the parts, before the summary). The second pass (`duplicatePartitions` given) reads
+ * the chunk's section of each listed dups file: with none, it returns the stored result (consistent GetItem of its
+ * CHUNK item) without reading the CSV; else it processes the chunk again with those later occurrences (parts, records
+ * and summary overwritten under the same keys, as a retried chunk) and writes no key file.
  */
 export async function handler(event: ProcessChunkInput, _context?: unknown): Promise<ChunkResult> {
   const input = processChunkInput(event);
@@ -56,6 +69,22 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
 
   const settings = outcomeSettings();
   const locale = outputLocale(FUNCTION_ENV, entry);
+
+  const unique = chunkUniqueInput(input);
+  let duplicates: DuplicateHits | undefined;
+  if (unique.duplicatePartitions !== undefined) {
+    const hits = await readChunkHits(input.bucket, input.executionName, chunk.id, unique.duplicatePartitions);
+    if (hits.size > 0) duplicates = hits;
+    else {
+      const stored = await readChunkResult(runsTable, input.executionName, chunk.id);
+      // Without a stored result (its first pass left none) the chunk is processed again, as a retry would.
+      if (stored !== undefined) return stored;
+    }
+  }
+  const keyEntries =
+    unique.partitions > 0 && unique.duplicatePartitions === undefined
+      ? new KeyFileBuilder(unique.partitions)
+      : undefined;
 
   // A long header is not in the state: read again from the object, of the version split read, and left for the
   // aggregation as the header line of rows.csv (every chunk writes the same bytes: any completed chunk suffices).
@@ -106,7 +135,7 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
           feed,
         },
         (record) => writer.add(record),
-        { outcomes: { sink: parts.sink, locale } },
+        { outcomes: { sink: parts.sink, locale }, keyEntries, duplicates },
       );
     } catch (err) {
       // Only the ranged read throws this, before any row reached the parts.
@@ -137,6 +166,11 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   } catch (err) {
     await parts.abort();
     throw err;
+  }
+
+  // The key file before the summary: a chunk with a summary has its key file (a chunk without one is a failed chunk).
+  if (keyEntries !== undefined) {
+    await writeBytes(input.bucket, WORK_KEYS.uniqueKeys(input.executionName, chunk.id), keyEntries.encode());
   }
 
   const item: ChunkSummaryItem = {

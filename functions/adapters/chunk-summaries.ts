@@ -1,5 +1,5 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { type ChunkSummaryItem, type FileSummaryItem, RUN_KEYS } from "../contract";
+import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type ChunkResult, type ChunkSummaryItem, type FileSummaryItem, RUN_KEYS } from "../contract";
 import { clients } from "./clients";
 
 /**
@@ -37,4 +37,26 @@ export async function readRunSummaries(
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return { file, chunks };
+}
+
+/**
+ * A chunk's stored result (its CHUNK item, read with a strongly consistent GetItem), or undefined when it has none.
+ * Needs `dynamodb:GetItem` on the runs table.
+ */
+export async function readChunkResult(
+  runsTable: string,
+  executionName: string,
+  chunkId: number,
+): Promise<ChunkResult | undefined> {
+  const res = await clients.doc().send(
+    new GetCommand({
+      TableName: runsTable,
+      Key: { pk: RUN_KEYS.execution(executionName), sk: RUN_KEYS.chunk(chunkId) },
+      ConsistentRead: true,
+    }),
+  );
+  const item = res.Item as ChunkSummaryItem | undefined;
+  if (item === undefined) return undefined;
+  const { rows, valid, invalid, byType, bySeverity } = item;
+  return { chunkId: item.chunkId, rows, valid, invalid, byType, bySeverity };
 }

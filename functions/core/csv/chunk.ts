@@ -11,7 +11,11 @@ import {
   emptyBySeverity,
   type RecordContext,
 } from "../records/error-record";
+import type { DuplicateHits } from "../unique/dups-file";
+import type { KeyFileBuilder } from "../unique/key-file";
+import { ChunkUniqueness } from "../unique/row-keys";
 import { columnNameParams, longColumnEn } from "./column-label";
+import { uniqueKeysOf } from "./dataset-schema";
 import { type FileEncoding, iconvName, REPLACEMENT_CHAR } from "./encoding";
 import { countNul, NUL, NulOffsets, nulRowProblem } from "./nul";
 import type { RowSchema } from "./schema";
@@ -50,6 +54,10 @@ export interface ChunkStreamOptions {
   onRow?: RowObserver;
   /** Receives each row's outcome (valid text, rejected text, error lines) in file order. */
   outcomes?: ChunkOutcomes;
+  /** Uniqueness, first pass: the key entries of every row that takes part in a unique key (see `core/unique`). */
+  keyEntries?: KeyFileBuilder;
+  /** Uniqueness, second pass: the chunk's later occurrences, by record number; each adds a `DuplicateError`. */
+  duplicates?: DuplicateHits;
 }
 
 /** Options of csv-parse used for chunks and, in tests, for whole files (so both read records the same way). */
@@ -176,6 +184,10 @@ export function skippedRecordProblem(code: string, reason: string, rowNumber: nu
  * With `options.outcomes`, every row's outcome also goes to its sink, in file order: a valid row's text (only when
  * the sink takes valid rows: otherwise valid rows cost nothing more), or a rejected row's text followed by one error
  * line per problem. `options.onRow` (or a function given in its place) sees every parsed row.
+ *
+ * Uniqueness across the file, when the schema has a unique key: `options.keyEntries` receives the key entries of
+ * every row that takes part (first pass); `options.duplicates` adds a `DuplicateError` per key a row repeats and
+ * makes the row invalid (second pass). Without a unique key, rows do no uniqueness work.
  */
 export async function processChunkStream(
   source: AsyncIterable<Uint8Array>,
@@ -183,12 +195,17 @@ export async function processChunkStream(
   emit: RecordEmitter,
   options: RowObserver | ChunkStreamOptions = {},
 ): Promise<ChunkResult> {
-  const { onRow, outcomes }: ChunkStreamOptions = typeof options === "function" ? { onRow: options } : options;
+  const { onRow, outcomes, keyEntries, duplicates }: ChunkStreamOptions =
+    typeof options === "function" ? { onRow: options } : options;
   const sink = outcomes?.sink;
   const onValid = sink?.valid?.bind(sink);
   const validator = new RowValidator(job.schema, job.header);
   const sensitive = validator.sensitive;
   const width = job.header.length;
+  const keys = keyEntries === undefined && duplicates === undefined ? [] : uniqueKeysOf(job.schema);
+  // Without a unique key (the usual case) rows do no uniqueness work at all.
+  const uniqueness =
+    keys.length === 0 ? undefined : new ChunkUniqueness(keys, job.header, sensitive, keyEntries, duplicates);
   const ctx: RecordContext = {
     executionName: job.executionName,
     startTime: job.startTime,
@@ -336,12 +353,17 @@ export async function processChunkStream(
     }
     if (badColumns !== null) {
       problems.push(encodingProblem(rowNumber, job.encoding, badColumns));
-    } else if (validator.validate(fields, problems) === 0) {
-      if (onValid !== undefined) {
-        const pending = onValid(recordText(item.raw, blank, terminated));
-        if (pending !== undefined) await pending;
+    } else {
+      validator.validate(fields, problems);
+      // A row that breaks other rules still takes part: a later copy of it is still its duplicate.
+      if (uniqueness !== undefined) uniqueness.take(fields, recordNumber, rowNumber, problems);
+      if (problems.length === 0) {
+        if (onValid !== undefined) {
+          const pending = onValid(recordText(item.raw, blank, terminated));
+          if (pending !== undefined) await pending;
+        }
+        return;
       }
-      return;
     }
     const values = badColumns === null ? fields : fields.map((f) => f.replaceAll(invalidMark, REPLACEMENT_CHAR));
     await report(

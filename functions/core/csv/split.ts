@@ -17,6 +17,7 @@
 import type { ChunkRef, SplitStatus, ValidationMessage } from "../../contract";
 import { MAX_CHUNKS } from "../../contract";
 import { visible } from "../text";
+import { uniquePartitionsFor } from "../unique/key-hash";
 import { uniqueKeysOf } from "./dataset-schema";
 import { decodeBytes, detectEncoding, type FileEncoding, hasUtf8Bom } from "./encoding";
 import { checkHeader, parseHeaderLine } from "./header";
@@ -208,19 +209,13 @@ export interface SplitOutcome {
   message?: string;
 }
 
-/** Bytes of the file per unique-key partition: 10 GB → 256 partitions of ~400,000 entries per key at ~100 B a row. */
-export const UNIQUE_PARTITION_BYTES = 32 * 1024 * 1024;
-/** Most unique-key partitions: one FindDuplicates iteration each. */
-export const MAX_UNIQUE_PARTITIONS = 256;
-
 /**
- * How many partitions the chunks spread their unique-key hashes over (P): 0 when the schema has no unique key or
- * the file has no chunk (nothing to check), else one per 32 MiB of the file, 1…256. No finder then holds more than
- * a partition's entries, whatever the file's size.
+ * How many partitions the chunks spread their unique-key hashes over (P): 0 when the file has no chunk (nothing to
+ * check), else as `uniquePartitionsFor` says (0 without a unique key, one per 32 MiB of the file, 1…256). No finder
+ * then holds more than a partition's entries, whatever the file's size.
  */
 export function uniquePartitionsOf(schema: RowSchema, fileBytes: number, chunkCount: number): number {
-  if (chunkCount === 0 || uniqueKeysOf(schema).length === 0) return 0;
-  return Math.min(MAX_UNIQUE_PARTITIONS, Math.max(1, Math.ceil(fileBytes / UNIQUE_PARTITION_BYTES)));
+  return chunkCount === 0 ? 0 : uniquePartitionsFor(fileBytes, uniqueKeysOf(schema).length);
 }
 
 /** Bytes looked at to choose the encoding. */
