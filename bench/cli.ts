@@ -13,7 +13,7 @@ import { UsageError } from "../local/usage-error";
 import { lastJson, ROOT, runNode } from "./lib/measure";
 import { assertRow, type BenchRow, renderTable } from "./lib/rows";
 
-const ALL = ["P1", "P2", "P3", "P4", "P5", "P6"] as const;
+const ALL = ["P1", "P2", "P3", "P4", "P5", "P6", "P7"] as const;
 
 /** Parsed command line of the benchmark runner. */
 export interface BenchArgs {

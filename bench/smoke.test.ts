@@ -11,7 +11,7 @@ describe("npm run bench -- --quick", () => {
   let dir: string;
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("writes a row with numbers for every measure of P1–P6", async function () {
+  it("writes a row with numbers for every measure of P1–P7", async function () {
     this.timeout(300_000);
     dir = mkdtempSync(join(tmpdir(), "csv-pipeline-bench-test-"));
     const out = join(dir, "results.json");
@@ -56,6 +56,9 @@ describe("npm run bench -- --quick", () => {
       "P6.wru.per-record.max",
       "P6.cost.ours",
       "P6.cost.original",
+      "P7.throughput",
+      "P7.find.rss",
+      "P7.find.heap",
     ]) {
       assert.ok(ids.includes(id), `results.json lacks ${id}; it has ${ids.join(", ")}`);
     }

@@ -37,6 +37,7 @@ export function outcomeEnvironment(
       ...writing,
       [ENV.outputLocale]: locale,
     },
+    findDuplicates: {},
     checkErrors: { [ENV.rejectedPrefix]: outputs.rejectedPrefix },
   };
 }
@@ -128,6 +129,8 @@ export function feedEnvironment(
       [ENV.feeds]: list(["schema", "locale"]),
     },
     aggregateResults: { [ENV.outputLocale]: own[ENV.outputLocale], [ENV.feeds]: list(["locale"]) },
+    // Reads and writes only the run's work objects: no feed setting.
+    findDuplicates: {},
     checkErrors: {
       [ENV.notifyPolicy]: own[ENV.notifyPolicy],
       [ENV.emailTo]: own[ENV.emailTo],

@@ -1,4 +1,4 @@
-/** The four handlers: module, memory and timeout. Keys match `workflow/pipeline.ts` resource names. */
+/** The five handlers: module, memory and timeout. Keys match `workflow/pipeline.ts` resource names. */
 export const FUNCTION_SPECS = {
   splitCsv: { name: "split-csv", entry: "functions/split-csv.ts", memorySize: 512, timeout: 900 },
   processChunk: { name: "process-chunk", entry: "functions/process-chunk.ts", memorySize: 1024, timeout: 900 },
@@ -14,6 +14,9 @@ export const FUNCTION_SPECS = {
     // while the run is fresh.
     timeout: 300,
   },
+  // Reads one partition of every chunk's unique-key hashes (at most 256 chunks × its section, a few ranged GETs in
+  // flight) and keeps that partition's distinct keys in memory: ≈ 400,000 entries per key for a 10 GB file.
+  findDuplicates: { name: "find-duplicates", entry: "functions/find-duplicates.ts", memorySize: 512, timeout: 300 },
   checkErrors: {
     name: "check-errors-and-notify",
     entry: "functions/check-errors-and-notify.ts",

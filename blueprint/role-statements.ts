@@ -1,4 +1,10 @@
-import { DEFAULT_OUTCOME_SETTINGS, METRICS, type OutcomeSettings, SCHEMA_OBJECT_KEY } from "../functions/contract";
+import {
+  DEFAULT_OUTCOME_SETTINGS,
+  METRICS,
+  type OutcomeSettings,
+  SCHEMA_OBJECT_KEY,
+  WORK_PREFIX,
+} from "../functions/contract";
 import type { FunctionKey } from "./function-specs";
 
 /**
@@ -147,6 +153,19 @@ export function roleStatements<S>(
       ]
     : [];
 
+  // Uniqueness across the file (`WORK_KEYS`): each chunk writes its key hashes in its first pass and reads the
+  // duplicates found in its second; find-duplicates reads every chunk's key file and writes the duplicates it found.
+  // find-duplicates reads the key file of a chunk that failed before writing one (a Map that tolerates failed
+  // chunks): that read must answer 404, not 403, so it may list the work prefix, nothing else.
+  const uniqueKeyFiles = join(refs.bucketArn, `/${WORK_PREFIX}*/unique/keys/*`);
+  const uniqueDupsFiles = join(refs.bucketArn, `/${WORK_PREFIX}*/unique/dups/*`);
+  const listWork: RoleStatement<S> = {
+    Sid: "ListWorkPrefix",
+    Action: ["s3:ListBucket"],
+    Resource: [refs.bucketArn],
+    Condition: { StringLike: { "s3:prefix": join(`${WORK_PREFIX}*`) } },
+  };
+
   return {
     splitCsv: [
       logs("splitCsv"),
@@ -168,6 +187,17 @@ export function roleStatements<S>(
       writeSummary,
       ...writeProcessedParts,
       { Sid: "WriteRejectedParts", Action: ["s3:PutObject"], Resource: [rejectedParts] },
+      { Sid: "WriteUniqueKeyFiles", Action: ["s3:PutObject"], Resource: [uniqueKeyFiles] },
+      // Only partitions whose dups file was written are listed to it: no missing object to tell from a denied one.
+      { Sid: "ReadDuplicateFiles", Action: ["s3:GetObject"], Resource: [uniqueDupsFiles] },
+      // The second pass returns a chunk without duplicates as its first pass stored it.
+      { Sid: "ReadChunkSummary", Action: ["dynamodb:GetItem"], Resource: [refs.runsTableArn] },
+    ],
+    findDuplicates: [
+      logs("findDuplicates"),
+      { Sid: "ReadUniqueKeyFiles", Action: ["s3:GetObject"], Resource: [uniqueKeyFiles] },
+      listWork,
+      { Sid: "WriteDuplicateFiles", Action: ["s3:PutObject"], Resource: [uniqueDupsFiles] },
     ],
     aggregateResults: [
       logs("aggregateResults"),

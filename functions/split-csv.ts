@@ -134,6 +134,7 @@ export async function handler(event: SplitInput, _context?: unknown): Promise<Sp
       bytes: object.contentLength,
       chunkCount: 0,
       chunks: [],
+      uniquePartitions: 0,
       etag: object.etag,
       versionId: object.versionId,
     };
@@ -225,6 +226,7 @@ export async function handler(event: SplitInput, _context?: unknown): Promise<Sp
     bytes: outcome.bytes,
     chunkCount: outcome.chunks.length,
     chunks: outcome.chunks,
+    uniquePartitions: outcome.uniquePartitions,
     etag: object.etag,
     versionId: object.versionId,
   };

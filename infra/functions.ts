@@ -53,7 +53,7 @@ export interface DeployedFunction {
 }
 
 /**
- * The four Lambda handlers as `aws.lambda.CallbackFunction`s (nodejs22.x, arm64), each with its own role granting
+ * The five Lambda handlers as `aws.lambda.CallbackFunction`s (nodejs22.x, arm64), each with its own role granting
  * exactly the actions its code calls on exact ARNs, a log group with retention, and its environment from the
  * contract module's `ENV` names: its own variables hold the first feed's settings and `FEEDS` every feed's (see
  * `feedEnvironment`).
@@ -126,6 +126,7 @@ export class Functions extends pulumi.ComponentResource {
       },
       processChunk: { ...common, ...outcomes.processChunk },
       aggregateResults: { ...common, ...outcomes.aggregateResults, [ENV.resultsBucket]: bucket.bucket },
+      findDuplicates: { [ENV.pipelineName]: args.namePrefix, ...outcomes.findDuplicates },
       checkErrors: {
         ...common,
         ...outcomes.checkErrors,

@@ -2,7 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { feedResourceName } from "../blueprint/naming";
 import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../blueprint/start-rule";
-import { DEFAULT_FEED, DIGEST_FLUSH_EVENT, feedSchemaKey, type OutcomeSettings } from "../functions/contract";
+import {
+  DEFAULT_FEED,
+  DIGEST_FLUSH_EVENT,
+  feedSchemaKey,
+  type OutcomeSettings,
+  WORK_PREFIX,
+} from "../functions/contract";
 import { buildPipeline } from "../workflow/pipeline";
 import { renderOnArns } from "../workflow/pulumi";
 import type { StackConfig } from "./config";
@@ -43,7 +49,17 @@ export const RESULT_EXPIRY_DAYS = 30;
  */
 export const INCOMPLETE_UPLOAD_DAYS = 1;
 
-/** The bucket's lifecycle rules: each output prefix expires, and unfinished multipart uploads are dropped. */
+/**
+ * Days after which a run's intermediate objects under `_work/` expire (the chunks' unique-key hashes, the duplicates
+ * found): a run reads them only while it runs (hours at most), and a failed run's are left behind. A week keeps
+ * them for a look at a run that failed, then drops the copies of key values they are derived from.
+ */
+export const WORK_EXPIRY_DAYS = 7;
+
+/**
+ * The bucket's lifecycle rules: each output prefix expires, the runs' intermediate objects after a week, and
+ * unfinished multipart uploads are dropped.
+ */
 export function lifecycleRules(outputs: OutcomeSettings): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
   const expire = (id: string, prefix: string) => ({
     id,
@@ -55,6 +71,7 @@ export function lifecycleRules(outputs: OutcomeSettings): aws.types.input.s3.Buc
     expire("expire-results", outputs.resultsPrefix),
     expire("expire-processed", outputs.processedPrefix),
     expire("expire-rejected", outputs.rejectedPrefix),
+    { id: "expire-work", status: "Enabled", filter: { prefix: WORK_PREFIX }, expiration: { days: WORK_EXPIRY_DAYS } },
     {
       id: "abort-incomplete-uploads",
       status: "Enabled",
@@ -75,7 +92,7 @@ export interface DeployedFeed {
 
 /**
  * The input bucket (EventBridge notifications on, public access blocked, encrypted, lifecycle on the outputs), the
- * four functions, the Standard state machine (definition from `workflow/` on real ARNs, its role derived from the
+ * five functions, the Standard state machine (definition from `workflow/` on real ARNs, its role derived from the
  * graph, logging to a log group) and, per feed, its row schema object and the EventBridge rule that starts the state
  * machine for each `.csv` under the feed's prefix. The `default` feed's resources keep the names a single-feed stack
  * has always had; other feeds' names end in `-<feed>`.
@@ -192,6 +209,7 @@ export class Pipeline extends pulumi.ComponentResource {
           taskTimeoutSeconds: Math.max(...(["splitCsv", "processChunk"] as const).map(taskTimeoutSeconds)),
           aggregateTimeoutSeconds: taskTimeoutSeconds("aggregateResults"),
           checkTimeoutSeconds: taskTimeoutSeconds("checkErrors"),
+          findDuplicatesTimeoutSeconds: taskTimeoutSeconds("findDuplicates"),
         },
       }),
     );

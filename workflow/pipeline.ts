@@ -8,13 +8,15 @@
  * - Prepare keeps the execution's input as `$.upload` (bucket, key and, from the S3 event, ETag / version id /
  *   sequencer: well under 4 KB);
  * - each Distributed Map child returns counts only (≈ 250 bytes; ResultSelector drops anything else): ≤ 64 KB for
- *   256 chunks in `$.chunkResults`;
+ *   256 chunks in `$.chunkResults` (ApplyDuplicates replaces them, same size);
+ * - uniqueness (unique keys only): ≤ 256 partition numbers (≈ 1 KB), one `{ partition, duplicates }` per partition
+ *   (≤ 256 × ≈ 40 bytes ≈ 10 KB), two counts and the partitions that found duplicates (≤ 1 KB);
  * - AggregateResults is handed the chunk results and the header already in state (its payload ≤ 70 KB, below the
  *   256 KiB an invocation's payload may hold) and returns counts and the manifest key (≤ 1 KB; the row outcomes go to
  *   S3, never into state), which the sequential check is handed too; the check returns a bounded summary (≤ 4 KB;
  *   never error items);
  * - failures carry one `{ Error, Cause }` each (the run's, the aggregation's, the check's).
- * Worst case < 100 KB of state — far below 256 KiB, whatever the number of rows or errors.
+ * Worst case < 120 KB of state — far below 256 KiB, whatever the number of rows or errors.
  */
 import { STATE_NAMES } from "../functions/contract";
 import { WorkflowValidationError } from "./errors";
@@ -24,6 +26,7 @@ import { chunksMap } from "./fragments/chunks-map";
 import { PATHS } from "./fragments/layout";
 import { runOutcome } from "./fragments/outcome";
 import { splitFragment } from "./fragments/split";
+import { uniquenessFragment } from "./fragments/uniqueness";
 import { StateGraph } from "./graph";
 
 /** The two shapes of the pipeline: the check alone after the Map, or beside result aggregation. */
@@ -36,6 +39,7 @@ export interface PipelineResources {
   processChunk: string;
   checkErrors: string;
   aggregateResults: string;
+  findDuplicates: string;
   alertTopic: string;
 }
 
@@ -51,6 +55,8 @@ export interface PipelineOptions {
   aggregateTimeoutSeconds?: number;
   /** Timeout of the check task (default 300 s). */
   checkTimeoutSeconds?: number;
+  /** Timeout of the find-duplicates task, which reads one partition of every chunk's key hashes (default 300 s). */
+  findDuplicatesTimeoutSeconds?: number;
 }
 
 /** Input of `buildPipeline`. */
@@ -69,6 +75,7 @@ export const PLACEHOLDER_RESOURCES: PipelineResources = {
   processChunk: "arn:aws:lambda:ap-northeast-1:123456789012:function:csv-pipeline-process-chunk",
   checkErrors: "arn:aws:lambda:ap-northeast-1:123456789012:function:csv-pipeline-check-errors-and-notify",
   aggregateResults: "arn:aws:lambda:ap-northeast-1:123456789012:function:csv-pipeline-aggregate-results",
+  findDuplicates: "arn:aws:lambda:ap-northeast-1:123456789012:function:csv-pipeline-find-duplicates",
   alertTopic: "arn:aws:sns:ap-northeast-1:123456789012:csv-pipeline-oncall",
 };
 
@@ -79,13 +86,14 @@ export const DEFAULT_PIPELINE_OPTIONS: Required<PipelineOptions> = {
   taskTimeoutSeconds: 900,
   aggregateTimeoutSeconds: 300,
   checkTimeoutSeconds: 300,
+  findDuplicatesTimeoutSeconds: 300,
 };
 
 export { LAMBDA_RETRY, LAMBDA_THROTTLE_RETRY, UNPROCESSED_ITEMS_RETRY } from "./lambda-retry";
 
 /**
  * Builds the pipeline's state graph from its fragments: the intake (Prepare → SplitCsv → UploadClaimed), the Map of
- * chunks, the results (aggregation and check, one after the other or side by side) and RunOutcome. A failed split or
+ * chunks, uniqueness across the file (when the schema has unique keys), the results (aggregation and check, one after the other or side by side) and RunOutcome. A failed split or
  * Map continues with the results, so the check reports it; a failed check pages on-call.
  * Render it with `.render()`; list what it calls with `.resources()`.
  * @example buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES }).render()
@@ -107,6 +115,14 @@ export function buildPipeline(props: PipelineProps): StateGraph {
     maxConcurrency: o.mapConcurrency,
     toleratedFailurePercentage: o.toleratedFailurePercentage,
   });
+  const uniqueness = uniquenessFragment({
+    findDuplicatesArn: resources.findDuplicates,
+    processChunkArn: resources.processChunk,
+    findTimeoutSeconds: o.findDuplicatesTimeoutSeconds,
+    chunkTimeoutSeconds: o.taskTimeoutSeconds,
+    maxConcurrency: o.mapConcurrency,
+    toleratedFailurePercentage: o.toleratedFailurePercentage,
+  });
   const aggregate = aggregateTask({
     functionArn: resources.aggregateResults,
     timeoutSeconds: o.aggregateTimeoutSeconds,
@@ -122,12 +138,15 @@ export function buildPipeline(props: PipelineProps): StateGraph {
   intake.next(chunks);
   intake.split.addCatch(results.startState, { resultPath: PATHS.failure });
   chunks.addCatch(results.startState, { resultPath: PATHS.failure });
-  chunks.next(results.startState);
+  chunks.next(uniqueness.startState);
+  // A failed uniqueness Map is a failed run like a failed chunk Map: the check is told and reports it.
+  for (const map of uniqueness.maps) map.addCatch(results.startState, { resultPath: PATHS.failure });
+  uniqueness.next(results.startState);
   results.end.addCatch(checkFailureRoute(resources.alertTopic), { resultPath: PATHS.checkFailure });
   results.end.next(runOutcome(sequential));
 
   return new StateGraph(intake.startState, {
-    comment: `CSV pipeline (${pattern}): split → Distributed Map of chunks → ${
+    comment: `CSV pipeline (${pattern}): split → Distributed Map of chunks → unique keys across chunks → ${
       sequential ? "aggregation → error check & notify" : "aggregation ‖ error check & notify"
     }; a failed check pages on-call`,
   });

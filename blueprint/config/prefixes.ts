@@ -3,16 +3,19 @@
  * setting, whose folders must be apart from one another and from the program's own objects.
  */
 import * as z from "zod";
-import { DEFAULT_OUTCOME_SETTINGS, type OutcomeSettings, PREFIXES } from "../../functions/contract";
+import { DEFAULT_OUTCOME_SETTINGS, type OutcomeSettings, PREFIXES, WORK_PREFIX } from "../../functions/contract";
 import { OUTPUT_PREFIX, PREFIX, RULES } from "./rules";
 import { flag, fromJsonText } from "./text-values";
 
 /** The output prefixes of `outputs`, in the order problems about them are reported. */
 export const OUTPUT_PREFIX_KEYS = ["processedPrefix", "rejectedPrefix", "resultsPrefix"] as const;
 
-/** An input prefix (`inputPrefix`, a feed's `prefix`): a folder, not the bucket root, apart from `_config/`. */
+/**
+ * An input prefix (`inputPrefix`, a feed's `prefix`): a folder, not the bucket root, apart from `_config/` and from
+ * `_work/` (a run's intermediate objects: never an upload).
+ */
 export function validInputPrefix(prefix: string): boolean {
-  return prefix !== "" && PREFIX.test(prefix) && !overlaps(prefix, PREFIXES.config);
+  return prefix !== "" && PREFIX.test(prefix) && !overlaps(prefix, PREFIXES.config) && !overlaps(prefix, WORK_PREFIX);
 }
 
 const outputPrefix = (fallback: string) =>
@@ -51,6 +54,13 @@ function outputPrefixIssues(outputs: OutcomeSettings, ctx: z.RefinementCtx): voi
         code: "custom",
         path: [key],
         message: `${relation(prefix, PREFIXES.config)} the folder of the program's own objects ("${PREFIXES.config}", the row schema)`,
+      });
+    // Objects under `_work/` expire after days, not with the outputs.
+    if (overlaps(prefix, WORK_PREFIX))
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `${relation(prefix, WORK_PREFIX)} the folder of the runs' intermediate objects ("${WORK_PREFIX}", expired after days)`,
       });
   });
 }

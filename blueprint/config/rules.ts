@@ -1,5 +1,5 @@
 /** What the settings accept: patterns, limits, and the message each rule gives when a value breaks it. */
-import { PREFIXES } from "../../functions/contract";
+import { PREFIXES, WORK_PREFIX } from "../../functions/contract";
 import { PIPELINE_PATTERNS } from "../../workflow/pipeline";
 
 /** Retention periods CloudWatch Logs accepts (days). */
@@ -27,7 +27,7 @@ export const RULES = {
   pipelineName:
     "must be 3–32 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen",
   pattern: `must be one of ${PIPELINE_PATTERNS.join(", ")}`,
-  inputPrefix: `must end with "/" and not be under ${PREFIXES.config} (nor be the bucket root, where the outputs are written)`,
+  inputPrefix: `must end with "/" and not be under ${PREFIXES.config} or ${WORK_PREFIX} (nor be the bucket root, where the outputs are written)`,
   outputPrefix: `must be folders of letters, digits or !_.'()- each ending with "/" (no "*")`,
   boolean: "must be true or false",
   email: "must be an e-mail address",

@@ -42,6 +42,11 @@ export interface SplitResult {
   bytes: number;
   chunkCount: number;
   chunks: ChunkRef[];
+  /**
+   * Partitions of the file's unique-key entries (P): 0 when the schema has no unique key or the file has no chunk,
+   * else one per 32 MiB of the file, 1…256. Each is checked by its own FindDuplicates iteration.
+   */
+  uniquePartitions: number;
   message?: string;
   /** ETag of the object version split read (as S3 returns it, quoted): every chunk reads with `If-Match` on it. */
   etag: string;

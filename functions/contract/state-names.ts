@@ -15,6 +15,22 @@ export const CHECK_FAILURE_STATE_NAMES = {
 } as const;
 
 /**
+ * States of the uniqueness step (only when the schema has unique keys): every partition of the chunks' key hashes is
+ * checked in its own FindDuplicates iteration, and the chunks that hold later occurrences are processed again.
+ */
+export const UNIQUENESS_STATE_NAMES = {
+  uniqueKeys: "UniqueKeys",
+  listUniquePartitions: "ListUniquePartitions",
+  findDuplicates: "FindDuplicates",
+  findPartitionDuplicates: "FindPartitionDuplicates",
+  countDuplicates: "CountDuplicates",
+  duplicatesFound: "DuplicatesFound",
+  selectDuplicatePartitions: "SelectDuplicatePartitions",
+  applyDuplicates: "ApplyDuplicates",
+  applyChunkDuplicates: "ApplyChunkDuplicates",
+} as const;
+
+/**
  * Every state's name: the definition names its states with these, and the handlers name a failed step with them, so
  * a record or a notice says the step the execution history shows.
  */
@@ -23,6 +39,7 @@ export const STATE_NAMES = {
   splitCsv: "SplitCsv",
   processChunks: "ProcessChunks",
   processChunk: "ProcessChunk",
+  ...UNIQUENESS_STATE_NAMES,
   checkErrors: "CheckErrorsAndNotify",
   resultProcessing: "ResultProcessing",
   aggregateResults: "AggregateResults",

@@ -14,6 +14,7 @@ export interface PipelineHandlers {
   splitCsv: LambdaHandler;
   processChunk: LambdaHandler;
   aggregateResults: LambdaHandler;
+  findDuplicates: LambdaHandler;
   checkErrors: LambdaHandler;
 }
 
@@ -22,7 +23,7 @@ export interface LoadedPipeline {
   definition: unknown;
   resources: PipelineResources;
   stateMachineArn: string;
-  /** The four handler modules; required only when called, after the environment points at the local services. */
+  /** The five handler modules; required only when called, after the environment points at the local services. */
   loadHandlers(): PipelineHandlers;
   /** Task handlers keyed by state name: each Lambda task through the lambda:invoke adapter, plus the SNS alert. */
   taskHandlers(
@@ -70,12 +71,16 @@ export function loadPipeline(pattern: Pattern, options: { mapConcurrency?: numbe
       splitCsv: handlerOf("../../functions/split-csv"),
       processChunk: handlerOf("../../functions/process-chunk"),
       aggregateResults: handlerOf("../../functions/aggregate-results"),
+      findDuplicates: handlerOf("../../functions/find-duplicates"),
       checkErrors: handlerOf("../../functions/check-errors-and-notify"),
     }),
     taskHandlers: (h) => {
       return {
         [STATE_NAMES.splitCsv]: lambdaInvoke(h.splitCsv),
         [STATE_NAMES.processChunk]: lambdaInvoke(h.processChunk),
+        [STATE_NAMES.findPartitionDuplicates]: lambdaInvoke(h.findDuplicates),
+        // The second pass over the chunks calls the same function as the first.
+        [STATE_NAMES.applyChunkDuplicates]: lambdaInvoke(h.processChunk),
         [STATE_NAMES.aggregateResults]: lambdaInvoke(h.aggregateResults),
         [STATE_NAMES.checkErrors]: lambdaInvoke(h.checkErrors),
         [STATE_NAMES.notifyCheckFailure]: h.notifyCheckFailure,

@@ -150,7 +150,7 @@ export interface PipelineTasks {
 }
 
 /** The functions a test may wrap (see {@link TaskWrapper}). */
-export type FunctionTask = "splitCsv" | "processChunk" | "aggregateResults" | "checkErrors";
+export type FunctionTask = "splitCsv" | "processChunk" | "aggregateResults" | "findDuplicates" | "checkErrors";
 
 /**
  * Wraps a function's handler, outside the faults (tests: to order invocations that race on AWS, e.g. to hold
@@ -184,6 +184,7 @@ export function bindPipelineTasks(
     ),
     processChunk: wrap("processChunk", withChunkCrash(asFunction("processChunk", functions.processChunk), faults)),
     aggregateResults: wrap("aggregateResults", asFunction("aggregateResults", functions.aggregateResults)),
+    findDuplicates: wrap("findDuplicates", asFunction("findDuplicates", functions.findDuplicates)),
     checkErrors: capture<CheckOutput>(
       wrap("checkErrors", asFunction("checkErrors", functions.checkErrors)),
       (out) => {

@@ -20,6 +20,7 @@ export const FUNCTION_ACCESS_KEYS: Readonly<Record<FunctionKey, string>> = {
   splitCsv: "SPLITCSVROLE",
   processChunk: "PROCESSCHUNKROLE",
   aggregateResults: "AGGREGATERESULTSROLE",
+  findDuplicates: "FINDDUPLICATESROLE",
   checkErrors: "CHECKERRORSANDNOTIFYROLE",
 };
 

@@ -116,6 +116,7 @@ export function localFunctionStatements(
         splitCsv: logGroup("splitCsv"),
         processChunk: logGroup("processChunk"),
         aggregateResults: logGroup("aggregateResults"),
+        findDuplicates: logGroup("findDuplicates"),
         checkErrors: logGroup("checkErrors"),
       },
       executionArns: `${(names.stateMachineArn ?? arn("states", "stateMachine:csv-pipeline")).replace(":stateMachine:", ":execution:")}:*`,

@@ -243,7 +243,7 @@ describe("outputs in the stack config", () => {
   });
 
   it("refuses the bucket root and the config folder as the input prefix", () => {
-    const rule = `must end with "/" and not be under _config/ (nor be the bucket root, where the outputs are written)`;
+    const rule = `must end with "/" and not be under _config/ or _work/ (nor be the bucket root, where the outputs are written)`;
     assert.deepEqual(stackProblems({ ...valid, inputPrefix: "" }), [
       `csv-pipeline:inputPrefix ${rule} (got ""). Example: pulumi config set csv-pipeline:inputPrefix incoming/`,
     ]);

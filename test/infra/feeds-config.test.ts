@@ -178,8 +178,8 @@ describe("feeds in the stack config", () => {
       ),
       [
         `csv-pipeline:feeds[0].name must be 1–24 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen (got "Stock_Feed"). Example: pulumi config set --path 'csv-pipeline:feeds[0].name' orders`,
-        `csv-pipeline:feeds[2].prefix must end with "/" and not be under _config/ (nor be the bucket root, where the outputs are written) (got "incoming/b"). Example: pulumi config set --path 'csv-pipeline:feeds[2].prefix' incoming/orders/`,
-        `csv-pipeline:feeds[3].prefix must end with "/" and not be under _config/ (nor be the bucket root, where the outputs are written) (got "_config/feeds/"). Example: pulumi config set --path 'csv-pipeline:feeds[3].prefix' incoming/orders/`,
+        `csv-pipeline:feeds[2].prefix must end with "/" and not be under _config/ or _work/ (nor be the bucket root, where the outputs are written) (got "incoming/b"). Example: pulumi config set --path 'csv-pipeline:feeds[2].prefix' incoming/orders/`,
+        `csv-pipeline:feeds[3].prefix must end with "/" and not be under _config/ or _work/ (nor be the bucket root, where the outputs are written) (got "_config/feeds/"). Example: pulumi config set --path 'csv-pipeline:feeds[3].prefix' incoming/orders/`,
         `csv-pipeline:feeds[2].name is the same as feeds[1].name; give each feed its own name (got "stock"). Example: pulumi config set --path 'csv-pipeline:feeds[2].name' orders`,
       ],
     );

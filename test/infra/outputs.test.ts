@@ -100,6 +100,7 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
           // The language of a rejected file's line in errors.csv.
           OUTPUT_LOCALE: "ja",
         },
+        findDuplicates: {},
         checkErrors: { REJECTED_PREFIX: "rejected/" },
       });
     });
@@ -108,7 +109,16 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
       const b = deployed.bucketArn;
       const grants = (key: FunctionKey) =>
         outcomeGrants(deployed.functions[key].statements, b, deployed.runsTableArn).filter(
-          (s) => !["ReadInputAndSchema", "ReadInputVersions", "WriteRunSummary"].includes(s.Sid),
+          // The uniqueness work's grants are asserted in unique-work.test.ts.
+          (s) =>
+            ![
+              "ReadInputAndSchema",
+              "ReadInputVersions",
+              "WriteRunSummary",
+              "WriteUniqueKeyFiles",
+              "ReadDuplicateFiles",
+              "ReadChunkSummary",
+            ].includes(s.Sid),
         );
       assert.deepEqual(grants("processChunk"), [
         { Sid: "WriteProcessedParts", Action: ["s3:PutObject"], Resource: [`${b}/processed/*/part-*.csv`] },
@@ -177,6 +187,7 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
         { id: "expire-results", status: "Enabled", filter: { prefix: "results/" }, expiration: { days: 30 } },
         { id: "expire-processed", status: "Enabled", filter: { prefix: "processed/" }, expiration: { days: 30 } },
         { id: "expire-rejected", status: "Enabled", filter: { prefix: "rejected/" }, expiration: { days: 30 } },
+        { id: "expire-work", status: "Enabled", filter: { prefix: "_work/" }, expiration: { days: 7 } },
         {
           id: "abort-incomplete-uploads",
           status: "Enabled",
@@ -266,6 +277,7 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
           ["expire-results", "quality/results/"],
           ["expire-processed", "valid/"],
           ["expire-rejected", "quality/rejected/"],
+          ["expire-work", "_work/"],
           ["abort-incomplete-uploads", ""],
         ],
       );
@@ -282,7 +294,13 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
       alertTopicArn: "t",
       keyArn: "k",
       webhookParameterArns: ["w"],
-      logGroupArns: { splitCsv: "l1", processChunk: "l2", aggregateResults: "l3", checkErrors: "l4" },
+      logGroupArns: {
+        splitCsv: "l1",
+        processChunk: "l2",
+        aggregateResults: "l3",
+        findDuplicates: "l5",
+        checkErrors: "l4",
+      },
       executionArns: "x",
       partition: "aws",
       region: "ap-northeast-1",
@@ -298,7 +316,7 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
     assert.deepEqual(without.aggregateResults, on.aggregateResults);
     assert.deepEqual(
       lifecycleRules(off).map((r) => r.id),
-      ["expire-results", "expire-processed", "expire-rejected", "abort-incomplete-uploads"],
+      ["expire-results", "expire-processed", "expire-rejected", "expire-work", "abort-incomplete-uploads"],
       "parts written while processed parts were on still expire",
     );
   });

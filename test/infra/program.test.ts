@@ -163,7 +163,7 @@ describe("Pulumi program (under mocks)", () => {
     }
   });
 
-  it("lets only split-csv list the bucket, and only under the input prefix (S3 then answers a missing key 404)", () => {
+  it("lets only split-csv (under the input prefix) and find-duplicates (under _work/) list the bucket (S3 then answers a missing key 404)", () => {
     const bucketArn = String(one("aws:s3/bucket:Bucket").state.arn);
     const listing = ofType("aws:iam/rolePolicy:RolePolicy").flatMap((p) =>
       (JSON.parse(String(p.inputs.policy)) as { Statement: Statement[] }).Statement.filter((s) =>
@@ -171,11 +171,17 @@ describe("Pulumi program (under mocks)", () => {
       ).map((s) => ({ policy: p.name, statement: s })),
     );
 
-    assert.equal(listing.length, 1, `roles that may list the bucket: ${listing.map((l) => l.policy).join(", ")}`);
-    assert.match(listing[0].policy, /split-csv-role/);
-    const { statement } = listing[0];
-    assert.deepEqual(statement.Resource, [bucketArn]);
-    assert.deepEqual(statement.Condition, { StringLike: { "s3:prefix": "incoming/*" } });
+    assert.equal(listing.length, 2, `roles that may list the bucket: ${listing.map((l) => l.policy).join(", ")}`);
+    const of = (role: RegExp) => listing.find((l) => role.test(l.policy))?.statement;
+    for (const [role, prefix] of [
+      [/split-csv-role/, "incoming/*"],
+      [/find-duplicates-role/, "_work/*"],
+    ] as const) {
+      const statement = of(role);
+      assert.ok(statement, String(role));
+      assert.deepEqual(statement.Resource, [bucketArn]);
+      assert.deepEqual(statement.Condition, { StringLike: { "s3:prefix": prefix } });
+    }
   });
 
   it("derives the state machine's invoke grants from the graph and pairs them with the deployed functions", async () => {
@@ -250,8 +256,9 @@ describe("Pulumi program (under mocks)", () => {
         m,
       );
     }
+    // One per function (five).
     for (const m of ["Errors", "Throttles"])
-      assert.equal(alarms.filter((a) => a.inputs.namespace === "AWS/Lambda" && a.inputs.metricName === m).length, 4);
+      assert.equal(alarms.filter((a) => a.inputs.namespace === "AWS/Lambda" && a.inputs.metricName === m).length, 5);
     assert.ok(alarms.some((a) => a.inputs.namespace === "AWS/DynamoDB" && a.inputs.metricName === "ThrottledRequests"));
     const filter = one("aws:cloudwatch/logMetricFilter:LogMetricFilter");
     assert.equal(filter.inputs.pattern, CRITICAL_FILTER_PATTERN);

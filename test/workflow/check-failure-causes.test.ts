@@ -120,6 +120,9 @@ describe("NotifyCheckFailure", () => {
                   throw failure("InputError", "the object is not readable");
                 }),
                 [N.processChunk]: ok({}),
+                // The split fails: the uniqueness step is never reached.
+                [N.findPartitionDuplicates]: ok({}),
+                [N.applyChunkDuplicates]: ok({}),
                 [N.aggregateResults]: ok({
                   rows: 0,
                   valid: 0,

@@ -71,6 +71,13 @@ function pipelineHandlers(opts: { splitFailsOnceAfterClaim?: boolean } = {}) {
       return { rows: 5, valid: 5, invalid: 0, byType: {}, bySeverity: {}, chunks: 1, failedChunks: 0, resultKey: "r" };
     }),
     [N.notifyCheckFailure]: () => ({ MessageId: "m-1" }),
+    // The schema has no unique key: the uniqueness step never runs.
+    [N.findPartitionDuplicates]: lambdaInvoke(() => {
+      throw new Error("FindPartitionDuplicates runs only for a schema with unique keys");
+    }),
+    [N.applyChunkDuplicates]: lambdaInvoke(() => {
+      throw new Error("ApplyChunkDuplicates runs only when a partition found duplicates");
+    }),
   };
   return { handlers, seen };
 }

@@ -64,6 +64,7 @@ describe("a 100-chunk run under a Lambda concurrency quota of 10", () => {
             bytes: CHUNKS * 100,
             chunkCount: CHUNKS,
             chunks: chunkRefs,
+            uniquePartitions: 0,
             etag: '"0123456789abcdef0123456789abcdef"',
             versionId: null,
           })),
@@ -93,6 +94,9 @@ describe("a 100-chunk run under a Lambda concurrency quota of 10", () => {
             notifications: [],
           })),
           [N.notifyCheckFailure]: () => ({ MessageId: "m-1" }),
+          // No unique key (uniquePartitions 0): never called.
+          [N.findPartitionDuplicates]: lambda(() => ({})),
+          [N.applyChunkDuplicates]: lambda(() => ({})),
         },
         context: { Execution: EXECUTION },
         retryIntervalMs: RETRY_MS,

@@ -87,6 +87,7 @@ function fakes(
         bytes: 200,
         chunkCount: chunks.length,
         chunks,
+        uniquePartitions: 0,
         etag: '"0123456789abcdef0123456789abcdef"',
         versionId: null,
         extra: "dropped by ResultSelector",
@@ -146,6 +147,13 @@ function fakes(
       seen.sns.push(input);
       return { MessageId: "m-1" };
     },
+    // The split here finds no unique key (uniquePartitions 0): the uniqueness step never runs.
+    [N.findPartitionDuplicates]: lambdaInvoke(() => {
+      throw new Error("FindPartitionDuplicates runs only for a schema with unique keys");
+    }),
+    [N.applyChunkDuplicates]: lambdaInvoke(() => {
+      throw new Error("ApplyChunkDuplicates runs only when a partition found duplicates");
+    }),
   };
   return { handlers, seen };
 }
@@ -221,6 +229,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
         N.processChunks,
         N.processChunk,
         N.processChunk,
+        N.uniqueKeys,
         ...CHECK_STEP[pattern],
         N.runOutcome,
         N.done,
@@ -322,6 +331,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
         N.processChunks,
         N.processChunk,
         N.processChunk,
+        N.uniqueKeys,
         ...CHECK_STEP[pattern],
         N.runOutcome,
         N.done,
@@ -389,6 +399,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
           N.processChunks,
           N.processChunk,
           N.processChunk,
+          N.uniqueKeys,
           N.aggregateResults,
           N.checkErrors,
           N.runOutcome,
@@ -412,6 +423,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
           N.processChunks,
           N.processChunk,
           N.processChunk,
+          N.uniqueKeys,
           N.resultProcessing,
           N.aggregateResults,
           N.checkErrors,
@@ -537,6 +549,7 @@ for (const pattern of ["sequential", "parallel"] as const) {
         N.processChunks,
         N.processChunk,
         N.processChunk,
+        N.uniqueKeys,
         ...CHECK_STEP[pattern],
         N.checkFailureCause,
         N.causeShape,

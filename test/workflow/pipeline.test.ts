@@ -72,7 +72,7 @@ describe("buildPipeline", () => {
         const lambdaTasks = Object.entries<Any>(states).filter(
           ([, s]) => s.Resource === "arn:aws:states:::lambda:invoke",
         );
-        assert.equal(lambdaTasks.length, 4);
+        assert.equal(lambdaTasks.length, 6);
         for (const [name, s] of lambdaTasks) {
           assert.deepEqual(
             s.Retry[0],
@@ -88,6 +88,7 @@ describe("buildPipeline", () => {
           );
         }
         assert.deepEqual(states[N.processChunk].Retry[1].ErrorEquals, [ERROR_NAMES.unprocessedItems]);
+        assert.deepEqual(states[N.applyChunkDuplicates].Retry[1].ErrorEquals, [ERROR_NAMES.unprocessedItems]);
         // AWS's recommended list of transient Lambda errors, ClientExecutionTimeoutException included.
         assert.deepEqual(LAMBDA_TRANSIENT_ERRORS, [
           "Lambda.ClientExecutionTimeoutException",
@@ -113,11 +114,14 @@ describe("buildPipeline", () => {
       it("sends split and Map failures to the aggregation before the check, and check failures to NotifyCheckFailure → CheckFailed", () => {
         const afterMap = pattern === "sequential" ? N.aggregateResults : N.resultProcessing;
         const checkStep = pattern === "sequential" ? N.checkErrors : N.resultProcessing;
-        for (const name of [N.splitCsv, N.processChunks])
+        for (const name of [N.splitCsv, N.processChunks, N.findDuplicates, N.applyDuplicates])
           assert.deepEqual(states[name].Catch, [
             { ErrorEquals: ["States.ALL"], Next: afterMap, ResultPath: "$.failure" },
           ]);
-        assert.equal(states[N.processChunks].Next, afterMap);
+        assert.equal(states[N.processChunks].Next, N.uniqueKeys);
+        assert.equal(states[N.uniqueKeys].Default, afterMap, "no unique key: on to the results");
+        assert.equal(states[N.duplicatesFound].Default, afterMap, "no duplicate: on to the results");
+        assert.equal(states[N.applyDuplicates].Next, afterMap);
         assert.deepEqual(states[checkStep].Catch, [
           { ErrorEquals: ["States.ALL"], Next: N.checkFailureCause, ResultPath: "$.checkFailure" },
         ]);
@@ -224,6 +228,7 @@ describe("buildPipeline", () => {
       it("sets defaults in Prepare for every path a later state reads", () => {
         assert.deepEqual(states[N.prepare].Parameters.split, {
           status: "NOT_RUN",
+          uniquePartitions: 0,
           "key.$": "$.key",
           feed: UNKNOWN_FEED,
           chunkCount: 0,
@@ -358,9 +363,10 @@ describe("buildPipeline", () => {
     const seq = buildPipeline({ pattern: "sequential", resources: PLACEHOLDER_RESOURCES }).resources();
     const par = buildPipeline({ pattern: "parallel", resources: PLACEHOLDER_RESOURCES }).resources();
     const r = PLACEHOLDER_RESOURCES;
-    assert.deepEqual([...seq.lambdas].sort(), [r.splitCsv, r.processChunk, r.checkErrors, r.aggregateResults].sort());
+    const lambdas = [r.splitCsv, r.processChunk, r.checkErrors, r.aggregateResults, r.findDuplicates].sort();
+    assert.deepEqual([...seq.lambdas].sort(), lambdas);
     assert.deepEqual(seq.topics, [r.alertTopic]);
-    assert.deepEqual([...par.lambdas].sort(), [r.splitCsv, r.processChunk, r.checkErrors, r.aggregateResults].sort());
+    assert.deepEqual([...par.lambdas].sort(), lambdas);
     assert.deepEqual(par.topics, [r.alertTopic]);
   });
 
@@ -369,7 +375,15 @@ describe("buildPipeline", () => {
       const def = buildPipeline({ pattern, resources: PLACEHOLDER_RESOURCES }).render();
       assert.deepEqual(
         taskNames(def).sort(),
-        [N.aggregateResults, N.checkErrors, N.notifyCheckFailure, N.processChunk, N.splitCsv].sort(),
+        [
+          N.aggregateResults,
+          N.checkErrors,
+          N.notifyCheckFailure,
+          N.processChunk,
+          N.splitCsv,
+          N.findPartitionDuplicates,
+          N.applyChunkDuplicates,
+        ].sort(),
         pattern,
       );
     }
@@ -390,7 +404,7 @@ describe("toMermaid", () => {
     assert.ok(lines.includes('s3 -.->|"Catch: States.ALL"| s11'), "ResultProcessing's Catch goes to CheckFailureCause");
     assert.ok(lines.includes('s2 -->|"Default"| s8'), "UploadClaimed goes on to ProcessChunks");
     assert.ok(lines.includes('s7((("Duplicate")))'), text);
-    assert.ok(lines.includes('s22((("CheckFailed")))'), text);
+    assert.ok(lines.includes('s26((("CheckFailed")))'), text);
     assert.equal(text.includes("classDef taken"), false, "nothing highlighted unless asked");
   });
 

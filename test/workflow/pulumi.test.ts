@@ -42,6 +42,7 @@ describe("renderOnArns", () => {
       processChunk: fn("chunk"),
       checkErrors: fn("check"),
       aggregateResults: "arn:aws:lambda:us-west-2:999999999999:function:aggregate",
+      findDuplicates: fn("find"),
       alertTopic: new FakeArnResource("oncall", "test:sns:Topic").arn,
     };
 
@@ -57,6 +58,7 @@ describe("renderOnArns", () => {
         processChunk: "arn:aws:lambda:us-west-2:999999999999:function:chunk",
         checkErrors: "arn:aws:lambda:us-west-2:999999999999:function:check",
         aggregateResults: "arn:aws:lambda:us-west-2:999999999999:function:aggregate",
+        findDuplicates: "arn:aws:lambda:us-west-2:999999999999:function:find",
         alertTopic: "arn:aws:sns:us-west-2:999999999999:oncall",
       },
     }).render();
@@ -77,6 +79,7 @@ describe("renderOnArns", () => {
       PLACEHOLDER_RESOURCES.aggregateResults,
       PLACEHOLDER_RESOURCES.processChunk,
       PLACEHOLDER_RESOURCES.checkErrors,
+      PLACEHOLDER_RESOURCES.findDuplicates,
     ]);
     assert.deepEqual(rendered.topics, [PLACEHOLDER_RESOURCES.alertTopic]);
   });

@@ -18,9 +18,12 @@ export interface ChunksMapProps {
   toleratedFailurePercentage: number;
 }
 
-/** Builds ProcessChunks; its results land in `$.chunkResults`. */
-export function chunksMap(props: ChunksMapProps): MapState {
-  const itemSelector: Template<Omit<ProcessChunkInput, "uniquePartitions" | "duplicatePartitions">> = {
+/**
+ * What each chunk's child receives (both passes). P rides along: the first pass writes the chunk's key file when
+ * it is above 0.
+ */
+export function chunkItemSelector(): Template<Omit<ProcessChunkInput, "duplicatePartitions">> {
+  return {
     ...RUN_FIELDS,
     // The key split-csv found: an S3 event may carry it URL-encoded.
     "key.$": "$.split.key",
@@ -31,14 +34,25 @@ export function chunksMap(props: ChunksMapProps): MapState {
     // Every chunk reads the object version split read: a replaced object fails the read instead of mixing versions.
     "etag.$": "$.split.etag",
     "versionId.$": "$.split.versionId",
+    "uniquePartitions.$": "$.split.uniquePartitions",
     // Inside a Distributed Map child, $$.Execution.Name is the child's: the parent's name comes from $.executionName.
     "chunk.$": "$$.Map.Item.Value",
   };
+}
+
+/** A chunk's counts, all that its child returns. */
+export function chunkResultSelector() {
+  return pick<ChunkResult>(["chunkId", "rows", "valid", "invalid", "byType", "bySeverity"]);
+}
+
+/** Builds ProcessChunks; its results land in `$.chunkResults`. */
+export function chunksMap(props: ChunksMapProps): MapState {
+  const itemSelector = chunkItemSelector();
   const processChunk = Task.lambdaInvoke(N.processChunk, {
     comment: "Parse and validate one chunk, write its error records, return counts only",
     functionArn: props.functionArn,
     payloadPath: "$",
-    resultSelector: pick<ChunkResult>(["chunkId", "rows", "valid", "invalid", "byType", "bySeverity"]),
+    resultSelector: chunkResultSelector(),
     timeoutSeconds: props.timeoutSeconds,
   })
     .addRetry(LAMBDA_RETRY)

@@ -17,6 +17,14 @@ export const PATHS = {
   upload: "$.upload",
   split: "$.split",
   chunkResults: "$.chunkResults",
+  /** The unique-key partitions to check: `{ partitions: [0…P-1] }`. */
+  uniqueWork: "$.uniqueWork",
+  /** What each partition's FindDuplicates iteration found: `[{ partition, duplicates }]`. */
+  uniqueness: "$.uniqueness",
+  /** Whether any partition found duplicates: `{ distinctCounts, someZero }`. */
+  duplicateCount: "$.duplicateCount",
+  /** The partitions that found duplicates: `{ partitions: [...] }`. */
+  duplicatePartitions: "$.duplicatePartitions",
   failure: `$.${FAILURE_FIELD}`,
   check: "$.check",
   aggregate: `$.${AGGREGATE_FIELD}`,

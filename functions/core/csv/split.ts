@@ -17,6 +17,8 @@
 import type { ChunkRef, SplitStatus, ValidationMessage } from "../../contract";
 import { MAX_CHUNKS } from "../../contract";
 import { visible } from "../text";
+import { uniquePartitionsFor } from "../unique/key-hash";
+import { uniqueKeysOf } from "./dataset-schema";
 import { decodeBytes, detectEncoding, type FileEncoding, hasUtf8Bom } from "./encoding";
 import { checkHeader, parseHeaderLine } from "./header";
 import { crOnlyLineEndingProblem, delimiterProblem, headerNulProblem } from "./layout";
@@ -201,8 +203,19 @@ export interface SplitOutcome {
   headerRange?: { start: number; end: number };
   bytes: number;
   chunks: ChunkRef[];
+  /** Partitions of the file's unique-key entries (see {@link uniquePartitionsOf}); 0 for a rejected file. */
+  uniquePartitions: number;
   problems: RowProblem[];
   message?: string;
+}
+
+/**
+ * How many partitions the chunks spread their unique-key hashes over (P): 0 when the file has no chunk (nothing to
+ * check), else as `uniquePartitionsFor` says (0 without a unique key, one per 32 MiB of the file, 1…256). No finder
+ * then holds more than a partition's entries, whatever the file's size.
+ */
+export function uniquePartitionsOf(schema: RowSchema, fileBytes: number, chunkCount: number): number {
+  return chunkCount === 0 ? 0 : uniquePartitionsFor(fileBytes, uniqueKeysOf(schema).length);
 }
 
 /** Bytes looked at to choose the encoding. */
@@ -231,6 +244,7 @@ function rejected(encoding: FileEncoding, bytes: number, header: string[], probl
     header,
     bytes,
     chunks: [],
+    uniquePartitions: 0,
     problems: [problem],
     message: visible(problem.message),
   };
@@ -407,6 +421,7 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
     ...(headerBytes ? { headerRange: headerBytes } : {}),
     bytes: scanner.bytes,
     chunks,
+    uniquePartitions: uniquePartitionsOf(opts.schema, opts.totalBytes, chunks.length),
     problems: warnings,
   };
 }

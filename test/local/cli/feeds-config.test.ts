@@ -106,7 +106,7 @@ describe("feeds in a local --config file", () => {
         `feeds[0].name must be 1–24 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen (got "Stock"). Example: feeds: [ { name: "orders" } ]`,
         `feeds[0].notify.slackWebhookUrl must be an https:// incoming-webhook URL (value not shown). Example: feeds: [ { notify: { slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXX" } } ]`,
         `feeds[1].notify.emailTo[1] must be an e-mail address (got "bad"). Example: feeds: [ { notify: { emailTo: [ "orders-team@example.com" ] } } ]`,
-        `feeds[2].prefix must end with "/" and not be under _config/ (nor be the bucket root, where the outputs are written) (got "b"). Example: feeds: [ { prefix: "incoming/orders/" } ]`,
+        `feeds[2].prefix must end with "/" and not be under _config/ or _work/ (nor be the bucket root, where the outputs are written) (got "b"). Example: feeds: [ { prefix: "incoming/orders/" } ]`,
         `feeds[2].colour is not a known feed setting (name, prefix, schema, notify, alarms, arrival). Example: feeds: [ { name: "orders", prefix: "incoming/orders/", schema: "schemas/orders.schema.yaml" } ]`,
         `feeds[1].prefix is inside feeds[0].prefix ("incoming/stock/"): an upload must belong to one feed; give each feed its own folder (got "incoming/stock/a/"). Example: feeds: [ { prefix: "incoming/orders/" } ]`,
         `feeds[2].name is the same as feeds[1].name; give each feed its own name (got "orders"). Example: feeds: [ { name: "orders" } ]`,

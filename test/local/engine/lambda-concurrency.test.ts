@@ -70,6 +70,7 @@ describe("bindPipelineTasks with a concurrency quota", () => {
       splitCsv: stub,
       processChunk: chunk.handler,
       aggregateResults: stub,
+      findDuplicates: stub,
       checkErrors: stub,
     };
     const pipeline = { ...loadPipeline("sequential"), loadHandlers: () => functions };
@@ -77,7 +78,14 @@ describe("bindPipelineTasks with a concurrency quota", () => {
     try {
       const running = tasks.handlers[N.processChunk]({ FunctionName: "process-chunk", Payload: {} } as never);
 
-      for (const state of [N.splitCsv, N.processChunk, N.aggregateResults, N.checkErrors])
+      for (const state of [
+        N.splitCsv,
+        N.processChunk,
+        N.aggregateResults,
+        N.findPartitionDuplicates,
+        N.applyChunkDuplicates,
+        N.checkErrors,
+      ])
         await assert.rejects(
           Promise.resolve(tasks.handlers[state]({ Payload: {} } as never)),
           { name: "Lambda.TooManyRequestsException" },

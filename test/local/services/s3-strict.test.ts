@@ -24,6 +24,7 @@ const KEYS: Record<FunctionKey, string> = {
   splitCsv: "SPLITCSVROLE",
   processChunk: "PROCESSCHUNKROLE",
   aggregateResults: "AGGREGATEROLE",
+  findDuplicates: "FINDDUPLICATESROLE",
   checkErrors: "CHECKROLE",
 };
 /** A role that reads the input as process-chunk does, without the grant to read an object by version. */
