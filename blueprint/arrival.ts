@@ -1,8 +1,7 @@
 import * as z from "zod";
-import { METRICS } from "../functions/contract";
 import { type ArrivalEvent, arrivalEvent } from "../functions/core/arrival/event";
 import { type ArrivalRule, arrivalRuleSchema, ruleWeekdays, WEEKDAYS } from "../functions/core/arrival/rule";
-import type { RoleStatement } from "./role-statements";
+import { noticeChannelStatements, type RoleStatement } from "./role-statements";
 
 export type { ArrivalRule } from "../functions/core/arrival/rule";
 
@@ -85,14 +84,6 @@ export function arrivalRoleStatements<S>(
   settings: { emailFrom?: string; emailTo?: readonly string[] },
   join: (...parts: (S | string)[]) => S,
 ): RoleStatement<S>[] {
-  const viaService = (service: string) => ({
-    StringEquals: { "kms:ViaService": join(`${service}.`, refs.region, ".amazonaws.com") },
-  });
-  const identities = [
-    ...new Set([settings.emailFrom ?? "", ...(settings.emailTo ?? [])].flatMap((a) => [a, a.split("@")[1]])),
-  ]
-    .filter((identity) => identity !== "" && identity !== undefined)
-    .map((identity) => join("arn:", refs.partition, ":ses:", refs.region, ":", refs.account, `:identity/${identity}`));
   return [
     {
       Sid: "WriteOwnLogs",
@@ -104,40 +95,6 @@ export function arrivalRoleStatements<S>(
       Action: ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
       Resource: [refs.runsTableArn],
     },
-    { Sid: "PublishAlerts", Action: ["sns:Publish"], Resource: [refs.alertTopicArn] },
-    {
-      Sid: "EncryptForAlertTopic",
-      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-      Resource: [refs.keyArn],
-      Condition: viaService("sns"),
-    },
-    ...(refs.webhookParameterArns.length > 0
-      ? [
-          { Sid: "ReadWebhookParameter", Action: ["ssm:GetParameter"], Resource: refs.webhookParameterArns },
-          {
-            Sid: "DecryptWebhookParameter",
-            Action: ["kms:Decrypt"],
-            Resource: [refs.keyArn],
-            Condition: viaService("ssm"),
-          },
-        ]
-      : []),
-    {
-      Sid: "PutFilesMissing",
-      Action: ["cloudwatch:PutMetricData"],
-      // PutMetricData has no resource type: "*" is the only value AWS accepts; the namespace condition narrows it.
-      Resource: [join("*")],
-      Condition: { StringEquals: { "cloudwatch:namespace": join(METRICS.namespace) } },
-    },
-    ...(settings.emailFrom
-      ? [
-          {
-            Sid: "SendEmail",
-            Action: ["ses:SendEmail"],
-            Resource: identities,
-            Condition: { StringEquals: { "ses:FromAddress": join(settings.emailFrom) } },
-          },
-        ]
-      : []),
+    ...noticeChannelStatements(refs, settings, join, "PutFilesMissing"),
   ];
 }

@@ -130,16 +130,6 @@ export function roleStatements<S>(
     Action: ["dynamodb:PutItem"],
     Resource: [refs.runsTableArn],
   };
-  const viaService = (service: string) => ({
-    StringEquals: { "kms:ViaService": join(`${service}.`, refs.region, ".amazonaws.com") },
-  });
-  // SES authorizes SendEmail against the sender's identity and, while the account is in the SES sandbox, against
-  // each recipient's identity too: each address and its domain (whichever of the two is the verified identity).
-  const sesIdentities = (addresses: readonly string[]) =>
-    [...new Set(addresses.flatMap((a) => [a, a.split("@")[1]]))].map((identity) =>
-      join("arn:", refs.partition, ":ses:", refs.region, ":", refs.account, `:identity/${identity}`),
-    );
-
   // A chunk writes its parts while it reads: the valid rows (when processed parts are on) and its rejected rows and
   // error lines, which AggregateResults composes. Multipart uploads need s3:PutObject only; s3:AbortMultipartUpload
   // is not granted (it is used only when a write fails) and the bucket's lifecycle drops unfinished uploads.
@@ -236,42 +226,78 @@ export function roleStatements<S>(
       },
       // One DatasetError record per broken dataset rule (row count, completeness, history), written before counting.
       { Sid: "WriteDatasetErrors", Action: ["dynamodb:BatchWriteItem"], Resource: [refs.errorTableArn] },
-      { Sid: "PublishAlerts", Action: ["sns:Publish"], Resource: [refs.alertTopicArn] },
-      {
-        Sid: "EncryptForAlertTopic",
-        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-        Resource: [refs.keyArn],
-        Condition: viaService("sns"),
-      },
-      // Exactly the webhook parameters some feed reads; none when no feed posts to Slack.
-      ...(refs.webhookParameterArns.length > 0
-        ? [
-            { Sid: "ReadWebhookParameter", Action: ["ssm:GetParameter"], Resource: refs.webhookParameterArns },
-            {
-              Sid: "DecryptWebhookParameter",
-              Action: ["kms:Decrypt"],
-              Resource: [refs.keyArn],
-              Condition: viaService("ssm"),
-            },
-          ]
-        : []),
-      {
-        Sid: "PutPipelineMetrics",
-        Action: ["cloudwatch:PutMetricData"],
-        // PutMetricData has no resource type: "*" is the only value AWS accepts; the namespace condition narrows it.
-        Resource: [join("*")],
-        Condition: { StringEquals: { "cloudwatch:namespace": join(METRICS.namespace) } },
-      },
-      ...(settings.emailFrom
-        ? [
-            {
-              Sid: "SendEmail",
-              Action: ["ses:SendEmail"],
-              Resource: sesIdentities([settings.emailFrom, ...(settings.emailTo ?? [])]),
-              Condition: { StringEquals: { "ses:FromAddress": join(settings.emailFrom) } },
-            },
-          ]
-        : []),
+      ...noticeChannelStatements(refs, settings, join, "PutPipelineMetrics"),
     ],
   };
+}
+
+/** The ARNs a role that sends notices names. */
+export interface NoticeChannelRefs<S> {
+  alertTopicArn: S;
+  keyArn: S;
+  webhookParameterArns: S[];
+  partition: S;
+  region: S;
+  account: S;
+}
+
+/**
+ * What sending a notice through the configured channels takes, for every function that sends one (the error check
+ * and the arrival check): SNS publish to the alert topic and its KMS key, the Slack webhook parameters some feed
+ * reads (none when no feed posts to Slack), the pipeline's metrics (`metricSid` names what they are for) and, with
+ * e-mail, SendEmail from `emailFrom`. SES authorizes SendEmail against the sender's identity and, while the account
+ * is in the SES sandbox, against each recipient's identity too: each address and its domain.
+ */
+export function noticeChannelStatements<S>(
+  refs: NoticeChannelRefs<S>,
+  settings: { emailFrom?: string; emailTo?: readonly string[] },
+  join: JoinParts<S>,
+  metricSid: string,
+): RoleStatement<S>[] {
+  const viaService = (service: string) => ({
+    StringEquals: { "kms:ViaService": join(`${service}.`, refs.region, ".amazonaws.com") },
+  });
+  const sesIdentities = (addresses: readonly string[]) =>
+    [...new Set(addresses.flatMap((a) => [a, a.split("@")[1]]))]
+      .filter((identity) => identity !== undefined && identity !== "")
+      .map((identity) =>
+        join("arn:", refs.partition, ":ses:", refs.region, ":", refs.account, `:identity/${identity}`),
+      );
+  return [
+    { Sid: "PublishAlerts", Action: ["sns:Publish"], Resource: [refs.alertTopicArn] },
+    {
+      Sid: "EncryptForAlertTopic",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: [refs.keyArn],
+      Condition: viaService("sns"),
+    },
+    ...(refs.webhookParameterArns.length > 0
+      ? [
+          { Sid: "ReadWebhookParameter", Action: ["ssm:GetParameter"], Resource: refs.webhookParameterArns },
+          {
+            Sid: "DecryptWebhookParameter",
+            Action: ["kms:Decrypt"],
+            Resource: [refs.keyArn],
+            Condition: viaService("ssm"),
+          },
+        ]
+      : []),
+    {
+      Sid: metricSid,
+      Action: ["cloudwatch:PutMetricData"],
+      // PutMetricData has no resource type: "*" is the only value AWS accepts; the namespace condition narrows it.
+      Resource: [join("*")],
+      Condition: { StringEquals: { "cloudwatch:namespace": join(METRICS.namespace) } },
+    },
+    ...(settings.emailFrom
+      ? [
+          {
+            Sid: "SendEmail",
+            Action: ["ses:SendEmail"],
+            Resource: sesIdentities([settings.emailFrom, ...(settings.emailTo ?? [])]),
+            Condition: { StringEquals: { "ses:FromAddress": join(settings.emailFrom) } },
+          },
+        ]
+      : []),
+  ];
 }
