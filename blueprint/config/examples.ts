@@ -3,7 +3,7 @@ import { PREFIXES } from "../../functions/contract";
 import { DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_ROWS } from "../../functions/core/csv/settings";
 import { DEFAULT_NOTIFY_POLICY } from "../../functions/core/notify/policy";
 import { ARRIVAL_EXAMPLE } from "../arrival";
-import type { ConfigProblem, PathSegment } from "./problems";
+import type { ConfigProblem, PathSegment } from "./paths";
 import type { SettingKey } from "./settings";
 import { isObject, valueAt } from "./text-values";
 

@@ -1,7 +1,7 @@
 /** The `notifyPolicy` setting: read with the check's own policy parser, its problems at their paths inside the policy. */
 import * as z from "zod";
 import { type NotifyPolicy, PolicyError, parseNotifyPolicy } from "../../functions/core/notify/policy";
-import type { PathSegment } from "./problems";
+import type { PathSegment } from "./paths";
 import { RULES } from "./rules";
 import { fromJsonText, isObject } from "./text-values";
 

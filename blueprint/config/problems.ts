@@ -5,6 +5,7 @@
 import YAML from "yaml";
 import { PipelineError } from "../../functions/core/errors";
 import { exampleFor } from "./examples";
+import type { ConfigProblem, PathSegment } from "./paths";
 import type { SettingKey } from "./settings";
 
 /** Keys whose value is never shown in a message, at the top or inside a feed's `notify`. */
@@ -15,14 +16,7 @@ export function isSecretPath(path: readonly PathSegment[]): boolean {
   return path.some((segment) => SECRET_KEYS.has(String(segment)));
 }
 
-export type PathSegment = string | number;
-
-/** One invalid setting: where, what is wrong, and a valid value for a place nearby. */
-export interface ConfigProblem {
-  path: PathSegment[];
-  message: string;
-  example: { path: PathSegment[]; value: unknown };
-}
+export type { ConfigProblem, PathSegment } from "./paths";
 
 /** Where settings come from: a stack (`<project>:<key>`, set with `pulumi config set`) or a local YAML/JSON file. */
 export type SettingsSource = { kind: "stack"; project: string } | { kind: "file"; path: string };

@@ -3,7 +3,7 @@
  * text), a local YAML/JSON file holds values. Both are read the same way.
  */
 import * as z from "zod";
-import type { PathSegment } from "./problems";
+import type { PathSegment } from "./paths";
 import { RULES } from "./rules";
 
 /** Numbers come as text from a stack and as numbers from a YAML file: both are read as numbers. */
