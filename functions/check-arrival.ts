@@ -1,11 +1,7 @@
 import { dynamoArrivalStore } from "./adapters/arrival-store";
 import { putFilesMissing } from "./adapters/files-missing-metric";
 import { dynamoRunStore } from "./adapters/run-store";
-import { sendEmailNotice } from "./adapters/ses";
-import { postSlackWebhook } from "./adapters/slack";
-import { publishSnsNotice } from "./adapters/sns";
-import { getSlackWebhookUrl } from "./adapters/ssm";
-import { type HandlerConfig, loadCheckConfig } from "./check-errors-and-notify";
+import { channelSender, loadCheckConfig } from "./check-errors-and-notify";
 import { NOTIFY_NOW_ENV } from "./contract";
 import { type ArrivalResult, checkArrival } from "./core/arrival/check";
 import { parseArrivalEvent } from "./core/arrival/event";
@@ -13,7 +9,6 @@ import { timeEnv } from "./core/env";
 import { InputError } from "./core/errors";
 import { readFeeds } from "./core/feeds";
 import { createLogger, withFields } from "./core/log";
-import type { ChannelSender } from "./core/notify/ports";
 
 let clockOverride: (() => Date) | undefined;
 
@@ -27,24 +22,6 @@ function now(): Date {
 }
 
 const log = createLogger("check-arrival");
-
-/** Delivers on each channel with the feed's delivery settings (as the error check does). */
-function sender(cfg: HandlerConfig): ChannelSender {
-  const d = cfg.policy.delivery;
-  return async (message) => {
-    const opts = {
-      timeoutMs: d.timeoutMs,
-      attempts: message.attempts ?? d.attempts,
-      backoffMs: d.backoffMs,
-      maxRetryAfterMs: d.maxRetryAfterSeconds * 1000,
-    };
-    if (message.channel === "slack") {
-      return postSlackWebhook(await getSlackWebhookUrl(cfg.slackWebhookParameter!), message.payload, opts);
-    }
-    if (message.channel === "sns") return publishSnsNotice(cfg.alertTopicArn!, message.notice, opts);
-    return sendEmailNotice(cfg.emailFrom!, cfg.emailTo, message.notice, opts);
-  };
-}
 
 /**
  * Lambda entry point of a feed's arrival schedule (`{ "arrival": "check", "feed", "rule" }`): checks whether the
@@ -68,7 +45,7 @@ export async function handler(event: unknown, _context?: unknown): Promise<Arriv
       now,
       arrivals: dynamoArrivalStore(cfg.runsTable),
       notices: dynamoRunStore({ runsTable: cfg.runsTable, errorTable: cfg.errorTable, feed: feed.name }),
-      send: sender(cfg),
+      send: channelSender(cfg),
       putFilesMissing: (at) => putFilesMissing(cfg.pipelineName, feed.name, at),
       log: withFields(log, { feed: feed.name }),
     },

@@ -113,7 +113,8 @@ function now(): Date {
 
 const log = createLogger("check-errors-and-notify");
 
-function sender(cfg: HandlerConfig): ChannelSender {
+/** Delivers a notice on its channel with the feed's delivery settings (the error check and the arrival check). */
+export function channelSender(cfg: HandlerConfig): ChannelSender {
   const d = cfg.policy.delivery;
   return async (message) => {
     const opts = {
@@ -161,7 +162,7 @@ function deps(cfg: HandlerConfig): CheckDeps {
   return {
     now,
     store: dynamoRunStore({ runsTable: cfg.runsTable, errorTable: cfg.errorTable, feed: cfg.noticeScope }),
-    send: sender(cfg),
+    send: channelSender(cfg),
     putMetrics: (values, at) => putRunMetrics(cfg.pipelineName, values, at, cfg.metricFeed),
     log: withFields(log, { feed: cfg.feed }),
     dataset: {
