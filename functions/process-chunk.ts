@@ -29,7 +29,6 @@ import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 import { buildErrorRecord, expiresAtOf } from "./core/records/error-record";
 import { sourceChangedProblem, sourceChangedResult } from "./core/records/upload";
 import type { DuplicateHits } from "./core/unique/dups-file";
-import { chunkUniqueInput } from "./core/unique/inputs";
 import { KeyFileBuilder } from "./core/unique/key-file";
 
 const log: Logger = createLogger("process-chunk");
@@ -70,7 +69,10 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   const settings = outcomeSettings();
   const locale = outputLocale(FUNCTION_ENV, entry);
 
-  const unique = chunkUniqueInput(input);
+  const unique = {
+    partitions: input.uniquePartitions ?? 0,
+    duplicatePartitions: (input.duplicatePartitions ?? undefined) as number[] | undefined,
+  };
   let duplicates: DuplicateHits | undefined;
   if (unique.duplicatePartitions !== undefined) {
     const hits = await readChunkHits(input.bucket, input.executionName, chunk.id, unique.duplicatePartitions);

@@ -8,6 +8,7 @@ import type {
   UploadIdentity,
 } from "../contract";
 import { InputError } from "./errors";
+import { MAX_UNIQUE_PARTITIONS } from "./unique/key-hash";
 
 /**
  * What each handler accepts, as zod schemas, and the one way a handler reads its event: {@link parseInput}. A bad
@@ -53,17 +54,46 @@ export const splitInputSchema = z.looseObject({
 });
 
 /** What each Distributed Map child receives. */
-export const processChunkInputSchema = z.looseObject({
-  executionName: text,
-  startTime: text,
-  bucket: text,
-  key: text,
-  encoding: z.enum(ENCODINGS, { error: `expected the split's encoding, one of ${ENCODINGS.join(", ")}` }),
-  header,
-  chunk: z.custom<ProcessChunkInput["chunk"]>(isChunkRef, {
-    error: "expected a whole id, whole offsets 0 ≤ start < end, firstLine ≥ 1 and, when given, a whole firstRecord ≥ 1",
-  }),
-});
+const PARTITION_COUNT = `expected a whole number from 0 to ${MAX_UNIQUE_PARTITIONS} (the split's uniquePartitions)`;
+
+export const processChunkInputSchema = z
+  .looseObject({
+    executionName: text,
+    startTime: text,
+    bucket: text,
+    key: text,
+    encoding: z.enum(ENCODINGS, { error: `expected the split's encoding, one of ${ENCODINGS.join(", ")}` }),
+    header,
+    chunk: z.custom<ProcessChunkInput["chunk"]>(isChunkRef, {
+      error:
+        "expected a whole id, whole offsets 0 ≤ start < end, firstLine ≥ 1 and, when given, a whole firstRecord ≥ 1",
+    }),
+    /** P, the split's unique-key partitions; absent: 0 (no unique key). */
+    uniquePartitions: z
+      .int({ error: PARTITION_COUNT })
+      .min(0, { error: PARTITION_COUNT })
+      .max(MAX_UNIQUE_PARTITIONS, { error: PARTITION_COUNT })
+      .optional(),
+    /** Second pass only: the partitions whose finder found later occurrences. */
+    duplicatePartitions: z.unknown().optional(),
+  })
+  .superRefine((input, ctx) => {
+    const list = input.duplicatePartitions;
+    if (list === undefined || list === null) return;
+    const partitions = input.uniquePartitions ?? 0;
+    const valid =
+      Array.isArray(list) &&
+      partitions > 0 &&
+      list.every((p) => Number.isInteger(p) && p >= 0 && p < partitions) &&
+      new Set(list).size === list.length;
+    if (!valid) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["duplicatePartitions"],
+        message: `expected distinct partition numbers from 0 to uniquePartitions - 1 (${partitions} partitions)`,
+      });
+    }
+  });
 
 /** The AggregateResults payload; `header` may be absent or null (older definitions, direct invokes): no columns. */
 export const aggregateInputSchema = z.looseObject({
