@@ -11,10 +11,10 @@ import type { FunctionKey } from "./function-specs";
 /**
  * Each function's row-outcome variables (read by `functions/core/outcomes/settings.ts`): process-chunk writes the
  * parts (in the notices' language), aggregate-results composes them and writes the manifest, and the check links the
- * rejected folder. split-csv writes no outcome.
+ * rejected folder and writes the run's report beside the manifest. split-csv writes no outcome.
  *
  * @param locale the notices' language (`notifyPolicy.locale`): `errors.csv` speaks it too
- * @example outcomeEnvironment(DEFAULT_OUTCOME_SETTINGS, "ja").checkErrors // { REJECTED_PREFIX: "rejected/" }
+ * @example outcomeEnvironment(DEFAULT_OUTCOME_SETTINGS, "ja").checkErrors // { REJECTED_PREFIX: "rejected/", RESULTS_PREFIX: "results/" }
  */
 export function outcomeEnvironment(
   outputs: OutcomeSettings,
@@ -38,7 +38,7 @@ export function outcomeEnvironment(
       [ENV.outputLocale]: locale,
     },
     findDuplicates: {},
-    checkErrors: { [ENV.rejectedPrefix]: outputs.rejectedPrefix },
+    checkErrors: { [ENV.rejectedPrefix]: outputs.rejectedPrefix, [ENV.resultsPrefix]: outputs.resultsPrefix },
   };
 }
 

@@ -226,6 +226,13 @@ export function roleStatements<S>(
       },
       // One DatasetError record per broken dataset rule (row count, completeness, history), written before counting.
       { Sid: "WriteDatasetErrors", Action: ["dynamodb:BatchWriteItem"], Resource: [refs.errorTableArn] },
+      // The run's report, `<resultsPrefix><exec>.html` (OUTCOME_KEYS.report), written before the notices link it: the
+      // HTML pages beside the manifests and nothing else (the manifests are the aggregation's).
+      {
+        Sid: "WriteRunReport",
+        Action: ["s3:PutObject"],
+        Resource: [join(refs.bucketArn, `/${outputs.resultsPrefix}*.html`)],
+      },
       ...noticeChannelStatements(refs, settings, join, "PutPipelineMetrics"),
     ],
   };

@@ -3,6 +3,7 @@ import { dynamoFeedHistory } from "./adapters/feed-history";
 import { putRunMetrics } from "./adapters/metrics";
 import { dynamoRunStore } from "./adapters/run-store";
 import { decodeEventKey } from "./adapters/s3";
+import { putReportHtml } from "./adapters/s3-report";
 import { sendEmailNotice } from "./adapters/ses";
 import { postSlackWebhook } from "./adapters/slack";
 import { publishSnsNotice } from "./adapters/sns";
@@ -94,6 +95,7 @@ export function loadCheckConfig(env: Env = FUNCTION_ENV, feed: FeedEnvEntry | nu
     emailFrom: used.has("email") ? need(ENV.emailFrom) : undefined,
     emailTo,
     feed: feedLabel(feed ?? undefined),
+    ...(feed ? { feedPrefix: feed.prefix } : {}),
     noticeScope: feed?.name ?? readFeeds(env)[0].name,
     ...(feed ? { metricFeed: feed.name } : {}),
   };
@@ -139,6 +141,7 @@ const CONFIG_VARIABLES = [
   ENV.runsTable,
   ENV.errorTable,
   ENV.rejectedPrefix,
+  ENV.resultsPrefix,
   ENV.emailTo,
   ENV.emailFrom,
   ENV.slackWebhookParameter,
@@ -173,6 +176,7 @@ function deps(cfg: HandlerConfig): CheckDeps {
         await writer.flush();
       },
     },
+    writeReport: putReportHtml,
   };
 }
 

@@ -72,6 +72,12 @@ export const clients = {
       DynamoDBDocumentClient.from(clients.dynamo(), { marshallOptions: { removeUndefinedValues: true } }),
     ),
   s3: () => once("s3", (c) => new S3Client({ ...c, forcePathStyle: optionalEnv(ENV.s3ForcePathStyle) === "true" })),
+  /** S3 with one attempt per call, for a write that must not delay what follows it (the run's report). */
+  s3Once: () =>
+    once(
+      "s3-once",
+      (c) => new S3Client({ ...c, forcePathStyle: optionalEnv(ENV.s3ForcePathStyle) === "true", maxAttempts: 1 }),
+    ),
   sns: () => once("sns", (c) => new SNSClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
   ses: () => once("ses", (c) => new SESClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),
   ssm: () => once("ssm", (c) => new SSMClient({ ...c, maxAttempts: NOTICE_CLIENT_MAX_ATTEMPTS })),

@@ -59,6 +59,8 @@ export const OUTCOME_KEYS = {
     `${s.rejectedPrefix}${exec}/parts/errors-${chunkNumber(chunkId)}.csv`,
   /** The run's manifest (`RunManifest`). */
   manifest: (s: OutcomeSettings, exec: string) => `${s.resultsPrefix}${exec}.json`,
+  /** The run's report (HTML, written by the error check before it sends notices, which link it). */
+  report: (s: OutcomeSettings, exec: string) => `${s.resultsPrefix}${exec}.html`,
 } as const;
 
 /** Prefix of a run's intermediate objects in the input bucket: no feed's prefix, expired by a lifecycle rule. */

@@ -210,6 +210,11 @@ export interface CheckOutput {
   notifications: { channel: NotificationChannel; status: NotificationStatus; reason?: string; attempts?: number }[];
   /** The dataset rules' outcome, when the row schema has any (see {@link DatasetOutcome}). */
   dataset?: DatasetOutcome;
+  /**
+   * The run's report in the input bucket (`OUTCOME_KEYS.report`): `written` before the notices were sent, which link
+   * it, or `failed` (one attempt; `reason` says why, and the notices went without the link).
+   */
+  report?: { key: string; status: "written" | "failed"; reason?: string };
 }
 
 /**

@@ -54,6 +54,12 @@ export interface RunDocument {
    * evaluated, and the feed's earlier runs the history rules compared with (as the check returned them).
    */
   dataset?: DatasetOutcome;
+  /**
+   * The run's report in the local bucket (`results/<exec>.html`), as the check returned it: `written` before the
+   * notices, which link it, or `failed` with the reason (the notices went without the link). Absent when the check
+   * never returned.
+   */
+  report?: CheckOutput["report"];
 }
 
 /** Where a run's row outcomes are in the input bucket (object keys), as its manifest names them. */

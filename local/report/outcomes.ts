@@ -42,6 +42,8 @@ export interface OutcomeKeys {
   rejectedRows: string;
   rejectedErrors: string;
   processedFolder: string;
+  /** The run's report, which the error check writes beside the manifest. */
+  report: string;
 }
 
 /** The keys of execution `exec`'s outcomes under `settings`. */
@@ -52,6 +54,7 @@ export function outcomeKeys(settings: OutcomeSettings, exec: string): OutcomeKey
     rejectedRows: OUTCOME_KEYS.rejectedRows(settings, exec),
     rejectedErrors: OUTCOME_KEYS.rejectedErrors(settings, exec),
     processedFolder: `${settings.processedPrefix}${exec}/`,
+    report: OUTCOME_KEYS.report(settings, exec),
   };
 }
 

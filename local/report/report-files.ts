@@ -1,13 +1,12 @@
 import { rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { finished } from "node:stream/promises";
-import { SEVERITIES } from "../../functions/contract";
 import { escapeHtml } from "../../functions/core/notify/escape";
-import { texts } from "../../functions/core/notify/i18n";
+import { reportHead } from "../../functions/core/report/page";
+import { runReportSections } from "../../functions/core/report/run-report";
 import { toSvg } from "../../workflow/svg";
 import type { AslDefinition } from "../../workflow/types";
 import { UsageError } from "../usage-error";
-import { datasetHtml } from "./dataset-html";
 import type { DeliveredNotice } from "./document";
 import {
   ERROR_DATA_TAIL,
@@ -31,6 +30,7 @@ import {
 } from "./out-files";
 import { OUT_PATHS } from "./outcomes";
 import type { RunReport } from "./report";
+import { localReportView } from "./shared-view";
 
 function noticeFiles(n: DeliveredNotice, i: number): { name: string; content: string }[] {
   const stem = `${String(i + 1).padStart(2, "0")}-${n.channel}${n.sender === "state-machine" ? "-alert" : ""}`;
@@ -39,33 +39,6 @@ function noticeFiles(n: DeliveredNotice, i: number): { name: string; content: st
   const files = [{ name: `${stem}.txt`, content: n.body }];
   if (n.html !== undefined) files.push({ name: `${stem}.html`, content: n.html });
   return files;
-}
-
-const SEVERITY_COLOURS: Record<string, string> = {
-  LOW: "#8fb3d9",
-  MEDIUM: "#f2c14e",
-  HIGH: "#f08a4b",
-  CRITICAL: "#d64545",
-};
-
-function barChart(title: string, data: [string, number][], colour: (label: string) => string): string {
-  const max = Math.max(1, ...data.map(([, v]) => v));
-  const rowH = 26;
-  const labelW = 170;
-  const barW = 420;
-  const h = data.length * rowH + 10;
-  const bars = data
-    .map(([label, v], i) => {
-      const w = Math.max(v > 0 ? 2 : 0, Math.round((v / max) * barW));
-      const y = i * rowH + 5;
-      return (
-        `<text x="${labelW - 8}" y="${y + 17}" text-anchor="end">${escapeHtml(label)}</text>` +
-        `<rect x="${labelW}" y="${y + 3}" width="${w}" height="${rowH - 8}" fill="${colour(label)}"><title>${escapeHtml(label)}: ${v}</title></rect>` +
-        `<text x="${labelW + w + 6}" y="${y + 17}">${v}</text>`
-      );
-    })
-    .join("");
-  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg role="img" width="${labelW + barW + 60}" height="${h}" font-size="13" font-family="sans-serif">${bars}</svg></figure>`;
 }
 
 function timelineChart(report: RunReport): string {
@@ -149,7 +122,10 @@ function noErrorTable(report: RunReport): ErrorTableSource {
   return { kind: "none", reason: `${keys.rejectedErrors} was not written, so this report has no error list.` };
 }
 
-/** The row outcomes as the page lists them: the files `--out` saved, linked relative to the page. */
+/**
+ * What a local run adds to the row outcomes list: the manifest's status, missing and late chunks, and the files
+ * `--out` saved, linked relative to the page.
+ */
 function outcomesHtml(report: RunReport, dir: string | undefined): string {
   const { manifest, files, keys } = report.outcomes;
   const items: string[] = [];
@@ -158,9 +134,7 @@ function outcomesHtml(report: RunReport, dir: string | undefined): string {
     return `<li><a href="${escapeHtml(encodeURI(href))}">${escapeHtml(href)}</a> — ${escapeHtml(note)}</li>`;
   };
   if (manifest) {
-    items.push(
-      `<li>In the bucket: <code>s3://${escapeHtml(manifest.bucket)}/${escapeHtml(keys.rejectedFolder)}</code> (rejected), <code>${escapeHtml(keys.manifest)}</code> (manifest, ${escapeHtml(manifest.status)})</li>`,
-    );
+    items.push(`<li>Manifest <code>${escapeHtml(keys.manifest)}</code>: ${escapeHtml(manifest.status)}</li>`);
     const late = report.outcomes.late.map((c) => c.chunkId);
     const missing = manifest.chunks.missing.filter((id) => !late.includes(id));
     if (missing.length > 0)
@@ -193,7 +167,7 @@ function outcomesHtml(report: RunReport, dir: string | undefined): string {
     for (const part of files.processedParts) items.push(link(part, "valid rows of one chunk"));
     if (files.manifest) items.push(link(files.manifest, "the manifest"));
   }
-  return `<ul class="outcomes">${items.join("")}</ul>`;
+  return items.join("");
 }
 
 /** Where errors.csv lists only the first header warnings: says so, under the list's heading. */
@@ -227,24 +201,12 @@ export function renderHtml(
   );
 }
 
-/** The run's warnings (findings that reject no row), apart from its errors; nothing when it has none. */
-function warningsHtml(w: RunReport["document"]["warnings"]): string {
-  if (w.total <= 0) return "";
-  const types = Object.entries(w.byType)
-    .filter(([, n]) => n > 0)
-    .map(([t, n]) => `${escapeHtml(t)} ${n}`)
-    .join(", ");
-  return `<p class="warnings"><strong>Warnings (no row rejected): ${w.total}</strong>${types ? ` — ${types}` : ""}. ${escapeHtml(texts("en").warningsNote)}</p>`;
-}
-
 /**
  * The page up to the end of its content. With an error table it ends by opening the element the table's data goes
  * in (see {@link ERROR_TABLE_PAGE_END}); else the caller closes the body.
  */
 function renderPage(report: RunReport, mermaid: string, table: ErrorTableSource, dir: string | undefined): string {
   const d = report.document;
-  const types = Object.entries(d.errors.byType).filter(([, n]) => n > 0) as [string, number][];
-  const severities = SEVERITIES.map((s) => [s, d.errors.bySeverity[s]] as [string, number]);
   const metrics = d.metrics
     .map(
       (m) =>
@@ -255,33 +217,16 @@ function renderPage(report: RunReport, mermaid: string, table: ErrorTableSource,
         )}</td></tr>`,
     )
     .join("");
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(d.executionName)} — CSV pipeline run</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:1000px;color:#222}
-h1{font-size:1.4rem}.status{display:inline-block;padding:.2rem .6rem;border-radius:4px;color:#fff}
-.SUCCEEDED{background:#2e7d32}.FAILED{background:#c62828}
-table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}.num{text-align:right}
-pre{background:#f6f6f6;padding:.6rem;overflow:auto;white-space:pre-wrap}.muted{color:#777}
-.states .caught td{background:#fff3e0}.states .failed td{background:#fdecea}
-.error-filters{margin:.5rem 0}.error-filters label{margin-right:1rem}table.errors td{vertical-align:top}
-table.errors td:last-child{white-space:pre-wrap;word-break:break-word}.sev-HIGH td,.sev-CRITICAL td{background:#fdecea}
-.pager{margin:.5rem 0}
-figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}figure.workflow{overflow-x:auto}figure.workflow figcaption{font-weight:400;margin-top:.3rem}.notice{border-left:4px solid #ccc;padding-left:1rem}
-</style></head><body>
-<h1>CSV pipeline run <code>${escapeHtml(d.executionName)}</code> <span class="status ${d.status}">${d.status}</span></h1>
-<p>File <code>s3://${escapeHtml(report.input.bucket)}/${escapeHtml(report.input.key)}</code> · feed <strong class="feed">${escapeHtml(report.feed.name)}</strong> (<code>${escapeHtml(report.feed.prefix)}</code>) · pattern ${escapeHtml(report.pattern)} · started ${escapeHtml(report.startTime)} · ${report.durationMs} ms${report.injected.length ? ` · injected: ${escapeHtml(report.injected.join(", "))}` : ""}</p>
-${report.failure ? `<p><strong>${escapeHtml(report.failure.error)}</strong>: ${escapeHtml(report.failure.cause)}</p>` : ""}
-<h2>Rows and errors</h2>
-<table><tr><th>rows</th><th>valid</th><th>invalid</th><th>errors</th><th>critical (HIGH + CRITICAL)</th><th>warnings</th></tr>
-<tr><td class="num">${d.rows.total}</td><td class="num">${d.rows.valid}</td><td class="num">${d.rows.invalid}</td><td class="num">${d.errors.total}</td><td class="num">${d.errors.critical}</td><td class="num">${d.warnings.total}</td></tr></table>
-${types.length ? barChart("Errors by type", types, () => "#5b8def") : "<p>No error records.</p>"}
-${barChart("Errors by severity", severities, (s) => SEVERITY_COLOURS[s] ?? "#888")}
-${warningsHtml(d.warnings)}
-${d.dataset ? `<h2 id="dataset">Dataset</h2>\n${datasetHtml(d.dataset, { executionName: d.executionName, rows: d.rows.total })}` : ""}
-<h2>Row outcomes</h2>
-${outcomesHtml(report, dir)}
-<h2 id="errors">Every error${d.warnings.total > 0 ? " and header warning" : ""}${table.kind === "table" ? ` (${table.summary.total})` : ""}</h2>
+  const facts = ` · pattern ${escapeHtml(report.pattern)} · ${report.durationMs} ms${report.injected.length ? ` · injected: ${escapeHtml(report.injected.join(", "))}` : ""}`;
+  const failure = report.failure
+    ? `<p><strong>${escapeHtml(report.failure.error)}</strong>: ${escapeHtml(report.failure.cause)}</p>`
+    : "";
+  const shared = runReportSections(localReportView(report), {
+    facts,
+    failure,
+    outcomeItems: outcomesHtml(report, dir),
+  });
+  return `${reportHead(d.executionName)}${shared}<h2 id="errors">Every error${d.warnings.total > 0 ? " and header warning" : ""}${table.kind === "table" ? ` (${table.summary.total})` : ""}</h2>
 ${headerWarningsCapHtml(report)}
 ${table.kind === "table" ? errorTableHtml(table.summary, table.csvName) : `<p class="muted">${escapeHtml(table.reason)}</p>`}
 <h2>States</h2>

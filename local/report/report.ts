@@ -6,7 +6,10 @@
 
 import { readRunSummaries } from "../../functions/adapters/chunk-summaries";
 import { dynamoRunStore } from "../../functions/adapters/run-store";
-import type { CheckOutput, RunManifest, SplitResult } from "../../functions/contract";
+import { type CheckOutput, ENV, type RunManifest, type SplitResult } from "../../functions/contract";
+import { rowExamples } from "../../functions/core/notify/check";
+import { executionConsoleUrl, logsInsightsUrl } from "../../functions/core/notify/links";
+import type { ErrorExample } from "../../functions/core/notify/messages";
 import { type HeaderWarningCount, headerWarningsOf, summarizeRun } from "../../functions/core/records/summary";
 import type { PipelinePattern as Pattern } from "../../workflow/pipeline";
 import type { LocalEnvironment } from "../engine/environment";
@@ -49,6 +52,10 @@ export interface RunReport {
   logs: string[];
   /** The run's row outcomes: their keys in the input bucket, the manifest, and what `--out` received of them. */
   outcomes: RunOutcomesReport;
+  /** Up to five HIGH/CRITICAL errors, read from the error table as the check reads them for its notices. */
+  examples: ErrorExample[];
+  /** The console region and links the check's notices and report carry. */
+  console: { region: string; links: { execution?: string; logs?: string } };
 }
 
 /** A run's row outcomes as the report shows them. */
@@ -188,6 +195,15 @@ export async function buildReport(
   const notices = collectNotices(run.check, env.aws.calls, env.slack.deliveries, STATE_MACHINE_ACCESS_KEY);
   const stateSummaries = summarizeStates(outcome.timeline);
   const headerWarnings = headerWarningsOf((await readRunSummaries(env.runsTable, run.executionName)).file);
+  const store = dynamoRunStore({ runsTable: env.runsTable, errorTable: env.errorTable });
+  const examples =
+    counts.errors.critical > 0
+      ? await rowExamples(run.executionName, run.check?.dataset?.findings.length ?? 0, store)
+      : [];
+  // The links as the check built them, from the variables the local run gave the handlers.
+  const region = process.env[ENV.consoleRegion] ?? "";
+  const execution = executionConsoleUrl(region, process.env[ENV.stateMachineArn], run.executionName);
+  const logs = logsInsightsUrl(region, process.env[ENV.checkLogGroup], run.executionName);
   const document: RunDocument = {
     executionName: run.executionName,
     feed: run.feed.name,
@@ -204,6 +220,7 @@ export async function buildReport(
       : null,
     awsLimits: env.limits.entries(),
     ...(run.check?.dataset ? { dataset: run.check.dataset } : {}),
+    ...(run.check?.report ? { report: run.check.report } : {}),
   };
   return {
     document,
@@ -226,5 +243,7 @@ export async function buildReport(
     throttledBatches: env.throttledBatches(),
     logs: env.logs,
     outcomes: headerWarnings ? { ...run.outcomes, headerWarnings } : run.outcomes,
+    examples,
+    console: { region, links: { ...(execution ? { execution } : {}), ...(logs ? { logs } : {}) } },
   };
 }

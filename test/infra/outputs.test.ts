@@ -101,7 +101,7 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
           OUTPUT_LOCALE: "ja",
         },
         findDuplicates: {},
-        checkErrors: { REJECTED_PREFIX: "rejected/" },
+        checkErrors: { REJECTED_PREFIX: "rejected/", RESULTS_PREFIX: "results/" },
       });
     });
 
@@ -139,11 +139,45 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
         ["WriteOwnLogs", "ReadChunkSummaries", "ReadRejectedParts", "WriteRejectedFiles", "WriteResults"],
         "aggregate-results may do nothing else",
       );
-      for (const key of ["splitCsv", "checkErrors"] as const)
-        assert.ok(
-          !deployed.functions[key].statements.some((s) => s.Action.includes("s3:PutObject")),
-          `${key} writes no object`,
-        );
+      assert.ok(
+        !deployed.functions.splitCsv.statements.some((s) => s.Action.includes("s3:PutObject")),
+        "split-csv writes no object",
+      );
+      assert.deepEqual(
+        outcomeGrants(deployed.functions.checkErrors.statements, b, deployed.runsTableArn).filter((s) =>
+          s.Action.some((a) => a.startsWith("s3:")),
+        ),
+        [{ Sid: "WriteRunReport", Action: ["s3:PutObject"], Resource: [`${b}/results/*.html`] }],
+        "the check writes its report and nothing else",
+      );
+    });
+
+    it("lets the check write each run's report and no other object; no other function may write a report", () => {
+      const s = DEFAULT_OUTCOME_SETTINGS;
+      const exec = "orders-20260304-0b6f8a1e";
+      const object = (key: string) => `${deployed.bucketArn}/${key}`;
+      const may = (fn: FunctionKey, action: string, key: string) =>
+        allowingStatements(deployed.functions[fn].statements, { action, resource: object(key) }).length > 0;
+
+      assert.ok(may("checkErrors", "s3:PutObject", OUTCOME_KEYS.report(s, exec)));
+      for (const key of [
+        OUTCOME_KEYS.manifest(s, exec),
+        OUTCOME_KEYS.rejectedRows(s, exec),
+        OUTCOME_KEYS.rejectedErrors(s, exec),
+        "incoming/report.html",
+        "rejected/x/report.html",
+      ])
+        assert.ok(!may("checkErrors", "s3:PutObject", key), `the check may write ${key}`);
+      for (const action of ["s3:GetObject", "s3:DeleteObject", "s3:PutObjectAcl"])
+        assert.ok(!may("checkErrors", action, OUTCOME_KEYS.report(s, exec)), `the check may ${action} its report`);
+      for (const key of ["splitCsv", "processChunk", "findDuplicates"] as const)
+        assert.ok(!may(key, "s3:PutObject", OUTCOME_KEYS.report(s, exec)), `${key} may write a report`);
+      assert.deepEqual(
+        FUNCTION_KEYS.flatMap((k) =>
+          deployed.functions[k].statements.filter((st) => st.Sid === "WriteRunReport").map(() => k),
+        ),
+        ["checkErrors"],
+      );
     });
 
     it("grants no s3:AbortMultipartUpload: the lifecycle rule drops unfinished uploads instead", () => {
@@ -242,7 +276,10 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
         OUTPUT_BOM: "false",
         OUTPUT_LOCALE: "en",
       });
-      assert.deepEqual(deployed.functions.checkErrors.env, { REJECTED_PREFIX: "quality/rejected/" });
+      assert.deepEqual(deployed.functions.checkErrors.env, {
+        REJECTED_PREFIX: "quality/rejected/",
+        RESULTS_PREFIX: "quality/results/",
+      });
     });
 
     it("grants on the stack's prefixes only, and no processed parts when they are off", () => {
@@ -265,6 +302,9 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
         `${b}/quality/rejected/*/errors.csv`,
       ]);
       assert.deepEqual(aggregate.WriteResults.Resource, [`${b}/quality/results/*`]);
+      assert.deepEqual(deployed.functions.checkErrors.statements.find((s) => s.Sid === "WriteRunReport")?.Resource, [
+        `${b}/quality/results/*.html`,
+      ]);
       const text = JSON.stringify(all);
       for (const old of ["/processed/", "/rejected/*", "/results/*"])
         assert.ok(!text.includes(`${b}${old}`), `a grant still names ${old}`);

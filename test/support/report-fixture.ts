@@ -39,5 +39,7 @@ export function reportFixture(timeline: TimelineEntry[] = []): RunReport {
     throttledBatches: 0,
     logs: [],
     outcomes: { keys: outcomeKeys(DEFAULT_OUTCOME_SETTINGS, FIXTURE_EXECUTION), late: [] },
+    examples: [],
+    console: { region: "ap-northeast-1", links: {} },
   };
 }

@@ -14,6 +14,7 @@ import { boundedReason, notifyChannel } from "./check-channel";
 import { checkDataset, type DatasetDeps, recordRunHistory, withDatasetFindings } from "./check-dataset";
 import { runLineFields } from "./check-log";
 import { publishRunMetrics, type RunMetricValues } from "./check-metrics";
+import { type ReportWriter, writeCheckReport } from "./check-report";
 import { executionConsoleUrl, logsInsightsUrl, s3FolderConsoleUrl } from "./links";
 import {
   AGGREGATION_STEP,
@@ -42,6 +43,8 @@ export interface CheckConfig {
    * no feed's prefix. Unset: `default`.
    */
   feed?: string;
+  /** The input prefix of the run's feed (the report names it); unset for a key under no feed's prefix. */
+  feedPrefix?: string;
 }
 
 /** What the check talks to: clock, store, channels, metrics, log. */
@@ -54,6 +57,8 @@ export interface CheckDeps {
   log: Logger;
   /** The feed history and the error table, for the schema's dataset rules; without them none is evaluated. */
   dataset?: DatasetDeps;
+  /** Writes the run's report to the input bucket before the notices, which link it; without it none is written. */
+  writeReport?: ReportWriter;
 }
 
 export type { ChannelOutcome } from "./ports";
@@ -81,8 +86,12 @@ export function lateChunksOf(
  * Up to {@link MAX_EXAMPLES} HIGH/CRITICAL row examples. The run's `DatasetError` records (row 0) sort first within
  * their severity: the notice lists them apart, so as many more are read and they are left out here.
  */
-async function rowExamples(executionName: string, findings: number, deps: CheckDeps): Promise<ErrorExample[]> {
-  const read = await deps.store.readExamples(executionName, MAX_EXAMPLES + findings);
+export async function rowExamples(
+  executionName: string,
+  findings: number,
+  store: Pick<RunStorePort, "readExamples">,
+): Promise<ErrorExample[]> {
+  const read = await store.readExamples(executionName, MAX_EXAMPLES + findings);
   return read.filter((e) => e.errorType !== "DatasetError").slice(0, MAX_EXAMPLES);
 }
 
@@ -177,7 +186,9 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
   const prefix = keyPrefixOf(input.key);
   // Independent reads/writes: one round trip instead of two.
   const [examples, streak]: [ErrorExample[], number] = await Promise.all([
-    summary.criticalCount > 0 ? rowExamples(input.executionName, dataset?.evaluation.findings.length ?? 0, deps) : [],
+    summary.criticalCount > 0
+      ? rowExamples(input.executionName, dataset?.evaluation.findings.length ?? 0, deps.store)
+      : [],
     deps.store.recordStreak(prefix, input.executionName, countsAsFailure(summary), now),
   ]);
   const escalated = countsAsFailure(summary) && streak >= policy.escalation.consecutiveFailures;
@@ -204,6 +215,24 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     aggregationFailure: aggregation,
     escalation: escalated ? { count: streak, prefix } : undefined,
   };
+
+  // The report first, so that the notices can link it: one bounded attempt, and the notices go without it if it fails.
+  const report =
+    deps.writeReport &&
+    (await writeCheckReport(
+      {
+        summary,
+        notice,
+        feed: { name: cfg.feed, prefix: cfg.feedPrefix },
+        dataset: dataset?.output,
+        outcomes: cfg.outcomes,
+        consoleRegion: cfg.consoleRegion,
+      },
+      deps.writeReport,
+      policy.delivery.timeoutMs,
+      deps.log,
+    ));
+  if (report?.url) notice.links.report = report.url;
 
   const channels = channelsFor(level, policy);
   const outcomes = await Promise.all(
@@ -244,6 +273,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
       ...(attempts !== undefined ? { attempts } : {}),
     })),
     ...(dataset ? { dataset: dataset.output } : {}),
+    ...(report ? { report: report.output } : {}),
   };
   const logFields = {
     executionName: input.executionName,
@@ -267,6 +297,7 @@ export async function runCheck(input: CheckInput, cfg: CheckConfig, deps: CheckD
     quietHours: quiet ?? null,
     notifications: outcomes.map(({ settledEarlier: _, ...o }) => o),
     metricsSent: metricsOk,
+    ...(report ? { report: report.output.status } : {}),
   };
   const line = await runLineFields(input.executionName, logFields, now, deps);
   if (hasErrors && allFailed) {

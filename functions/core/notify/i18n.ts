@@ -39,6 +39,8 @@ export interface NoticeTexts {
   action: string;
   openExecution: string;
   openLogs: string;
+  /** The run's report (HTML) in the S3 console. */
+  openReport: string;
   /** Heading of the rejected-rows part: how many rows were rejected. */
   rejectedRows(n: number): string;
   rejectedFolder: string;
@@ -114,6 +116,7 @@ const ja: NoticeTexts = {
   action: "至急確認をお願いします。",
   openExecution: "実行を開く",
   openLogs: "ログを開く",
+  openReport: "レポートを開く",
   rejectedRows: (n) => `却下された行: ${n}行`,
   rejectedFolder: "却下フォルダ",
   rejectedRowsFile: "修正して再アップロードする行",
@@ -182,6 +185,7 @@ const en: NoticeTexts = {
   action: "Please check at once.",
   openExecution: "Open execution",
   openLogs: "Open logs",
+  openReport: "Open report",
   rejectedRows: (n) => `Rejected rows: ${n}`,
   rejectedFolder: "Rejected folder",
   rejectedRowsFile: "the rows to fix and re-upload",

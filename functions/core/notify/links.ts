@@ -58,3 +58,18 @@ export function s3FolderConsoleUrl(region: string, bucket: string, prefix: strin
   const url = `https://${region}.console.aws.amazon.com/s3/buckets/${encodeURIComponent(bucket)}?region=${q(region)}&prefix=${q(prefix)}&showversions=false`;
   return url.length <= MAX_CONSOLE_URL_CHARS ? url : undefined;
 }
+
+/**
+ * The S3 console page of one object, in the form the console puts in the address bar:
+ * `https://<region>.console.aws.amazon.com/s3/object/<bucket>?region=<region>&prefix=<key>`. The key is
+ * percent-encoded except for its `/` separators, as in {@link s3FolderConsoleUrl}. Undefined when the link would be
+ * longer than {@link MAX_CONSOLE_URL_CHARS}.
+ *
+ * @example s3ObjectConsoleUrl("ap-northeast-1", "in-bucket", "results/exec-1.html")
+ * // https://ap-northeast-1.console.aws.amazon.com/s3/object/in-bucket?region=ap-northeast-1&prefix=results/exec-1.html
+ */
+export function s3ObjectConsoleUrl(region: string, bucket: string, key: string): string | undefined {
+  const q = (v: string) => encodeURIComponent(v).replace(/%2F/g, "/");
+  const url = `https://${region}.console.aws.amazon.com/s3/object/${encodeURIComponent(bucket)}?region=${q(region)}&prefix=${q(key)}`;
+  return url.length <= MAX_CONSOLE_URL_CHARS ? url : undefined;
+}

@@ -94,6 +94,7 @@ export function buildEmailNotice(input: NoticeInput): EmailNotice {
     );
   if (!withoutErrors(input.level)) parts.push(`<p>${h(t.action)}</p>`);
   const links = [
+    input.links.report ? `<a href="${h(input.links.report)}">${h(t.openReport)}</a>` : "",
     input.links.execution ? `<a href="${h(input.links.execution)}">${h(t.openExecution)}</a>` : "",
     input.links.logs ? `<a href="${h(input.links.logs)}">${h(t.openLogs)}</a>` : "",
   ].filter(Boolean);

@@ -74,7 +74,8 @@ export interface NoticeInput {
   dataset?: DatasetNoticeFinding[];
   locale: "ja" | "en";
   timeZone: string;
-  links: { execution?: string; logs?: string };
+  /** Console links: the execution, the check's log lines, and the run's report in the input bucket. */
+  links: { execution?: string; logs?: string; report?: string };
   rejected?: RejectedRows;
   /** The aggregation failed: the rejected-rows part says its files could not be written. */
   aggregationFailure?: AggregationFailure;

@@ -12,7 +12,7 @@ import {
   MAX_VALUE_CHARS,
   SNS_LIMITS,
 } from "./limits";
-import { AGGREGATION_STEP, type NoticeInput } from "./notice";
+import { AGGREGATION_STEP, type ErrorExample, type NoticeInput } from "./notice";
 
 /** Formats an ISO time (or Date) as local `YYYY-MM-DD HH:mm:ss` plus the zone name. */
 export function formatTime(iso: string | Date, timeZone: string): string {
@@ -39,8 +39,13 @@ export interface PreparedExample {
 
 /** The first five examples, masked and bounded, in the notice's language. */
 export function prepareExamples(input: NoticeInput): PreparedExample[] {
-  const t = texts(input.locale);
-  return input.examples.slice(0, 5).map((e) => {
+  return prepareExampleList(input.examples, input.locale);
+}
+
+/** The first five of `examples`, masked and bounded, in `locale` (the notices and the run's report show them alike). */
+export function prepareExampleList(examples: readonly ErrorExample[], locale: "ja" | "en"): PreparedExample[] {
+  const t = texts(locale);
+  return examples.slice(0, 5).map((e) => {
     const record = maskRecord(e.recordData ?? {});
     const columns = e.column && e.column in record ? [e.column] : Object.keys(record).slice(0, MAX_COLUMNS_PER_EXAMPLE);
     return {
@@ -53,7 +58,7 @@ export function prepareExamples(input: NoticeInput): PreparedExample[] {
       ),
       message: e.message
         ? truncateChars(
-            neutralizeFormula(renderValidationMessage(e.message, input.locale, (v) => safeValue(v, 80))),
+            neutralizeFormula(renderValidationMessage(e.message, locale, (v) => safeValue(v, 80))),
             MAX_MESSAGE_CHARS,
           )
         : safeValue(String(e.errorMessage ?? ""), MAX_MESSAGE_CHARS),

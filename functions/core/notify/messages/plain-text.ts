@@ -62,6 +62,7 @@ export function buildPlainText(input: NoticeInput): string {
   if (input.suppressed)
     lines.push("", t.suppressed(input.suppressed.count, formatTime(input.suppressed.since, input.timeZone)));
   if (!withoutErrors(input.level)) lines.push("", t.action);
+  if (input.links.report) lines.push(`${t.openReport}: ${input.links.report}`);
   if (input.links.execution) lines.push(`${t.openExecution}: ${input.links.execution}`);
   if (input.links.logs) lines.push(`${t.openLogs}: ${input.links.logs}`);
   return lines.join("\n");

@@ -28,7 +28,7 @@ export function section(text: string): Record<string, unknown> {
 
 /**
  * Builds the Slack Block Kit message of a run: header; execution, file, start time and totals; failure reasons;
- * breakdowns; up to 5 critical examples; console and Logs Insights buttons. Every CSV-derived string is masked and
+ * breakdowns; up to 5 critical examples; report, console and Logs Insights buttons. Every CSV-derived string is masked and
  * shown as an escaped code span; sections stay within 3,000 characters and the message within 50 blocks.
  */
 export function buildSlackNotice(input: NoticeInput): SlackPayload {
@@ -116,6 +116,9 @@ export function buildSlackNotice(input: NoticeInput): SlackPayload {
     });
   }
   const buttons = [
+    input.links.report
+      ? { type: "button", text: { type: "plain_text", text: t.openReport }, url: input.links.report }
+      : undefined,
     input.links.execution
       ? { type: "button", text: { type: "plain_text", text: t.openExecution }, url: input.links.execution }
       : undefined,

@@ -74,7 +74,8 @@ describe("check-errors-and-notify handler", function () {
 
   before(async () => {
     ({ sns, ses, cw, ssm } = mockChannels());
-    svc = await startLocalServices();
+    // The input bucket the runs name: the check writes each run's report there.
+    svc = await startLocalServices({ bucket: "in-bucket" });
     slack = await new SlackReceiver().start();
     Object.assign(process.env, svc.env, {
       PIPELINE_NAME: "orders-pipeline",
@@ -133,6 +134,7 @@ describe("check-errors-and-notify handler", function () {
         { channel: "slack", status: "sent", attempts: 1 },
         { channel: "email", status: "sent", attempts: 1 },
       ],
+      report: { key: `results/${input.executionName}.html`, status: "written" },
     });
     assert.ok(Buffer.byteLength(JSON.stringify(out)) <= 4096);
     assert.equal(sns.commandCalls(PublishCommand).length, 0);

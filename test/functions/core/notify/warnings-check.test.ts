@@ -89,7 +89,8 @@ describe("check-errors-and-notify: warnings and the run's log line", function ()
 
   before(async () => {
     ({ sns, ses, cw, ssm } = mockChannels());
-    svc = await startLocalServices();
+    // The input bucket the runs name: the check writes each run's report there.
+    svc = await startLocalServices({ bucket: "in-bucket" });
     slack = await new SlackReceiver().start();
     Object.assign(process.env, svc.env, {
       PIPELINE_NAME: "orders-pipeline",
@@ -142,6 +143,7 @@ describe("check-errors-and-notify: warnings and the run's log line", function ()
         { channel: "slack", status: "sent", attempts: 1 },
         { channel: "email", status: "sent", attempts: 1 },
       ],
+      report: { key: `results/${input.executionName}.html`, status: "written" },
     });
     assert.equal(sns.commandCalls(PublishCommand).length, 0, "on-call is not paged");
     assert.deepEqual(published(), {

@@ -1,6 +1,6 @@
-import type { DatasetOutcome } from "../../functions/contract";
-import { percent } from "../../functions/core/dataset/evaluate";
-import { escapeHtml } from "../../functions/core/notify/escape";
+import type { DatasetOutcome } from "../../contract";
+import { percent } from "../dataset/evaluate";
+import { escapeHtml } from "../notify/escape";
 
 /** Rules whose measure is a share of the rows (shown as a percentage), not a count of rows. */
 const SHARE_RULES = /^(dataset:completeness:|history:errorRate$)/;
