@@ -69,6 +69,8 @@ export const teamTopicArn = notifications.teamTopic.arn;
 export const onCallTopicArn = config.onCallTopicArn;
 export const errorTableName = tables.table.name;
 export const runsTableName = tables.runsTable.name;
+/** Where the run manifests and reports are (`<resultsPrefix><exec>.json` and `.html`): the operator's CLI reads it. */
+export const resultsPrefix = config.outputs.resultsPrefix;
 /** The stack's Slack webhook parameter; undefined when the stack sets no webhook (every feed has its own). */
 export const slackWebhookParameter = notifications.webhookParameter?.name;
 export const dashboardUrl = monitoring.dashboard.url;

@@ -18,6 +18,8 @@ import { createWriteStreamNoFollow, ensureRealDirectory, refuseSymlink } from ".
 /** Where `--out` puts the row outcomes, relative to its directory. */
 export const OUT_PATHS = {
   manifest: "results.json",
+  /** The run's report as the check wrote it to the bucket (`results/<exec>.html`), byte for byte. */
+  report: "results.html",
   rejectedRows: join("rejected", "rows.csv"),
   rejectedErrors: join("rejected", "errors.csv"),
   /** The parts of the chunks that completed after the files were composed (named as in the bucket). */
@@ -92,6 +94,8 @@ export function outcomesOf(manifest: RunManifest, manifestKey: string, late: rea
 /** What `--out` received of the row outcomes: absolute paths of the files copied. */
 export interface OutcomeFiles {
   manifest?: string;
+  /** The check's report, copied from the bucket. */
+  report?: string;
   rejectedRows?: string;
   rejectedErrors?: string;
   processedParts: string[];
@@ -206,6 +210,7 @@ function clearEarlierOutcomes(dir: string): void {
   refuseSymlink(dir);
   refuseSymlink(join(dir, dirname(OUT_PATHS.rejectedRows)));
   rmSync(join(dir, OUT_PATHS.manifest), { force: true });
+  rmSync(join(dir, OUT_PATHS.report), { force: true });
   rmSync(join(dir, OUT_PATHS.rejectedRows), { force: true });
   rmSync(join(dir, OUT_PATHS.rejectedErrors), { force: true });
   const clear = (folder: string, name: RegExp) => {
@@ -218,7 +223,7 @@ function clearEarlierOutcomes(dir: string): void {
 }
 
 /**
- * Copies a run's outcomes into `dir`: `results.json` (the manifest), `rejected/rows.csv`, `rejected/errors.csv` and
+ * Copies a run's outcomes into `dir`: `results.json` (the manifest), `results.html` (the check's report), `rejected/rows.csv`, `rejected/errors.csv` and
  * `processed/part-NNNNN.csv`, and for each late chunk its parts: `processed/part-NNNNN.csv` beside the others,
  * `rejected/parts/rows-NNNNN.csv` and `errors-NNNNN.csv`. Whatever exists is copied, also after a failed run;
  * nothing is made up for what does not. The parts are the manifest's, or, without a manifest, whatever is under the
@@ -240,6 +245,7 @@ export async function copyOutcomeFiles(
   };
   const copied = {
     manifest: manifest ? await copy(keys.manifest, join(dir, OUT_PATHS.manifest)) : undefined,
+    report: await copy(keys.report, join(dir, OUT_PATHS.report)),
     rejectedRows: await copy(manifest?.rejected.rows ?? keys.rejectedRows, join(dir, OUT_PATHS.rejectedRows)),
     rejectedErrors: await copy(manifest?.rejected.errors ?? keys.rejectedErrors, join(dir, OUT_PATHS.rejectedErrors)),
   };

@@ -252,6 +252,7 @@ const OUT_NAMES = [
   "notices",
   join("notices", "index.json"),
   OUT_PATHS.manifest,
+  OUT_PATHS.report,
   dirname(OUT_PATHS.rejectedRows),
   OUT_PATHS.rejectedRows,
   OUT_PATHS.rejectedErrors,
@@ -382,7 +383,14 @@ export async function writeReportFiles(dir: string, report: RunReport): Promise<
   const files = report.outcomes.files;
   if (files) {
     const late = files.lateParts.flatMap((p) => [p.rows, p.errors]);
-    for (const f of [files.manifest, files.rejectedRows, files.rejectedErrors, ...late, ...files.processedParts])
+    for (const f of [
+      files.manifest,
+      files.report,
+      files.rejectedRows,
+      files.rejectedErrors,
+      ...late,
+      ...files.processedParts,
+    ])
       if (f !== undefined) written.push(f);
   }
   return written;

@@ -67,7 +67,8 @@ describe("npm start with two feeds in one --config (end to end)", function () {
   it("runs the file --feed picks under that feed: its prefix, its schema, its counts", () => {
     const { result, doc } = orders;
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stderr, `Wrote 12 files to ${orders.out}\n`);
+    // The run's files, the copies of its row outcomes and of the check's report (results.html).
+    assert.equal(result.stderr, `Wrote 13 files to ${orders.out}\n`);
     assert.equal(doc.feed, "orders");
     assert.equal(doc.status, "SUCCEEDED");
     assert.deepEqual(doc.rows, { total: 1000, valid: 891, invalid: 109 });

@@ -66,6 +66,7 @@ describe("row outcome files (--out)", function () {
     await put(keys.manifest, JSON.stringify(manifest));
     await put(keys.rejectedRows, ROWS);
     await put(keys.rejectedErrors, ERRORS);
+    await put(keys.report, "<!doctype html><p>the check's report</p>\n");
     await put(`processed/${EXEC}/part-00000.csv`, PART(0));
     await put(`processed/${EXEC}/part-00002.csv`, PART(2));
     // Written by a chunk the manifest counts as missing: not one of the run's outcomes.
@@ -78,6 +79,8 @@ describe("row outcome files (--out)", function () {
     assert.deepEqual(readFileSync(join(TMP, "rejected", "rows.csv")), ROWS);
     assert.deepEqual(readFileSync(join(TMP, "rejected", "errors.csv")), ERRORS);
     assert.deepEqual(JSON.parse(readFileSync(join(TMP, "results.json"), "utf8")), manifest);
+    assert.equal(readFileSync(join(TMP, "results.html"), "utf8"), "<!doctype html><p>the check's report</p>\n");
+    assert.equal(files.report, join(TMP, "results.html"));
     assert.deepEqual(readdirSync(join(TMP, "processed")), ["part-00000.csv", "part-00002.csv"]);
     assert.deepEqual(readFileSync(join(TMP, "processed", "part-00002.csv")), PART(2));
     assert.deepEqual(files.processedParts, [
@@ -141,13 +144,15 @@ describe("row outcome files (--out)", function () {
     mkdirSync(join(TMP, "rejected"));
     writeFileSync(join(TMP, "processed", "part-00009.csv"), "earlier run");
     writeFileSync(join(TMP, "rejected", "rows.csv"), "earlier run");
+    writeFileSync(join(TMP, "results.html"), "earlier run");
     writeFileSync(join(TMP, "processed", "mine.txt"), "not ours to remove");
 
     const read = await reader.manifest(keys.manifest);
     const files = await copyOutcomeFiles(reader, keys, read, TMP);
 
     assert.equal(read, undefined);
-    assert.deepEqual(files.absent, [`bad/${EXEC}/rows.csv`]);
+    assert.deepEqual(files.absent, [`results/${EXEC}.html`, `bad/${EXEC}/rows.csv`]);
+    assert.equal(existsSync(join(TMP, "results.html")), false, "an earlier run's report is not left as this run's");
     assert.equal(files.rejectedRows, undefined);
     assert.equal(existsSync(join(TMP, "rejected", "rows.csv")), false);
     assert.equal(existsSync(join(TMP, "results.json")), false);
@@ -161,7 +166,11 @@ describe("row outcome files (--out)", function () {
     const files = await copyOutcomeFiles(reader, keys, undefined, TMP);
 
     assert.deepEqual(readdirSync(TMP), []);
-    assert.deepEqual(files, { processedParts: [], lateParts: [], absent: [keys.rejectedRows, keys.rejectedErrors] });
+    assert.deepEqual(files, {
+      processedParts: [],
+      lateParts: [],
+      absent: [keys.report, keys.rejectedRows, keys.rejectedErrors],
+    });
   });
 
   it("refuses a manifest that is not one, naming it", async () => {
