@@ -187,7 +187,7 @@ function outcomeLines(report: RunReport, rel: (p: string) => string): string[] {
     out.push("            (in the run's local S3, removed when the run ends: --out DIR keeps a copy)");
   }
   const r = report.document.report;
-  if (r?.status === "written") out.push(`Report      ${r.key} (written by the check; the notices link it)`);
+  if (r?.status === "written") out.push(`Report      ${r.key} (written by the check before its notices)`);
   else if (r) out.push(`Report      ${r.key} not written: ${r.reason ?? "failed"} (the notices went without its link)`);
   return out;
 }

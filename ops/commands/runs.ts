@@ -1,3 +1,4 @@
+import { UNKNOWN_FEED } from "../../functions/contract";
 import { UsageError } from "../../local/usage-error";
 import { type CommandArgs, type OpsContext, table } from "../context";
 import { countsOfItems, countsOfRunItem } from "../counts";
@@ -6,7 +7,8 @@ import { describeExecution, executionItems, type FeedRunItem, feedRuns } from ".
 /** One run as `runs --json` prints it. Scripts depend on this shape: fields are added, never changed. */
 export interface RunLine {
   executionName: string;
-  feed: string;
+  /** The run's feed; `null` for an upload under no feed's prefix (the run failed without reading it). */
+  feed: string | null;
   key: string;
   startedAt: string;
   status: string;
@@ -49,7 +51,7 @@ async function lineOf(ctx: OpsContext, run: FeedRunItem): Promise<RunLine> {
     run.status ?? (await describeExecution(ctx.clients, ctx.outputs, run.executionName))?.status ?? "UNKNOWN";
   return {
     executionName: run.executionName,
-    feed: run.feed,
+    feed: run.feed === UNKNOWN_FEED ? null : run.feed,
     key: run.key,
     startedAt: run.startTime,
     status,
@@ -59,8 +61,9 @@ async function lineOf(ctx: OpsContext, run: FeedRunItem): Promise<RunLine> {
 }
 
 /**
- * `runs`: the stack's recent runs, newest first, from each feed's `RUN#` items; counts and status from the item when
- * the check wrote them there, else summed from the run's items and asked of Step Functions.
+ * `runs`: the stack's recent runs, newest first, from each feed's `RUN#` items — and, without `--feed`, those of
+ * uploads under no feed's prefix, which the check records apart (`FEED#(unknown)`) — ; counts and status from the
+ * item when the check wrote them there, else summed from the run's items and asked of Step Functions.
  */
 export async function runsCommand(ctx: OpsContext, args: CommandArgs): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`runs takes no argument (got "${args.positionals[0]}")`);
@@ -71,7 +74,7 @@ export async function runsCommand(ctx: OpsContext, args: CommandArgs): Promise<n
   const since = args.values.since === undefined ? undefined : parseSince(String(args.values.since), ctx.now());
   const limit = parseLimit(args.values.limit as string | undefined);
   const found: FeedRunItem[] = [];
-  for (const f of feed === undefined ? feeds : [feed])
+  for (const f of feed === undefined ? [...feeds, UNKNOWN_FEED] : [feed])
     found.push(...(await feedRuns(ctx.clients, ctx.outputs, f, since, limit)));
   found.sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : 0));
   const lines: RunLine[] = [];
@@ -92,7 +95,7 @@ export async function runsCommand(ctx: OpsContext, args: CommandArgs): Promise<n
       lines.map((l) => [
         l.startedAt,
         l.status,
-        l.feed,
+        l.feed ?? "-",
         String(l.rows.total),
         String(l.rows.invalid),
         String(l.errors.total),
@@ -102,5 +105,7 @@ export async function runsCommand(ctx: OpsContext, args: CommandArgs): Promise<n
       ]),
     ),
   );
+  if (lines.some((l) => l.feed === null))
+    ctx.out("FEED -: the upload was under no feed's prefix; the run failed without reading it (`show` tells why)");
   return 0;
 }

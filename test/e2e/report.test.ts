@@ -63,7 +63,7 @@ describe("each run's report in the bucket (npm start, the real check)", function
     assert.doesNotMatch(bucketReport, /<script/, "the bucket's report runs no script");
     assert.match(
       human,
-      new RegExp(`\\nReport {6}results/${exec}\\.html \\(written by the check; the notices link it\\)\\n`),
+      new RegExp(`\\nReport {6}results/${exec}\\.html \\(written by the check before its notices\\)\\n`),
     );
   });
 

@@ -5,6 +5,7 @@ import {
   type FeedRunItem,
   type FileSummaryItem,
   SEVERITIES,
+  UNKNOWN_FEED,
 } from "../../contract";
 import { type DatasetEvaluation, evaluateDataset, type HistoryRun } from "../dataset/evaluate";
 import { datasetErrorRecords, datasetOutcomeOf, datasetRulesOf, sumFilled, usesHistory } from "../dataset/records";
@@ -100,7 +101,9 @@ export function withDatasetFindings(summary: RunSummary, check: DatasetCheck | u
 /**
  * Writes the run's item in its feed's history (the runs that later runs compare with): FAILED when the run failed,
  * kept {@link FEED_HISTORY_DAYS} days. It replaces the item split-csv wrote when the run started (the arrival check's
- * latest run), adding the counts and the status. Only for a run whose split named its feed (it wrote the file summary).
+ * latest run), adding the counts and the status. For a run whose split named its feed (it wrote the file summary),
+ * and for a run whose upload fell under no feed's prefix (split-csv refused it before writing anything): that one is
+ * written under {@link UNKNOWN_FEED}, whose runs no rule compares with, so that an operator's `runs` lists it.
  */
 export async function recordRunHistory(
   summary: RunSummary,
@@ -109,7 +112,7 @@ export async function recordRunHistory(
   now: Date,
   deps: DatasetDeps,
 ): Promise<void> {
-  if (file === undefined) return;
+  if (file === undefined && feed !== UNKNOWN_FEED) return;
   await deps.history.putRun(feed, {
     executionName: summary.executionName,
     // One spelling of the start time (as split-csv's item of the same run has it), so the check replaces that item.
