@@ -27,7 +27,7 @@ import {
   expiresAtOf,
   visibleMessage,
 } from "./core/records/error-record";
-import { uploadFields } from "./core/records/upload";
+import { takeOverRequest, uploadFields } from "./core/records/upload";
 import { visible } from "./core/text";
 
 const log = createLogger("split-csv");
@@ -108,6 +108,7 @@ export async function handler(event: SplitInput, _context?: unknown): Promise<Sp
     },
     input.executionName,
     expiresAt,
+    { takeOverFrom: takeOverRequest(input.upload) },
   ).catch((err: unknown) => {
     object.discard();
     throw err;
@@ -141,7 +142,10 @@ export async function handler(event: SplitInput, _context?: unknown): Promise<Sp
   }
 
   if (claim.takenOverFrom !== undefined) {
-    log.warn("upload claimed again: the execution that held it ended without succeeding", {
+    const why = claim.takenOverFrom.forced
+      ? "a forced rerun took it over from the execution it reruns"
+      : "the execution that held it ended without succeeding";
+    log.warn(`upload claimed again: ${why}`, {
       executionName: input.executionName,
       bucket: input.bucket,
       key: object.key,

@@ -8,8 +8,11 @@ import { ENDED_UNSUCCESSFULLY, type ExecutionStatus, executionStatus } from "./e
 export type UploadClaim =
   | {
       claimed: true;
-      /** The execution that held the claim before and ended without succeeding, when this one took it over. */
-      takenOverFrom?: { executionName: string; status: ExecutionStatus };
+      /**
+       * The execution that held the claim before, when this one took it over: it ended without succeeding, or it is
+       * the one a forced rerun named (`forced`).
+       */
+      takenOverFrom?: { executionName: string; status: ExecutionStatus; forced?: true };
     }
   | {
       claimed: false;
@@ -20,6 +23,9 @@ export type UploadClaim =
 
 /** Asks how an execution stands (Step Functions' DescribeExecution; replaced in tests). */
 export type StatusOf = (executionName: string) => Promise<ExecutionStatus>;
+
+/** Statuses of an execution that may still process the upload: never taken over, even when a rerun names it. */
+const STILL_RUNNING: ReadonlySet<ExecutionStatus> = new Set(["RUNNING", "PENDING_REDRIVE"]);
 
 /** Rounds of claim, read and take-over before giving up on a claim that keeps changing hands. */
 const CLAIM_ROUNDS = 5;
@@ -36,6 +42,9 @@ function isConditionFailure(err: unknown): boolean {
  * - another execution holds it and failed, timed out or was aborted (or Step Functions does not know it): this
  *   execution takes the claim over, conditionally on that holder still holding it, so of two deliveries racing for
  *   a failed run's upload exactly one processes it. Its outputs are its own (they are keyed by execution name).
+ * - a forced rerun (`takeOverFrom`) takes the claim over from the execution it names in the same conditional way,
+ *   also when that one succeeded, once it is no longer running; a claim held by any other execution is treated
+ *   as above (a rerun never takes over from a run it was not asked to replace).
  * The item expires (TTL) at `expiresAt`, epoch seconds.
  */
 export async function claimUpload(
@@ -43,9 +52,14 @@ export async function claimUpload(
   upload: UploadVersion,
   executionName: string,
   expiresAt: number,
-  now: Date = new Date(),
-  statusOf: StatusOf = executionStatus,
+  opts: {
+    now?: Date;
+    statusOf?: StatusOf;
+    /** A forced rerun: the execution whose claim it takes over, even a succeeded one (see above). */
+    takeOverFrom?: string;
+  } = {},
 ): Promise<UploadClaim> {
+  const { now = new Date(), statusOf = executionStatus, takeOverFrom } = opts;
   const key = { pk: RUN_KEYS.upload(uploadDigest(upload)), sk: RUN_KEYS.uploadClaim };
   const item = {
     ...key,
@@ -85,13 +99,18 @@ export async function claimUpload(
     if (current.Item === undefined) continue; // expired or released in between: claim again
     holder = String(current.Item.executionName);
     holderStatus = await statusOf(holder);
-    if (!ENDED_UNSUCCESSFULLY.has(holderStatus)) return { claimed: false, holder, holderStatus };
+    const forced = holder === takeOverFrom && !STILL_RUNNING.has(holderStatus);
+    if (!forced && !ENDED_UNSUCCESSFULLY.has(holderStatus)) return { claimed: false, holder, holderStatus };
     const takenOver = await put(
       "executionName = :holder",
       { ":holder": holder },
-      { takenOverFrom: holder, takenOverFromStatus: holderStatus },
+      { takenOverFrom: holder, takenOverFromStatus: holderStatus, ...(forced ? { forcedTakeOver: true } : {}) },
     );
-    if (takenOver) return { claimed: true, takenOverFrom: { executionName: holder, status: holderStatus } };
+    if (takenOver)
+      return {
+        claimed: true,
+        takenOverFrom: { executionName: holder, status: holderStatus, ...(forced ? { forced: true as const } : {}) },
+      };
   }
   // Still changing hands after every round: another delivery is taking it over right now.
   return { claimed: false, holder, holderStatus };

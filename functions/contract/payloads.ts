@@ -65,6 +65,11 @@ export interface UploadIdentity {
   sequencer?: string;
   size?: number;
   object?: { etag?: string; "version-id"?: string; sequencer?: string; size?: number };
+  /**
+   * A forced rerun (`ops rerun --force`): the execution it reruns, whose claim on the upload it takes over even
+   * though that run succeeded — only while that execution still holds the claim and is no longer running.
+   */
+  takeOverFrom?: string;
 }
 
 /** Byte offsets `[start, end)` of the header line in the uploaded object. */

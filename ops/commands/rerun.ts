@@ -34,11 +34,36 @@ async function untilEnded(ctx: OpsContext, exec: string): Promise<ExecutionView>
   }
 }
 
+/** Statuses of a run that may still be processing its upload: a forced rerun does not take its claim over. */
+const STILL_RUNNING = ["RUNNING", "PENDING_REDRIVE"];
+
+/**
+ * The input of a rerun of `exec`: the run's own input (the same object version). A forced rerun names `exec` in it
+ * (`takeOverFrom`), so that split-csv takes the upload's claim over from that run although it did not fail; any other
+ * rerun carries no such request (one left from an earlier forced rerun is dropped).
+ */
+export function rerunInput(input: string, exec: string, force: boolean): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(input);
+  } catch (err) {
+    throw new OpsFailureError(`run "${exec}" has an input that is not JSON, so it cannot be started again`, {
+      cause: err,
+    });
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new OpsFailureError(`run "${exec}" has an input that is not a JSON object, so it cannot be started again`);
+  const { takeOverFrom, ...own } = parsed as Record<string, unknown>;
+  if (!force) return takeOverFrom === undefined ? input : JSON.stringify(own);
+  return JSON.stringify({ ...own, takeOverFrom: exec });
+}
+
 /**
  * `rerun EXEC [--force] [--wait] [--json]`: starts the state machine again with the run's own input (the same object
  * version) under a new name. Allowed when the run failed, timed out or was aborted, as the upload's claim is then
- * taken over by the new run; `--force` starts it otherwise, and the new run then finds the upload claimed by a run
- * that did not fail and ends as a duplicate without processing the file again.
+ * taken over by the new run; `--force` starts it otherwise, naming the run it reruns in the new input so that
+ * split-csv takes the upload's claim over from it and the file is processed again — unless that run is still
+ * running, whose claim is never taken (the new run then ends as a duplicate).
  */
 export async function rerunCommand(ctx: OpsContext, args: CommandArgs): Promise<number> {
   const exec = executionArgument("rerun", args);
@@ -53,12 +78,17 @@ export async function rerunCommand(ctx: OpsContext, args: CommandArgs): Promise<
       `run "${exec}" is ${view.status}; only a ${RERUNNABLE.join(", ")} run is rerun (--force starts it anyway, and the new run ends as a duplicate of this upload)`,
     );
   const name = rerunName(exec);
+  const input = rerunInput(view.input, exec, !allowed);
   const started = await ctx.clients.sfn.send(
-    new StartExecutionCommand({ stateMachineArn: ctx.outputs.stateMachineArn, name, input: view.input }),
+    new StartExecutionCommand({ stateMachineArn: ctx.outputs.stateMachineArn, name, input }),
   );
   const json = args.values.json === true;
   if (!allowed && !json)
-    ctx.out(`note: "${exec}" is ${view.status}, so ${name} finds the upload already claimed and ends as a duplicate`);
+    ctx.out(
+      STILL_RUNNING.includes(view.status)
+        ? `note: "${exec}" is ${view.status}: ${name} does not take a running run's upload over and ends as a duplicate`
+        : `note: "${exec}" is ${view.status}: ${name} takes its upload over and processes the file again`,
+    );
   if (args.values.wait !== true) {
     const doc = {
       executionName: name,

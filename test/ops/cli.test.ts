@@ -202,7 +202,9 @@ describe("ops CLI against a local stack", function () {
     assert.equal(aws.calls.filter((c) => c.action === "StartExecution").length, before);
     const forced = await ops("rerun", withErrors.executionName, "--outputs", outputsFile, "--force");
     assert.equal(forced.code, 0);
-    assert.match(forced.out, /^note: ".+" is SUCCEEDED, so .+-rerun-[0-9a-f]{6} finds the upload already claimed/);
+    assert.match(forced.out, /^note: ".+" is SUCCEEDED: .+-rerun-[0-9a-f]{6} takes its upload over and processes/);
+    const start = aws.calls.filter((c) => c.action === "StartExecution" && rerunOf(c.params, withErrors)).at(-1);
+    assert.equal(JSON.parse(String(start?.params.input)).takeOverFrom, withErrors.executionName);
     assert.equal(aws.calls.filter((c) => c.action === "StartExecution" && c.status === 200).length, before + 1);
   });
 

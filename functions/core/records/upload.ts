@@ -42,6 +42,11 @@ export function uploadFields(identity: UploadIdentity | null | undefined): {
   return out;
 }
 
+/** The execution a forced rerun takes the upload's claim over from (`takeOverFrom`), when the input names one. */
+export function takeOverRequest(identity: UploadIdentity | null | undefined): string | undefined {
+  return text(identity?.takeOverFrom);
+}
+
 /** An ETag without its quotes (S3 events carry it bare, GetObject quoted). */
 export function bareEtag(etag: string): string {
   return etag.replace(/^(W\/)?"(.*)"$/, "$2");
