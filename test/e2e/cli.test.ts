@@ -82,7 +82,9 @@ describe("npm start (local run, end to end)", function () {
       "stateResults",
       "outcomes",
       "awsLimits",
+      "report",
     ]);
+    assert.deepEqual(doc.report, { key: `results/${doc.executionName}.html`, status: "written" });
     assert.deepEqual(
       doc.stateResults.map((r) => [r.name, r.status]),
       SEQUENTIAL_STATES.map((name) => [name, "succeeded"]),

@@ -50,8 +50,9 @@ function signers(records: readonly S3AccessRecord[]): string[] {
 /**
  * What the sample run's functions read and write in S3, each under its own role: split-csv and process-chunk read
  * the input, process-chunk writes its parts (the processed part only when `processed` is on), and aggregate-results
- * — in both patterns — reads the rejected parts and writes rows.csv, errors.csv and the manifest. (The schema is read
- * once per process, so a later run in the same process may not read it again.)
+ * — in both patterns — reads the rejected parts and writes rows.csv, errors.csv and the manifest, and the check writes
+ * the run's report beside the manifest. (The schema is read once per process, so a later run in the same process may
+ * not read it again.)
  */
 function assertSampleAccess(
   records: readonly S3AccessRecord[],
@@ -63,6 +64,7 @@ function assertSampleAccess(
 ): void {
   assert.deepEqual(signers(records), [
     "aggregateResults:AGGREGATERESULTSROLE",
+    "checkErrors:CHECKERRORSANDNOTIFYROLE",
     "processChunk:PROCESSCHUNKROLE",
     "splitCsv:SPLITCSVROLE",
   ]);
@@ -110,6 +112,13 @@ function assertSampleAccess(
       `${outputs.results}${exec}\\.json WriteResults`,
     ]),
     "aggregate-results' writes",
+  );
+  matchAll(
+    records
+      .filter((r) => r.role === "checkErrors")
+      .map((r) => `${r.action} ${r.resource.replace(bucket, "")} ${r.allowedBy.join("+")}`),
+    expected([`s3:PutObject ${outputs.results}${exec}.html WriteRunReport`]),
+    "the check's S3 calls",
   );
 }
 
