@@ -551,6 +551,7 @@ describe("Lambda archives (offline deploy proof)", () => {
       hasErrors: boolean;
       errorCount: number;
       notifications: { channel: string; status: string }[];
+      report?: { key: string; status: string; reason?: string };
     }>(
       "checkErrors",
       {
@@ -571,6 +572,9 @@ describe("Lambda archives (offline deploy proof)", () => {
       "the notice does not link the run's rejected folder",
     );
     assert.ok(check.notifications.some((n) => n.channel === "slack" && n.status === "sent"));
+    // The run's report, written under the deployed role's one grant for it, and linked from the notice.
+    assert.deepEqual(check.report, { key: OUTCOME_KEYS.report(OUTPUTS, exec.executionName), status: "written" });
+    assert.ok(JSON.stringify(slack.deliveries).includes(`prefix=${OUTCOME_KEYS.report(OUTPUTS, exec.executionName)}`));
     assert.ok(aws.calls.some((c) => c.service === "cloudwatch" && c.action === "PutMetricData"));
 
     // The schedule's event (deferred quiet-hours digests) runs through the same deployed code and role.
