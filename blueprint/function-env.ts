@@ -14,7 +14,7 @@ import type { FunctionKey } from "./function-specs";
  * rejected folder and writes the run's report beside the manifest. split-csv writes no outcome.
  *
  * @param locale the notices' language (`notifyPolicy.locale`): `errors.csv` speaks it too
- * @example outcomeEnvironment(DEFAULT_OUTCOME_SETTINGS, "ja").checkErrors // { REJECTED_PREFIX: "rejected/", RESULTS_PREFIX: "results/" }
+ * @example outcomeEnvironment(DEFAULT_OUTCOME_SETTINGS, "ja").checkErrors // { REJECTED_PREFIX: "rejected/", RESULTS_PREFIX: "results/", OUTPUT_PROCESSED: "true" }
  */
 export function outcomeEnvironment(
   outputs: OutcomeSettings,
@@ -38,7 +38,12 @@ export function outcomeEnvironment(
       [ENV.outputLocale]: locale,
     },
     findDuplicates: {},
-    checkErrors: { [ENV.rejectedPrefix]: outputs.rejectedPrefix, [ENV.resultsPrefix]: outputs.resultsPrefix },
+    // The report lists the processed folder only when parts are written there.
+    checkErrors: {
+      [ENV.rejectedPrefix]: outputs.rejectedPrefix,
+      [ENV.resultsPrefix]: outputs.resultsPrefix,
+      [ENV.outputProcessed]: String(outputs.processed),
+    },
   };
 }
 

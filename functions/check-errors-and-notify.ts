@@ -142,6 +142,7 @@ const CONFIG_VARIABLES = [
   ENV.errorTable,
   ENV.rejectedPrefix,
   ENV.resultsPrefix,
+  ENV.outputProcessed,
   ENV.emailTo,
   ENV.emailFrom,
   ENV.slackWebhookParameter,

@@ -101,7 +101,7 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
           OUTPUT_LOCALE: "ja",
         },
         findDuplicates: {},
-        checkErrors: { REJECTED_PREFIX: "rejected/", RESULTS_PREFIX: "results/" },
+        checkErrors: { REJECTED_PREFIX: "rejected/", RESULTS_PREFIX: "results/", OUTPUT_PROCESSED: "true" },
       });
     });
 
@@ -279,6 +279,7 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
       assert.deepEqual(deployed.functions.checkErrors.env, {
         REJECTED_PREFIX: "quality/rejected/",
         RESULTS_PREFIX: "quality/results/",
+        OUTPUT_PROCESSED: "false",
       });
     });
 

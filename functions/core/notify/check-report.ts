@@ -1,4 +1,10 @@
-import { type CheckOutput, DEFAULT_FEED, DEFAULT_OUTCOME_SETTINGS, OUTCOME_KEYS } from "../../contract";
+import {
+  type CheckOutput,
+  DEFAULT_FEED,
+  DEFAULT_OUTCOME_SETTINGS,
+  OUTCOME_KEYS,
+  type OutcomeSettings,
+} from "../../contract";
 import type { Logger } from "../log";
 import type { RunSummary } from "../records/summary";
 import { type RunReportView, renderRunReport, reportOutcomeKeys } from "../report/run-report";
@@ -16,7 +22,8 @@ export interface ReportContext {
   /** The run's feed and the input prefix it owns, when the key is under one. */
   feed: { name?: string; prefix?: string };
   dataset?: CheckOutput["dataset"];
-  outcomes?: typeof DEFAULT_OUTCOME_SETTINGS;
+  /** Where the row outcomes and the report go (default: the contract's). */
+  outcomes?: OutcomeSettings;
   consoleRegion: string;
 }
 
