@@ -101,6 +101,8 @@ export interface AwsRecorderHandler {
 export interface AwsRecorder {
   endpoint: string;
   calls: RecordedCall[];
+  /** The recorder's request handling, for another server to route requests to (a local stack's one endpoint). */
+  handle: RequestHandler;
   /** `AWS_ENDPOINT_URL_<SERVICE>` variables pointing the SDK clients here. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -209,6 +211,7 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
   return {
     endpoint: server.url,
     calls: recorder.calls,
+    handle: recorder.handle,
     env: {
       AWS_ENDPOINT_URL_SNS: server.url,
       AWS_ENDPOINT_URL_SES: server.url,
