@@ -32,22 +32,31 @@ export function executionNameFor(startTime: string): string {
 /** What S3 did to create the object (the event's `detail.reason`). */
 export type CreatedReason = "PutObject" | "CopyObject" | "CompleteMultipartUpload" | "POST Object";
 
-/**
- * The execution input the deployed start rule gives for an object version: the "Object Created" event EventBridge
- * delivers for it, through the rule's input transformer.
- */
-export function startInputFor(
+/** The "Object Created" event EventBridge delivers for an object version (the local account and region). */
+export function startEventFor(
   upload: PutObjectVersion,
   opts: { time: string; keyForm?: EventKeyForm; reason?: CreatedReason },
 ): Json {
-  const event = objectCreatedEvent(upload, {
+  return objectCreatedEvent(upload, {
     region: LOCAL_REGION,
     account: LOCAL_STATE_MACHINE_ARN.split(":")[4],
     time: opts.time,
     keyForm: opts.keyForm,
     reason: opts.reason,
   });
+}
+
+/** The execution input the deployed start rule gives for an event: the event through the rule's input transformer. */
+export function startInputOf(event: Json): Json {
   return transformInput(START_INPUT_TRANSFORMER, event);
+}
+
+/** The execution input the deployed start rule gives for an object version ({@link startEventFor}, then the transformer). */
+export function startInputFor(
+  upload: PutObjectVersion,
+  opts: { time: string; keyForm?: EventKeyForm; reason?: CreatedReason },
+): Json {
+  return startInputOf(startEventFor(upload, opts));
 }
 
 /** How one execution runs: what it runs with and what is told as it goes. */
