@@ -4,7 +4,7 @@
  * it starts and ends, and stops everything on SIGINT or SIGTERM. Exit codes: 0 stopped by a signal, 1 it could not
  * start, 2 usage error.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { Cleanups } from "../engine/environment";
@@ -14,6 +14,29 @@ import { noticeLine, runEndedLine } from "./stack-lines";
 
 /** How long stopping may take before the process exits all the same. */
 const STOP_TIMEOUT_MS = 15_000;
+
+/** The file that tells a second stack the state directory is in use (DynamoDB's files admit one process). */
+const PID_FILE = "stack.pid";
+
+/** Marks `dir` as this stack's; refuses one a running stack holds. */
+function claimStateDir(dir: string): void {
+  const file = join(dir, PID_FILE);
+  const holder = existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : undefined;
+  if (holder !== undefined && Number.isInteger(holder) && holder !== process.pid) {
+    let running = false;
+    try {
+      process.kill(holder, 0);
+      running = true;
+    } catch {
+      // A stack that stopped without removing its mark (killed): the directory is free.
+    }
+    if (running)
+      throw new UsageError(
+        `--state ${dir}: a local stack (pid ${holder}) is running on it; stop it or give another directory`,
+      );
+  }
+  writeFileSync(file, `${process.pid}\n`);
+}
 
 const cleanups = new Cleanups();
 let stopping = false;
@@ -61,6 +84,8 @@ async function main(argv: string[]): Promise<number | undefined> {
     stateDir = checkStateDir(temporary);
   }
   const dir = stateDir;
+  claimStateDir(dir);
+  cleanups.add(() => rmSync(join(dir, PID_FILE), { force: true }));
   // A stopped stack's files name an endpoint that is gone: they exist only while a stack runs.
   const forgetFiles = () => {
     for (const name of ["outputs.json", "env"]) rmSync(join(dir, name), { force: true });
