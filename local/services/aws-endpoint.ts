@@ -6,6 +6,7 @@
  * DynamoDB has no such check, so a caller with a role is authorized here, before its request is forwarded.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { awsChunkedDecoder, decodedHeaders, isAwsChunked } from "./aws-chunked";
 import {
   forwardRequest,
   type LoopbackServer,
@@ -92,9 +93,11 @@ export async function startAwsEndpoint(opts: AwsEndpointOptions): Promise<Loopba
     }
     return forwardRequest(dynamo, req, res, text);
   };
-  const handle = routeBySignedService(
-    { s3: (req, res) => pipeRequest(s3, req, res), dynamodb: toDynamo },
-    opts.recorder,
-  );
+  // A streamed upload's aws-chunked framing is undone here: S3 stores only the bytes (./aws-chunked).
+  const toS3 = (req: IncomingMessage, res: ServerResponse) =>
+    isAwsChunked(req.headers)
+      ? pipeRequest(s3, req, res, { body: req.pipe(awsChunkedDecoder()), headers: decodedHeaders(req.headers) })
+      : pipeRequest(s3, req, res);
+  const handle = routeBySignedService({ s3: toS3, dynamodb: toDynamo }, opts.recorder);
   return startLoopbackServer(handle, opts.port ?? 0);
 }

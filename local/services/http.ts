@@ -1,4 +1,11 @@
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** Reads a whole request body as UTF-8 text. */
@@ -143,11 +150,18 @@ export function forwardRequest(upstream: URL, req: IncomingMessage, res: ServerR
 /**
  * Streams a request, body and all, on to `upstream` with its headers unchanged (its `Host` too, so a path-style S3
  * request keeps the address it was signed for) and streams the answer back. Resolves once the answer has been sent.
+ * `body` replaces the request's own stream, with `headers` (e.g. a decoded body).
  */
-export function pipeRequest(upstream: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export function pipeRequest(
+  upstream: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+  replaced?: { body: NodeJS.ReadableStream; headers: IncomingHttpHeaders },
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    const headers = replaced?.headers ?? req.headers;
     const forward = request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
       (answer) => {
         res.writeHead(answer.statusCode ?? 500, answer.headers);
         answer.pipe(res);
@@ -156,6 +170,11 @@ export function pipeRequest(upstream: URL, req: IncomingMessage, res: ServerResp
       },
     );
     forward.on("error", reject);
-    req.pipe(forward);
+    const body = replaced?.body ?? req;
+    body.on("error", (err) => {
+      forward.destroy(err);
+      reject(err);
+    });
+    body.pipe(forward);
   });
 }

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { type IncomingMessage, request, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 import { CreateTableCommand, DynamoDBClient, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { operatorPolicy } from "../../../blueprint/operator-policy";
 import { RUNS_TABLE } from "../../../functions/contract";
+import { awsChunkedDecoder } from "../../../local/services/aws-chunked";
 import { dynamoRequests, startAwsEndpoint } from "../../../local/services/aws-endpoint";
 import { type AwsRecorder, startAwsRecorder } from "../../../local/services/aws-recorder";
 import { type LoopbackServer, routeBySignedService } from "../../../local/services/http";
@@ -86,6 +88,24 @@ describe("the local stack's one AWS endpoint", function () {
     assert.equal(put, "AccessDenied");
   });
 
+  it("stores a streamed upload's bytes, not its aws-chunked framing (the SDK's trailing checksum)", async () => {
+    const s3 = client(new S3Client({ ...config(), forcePathStyle: true }));
+    const body = Buffer.from("order_id,amount\r\nORD-000001,1\r\n".repeat(5000));
+    // Two pieces of a stream: the SDK sends them as aws-chunked with its CRC32 as a trailer.
+    const stream = Readable.from([body.subarray(0, 70_001), body.subarray(70_001)]);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: LOCAL_BUCKET,
+        Key: "incoming/streamed.csv",
+        Body: stream,
+        ContentLength: body.length,
+      }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: LOCAL_BUCKET, Key: "incoming/streamed.csv" }));
+    assert.equal(got.ContentLength, body.length);
+    assert.deepEqual(Buffer.from((await got.Body?.transformToByteArray()) ?? []), body);
+  });
+
   it("sends DynamoDB to the local DynamoDB, and refuses an operator's call its policy lacks as DynamoDB does", async () => {
     const admin = client(new DynamoDBClient(config()));
     await admin.send(new ScanCommand({ TableName: RUNS_TABLE.defaultName }));
@@ -165,6 +185,31 @@ describe("routeBySignedService", () => {
     await route(req("/", scope("states")), res);
     await route(req("/"), res);
     assert.deepEqual(seen, ["dynamodb", "s3", "other", "other"]);
+  });
+});
+
+describe("awsChunkedDecoder", () => {
+  it("gives the chunks' bytes, across any split of the framing, without the signatures and the trailer", async () => {
+    const framed = Buffer.from(
+      "5;chunk-signature=abc\r\nhello\r\n7\r\n, world\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n",
+    );
+    for (const at of [1, 3, 8, 25, 30, framed.length - 3]) {
+      const decoder = awsChunkedDecoder();
+      const out: Buffer[] = [];
+      decoder.on("data", (d: Buffer) => out.push(d));
+      const ended = new Promise((resolve) => decoder.on("end", resolve));
+      decoder.write(framed.subarray(0, at));
+      decoder.end(framed.subarray(at));
+      await ended;
+      assert.equal(Buffer.concat(out).toString(), "hello, world", `split at ${at}`);
+    }
+  });
+
+  it("fails on a body that is not aws-chunked", async () => {
+    const decoder = awsChunkedDecoder();
+    const failed = new Promise<Error>((resolve) => decoder.on("error", resolve));
+    decoder.end(Buffer.from("not a size\r\n"));
+    assert.match((await failed).message, /is not a chunk size line/);
   });
 });
 
