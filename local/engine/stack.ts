@@ -153,6 +153,11 @@ export async function openStack(spec: StackSpec, cleanups: Cleanups): Promise<Lo
       return "FAILED";
     } finally {
       tasks.close();
+      // What the environment records for one run's report: a stack reports each notice as it arrives instead, and
+      // keeps none of it, so a stack that runs for days does not grow with its runs.
+      env.logs.length = 0;
+      env.aws.calls.length = 0;
+      env.slack.deliveries.length = 0;
     }
   };
 
