@@ -119,7 +119,12 @@ export async function openStack(spec: StackSpec, cleanups: Cleanups): Promise<Lo
 
   const runOne = async (name: string, input: Json, startTime: string): Promise<LocalExecutionStatus | undefined> => {
     // A StopExecution while it waited: it never starts.
-    if (localExecutions.get(name)?.status !== "RUNNING") return undefined;
+    const waited = localExecutions.get(name);
+    if (waited === undefined) return undefined;
+    if (waited.status !== "RUNNING") {
+      spec.onRunEnded?.({ executionName: name, status: waited.status, error: "stopped before it started" });
+      return waited.status;
+    }
     const tasks = bindPipelineTasks(spec.pipeline, spec.faults);
     try {
       const execution = startPipelineExecution({
