@@ -68,11 +68,15 @@ export function localStackOutputs(
   };
 }
 
-/** The `env` file's variables: the one endpoint, the region and the operator's keys. */
+/**
+ * The `env` file's variables: the one endpoint, the region and the operator's keys. `AWS_DEFAULT_REGION` repeats the
+ * region for the AWS CLI v1, which reads only that one.
+ */
 export function localStackEnv(endpoint: string): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_OPERATOR_KEY,
     AWS_SECRET_ACCESS_KEY: LOCAL_OPERATOR_SECRET,
   };

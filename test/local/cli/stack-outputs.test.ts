@@ -35,6 +35,7 @@ describe("localStackOutputs", () => {
     assert.deepEqual(Object.keys(localStackEnv("http://127.0.0.1:4566")), [
       "AWS_ENDPOINT_URL",
       "AWS_REGION",
+      "AWS_DEFAULT_REGION",
       "AWS_ACCESS_KEY_ID",
       "AWS_SECRET_ACCESS_KEY",
     ]);
