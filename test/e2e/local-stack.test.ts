@@ -46,7 +46,8 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-async function until<T>(what: string, stack: Stack, probe: () => T | undefined, ms = 20_000): Promise<T> {
+/** Waits for `probe` to give a value (long enough for a machine busy with other work). */
+async function until<T>(what: string, stack: Stack, probe: () => T | undefined, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = probe();
@@ -133,7 +134,7 @@ async function stopStack(stack: Stack): Promise<void> {
   stack.child.kill("SIGTERM");
   const { code } = await stack.exited;
   assert.equal(code, 0, stack.stderr());
-  assert.ok(Date.now() - sent < 5000, `stopped in ${Date.now() - sent} ms`);
+  assert.ok(Date.now() - sent < 8000, `stopped in ${Date.now() - sent} ms`);
   // The services process has exited before the stack does; esbuild's helper (the TypeScript loader's) ends once its
   // parent's pipe closes: give both a moment, no more.
   for (let i = 0; i < 30 && children.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
@@ -145,7 +146,7 @@ async function stopStack(stack: Stack): Promise<void> {
 }
 
 describe("npm run local:stack (end to end)", function () {
-  this.timeout(90_000);
+  this.timeout(150_000);
   const dir = mkdtempSync(join(tmpdir(), "local-stack-"));
   const state = join(dir, "state");
   const stacks: Stack[] = [];
