@@ -21,6 +21,22 @@ export function csvKeyPatterns(prefix: string): { wildcard: string }[] {
   return casings.map((ext) => ({ wildcard: `${literal}*.${ext}` }));
 }
 
+/**
+ * The upload rule's event pattern for one feed: S3's "Object Created" events of `bucket` whose key is under the
+ * feed's prefix and ends in `.csv` ({@link csvKeyPatterns}). `S` is how the bucket name is held (a Pulumi Output in
+ * the program, a string locally).
+ */
+export function startRulePattern<S>(bucket: S, prefix: string) {
+  return {
+    source: ["aws.s3"],
+    "detail-type": ["Object Created"],
+    detail: {
+      bucket: { name: [bucket] },
+      object: { key: csvKeyPatterns(prefix) },
+    },
+  };
+}
+
 /** An EventBridge target's input transformer, as the API takes it. */
 export interface InputTransformer {
   /** Variable name → JSON path into the event. */

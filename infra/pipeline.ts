@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { feedResourceName } from "../blueprint/naming";
-import { csvKeyPatterns, START_INPUT_TRANSFORMER } from "../blueprint/start-rule";
+import { START_INPUT_TRANSFORMER, startRulePattern } from "../blueprint/start-rule";
 import {
   DEFAULT_FEED,
   DIGEST_FLUSH_EVENT,
@@ -283,14 +283,7 @@ export class Pipeline extends pulumi.ComponentResource {
         ruleName,
         {
           description: `Start ${this.stateMachineName} for each .csv uploaded under ${feed.prefix}${feed.name === DEFAULT_FEED ? "" : ` (feed ${feed.name})`}`,
-          eventPattern: pulumi.jsonStringify({
-            source: ["aws.s3"],
-            "detail-type": ["Object Created"],
-            detail: {
-              bucket: { name: [this.bucket.bucket] },
-              object: { key: csvKeyPatterns(feed.prefix) },
-            },
-          }),
+          eventPattern: pulumi.jsonStringify(startRulePattern(this.bucket.bucket, feed.prefix)),
         },
         { parent: this, dependsOn: [notification] },
       );

@@ -1,31 +1,23 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { START_INPUT_TRANSFORMER } from "../../blueprint/start-rule";
 import { parseSchema } from "../../functions/core/csv/schema";
 import { visible } from "../../functions/core/text";
 import { type DuplicateExecution, deliverAgain } from "../engine/duplicate";
 import { Cleanups, openEnvironment } from "../engine/environment";
-import { startExecution } from "../engine/execution";
 import type { ConcurrencyQuota } from "../engine/lambda-concurrency";
 import { loadPipeline } from "../engine/pipeline-source";
-import { objectCreatedEvent, transformInput } from "../engine/start-event";
+import { executionNameFor, startInputFor, startPipelineExecution } from "../engine/run-execution";
 import { bindPipelineTasks, type TaskWrapper } from "../engine/tasks";
 import type { EarlierExecution } from "../report/document";
 import { copyOutcomeFiles, type OutcomeFiles, OutcomeReader, outcomeKeys, readLateChunks } from "../report/outcomes";
 import { buildReport, type RunReport } from "../report/report";
-import { LOCAL_STATE_MACHINE_ARN } from "../services/executions";
 import { type FaultPlan, fire } from "../services/faults";
 import type { FunctionStatements } from "../services/function-roles";
 import type { S3AccessRecord } from "../services/s3-strict";
-import { LOCAL_REGION } from "../services/services";
 import { UsageError } from "../usage-error";
 import type { RunArgs } from "./args";
 import { pickFeed } from "./feed-choice";
 import { loadConfig } from "./run-config";
-
-/** How long a Retry waits locally (AWS waits IntervalSeconds × BackoffRate^n). */
-export const LOCAL_RETRY_INTERVAL_MS = 50;
 
 /**
  * Map iterations per CPU a local run allows at once (the deployed MaxConcurrency is for Lambda's scale). One per CPU
@@ -66,15 +58,6 @@ export interface RunOptions {
   wrapTask?: TaskWrapper;
   /** The account's Lambda concurrency quota: invocations above it are refused as Lambda refuses them (default: none). */
   lambdaConcurrency?: ConcurrencyQuota;
-}
-
-/** A name like AWS gives executions: unique, ≤ 80 characters, from the start time. */
-export function executionNameFor(startTime: string): string {
-  const stamp = startTime
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+/, "")
-    .replace(/(Z|[+-]\d{4})$/, "");
-  return `local-${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
 /**
@@ -140,30 +123,22 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
     const tasks = bindPipelineTasks(pipeline, faults, options.wrapTask, options.lambdaConcurrency);
     cleanups.add(() => tasks.close());
 
+    if (env.upload === undefined) throw new Error("the local environment did not upload the CSV");
     // Every execution starts as the deployed rule starts it: from the upload's "Object Created" event, through the
     // rule's own input transformer (the object's ETag, size, sequencer: the claim and the conditional reads).
-    const event = objectCreatedEvent(env.upload, {
-      region: LOCAL_REGION,
-      account: LOCAL_STATE_MACHINE_ARN.split(":")[4],
+    const input = startInputFor(env.upload, {
       time: startTime,
       keyForm: fire(faults, "encoded-event-key") ? "url-encoded" : "raw",
     });
-    const input = transformInput(START_INPUT_TRANSFORMER, event);
     const rerun = fire(faults, "rerun-after-failure");
     if (rerun) faults["chunk-crash"] = (faults["chunk-crash"] ?? 0) + 1;
     const execute = async (name: string) => {
-      const execution = startExecution(pipeline.definition as object, input, {
+      const execution = startPipelineExecution({
+        pipeline,
         handlers: tasks.handlers,
-        context: {
-          Execution: {
-            Id: `${pipeline.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`,
-            Name: name,
-            RoleArn: "arn:aws:iam::123456789012:role/csv-pipeline-local-states",
-            StartTime: startTime,
-          },
-          StateMachine: { Id: pipeline.stateMachineArn, Name: pipeline.stateMachineArn.split(":").pop() },
-        },
-        retryIntervalMs: LOCAL_RETRY_INTERVAL_MS,
+        executionName: name,
+        input,
+        startTime,
         origin: began,
         onState: hooks.onState,
         onIterationEnd: (done) => hooks.onProgress?.(done, tasks.split()?.chunkCount ?? done),
@@ -198,7 +173,6 @@ export async function runLocal(args: RunArgs, hooks: RunHooks = {}, options: Run
           input,
           executionName: executionNameFor(startTime),
           startTime,
-          retryIntervalMs: LOCAL_RETRY_INTERVAL_MS,
         }),
       );
       env.aws.calls.length = marks.aws;

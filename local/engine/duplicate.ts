@@ -4,9 +4,9 @@
  * ended, and reports how it ended.
  */
 import { STATE_NAMES } from "../../workflow/pipeline";
-import { startExecution } from "./execution";
 import type { Json, TaskHandler } from "./invoke";
 import type { LoadedPipeline } from "./pipeline-source";
+import { startPipelineExecution } from "./run-execution";
 
 /** A second execution for the same upload, as the run document lists it (`duplicateExecutions`). */
 export interface DuplicateExecution {
@@ -23,7 +23,6 @@ export interface DuplicateDelivery {
   input: Json;
   executionName: string;
   startTime: string;
-  retryIntervalMs?: number;
 }
 
 /**
@@ -31,19 +30,8 @@ export interface DuplicateDelivery {
  * @example await deliverAgain({ pipeline, handlers: tasks.handlers, input, executionName, startTime })
  */
 export async function deliverAgain(delivery: DuplicateDelivery): Promise<DuplicateExecution> {
-  const { pipeline, executionName } = delivery;
-  const execution = startExecution(pipeline.definition as object, delivery.input, {
-    handlers: delivery.handlers,
-    context: {
-      Execution: {
-        Id: `${pipeline.stateMachineArn.replace(":stateMachine:", ":execution:")}:${executionName}`,
-        Name: executionName,
-        StartTime: delivery.startTime,
-      },
-      StateMachine: { Id: pipeline.stateMachineArn, Name: pipeline.stateMachineArn.split(":").pop() },
-    },
-    retryIntervalMs: delivery.retryIntervalMs,
-  });
+  const { executionName } = delivery;
+  const execution = startPipelineExecution(delivery);
   const outcome = await execution.done;
   const last = outcome.timeline.at(-1)?.state;
   return {

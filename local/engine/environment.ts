@@ -2,7 +2,7 @@
  * The world a local run executes in: the embedded services (their own process), the loopback Slack and AWS
  * endpoints, the input objects uploaded to S3, and the environment variables the handlers read.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   checkEnvironmentSize,
@@ -26,7 +26,7 @@ import {
 import { setLogSink } from "../../functions/core/log";
 import type { LocalConfig, LocalFeed } from "../cli/run-config";
 import { LimitLedger } from "../services/aws-limits";
-import { type AwsRecorder, startAwsRecorder } from "../services/aws-recorder";
+import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../services/aws-recorder";
 import { startDynamoSizes } from "../services/dynamo-sizes";
 import { type DynamoThrottle, startDynamoThrottle } from "../services/dynamo-throttle";
 import { LOCAL_STATE_MACHINE_ARN } from "../services/executions";
@@ -37,11 +37,16 @@ import {
   functionS3Roles,
   signAsInvokedFunction,
 } from "../services/function-roles";
-import { allowingStatements, localFunctionStatements } from "../services/iam-local";
+import {
+  allowingStatements,
+  type LocalRole,
+  type LocalStatement,
+  localFunctionStatements,
+} from "../services/iam-local";
 import type { S3AccessRecord } from "../services/s3-strict";
-import { LOCAL_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION } from "../services/services";
+import { LOCAL_BUCKET, LOCAL_CREDENTIALS, LOCAL_REGION, type ObjectCreated } from "../services/services";
 import { startServicesProcess } from "../services/services-process";
-import { type SlackReceiver, startSlackReceiver } from "../services/slack-receiver";
+import { type SlackDelivery, type SlackReceiver, startSlackReceiver } from "../services/slack-receiver";
 import type { StatesAuthorizer } from "../services/states-endpoint";
 import { UsageError } from "../usage-error";
 import type { LoadedPipeline } from "./pipeline-source";
@@ -81,15 +86,27 @@ export class Cleanups {
   }
 }
 
+/** A caller of the local AWS APIs other than the functions, with its own key and policy (a local stack's operator). */
+export interface LocalPrincipal {
+  accessKeyId: string;
+  role: LocalRole;
+}
+
+/** A notice as it reached a loopback endpoint: a Slack POST, or an SNS/SES call. */
+export type ArrivedNotice =
+  | { channel: "slack"; delivery: SlackDelivery }
+  | { channel: "sns" | "email"; call: RecordedCall };
+
 /** What a run executes against. */
 export interface EnvironmentSpec {
-  csvPath: string;
+  /** The CSV to upload before the run; unset: nothing is uploaded (a local stack waits for uploads). */
+  csvPath?: string;
   /** Size of the CSV file in bytes. */
-  bytes: number;
+  bytes?: number;
   /** Every feed of the run: each one's schema is uploaded and its settings are in the functions' environment. */
   feeds: readonly LocalFeed[];
   /** Object key the CSV is uploaded to. */
-  key: string;
+  key?: string;
   config: LocalConfig;
   pipeline: LoadedPipeline;
   /** Shared with the endpoints, consumed as faults fire. */
@@ -104,6 +121,12 @@ export interface EnvironmentSpec {
   functionStatements?(built: FunctionStatements): FunctionStatements;
   /** `--state`: the directory that keeps DynamoDB and S3 between runs (unset: the run starts empty). */
   stateDir?: string;
+  /** Callers authorized against their own policy by the local S3 and Step Functions (as IAM would). */
+  principals?: readonly LocalPrincipal[];
+  /** Each object created in the local S3, by any client. */
+  onObjectCreated?(created: ObjectCreated): void;
+  /** Each notice as it arrives at the loopback Slack, SNS or SES endpoint. */
+  onNotice?(notice: ArrivedNotice): void;
 }
 
 /** The running environment. */
@@ -115,8 +138,11 @@ export interface LocalEnvironment {
   aws: AwsRecorder;
   /** The handlers' JSON log lines, in order. */
   logs: string[];
-  /** The CSV as it was put: what the upload's "Object Created" event announces. */
-  upload: PutObjectVersion;
+  /** The CSV as it was put: what the upload's "Object Created" event announces (unset: none was given). */
+  upload?: PutObjectVersion;
+  /** Where the local DynamoDB and S3 answer (the services process's own endpoints). */
+  dynamoEndpoint: string;
+  s3Endpoint: string;
   /** BatchWriteItem calls the `dynamodb-throttle` fault answered. */
   throttledBatches(): number;
   /** The largest state payload and DynamoDB item of the run (the execution records its payloads here). */
@@ -126,13 +152,16 @@ export interface LocalEnvironment {
 }
 
 /**
- * Who may call the local Step Functions endpoint for what: a function's access key as its role's statements allow;
- * any other key (the runner's own) as an administrator.
+ * Who may call the local Step Functions endpoint for what: a function's or a principal's access key as its
+ * statements allow; any other key (the runner's own) as an administrator.
  */
-function functionAuthorizer(statements: FunctionStatements): StatesAuthorizer {
-  const byKey = new Map(
-    (Object.keys(FUNCTION_ACCESS_KEYS) as FunctionKey[]).map((key) => [FUNCTION_ACCESS_KEYS[key], statements[key]]),
-  );
+function functionAuthorizer(statements: FunctionStatements, principals: readonly LocalPrincipal[]): StatesAuthorizer {
+  const byKey = new Map<string, LocalStatement[]>([
+    ...(Object.keys(FUNCTION_ACCESS_KEYS) as FunctionKey[]).map(
+      (key) => [FUNCTION_ACCESS_KEYS[key], statements[key]] as const,
+    ),
+    ...principals.map((p) => [p.accessKeyId, p.role.statements] as const),
+  ]);
   return (accessKeyId, action, resource) => {
     const own = byKey.get(accessKeyId);
     return own === undefined || allowingStatements(own, { action, resource }).length > 0;
@@ -269,13 +298,19 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     bucket: LOCAL_BUCKET,
     errorTable: ERROR_TABLE.defaultName,
     runsTable: RUNS_TABLE.defaultName,
-    s3Roles: functionS3Roles(statements),
+    s3Roles: {
+      ...functionS3Roles(statements),
+      ...Object.fromEntries((spec.principals ?? []).map((p) => [p.accessKeyId, p.role])),
+    },
     onS3Access: spec.onS3Access,
+    ...(spec.onObjectCreated !== undefined ? { onObjectCreated: spec.onObjectCreated } : {}),
     ...(spec.stateDir !== undefined ? { stateDir: spec.stateDir } : {}),
   });
   cleanups.add(() => services.stop());
   const ownSlack = spec.feeds.filter((feed) => feed.ownSlack).map((feed) => feed.name);
-  const slack = await startSlackReceiver(spec.faults, ownSlack);
+  const slack = await startSlackReceiver(spec.faults, ownSlack, (delivery) =>
+    spec.onNotice?.({ channel: "slack", delivery }),
+  );
   cleanups.add(() => slack.stop());
   const aws = await startAwsRecorder({
     // The stack's webhook and each feed's own, as the SecureStrings a deploy creates (each a path of the receiver).
@@ -294,7 +329,11 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
       region: LOCAL_REGION,
     },
     // A function calls Step Functions as its role allows, as IAM would authorize it.
-    statesAuthorize: functionAuthorizer(statements),
+    statesAuthorize: functionAuthorizer(statements, spec.principals ?? []),
+    onCall: (call) => {
+      if (call.service === "sns" && call.action === "Publish") spec.onNotice?.({ channel: "sns", call });
+      if (call.service === "ses" && call.action.startsWith("Send")) spec.onNotice?.({ channel: "email", call });
+    },
   });
   cleanups.add(() => aws.stop());
   let throttle: DynamoThrottle | undefined;
@@ -326,21 +365,25 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     requestChecksumCalculation: "WHEN_REQUIRED",
   });
   cleanups.add(() => uploader.destroy());
-  const put = await uploader.send(
-    new PutObjectCommand({
-      Bucket: services.bucket,
-      Key: spec.key,
-      Body: createReadStream(spec.csvPath),
-      ContentLength: spec.bytes,
-    }),
-  );
-  const upload: PutObjectVersion = {
-    bucket: services.bucket,
-    key: spec.key,
-    size: spec.bytes,
-    etag: put.ETag ?? "",
-    ...(put.VersionId ? { versionId: put.VersionId } : {}),
-  };
+  let upload: PutObjectVersion | undefined;
+  if (spec.csvPath !== undefined && spec.key !== undefined) {
+    const bytes = spec.bytes ?? statSync(spec.csvPath).size;
+    const put = await uploader.send(
+      new PutObjectCommand({
+        Bucket: services.bucket,
+        Key: spec.key,
+        Body: createReadStream(spec.csvPath),
+        ContentLength: bytes,
+      }),
+    );
+    upload = {
+      bucket: services.bucket,
+      key: spec.key,
+      size: bytes,
+      etag: put.ETag ?? "",
+      ...(put.VersionId ? { versionId: put.VersionId } : {}),
+    };
+  }
 
   const { config, pipeline } = spec;
   cleanups.add(
@@ -375,6 +418,8 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     aws,
     logs,
     upload,
+    dynamoEndpoint: services.dynamoEndpoint,
+    s3Endpoint: services.s3Endpoint,
     throttledBatches: () => throttle?.throttled ?? 0,
     limits,
     servicesPeakRssBytes: () => services.peakRssBytes(),

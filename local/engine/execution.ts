@@ -142,10 +142,19 @@ export function startExecution(definition: object, input: Json, opts: ExecutionO
   // Known to the local Step Functions endpoint (DescribeExecution) while it runs and after it ended.
   const name = opts.context?.Execution.Name;
   const machineArn = (opts.context?.StateMachine as { Id?: string } | undefined)?.Id ?? LOCAL_STATE_MACHINE_ARN;
-  if (name !== undefined) localExecutions.started(name, machineArn, input, startTime ?? new Date().toISOString());
   let aborted = false;
-
+  const abort = () => {
+    aborted = true;
+    execution.abort();
+  };
   const timeline: TimelineEntry[] = [];
+  if (name !== undefined) {
+    localExecutions.started(name, machineArn, input, startTime ?? new Date().toISOString());
+    // GetExecutionHistory reads the states as they are entered; StopExecution stops it as `abort()` does.
+    localExecutions.track(name, timeline, origin);
+    localExecutions.onAbort(name, abort);
+  }
+
   const open = new Map<string, TimelineEntry>();
   const keyOf = (event: { state: { name: string }; index?: number }) => `${event.state.name}#${event.index ?? ""}`;
   let iterationsEnded = 0;
@@ -216,16 +225,15 @@ export function startExecution(definition: object, input: Json, opts: ExecutionO
     }
     await events;
     if (outcome.status === "FAILED") for (const e of timeline) if (e.outcome === "running") e.outcome = "failed";
-    if (name !== undefined) localExecutions.ended(name, aborted ? "ABORTED" : outcome.status);
+    if (name !== undefined)
+      localExecutions.ended(name, aborted ? "ABORTED" : outcome.status, {
+        output: outcome.output,
+        error: outcome.error?.Error,
+        cause: outcome.error?.Cause,
+      });
     return { ...outcome, timeline };
   })();
-  return {
-    abort: () => {
-      aborted = true;
-      execution.abort();
-    },
-    done,
-  };
+  return { abort, done };
 }
 
 /** Outcome of `runDefinition`: the execution's, with the states entered by name and the retries by state. */

@@ -43,7 +43,15 @@ export function nextSequencer(now: number = Date.now()): string {
 /** The event EventBridge delivers for an object put, with the fields its documentation shows. */
 export function objectCreatedEvent(
   put: PutObjectVersion,
-  opts: { region: string; account: string; time: string; keyForm?: EventKeyForm; sequencer?: string },
+  opts: {
+    region: string;
+    account: string;
+    time: string;
+    keyForm?: EventKeyForm;
+    sequencer?: string;
+    /** What created the object (`PutObject`, `CopyObject`, `CompleteMultipartUpload`, …; default `PutObject`). */
+    reason?: string;
+  },
 ): Json {
   const object: Record<string, Json> = {
     key: opts.keyForm === "url-encoded" ? urlEncodeEventKey(put.key) : put.key,
@@ -68,7 +76,7 @@ export function objectCreatedEvent(
       "request-id": randomUUID().replace(/-/g, "").slice(0, 16).toUpperCase(),
       requester: opts.account,
       "source-ip-address": "127.0.0.1",
-      reason: "PutObject",
+      reason: opts.reason ?? "PutObject",
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { type FilterPolicy, filterPolicyMatches } from "../../blueprint/subscriptions";
 import { type FaultPlan, fire } from "./faults";
-import { readBody, sigV4Credential, startLoopbackServer } from "./http";
+import { type RequestHandler, readBody, signedService, startLoopbackServer } from "./http";
 import { handleStatesRequest, type StatesAuthorizer } from "./states-endpoint";
 
 /**
@@ -14,7 +14,8 @@ import { handleStatesRequest, type StatesAuthorizer } from "./states-endpoint";
  * - CloudWatch: awsJson1_0 with `X-Amz-Target: GraniteServiceVersion20100801.<Op>` and query-compatible errors;
  * - SSM: awsJson1_1 with `X-Amz-Target: AmazonSSM.<Op>`.
  * The service is taken from the SigV4 credential scope (`Credential=<key>/<date>/<region>/<service>/aws4_request`),
- * exactly what a real endpoint checks, so one server can stand behind all four `AWS_ENDPOINT_URL_<SERVICE>` values.
+ * exactly what a real endpoint checks (./http `signedService`), so one server can stand behind all five
+ * `AWS_ENDPOINT_URL_<SERVICE>` values — and a local stack's one endpoint puts S3 and DynamoDB beside them.
  */
 
 export type RecordedService = "sns" | "ses" | "cloudwatch" | "ssm" | "states";
@@ -67,6 +68,8 @@ export interface AwsRecorderOptions {
   ses?: SesIdentities;
   /** Authorizes Step Functions calls as IAM would (by the caller's access key); without it every call passes. */
   statesAuthorize?: StatesAuthorizer;
+  /** Told of each call once it is answered (a local stack prints the notices as they arrive). */
+  onCall?(call: RecordedCall): void;
 }
 
 /** Verified SES identities (addresses or domains) of the local account, and whether it is in the SES sandbox. */
@@ -89,22 +92,21 @@ export function unverifiedAddresses(params: Record<string, unknown>, ses: SesIde
   return [...new Set(checked.filter((a) => !isVerified(a)))];
 }
 
+/** The recorder's request handling, without a server of its own (a local stack's one endpoint routes to it). */
+export interface AwsRecorderHandler {
+  calls: RecordedCall[];
+  handle: RequestHandler;
+}
+
 export interface AwsRecorder {
   endpoint: string;
   calls: RecordedCall[];
+  /** The recorder's request handling, for another server to route requests to (a local stack's one endpoint). */
+  handle: RequestHandler;
   /** `AWS_ENDPOINT_URL_<SERVICE>` variables pointing the SDK clients here. */
   env: Record<string, string>;
   stop(): Promise<void>;
 }
-
-const SERVICE_BY_SIGNING_NAME: Record<string, RecordedService> = {
-  sns: "sns",
-  ses: "ses",
-  email: "ses",
-  monitoring: "cloudwatch",
-  ssm: "ssm",
-  states: "states",
-};
 
 const XML_NAMESPACE: Record<"sns" | "ses", string> = {
   sns: "http://sns.amazonaws.com/doc/2010-03-31/",
@@ -204,6 +206,28 @@ function jsonError(res: ServerResponse, version: "1.0" | "1.1", status: number, 
  * Object.assign(process.env, aws.env); // then clients.reset()
  */
 export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promise<AwsRecorder> {
+  const recorder = awsRecorderHandler(options);
+  const server = await startLoopbackServer(recorder.handle);
+  return {
+    endpoint: server.url,
+    calls: recorder.calls,
+    handle: recorder.handle,
+    env: {
+      AWS_ENDPOINT_URL_SNS: server.url,
+      AWS_ENDPOINT_URL_SES: server.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH: server.url,
+      AWS_ENDPOINT_URL_SSM: server.url,
+      AWS_ENDPOINT_URL_SFN: server.url,
+    },
+    stop: () => server.close(),
+  };
+}
+
+/**
+ * The recorder's handling of SNS, SES, CloudWatch, SSM and Step Functions requests (see {@link startAwsRecorder});
+ * a request signed for another service is refused with 403.
+ */
+export function awsRecorderHandler(options: AwsRecorderOptions = {}): AwsRecorderHandler {
   const calls: RecordedCall[] = [];
   const parameters = { ...(options.parameters ?? {}) };
   for (const [name, value] of Object.entries(parameters)) {
@@ -218,17 +242,18 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
   const faults = options.faults ?? {};
   const exempt = new Set(options.snsFailureExemptKeys ?? []);
 
-  const server = await startLoopbackServer(async (req, res) => {
+  const handle: RequestHandler = async (req, res) => {
     const text = await readBody(req);
-    const { accessKeyId, signingName } = sigV4Credential(req.headers);
-    const service = SERVICE_BY_SIGNING_NAME[signingName];
+    const signed = signedService(req);
+    const { accessKeyId, signingName } = signed;
+    const service = signed.service === "s3" || signed.service === "dynamodb" ? undefined : signed.service;
     const record = (
       action: string,
       params: Record<string, unknown>,
       status: number,
       extra: Pick<RecordedCall, "deliveredTo"> = {},
     ): void => {
-      calls.push({
+      const call: RecordedCall = {
         service: service ?? "sns",
         action,
         params,
@@ -236,7 +261,9 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
         status,
         at: new Date().toISOString(),
         ...extra,
-      });
+      };
+      calls.push(call);
+      options.onCall?.(call);
     };
 
     if (service === "sns" || service === "ses") {
@@ -333,18 +360,6 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
     res.end(
       `Unsigned or unknown service "${signingName}": sign requests with SigV4 for sns, ses, monitoring, ssm or states.`,
     );
-  });
-
-  return {
-    endpoint: server.url,
-    calls,
-    env: {
-      AWS_ENDPOINT_URL_SNS: server.url,
-      AWS_ENDPOINT_URL_SES: server.url,
-      AWS_ENDPOINT_URL_CLOUDWATCH: server.url,
-      AWS_ENDPOINT_URL_SSM: server.url,
-      AWS_ENDPOINT_URL_SFN: server.url,
-    },
-    stop: () => server.close(),
   };
+  return { calls, handle };
 }

@@ -34,7 +34,12 @@ process.on("disconnect", () => void stop(0));
 
 process.on("message", (message: ServicesParentMessage) => {
   if (message.type === "start") {
-    startLocalServices({ ...message.options, onS3Access: (record) => void send({ type: "s3-access", record }) }).then(
+    const { reportObjects, ...options } = message.options;
+    startLocalServices({
+      ...options,
+      onS3Access: (record) => void send({ type: "s3-access", record }),
+      ...(reportObjects ? { onObjectCreated: (created) => void send({ type: "object-created", created }) } : {}),
+    }).then(
       (started) => {
         services = started;
         // The parent talks to the services with its own clients.

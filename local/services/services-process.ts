@@ -7,11 +7,24 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { buildSync } from "esbuild";
 import { LOCAL_HEAP_FLAG } from "../node-flags";
 import type { S3AccessRecord } from "./s3-strict";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, type LocalServices, type LocalServicesOptions } from "./services";
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalServices,
+  type LocalServicesOptions,
+  type ObjectCreated,
+} from "./services";
 
 /** What the parent sends the services process. */
 export type ServicesParentMessage =
-  | { type: "start"; options: Omit<LocalServicesOptions, "onS3Access"> & { storageDir: string } }
+  | {
+      type: "start";
+      options: Omit<LocalServicesOptions, "onS3Access" | "onObjectCreated"> & {
+        storageDir: string;
+        /** Whether to report each object created (`object-created` messages). */
+        reportObjects?: boolean;
+      };
+    }
   | { type: "stop" };
 
 /** What the services process answers. */
@@ -22,6 +35,7 @@ export type ServicesChildMessage =
     }
   | { type: "failed"; message: string }
   | { type: "s3-access"; record: S3AccessRecord }
+  | { type: "object-created"; created: ObjectCreated }
   | { type: "stopped"; maxRssBytes: number };
 
 /** The embedded services running in a process of their own. */
@@ -99,7 +113,7 @@ export async function startServicesProcess(opts: LocalServicesOptions = {}): Pro
     else if (m.type === "s3-access") {
       s3Access.push(m.record);
       opts.onS3Access?.(m.record);
-    }
+    } else if (m.type === "object-created") opts.onObjectCreated?.(m.created);
   });
 
   const stopChild = async (): Promise<void> => {
@@ -146,10 +160,10 @@ export async function startServicesProcess(opts: LocalServicesOptions = {}): Pro
         done();
         reject(err);
       });
-      const { onS3Access: _, ...options } = opts;
+      const { onS3Access: _, onObjectCreated, ...options } = opts;
       child.send({
         type: "start",
-        options: { dynamoOnDisk: true, ...options, storageDir: dir },
+        options: { dynamoOnDisk: true, ...options, storageDir: dir, reportObjects: onObjectCreated !== undefined },
       } satisfies ServicesParentMessage);
     });
   } catch (err) {

@@ -148,6 +148,16 @@ export interface LocalServicesOptions {
   s3Roles?: S3Roles;
   /** Receives each decision also recorded in `s3Access`. */
   onS3Access?: (record: S3AccessRecord) => void;
+  /** Told of each object created (PutObject, CopyObject, CompleteMultipartUpload), by any client, once it is stored. */
+  onObjectCreated?: (created: ObjectCreated) => void;
+}
+
+/** An object the local S3 stored, as its event names it. */
+export interface ObjectCreated {
+  bucket: string;
+  key: string;
+  /** `ObjectCreated:Put`, `ObjectCreated:Copy` or `ObjectCreated:Post` (a form upload or a completed multipart upload). */
+  eventName: string;
 }
 
 /**
@@ -205,6 +215,23 @@ export async function startLocalServices(opts: LocalServicesOptions = {}): Promi
     });
   }
   withMultipartAbort(s3rver);
+  if (opts.onObjectCreated !== undefined) {
+    const told = opts.onObjectCreated;
+    // s3rver emits an S3 event notification (Records[0]) once a put, copy or multipart completion is stored.
+    s3rver.on(
+      "event",
+      (event: {
+        Records?: { eventName?: string; s3?: { bucket?: { name?: string }; object?: { key?: string } } }[];
+      }) => {
+        for (const r of event.Records ?? []) {
+          const bucket = r.s3?.bucket?.name;
+          const key = r.s3?.object?.key;
+          if (r.eventName?.startsWith("ObjectCreated:") && bucket !== undefined && key !== undefined)
+            told({ bucket, key, eventName: r.eventName });
+        }
+      },
+    );
+  }
   const s3Address = await s3rver.run();
   keepConnections(s3rver.httpServer);
   const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;

@@ -49,11 +49,13 @@ export function feedWebhookPath(feed: string): string {
  * A loopback stand-in for a Slack incoming webhook: records each request and answers like Slack does — `200 ok`,
  * `400 invalid_payload` for a body that is not JSON, `404 no_service` for another path — unless an answer is
  * scripted (`script`) or a fault is injected (`slack-429` → `429` with `Retry-After: 1`, `slack-5xx` → `500`).
- * Besides the stack's webhook it serves one for each of `feeds` (see {@link feedWebhookPath}).
+ * Besides the stack's webhook it serves one for each of `feeds` (see {@link feedWebhookPath}). `onDelivery` is told of
+ * each request as it is recorded.
  */
 export async function startSlackReceiver(
   faults: FaultPlan = {},
   feeds: readonly string[] = [],
+  onDelivery?: (delivery: SlackDelivery) => void,
 ): Promise<SlackReceiver> {
   const paths = new Set([LOCAL_WEBHOOK_PATH, ...feeds.map(feedWebhookPath)]);
   const deliveries: SlackDelivery[] = [];
@@ -77,14 +79,16 @@ export async function startSlackReceiver(
       return { status: 200, body: "ok" };
     };
     const answer = decide();
-    deliveries.push({
+    const delivery: SlackDelivery = {
       path,
       contentType: String(req.headers["content-type"] ?? ""),
       body,
       json,
       status: answer.status,
       at: new Date().toISOString(),
-    });
+    };
+    deliveries.push(delivery);
+    onDelivery?.(delivery);
     if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     if (res.destroyed) return;
     res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
