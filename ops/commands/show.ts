@@ -120,7 +120,7 @@ export function renderShow(doc: ShowDocument): string {
   if (doc.links.execution) lines.push(`  console   ${doc.links.execution}`);
   if (doc.links.rejectedFolder) lines.push(`  folder    ${doc.links.rejectedFolder}`);
   if (doc.links.dashboard) lines.push(`  dashboard ${doc.links.dashboard}`);
-  lines.push(`  report    ${doc.report} (exists only when the stack writes each run's report)`);
+  lines.push(`  report    ${doc.report} (written by the check before its notices; absent only if that write failed)`);
   return lines.join("\n");
 }
 

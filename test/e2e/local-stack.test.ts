@@ -269,6 +269,31 @@ describe("npm run local:stack (end to end)", function () {
       const errorsCsv = readFileSync(join(out, "errors.csv"), "utf8").replace(/^\uFEFF/, "");
       assert.match(errorsCsv, /^row,line,column,errorType,severity,message\r\n/);
       assert.equal(errorsCsv.trimEnd().split("\r\n").length - 1, again.errors.total);
+
+      // Each run's report, where `ops show` says it is, readable with the operator's own keys.
+      for (const [exec, status] of [
+        [failed, "FAILED"],
+        [again.executionName, "SUCCEEDED"],
+      ]) {
+        const shown = await ops(env, ["show", exec, "--outputs", outputs, "--json"]);
+        assert.equal(shown.code, 0, shown.err);
+        const uri = JSON.parse(shown.out).report as string;
+        assert.equal(uri, `s3://csv-pipeline-local/results/${exec}.html`);
+        const report = await operatorS3.send(
+          new GetObjectCommand({ Bucket: "csv-pipeline-local", Key: `results/${exec}.html` }),
+        );
+        assert.match(report.ContentType ?? "", /^text\/html/);
+        const html = (await report.Body?.transformToString()) ?? "";
+        assert.ok(html.includes(exec), `the report of ${exec} names it`);
+        assert.ok(html.includes(status), `the report of ${exec} says ${status}`);
+      }
+      const successReport = await operatorS3.send(
+        new GetObjectCommand({ Bucket: "csv-pipeline-local", Key: `results/${again.executionName}.html` }),
+      );
+      assert.match(
+        (await successReport.Body?.transformToString()) ?? "",
+        /<td class="num">1000<\/td><td class="num">891<\/td><td class="num">109<\/td>/,
+      );
     } finally {
       for (const client of [s3, operatorS3, sfn, operatorSfn]) client.destroy();
     }

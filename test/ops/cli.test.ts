@@ -158,7 +158,7 @@ describe("ops CLI against a local stack", function () {
     assert.equal(doc.report, `s3://${LOCAL_BUCKET}/results/${exec}.html`);
     assert.ok(doc.links.execution.includes(encodeURIComponent(`:execution:csv-pipeline:${exec}`)));
     const text = await ops("show", exec, "--outputs", outputsFile);
-    assert.match(text.out, /exists only when the stack writes each run's report/);
+    assert.match(text.out, /written by the check before its notices; absent only if that write failed/);
   });
 
   it("prints the run's error records as CSV, masked as in notices", async () => {
