@@ -139,8 +139,8 @@ export function buildPipeline(props: PipelineProps): StateGraph {
   intake.split.addCatch(results.startState, { resultPath: PATHS.failure });
   chunks.addCatch(results.startState, { resultPath: PATHS.failure });
   chunks.next(uniqueness.startState);
-  // A failed uniqueness Map is a failed run like a failed chunk Map: the check is told and reports it.
-  for (const map of uniqueness.maps) map.addCatch(results.startState, { resultPath: PATHS.failure });
+  // A failed uniqueness Map is a failed run like a failed chunk Map: the check is told, with the Map's name.
+  uniqueness.catchInto(results.startState, PATHS.failure);
   uniqueness.next(results.startState);
   results.end.addCatch(checkFailureRoute(resources.alertTopic), { resultPath: PATHS.checkFailure });
   results.end.next(runOutcome(sequential));

@@ -156,6 +156,11 @@ export const FAILURE_FIELD = "failure";
 export interface StateFailure {
   Error: string;
   Cause: string;
+  /**
+   * The state that failed, when the definition names it after the Catch (a Pass after each uniqueness Map's Catch
+   * sets it). Absent for SplitCsv and ProcessChunks: the check tells those apart by the split's status.
+   */
+  step?: string;
 }
 
 /** What check-errors-and-notify receives. */

@@ -230,6 +230,9 @@ for (const pattern of PIPELINE_PATTERNS) {
       assert.equal(seen.apply.length, 0);
       assert.equal(seen.check.length, 1);
       assert.equal(seen.check[0].failure?.Error, "InputError");
+      assert.equal(seen.check[0].failure?.step, N.findDuplicates, "the check is told which step failed");
+      assert.match(seen.check[0].failure?.Cause ?? "", /shorter than its header says/, "the caught error is kept");
+      assert.ok(result.states.includes(N.findDuplicatesFailed));
     });
 
     it("fails the run through the check when ApplyDuplicates fails", async () => {
@@ -239,6 +242,8 @@ for (const pattern of PIPELINE_PATTERNS) {
       assert.equal(result.status, "FAILED");
       assert.equal(seen.check.length, 1);
       assert.equal(seen.check[0].failure?.Error, "InputError");
+      assert.equal(seen.check[0].failure?.step, N.applyDuplicates, "the check is told which step failed");
+      assert.ok(result.states.includes(N.applyDuplicatesFailed));
     });
   });
 }

@@ -37,13 +37,16 @@ export interface UniquenessProps {
   toleratedFailurePercentage: number;
 }
 
-/** The uniqueness step: starts at UniqueKeys; continues with `next()`; its Maps' failures are caught by the caller. */
+/** The uniqueness step: starts at UniqueKeys; continues with `next()`; its Maps' failures go to `catchInto()`. */
 export interface UniquenessFragment {
   readonly startState: State;
-  /** The states whose failure the pipeline catches like the chunks' Map's. */
-  readonly maps: readonly MapState[];
   /** Where every path of the step goes on: the results. */
   next(target: State): void;
+  /**
+   * Catches each Map's failure at `failurePath`, then names the Map there (`<failurePath>.step`, a Pass per Map)
+   * and goes on to `target`: the check reads the name instead of inferring the step from the split's status.
+   */
+  catchInto(target: State, failurePath: string): void;
 }
 
 /** Builds the uniqueness step. */
@@ -143,13 +146,28 @@ export function uniquenessFragment(props: UniquenessProps): UniquenessFragment {
   );
   selectPartitions.next(applyDuplicates);
 
+  const failed = [
+    { map: findDuplicates, name: N.findDuplicatesFailed },
+    { map: applyDuplicates, name: N.applyDuplicatesFailed },
+  ];
   return {
     startState: uniqueKeys,
-    maps: [findDuplicates, applyDuplicates],
     next: (target) => {
       uniqueKeys.otherwise(target);
       duplicatesFound.otherwise(target);
       applyDuplicates.next(target);
+    },
+    catchInto: (target, failurePath) => {
+      for (const { map, name } of failed) {
+        // ResultPath into the caught error adds the one field and keeps Error and Cause (Cause may be absent).
+        const nameStep = new Pass(name, {
+          comment: `Name ${map.name} as the failed step for the check`,
+          result: map.name,
+          resultPath: `${failurePath}.step`,
+        });
+        map.addCatch(nameStep, { resultPath: failurePath });
+        nameStep.next(target);
+      }
     },
   };
 }
