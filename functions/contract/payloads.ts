@@ -44,7 +44,8 @@ export interface SplitResult {
   chunks: ChunkRef[];
   /**
    * Partitions of the file's unique-key entries (P): 0 when the schema has no unique key or the file has no chunk,
-   * else one per 32 MiB of the file, 1…256. Each is checked by its own FindDuplicates iteration.
+   * else one per 1,000,000 key entries (data records × unique keys), 1…256. Each is checked by its own FindDuplicates
+   * iteration.
    */
   uniquePartitions: number;
   message?: string;

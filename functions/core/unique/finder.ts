@@ -16,7 +16,7 @@ const INITIAL_ENTRIES = 1 << 12;
  * The first occurrences are kept in typed arrays, nothing per entry on the heap: each hash as four words, its record
  * number and line, and an open-addressing table (linear probing, at most half full) of entry numbers indexed by the
  * hash's second word — a SHA-256 prefix is uniform, and its first word is what chose the partition, so the second is
- * the one free of it. About 24 bytes an entry plus 8–16 bytes of table: ~400,000 entries per key take under 20 MB,
+ * the one free of it. About 24 bytes an entry plus 8–16 bytes of table: a partition's 1,000,000 entries take ≈ 33 MB,
  * and no key string is built per entry (a Map keyed by strings cost a third of the step's CPU and most of its heap).
  */
 export class DuplicateFinder {

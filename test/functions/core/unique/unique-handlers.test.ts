@@ -84,7 +84,13 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
   }
 
   /** Splits, runs the first pass of every chunk and the finder of every partition. */
-  async function firstPass(executionName: string, key: string, body = FILE, beforeFind?: () => Promise<void>) {
+  async function firstPass(
+    executionName: string,
+    key: string,
+    body = FILE,
+    beforeFind?: () => Promise<void>,
+    partitions = P,
+  ) {
     await put(key, body);
     const split: SplitResult = await splitCsv({ bucket: world.svc.bucket, key, executionName, startTime: START });
     assert.equal(split.status, "OK");
@@ -98,19 +104,19 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
       chunk,
       etag: split.etag,
       versionId: split.versionId,
-      uniquePartitions: P,
+      uniquePartitions: partitions,
     }));
     const first: ChunkResult[] = [];
     for (const input of inputs) first.push(await processChunk(input));
     if (beforeFind !== undefined) await beforeFind();
     const found = [];
-    for (let partition = 0; partition < P; partition++) {
+    for (let partition = 0; partition < partitions; partition++) {
       found.push(
         await findDuplicates({
           executionName,
           bucket: world.svc.bucket,
           partition,
-          partitions: P,
+          partitions,
           chunkCount: split.chunkCount,
         }),
       );
@@ -242,6 +248,26 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
     assert.deepEqual(duplicateRecords(await readRecords(world.svc.errorTable, again)), [
       { ...orderId(6, 1, "A1"), rowNumber: 7 },
     ]);
+  });
+
+  it("with one partition reads each key file whole and finds the same later occurrences", async () => {
+    const exec = "exec-unique-one";
+    const { found, duplicatePartitions, inputs } = await firstPass(exec, "incoming/unique-one.csv", FILE, undefined, 1);
+    assert.deepEqual(found, [{ partition: 0, duplicates: 5 }]);
+    assert.deepEqual(duplicatePartitions, [0]);
+    const second: ChunkResult[] = [];
+    for (const input of inputs) second.push(await processChunk({ ...input, duplicatePartitions }));
+    assert.equal(sumChunkResults(second, 4, "").byType.DuplicateError, 5);
+    assert.deepEqual(
+      duplicateRecords(await readRecords(world.svc.errorTable, exec)).map((r) => [r.recordNumber, r.message?.params]),
+      [
+        [4, { key: "order_id", first: 1, firstLine: 2, value: "A1" }],
+        [5, { key: "email+ordered_at", first: 1, firstLine: 2 }],
+        [6, { key: "email+ordered_at", first: 2, firstLine: 3 }],
+        [6, { key: "order_id", first: 2, firstLine: 3, value: "A2" }],
+        [12, { key: "order_id", first: 1, firstLine: 2, value: "A1" }],
+      ],
+    );
   });
 
   it("returns a chunk's stored result without reading the file when it has no duplicates", async () => {
