@@ -130,6 +130,11 @@ export interface ProcessChunkInput {
    * of each one's dups file and, when it has any, processes its rows again with them; else it returns its stored result.
    */
   duplicatePartitions?: number[];
+  /**
+   * Beside `duplicatePartitions` (same order): each partition's chunks with later occurrences, as chunk sets
+   * (`core/unique/chunk-set`). A chunk reads only the dups files whose set holds it; absent: it reads every listed one.
+   */
+  duplicateChunks?: string[];
 }
 
 /** What each FindDuplicates Map iteration receives: one partition of the file's unique-key entries. */
@@ -150,6 +155,8 @@ export interface FindDuplicatesOutput {
   partition: number;
   /** Later occurrences found in the partition (its dups file exists only when this is above 0). */
   duplicates: number;
+  /** The chunks that hold them, as a chunk set (hex text, ≤ 64 characters; "" when none). */
+  chunks: string;
 }
 
 /** Field where a Catch puts the error of a failed state (`{ Error, Cause }`). */

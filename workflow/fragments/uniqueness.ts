@@ -2,7 +2,8 @@
  * Uniqueness across the whole file, after ProcessChunks: each chunk wrote its unique-key hashes to S3, partitioned by
  * hash (`uniquePartitions` = P, chosen by the split). FindDuplicates checks each partition in its own child
  * execution; when any found later occurrences, ApplyDuplicates runs ProcessChunk again over the chunks, told which
- * partitions to read (a chunk without a hit returns its stored result), and its results replace `$.chunkResults`.
+ * partitions to read and, for each, the chunks it found later occurrences in (a chunk without a hit reads no dups
+ * file and returns its stored result), and its results replace `$.chunkResults`.
  * A schema without unique keys (P = 0) goes straight on.
  *
  * The filter that lists the partitions with duplicates runs only once CountDuplicates has shown there is one: a
@@ -71,7 +72,7 @@ export function uniquenessFragment(props: UniquenessProps): UniquenessFragment {
     comment: "Read one partition of every chunk's key hashes, write the later occurrences it finds",
     functionArn: props.findDuplicatesArn,
     payloadPath: "$",
-    resultSelector: pick<FindDuplicatesOutput>(["partition", "duplicates"]),
+    resultSelector: pick<FindDuplicatesOutput>(["partition", "duplicates", "chunks"]),
     timeoutSeconds: props.findTimeoutSeconds,
   })
     .addRetry(LAMBDA_RETRY)
@@ -101,14 +102,19 @@ export function uniquenessFragment(props: UniquenessProps): UniquenessFragment {
   });
   const duplicatesFound = new Choice(N.duplicatesFound, { comment: "Did any partition find later occurrences?" });
   const selectPartitions = new Pass(N.selectDuplicatePartitions, {
-    comment: "The partitions whose dups file the chunks read",
-    parameters: { "partitions.$": `${PATHS.uniqueness}[?(@.duplicates > 0)].partition` },
+    comment: "The partitions whose dups file the chunks read, and each one's chunks with later occurrences",
+    parameters: {
+      "partitions.$": `${PATHS.uniqueness}[?(@.duplicates > 0)].partition`,
+      // The same filter over the same list: in the same order as the partitions.
+      "chunks.$": `${PATHS.uniqueness}[?(@.duplicates > 0)].chunks`,
+    },
     resultPath: PATHS.duplicatePartitions,
   });
 
   const applyInput: Template<ProcessChunkInput> = {
     ...chunkItemSelector(),
     "duplicatePartitions.$": `${PATHS.duplicatePartitions}.partitions`,
+    "duplicateChunks.$": `${PATHS.duplicatePartitions}.chunks`,
   };
   const applyTask = Task.lambdaInvoke(N.applyChunkDuplicates, {
     comment: "Reject the chunk's later occurrences (rows again, with the hits); a chunk without one returns its result",

@@ -253,10 +253,17 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
   it("with one partition reads each key file whole and finds the same later occurrences", async () => {
     const exec = "exec-unique-one";
     const { found, duplicatePartitions, inputs } = await firstPass(exec, "incoming/unique-one.csv", FILE, undefined, 1);
-    assert.deepEqual(found, [{ partition: 0, duplicates: 5 }]);
+    // Records 4 (chunk 1), 5 and 6 (chunk 2), 12 (chunk 3): chunks 1–3, bits 0b0111.
+    assert.deepEqual(found, [{ partition: 0, duplicates: 5, chunks: "7" }]);
     assert.deepEqual(duplicatePartitions, [0]);
+    // A chunk outside its partition's chunk set reads no dups file: told none holds a hit, every chunk returns its
+    // first pass's result, although the dups file has them.
+    const told: ChunkResult[] = [];
+    for (const input of inputs) told.push(await processChunk({ ...input, duplicatePartitions, duplicateChunks: [""] }));
+    assert.equal(sumChunkResults(told, 4, "").byType.DuplicateError, undefined);
     const second: ChunkResult[] = [];
-    for (const input of inputs) second.push(await processChunk({ ...input, duplicatePartitions }));
+    for (const input of inputs)
+      second.push(await processChunk({ ...input, duplicatePartitions, duplicateChunks: ["7"] }));
     assert.equal(sumChunkResults(second, 4, "").byType.DuplicateError, 5);
     assert.deepEqual(
       duplicateRecords(await readRecords(world.svc.errorTable, exec)).map((r) => [r.recordNumber, r.message?.params]),
@@ -316,6 +323,14 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
     const { inputs } = await firstPass("exec-unique-bad", "incoming/unique-bad.csv");
     await assert.rejects(processChunk({ ...inputs[0], uniquePartitions: 300 }), /invalid uniquePartitions 300/);
     await assert.rejects(processChunk({ ...inputs[0], duplicatePartitions: [3] }), /invalid duplicatePartitions \[3\]/);
+    await assert.rejects(
+      processChunk({ ...inputs[0], duplicatePartitions: [0, 1], duplicateChunks: ["1"] }),
+      /invalid duplicateChunks/,
+    );
+    await assert.rejects(
+      processChunk({ ...inputs[0], duplicatePartitions: [0], duplicateChunks: ["X"] }),
+      /invalid duplicateChunks/,
+    );
     await assert.rejects(
       findDuplicates({ executionName: "x", bucket: world.svc.bucket, partition: 3, partitions: 3, chunkCount: 1 }),
       /find-duplicates input has invalid fields: partition/,
