@@ -15,7 +15,8 @@ export const FUNCTION_SPECS = {
     timeout: 300,
   },
   // Reads one partition of every chunk's unique-key hashes (at most 256 chunks × its section, a few ranged GETs in
-  // flight) and keeps that partition's distinct keys in memory: ≈ 400,000 entries per key for a 10 GB file.
+  // flight) and keeps that partition's distinct keys in memory: ≈ 1,000,000 entries (≈ 33 MB) up to 256,000,000
+  // key entries in the file (records × unique keys).
   findDuplicates: { name: "find-duplicates", entry: "functions/find-duplicates.ts", memorySize: 512, timeout: 300 },
   checkErrors: {
     name: "check-errors-and-notify",

@@ -2,6 +2,7 @@ import { writeBytes } from "./adapters/s3-bytes";
 import { readKeySection } from "./adapters/unique-work";
 import { type FindDuplicatesInput, type FindDuplicatesOutput, WORK_KEYS } from "./contract";
 import { createLogger, type Logger } from "./core/log";
+import { encodeChunkSet } from "./core/unique/chunk-set";
 import { type DuplicateEntry, encodeDupsFile } from "./core/unique/dups-file";
 import { DuplicateFinder } from "./core/unique/finder";
 import { findDuplicatesInput } from "./core/unique/inputs";
@@ -15,7 +16,8 @@ const READ_AHEAD = 8;
  * Finds the later occurrences of one partition of a file's unique-key entries: reads that partition's section of
  * every chunk's key file (chunk 1…C in order, a few ranged GETs ahead; a chunk without a key file failed and is
  * skipped), keeps the first occurrence of each value and, when it found later ones, writes the partition's dups
- * file (`WORK_KEYS.uniqueDups`) for the chunks' second pass. Returns how many it found.
+ * file (`WORK_KEYS.uniqueDups`) for the chunks' second pass. Returns how many it found and in which chunks (a chunk
+ * set: the second pass of any other chunk reads nothing of this partition).
  *
  * IAM: `s3:GetObject` on `_work/<exec>/unique/keys/*` (with `s3:ListBucket`, so a missing key file reads as absent),
  * `s3:PutObject` on `_work/<exec>/unique/dups/*`.
@@ -59,5 +61,6 @@ export async function handler(event: FindDuplicatesInput, _context?: unknown): P
     duplicates: finder.duplicates,
     chunksWithoutKeyFile: skipped.length,
   });
-  return { partition, duplicates: finder.duplicates };
+  const withDuplicates = byChunk.flatMap((found, c) => (found.length > 0 ? [c + 1] : []));
+  return { partition, duplicates: finder.duplicates, chunks: encodeChunkSet(withDuplicates) };
 }

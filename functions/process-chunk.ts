@@ -28,6 +28,7 @@ import { csvLine } from "./core/outcomes/csv-text";
 import { outcomeSettings, outputLocale } from "./core/outcomes/settings";
 import { buildErrorRecord, expiresAtOf } from "./core/records/error-record";
 import { sourceChangedProblem, sourceChangedResult } from "./core/records/upload";
+import { chunkSetHas } from "./core/unique/chunk-set";
 import type { DuplicateHits } from "./core/unique/dups-file";
 import { KeyFileBuilder } from "./core/unique/key-file";
 
@@ -51,9 +52,10 @@ const log: Logger = createLogger("process-chunk");
  *
  * Uniqueness across the file (`uniquePartitions` P > 0): the first pass also writes the chunk's key file
  * (`WORK_KEYS.uniqueKeys`, after the parts, before the summary). The second pass (`duplicatePartitions` given) reads
- * the chunk's section of each listed dups file: with none, it returns the stored result (consistent GetItem of its
- * CHUNK item) without reading the CSV; else it processes the chunk again with those later occurrences (parts, records
- * and summary overwritten under the same keys, as a retried chunk) and writes no key file.
+ * the chunk's section of each listed dups file whose chunk set (`duplicateChunks`) holds the chunk: with none, it
+ * returns the stored result (consistent GetItem of its CHUNK item) without reading the CSV; else it processes the
+ * chunk again with those later occurrences (parts, records and summary overwritten under the same keys, as a retried
+ * chunk) and writes no key file.
  */
 export async function handler(event: ProcessChunkInput, _context?: unknown): Promise<ChunkResult> {
   const input = processChunkInput(event);
@@ -75,7 +77,12 @@ export async function handler(event: ProcessChunkInput, _context?: unknown): Pro
   };
   let duplicates: DuplicateHits | undefined;
   if (unique.duplicatePartitions !== undefined) {
-    const hits = await readChunkHits(input.bucket, input.executionName, chunk.id, unique.duplicatePartitions);
+    // Only the partitions whose finder saw later occurrences in this chunk: most chunks read no dups file at all.
+    const sets = (input.duplicateChunks ?? undefined) as string[] | undefined;
+    const partitions = unique.duplicatePartitions.filter(
+      (_, i) => sets === undefined || chunkSetHas(sets[i], chunk.id),
+    );
+    const hits = await readChunkHits(input.bucket, input.executionName, chunk.id, partitions);
     if (hits.size > 0) duplicates = hits;
     else {
       const stored = await readChunkResult(runsTable, input.executionName, chunk.id);

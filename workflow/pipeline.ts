@@ -9,14 +9,15 @@
  *   sequencer: well under 4 KB);
  * - each Distributed Map child returns counts only (≈ 250 bytes; ResultSelector drops anything else): ≤ 64 KB for
  *   256 chunks in `$.chunkResults` (ApplyDuplicates replaces them, same size);
- * - uniqueness (unique keys only): ≤ 256 partition numbers (≈ 1 KB), one `{ partition, duplicates }` per partition
- *   (≤ 256 × ≈ 40 bytes ≈ 10 KB), two counts and the partitions that found duplicates (≤ 1 KB);
+ * - uniqueness (unique keys only): ≤ 256 partition numbers (≈ 1 KB), one `{ partition, duplicates, chunks }` per
+ *   partition (`chunks` a chunk set of ≤ 64 hex digits: ≤ 256 × ≈ 110 bytes ≈ 28 KB), two counts, and the partitions
+ *   that found duplicates with their chunk sets (≤ 18 KB; each ApplyDuplicates child is handed them too);
  * - AggregateResults is handed the chunk results and the header already in state (its payload ≤ 70 KB, below the
  *   256 KiB an invocation's payload may hold) and returns counts and the manifest key (≤ 1 KB; the row outcomes go to
  *   S3, never into state), which the sequential check is handed too; the check returns a bounded summary (≤ 4 KB;
  *   never error items);
  * - failures carry one `{ Error, Cause }` each (the run's, the aggregation's, the check's).
- * Worst case < 120 KB of state — far below 256 KiB, whatever the number of rows or errors.
+ * Worst case < 160 KB of state — below 256 KiB, whatever the number of rows or errors.
  */
 import { STATE_NAMES } from "../functions/contract";
 import { WorkflowValidationError } from "./errors";
@@ -139,8 +140,8 @@ export function buildPipeline(props: PipelineProps): StateGraph {
   intake.split.addCatch(results.startState, { resultPath: PATHS.failure });
   chunks.addCatch(results.startState, { resultPath: PATHS.failure });
   chunks.next(uniqueness.startState);
-  // A failed uniqueness Map is a failed run like a failed chunk Map: the check is told and reports it.
-  for (const map of uniqueness.maps) map.addCatch(results.startState, { resultPath: PATHS.failure });
+  // A failed uniqueness Map is a failed run like a failed chunk Map: the check is told, with the Map's name.
+  uniqueness.catchInto(results.startState, PATHS.failure);
   uniqueness.next(results.startState);
   results.end.addCatch(checkFailureRoute(resources.alertTopic), { resultPath: PATHS.checkFailure });
   results.end.next(runOutcome(sequential));

@@ -9,9 +9,18 @@ const MISSING = new Set(["NoSuchKey", "NotFound"]);
  * under the key. Needs `s3:GetObject` (and `s3:ListBucket` on the bucket, else S3 answers 403 for a missing key).
  */
 export async function readRangeBytes(bucket: string, key: string, start: number, end: number): Promise<Buffer | null> {
+  return readBytes(bucket, key, { start, end });
+}
+
+/** The bytes of a whole object, read with one GET; null when no object is under the key (as {@link readRangeBytes}). */
+export async function readObjectBytes(bucket: string, key: string): Promise<Buffer | null> {
+  return readBytes(bucket, key);
+}
+
+async function readBytes(bucket: string, key: string, range?: { start: number; end: number }): Promise<Buffer | null> {
   let object: Awaited<ReturnType<typeof openObject>>;
   try {
-    object = await openObject(bucket, key, { start, end });
+    object = await openObject(bucket, key, range);
   } catch (err) {
     const cause = (err as { cause?: { name?: string } }).cause;
     if (err instanceof InputError && MISSING.has(cause?.name ?? "")) return null;

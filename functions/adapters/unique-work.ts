@@ -9,11 +9,12 @@ import {
   dupsSectionOf,
 } from "../core/unique/dups-file";
 import { decodeKeyFileHeader, keyFileHeaderBytes } from "../core/unique/key-file";
-import { readRangeBytes } from "./s3-bytes";
+import { readObjectBytes, readRangeBytes } from "./s3-bytes";
 
 /**
  * One partition's section of a chunk's key file: a ranged GET of the header, then one of the section (none when it
- * is empty). Null when the chunk has no key file (it failed before writing one).
+ * is empty). With one partition the section is the rest of the object: one GET of the whole object reads both. Null
+ * when the chunk has no key file (it failed before writing one).
  */
 export async function readKeySection(
   bucket: string,
@@ -24,7 +25,10 @@ export async function readKeySection(
 ): Promise<Buffer | null> {
   const key = WORK_KEYS.uniqueKeys(executionName, chunkId);
   const what = `s3://${bucket}/${key}`;
-  const head = await readRangeBytes(bucket, key, 0, keyFileHeaderBytes(partitions));
+  const one = partitions === 1;
+  const head = one
+    ? await readObjectBytes(bucket, key)
+    : await readRangeBytes(bucket, key, 0, keyFileHeaderBytes(partitions));
   if (head === null) return null;
   const { partitions: written, offsets } = decodeKeyFileHeader(head, what);
   if (written !== partitions) {
@@ -35,7 +39,7 @@ export async function readKeySection(
   const start = offsets[partition];
   const end = offsets[partition + 1];
   if (end <= start) return Buffer.alloc(0);
-  const section = await readRangeBytes(bucket, key, start, end);
+  const section = one ? head.subarray(start, end) : await readRangeBytes(bucket, key, start, end);
   if (section === null || section.length !== end - start) {
     throw new InputError(`${what} is shorter than its header says (section ${partition} is [${start}, ${end})).`);
   }

@@ -44,7 +44,8 @@ export interface SplitResult {
   chunks: ChunkRef[];
   /**
    * Partitions of the file's unique-key entries (P): 0 when the schema has no unique key or the file has no chunk,
-   * else one per 32 MiB of the file, 1…256. Each is checked by its own FindDuplicates iteration.
+   * else one per 1,000,000 key entries (data records × unique keys), 1…256. Each is checked by its own FindDuplicates
+   * iteration.
    */
   uniquePartitions: number;
   message?: string;
@@ -134,6 +135,11 @@ export interface ProcessChunkInput {
    * of each one's dups file and, when it has any, processes its rows again with them; else it returns its stored result.
    */
   duplicatePartitions?: number[];
+  /**
+   * Beside `duplicatePartitions` (same order): each partition's chunks with later occurrences, as chunk sets
+   * (`core/unique/chunk-set`). A chunk reads only the dups files whose set holds it; absent: it reads every listed one.
+   */
+  duplicateChunks?: string[];
 }
 
 /** What each FindDuplicates Map iteration receives: one partition of the file's unique-key entries. */
@@ -154,6 +160,8 @@ export interface FindDuplicatesOutput {
   partition: number;
   /** Later occurrences found in the partition (its dups file exists only when this is above 0). */
   duplicates: number;
+  /** The chunks that hold them, as a chunk set (hex text, ≤ 64 characters; "" when none). */
+  chunks: string;
 }
 
 /** Field where a Catch puts the error of a failed state (`{ Error, Cause }`). */
@@ -161,6 +169,11 @@ export const FAILURE_FIELD = "failure";
 export interface StateFailure {
   Error: string;
   Cause: string;
+  /**
+   * The state that failed, when the definition names it after the Catch (a Pass after each uniqueness Map's Catch
+   * sets it). Absent for SplitCsv and ProcessChunks: the check tells those apart by the split's status.
+   */
+  step?: string;
 }
 
 /** What check-errors-and-notify receives. */

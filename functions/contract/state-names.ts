@@ -28,6 +28,8 @@ export const UNIQUENESS_STATE_NAMES = {
   selectDuplicatePartitions: "SelectDuplicatePartitions",
   applyDuplicates: "ApplyDuplicates",
   applyChunkDuplicates: "ApplyChunkDuplicates",
+  findDuplicatesFailed: "FindDuplicatesFailed",
+  applyDuplicatesFailed: "ApplyDuplicatesFailed",
 } as const;
 
 /**

@@ -8,6 +8,7 @@ import type {
   UploadIdentity,
 } from "../contract";
 import { InputError } from "./errors";
+import { isChunkSet } from "./unique/chunk-set";
 import { MAX_UNIQUE_PARTITIONS } from "./unique/key-hash";
 
 /**
@@ -76,9 +77,23 @@ export const processChunkInputSchema = z
       .optional(),
     /** Second pass only: the partitions whose finder found later occurrences. */
     duplicatePartitions: z.unknown().optional(),
+    /** Second pass only, beside `duplicatePartitions`: each one's chunks with later occurrences (chunk sets). */
+    duplicateChunks: z.unknown().optional(),
   })
   .superRefine((input, ctx) => {
     const list = input.duplicatePartitions;
+    const sets = input.duplicateChunks;
+    if (
+      sets !== undefined &&
+      sets !== null &&
+      !(Array.isArray(sets) && Array.isArray(list) && sets.length === list.length && sets.every(isChunkSet))
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["duplicateChunks"],
+        message: "expected one chunk set (hex text) per entry of duplicatePartitions",
+      });
+    }
     if (list === undefined || list === null) return;
     const partitions = input.uniquePartitions ?? 0;
     const valid =

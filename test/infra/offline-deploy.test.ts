@@ -430,17 +430,24 @@ describe("Lambda archives (offline deploy proof)", () => {
       });
       for (const chunk of split.chunks) await invoke<ChunkResult>("processChunk", chunkInput(chunk));
       // One chunk id beyond the last stands for a chunk that failed before writing its key file: skipped, not denied.
-      const found = await invoke<{ partition: number; duplicates: number }>("findDuplicates", {
+      const found = await invoke<{ partition: number; duplicates: number; chunks: string }>("findDuplicates", {
         executionName: exec.executionName,
         bucket: svc.bucket,
         partition: 0,
         partitions: split.uniquePartitions,
         chunkCount: split.chunkCount + 1,
       });
-      assert.deepEqual(found, { partition: 0, duplicates: 1 });
+      // The later occurrence is in chunk 3: the chunk set "4" (bit 2).
+      assert.deepEqual(found, { partition: 0, duplicates: 1, chunks: "4" });
       const second: ChunkResult[] = [];
       for (const chunk of split.chunks)
-        second.push(await invoke<ChunkResult>("processChunk", { ...chunkInput(chunk), duplicatePartitions: [0] }));
+        second.push(
+          await invoke<ChunkResult>("processChunk", {
+            ...chunkInput(chunk),
+            duplicatePartitions: [0],
+            duplicateChunks: [found.chunks],
+          }),
+        );
       assert.deepEqual(
         second.map((r) => [r.chunkId, r.valid, r.invalid, r.byType]),
         [

@@ -114,10 +114,21 @@ describe("buildPipeline", () => {
       it("sends split and Map failures to the aggregation before the check, and check failures to NotifyCheckFailure → CheckFailed", () => {
         const afterMap = pattern === "sequential" ? N.aggregateResults : N.resultProcessing;
         const checkStep = pattern === "sequential" ? N.checkErrors : N.resultProcessing;
-        for (const name of [N.splitCsv, N.processChunks, N.findDuplicates, N.applyDuplicates])
+        for (const name of [N.splitCsv, N.processChunks])
           assert.deepEqual(states[name].Catch, [
             { ErrorEquals: ["States.ALL"], Next: afterMap, ResultPath: "$.failure" },
           ]);
+        // A uniqueness Map's failure is named (the check cannot infer it from the split's status), then goes on alike.
+        for (const [name, named] of [
+          [N.findDuplicates, N.findDuplicatesFailed],
+          [N.applyDuplicates, N.applyDuplicatesFailed],
+        ] as const) {
+          assert.deepEqual(states[name].Catch, [{ ErrorEquals: ["States.ALL"], Next: named, ResultPath: "$.failure" }]);
+          assert.equal(states[named].Type, "Pass");
+          assert.equal(states[named].Result, name);
+          assert.equal(states[named].ResultPath, "$.failure.step");
+          assert.equal(states[named].Next, afterMap);
+        }
         assert.equal(states[N.processChunks].Next, N.uniqueKeys);
         assert.equal(states[N.uniqueKeys].Default, afterMap, "no unique key: on to the results");
         assert.equal(states[N.duplicatesFound].Default, afterMap, "no duplicate: on to the results");

@@ -8,6 +8,7 @@ import type {
   ProcessChunkInput,
   SplitResult,
 } from "../../functions/contract";
+import { encodeChunkSet } from "../../functions/core/unique/chunk-set";
 import { type RunResult, runDefinition } from "../../local/engine/execution";
 import { lambdaInvoke, type TaskHandler } from "../../local/engine/invoke";
 import { checkIntrinsic, checkPath } from "../../workflow/jsonpath";
@@ -83,7 +84,13 @@ function fakes(world: World) {
     [N.findPartitionDuplicates]: lambdaInvoke((event: FindDuplicatesInput): FindDuplicatesOutput => {
       seen.find.push(event);
       if (world.findFails) throw world.findFails;
-      return { partition: event.partition, duplicates: world.found?.[event.partition] ?? 0 };
+      const duplicates = world.found?.[event.partition] ?? 0;
+      // Partition p's later occurrences are in chunk p + 1 (a set of one chunk).
+      return {
+        partition: event.partition,
+        duplicates,
+        chunks: duplicates > 0 ? encodeChunkSet([event.partition + 1]) : "",
+      };
     }),
     [N.applyChunkDuplicates]: lambdaInvoke((event: ProcessChunkInput) => {
       seen.apply.push(event);
@@ -142,13 +149,19 @@ describe("uniqueness step, definition", () => {
       assert.equal(checkIntrinsic(expr), undefined, expr);
     assert.equal(checkPath(select["partitions.$"]), undefined);
     assert.equal(select["partitions.$"], "$.uniqueness[?(@.duplicates > 0)].partition");
+    assert.equal(checkPath(select["chunks.$"]), undefined);
+    assert.equal(select["chunks.$"], "$.uniqueness[?(@.duplicates > 0)].chunks");
   });
 
   it("hands ApplyDuplicates the ProcessChunks item selector plus the partitions that found duplicates", () => {
     const first = def.States[N.processChunks].ItemSelector as Record<string, string>;
     const second = def.States[N.applyDuplicates].ItemSelector as Record<string, string>;
     assert.equal(first["uniquePartitions.$"], "$.split.uniquePartitions");
-    assert.deepEqual(second, { ...first, "duplicatePartitions.$": "$.duplicatePartitions.partitions" });
+    assert.deepEqual(second, {
+      ...first,
+      "duplicatePartitions.$": "$.duplicatePartitions.partitions",
+      "duplicateChunks.$": "$.duplicatePartitions.chunks",
+    });
     assert.equal(def.States[N.applyDuplicates].ResultPath, "$.chunkResults");
     assert.equal(def.States[N.findDuplicates].ToleratedFailurePercentage, 0);
   });
@@ -201,7 +214,11 @@ for (const pattern of PIPELINE_PATTERNS) {
       );
       for (const [i, e] of apply.entries()) {
         const first = byChunk(seen.first)[i];
-        assert.deepEqual(e, { ...first, duplicatePartitions: [1, 3] }, "the first pass's input plus the partitions");
+        assert.deepEqual(
+          e,
+          { ...first, duplicatePartitions: [1, 3], duplicateChunks: ["2", "8"] },
+          "the first pass's input plus the partitions and each one's chunks (chunk 2; chunk 4)",
+        );
       }
       const results = [...seen.aggregate[0].chunkResults].sort((a, b) => a.chunkId - b.chunkId);
       assert.deepEqual(
@@ -230,6 +247,9 @@ for (const pattern of PIPELINE_PATTERNS) {
       assert.equal(seen.apply.length, 0);
       assert.equal(seen.check.length, 1);
       assert.equal(seen.check[0].failure?.Error, "InputError");
+      assert.equal(seen.check[0].failure?.step, N.findDuplicates, "the check is told which step failed");
+      assert.match(seen.check[0].failure?.Cause ?? "", /shorter than its header says/, "the caught error is kept");
+      assert.ok(result.states.includes(N.findDuplicatesFailed));
     });
 
     it("fails the run through the check when ApplyDuplicates fails", async () => {
@@ -239,6 +259,8 @@ for (const pattern of PIPELINE_PATTERNS) {
       assert.equal(result.status, "FAILED");
       assert.equal(seen.check.length, 1);
       assert.equal(seen.check[0].failure?.Error, "InputError");
+      assert.equal(seen.check[0].failure?.step, N.applyDuplicates, "the check is told which step failed");
+      assert.ok(result.states.includes(N.applyDuplicatesFailed));
     });
   });
 }

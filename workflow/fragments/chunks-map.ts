@@ -22,7 +22,7 @@ export interface ChunksMapProps {
  * What each chunk's child receives (both passes). P rides along: the first pass writes the chunk's key file when
  * it is above 0.
  */
-export function chunkItemSelector(): Template<Omit<ProcessChunkInput, "duplicatePartitions">> {
+export function chunkItemSelector(): Template<Omit<ProcessChunkInput, "duplicatePartitions" | "duplicateChunks">> {
   return {
     ...RUN_FIELDS,
     // The key split-csv found: an S3 event may carry it URL-encoded.

@@ -19,11 +19,11 @@ export const PATHS = {
   chunkResults: "$.chunkResults",
   /** The unique-key partitions to check: `{ partitions: [0…P-1] }`. */
   uniqueWork: "$.uniqueWork",
-  /** What each partition's FindDuplicates iteration found: `[{ partition, duplicates }]`. */
+  /** What each partition's FindDuplicates iteration found: `[{ partition, duplicates, chunks }]`. */
   uniqueness: "$.uniqueness",
   /** Whether any partition found duplicates: `{ distinctCounts, someZero }`. */
   duplicateCount: "$.duplicateCount",
-  /** The partitions that found duplicates: `{ partitions: [...] }`. */
+  /** The partitions that found duplicates and each one's chunks with them: `{ partitions: [...], chunks: [...] }`. */
   duplicatePartitions: "$.duplicatePartitions",
   failure: `$.${FAILURE_FIELD}`,
   check: "$.check",

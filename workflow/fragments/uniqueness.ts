@@ -2,7 +2,8 @@
  * Uniqueness across the whole file, after ProcessChunks: each chunk wrote its unique-key hashes to S3, partitioned by
  * hash (`uniquePartitions` = P, chosen by the split). FindDuplicates checks each partition in its own child
  * execution; when any found later occurrences, ApplyDuplicates runs ProcessChunk again over the chunks, told which
- * partitions to read (a chunk without a hit returns its stored result), and its results replace `$.chunkResults`.
+ * partitions to read and, for each, the chunks it found later occurrences in (a chunk without a hit reads no dups
+ * file and returns its stored result), and its results replace `$.chunkResults`.
  * A schema without unique keys (P = 0) goes straight on.
  *
  * The filter that lists the partitions with duplicates runs only once CountDuplicates has shown there is one: a
@@ -37,13 +38,16 @@ export interface UniquenessProps {
   toleratedFailurePercentage: number;
 }
 
-/** The uniqueness step: starts at UniqueKeys; continues with `next()`; its Maps' failures are caught by the caller. */
+/** The uniqueness step: starts at UniqueKeys; continues with `next()`; its Maps' failures go to `catchInto()`. */
 export interface UniquenessFragment {
   readonly startState: State;
-  /** The states whose failure the pipeline catches like the chunks' Map's. */
-  readonly maps: readonly MapState[];
   /** Where every path of the step goes on: the results. */
   next(target: State): void;
+  /**
+   * Catches each Map's failure at `failurePath`, then names the Map there (`<failurePath>.step`, a Pass per Map)
+   * and goes on to `target`: the check reads the name instead of inferring the step from the split's status.
+   */
+  catchInto(target: State, failurePath: string): void;
 }
 
 /** Builds the uniqueness step. */
@@ -68,7 +72,7 @@ export function uniquenessFragment(props: UniquenessProps): UniquenessFragment {
     comment: "Read one partition of every chunk's key hashes, write the later occurrences it finds",
     functionArn: props.findDuplicatesArn,
     payloadPath: "$",
-    resultSelector: pick<FindDuplicatesOutput>(["partition", "duplicates"]),
+    resultSelector: pick<FindDuplicatesOutput>(["partition", "duplicates", "chunks"]),
     timeoutSeconds: props.findTimeoutSeconds,
   })
     .addRetry(LAMBDA_RETRY)
@@ -98,14 +102,19 @@ export function uniquenessFragment(props: UniquenessProps): UniquenessFragment {
   });
   const duplicatesFound = new Choice(N.duplicatesFound, { comment: "Did any partition find later occurrences?" });
   const selectPartitions = new Pass(N.selectDuplicatePartitions, {
-    comment: "The partitions whose dups file the chunks read",
-    parameters: { "partitions.$": `${PATHS.uniqueness}[?(@.duplicates > 0)].partition` },
+    comment: "The partitions whose dups file the chunks read, and each one's chunks with later occurrences",
+    parameters: {
+      "partitions.$": `${PATHS.uniqueness}[?(@.duplicates > 0)].partition`,
+      // The same filter over the same list: in the same order as the partitions.
+      "chunks.$": `${PATHS.uniqueness}[?(@.duplicates > 0)].chunks`,
+    },
     resultPath: PATHS.duplicatePartitions,
   });
 
   const applyInput: Template<ProcessChunkInput> = {
     ...chunkItemSelector(),
     "duplicatePartitions.$": `${PATHS.duplicatePartitions}.partitions`,
+    "duplicateChunks.$": `${PATHS.duplicatePartitions}.chunks`,
   };
   const applyTask = Task.lambdaInvoke(N.applyChunkDuplicates, {
     comment: "Reject the chunk's later occurrences (rows again, with the hits); a chunk without one returns its result",
@@ -143,13 +152,28 @@ export function uniquenessFragment(props: UniquenessProps): UniquenessFragment {
   );
   selectPartitions.next(applyDuplicates);
 
+  const failed = [
+    { map: findDuplicates, name: N.findDuplicatesFailed },
+    { map: applyDuplicates, name: N.applyDuplicatesFailed },
+  ];
   return {
     startState: uniqueKeys,
-    maps: [findDuplicates, applyDuplicates],
     next: (target) => {
       uniqueKeys.otherwise(target);
       duplicatesFound.otherwise(target);
       applyDuplicates.next(target);
+    },
+    catchInto: (target, failurePath) => {
+      for (const { map, name } of failed) {
+        // ResultPath into the caught error adds the one field and keeps Error and Cause (Cause may be absent).
+        const nameStep = new Pass(name, {
+          comment: `Name ${map.name} as the failed step for the check`,
+          result: map.name,
+          resultPath: `${failurePath}.step`,
+        });
+        map.addCatch(nameStep, { resultPath: failurePath });
+        nameStep.next(target);
+      }
     },
   };
 }

@@ -211,11 +211,11 @@ export interface SplitOutcome {
 
 /**
  * How many partitions the chunks spread their unique-key hashes over (P): 0 when the file has no chunk (nothing to
- * check), else as `uniquePartitionsFor` says (0 without a unique key, one per 32 MiB of the file, 1…256). No finder
- * then holds more than a partition's entries, whatever the file's size.
+ * check), else as `uniquePartitionsFor` says (0 without a unique key, one per 1,000,000 key entries of the file's
+ * `records` data records, 1…256). No finder then holds more than a partition's entries, whatever the file's size.
  */
-export function uniquePartitionsOf(schema: RowSchema, fileBytes: number, chunkCount: number): number {
-  return chunkCount === 0 ? 0 : uniquePartitionsFor(fileBytes, uniqueKeysOf(schema).length);
+export function uniquePartitionsOf(schema: RowSchema, records: number, chunkCount: number): number {
+  return chunkCount === 0 ? 0 : uniquePartitionsFor(records, uniqueKeysOf(schema).length);
 }
 
 /** Bytes looked at to choose the encoding. */
@@ -421,7 +421,7 @@ export async function splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOpt
     ...(headerBytes ? { headerRange: headerBytes } : {}),
     bytes: scanner.bytes,
     chunks,
-    uniquePartitions: uniquePartitionsOf(opts.schema, opts.totalBytes, chunks.length),
+    uniquePartitions: uniquePartitionsOf(opts.schema, dataRecords, chunks.length),
     problems: warnings,
   };
 }

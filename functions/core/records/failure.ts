@@ -1,11 +1,19 @@
 import { type CheckInput, STATE_NAMES, type StateFailure } from "../../contract";
 
 /** State names of the steps whose failure a Catch hands to the check (as the definition names them). */
-export const FAILED_STEPS = { split: STATE_NAMES.splitCsv, chunks: STATE_NAMES.processChunks } as const;
+export const FAILED_STEPS = {
+  split: STATE_NAMES.splitCsv,
+  chunks: STATE_NAMES.processChunks,
+  findDuplicates: STATE_NAMES.findDuplicates,
+  applyDuplicates: STATE_NAMES.applyDuplicates,
+} as const;
+
+type FailedStep = (typeof FAILED_STEPS)[keyof typeof FAILED_STEPS];
+const NAMED_STEPS: readonly string[] = Object.values(FAILED_STEPS);
 
 /** A state failure as a notice shows it: which step, the error's name, and a short cause without internals. */
 export interface FailureSummary {
-  step: (typeof FAILED_STEPS)[keyof typeof FAILED_STEPS];
+  step: FailedStep;
   error: string;
   cause: string;
 }
@@ -49,13 +57,20 @@ export function shortCause(cause: unknown): string {
 }
 
 /**
- * What a notice says about a caught failure. The step is known from the input: split-csv never reported (NOT_RUN)
- * when the split failed, so any other caught failure is the chunks' Map.
+ * What a notice says about a caught failure. The step is the one the definition named after the Catch (the
+ * uniqueness Maps name theirs); else it is known from the input: split-csv never reported (NOT_RUN) when the split
+ * failed, so any other caught failure is the chunks' Map.
  */
 export function summarizeFailure(failure: StateFailure, splitStatus: CheckInput["splitStatus"]): FailureSummary {
   return {
-    step: splitStatus === "NOT_RUN" ? FAILED_STEPS.split : FAILED_STEPS.chunks,
+    step: namedStep(failure) ?? (splitStatus === "NOT_RUN" ? FAILED_STEPS.split : FAILED_STEPS.chunks),
     error: typeof failure.Error === "string" && failure.Error !== "" ? failure.Error : "Error",
     cause: shortCause(failure.Cause),
   };
+}
+
+/** The step a failure names, when it is one of {@link FAILED_STEPS} (anything else is not trusted into a notice). */
+function namedStep(failure: StateFailure): FailedStep | undefined {
+  const step: unknown = failure.step;
+  return typeof step === "string" && NAMED_STEPS.includes(step) ? (step as FailedStep) : undefined;
 }

@@ -6,8 +6,12 @@ export const KEY_HASH_BYTES = 16;
 /** Most partitions a file's keys are spread over (one Map iteration each). */
 export const MAX_UNIQUE_PARTITIONS = 256;
 
-/** Bytes of the file per partition: 10 GB → 256 partitions of ~400,000 entries per key at ~100 B a row. */
-export const UNIQUE_PARTITION_BYTES = 32 * 1024 * 1024;
+/**
+ * Key entries (rows × unique keys) per partition: a finder holds at most about this many first occurrences (≈ 33 MB
+ * in its typed arrays), so 100,000,000 rows with one unique key make 100 partitions. Fewer, fuller partitions mean
+ * fewer ranged GETs: every partition reads two per chunk.
+ */
+export const UNIQUE_PARTITION_ENTRIES = 1_000_000;
 
 /**
  * The hash of one key's values in one row: the first 16 bytes of SHA-256 over the key's index, a NUL and the values
@@ -25,8 +29,13 @@ export function partitionOf(hash: Uint8Array, partitions: number): number {
   return n % partitions;
 }
 
-/** Partitions of a file of `fileBytes` bytes: 0 when the schema has no unique key, else one per 32 MiB (1…256). */
-export function uniquePartitionsFor(fileBytes: number, keyCount: number): number {
+/**
+ * Partitions of a file of `records` data records: 0 when the schema has no unique key, else one per
+ * {@link UNIQUE_PARTITION_ENTRIES} key entries (records × keys), 1…256. Past 256,000,000 entries a partition holds
+ * more than 1,000,000 (256 partitions of a 10 GB file of ~40-byte rows with one key: ≈ 1,000,000 each).
+ */
+export function uniquePartitionsFor(records: number, keyCount: number): number {
   if (keyCount === 0) return 0;
-  return Math.min(MAX_UNIQUE_PARTITIONS, Math.max(1, Math.ceil(fileBytes / UNIQUE_PARTITION_BYTES)));
+  const entries = records * keyCount;
+  return Math.min(MAX_UNIQUE_PARTITIONS, Math.max(1, Math.ceil(entries / UNIQUE_PARTITION_ENTRIES)));
 }

@@ -22,20 +22,21 @@ async function* once(text: string): AsyncGenerator<Uint8Array> {
 
 describe("uniquePartitionsOf", () => {
   it("is 0 without a unique key, whatever the size", () => {
-    assert.equal(uniquePartitionsOf(plain, 10 * 1024 * MiB, 256), 0);
+    assert.equal(uniquePartitionsOf(plain, 100_000_000, 256), 0);
   });
 
   it("is 0 for a file without chunks: nothing to check", () => {
-    assert.equal(uniquePartitionsOf(unique, 10 * MiB, 0), 0);
+    assert.equal(uniquePartitionsOf(unique, 1_000, 0), 0);
   });
 
-  it("gives one partition per 32 MiB of the file, at least 1 and at most 256", () => {
-    assert.equal(uniquePartitionsOf(unique, 100, 1), 1);
-    assert.equal(uniquePartitionsOf(unique, 32 * MiB, 4), 1);
-    assert.equal(uniquePartitionsOf(unique, 32 * MiB + 1, 4), 2);
-    assert.equal(uniquePartitionsOf(compound, 100 * MiB, 25), 4);
-    // 100,000,000 rows of about 100 bytes.
-    assert.equal(uniquePartitionsOf(unique, 10_000_000_000, 256), 256);
+  it("gives one partition per 1,000,000 key entries (records × unique keys), at least 1 and at most 256", () => {
+    assert.equal(uniquePartitionsOf(unique, 1, 1), 1);
+    assert.equal(uniquePartitionsOf(unique, 1_000_000, 200), 1);
+    assert.equal(uniquePartitionsOf(unique, 1_000_001, 200), 2);
+    assert.equal(uniquePartitionsOf(compound, 2_500_000, 25), 3);
+    // 100,000,000 rows with one unique key: 100 partitions of 1,000,000 entries.
+    assert.equal(uniquePartitionsOf(unique, 100_000_000, 256), 100);
+    assert.equal(uniquePartitionsOf(unique, 300_000_000, 256), 256);
   });
 });
 

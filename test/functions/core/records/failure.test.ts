@@ -33,6 +33,20 @@ describe("summarizeFailure", () => {
     assert.equal(FAILED_STEPS.chunks, STATE_NAMES.processChunks);
   });
 
+  it("names the step the definition named after the Catch, whatever the split's status", () => {
+    const find = summarizeFailure(
+      { Error: "States.ExceedToleratedFailureThreshold", Cause: "x", step: "FindDuplicates" },
+      "OK",
+    );
+    assert.equal(find.step, STATE_NAMES.findDuplicates);
+    assert.equal(summarizeFailure({ Error: "E", Cause: "", step: "ApplyDuplicates" }, "OK").step, "ApplyDuplicates");
+    assert.equal(FAILED_STEPS.findDuplicates, STATE_NAMES.findDuplicates);
+    assert.equal(FAILED_STEPS.applyDuplicates, STATE_NAMES.applyDuplicates);
+    // A name that is no step a Catch hands to the check is not shown: the step is inferred as before.
+    assert.equal(summarizeFailure({ Error: "E", Cause: "", step: "<!channel>" }, "OK").step, "ProcessChunks");
+    assert.equal(summarizeFailure({ Error: "E", Cause: "", step: 7 } as never, "NOT_RUN").step, "SplitCsv");
+  });
+
   it("handles every caught shape: no Cause, a non-JSON Cause, a huge Cause, a cause with paths and frames", () => {
     assert.equal(summarizeFailure({ Error: "States.Timeout" } as never, "OK").cause, "");
     assert.equal(shortCause("plain text cause"), "plain text cause");

@@ -40,6 +40,32 @@ describe("unique keys: the finder", () => {
     assert.deepEqual(finder.addSection(Buffer.alloc(0)), []);
   });
 
+  it("tells apart hashes that share the word the table is indexed by, and keeps them through its growth", () => {
+    // Hand-made entries: every hash has the same second word (one probe chain); they differ in one other byte only.
+    const entry = (differ: number, at: 0 | 8 | 12, record: number) => {
+      const e = Buffer.alloc(26);
+      e.writeUInt32LE(0xdeadbeef, 4);
+      e.writeUInt32LE(differ, at);
+      e.writeUInt16BE(0, 16);
+      e.writeUInt32BE(record, 18);
+      e.writeUInt32BE(record + 1, 22);
+      return e;
+    };
+    const finder = new DuplicateFinder();
+    const firsts: Buffer[] = [];
+    let record = 0;
+    // 3 × 3,000 distinct hashes: far more than the table's first size, so it grows while the chain is long.
+    for (const at of [0, 8, 12] as const) for (let i = 1; i <= 3_000; i++) firsts.push(entry(i, at, ++record));
+    assert.deepEqual(finder.addSection(Buffer.concat(firsts)), []);
+    assert.equal(finder.distinct, 9_000);
+    const again = finder.addSection(Buffer.concat([entry(2_999, 8, 20_000), entry(3_001, 12, 20_001)]));
+    assert.deepEqual(again, [
+      { recordNumber: 20_000, line: 20_001, keyIndex: 0, firstRecord: 5_999, firstLine: 6_000 },
+    ]);
+    assert.equal(finder.distinct, 9_001);
+    assert.throws(() => finder.addSection(Buffer.alloc(27)), /not a whole number of 26-byte entries/);
+  });
+
   it("finds every repeat among 400,000 entries of a partition", function () {
     this.timeout(120_000);
     const n = 400_000;

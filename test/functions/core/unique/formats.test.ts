@@ -41,12 +41,14 @@ describe("unique keys: hashing and partitions", () => {
     assert.equal(partitionOf(high, 256), 0xffffffff % 256);
   });
 
-  it("chooses no partitions without a key, else one per 32 MiB from 1 to 256", () => {
-    assert.equal(uniquePartitionsFor(10_000_000_000, 0), 0);
+  it("chooses no partitions without a key, else one per 1,000,000 key entries (records × keys) from 1 to 256", () => {
+    assert.equal(uniquePartitionsFor(100_000_000, 0), 0);
     assert.equal(uniquePartitionsFor(0, 1), 1);
-    assert.equal(uniquePartitionsFor(32 * 1024 * 1024, 1), 1);
-    assert.equal(uniquePartitionsFor(32 * 1024 * 1024 + 1, 2), 2);
-    assert.equal(uniquePartitionsFor(10_000_000_000, 1), 256);
+    assert.equal(uniquePartitionsFor(1_000_000, 1), 1);
+    assert.equal(uniquePartitionsFor(1_000_001, 1), 2);
+    assert.equal(uniquePartitionsFor(500_001, 2), 2);
+    assert.equal(uniquePartitionsFor(100_000_000, 1), 100, "100,000,000 rows: 100 partitions of 1,000,000");
+    assert.equal(uniquePartitionsFor(100_000_000, 3), 256);
   });
 });
 

@@ -84,7 +84,13 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
   }
 
   /** Splits, runs the first pass of every chunk and the finder of every partition. */
-  async function firstPass(executionName: string, key: string, body = FILE, beforeFind?: () => Promise<void>) {
+  async function firstPass(
+    executionName: string,
+    key: string,
+    body = FILE,
+    beforeFind?: () => Promise<void>,
+    partitions = P,
+  ) {
     await put(key, body);
     const split: SplitResult = await splitCsv({ bucket: world.svc.bucket, key, executionName, startTime: START });
     assert.equal(split.status, "OK");
@@ -98,19 +104,19 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
       chunk,
       etag: split.etag,
       versionId: split.versionId,
-      uniquePartitions: P,
+      uniquePartitions: partitions,
     }));
     const first: ChunkResult[] = [];
     for (const input of inputs) first.push(await processChunk(input));
     if (beforeFind !== undefined) await beforeFind();
     const found = [];
-    for (let partition = 0; partition < P; partition++) {
+    for (let partition = 0; partition < partitions; partition++) {
       found.push(
         await findDuplicates({
           executionName,
           bucket: world.svc.bucket,
           partition,
-          partitions: P,
+          partitions,
           chunkCount: split.chunkCount,
         }),
       );
@@ -244,6 +250,33 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
     ]);
   });
 
+  it("with one partition reads each key file whole and finds the same later occurrences", async () => {
+    const exec = "exec-unique-one";
+    const { found, duplicatePartitions, inputs } = await firstPass(exec, "incoming/unique-one.csv", FILE, undefined, 1);
+    // Records 4 (chunk 1), 5 and 6 (chunk 2), 12 (chunk 3): chunks 1–3, bits 0b0111.
+    assert.deepEqual(found, [{ partition: 0, duplicates: 5, chunks: "7" }]);
+    assert.deepEqual(duplicatePartitions, [0]);
+    // A chunk outside its partition's chunk set reads no dups file: told none holds a hit, every chunk returns its
+    // first pass's result, although the dups file has them.
+    const told: ChunkResult[] = [];
+    for (const input of inputs) told.push(await processChunk({ ...input, duplicatePartitions, duplicateChunks: [""] }));
+    assert.equal(sumChunkResults(told, 4, "").byType.DuplicateError, undefined);
+    const second: ChunkResult[] = [];
+    for (const input of inputs)
+      second.push(await processChunk({ ...input, duplicatePartitions, duplicateChunks: ["7"] }));
+    assert.equal(sumChunkResults(second, 4, "").byType.DuplicateError, 5);
+    assert.deepEqual(
+      duplicateRecords(await readRecords(world.svc.errorTable, exec)).map((r) => [r.recordNumber, r.message?.params]),
+      [
+        [4, { key: "order_id", first: 1, firstLine: 2, value: "A1" }],
+        [5, { key: "email+ordered_at", first: 1, firstLine: 2 }],
+        [6, { key: "email+ordered_at", first: 2, firstLine: 3 }],
+        [6, { key: "order_id", first: 2, firstLine: 3, value: "A2" }],
+        [12, { key: "order_id", first: 1, firstLine: 2, value: "A1" }],
+      ],
+    );
+  });
+
   it("returns a chunk's stored result without reading the file when it has no duplicates", async () => {
     const exec = "exec-unique-stored";
     const key = "incoming/unique-stored.csv";
@@ -290,6 +323,14 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
     const { inputs } = await firstPass("exec-unique-bad", "incoming/unique-bad.csv");
     await assert.rejects(processChunk({ ...inputs[0], uniquePartitions: 300 }), /invalid uniquePartitions 300/);
     await assert.rejects(processChunk({ ...inputs[0], duplicatePartitions: [3] }), /invalid duplicatePartitions \[3\]/);
+    await assert.rejects(
+      processChunk({ ...inputs[0], duplicatePartitions: [0, 1], duplicateChunks: ["1"] }),
+      /invalid duplicateChunks/,
+    );
+    await assert.rejects(
+      processChunk({ ...inputs[0], duplicatePartitions: [0], duplicateChunks: ["X"] }),
+      /invalid duplicateChunks/,
+    );
     await assert.rejects(
       findDuplicates({ executionName: "x", bucket: world.svc.bucket, partition: 3, partitions: 3, chunkCount: 1 }),
       /find-duplicates input has invalid fields: partition/,
