@@ -1,5 +1,6 @@
 import { dirname, relative } from "node:path";
-import { SEVERITIES } from "../../functions/contract";
+import { type DatasetOutcome, SEVERITIES } from "../../functions/contract";
+import { findingMeasure } from "../../functions/core/report/dataset-html";
 import type { AwsLimitEntry } from "../services/aws-limits";
 import type { DeliveredNotice } from "./document";
 import type { RunReport, StateSummary } from "./report";
@@ -204,7 +205,6 @@ function warningLines(w: RunReport["document"]["warnings"]): string[] {
   ];
 }
 
-/** The human summary printed on stdout. */
 /** One line per AWS limit the run used more than half of: such a file is closer to failing on AWS than it looks. */
 export function limitLines(limits: readonly AwsLimitEntry[] | undefined): string[] {
   return (limits ?? [])
@@ -215,6 +215,22 @@ export function limitLines(limits: readonly AwsLimitEntry[] | undefined): string
     );
 }
 
+/**
+ * The dataset rules the file breaks, one line each (rule, this run's value, the bound, the median of earlier runs for
+ * a history rule, severity), then why a rule was not evaluated; nothing when the schema has no dataset rules.
+ */
+export function datasetLines(dataset: DatasetOutcome | undefined): string[] {
+  if (dataset === undefined) return [];
+  const lines = dataset.findings.map((f) => {
+    const median = f.median === undefined ? "" : `, median of earlier runs ${findingMeasure(f.rule, f.median)}`;
+    return `${f.rule}: ${findingMeasure(f.rule, f.measured)}, expected ${f.bound}${median} [${f.severity}]`;
+  });
+  if (dataset.findings.length === 0) lines.push("every dataset rule holds");
+  lines.push(...dataset.notes);
+  return lines.map((l, i) => `${i === 0 ? "Dataset     " : "            "}${l}`);
+}
+
+/** The human summary printed on stdout. */
 export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   const d = report.document;
   const out: string[] = [];
@@ -253,6 +269,7 @@ export function formatHuman(report: RunReport, cwd = process.cwd()): string {
   out.push(`Rows        total ${d.rows.total}   valid ${d.rows.valid}   invalid ${d.rows.invalid}`);
   out.push(`Errors      total ${d.errors.total}   critical (HIGH + CRITICAL) ${d.errors.critical}`);
   if (d.warnings.total > 0) out.push(...warningLines(d.warnings));
+  out.push(...datasetLines(d.dataset));
   out.push(...outcomeLines(report, rel));
   const types = Object.entries(d.errors.byType).filter(([, n]) => n > 0);
   if (types.length > 0) {

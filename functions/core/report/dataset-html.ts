@@ -6,7 +6,7 @@ import { escapeHtml } from "../notify/escape";
 const SHARE_RULES = /^(dataset:completeness:|history:errorRate$)/;
 
 /** A finding's measure as a reader reads it: `62.5%` for a share, the count of rows otherwise. */
-function measure(rule: string, value: number): string {
+export function findingMeasure(rule: string, value: number): string {
   return SHARE_RULES.test(rule) ? percent(value) : String(value);
 }
 
@@ -21,7 +21,7 @@ export function datasetHtml(dataset: DatasetOutcome, run: { executionName: strin
     ? `<table class="dataset"><tr><th>rule</th><th>severity</th><th>this run</th><th>expected</th><th>median of earlier runs</th></tr>${dataset.findings
         .map(
           (f) =>
-            `<tr class="sev-${h(f.severity)}"><td><code>${h(f.rule)}</code></td><td>${h(f.severity)}</td><td class="num">${h(measure(f.rule, f.measured))}</td><td>${h(f.bound)}</td><td class="num">${f.median === undefined ? "" : h(measure(f.rule, f.median))}</td></tr>`,
+            `<tr class="sev-${h(f.severity)}"><td><code>${h(f.rule)}</code></td><td>${h(f.severity)}</td><td class="num">${h(findingMeasure(f.rule, f.measured))}</td><td>${h(f.bound)}</td><td class="num">${f.median === undefined ? "" : h(findingMeasure(f.rule, f.median))}</td></tr>`,
         )
         .join("")}</table>`
     : "<p>The file keeps every dataset rule.</p>";
