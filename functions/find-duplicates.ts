@@ -1,11 +1,11 @@
 import { writeBytes } from "./adapters/s3-bytes";
 import { readKeySection } from "./adapters/unique-work";
 import { type FindDuplicatesInput, type FindDuplicatesOutput, WORK_KEYS } from "./contract";
+import { findDuplicatesInput } from "./core/inputs";
 import { createLogger, type Logger } from "./core/log";
 import { encodeChunkSet } from "./core/unique/chunk-set";
 import { type DuplicateEntry, encodeDupsFile } from "./core/unique/dups-file";
 import { DuplicateFinder } from "./core/unique/finder";
-import { findDuplicatesInput } from "./core/unique/inputs";
 
 const log: Logger = createLogger("find-duplicates");
 

@@ -110,6 +110,30 @@ export const processChunkInputSchema = z
     }
   });
 
+/** What each FindDuplicates iteration receives: one partition of the split's P, and the chunks to read. */
+export const findDuplicatesInputSchema = z
+  .looseObject({
+    executionName: text,
+    bucket: text,
+    partitions: z
+      .int({ error: `expected a whole number from 1 to ${MAX_UNIQUE_PARTITIONS} (the split's uniquePartitions)` })
+      .min(1, { error: `expected a whole number from 1 to ${MAX_UNIQUE_PARTITIONS} (the split's uniquePartitions)` })
+      .max(MAX_UNIQUE_PARTITIONS, {
+        error: `expected a whole number from 1 to ${MAX_UNIQUE_PARTITIONS} (the split's uniquePartitions)`,
+      }),
+    partition: z.int({ error: "expected a whole number from 0 to partitions - 1" }),
+    chunkCount: z.int({ error: "expected a whole number of 1 or more" }).min(1, { error: "expected 1 or more" }),
+  })
+  .superRefine((input, ctx) => {
+    if (input.partition < 0 || input.partition >= input.partitions) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["partition"],
+        message: `expected a whole number from 0 to partitions - 1 (${input.partitions} partitions)`,
+      });
+    }
+  });
+
 /** The AggregateResults payload; `header` may be absent or null (older definitions, direct invokes): no columns. */
 export const aggregateInputSchema = z.looseObject({
   executionName: text,
@@ -218,6 +242,10 @@ export const splitInput = (event: unknown) => parseInput(splitInputSchema, event
 /** A chunk's input: a bad one names the fields. */
 export const processChunkInput = (event: unknown) =>
   parseInput(processChunkInputSchema, event, "process-chunk") as ProcessChunkInput;
+
+/** A FindDuplicates iteration's input: a bad one names the fields. */
+export const findDuplicatesInput = (event: unknown) =>
+  parseInput(findDuplicatesInputSchema, event, "find-duplicates", "the split's values");
 
 /** The aggregation's input: a bad one names the fields. */
 export const aggregateInput = (event: unknown) =>

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { handler as aggregate } from "../../../functions/aggregate-results";
 import { InputError } from "../../../functions/core/errors";
-import { aggregateInput, checkInput, processChunkInput, splitInput } from "../../../functions/core/inputs";
+import {
+  aggregateInput,
+  checkInput,
+  findDuplicatesInput,
+  processChunkInput,
+  splitInput,
+} from "../../../functions/core/inputs";
+import { handler as findDuplicates } from "../../../functions/find-duplicates";
 import { handler as processChunk } from "../../../functions/process-chunk";
 import { handler as split } from "../../../functions/split-csv";
 
@@ -134,6 +141,27 @@ describe("handler inputs", () => {
     await assert.rejects(
       aggregate({ bucket: "b" } as never),
       /^InputError: aggregate-results input lacks executionName, key/,
+    );
+    await assert.rejects(
+      findDuplicates({ executionName: "e", partition: 0, partitions: 1, chunkCount: 1 } as never),
+      /^InputError: find-duplicates input lacks bucket: the state machine must pass the split's values/,
+    );
+  });
+
+  it("names each bad field of a FindDuplicates iteration with what it must be", () => {
+    const base = { executionName: "e", bucket: "b", partition: 0, partitions: 4, chunkCount: 3 };
+    assert.deepEqual(findDuplicatesInput(base), base);
+    assert.equal(
+      inputError(findDuplicatesInput, { ...base, partition: 4, chunkCount: 0 }).message,
+      "find-duplicates input has an invalid chunkCount 0: expected 1 or more; has an invalid partition 4: expected a whole number from 0 to partitions - 1 (4 partitions).",
+    );
+    assert.equal(
+      inputError(findDuplicatesInput, { ...base, partition: 4 }).message,
+      "find-duplicates input has an invalid partition 4: expected a whole number from 0 to partitions - 1 (4 partitions).",
+    );
+    assert.equal(
+      inputError(findDuplicatesInput, { ...base, partitions: 257, partition: 1.5 }).message,
+      "find-duplicates input has an invalid partitions 257: expected a whole number from 1 to 256 (the split's uniquePartitions); has an invalid partition 1.5: expected a whole number from 0 to partitions - 1.",
     );
   });
 });

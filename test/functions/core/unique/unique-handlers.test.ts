@@ -333,7 +333,7 @@ describe("uniqueness across the file, on local DynamoDB and S3", () => {
     );
     await assert.rejects(
       findDuplicates({ executionName: "x", bucket: world.svc.bucket, partition: 3, partitions: 3, chunkCount: 1 }),
-      /find-duplicates input has invalid fields: partition/,
+      /find-duplicates input has an invalid partition 3: expected a whole number from 0 to partitions - 1 \(3 partitions\)/,
     );
   });
 });
