@@ -14,7 +14,7 @@ import {
   NOTIFICATION_CHANNELS,
   type NotificationChannel,
 } from "../../functions/contract";
-import type { Logger } from "../../functions/core/log";
+import { type Logger, setLogSink } from "../../functions/core/log";
 import { runCheck } from "../../functions/core/notify/check";
 import { parseNotifyPolicy } from "../../functions/core/notify/policy";
 import { startLocalServices } from "../../local/services/services";
@@ -51,6 +51,9 @@ export interface CheckMeasures {
 export async function measureCheckAndAggregation(input: CheckInput): Promise<CheckMeasures> {
   const svc = await startLocalServices();
   const saved = { ...process.env };
+  // The aggregation's handler logs through the module's sink (the check gets `silent`): its line would land among
+  // the bench's output.
+  const restoreSink = setLogSink(() => undefined);
   let check: CheckMeasures["check"];
   let aggregate: CheckMeasures["aggregate"];
   try {
@@ -122,6 +125,7 @@ export async function measureCheckAndAggregation(input: CheckInput): Promise<Che
     }
     aggregate = { ms: aggregated.ms };
   } finally {
+    setLogSink(restoreSink);
     process.env = saved;
     clients.reset();
     await svc.stop();

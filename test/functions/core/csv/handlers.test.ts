@@ -18,7 +18,7 @@ import {
   type RunManifest,
   type SplitResult,
 } from "../../../../functions/contract";
-import { setLogSink } from "../../../../functions/core/log";
+import { type LogSink, setLogSink } from "../../../../functions/core/log";
 import { handler as processChunk } from "../../../../functions/process-chunk";
 import { handler as splitCsv } from "../../../../functions/split-csv";
 import { type LocalServices, startLocalServices } from "../../../../local/services/services";
@@ -32,8 +32,10 @@ describe("CSV handlers on local DynamoDB and S3", () => {
   let svc: LocalServices;
   const saved = { ...process.env };
   let batchCalls = 0;
+  let restoreSink: LogSink;
 
   before(async () => {
+    restoreSink = setLogSink(() => undefined);
     svc = await startLocalServices();
     Object.assign(process.env, svc.env);
     clients.reset();
@@ -49,6 +51,7 @@ describe("CSV handlers on local DynamoDB and S3", () => {
     );
   });
   after(async () => {
+    setLogSink(restoreSink);
     restoreEnv(saved);
     clients.reset();
     resetRowSchemaCache();

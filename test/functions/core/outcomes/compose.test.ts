@@ -12,6 +12,7 @@ import {
   RUN_KEYS,
   type RunManifest,
 } from "../../../../functions/contract";
+import { type LogSink, setLogSink } from "../../../../functions/core/log";
 import {
   aggregateOutputOf,
   buildManifest,
@@ -284,6 +285,7 @@ describe("AggregateResults on local DynamoDB and S3 (under its own grants)", () 
   const RESULTS_BUCKET = "csv-pipeline-results";
   let svc: LocalServices;
   let previousCredentials: ClientCredentialsSource | undefined;
+  let restoreSink: LogSink;
   const saved = { ...process.env };
   const calls = { query: 0, multipart: 0 };
 
@@ -315,6 +317,7 @@ describe("AggregateResults on local DynamoDB and S3 (under its own grants)", () 
     Object.assign(process.env, svc.env);
     clients.reset();
     previousCredentials = setClientCredentials(() => ({ accessKeyId: ROLE_KEY, secretAccessKey: "local" }));
+    restoreSink = setLogSink(() => undefined);
     clients.doc().middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === "QueryCommand") calls.query++;
@@ -332,6 +335,7 @@ describe("AggregateResults on local DynamoDB and S3 (under its own grants)", () 
   });
 
   after(async () => {
+    setLogSink(restoreSink);
     setClientCredentials(previousCredentials);
     restoreEnv(saved);
     clients.reset();
