@@ -4,6 +4,7 @@ import { DEFAULT_OUTCOME_SETTINGS, ENV, OUTCOME_KEYS, type OutcomeSettings } fro
 import { FUNCTION_KEYS, FUNCTION_SPECS, type FunctionKey } from "../../infra/functions";
 import { INCOMPLETE_UPLOAD_DAYS, lifecycleRules, RESULT_EXPIRY_DAYS } from "../../infra/pipeline";
 import { allowingStatements, type LocalStatement } from "../../local/services/iam-local";
+import { parseOutputs } from "../../ops/outputs";
 import { runProgram, runProgramWith } from "../support/infra-program";
 import { type MockResource, PROJECT, TEST_CONFIG } from "../support/pulumi-mocks";
 
@@ -243,20 +244,28 @@ describe("row outcomes in the Pulumi program (under mocks)", () => {
       resultsPrefix: "quality/results/",
     };
     let deployed: ReturnType<typeof deployedOf>;
+    /** The program's exports, resolved: what `pulumi stack output --json` prints. */
+    let stackOutputs: Record<string, unknown>;
 
     before(async function () {
       this.timeout(240_000);
-      deployed = deployedOf(
-        (
-          await runProgramWith(
-            {
-              ...TEST_CONFIG,
-              [`${PROJECT}:outputs`]: JSON.stringify(outputs),
-              [`${PROJECT}:notifyPolicy`]: JSON.stringify({ locale: "en" }),
-            },
-            [`${PROJECT}:slackWebhookUrl`],
-          )
-        ).resources,
+      const run = await runProgramWith(
+        {
+          ...TEST_CONFIG,
+          [`${PROJECT}:outputs`]: JSON.stringify(outputs),
+          [`${PROJECT}:notifyPolicy`]: JSON.stringify({ locale: "en" }),
+        },
+        [`${PROJECT}:slackWebhookUrl`],
+      );
+      deployed = deployedOf(run.resources);
+      stackOutputs = run.outputs;
+    });
+
+    it("exports resultsPrefix, so ops finds the manifests and reports of a stack that moved them", () => {
+      assert.equal(stackOutputs.resultsPrefix, "quality/results/");
+      assert.equal(
+        parseOutputs(JSON.stringify(stackOutputs), "pulumi stack output --json").resultsPrefix,
+        "quality/results/",
       );
     });
 
