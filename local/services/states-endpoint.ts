@@ -215,6 +215,19 @@ export function handleStatesRequest(
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters in a name is the point
 const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
+/** StartExecution's length constraints: a name of at most 80 characters, an input of at most 256 KiB in UTF-8. */
+export const MAX_NAME_LENGTH = 80;
+export const MAX_INPUT_BYTES = 262_144;
+
+/** The API's answer to a member past its length constraint (the value is quoted only when short, as AWS does). */
+function tooLong(member: string, max: number, value?: string): StatesRefusal {
+  const quoted = value === undefined ? "" : ` '${value}'`;
+  return new StatesRefusal(
+    "ValidationException",
+    `1 validation error detected: Value${quoted} at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+  );
+}
+
 /**
  * StartExecution: a name used before answers ExecutionAlreadyExists (unless the execution is still open with the same
  * input, which Step Functions treats as the same request); an unknown state machine StateMachineDoesNotExist.
@@ -227,9 +240,11 @@ function startExecution(params: Record<string, unknown>, accessKeyId: string, au
   if (machine !== LOCAL_STATE_MACHINE_ARN)
     throw new StatesRefusal("StateMachineDoesNotExist", `State Machine Does Not Exist: '${machine}'`);
   const name = params.name === undefined ? randomUUID() : String(params.name);
-  if (name.length === 0 || name.length > 80 || INVALID_NAME.test(name))
-    throw new StatesRefusal("InvalidName", `Invalid Name: '${name}'`);
+  // Past a member's length constraint the API's validation answers before the service looks at the value.
+  if (name.length > MAX_NAME_LENGTH) throw tooLong("name", MAX_NAME_LENGTH, name);
+  if (name.length === 0 || INVALID_NAME.test(name)) throw new StatesRefusal("InvalidName", `Invalid Name: '${name}'`);
   const input = params.input === undefined ? "{}" : String(params.input);
+  if (Buffer.byteLength(input, "utf8") > MAX_INPUT_BYTES) throw tooLong("input", MAX_INPUT_BYTES);
   try {
     JSON.parse(input);
   } catch {

@@ -61,4 +61,24 @@ describe("local Step Functions endpoint: StartExecution", () => {
       "InvalidExecutionInput",
     );
   });
+
+  it("refuses a name over 80 characters and an input over 256 KiB (UTF-8 bytes) as the API's validation does", async () => {
+    assert.equal(
+      await refusal({ stateMachineArn: LOCAL_STATE_MACHINE_ARN, name: "n".repeat(81), input: "{}" }),
+      "ValidationException",
+    );
+    // 262,144 bytes exactly is accepted; one more byte (here: a two-byte character in place of one) is not.
+    const fits = JSON.stringify({ pad: "x".repeat(262_144 - 10) });
+    assert.equal(Buffer.byteLength(fits), 262_144);
+    const started = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: LOCAL_STATE_MACHINE_ARN, name: "input-at-limit", input: fits }),
+    );
+    assert.match(started.executionArn ?? "", /:input-at-limit$/);
+    const over = JSON.stringify({ pad: `é${"x".repeat(262_144 - 11)}` });
+    assert.equal(over.length, 262_144);
+    assert.equal(
+      await refusal({ stateMachineArn: LOCAL_STATE_MACHINE_ARN, name: "input-over-limit", input: over }),
+      "ValidationException",
+    );
+  });
 });
