@@ -6,8 +6,8 @@ export const FUNCTION_SPECS = {
     name: "aggregate-results",
     entry: "functions/aggregate-results.ts",
     memorySize: 256,
-    // Composes a run's rows.csv and errors.csv by streaming up to 256 chunks' parts through S3 (2 parts of 5 MiB
-    // in memory per file, whatever its size). A 1M-row file of ≈ 100-byte rows rejected whole makes ≈ 100 MB of
+    // Composes a run's rows.csv and errors.csv at once by streaming up to 256 chunks' parts through S3 (2 parts of
+    // 5 MiB in memory per file, whatever its size). A 1M-row file of ≈ 100-byte rows rejected whole makes ≈ 100 MB of
     // rows.csv and ≈ 100 MB of errors.csv from 512 parts: composed in 7.5 s against the local S3 (loopback), so
     // tens of seconds on S3, where each part read pays a request's latency. Five minutes leaves several times that
     // for slow requests and retries, and is short enough that a stuck composition fails (and the check still runs)

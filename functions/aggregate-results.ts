@@ -1,7 +1,7 @@
 import { readRunSummaries } from "./adapters/chunk-summaries";
 import { dynamoFeedHistory } from "./adapters/feed-history";
 import { decodeEventKey, putJson, readObjectText } from "./adapters/s3";
-import { composeObject } from "./adapters/s3-compose";
+import { composeObjects } from "./adapters/s3-compose";
 import { type AggregateOutput, ENV, OUTCOME_KEYS } from "./contract";
 import { usesHistory } from "./core/dataset/records";
 import { FUNCTION_ENV, optionalEnv, requireEnv } from "./core/env";
@@ -73,8 +73,8 @@ export async function handler(event: AggregateEvent, _context?: unknown): Promis
     const line = await readObjectText(input.bucket, OUTCOME_KEYS.headerPart(settings, exec));
     files.rows.head = (settings.bom ? UTF8_BOM : "") + line;
   }
-  const rowsBytes = await composeObject(input.bucket, files.rows, log);
-  const errorsBytes = await composeObject(input.bucket, files.errors, log);
+  // Both files at once: each one's parts stream in order, and one's round trips overlap the other's copying.
+  const [rowsBytes, errorsBytes] = await composeObjects(input.bucket, [files.rows, files.errors], log);
 
   const manifest = buildManifest(outcome, new Date().toISOString());
   const resultBucket = optionalEnv(ENV.resultsBucket) ?? input.bucket;

@@ -47,6 +47,28 @@ export function setClientCredentials(source: ClientCredentialsSource | undefined
   return previous;
 }
 
+/** An SDK plugin (`middlewareStack.use`) of a DynamoDB client. */
+export type DynamoClientPlugin = Parameters<DynamoDBClient["middlewareStack"]["use"]>[0];
+
+let dynamoPlugins: readonly DynamoClientPlugin[] = [];
+
+/**
+ * Gives every DynamoDB client made from now on these plugins (the document client shares its DynamoDB client's
+ * middleware stack, so its requests pass them too); none by default, and none on Lambda. The local runner observes
+ * the items the functions write with one. Returns the previous plugins, to restore them.
+ */
+export function setDynamoClientPlugins(plugins: readonly DynamoClientPlugin[]): readonly DynamoClientPlugin[] {
+  const previous = dynamoPlugins;
+  dynamoPlugins = plugins;
+  return previous;
+}
+
+function dynamoClient(config: { credentials?: ClientCredentials }): DynamoDBClient {
+  const client = new DynamoDBClient({ ...config });
+  for (const plugin of dynamoPlugins) client.middlewareStack.use(plugin);
+  return client;
+}
+
 /**
  * SDK clients, created lazily once per process (so once per warm Lambda container) and shared by every adapter.
  * Endpoints follow the SDK's own `AWS_ENDPOINT_URL_<SERVICE>` variables, which is how the local runner points them
@@ -66,7 +88,7 @@ function once<T>(name: string, make: (config: { credentials?: ClientCredentials 
 }
 
 export const clients = {
-  dynamo: () => once("dynamo", (c) => new DynamoDBClient({ ...c })),
+  dynamo: () => once("dynamo", dynamoClient),
   doc: () =>
     once("doc", () =>
       DynamoDBDocumentClient.from(clients.dynamo(), { marshallOptions: { removeUndefinedValues: true } }),

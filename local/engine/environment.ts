@@ -12,7 +12,7 @@ import {
 } from "../../blueprint/function-env";
 import type { FunctionKey } from "../../blueprint/function-specs";
 import { type OnCallSubscription, onCallSubscriptions } from "../../blueprint/subscriptions";
-import { clients } from "../../functions/adapters/clients";
+import { clients, setDynamoClientPlugins } from "../../functions/adapters/clients";
 import { resetRowSchemaCache } from "../../functions/adapters/schema-source";
 import { resetSlackWebhookCache } from "../../functions/adapters/ssm";
 import {
@@ -27,7 +27,7 @@ import { setLogSink } from "../../functions/core/log";
 import type { LocalConfig, LocalFeed } from "../cli/run-config";
 import { LimitLedger } from "../services/aws-limits";
 import { type AwsRecorder, type RecordedCall, startAwsRecorder } from "../services/aws-recorder";
-import { startDynamoSizes } from "../services/dynamo-sizes";
+import { dynamoSizesPlugin } from "../services/dynamo-sizes";
 import { type DynamoThrottle, startDynamoThrottle } from "../services/dynamo-throttle";
 import { LOCAL_STATE_MACHINE_ARN } from "../services/executions";
 import type { FaultPlan } from "../services/faults";
@@ -342,10 +342,10 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     cleanups.add(() => started.stop());
     throttle = started;
   }
-  // Every item the functions write passes here and is sized as DynamoDB sizes it (`--json`'s awsLimits).
+  // Every item the functions write is sized as DynamoDB sizes it (`--json`'s awsLimits), by their clients.
   const limits = new LimitLedger();
-  const sizes = await startDynamoSizes(throttle?.endpoint ?? services.dynamoEndpoint, limits);
-  cleanups.add(() => sizes.stop());
+  const previousPlugins = setDynamoClientPlugins([dynamoSizesPlugin(limits)]);
+  cleanups.add(() => setDynamoClientPlugins(previousPlugins));
 
   // Each feed's schema where a deploy puts it; a schema an earlier run in this process read is not reused.
   for (const feed of spec.feeds) {
@@ -390,7 +390,7 @@ export async function openEnvironment(spec: EnvironmentSpec, cleanups: Cleanups)
     setEnvironment({
       ...services.env,
       ...aws.env,
-      AWS_ENDPOINT_URL_DYNAMODB: sizes.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: throttle?.endpoint ?? services.dynamoEndpoint,
       [ENV.chunkRows]: config.chunkRows?.toString(),
       [ENV.chunkBytes]: config.chunkBytes?.toString(),
       [ENV.resultsBucket]: services.bucket,

@@ -54,7 +54,7 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? "null", "utf8");
 }
 
-/** A DynamoDB attribute value in the wire format (`{ S: "x" }`, `{ N: "1" }`, `{ M: {...} }`, …). */
+/** A DynamoDB attribute value in the wire format (`{ S: "x" }`, `{ N: "1" }`, `{ M: {...} }`, …) or an SDK input. */
 type WireValue = Record<string, unknown>;
 
 function numberBytes(n: string): number {
@@ -67,6 +67,11 @@ function numberBytes(n: string): number {
   return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
 }
 
+/** Bytes of a binary value: base64 text in a request's body, bytes in an SDK command's input. */
+function binaryBytes(v: unknown): number {
+  return v instanceof Uint8Array ? v.byteLength : Buffer.from(String(v), "base64").length;
+}
+
 function valueBytes(value: WireValue): number {
   const [type, v] = Object.entries(value)[0] ?? ["NULL", true];
   switch (type) {
@@ -75,7 +80,7 @@ function valueBytes(value: WireValue): number {
     case "N":
       return numberBytes(String(v));
     case "B":
-      return Buffer.from(String(v), "base64").length;
+      return binaryBytes(v);
     case "BOOL":
     case "NULL":
       return 1;
@@ -84,7 +89,7 @@ function valueBytes(value: WireValue): number {
     case "NS":
       return (v as string[]).reduce((n, s) => n + numberBytes(s), 0);
     case "BS":
-      return (v as string[]).reduce((n, s) => n + Buffer.from(s, "base64").length, 0);
+      return (v as unknown[]).reduce((n: number, s) => n + binaryBytes(s), 0);
     case "L":
       return 3 + (v as WireValue[]).reduce((n, e) => n + 1 + valueBytes(e), 0);
     case "M":

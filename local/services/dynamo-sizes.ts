@@ -1,7 +1,7 @@
+import type { DynamoClientPlugin } from "../../functions/adapters/clients";
 import { AWS_LIMITS, dynamoItemBytes, type LimitLedger } from "./aws-limits";
-import { forwardRequest, readBody, startLoopbackServer } from "./http";
 
-/** A wire-format item (`{ name: { S: "…" }, … }`). */
+/** An item in attribute-value form (`{ name: { S: "…" }, … }`), as a request's input or body holds it. */
 type WireItem = Record<string, Record<string, unknown>>;
 
 /** The items a write request puts whole, with their table: PutItem, BatchWriteItem's puts, TransactWriteItems' puts. */
@@ -28,32 +28,27 @@ export function itemsWritten(operation: string, body: unknown): { table: string;
   }
 }
 
-export interface DynamoSizes {
-  /** Endpoint to give the handlers instead of the database's own. */
-  endpoint: string;
-  stop(): Promise<void>;
-}
-
 /**
- * A pass-through proxy in front of the local DynamoDB that sizes every item written whole (PutItem, BatchWriteItem,
- * TransactWriteItems) as DynamoDB sizes it, into `ledger` by table. It changes nothing: the database behind it
- * refuses an item over 400 KB as DynamoDB does. (UpdateItem is not sized: the functions use it only for a run's
- * claim and counters, a few fixed attributes.)
+ * An SDK plugin that sizes every item a DynamoDB client writes whole (PutItem, BatchWriteItem, TransactWriteItems) as
+ * DynamoDB sizes it, into `ledger` by table. It changes nothing: the database refuses an item over 400 KB as DynamoDB
+ * does. It reads each command's input at the build step, once the document client has marshalled it, so a request
+ * is neither parsed again nor sent through a proxy on its way. (UpdateItem is not sized: the functions use it only
+ * for a run's claim and counters, a few fixed attributes.)
  */
-export async function startDynamoSizes(target: string, ledger: LimitLedger): Promise<DynamoSizes> {
-  const upstream = new URL(target);
-  const server = await startLoopbackServer(async (req, res) => {
-    const body = await readBody(req);
-    const operation = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
-    if (operation === "PutItem" || operation === "BatchWriteItem" || operation === "TransactWriteItems") {
-      try {
-        for (const { table, item } of itemsWritten(operation, JSON.parse(body)))
-          ledger.observe(AWS_LIMITS.dynamoItem, dynamoItemBytes(item), table);
-      } catch {
-        // A body that is not JSON: the database answers it (SerializationException); nothing to size.
-      }
-    }
-    await forwardRequest(upstream, req, res, body);
-  });
-  return { endpoint: server.url, stop: () => server.close() };
+export function dynamoSizesPlugin(ledger: LimitLedger): DynamoClientPlugin {
+  return {
+    applyToStack(stack) {
+      stack.add(
+        (next, context) => async (args) => {
+          const operation = String(context.commandName ?? "").replace(/Command$/, "");
+          if (operation === "PutItem" || operation === "BatchWriteItem" || operation === "TransactWriteItems") {
+            for (const { table, item } of itemsWritten(operation, args.input))
+              ledger.observe(AWS_LIMITS.dynamoItem, dynamoItemBytes(item), table);
+          }
+          return next(args);
+        },
+        { step: "build", name: "sizeItemsWritten" },
+      );
+    },
+  };
 }

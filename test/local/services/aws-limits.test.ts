@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { BatchWriteItemCommand, CreateTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { clients, setDynamoClientPlugins } from "../../../functions/adapters/clients";
 import { limitLines } from "../../../local/report/format";
 import { AWS_LIMITS, dynamoItemBytes, LimitLedger } from "../../../local/services/aws-limits";
-import { itemsWritten, startDynamoSizes } from "../../../local/services/dynamo-sizes";
-import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type LocalServices,
-  startLocalServices,
-} from "../../../local/services/services";
+import { dynamoSizesPlugin, itemsWritten } from "../../../local/services/dynamo-sizes";
+import { type LocalServices, startLocalServices } from "../../../local/services/services";
+import { restoreEnv } from "../../support/env";
 
 describe("dynamoItemBytes", () => {
   it("sizes an item as DynamoDB's documentation does: names and values, numbers by significant digits, 3 + 1 per element for maps and lists", () => {
@@ -67,52 +65,71 @@ describe("itemsWritten", () => {
   });
 });
 
-describe("startDynamoSizes", function () {
+describe("dynamoSizesPlugin", function () {
   this.timeout(60_000);
   let svc: LocalServices;
+  const ledger = new LimitLedger();
+  let previous: ReturnType<typeof setDynamoClientPlugins>;
+  const saved = { ...process.env };
   before(async () => {
     svc = await startLocalServices();
+    Object.assign(process.env, svc.env);
+    previous = setDynamoClientPlugins([dynamoSizesPlugin(ledger)]);
+    clients.reset();
+    await clients.dynamo().send(
+      new CreateTableCommand({
+        TableName: "sized",
+        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
   });
   after(async () => {
+    setDynamoClientPlugins(previous);
+    restoreEnv(saved);
+    clients.reset();
     await svc?.stop();
   });
 
-  it("sizes each item written through it, and the database behind it still refuses an item over 400 KB", async () => {
-    const ledger = new LimitLedger();
-    const sizes = await startDynamoSizes(svc.dynamoEndpoint, ledger);
-    const client = new DynamoDBClient({
-      endpoint: sizes.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
+  it("sizes each item the functions' clients write, and the database still refuses an item over 400 KB", async () => {
+    await clients
+      .dynamo()
+      .send(new PutItemCommand({ TableName: "sized", Item: { pk: { S: "a" }, v: { S: "x".repeat(1000) } } }));
+    assert.deepEqual(ledger.entries()[1], {
+      limit: "DynamoDB item",
+      max: 409_600,
+      largest: 2 + 1 + 1 + 1000,
+      where: "sized",
     });
+
+    await assert.rejects(
+      clients
+        .dynamo()
+        .send(new PutItemCommand({ TableName: "sized", Item: { pk: { S: "b" }, v: { S: "x".repeat(409_600) } } })),
+      /Item size has exceeded the maximum allowed size/,
+    );
+    assert.equal(ledger.entries()[1].largest, 2 + 1 + 1 + 409_600);
+  });
+
+  it("sizes BatchWriteItem's puts with their bytes, and the document client's items once marshalled", async () => {
+    const fresh = new LimitLedger();
+    const restore = setDynamoClientPlugins([dynamoSizesPlugin(fresh)]);
+    clients.reset();
     try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: "sized",
-          AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-          KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-          BillingMode: "PAY_PER_REQUEST",
+      await clients.dynamo().send(
+        new BatchWriteItemCommand({
+          RequestItems: { sized: [{ PutRequest: { Item: { pk: { S: "c" }, b: { B: new Uint8Array(5000) } } } }] },
         }),
       );
-      await client.send(
-        new PutItemCommand({ TableName: "sized", Item: { pk: { S: "a" }, v: { S: "x".repeat(1000) } } }),
-      );
-      await assert.rejects(
-        client.send(
-          new PutItemCommand({ TableName: "sized", Item: { pk: { S: "b" }, v: { S: "x".repeat(409_600) } } }),
-        ),
-        /Item size has exceeded the maximum allowed size/,
-      );
-
-      assert.deepEqual(ledger.entries()[1], {
-        limit: "DynamoDB item",
-        max: 409_600,
-        largest: 2 + 1 + 1 + 409_600,
-        where: "sized",
-      });
+      assert.equal(fresh.entries()[1].largest, 2 + 1 + 1 + 5000, "binary: its bytes");
+      await clients
+        .doc()
+        .send(new PutCommand({ TableName: "sized", Item: { pk: "d", n: 12345, v: "y".repeat(6000) } }));
+      assert.equal(fresh.entries()[1].largest, 2 + 1 + 1 + 3 + 1 + 1 + 6000, "a document's item as DynamoDB stores it");
     } finally {
-      client.destroy();
-      await sizes.stop();
+      setDynamoClientPlugins(restore);
+      clients.reset();
     }
   });
 });
