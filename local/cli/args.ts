@@ -7,13 +7,7 @@ import { checkStateDir } from "../engine/state-dir";
 import { FAULT_HELP, FAULT_NAMES, type FaultPlan, parseFaults } from "../services/faults";
 import { UsageError } from "../usage-error";
 import { type ArrivalArgs, arrivalCommand } from "./arrival-args";
-import {
-  asksForHelp,
-  type CommandLineOptions,
-  type CommandLineProblem,
-  parseCommandLine,
-  repeatedOption,
-} from "./command-line";
+import { asksForHelp, type CommandLineOptions, describeWith, parseCommandLine, repeatedOption } from "./command-line";
 
 /** The pipeline's pattern, as `--pattern` names it. */
 export type Pattern = PipelinePattern;
@@ -105,23 +99,7 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies CommandLineOptions;
 
-/** The one-line message for what `parseArgs` refuses. */
-function describeProblem(problem: CommandLineProblem): string {
-  switch (problem.kind) {
-    case "unknown-option":
-      // As written, up to any "=": `--colour=red` is `--colour`, a group of short flags `-xv` stays whole.
-      return `unknown option ${problem.arg.split("=")[0]}`;
-    case "missing-value":
-      // A value that starts with a single "-" is taken only inline: say how.
-      return problem.next === undefined || problem.next.startsWith("--")
-        ? `${problem.option} needs a value`
-        : `${problem.option} needs a value; give one that starts with "-" as ${problem.option}=${problem.next}`;
-    case "unexpected-value":
-      return `${problem.option} takes no value`;
-    case "unexpected-positional":
-      return `one CSV file at a time (got ${problem.arg})`;
-  }
-}
+const describeProblem = describeWith((arg) => `one CSV file at a time (got ${arg})`);
 
 const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 

@@ -30,6 +30,29 @@ export type CommandLineProblem =
 /** Words a problem as the one line the command prints. */
 export type DescribeProblem = (problem: CommandLineProblem) => string;
 
+/**
+ * The one-line wording of each problem, shared by the commands; `positional` words an argument where the command
+ * takes none (what each command takes instead differs).
+ */
+export function describeWith(positional: (arg: string) => string): DescribeProblem {
+  return (problem) => {
+    switch (problem.kind) {
+      case "unknown-option":
+        // As written, up to any "=": `--colour=red` is `--colour`, a group of short flags `-xv` stays whole.
+        return `unknown option ${problem.arg.split("=")[0]}`;
+      case "missing-value":
+        // A value that starts with a single "-" is taken only inline: say how.
+        return problem.next === undefined || problem.next.startsWith("--")
+          ? `${problem.option} needs a value`
+          : `${problem.option} needs a value; give one that starts with "-" as ${problem.option}=${problem.next}`;
+      case "unexpected-value":
+        return `${problem.option} takes no value`;
+      case "unexpected-positional":
+        return positional(problem.arg);
+    }
+  };
+}
+
 /** The codes of the errors `parseArgs` throws for a bad command line (other errors are the program's own). */
 const PARSE_ARGS_CODES = new Set([
   "ERR_PARSE_ARGS_UNKNOWN_OPTION",

@@ -9,13 +9,7 @@ import { checkStateDir } from "../engine/state-dir";
 import { FAULT_NAMES, type FaultPlan, parseFaults } from "../services/faults";
 import { UsageError } from "../usage-error";
 import { DEFAULT_SCHEMA } from "./args";
-import {
-  asksForHelp,
-  type CommandLineOptions,
-  type CommandLineProblem,
-  parseCommandLine,
-  repeatedOption,
-} from "./command-line";
+import { asksForHelp, type CommandLineOptions, describeWith, parseCommandLine, repeatedOption } from "./command-line";
 
 /** Parsed command line of the local stack. */
 export interface StackArgs {
@@ -67,20 +61,9 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies CommandLineOptions;
 
-function describeProblem(problem: CommandLineProblem): string {
-  switch (problem.kind) {
-    case "unknown-option":
-      return `unknown option ${problem.arg.split("=")[0]}`;
-    case "missing-value":
-      return problem.next === undefined || problem.next.startsWith("--")
-        ? `${problem.option} needs a value`
-        : `${problem.option} needs a value; give one that starts with "-" as ${problem.option}=${problem.next}`;
-    case "unexpected-value":
-      return `${problem.option} takes no value`;
-    case "unexpected-positional":
-      return `the local stack takes no file (got ${problem.arg}): put files in its bucket once it runs`;
-  }
-}
+const describeProblem = describeWith(
+  (arg) => `the local stack takes no file (got ${arg}): put files in its bucket once it runs`,
+);
 
 function requireFile(path: string, what: string): string {
   const full = resolve(path);

@@ -6,7 +6,7 @@
 import { StateMachine } from "aws-local-stepfunctions";
 import { walkDefinition } from "../../workflow/graph";
 import { AWS_LIMITS, type LimitLedger } from "../services/aws-limits";
-import { LOCAL_STATE_MACHINE_ARN, localExecutions } from "../services/executions";
+import { LOCAL_STATE_MACHINE_ARN, type LocalStateStep, localExecutions } from "../services/executions";
 import { LocalSetupError } from "./errors";
 import type { Json, TaskHandler } from "./invoke";
 import { guardTask, installPayloadGuard, PAYLOAD_GUARD_OPTION, type PayloadGuard } from "./payload-limit";
@@ -35,19 +35,8 @@ export interface ExecutionOptions {
   limits?: LimitLedger;
 }
 
-/** One state entered, for the timeline. */
-export interface TimelineEntry {
-  state: string;
-  /** The state's Type (Task, Map, …). */
-  type: string;
-  /** Map iteration index, for states inside the Map's processor. */
-  index?: number;
-  startMs: number;
-  endMs?: number;
-  /** `caught`: the state failed and one of its Catch rules took over. */
-  outcome: "succeeded" | "failed" | "caught" | "running";
-  /** The last error the state raised (also when a retry then succeeded). */
-  error?: string;
+/** One state entered, for the timeline: a registry step (what the history is read from) with its retries. */
+export interface TimelineEntry extends LocalStateStep {
   retries: number;
 }
 

@@ -20,7 +20,9 @@ export interface LocalStateStep {
   index?: number;
   startMs: number;
   endMs?: number;
+  /** `caught`: the state failed and one of its Catch rules took over. */
   outcome: "succeeded" | "failed" | "caught" | "running";
+  /** The last error the state raised (also when a retry then succeeded). */
   error?: string;
 }
 
